@@ -1,0 +1,1094 @@
+//! JSON → [`SoftwareTitle`], reporting every problem at once with a JSON pointer.
+//!
+//! Hand-written rather than derived so that one pass can name every bad field
+//! (`/patches/2/components/0/criteria/1/and`) and explain it in plain words.
+//! Rules, beyond Jamf's shapes:
+//! - the id is letters, digits, `-`, `_` and `.`;
+//! - dates are ISO-8601, loose forms such as `2017-9-12T14:19:38.270Z` accepted;
+//! - booleans are JSON booleans (`"true"` is refused, never coerced);
+//! - criterion types are `recon` or `extensionAttribute`, and an `extensionAttribute` criterion
+//!   names a key the title defines; extension-attribute keys are unique;
+//! - extension-attribute scripts are valid base64;
+//! - versions are unique within a title;
+//! - `appName` and `bundleId` may be `null` (real definitions do that); no other field may.
+//!
+//! `lastModified` and `currentVersion` are checked when present but not kept: the server derives them.
+
+use std::collections::{HashMap, HashSet};
+
+use base64::Engine;
+use serde_json::{Map, Value};
+
+use crate::field_error::{FieldErrors, child};
+use crate::jamf_time;
+use crate::title::id::SoftwareTitleId;
+use crate::title::model::{
+    Component, Criterion, CriterionType, ExtensionAttribute, ExtraFields, KillApp, Patch,
+    SoftwareTitle,
+};
+
+/// Parses a full definition from JSON text (what `POST /api/v1/title` receives).
+pub fn software_title_from_slice(bytes: &[u8]) -> Result<SoftwareTitle, FieldErrors> {
+    software_title(&json_document(bytes)?)
+}
+
+/// Parses one patch object from JSON text (what `POST /api/v1/title/{id}/version` receives).
+pub fn patch_from_slice(bytes: &[u8]) -> Result<Patch, FieldErrors> {
+    let document = json_document(bytes)?;
+    let mut errors = FieldErrors::new();
+    let patch = read_patch(&document, "", &mut errors);
+    match patch {
+        Some(patch) if errors.is_empty() => Ok(patch),
+        _ => Err(errors),
+    }
+}
+
+/// Parses JSON text, describing a syntax error by line and column.
+pub fn json_document(bytes: &[u8]) -> Result<Value, FieldErrors> {
+    serde_json::from_slice(bytes).map_err(|error| {
+        let mut errors = FieldErrors::new();
+        errors.push(
+            "",
+            format!(
+                "the body is not valid JSON: {} (line {}, column {})",
+                strip_position(&error.to_string()),
+                error.line(),
+                error.column()
+            ),
+        );
+        errors
+    })
+}
+
+/// Parses and validates a full definition.
+pub fn software_title(document: &Value) -> Result<SoftwareTitle, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let Some(object) = expect_object(document, "", &mut errors) else {
+        return Err(errors);
+    };
+    let mut reader = ObjectReader::new(object, "", &mut errors);
+    let id = reader.required_string("id").and_then(|text| {
+        SoftwareTitleId::parse(&text)
+            .map_err(|why| reader.error("id", why))
+            .ok()
+    });
+    let name = reader.required_non_empty_string("name");
+    let publisher = reader.required_non_empty_string("publisher");
+    let app_name = reader.nullable_string("appName");
+    let bundle_id = reader.nullable_string("bundleId");
+    if let Some(text) = reader.optional_string("lastModified")
+        && let Err(why) = jamf_time::parse_loose(&text)
+    {
+        reader.error("lastModified", why.to_string());
+    }
+    // Read for its type check and so it is not kept as an extra key; compared with the
+    // patch versions in `check_cross_references`, then dropped (the server derives it).
+    let _ = reader.optional_string("currentVersion");
+    let requirements = reader.array("requirements", Presence::Required, read_criterion);
+    let patches = reader.array("patches", Presence::Required, read_patch);
+    let extension_attributes = reader.array(
+        "extensionAttributes",
+        Presence::Optional,
+        read_extension_attribute,
+    );
+    let extra = reader.finish();
+    check_cross_references(object, &mut errors);
+
+    let (Some(id), Some(name), Some(publisher), Some(requirements), Some(patches), Some(eas)) = (
+        id,
+        name,
+        publisher,
+        requirements,
+        patches,
+        extension_attributes,
+    ) else {
+        return Err(errors);
+    };
+    let title = SoftwareTitle {
+        id,
+        name,
+        publisher,
+        app_name,
+        bundle_id,
+        requirements,
+        patches,
+        extension_attributes: eas,
+        extra,
+    };
+    errors.into_result(title)
+}
+
+/// Checks the rules that span several fields: versions are unique, `currentVersion` names a patch,
+/// extension-attribute keys are unique, and `extensionAttribute` criteria name a defined key.
+///
+/// Runs on the JSON document rather than the model, so these problems are reported together with
+/// those of items that failed to parse (one round trip for the admin). Values too malformed to read
+/// here were reported by the item readers and are skipped; a rule that needs a complete list
+/// (every version, every key) is only checked when that list could be read completely.
+fn check_cross_references(document: &Map<String, Value>, errors: &mut FieldErrors) {
+    fn items(value: Option<&Value>) -> &[Value] {
+        match value {
+            Some(Value::Array(items)) => items,
+            _ => &[],
+        }
+    }
+    fn text<'a>(item: &'a Value, key: &str) -> Option<&'a str> {
+        item.get(key).and_then(Value::as_str)
+    }
+    let patches = items(document.get("patches"));
+
+    let mut first_index_of_version: HashMap<&str, usize> = HashMap::new();
+    let mut every_version_read = true;
+    for (index, patch) in patches.iter().enumerate() {
+        let Some(version) = text(patch, "version").filter(|version| !version.trim().is_empty())
+        else {
+            every_version_read = false;
+            continue;
+        };
+        if let Some(first) = first_index_of_version.get(version) {
+            errors.push(
+                format!("/patches/{index}/version"),
+                format!(
+                    "version {version:?} appears twice (also at /patches/{first}/version); versions must be unique"
+                ),
+            );
+        } else {
+            first_index_of_version.insert(version, index);
+        }
+    }
+    if let Some(current) = document.get("currentVersion").and_then(Value::as_str)
+        && every_version_read
+        && !patches.is_empty()
+        && !first_index_of_version.contains_key(current)
+    {
+        errors.push(
+            "/currentVersion",
+            format!("currentVersion {current:?} is not the version of any patch"),
+        );
+    }
+
+    let mut keys: HashMap<&str, usize> = HashMap::new();
+    let mut every_key_read = true;
+    for (index, attribute) in items(document.get("extensionAttributes"))
+        .iter()
+        .enumerate()
+    {
+        let Some(key) = text(attribute, "key").filter(|key| !key.trim().is_empty()) else {
+            every_key_read = false;
+            continue;
+        };
+        if let Some(first) = keys.get(key) {
+            errors.push(
+                format!("/extensionAttributes/{index}/key"),
+                format!(
+                    "extension attribute key {key:?} is already defined at /extensionAttributes/{first}/key; keys must be unique"
+                ),
+            );
+        } else {
+            keys.insert(key, index);
+        }
+    }
+    if !every_key_read {
+        return;
+    }
+    let mut check = |criteria: Option<&Value>, pointer: String| {
+        for (index, criterion) in items(criteria).iter().enumerate() {
+            if text(criterion, "type") == Some("extensionAttribute")
+                && let Some(name) = text(criterion, "name")
+                && !keys.contains_key(name)
+            {
+                errors.push(
+                    format!("{pointer}/{index}/name"),
+                    format!(
+                        "criterion of type extensionAttribute names {name:?}, which is not the key of any extension attribute in /extensionAttributes"
+                    ),
+                );
+            }
+        }
+    };
+    check(document.get("requirements"), "/requirements".into());
+    for (patch_index, patch) in patches.iter().enumerate() {
+        check(
+            patch.get("capabilities"),
+            format!("/patches/{patch_index}/capabilities"),
+        );
+        for (component_index, component) in items(patch.get("components")).iter().enumerate() {
+            check(
+                component.get("criteria"),
+                format!("/patches/{patch_index}/components/{component_index}/criteria"),
+            );
+        }
+    }
+}
+
+/// Checks a lone patch's extension-attribute criteria against the title it joins.
+pub fn check_patch_against_title(patch: &Patch, title: &SoftwareTitle) -> Result<(), FieldErrors> {
+    let defined: HashSet<&str> = title
+        .extension_attributes
+        .iter()
+        .map(|ea| ea.key.as_str())
+        .collect();
+    let mut errors = FieldErrors::new();
+    let mut check = |criteria: &[Criterion], pointer: String| {
+        for (index, criterion) in criteria.iter().enumerate() {
+            if criterion.kind == CriterionType::ExtensionAttribute
+                && !defined.contains(criterion.name.as_str())
+            {
+                errors.push(
+                    format!("{pointer}/{index}/name"),
+                    format!(
+                        "criterion of type extensionAttribute names {:?}, which is not the key of any extension attribute of title {}",
+                        criterion.name, title.id
+                    ),
+                );
+            }
+        }
+    };
+    check(&patch.capabilities, "/capabilities".into());
+    for (index, component) in patch.components.iter().enumerate() {
+        check(&component.criteria, format!("/components/{index}/criteria"));
+    }
+    errors.into_result(())
+}
+
+fn read_patch(value: &Value, pointer: &str, errors: &mut FieldErrors) -> Option<Patch> {
+    let object = expect_object(value, pointer, errors)?;
+    let mut reader = ObjectReader::new(object, pointer, errors);
+    let version = reader.required_non_empty_string("version");
+    let release_date = reader.required_string("releaseDate").and_then(|text| {
+        jamf_time::parse_loose(&text)
+            .map_err(|why| reader.error("releaseDate", why.to_string()))
+            .ok()
+    });
+    let standalone = reader.required_bool("standalone");
+    let minimum_operating_system = reader.required_string("minimumOperatingSystem");
+    let reboot = reader.required_bool("reboot");
+    let kill_apps = reader.array("killApps", Presence::Optional, read_kill_app);
+    let components = reader.array("components", Presence::Required, read_component);
+    let capabilities = reader.array("capabilities", Presence::Required, read_criterion);
+    let dependencies = reader.array("dependencies", Presence::Optional, |value, _, _| {
+        Some(value.clone())
+    });
+    let extra = reader.finish();
+    Some(Patch {
+        version: version?,
+        release_date: release_date?,
+        standalone: standalone?,
+        minimum_operating_system: minimum_operating_system?,
+        reboot: reboot?,
+        kill_apps: kill_apps?,
+        components: components?,
+        capabilities: capabilities?,
+        dependencies: dependencies?,
+        extra,
+    })
+}
+
+fn read_kill_app(value: &Value, pointer: &str, errors: &mut FieldErrors) -> Option<KillApp> {
+    let object = expect_object(value, pointer, errors)?;
+    let mut reader = ObjectReader::new(object, pointer, errors);
+    let bundle_id = reader.required_string("bundleId");
+    let app_name = reader.required_string("appName");
+    let extra = reader.finish();
+    Some(KillApp {
+        bundle_id: bundle_id?,
+        app_name: app_name?,
+        extra,
+    })
+}
+
+fn read_component(value: &Value, pointer: &str, errors: &mut FieldErrors) -> Option<Component> {
+    let object = expect_object(value, pointer, errors)?;
+    let mut reader = ObjectReader::new(object, pointer, errors);
+    let name = reader.required_string("name");
+    let version = reader.required_string("version");
+    let criteria = reader.array("criteria", Presence::Required, read_criterion);
+    let extra = reader.finish();
+    Some(Component {
+        name: name?,
+        version: version?,
+        criteria: criteria?,
+        extra,
+    })
+}
+
+fn read_criterion(value: &Value, pointer: &str, errors: &mut FieldErrors) -> Option<Criterion> {
+    let object = expect_object(value, pointer, errors)?;
+    let mut reader = ObjectReader::new(object, pointer, errors);
+    let name = reader.required_string("name");
+    let operator = reader.required_string("operator");
+    let value = reader.required_string("value");
+    let kind = reader
+        .required_string("type")
+        .and_then(|text| match text.as_str() {
+            "recon" => Some(CriterionType::Recon),
+            "extensionAttribute" => Some(CriterionType::ExtensionAttribute),
+            other => {
+                reader.error(
+                    "type",
+                    format!(
+                        "criterion type {other:?} is not one of \"recon\" or \"extensionAttribute\""
+                    ),
+                );
+                None
+            }
+        });
+    let and = reader.optional_bool("and");
+    let extra = reader.finish();
+    Some(Criterion {
+        name: name?,
+        operator: operator?,
+        value: value?,
+        kind: kind?,
+        and,
+        extra,
+    })
+}
+
+fn read_extension_attribute(
+    value: &Value,
+    pointer: &str,
+    errors: &mut FieldErrors,
+) -> Option<ExtensionAttribute> {
+    let object = expect_object(value, pointer, errors)?;
+    let mut reader = ObjectReader::new(object, pointer, errors);
+    let key = reader.required_non_empty_string("key");
+    let script = reader.required_string("value").and_then(|text| {
+        let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        match base64::engine::general_purpose::STANDARD.decode(compact.as_bytes()) {
+            Ok(_) => Some(text),
+            Err(why) => {
+                reader.error("value", format!("the script is not valid base64: {why}"));
+                None
+            }
+        }
+    });
+    let display_name = reader.required_string("displayName");
+    let extra = reader.finish();
+    Some(ExtensionAttribute {
+        key: key?,
+        value: script?,
+        display_name: display_name?,
+        extra,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Presence {
+    Required,
+    Optional,
+}
+
+/// Reads the fields of one JSON object, recording problems and remembering which keys it used.
+struct ObjectReader<'a, 'e> {
+    object: &'a Map<String, Value>,
+    pointer: &'a str,
+    errors: &'e mut FieldErrors,
+    known: Vec<&'static str>,
+}
+
+impl<'a, 'e> ObjectReader<'a, 'e> {
+    fn new(object: &'a Map<String, Value>, pointer: &'a str, errors: &'e mut FieldErrors) -> Self {
+        Self {
+            object,
+            pointer,
+            errors,
+            known: Vec::new(),
+        }
+    }
+
+    fn error(&mut self, key: &str, message: impl Into<String>) {
+        self.errors.push(child(self.pointer, key), message);
+    }
+
+    fn field(&mut self, key: &'static str) -> Option<&'a Value> {
+        self.known.push(key);
+        self.object.get(key)
+    }
+
+    fn required_string(&mut self, key: &'static str) -> Option<String> {
+        match self.field(key) {
+            None => {
+                self.error(key, format!("{key} is required"));
+                None
+            }
+            Some(Value::String(text)) => Some(text.clone()),
+            Some(other) => {
+                self.error(
+                    key,
+                    format!("{key} must be a string, not {}", describe(other)),
+                );
+                None
+            }
+        }
+    }
+
+    fn required_non_empty_string(&mut self, key: &'static str) -> Option<String> {
+        let text = self.required_string(key)?;
+        if text.trim().is_empty() {
+            self.error(key, format!("{key} must not be empty"));
+            return None;
+        }
+        Some(text)
+    }
+
+    fn optional_string(&mut self, key: &'static str) -> Option<String> {
+        match self.field(key)? {
+            Value::String(text) => Some(text.clone()),
+            other => {
+                self.error(
+                    key,
+                    format!("{key} must be a string, not {}", describe(other)),
+                );
+                None
+            }
+        }
+    }
+
+    /// A string that may be absent or `null` (only `appName` and `bundleId`).
+    fn nullable_string(&mut self, key: &'static str) -> Option<String> {
+        match self.field(key)? {
+            Value::Null => None,
+            Value::String(text) => Some(text.clone()),
+            other => {
+                self.error(
+                    key,
+                    format!("{key} must be a string or null, not {}", describe(other)),
+                );
+                None
+            }
+        }
+    }
+
+    fn required_bool(&mut self, key: &'static str) -> Option<bool> {
+        match self.field(key) {
+            None => {
+                self.error(key, format!("{key} is required (true or false)"));
+                None
+            }
+            Some(value) => self.boolean(key, value),
+        }
+    }
+
+    fn optional_bool(&mut self, key: &'static str) -> Option<bool> {
+        let value = self.field(key)?;
+        self.boolean(key, value)
+    }
+
+    fn boolean(&mut self, key: &str, value: &Value) -> Option<bool> {
+        match value {
+            Value::Bool(flag) => Some(*flag),
+            other => {
+                self.error(
+                    key,
+                    format!(
+                        "{key} must be a boolean (true or false without quotes), not {}",
+                        describe(other)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// Reads an array field item by item. `None` when the field itself is unusable;
+    /// items that fail are left out (their errors are recorded) and make the caller fail later.
+    fn array<T>(
+        &mut self,
+        key: &'static str,
+        presence: Presence,
+        read_item: impl Fn(&Value, &str, &mut FieldErrors) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let items = match (self.field(key), presence) {
+            (None, Presence::Optional) => return Some(Vec::new()),
+            (None, Presence::Required) => {
+                self.error(key, format!("{key} is required (an array, possibly empty)"));
+                return None;
+            }
+            (Some(Value::Array(items)), _) => items,
+            (Some(other), _) => {
+                self.error(
+                    key,
+                    format!("{key} must be an array, not {}", describe(other)),
+                );
+                return None;
+            }
+        };
+        let array_pointer = child(self.pointer, key);
+        let mut parsed = Vec::with_capacity(items.len());
+        let mut all_ok = true;
+        for (index, item) in items.iter().enumerate() {
+            let before = self.errors.len();
+            match read_item(item, &child(&array_pointer, index), self.errors) {
+                Some(value) if self.errors.len() == before => parsed.push(value),
+                _ => all_ok = false,
+            }
+        }
+        all_ok.then_some(parsed)
+    }
+
+    /// The keys this reader did not ask for, without `null`s (nothing is ever served as null).
+    fn finish(self) -> ExtraFields {
+        self.object
+            .iter()
+            .filter(|(key, value)| !self.known.contains(&key.as_str()) && !value.is_null())
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect()
+    }
+}
+
+fn expect_object<'a>(
+    value: &'a Value,
+    pointer: &str,
+    errors: &mut FieldErrors,
+) -> Option<&'a Map<String, Value>> {
+    match value {
+        Value::Object(object) => Some(object),
+        other => {
+            errors.push(
+                pointer,
+                format!("expected an object, not {}", describe(other)),
+            );
+            None
+        }
+    }
+}
+
+fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(flag) => format!("the boolean {flag}"),
+        Value::Number(number) => format!("the number {number}"),
+        Value::String(text) if text.chars().count() <= 40 => format!("the string {text:?}"),
+        Value::String(_) => "a string".into(),
+        Value::Array(_) => "an array".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+fn strip_position(message: &str) -> &str {
+    message.split(" at line ").next().unwrap_or(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::title::record::TitleRecord;
+    use crate::title::render;
+    use crate::title::test_support::{T0, at, fixture, fixture_title, patch_json, title_json};
+
+    fn refused(document: &Value) -> FieldErrors {
+        match software_title(document) {
+            Ok(title) => panic!("accepted {title:?}"),
+            Err(errors) => errors,
+        }
+    }
+
+    fn pointers(errors: &FieldErrors) -> Vec<&str> {
+        errors.iter().map(|error| error.pointer.as_str()).collect()
+    }
+
+    fn sorted_pointers(errors: &FieldErrors) -> Vec<&str> {
+        let mut pointers = pointers(errors);
+        pointers.sort_unstable();
+        pointers
+    }
+
+    fn message_at<'a>(errors: &'a FieldErrors, pointer: &str) -> &'a str {
+        errors
+            .iter()
+            .find(|error| error.pointer == pointer)
+            .map(|error| error.message.as_str())
+            .unwrap_or_else(|| panic!("no error at {pointer}; got:\n{errors}"))
+    }
+
+    #[test]
+    fn the_invalid_fixture_reports_every_problem_at_once() {
+        let errors = software_title_from_slice(&fixture("titles/invalid/StringBooleans.json"))
+            .expect_err("StringBooleans.json must be refused");
+        let mut expected = vec![
+            "/requirements/0/and",
+            "/patches/0/components/0/criteria/1/and",
+            "/patches/0/capabilities/0/type",
+            "/patches/1/components/0/criteria/0/and",
+            "/patches/1/components/0/criteria/1/name",
+            "/patches/2/version",
+            "/patches/2/capabilities/0/and",
+            "/extensionAttributes/0/value",
+        ];
+        expected.sort_unstable();
+        assert_eq!(sorted_pointers(&errors), expected, "{errors}");
+
+        for (pointer, words) in [
+            ("/requirements/0/and", "not the string \"true\""),
+            ("/patches/0/components/0/criteria/1/and", "without quotes"),
+            (
+                "/patches/1/components/0/criteria/0/and",
+                "not the string \"false\"",
+            ),
+            ("/patches/0/capabilities/0/type", "\"Recon\""),
+            (
+                "/patches/1/components/0/criteria/1/name",
+                "\"jamf-patch-StringBoolean\"",
+            ),
+            ("/patches/2/version", "also at /patches/1/version"),
+            ("/extensionAttributes/0/value", "not valid base64"),
+        ] {
+            let message = message_at(&errors, pointer);
+            assert!(
+                message.contains(words),
+                "{pointer}: {message:?} should mention {words:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn string_booleans_are_refused_never_coerced() {
+        let mut document = title_json(&["1.0"]);
+        document["patches"][0]["standalone"] = json!("true");
+        document["patches"][0]["reboot"] = json!("false");
+        document["patches"][0]["capabilities"][0]["and"] = json!("true");
+        document["patches"][0]["components"][0]["criteria"][0]["and"] = json!(1);
+        let errors = refused(&document);
+        assert_eq!(
+            pointers(&errors),
+            [
+                "/patches/0/standalone",
+                "/patches/0/reboot",
+                "/patches/0/components/0/criteria/0/and",
+                "/patches/0/capabilities/0/and",
+            ],
+            "{errors}"
+        );
+        assert!(
+            message_at(&errors, "/patches/0/components/0/criteria/0/and").contains("the number 1")
+        );
+    }
+
+    #[test]
+    fn every_missing_required_field_is_named() {
+        let errors = refused(&json!({}));
+        assert_eq!(
+            pointers(&errors),
+            ["/id", "/name", "/publisher", "/requirements", "/patches"]
+        );
+        assert!(message_at(&errors, "/patches").contains("required"));
+
+        let errors = patch_from_slice(b"{}").expect_err("an empty patch");
+        assert_eq!(
+            pointers(&errors),
+            [
+                "/version",
+                "/releaseDate",
+                "/standalone",
+                "/minimumOperatingSystem",
+                "/reboot",
+                "/components",
+                "/capabilities",
+            ]
+        );
+
+        let mut document = title_json(&["1.0"]);
+        document["requirements"] = json!([{}]);
+        document["patches"][0]["killApps"] = json!([{}]);
+        document["patches"][0]["components"] = json!([{}]);
+        document["extensionAttributes"] = json!([{}]);
+        let errors = refused(&document);
+        assert_eq!(
+            pointers(&errors),
+            [
+                "/requirements/0/name",
+                "/requirements/0/operator",
+                "/requirements/0/value",
+                "/requirements/0/type",
+                "/patches/0/killApps/0/bundleId",
+                "/patches/0/killApps/0/appName",
+                "/patches/0/components/0/name",
+                "/patches/0/components/0/version",
+                "/patches/0/components/0/criteria",
+                "/extensionAttributes/0/key",
+                "/extensionAttributes/0/value",
+                "/extensionAttributes/0/displayName",
+            ],
+            "{errors}"
+        );
+    }
+
+    #[test]
+    fn optional_arrays_may_be_left_out() {
+        let mut document = title_json(&["1.0"]);
+        document
+            .as_object_mut()
+            .unwrap()
+            .remove("extensionAttributes");
+        let patch = document["patches"][0].as_object_mut().unwrap();
+        patch.remove("killApps");
+        patch.remove("dependencies");
+        let title = software_title(&document).unwrap();
+        assert!(title.extension_attributes.is_empty() && title.patches[0].kill_apps.is_empty());
+        // ...and are served as [], never left out or null.
+        let feed = render::feed_title(&TitleRecord::new(title, at(T0)));
+        assert_eq!(feed["extensionAttributes"], json!([]));
+        assert_eq!(feed["patches"][0]["killApps"], json!([]));
+        assert_eq!(feed["patches"][0]["dependencies"], json!([]));
+    }
+
+    #[test]
+    fn wrong_types_are_named_with_what_was_found() {
+        let mut document = title_json(&["1.0"]);
+        document["name"] = json!(42);
+        document["appName"] = json!(["Tool.app"]);
+        document["requirements"] = json!(["Application Bundle ID"]);
+        document["patches"][0]["releaseDate"] = json!(20250601);
+        document["patches"][0]["killApps"] = json!({"bundleId": "org.example.Tool"});
+        document["patches"][0]["components"][0]["criteria"][1]["value"] = json!(1.0);
+        document["extensionAttributes"] = Value::Null;
+        let errors = refused(&document);
+        assert_eq!(
+            pointers(&errors),
+            [
+                "/name",
+                "/appName",
+                "/requirements/0",
+                "/patches/0/releaseDate",
+                "/patches/0/killApps",
+                "/patches/0/components/0/criteria/1/value",
+                "/extensionAttributes",
+            ],
+            "{errors}"
+        );
+        for (pointer, words) in [
+            ("/name", "must be a string, not the number 42"),
+            ("/appName", "must be a string or null, not an array"),
+            ("/requirements/0", "expected an object, not the string"),
+            ("/patches/0/killApps", "must be an array, not an object"),
+            ("/extensionAttributes", "must be an array, not null"),
+        ] {
+            let message = message_at(&errors, pointer);
+            assert!(
+                message.contains(words),
+                "{pointer}: {message:?} should mention {words:?}"
+            );
+        }
+
+        let errors = refused(&json!([document]));
+        assert_eq!(pointers(&errors), [""]);
+        assert!(message_at(&errors, "").contains("expected an object, not an array"));
+    }
+
+    #[test]
+    fn null_is_refused_except_for_app_name_and_bundle_id() {
+        let mut document = title_json(&["1.0"]);
+        document["appName"] = Value::Null;
+        document["bundleId"] = Value::Null;
+        let title = software_title(&document).expect("null appName and bundleId are accepted");
+        assert_eq!(
+            (title.app_name.as_deref(), title.bundle_id.as_deref()),
+            (None, None)
+        );
+
+        for (field, pointer) in [
+            ("name", "/name"),
+            ("publisher", "/publisher"),
+            ("id", "/id"),
+            ("patches", "/patches"),
+        ] {
+            let mut document = title_json(&["1.0"]);
+            document[field] = Value::Null;
+            let errors = refused(&document);
+            assert_eq!(pointers(&errors), [pointer], "{errors}");
+            assert!(
+                message_at(&errors, pointer).contains("not null"),
+                "{errors}"
+            );
+        }
+        let mut document = title_json(&["1.0"]);
+        document["patches"][0]["minimumOperatingSystem"] = Value::Null;
+        document["patches"][0]["capabilities"][0]["and"] = Value::Null;
+        let errors = refused(&document);
+        assert_eq!(
+            pointers(&errors),
+            [
+                "/patches/0/minimumOperatingSystem",
+                "/patches/0/capabilities/0/and"
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_names_are_refused() {
+        for field in ["name", "publisher"] {
+            let mut document = title_json(&["1.0"]);
+            document[field] = json!("  ");
+            let errors = refused(&document);
+            assert_eq!(pointers(&errors), [format!("/{field}")]);
+            assert!(message_at(&errors, &format!("/{field}")).contains("must not be empty"));
+        }
+        let mut document = title_json(&["1.0"]);
+        document["patches"][0]["version"] = json!("");
+        assert_eq!(pointers(&refused(&document)), ["/patches/0/version"]);
+        // macOS.json serves an empty appName and bundleId: accepted.
+        let mut document = title_json(&["1.0"]);
+        document["appName"] = json!("");
+        document["bundleId"] = json!("");
+        assert!(software_title(&document).is_ok());
+    }
+
+    #[test]
+    fn malformed_json_is_reported_by_line_and_column_for_the_whole_document() {
+        let body = b"{\n  \"id\": \"JamfAdmin\",\n  \"name\": \"Jamf Admin\"\n  \"publisher\": \"Jamf\"\n}";
+        let errors = software_title_from_slice(body).expect_err("a comma is missing");
+        assert_eq!(pointers(&errors), [""]);
+        let message = message_at(&errors, "");
+        assert!(message.contains("not valid JSON"), "{message}");
+        assert!(message.contains("(line 4, column 3)"), "{message}");
+        assert!(
+            !message.contains(" at line "),
+            "the position is given twice: {message}"
+        );
+
+        for body in [&b""[..], b"{\"version\": ", b"\xff"] {
+            let errors = patch_from_slice(body).expect_err("not JSON");
+            assert_eq!(pointers(&errors), [""], "{errors}");
+            assert!(message_at(&errors, "").contains("line 1"), "{errors}");
+        }
+    }
+
+    #[test]
+    fn unknown_keys_are_kept_and_rendered_after_the_known_ones() {
+        let mut document = title_json(&["1.0"]);
+        document["x-curator"] = json!({"team": "desktop"});
+        document["x-empty"] = Value::Null;
+        document["patches"][0]["notes"] = json!("security fixes");
+        document["patches"][0]["killApps"][0]["graceful"] = json!(true);
+        document["patches"][0]["components"][0]["build"] = json!(7);
+        document["patches"][0]["components"][0]["criteria"][0]["comment"] = json!("main app");
+        document["extensionAttributes"] = json!([{"key": "tool-ea", "value": "ZWNobyAx", "displayName": "Tool", "platform": "mac"}]);
+        let title = software_title(&document).unwrap();
+        let extra_keys: Vec<&str> = title.extra.keys().map(String::as_str).collect();
+        assert_eq!(
+            extra_keys,
+            ["x-curator"],
+            "known keys and nulls are not extras"
+        );
+
+        let record = TitleRecord::new(title.clone(), at(T0));
+        let feed = render::feed_title(&record);
+        let keys: Vec<&str> = feed
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "name",
+                "publisher",
+                "appName",
+                "bundleId",
+                "lastModified",
+                "currentVersion",
+                "requirements",
+                "patches",
+                "extensionAttributes",
+                "id",
+                "x-curator",
+            ]
+        );
+        assert_eq!(feed["x-curator"], json!({"team": "desktop"}));
+        let patch = &feed["patches"][0];
+        assert_eq!(
+            patch.as_object().unwrap().keys().next_back().unwrap(),
+            "notes"
+        );
+        assert_eq!(patch["notes"], "security fixes");
+        assert_eq!(patch["killApps"][0]["graceful"], true);
+        assert_eq!(patch["components"][0]["build"], 7);
+        assert_eq!(patch["components"][0]["criteria"][0]["comment"], "main app");
+        assert_eq!(feed["extensionAttributes"][0]["platform"], "mac");
+
+        assert_eq!(software_title(&render::definition(&record)).unwrap(), title);
+    }
+
+    #[test]
+    fn loose_dates_are_accepted_and_served_strictly() {
+        let mut document = title_json(&["1.0"]);
+        document["lastModified"] = json!("2017-9-12T14:19:38Z");
+        document["patches"][0]["releaseDate"] = json!("2017-9-12T14:19:38.270Z");
+        let title = software_title(&document).unwrap();
+        assert_eq!(
+            title.patches[0].release_date,
+            at("2017-09-12T14:19:38.270Z")
+        );
+        let feed = render::feed_title(&TitleRecord::new(title, at(T0)));
+        assert_eq!(
+            feed["patches"][0]["releaseDate"],
+            "2017-09-12T14:19:38.270Z"
+        );
+
+        let jamf_admin = fixture_title("JamfAdmin");
+        assert_eq!(
+            jamf_admin.patches[2].release_date,
+            at("2017-12-05T09:02:47.630Z")
+        );
+
+        document["lastModified"] = json!("0000-00-000T00:00:00Z");
+        document["patches"][0]["releaseDate"] = json!("last Tuesday");
+        let errors = refused(&document);
+        assert_eq!(
+            pointers(&errors),
+            ["/lastModified", "/patches/0/releaseDate"]
+        );
+        assert!(message_at(&errors, "/lastModified").contains("\"0000-00-000T00:00:00Z\""));
+    }
+
+    #[test]
+    fn versions_and_absent_ands_are_kept_exactly() {
+        let versions = [
+            "5.14.10 (19202)",
+            "Adobe Lightroom CC [20170919-1412-ccb76bd]",
+            "01.0 ",
+        ];
+        let title = software_title(&title_json(&versions)).unwrap();
+        let feed = render::feed_title(&TitleRecord::new(title, at(T0)));
+        for (index, version) in versions.iter().enumerate() {
+            assert_eq!(feed["patches"][index]["version"], *version);
+            assert_eq!(feed["patches"][index]["components"][0]["version"], *version);
+        }
+        assert_eq!(feed["currentVersion"], versions[0]);
+
+        // `and` is not added where the definition left it out (PatchServer added "and": true).
+        let feed = render::feed_title(&TitleRecord::new(fixture_title("JamfAdmin"), at(T0)));
+        assert_eq!(feed["requirements"][0]["and"], false);
+        assert!(feed["patches"][0]["capabilities"][0].get("and").is_none());
+        assert!(
+            feed["patches"][0]["components"][0]["criteria"][1]
+                .get("and")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn current_version_must_name_a_patch() {
+        let mut document = title_json(&["3.0", "2.0"]);
+        document["currentVersion"] = json!("9.9");
+        let errors = refused(&document);
+        assert_eq!(pointers(&errors), ["/currentVersion"]);
+        assert!(message_at(&errors, "/currentVersion").contains("\"9.9\""));
+
+        document["currentVersion"] = json!(3.0);
+        assert_eq!(pointers(&refused(&document)), ["/currentVersion"]);
+
+        // Naming any patch is accepted; the served currentVersion is derived, not taken from here.
+        document["currentVersion"] = json!("2.0");
+        let title = software_title(&document).unwrap();
+        assert_eq!(
+            TitleRecord::new(title, at(T0)).current_version(),
+            Some("3.0")
+        );
+
+        document.as_object_mut().unwrap().remove("currentVersion");
+        assert!(software_title(&document).is_ok());
+    }
+
+    #[test]
+    fn a_bad_id_is_refused_at_id() {
+        for bad in [
+            json!("Jamf Admin"),
+            json!(""),
+            json!("tools/Tool"),
+            json!(7),
+            Value::Null,
+        ] {
+            let mut document = title_json(&["1.0"]);
+            document["id"] = bad.clone();
+            let errors = refused(&document);
+            assert_eq!(pointers(&errors), ["/id"], "{bad}: {errors}");
+        }
+        let mut document = title_json(&["1.0"]);
+        document.as_object_mut().unwrap().remove("id");
+        assert_eq!(pointers(&refused(&document)), ["/id"]);
+    }
+
+    #[test]
+    fn extension_attributes_are_checked() {
+        let mut document = fixture_title_json("JavaSEDevelopmentKit8");
+        let attribute = document["extensionAttributes"][0].clone();
+        document["extensionAttributes"] = json!([attribute.clone(), attribute]);
+        document["requirements"][1]["name"] = json!("jamf-patch-jdk7");
+        let errors = refused(&document);
+        assert_eq!(
+            pointers(&errors),
+            ["/extensionAttributes/1/key", "/requirements/1/name"],
+            "{errors}"
+        );
+        assert!(
+            message_at(&errors, "/extensionAttributes/1/key")
+                .contains("/extensionAttributes/0/key")
+        );
+
+        // Scripts wrapped over several lines are valid base64 and kept as given.
+        let mut document = fixture_title_json("JavaSEDevelopmentKit8");
+        let script = document["extensionAttributes"][0]["value"]
+            .as_str()
+            .unwrap();
+        let wrapped = script
+            .as_bytes()
+            .chunks(76)
+            .map(|line| std::str::from_utf8(line).unwrap())
+            .collect::<Vec<_>>()
+            .join("\n");
+        document["extensionAttributes"][0]["value"] = json!(wrapped);
+        let title = software_title(&document).unwrap();
+        assert_eq!(title.extension_attributes[0].value, wrapped);
+    }
+
+    #[test]
+    fn cross_checks_do_not_guess_about_items_they_cannot_read() {
+        // A key that cannot be read: criteria naming keys are not reported as undefined.
+        let mut document = fixture_title_json("JavaSEDevelopmentKit8");
+        document["extensionAttributes"][0]["key"] = json!(17);
+        assert_eq!(
+            pointers(&refused(&document)),
+            ["/extensionAttributes/0/key"]
+        );
+        // A version that cannot be read: currentVersion is not reported as naming no patch.
+        let mut document = title_json(&["2.0", "1.0"]);
+        document["patches"][0]["version"] = Value::Null;
+        document["currentVersion"] = json!("2.0");
+        assert_eq!(pointers(&refused(&document)), ["/patches/0/version"]);
+    }
+
+    #[test]
+    fn a_lone_patch_parses_and_is_checked_against_its_title() {
+        let patch = patch_from_slice(&fixture("versions/JamfAdmin-10.3.0.json")).unwrap();
+        assert_eq!(patch.version, "10.3.0");
+        assert_eq!(patch.release_date, at("2018-04-10T14:48:03.201Z"));
+        assert_eq!(
+            check_patch_against_title(&patch, &fixture_title("JamfAdmin")),
+            Ok(())
+        );
+
+        let mut document = patch_json("1.8.171");
+        document["components"][0]["criteria"] = json!([
+            {"name": "jamf-patch-jdk8", "operator": "is", "value": "1.8.171", "type": "extensionAttribute"},
+            {"name": "jamf-patch-jdk9", "operator": "is", "value": "1.8.171", "type": "extensionAttribute"}
+        ]);
+        let patch = patch_from_slice(document.to_string().as_bytes()).unwrap();
+        let errors = check_patch_against_title(&patch, &fixture_title("JavaSEDevelopmentKit8"))
+            .expect_err("jamf-patch-jdk9 is not defined");
+        assert_eq!(pointers(&errors), ["/components/0/criteria/1/name"]);
+
+        let mut document = patch_json("1.0");
+        document["standalone"] = json!("yes");
+        let errors = patch_from_slice(document.to_string().as_bytes()).unwrap_err();
+        assert_eq!(pointers(&errors), ["/standalone"]);
+    }
+
+    fn fixture_title_json(name: &str) -> Value {
+        serde_json::from_slice(&fixture(&format!("titles/{name}.json"))).unwrap()
+    }
+}

@@ -1,0 +1,16 @@
+//! ringmaster's storage layer: one [`store::Store`] over SQLite or PostgreSQL.
+//!
+//! Only this crate knows SQL. Every query is written once, with `$N` placeholders that both
+//! backends accept, and run on whichever pool the database URL chose (see [`store`]).
+//!
+//! - [`store`]: connecting, migrating, the backend switch.
+//! - [`error`]: the storage error type.
+//! - [`titles`]: software titles, with optimistic concurrency and a change feed for caches.
+//! - [`tokens`]: admin API tokens (hashes only).
+//! - [`title_row`]: how a title record is laid out in a row.
+
+pub mod error;
+pub mod store;
+pub mod title_row;
+pub mod titles;
+pub mod tokens;

@@ -1,0 +1,336 @@
+//! Software titles: reads, writes with optimistic concurrency, bulk restore, and a change feed.
+//!
+//! Every write bumps the single `change_counter` row first, in the same transaction, and stamps
+//! the written title (or its tombstone) with the new value. That serializes title writes, makes
+//! revisions follow commit order, and lets any server sharing the database find what changed
+//! since the revision its caches reflect ([`Store::title_changes_since`]).
+
+use ringmaster_domain::title::id::SoftwareTitleId;
+use ringmaster_domain::title::record::TitleRecord;
+
+use crate::error::StoreError;
+use crate::on_pool;
+use crate::store::Store;
+use crate::title_row::{StoredTitle, TitleColumns, TitleRow};
+
+const SELECT_TITLE: &str = "SELECT id, enabled, pinned_version, disabled_versions, last_modified, definition, revision FROM titles";
+
+/// Whether a restore may overwrite titles that exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExistingTitles {
+    /// Refuse the whole restore if any title exists.
+    Refuse,
+    /// Replace existing titles.
+    Replace,
+}
+
+/// What a restore did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RestoreOutcome {
+    pub created: Vec<String>,
+    pub replaced: Vec<String>,
+}
+
+/// Titles written and deleted after some revision.
+#[derive(Debug, Clone, Default)]
+pub struct TitleChanges {
+    /// The revision these changes bring a reader up to.
+    pub revision: i64,
+    pub changed: Vec<StoredTitle>,
+    pub deleted: Vec<String>,
+}
+
+impl Store {
+    /// Every title, ordered by id.
+    pub async fn list_titles(&self) -> Result<Vec<StoredTitle>, StoreError> {
+        let rows: Vec<TitleRow> = on_pool!(self, pool => {
+            sqlx::query_as(const_format(SELECT_TITLE, " ORDER BY id")).fetch_all(pool).await?
+        });
+        rows.into_iter().map(TitleRow::into_stored).collect()
+    }
+
+    pub async fn get_title(&self, id: &SoftwareTitleId) -> Result<Option<StoredTitle>, StoreError> {
+        let row: Option<TitleRow> = on_pool!(self, pool => {
+            sqlx::query_as(const_format(SELECT_TITLE, " WHERE id = $1"))
+                .bind(id.as_str())
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(TitleRow::into_stored).transpose()
+    }
+
+    /// Stores a new title; [`StoreError::AlreadyExists`] if its id is taken.
+    pub async fn insert_title(&self, record: &TitleRecord) -> Result<StoredTitle, StoreError> {
+        let columns = TitleColumns::of(record);
+        let revision = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let revision = bump_counter!(tx);
+            let result = sqlx::query(INSERT_TITLE)
+                .bind(&columns.id)
+                .bind(&columns.name)
+                .bind(&columns.publisher)
+                .bind(columns.enabled)
+                .bind(&columns.pinned_version)
+                .bind(&columns.disabled_versions)
+                .bind(&columns.last_modified)
+                .bind(&columns.definition)
+                .bind(revision)
+                .bind(&columns.last_modified)
+                .execute(&mut *tx)
+                .await;
+            if let Err(error) = result {
+                let error = StoreError::from(error);
+                return Err(if error.is_unique_violation() {
+                    StoreError::AlreadyExists(format!("title {}", columns.id))
+                } else {
+                    error
+                });
+            }
+            sqlx::query("DELETE FROM title_tombstones WHERE id = $1")
+                .bind(&columns.id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            revision
+        });
+        Ok(StoredTitle {
+            record: record.clone(),
+            revision,
+        })
+    }
+
+    /// Overwrites a title if it is still at `expected_revision`.
+    pub async fn update_title(
+        &self,
+        record: &TitleRecord,
+        expected_revision: i64,
+    ) -> Result<StoredTitle, StoreError> {
+        let columns = TitleColumns::of(record);
+        let revision = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let revision = bump_counter!(tx);
+            let updated = sqlx::query(
+                "UPDATE titles SET name = $2, publisher = $3, enabled = $4, pinned_version = $5, \
+                 disabled_versions = $6, last_modified = $7, definition = $8, revision = $9 \
+                 WHERE id = $1 AND revision = $10",
+            )
+            .bind(&columns.id)
+            .bind(&columns.name)
+            .bind(&columns.publisher)
+            .bind(columns.enabled)
+            .bind(&columns.pinned_version)
+            .bind(&columns.disabled_versions)
+            .bind(&columns.last_modified)
+            .bind(&columns.definition)
+            .bind(revision)
+            .bind(expected_revision)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if updated == 0 {
+                let found: Option<i64> = sqlx::query_scalar("SELECT revision FROM titles WHERE id = $1")
+                    .bind(&columns.id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                return Err(StoreError::RevisionMismatch {
+                    what: format!("title {}", columns.id),
+                    expected: expected_revision,
+                    found,
+                });
+            }
+            tx.commit().await?;
+            revision
+        });
+        Ok(StoredTitle {
+            record: record.clone(),
+            revision,
+        })
+    }
+
+    /// Deletes a title; `Ok(false)` if there was none. With `expected_revision`, only if the
+    /// title is still at that revision.
+    pub async fn delete_title(
+        &self,
+        id: &SoftwareTitleId,
+        expected_revision: Option<i64>,
+    ) -> Result<bool, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let revision = bump_counter!(tx);
+            let found: Option<i64> = sqlx::query_scalar("SELECT revision FROM titles WHERE id = $1")
+                .bind(id.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(found) = found else {
+                return Ok(false);
+            };
+            if let Some(expected) = expected_revision
+                && expected != found
+            {
+                return Err(StoreError::RevisionMismatch {
+                    what: format!("title {id}"),
+                    expected,
+                    found: Some(found),
+                });
+            }
+            sqlx::query("DELETE FROM titles WHERE id = $1")
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await?;
+            upsert_tombstone!(tx, id.as_str(), revision);
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    /// Writes many titles in one transaction: all of them or, on any error, none.
+    pub async fn restore_titles(
+        &self,
+        records: &[TitleRecord],
+        existing: ExistingTitles,
+    ) -> Result<RestoreOutcome, StoreError> {
+        let all_columns: Vec<TitleColumns> = records.iter().map(TitleColumns::of).collect();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let revision = bump_counter!(tx);
+            let present: Vec<String> = sqlx::query_scalar("SELECT id FROM titles")
+                .fetch_all(&mut *tx)
+                .await?;
+            let present: std::collections::HashSet<String> = present.into_iter().collect();
+            let mut outcome = RestoreOutcome::default();
+            for columns in &all_columns {
+                if present.contains(&columns.id) {
+                    outcome.replaced.push(columns.id.clone());
+                } else {
+                    outcome.created.push(columns.id.clone());
+                }
+            }
+            if existing == ExistingTitles::Refuse && !outcome.replaced.is_empty() {
+                return Err(StoreError::AlreadyExists(format!(
+                    "titles {}",
+                    outcome.replaced.join(", ")
+                )));
+            }
+            for columns in &all_columns {
+                sqlx::query(UPSERT_TITLE)
+                    .bind(&columns.id)
+                    .bind(&columns.name)
+                    .bind(&columns.publisher)
+                    .bind(columns.enabled)
+                    .bind(&columns.pinned_version)
+                    .bind(&columns.disabled_versions)
+                    .bind(&columns.last_modified)
+                    .bind(&columns.definition)
+                    .bind(revision)
+                    .bind(&columns.last_modified)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM title_tombstones WHERE id = $1")
+                    .bind(&columns.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(outcome)
+        })
+    }
+
+    /// The revision of the last write to any title.
+    pub async fn title_revision(&self) -> Result<i64, StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT revision FROM change_counter WHERE id = 1")
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    /// Titles written or deleted after `since`. Reads the counter first: revisions at or below it
+    /// are committed (the counter row lock orders commits), so nothing is skipped.
+    pub async fn title_changes_since(&self, since: i64) -> Result<TitleChanges, StoreError> {
+        let revision = self.title_revision().await?;
+        if revision <= since {
+            return Ok(TitleChanges {
+                revision: since,
+                ..TitleChanges::default()
+            });
+        }
+        let (rows, deleted): (Vec<TitleRow>, Vec<String>) = on_pool!(self, pool => {
+            let rows = sqlx::query_as(const_format(SELECT_TITLE, " WHERE revision > $1 AND revision <= $2 ORDER BY id"))
+                .bind(since)
+                .bind(revision)
+                .fetch_all(pool)
+                .await?;
+            let deleted = sqlx::query_scalar(
+                "SELECT id FROM title_tombstones WHERE revision > $1 AND revision <= $2 ORDER BY id",
+            )
+            .bind(since)
+            .bind(revision)
+            .fetch_all(pool)
+            .await?;
+            (rows, deleted)
+        });
+        Ok(TitleChanges {
+            revision,
+            changed: rows
+                .into_iter()
+                .map(TitleRow::into_stored)
+                .collect::<Result<_, _>>()?,
+            deleted,
+        })
+    }
+}
+
+const INSERT_TITLE: &str = "INSERT INTO titles (id, name, publisher, enabled, pinned_version, \
+     disabled_versions, last_modified, definition, revision, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
+const UPSERT_TITLE: &str = "INSERT INTO titles (id, name, publisher, enabled, pinned_version, \
+     disabled_versions, last_modified, definition, revision, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+     ON CONFLICT (id) DO UPDATE SET name = excluded.name, publisher = excluded.publisher, \
+     enabled = excluded.enabled, pinned_version = excluded.pinned_version, \
+     disabled_versions = excluded.disabled_versions, last_modified = excluded.last_modified, \
+     definition = excluded.definition, revision = excluded.revision";
+
+/// Bumps the change counter inside a transaction and yields the new revision. Always the first
+/// statement of a write transaction: on SQLite it takes the write lock before any read, so a
+/// concurrent writer waits (busy timeout) instead of failing on a lock upgrade.
+macro_rules! bump_counter {
+    ($tx:ident) => {
+        sqlx::query_scalar::<_, i64>(
+            "UPDATE change_counter SET revision = revision + 1 WHERE id = 1 RETURNING revision",
+        )
+        .fetch_one(&mut *$tx)
+        .await?
+    };
+}
+use bump_counter;
+
+macro_rules! upsert_tombstone {
+    ($tx:ident, $id:expr, $revision:expr) => {
+        sqlx::query(
+            "INSERT INTO title_tombstones (id, revision) VALUES ($1, $2) \
+             ON CONFLICT (id) DO UPDATE SET revision = excluded.revision",
+        )
+        .bind($id)
+        .bind($revision)
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+use upsert_tombstone;
+
+/// Queries must be `&'static str` for sqlx 0.9; the few composed ones are built once and leaked.
+fn const_format(head: &'static str, tail: &'static str) -> &'static str {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<(&'static str, &'static str), &'static str>>> =
+        OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut cache = cache
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    cache
+        .entry((head, tail))
+        .or_insert_with(|| Box::leak(format!("{head}{tail}").into_boxed_str()))
+}

@@ -1,0 +1,69 @@
+//! The command line: parses arguments, sets up logging and a runtime, runs one subcommand.
+//!
+//! Results go to standard output, logs and progress to standard error. Failures print a plain
+//! explanation and exit with status 1 (2 for usage errors, as clap does).
+
+mod title;
+mod token;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::config::{Cli, Command, ServeArgs};
+use crate::http::HttpConfig;
+use crate::server::{self, ServerConfig};
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::telemetry::init(&cli.logging);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: could not start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve(args) => {
+            server::run_until_signal(serve_config(&args)).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token(command) => token::run(command).await,
+        Command::Title(command) => title::run(command).await,
+    }
+}
+
+fn serve_config(args: &ServeArgs) -> ServerConfig {
+    ServerConfig {
+        listen: args.listen,
+        database_url: args.database.url.clone(),
+        http: HttpConfig {
+            max_body_bytes: args.max_body_bytes,
+            max_restore_bytes: args.max_restore_bytes,
+        },
+        cache_refresh: std::time::Duration::from_millis(args.cache_refresh_ms.max(50)),
+    }
+}
+
+/// Opens the store a data-touching command names.
+async fn open_store(url: &str) -> anyhow::Result<ringmaster_store::store::Store> {
+    use anyhow::Context;
+    ringmaster_store::store::Store::connect(url, &ringmaster_store::store::StoreOptions::default())
+        .await
+        .with_context(|| format!("opening database {}", server::redact(url)))
+}

@@ -1,0 +1,43 @@
+//! Bearer-token authentication for every admin route (backup and restore included).
+//!
+//! The token's SHA-256 is looked up in the store; the matched token is put in the request's
+//! extensions for handlers and logs. Roles are stored with tokens but not enforced yet.
+
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::Response;
+use ringmaster_store::tokens::ApiToken;
+
+use crate::http::AppState;
+use crate::http::error::ApiError;
+
+/// Refuses the request with 401 unless it carries a live admin token.
+pub async fn require_token(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let secret = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| {
+            let (scheme, token) = value.trim().split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then(|| token.trim().to_owned())
+        })
+        .filter(|token| !token.is_empty())
+        .ok_or(ApiError::Unauthorized)?;
+    let token: ApiToken = state
+        .patch_source
+        .store
+        .find_token(&secret)
+        .await
+        .map_err(|error| ApiError::Internal(error.into()))?
+        .ok_or(ApiError::Unauthorized)?;
+    tracing::Span::current().record("token", token.name.as_str());
+    request.extensions_mut().insert(token);
+    Ok(next.run(request).await)
+}

@@ -1,0 +1,103 @@
+//! The HTTP edge: one router for Jamf Pro's read routes, the admin API and health.
+//!
+//! - [`jamf_feed`]: `/v1/…` and `/jamf/v1/…`, served from the feed cache.
+//! - [`admin_titles`], [`backup`]: `/api/v1/…`, behind [`auth`].
+//! - [`upload`]: body extractors with content-type and size checks.
+//! - [`error`]: [`error::ApiError`], the one error type answered as JSON.
+//! - [`health`]: the `/healthz` route.
+//!
+//! Architecture invariant: handlers are thin; they parse input into domain types, call the patch
+//! source service, and shape the answer. No SQL here.
+
+pub mod admin_titles;
+pub mod auth;
+pub mod backup;
+pub mod error;
+pub mod health;
+pub mod jamf_feed;
+pub mod upload;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::Method;
+use axum::routing::get;
+use axum::{Extension, Router, middleware};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::http::error::ApiError;
+use crate::http::upload::BodyLimit;
+use crate::patch_source::service::PatchSource;
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    pub max_body_bytes: usize,
+    pub max_restore_bytes: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            max_body_bytes: 8 * 1024 * 1024,
+            max_restore_bytes: 512 * 1024 * 1024,
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub patch_source: PatchSource,
+    pub config: HttpConfig,
+}
+
+/// The whole application's routes.
+pub fn router(state: AppState) -> Router {
+    let json_limit = state.config.max_body_bytes;
+    let restore_limit = state.config.max_restore_bytes;
+    let admin = Router::new()
+        .merge(admin_titles::router())
+        .merge(backup::router())
+        .layer(DefaultBodyLimit::max(json_limit))
+        .layer(Extension(BodyLimit(json_limit)))
+        .merge(
+            backup::restore_router()
+                .layer(DefaultBodyLimit::max(restore_limit))
+                .layer(Extension(BodyLimit(restore_limit))),
+        )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ));
+    Router::new()
+        .merge(jamf_feed::routes("/v1"))
+        .merge(jamf_feed::routes("/jamf/v1"))
+        .nest("/api/v1", admin)
+        .route("/healthz", get(health::get_health))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    token = tracing::field::Empty,
+                )
+            }),
+        )
+        .layer(CatchPanicLayer::custom(|_| {
+            axum::response::IntoResponse::into_response(ApiError::Internal(anyhow::anyhow!(
+                "a handler panicked"
+            )))
+        }))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found()
+}
+
+async fn method_not_allowed(method: Method) -> ApiError {
+    ApiError::MethodNotAllowed(format!("{method} is not allowed on this path"))
+}

@@ -1,0 +1,18 @@
+//! ringmaster: a patch-management server for Apple fleets, and its CLI.
+//!
+//! This crate is the edge: configuration, HTTP, the command line, and the application services
+//! that join the pure domain (`ringmaster-domain`) to storage (`ringmaster-store`).
+//!
+//! - [`config`]: command-line flags and environment variables (clap).
+//! - [`cli`]: the subcommands (`serve`, `token`, `title`).
+//! - [`server`]: starting, running and stopping the HTTP server.
+//! - [`http`]: routes, extractors and the API error type.
+//! - [`patch_source`]: the Jamf patch source services: title operations, the read cache, archives.
+//! - [`telemetry`]: structured logging.
+
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod patch_source;
+pub mod server;
+pub mod telemetry;

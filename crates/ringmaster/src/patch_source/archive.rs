@@ -1,0 +1,286 @@
+//! Backups and folders of definitions.
+//!
+//! A backup is a zip in PatchServer's layout, `patch_archive/<id>.json`, one full definition per
+//! title (disabled patches included), plus `ringmaster/state.json` with what Jamf's format has no
+//! place for: which titles and patches are disabled and which version is pinned. Zips from
+//! PatchServer (no state file) restore as enabled, unpinned titles. A folder of `<id>.json` files
+//! reads the same way. Reading validates everything before anything is written, and reports every
+//! problem of every file.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{Cursor, Read, Write};
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use ringmaster_domain::field_error::FieldErrors;
+use ringmaster_domain::title::parse;
+use ringmaster_domain::title::record::TitleRecord;
+use ringmaster_domain::title::render;
+use serde::{Deserialize, Serialize};
+
+/// The folder of definitions inside a backup zip.
+pub const ARCHIVE_FOLDER: &str = "patch_archive";
+/// The admin state inside a backup zip.
+pub const STATE_FILE: &str = "ringmaster/state.json";
+
+/// One file read from a zip or a folder.
+#[derive(Debug, Clone)]
+pub struct ArchiveFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The problems of one file.
+#[derive(Debug, Clone)]
+pub struct FileErrors {
+    pub file: String,
+    pub errors: FieldErrors,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error("the upload is not a readable zip file: {0}")]
+    NotAZip(String),
+    #[error("could not read {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} file(s) are invalid", .0.len())]
+    Invalid(Vec<FileErrors>),
+    #[error("no definitions (*.json files) found in {0}")]
+    Empty(String),
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ArchiveState {
+    format: u32,
+    titles: BTreeMap<String, TitleState>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TitleState {
+    enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pinned_version: Option<String>,
+    #[serde(default)]
+    disabled_versions: BTreeSet<String>,
+}
+
+/// Writes a backup zip of every record.
+pub fn write_zip(records: &[TitleRecord]) -> Vec<u8> {
+    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let mut state = ArchiveState {
+        format: 1,
+        ..ArchiveState::default()
+    };
+    for record in records {
+        let id = record.definition.id.to_string();
+        let body = serde_json::to_vec_pretty(&render::definition(record)).unwrap_or_default();
+        // Writing into memory cannot fail for I/O reasons; names are unique ids.
+        let _ = writer.start_file(format!("{ARCHIVE_FOLDER}/{id}.json"), options);
+        let _ = writer.write_all(&body);
+        state.titles.insert(id, title_state(record));
+    }
+    let _ = writer.start_file(STATE_FILE, options);
+    let _ = writer.write_all(&serde_json::to_vec_pretty(&state).unwrap_or_default());
+    writer
+        .finish()
+        .map(|cursor| cursor.into_inner())
+        .unwrap_or_default()
+}
+
+/// Writes every record as `<folder>/<id>.json` (definitions only; Jamf's format).
+pub fn write_folder(folder: &Path, records: &[TitleRecord]) -> Result<usize, ArchiveError> {
+    std::fs::create_dir_all(folder).map_err(|source| io_error(folder, source))?;
+    for record in records {
+        let path = folder.join(format!("{}.json", record.definition.id));
+        let body = serde_json::to_vec_pretty(&render::definition(record)).unwrap_or_default();
+        std::fs::write(&path, body).map_err(|source| io_error(&path, source))?;
+    }
+    Ok(records.len())
+}
+
+/// Reads the files of a zip held in memory.
+pub fn read_zip(bytes: &[u8]) -> Result<Vec<ArchiveFile>, ArchiveError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|error| ArchiveError::NotAZip(error.to_string()))?;
+    let mut files = Vec::new();
+    for index in 0..archive.len() {
+        let mut entry = archive
+            .by_index(index)
+            .map_err(|error| ArchiveError::NotAZip(error.to_string()))?;
+        let name = entry.name().to_owned();
+        if entry.is_dir() || !wanted(&name) {
+            continue;
+        }
+        let mut bytes = Vec::with_capacity(entry.size() as usize);
+        entry
+            .read_to_end(&mut bytes)
+            .map_err(|error| ArchiveError::NotAZip(format!("{name}: {error}")))?;
+        files.push(ArchiveFile { name, bytes });
+    }
+    Ok(files)
+}
+
+/// Reads a zip file or a folder (recursively) from disk.
+pub fn read_path(path: &Path) -> Result<Vec<ArchiveFile>, ArchiveError> {
+    if path.is_dir() {
+        let mut files = Vec::new();
+        collect_folder(path, path, &mut files)?;
+        files.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(files)
+    } else {
+        let bytes = std::fs::read(path).map_err(|source| io_error(path, source))?;
+        read_zip(&bytes)
+    }
+}
+
+/// Validates every file and builds records stamped `now`; nothing is returned unless all are valid.
+/// `on_file` is called once per file read (for progress bars).
+pub fn records_from_files(
+    files: &[ArchiveFile],
+    now: Timestamp,
+    mut on_file: impl FnMut(&str),
+) -> Result<Vec<TitleRecord>, ArchiveError> {
+    let mut problems = Vec::new();
+    let mut state = ArchiveState::default();
+    let mut records: Vec<(String, TitleRecord)> = Vec::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for file in files {
+        on_file(&file.name);
+        if file.name.ends_with(STATE_FILE) {
+            match serde_json::from_slice::<ArchiveState>(&file.bytes) {
+                Ok(parsed) => state = parsed,
+                Err(error) => problems.push(single(
+                    &file.name,
+                    "",
+                    format!("unreadable state file: {error}"),
+                )),
+            }
+            continue;
+        }
+        match parse::software_title_from_slice(&file.bytes) {
+            Ok(definition) => {
+                let id = definition.id.to_string();
+                if let Some(other) = seen.insert(id.clone(), file.name.clone()) {
+                    problems.push(single(
+                        &file.name,
+                        "/id",
+                        format!("title {id:?} is also defined in {other}"),
+                    ));
+                    continue;
+                }
+                records.push((file.name.clone(), TitleRecord::new(definition, now)));
+            }
+            Err(errors) => problems.push(FileErrors {
+                file: file.name.clone(),
+                errors,
+            }),
+        }
+    }
+    for (file, record) in &mut records {
+        if let Some(title_state) = state.titles.remove(&record.definition.id.to_string())
+            && let Err(errors) = apply_state(record, title_state)
+        {
+            problems.push(FileErrors {
+                file: format!("{STATE_FILE} (for {file})"),
+                errors,
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ArchiveError::Invalid(problems));
+    }
+    Ok(records.into_iter().map(|(_, record)| record).collect())
+}
+
+fn apply_state(record: &mut TitleRecord, state: TitleState) -> Result<(), FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let id = record.definition.id.to_string();
+    for version in &state.disabled_versions {
+        if record.definition.patch(version).is_none() {
+            errors.push(
+                format!("/titles/{id}/disabledVersions"),
+                format!("version {version:?} is not in the definition"),
+            );
+        }
+    }
+    if let Some(pinned) = &state.pinned_version
+        && (record.definition.patch(pinned).is_none() || state.disabled_versions.contains(pinned))
+    {
+        errors.push(
+            format!("/titles/{id}/pinnedVersion"),
+            format!("version {pinned:?} is not an enabled version of the definition"),
+        );
+    }
+    record.enabled = state.enabled;
+    record.pinned_version = state.pinned_version;
+    record.disabled_versions = state.disabled_versions;
+    errors.into_result(())
+}
+
+fn title_state(record: &TitleRecord) -> TitleState {
+    TitleState {
+        enabled: record.enabled,
+        pinned_version: record.pinned_version.clone(),
+        disabled_versions: record.disabled_versions.clone(),
+    }
+}
+
+fn single(file: &str, pointer: &str, message: String) -> FileErrors {
+    let mut errors = FieldErrors::new();
+    errors.push(pointer, message);
+    FileErrors {
+        file: file.to_owned(),
+        errors,
+    }
+}
+
+fn wanted(name: &str) -> bool {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    name.to_ascii_lowercase().ends_with(".json")
+        && !name.starts_with("__MACOSX/")
+        && !base.starts_with('.')
+}
+
+fn collect_folder(
+    root: &Path,
+    folder: &Path,
+    files: &mut Vec<ArchiveFile>,
+) -> Result<(), ArchiveError> {
+    let entries = std::fs::read_dir(folder).map_err(|source| io_error(folder, source))?;
+    for entry in entries {
+        let entry = entry.map_err(|source| io_error(folder, source))?;
+        let path: PathBuf = entry.path();
+        let relative = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        if path.is_dir() {
+            if !relative.rsplit('/').next().unwrap_or("").starts_with('.') {
+                collect_folder(root, &path, files)?;
+            }
+        } else if wanted(&relative) {
+            let bytes = std::fs::read(&path).map_err(|source| io_error(&path, source))?;
+            files.push(ArchiveFile {
+                name: relative,
+                bytes,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> ArchiveError {
+    ArchiveError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}

@@ -1,0 +1,166 @@
+//! Starting, running and stopping the HTTP server.
+//!
+//! [`start`] connects the store, fills the feed cache, binds the listener and returns a handle
+//! that knows its address (so tests bind port 0 and read the real one). A background task keeps
+//! the cache current with writes made elsewhere. Shutdown is graceful: on SIGTERM or Ctrl-C the
+//! server stops accepting, finishes requests in flight, and closes the database.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use ringmaster_store::store::{Store, StoreOptions};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::http::{self, AppState, HttpConfig};
+use crate::patch_source::service::PatchSource;
+
+/// Everything needed to run a server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub http: HttpConfig,
+    pub cache_refresh: Duration,
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct RunningServer {
+    pub address: SocketAddr,
+    pub patch_source: PatchSource,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl RunningServer {
+    /// Asks the server to stop and waits until it has.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(true);
+        self.task.await.context("server task failed")?
+    }
+
+    /// Waits until the server stops by itself (after a signal).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.task.await.context("server task failed")?
+    }
+}
+
+/// Connects, loads, binds and starts serving in the background.
+pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
+    let store = Store::connect(&config.database_url, &StoreOptions::default())
+        .await
+        .with_context(|| format!("opening database {}", redact(&config.database_url)))?;
+    start_with_store(config, store).await
+}
+
+/// Starts serving over an already connected store.
+pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Result<RunningServer> {
+    let patch_source = PatchSource::new(store);
+    patch_source
+        .cache
+        .refresh(&patch_source.store)
+        .await
+        .context("loading titles")?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    let address = listener.local_addr().context("reading the bound address")?;
+    let state = AppState {
+        patch_source: patch_source.clone(),
+        config: config.http.clone(),
+    };
+    let (shutdown, mut shutdown_requested) = watch::channel(false);
+    let refresher = spawn_cache_refresher(
+        patch_source.clone(),
+        config.cache_refresh,
+        shutdown.subscribe(),
+    );
+    let app = http::router(state);
+    let served_source = patch_source.clone();
+    let task = tokio::spawn(async move {
+        let result = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = shutdown_requested.wait_for(|stop| *stop).await;
+            })
+            .await;
+        refresher.abort();
+        served_source.store.close().await;
+        result.context("serving HTTP")
+    });
+    tracing::info!(%address, "ringmaster is listening");
+    Ok(RunningServer {
+        address,
+        patch_source,
+        shutdown,
+        task,
+    })
+}
+
+fn spawn_cache_refresher(
+    patch_source: PatchSource,
+    every: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => patch_source.refresh_cache().await,
+                _ = shutdown.changed() => return,
+            }
+        }
+    })
+}
+
+/// Runs until SIGTERM or Ctrl-C, then shuts down gracefully.
+pub async fn run_until_signal(config: ServerConfig) -> anyhow::Result<()> {
+    let server = start(config).await?;
+    let shutdown = server.shutdown.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down: finishing requests in flight");
+        let _ = shutdown.send(true);
+    });
+    server.wait().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+/// A database URL with any password replaced, for logs and errors.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
