@@ -1,0 +1,11 @@
+//! The integration suite: one test binary that starts the real server on a random port over a
+//! real database (an SQLite file, and PostgreSQL when `TEST_DATABASE_URL` is set) and talks to
+//! it over HTTP.
+
+mod support;
+
+mod admin_titles;
+mod backup_restore;
+mod cli;
+mod conformance;
+mod jamf_feed;

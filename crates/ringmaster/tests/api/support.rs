@@ -1,0 +1,264 @@
+//! Test support: starting servers on fresh databases, and a small HTTP client for them.
+//!
+//! [`backends`] lists the databases every test runs on: SQLite always, PostgreSQL when
+//! `TEST_DATABASE_URL` names a server (each test gets its own new database there).
+//! Under `CI=true` a missing `TEST_DATABASE_URL` is a failure, never a skip.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ringmaster::http::HttpConfig;
+use ringmaster::server::{RunningServer, ServerConfig};
+use ringmaster_store::store::{Store, StoreOptions};
+use sqlx::Connection;
+
+/// The database backends to run a test on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestBackend {
+    Sqlite,
+    Postgres,
+}
+
+/// SQLite always; PostgreSQL when `TEST_DATABASE_URL` is set (required under `CI=true`).
+pub fn backends() -> Vec<TestBackend> {
+    let mut backends = vec![TestBackend::Sqlite];
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => backends.push(TestBackend::Postgres),
+        _ => {
+            let on_ci = matches!(std::env::var("CI").as_deref(), Ok("true") | Ok("1"));
+            assert!(
+                !on_ci,
+                "CI=true but TEST_DATABASE_URL is not set: the PostgreSQL tests must not be skipped on CI"
+            );
+            eprintln!("note: TEST_DATABASE_URL is not set; running on SQLite only");
+        }
+    }
+    backends
+}
+
+/// A fresh, empty database of one backend; dropped with the test (SQLite) or left for the
+/// throwaway server to discard (PostgreSQL).
+#[derive(Debug)]
+pub struct TestDatabase {
+    pub url: String,
+    pub backend: TestBackend,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDatabase {
+    pub async fn new(backend: TestBackend) -> TestDatabase {
+        match backend {
+            TestBackend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let path: PathBuf = dir.path().join("data").join("ringmaster.db");
+                TestDatabase {
+                    url: format!("sqlite://{}", path.display()),
+                    backend,
+                    _dir: Some(dir),
+                }
+            }
+            TestBackend::Postgres => {
+                let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
+                let name = format!("ringmaster_test_{}", random_suffix());
+                let mut connection = sqlx::PgConnection::connect(&admin_url)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut connection)
+                    .await
+                    .expect("create test database");
+                let _ = connection.close().await;
+                TestDatabase {
+                    url: replace_database_name(&admin_url, &name),
+                    backend,
+                    _dir: None,
+                }
+            }
+        }
+    }
+
+    pub async fn store(&self) -> Store {
+        Store::connect(&self.url, &StoreOptions::default())
+            .await
+            .expect("connect store")
+    }
+}
+
+fn random_suffix() -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..12)
+        .map(|_| char::from(b'a' + rng.random_range(0..26u8)))
+        .collect()
+}
+
+fn replace_database_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|index| index + 3).unwrap_or(0);
+    let host_and_path = &base[scheme_end..];
+    let host = host_and_path.split('/').next().unwrap_or(host_and_path);
+    let mut result = format!("{}{host}/{name}", &base[..scheme_end]);
+    if let Some(query) = query {
+        result.push('?');
+        result.push_str(query);
+    }
+    result
+}
+
+/// A running server with a fresh database and an admin token.
+#[derive(Debug)]
+pub struct TestApp {
+    pub base_url: String,
+    pub token: String,
+    pub client: reqwest::Client,
+    pub database: TestDatabase,
+    server: Option<RunningServer>,
+}
+
+/// Options for [`spawn_app_with`].
+#[derive(Debug, Clone)]
+pub struct AppOptions {
+    pub http: HttpConfig,
+    pub cache_refresh: Duration,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        AppOptions {
+            http: HttpConfig::default(),
+            cache_refresh: Duration::from_millis(200),
+        }
+    }
+}
+
+pub async fn spawn_app(backend: TestBackend) -> TestApp {
+    spawn_app_with(backend, AppOptions::default()).await
+}
+
+pub async fn spawn_app_with(backend: TestBackend, options: AppOptions) -> TestApp {
+    let database = TestDatabase::new(backend).await;
+    spawn_app_on(database, options).await
+}
+
+/// Starts a server over an existing database (for restarts and several servers on one database).
+pub async fn spawn_app_on(database: TestDatabase, options: AppOptions) -> TestApp {
+    init_test_logging();
+    let store = database.store().await;
+    let token = format!("test-token-{}", random_suffix());
+    let name = format!("test-{}", random_suffix());
+    store
+        .create_token(&name, &token, "admin", jiff::Timestamp::now())
+        .await
+        .expect("create token");
+    let config = ServerConfig {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        database_url: database.url.clone(),
+        http: options.http,
+        cache_refresh: options.cache_refresh,
+    };
+    let server = ringmaster::server::start_with_store(config, store)
+        .await
+        .expect("start server");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_gzip()
+        .build()
+        .expect("client");
+    TestApp {
+        base_url: format!("http://{}", server.address),
+        token,
+        client,
+        database,
+        server: Some(server),
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// An authenticated request builder.
+    pub fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(&self.token)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// `POST /api/v1/title` with a JSON body.
+    pub async fn create_title(&self, body: &[u8]) -> reqwest::Response {
+        self.admin(reqwest::Method::POST, "/api/v1/title")
+            .header("content-type", "application/json")
+            .body(body.to_vec())
+            .send()
+            .await
+            .expect("POST title")
+    }
+
+    /// Stops the server and hands back its database (to restart on it).
+    pub async fn stop(mut self) -> TestDatabase {
+        if let Some(server) = self.server.take() {
+            server.stop().await.expect("stop server");
+        }
+        self.database
+    }
+}
+
+/// Reads a fixture the project owns, from `fixtures/` at the repository root.
+pub fn fixture(relative: &str) -> Vec<u8> {
+    let path = repo_root().join("fixtures").join(relative);
+    std::fs::read(&path).unwrap_or_else(|error| panic!("fixture {}: {error}", path.display()))
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The third-party reference folder, or `None` (with a message) when `../shared` is absent.
+pub fn shared_reference(relative: &str) -> Option<PathBuf> {
+    let path = repo_root().join("../shared/reference").join(relative);
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!(
+            "skipping: the reference folder {} is missing (../shared is not beside this clone)",
+            path.display()
+        );
+        None
+    }
+}
+
+/// A response's JSON body (asserting the content type says JSON).
+pub async fn json_body(response: reqwest::Response) -> serde_json::Value {
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let status = response.status();
+    let text = response.text().await.expect("body");
+    assert!(
+        content_type.starts_with("application/json"),
+        "expected JSON, got {content_type:?} (status {status}): {text}"
+    );
+    serde_json::from_str(&text).unwrap_or_else(|error| panic!("invalid JSON ({error}): {text}"))
+}
+
+fn init_test_logging() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("debug")
+            .with_test_writer()
+            .try_init();
+    }
+}

@@ -1,0 +1,84 @@
+//! Tidy checks over the whole source tree, run as a test so `cargo test` is the one gate:
+//! every Rust file opens with a `//!` module doc; no test is ignored or expected to panic;
+//! no `dbg!` is left behind; nothing names a path of a developer's machine.
+
+use std::path::{Path, PathBuf};
+
+fn rust_files(root: &Path, files: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path.is_dir() {
+            if name != "target" && !name.starts_with('.') {
+                rust_files(&path, files);
+            }
+        } else if name.ends_with(".rs") {
+            files.push(path);
+        }
+    }
+}
+
+fn workspace_sources() -> Vec<(PathBuf, String)> {
+    let crates = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    rust_files(&crates, &mut files);
+    assert!(files.len() > 10, "expected the workspace's sources under {}", crates.display());
+    files
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            (path, text)
+        })
+        .collect()
+}
+
+#[test]
+fn every_rust_file_opens_with_a_module_doc() {
+    let missing: Vec<String> = workspace_sources()
+        .into_iter()
+        .filter(|(_, text)| {
+            let first = text.lines().find(|line| !line.trim().is_empty()).unwrap_or("");
+            !first.starts_with("//!")
+        })
+        .map(|(path, _)| path.display().to_string())
+        .collect();
+    assert!(missing.is_empty(), "files without a //! module doc: {missing:#?}");
+}
+
+#[test]
+fn no_ignored_or_should_panic_tests_and_no_dbg() {
+    // Built from pieces so this file does not trip its own check.
+    let forbidden = [
+        format!("#[{}", "ignore"),
+        format!("#[{}", "should_panic"),
+        format!("{}!(", "dbg"),
+    ];
+    let mut found = Vec::new();
+    for (path, text) in workspace_sources() {
+        for (number, line) in text.lines().enumerate() {
+            for pattern in &forbidden {
+                if line.contains(pattern.as_str()) {
+                    found.push(format!("{}:{}: {}", path.display(), number + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "forbidden constructs: {found:#?}");
+}
+
+#[test]
+fn no_source_names_a_path_of_a_developer_machine() {
+    let forbidden = [format!("/{}/", "work"), format!("/{}/", "root"), format!("/{}/", "home")];
+    let mut found = Vec::new();
+    for (path, text) in workspace_sources() {
+        for (number, line) in text.lines().enumerate() {
+            if forbidden.iter().any(|pattern| line.contains(&format!("\"{pattern}"))) {
+                found.push(format!("{}:{}: {}", path.display(), number + 1, line.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "machine paths in sources: {found:#?}");
+}
