@@ -7,10 +7,14 @@
 //! - [`error`]: the storage error type.
 //! - [`titles`]: software titles, with optimistic concurrency and a change feed for caches.
 //! - [`tokens`]: admin API tokens (hashes only).
+//! - [`transfer`]: copying a whole installation between databases.
+//! - [`leases`]: time-limited leases so a background job runs on one server of a cluster.
 //! - [`title_row`]: how a title record is laid out in a row.
 
 pub mod error;
+pub mod leases;
 pub mod store;
 pub mod title_row;
 pub mod titles;
 pub mod tokens;
+pub mod transfer;

@@ -33,6 +33,18 @@ pub enum Command {
     /// Check, import and export software-title definitions
     #[command(subcommand)]
     Title(TitleCommand),
+    /// Move a whole installation to another database (SQLite ⇄ PostgreSQL), then verify it
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The database to copy from
+    #[arg(long)]
+    pub from: String,
+    /// The database to copy into; it must be empty (its schema is created if needed)
+    #[arg(long)]
+    pub to: String,
 }
 
 #[derive(Debug, Args)]

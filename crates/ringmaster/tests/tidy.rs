@@ -25,7 +25,11 @@ fn workspace_sources() -> Vec<(PathBuf, String)> {
     let crates = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = Vec::new();
     rust_files(&crates, &mut files);
-    assert!(files.len() > 10, "expected the workspace's sources under {}", crates.display());
+    assert!(
+        files.len() > 10,
+        "expected the workspace's sources under {}",
+        crates.display()
+    );
     files
         .into_iter()
         .map(|path| {
@@ -40,12 +44,18 @@ fn every_rust_file_opens_with_a_module_doc() {
     let missing: Vec<String> = workspace_sources()
         .into_iter()
         .filter(|(_, text)| {
-            let first = text.lines().find(|line| !line.trim().is_empty()).unwrap_or("");
+            let first = text
+                .lines()
+                .find(|line| !line.trim().is_empty())
+                .unwrap_or("");
             !first.starts_with("//!")
         })
         .map(|(path, _)| path.display().to_string())
         .collect();
-    assert!(missing.is_empty(), "files without a //! module doc: {missing:#?}");
+    assert!(
+        missing.is_empty(),
+        "files without a //! module doc: {missing:#?}"
+    );
 }
 
 #[test]
@@ -61,7 +71,12 @@ fn no_ignored_or_should_panic_tests_and_no_dbg() {
         for (number, line) in text.lines().enumerate() {
             for pattern in &forbidden {
                 if line.contains(pattern.as_str()) {
-                    found.push(format!("{}:{}: {}", path.display(), number + 1, line.trim()));
+                    found.push(format!(
+                        "{}:{}: {}",
+                        path.display(),
+                        number + 1,
+                        line.trim()
+                    ));
                 }
             }
         }
@@ -71,12 +86,24 @@ fn no_ignored_or_should_panic_tests_and_no_dbg() {
 
 #[test]
 fn no_source_names_a_path_of_a_developer_machine() {
-    let forbidden = [format!("/{}/", "work"), format!("/{}/", "root"), format!("/{}/", "home")];
+    let forbidden = [
+        format!("/{}/", "work"),
+        format!("/{}/", "root"),
+        format!("/{}/", "home"),
+    ];
     let mut found = Vec::new();
     for (path, text) in workspace_sources() {
         for (number, line) in text.lines().enumerate() {
-            if forbidden.iter().any(|pattern| line.contains(&format!("\"{pattern}"))) {
-                found.push(format!("{}:{}: {}", path.display(), number + 1, line.trim()));
+            if forbidden
+                .iter()
+                .any(|pattern| line.contains(&format!("\"{pattern}")))
+            {
+                found.push(format!(
+                    "{}:{}: {}",
+                    path.display(),
+                    number + 1,
+                    line.trim()
+                ));
             }
         }
     }

@@ -3,6 +3,7 @@
 //! Results go to standard output, logs and progress to standard error. Failures print a plain
 //! explanation and exit with status 1 (2 for usage errors, as clap does).
 
+mod migrate;
 mod title;
 mod token;
 
@@ -45,6 +46,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Token(command) => token::run(command).await,
         Command::Title(command) => title::run(command).await,
+        Command::Migrate(args) => migrate::run(args).await,
     }
 }
 
