@@ -5,6 +5,7 @@
 //! revisions follow commit order, and lets any server sharing the database find what changed
 //! since the revision its caches reflect ([`Store::title_changes_since`]).
 
+use ringmaster_domain::jamf_time::next_last_modified;
 use ringmaster_domain::title::id::SoftwareTitleId;
 use ringmaster_domain::title::record::TitleRecord;
 
@@ -29,6 +30,21 @@ pub enum ExistingTitles {
 pub struct RestoreOutcome {
     pub created: Vec<String>,
     pub replaced: Vec<String>,
+}
+
+/// What [`Store::modify_title`] did.
+#[derive(Debug)]
+pub enum Modified<E> {
+    Updated(StoredTitle),
+    /// The edit changed nothing; nothing was written.
+    Unchanged(StoredTitle),
+    NotFound,
+    /// The title is no longer at the expected revision.
+    Stale {
+        found: i64,
+    },
+    /// The edit refused; nothing was written.
+    Refused(E),
 }
 
 /// Titles written and deleted after some revision.
@@ -147,6 +163,60 @@ impl Store {
         })
     }
 
+    /// Reads, edits and writes one title in a single transaction. The change counter is bumped
+    /// first, which makes concurrent writers queue (row lock on PostgreSQL, the write lock on
+    /// SQLite) instead of racing, so no edit is lost and none needs a retry. With
+    /// `expected_revision`, the edit happens only if the title is still at that revision.
+    /// Nothing is written unless `edit` reports a change.
+    pub async fn modify_title<E>(
+        &self,
+        id: &SoftwareTitleId,
+        expected_revision: Option<i64>,
+        edit: impl FnOnce(&mut TitleRecord) -> Result<bool, E>,
+    ) -> Result<Modified<E>, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let revision = bump_counter!(tx);
+            let row: Option<TitleRow> = sqlx::query_as(const_format(SELECT_TITLE, " WHERE id = $1"))
+                .bind(id.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(row) = row else {
+                return Ok(Modified::NotFound);
+            };
+            let stored = row.into_stored()?;
+            if let Some(expected) = expected_revision
+                && expected != stored.revision
+            {
+                return Ok(Modified::Stale { found: stored.revision });
+            }
+            let mut record = stored.record.clone();
+            match edit(&mut record) {
+                Err(refusal) => return Ok(Modified::Refused(refusal)),
+                Ok(false) => return Ok(Modified::Unchanged(stored)),
+                Ok(true) => {}
+            }
+            let columns = TitleColumns::of(&record);
+            sqlx::query(
+                "UPDATE titles SET name = $2, publisher = $3, enabled = $4, pinned_version = $5, \
+                 disabled_versions = $6, last_modified = $7, definition = $8, revision = $9 WHERE id = $1",
+            )
+            .bind(&columns.id)
+            .bind(&columns.name)
+            .bind(&columns.publisher)
+            .bind(columns.enabled)
+            .bind(&columns.pinned_version)
+            .bind(&columns.disabled_versions)
+            .bind(&columns.last_modified)
+            .bind(&columns.definition)
+            .bind(revision)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(Modified::Updated(StoredTitle { record, revision }))
+        })
+    }
+
     /// Deletes a title; `Ok(false)` if there was none. With `expected_revision`, only if the
     /// title is still at that revision.
     pub async fn delete_title(
@@ -189,17 +259,29 @@ impl Store {
         records: &[TitleRecord],
         existing: ExistingTitles,
     ) -> Result<RestoreOutcome, StoreError> {
-        let all_columns: Vec<TitleColumns> = records.iter().map(TitleColumns::of).collect();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let revision = bump_counter!(tx);
-            let present: Vec<String> = sqlx::query_scalar("SELECT id FROM titles")
+            let present: Vec<(String, String)> = sqlx::query_as("SELECT id, last_modified FROM titles")
                 .fetch_all(&mut *tx)
                 .await?;
-            let present: std::collections::HashSet<String> = present.into_iter().collect();
+            let present: std::collections::HashMap<String, String> = present.into_iter().collect();
+            // A replaced title's lastModified must still move forward, even within one second
+            // of its previous write, or Jamf Pro's pollers would miss the change.
+            let all_columns: Vec<TitleColumns> = records
+                .iter()
+                .map(|record| {
+                    let previous = present
+                        .get(record.definition.id.as_str())
+                        .and_then(|text| text.parse::<jiff::Timestamp>().ok());
+                    let mut stamped = record.clone();
+                    stamped.last_modified = next_last_modified(previous, record.last_modified);
+                    TitleColumns::of(&stamped)
+                })
+                .collect();
             let mut outcome = RestoreOutcome::default();
             for columns in &all_columns {
-                if present.contains(&columns.id) {
+                if present.contains_key(&columns.id) {
                     outcome.replaced.push(columns.id.clone());
                 } else {
                     outcome.created.push(columns.id.clone());

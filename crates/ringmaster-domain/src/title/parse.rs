@@ -358,7 +358,10 @@ fn read_extension_attribute(
         match base64::engine::general_purpose::STANDARD.decode(compact.as_bytes()) {
             Ok(_) => Some(text),
             Err(why) => {
-                reader.error("value", format!("the script is not valid base64: {why}"));
+                reader.error(
+                    "value",
+                    format!("the script is not valid base64: {}", explain_base64(&why)),
+                );
                 None
             }
         }
@@ -551,6 +554,23 @@ fn expect_object<'a>(
             );
             None
         }
+    }
+}
+
+/// Says what is wrong with base64 text in words an admin can act on.
+fn explain_base64(error: &base64::DecodeError) -> String {
+    match error {
+        base64::DecodeError::InvalidByte(offset, byte)
+        | base64::DecodeError::InvalidLastSymbol(offset, byte) => format!(
+            "the character {:?} at position {offset} (not counting whitespace) is not in the base64 alphabet",
+            char::from(*byte)
+        ),
+        base64::DecodeError::InvalidLength(length) => {
+            format!(
+                "{length} characters (not counting whitespace) cannot be base64; it must be a multiple of 4"
+            )
+        }
+        base64::DecodeError::InvalidPadding => "the '=' padding at the end is wrong".into(),
     }
 }
 

@@ -1,6 +1,6 @@
 //! `ringmaster title lint|import|export`.
 //!
-//! `lint` works offline and reports the same errors as the API, one per line as
+//! `lint` works offline (on files, or folders of them) and reports the same errors as the API, one per line as
 //! `FILE: POINTER: message`; it exits 1 when any file is invalid. `import` validates every file
 //! before writing anything and writes all titles in one transaction. `export` writes a folder of
 //! `<id>.json`, or a backup zip when the path ends in `.zip`.
@@ -33,10 +33,20 @@ pub(crate) async fn run(command: TitleCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn lint(files: &[std::path::PathBuf]) -> anyhow::Result<ExitCode> {
+fn lint(paths: &[std::path::PathBuf]) -> anyhow::Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     let mut invalid = 0usize;
-    for file in files {
+    // A folder stands for the definitions in it.
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let found = archive::read_path(path)?;
+            files.extend(found.into_iter().map(|file| path.join(file.name)));
+        } else {
+            files.push(path.clone());
+        }
+    }
+    for file in &files {
         let shown = file.display();
         let result = std::fs::read(file)
             .map_err(|error| {

@@ -162,7 +162,6 @@ impl From<TitleError> for ApiError {
             TitleError::Invalid(errors) => ApiError::invalid_document(&errors),
             TitleError::AlreadyExists(_) => ApiError::Conflict(error.to_string()),
             TitleError::Stale { .. } => ApiError::PreconditionFailed(error.to_string()),
-            TitleError::Contended(_) => ApiError::Conflict(error.to_string()),
             TitleError::Edit(edit_error) => match edit_error {
                 TitleEditError::VersionExists(_) => ApiError::Conflict(edit_error.to_string()),
                 TitleEditError::VersionNotFound(_) => ApiError::NotFound(edit_error.to_string()),

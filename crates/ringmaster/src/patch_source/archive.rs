@@ -39,7 +39,7 @@ pub struct FileErrors {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
-    #[error("the upload is not a readable zip file: {0}")]
+    #[error("not a readable zip file: {0}")]
     NotAZip(String),
     #[error("could not read {path}: {source}")]
     Io {
@@ -128,7 +128,7 @@ pub fn read_zip(bytes: &[u8]) -> Result<Vec<ArchiveFile>, ArchiveError> {
     Ok(files)
 }
 
-/// Reads a zip file or a folder (recursively) from disk.
+/// Reads a folder (recursively), a zip, or a single `.json` definition from disk.
 pub fn read_path(path: &Path) -> Result<Vec<ArchiveFile>, ArchiveError> {
     if path.is_dir() {
         let mut files = Vec::new();
@@ -137,7 +137,24 @@ pub fn read_path(path: &Path) -> Result<Vec<ArchiveFile>, ArchiveError> {
         Ok(files)
     } else {
         let bytes = std::fs::read(path).map_err(|source| io_error(path, source))?;
-        read_zip(&bytes)
+        let is_json = path
+            .extension()
+            .is_some_and(|extension| extension.eq_ignore_ascii_case("json"));
+        if is_json {
+            let name = path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            return Ok(vec![ArchiveFile { name, bytes }]);
+        }
+        read_zip(&bytes).map_err(|error| match error {
+            ArchiveError::NotAZip(why) => ArchiveError::NotAZip(format!(
+                "{} is neither a folder, a .json definition nor a zip ({why})",
+                path.display()
+            )),
+            other => other,
+        })
     }
 }
 

@@ -1,8 +1,9 @@
 //! Title operations shared by the admin API and the CLI.
 //!
-//! Each edit reads the stored title, applies a pure domain edit, and writes it back only if the
-//! title is still at the revision it read (optimistic concurrency). Without an `If-Match` from the
-//! caller a lost race is retried; with one, it is reported as [`TitleError::Stale`]. After every
+//! Each edit reads the stored title, applies a pure domain edit and writes it back in one
+//! transaction that queues behind other writers (`Store::modify_title`), so concurrent admins lose
+//! nothing. With an `If-Match` from the caller, the edit applies only to the revision the caller
+//! read, and otherwise fails as [`TitleError::Stale`] (HTTP 412). After every
 //! successful write the feed cache is refreshed before the caller answers, so the next read —
 //! on this server — already sees the change.
 
@@ -10,6 +11,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use ringmaster_domain::field_error::FieldErrors;
+use ringmaster_domain::jamf_time::next_last_modified;
 use ringmaster_domain::title::edit::{self, Outcome, Placement, TitleEditError};
 use ringmaster_domain::title::id::SoftwareTitleId;
 use ringmaster_domain::title::model::{Patch, SoftwareTitle};
@@ -18,12 +20,9 @@ use ringmaster_domain::title::record::TitleRecord;
 use ringmaster_store::error::StoreError;
 use ringmaster_store::store::Store;
 use ringmaster_store::title_row::StoredTitle;
-use ringmaster_store::titles::{ExistingTitles, RestoreOutcome};
+use ringmaster_store::titles::{ExistingTitles, Modified, RestoreOutcome};
 
 use crate::patch_source::feed_cache::FeedCache;
-
-/// How many times an edit is retried after losing a race to another writer.
-const MAX_EDIT_ATTEMPTS: usize = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TitleError {
@@ -43,8 +42,6 @@ pub enum TitleError {
         expected: i64,
         found: Option<i64>,
     },
-    #[error("title {0:?} is being changed by others too often; try again")]
-    Contended(String),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -94,7 +91,7 @@ impl PatchSource {
 
     /// Stores a new title (`POST /api/v1/title`).
     pub async fn create_title(&self, definition: SoftwareTitle) -> Result<StoredTitle, TitleError> {
-        let record = TitleRecord::new(definition, now());
+        let record = TitleRecord::new(definition, next_last_modified(None, now()));
         let stored = self.store.insert_title(&record).await?;
         self.refresh_cache().await;
         Ok(stored)
@@ -217,55 +214,30 @@ impl PatchSource {
         &self,
         id: &str,
         if_match: Option<i64>,
-        apply: impl Fn(&mut TitleRecord, Timestamp) -> Result<Outcome, EditFailure>,
+        apply: impl FnOnce(&mut TitleRecord, Timestamp) -> Result<Outcome, EditFailure>,
     ) -> Result<StoredTitle, TitleError> {
         let title_id = parse_path_id(id)?;
-        for _ in 0..MAX_EDIT_ATTEMPTS {
-            let stored = self
-                .store
-                .get_title(&title_id)
-                .await?
-                .ok_or_else(|| TitleError::NotFound(id.to_owned()))?;
-            if let Some(expected) = if_match
-                && expected != stored.revision
-            {
-                return Err(TitleError::Stale {
-                    id: id.to_owned(),
-                    expected,
-                    found: Some(stored.revision),
-                });
+        let modified = self
+            .store
+            .modify_title(&title_id, if_match, |record| {
+                apply(record, now()).map(|outcome| outcome == Outcome::Changed)
+            })
+            .await?;
+        match modified {
+            Modified::Updated(stored) => {
+                self.refresh_cache().await;
+                Ok(stored)
             }
-            let mut record = stored.record.clone();
-            match apply(&mut record, now()) {
-                Err(EditFailure::Edit(error)) => return Err(error.into()),
-                Err(EditFailure::Invalid(errors)) => return Err(TitleError::Invalid(errors)),
-                Ok(Outcome::Unchanged) => return Ok(stored),
-                Ok(Outcome::Changed) => {}
-            }
-            match self.store.update_title(&record, stored.revision).await {
-                Ok(updated) => {
-                    self.refresh_cache().await;
-                    return Ok(updated);
-                }
-                Err(StoreError::RevisionMismatch {
-                    expected, found, ..
-                }) => {
-                    if if_match.is_some() {
-                        return Err(TitleError::Stale {
-                            id: id.to_owned(),
-                            expected,
-                            found,
-                        });
-                    }
-                    if found.is_none() {
-                        return Err(TitleError::NotFound(id.to_owned()));
-                    }
-                    tracing::debug!(title = id, "lost a race to another writer; retrying");
-                }
-                Err(error) => return Err(error.into()),
-            }
+            Modified::Unchanged(stored) => Ok(stored),
+            Modified::NotFound => Err(TitleError::NotFound(id.to_owned())),
+            Modified::Stale { found } => Err(TitleError::Stale {
+                id: id.to_owned(),
+                expected: if_match.unwrap_or_default(),
+                found: Some(found),
+            }),
+            Modified::Refused(EditFailure::Edit(error)) => Err(error.into()),
+            Modified::Refused(EditFailure::Invalid(errors)) => Err(TitleError::Invalid(errors)),
         }
-        Err(TitleError::Contended(id.to_owned()))
     }
 }
 

@@ -1,1 +1,707 @@
-//! placeholder
+//! Conformance against third-party reference data in `../shared/reference/jamf-patch-definitions/`
+//! (real definitions from Jamf's feed, CommunityPatch's Xcode title and one invalid definition).
+//!
+//! Every valid definition is submitted and read back from the Jamf feed; what Jamf Pro is served
+//! must mean exactly what was submitted (a normalizer below settles what "the same meaning" is:
+//! release dates as instants, `null` names as `""`, absent optional arrays as `[]`). The data is
+//! read in place and never copied into the repository; without it these tests skip with a message.
+//!
+//! The normalizer and the string-boolean walker are shared with the CLI and backup tests.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use serde_json::Value;
+
+use crate::cli::{CliRun, ringmaster};
+use crate::support::{TestApp, backends, json_body, shared_reference, spawn_app};
+
+/// The one reference definition whose `lastModified` is a placeholder (`0000-00-000T00:00:00Z`).
+const PLACEHOLDER_LAST_MODIFIED_FILE: &str = "AdobeAcrobatReaderDC.json";
+const PLACEHOLDER_LAST_MODIFIED: &str = "0000-00-000T00:00:00Z";
+
+// ---------------------------------------------------------------------------------------------
+// Shared helpers (also used by `cli` and `backup_restore`).
+// ---------------------------------------------------------------------------------------------
+
+/// How a normalized document shows `appName`/`bundleId` given as `null`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NullNames {
+    /// What Jamf Pro is served: `null` becomes `""`.
+    AsEmptyString,
+    /// The admin definition (and backups): `null` stays `null`.
+    Kept,
+}
+
+/// The meaning of a submitted definition: server-derived fields (`lastModified`,
+/// `currentVersion`) dropped, release dates as instants (loose input forms accepted), optional
+/// arrays that were left out as `[]`, and `null` names as the server shows them.
+pub(crate) fn submitted_meaning(document: &Value, null_names: NullNames) -> Value {
+    let mut meaning = document.clone();
+    let object = meaning.as_object_mut().expect("a definition is an object");
+    object.shift_remove("lastModified");
+    object.shift_remove("currentVersion");
+    if null_names == NullNames::AsEmptyString {
+        for key in ["appName", "bundleId"] {
+            if object.get(key) == Some(&Value::Null) {
+                object.insert(key.into(), Value::String(String::new()));
+            }
+        }
+    }
+    object
+        .entry("extensionAttributes")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if let Some(Value::Array(patches)) = object.get_mut("patches") {
+        for patch in patches {
+            *patch = submitted_patch_meaning(patch);
+        }
+    }
+    meaning
+}
+
+/// The meaning of one submitted version object (see [`submitted_meaning`]).
+pub(crate) fn submitted_patch_meaning(patch: &Value) -> Value {
+    let mut meaning = patch.clone();
+    let object = meaning.as_object_mut().expect("a patch is an object");
+    let date = object["releaseDate"]
+        .as_str()
+        .expect("releaseDate is a string");
+    object.insert(
+        "releaseDate".into(),
+        Value::String(loose_instant(date).to_string()),
+    );
+    for key in ["killApps", "dependencies"] {
+        object
+            .entry(key)
+            .or_insert_with(|| Value::Array(Vec::new()));
+    }
+    meaning
+}
+
+/// The meaning of a served title (feed or admin definition), after checking that its dates
+/// are written strictly.
+pub(crate) fn served_meaning(document: &Value) -> Value {
+    let mut meaning = document.clone();
+    let object = meaning
+        .as_object_mut()
+        .expect("a served title is an object");
+    if let Some(last_modified) = object.shift_remove("lastModified") {
+        let text = last_modified.as_str().expect("lastModified is a string");
+        assert!(
+            is_strict_last_modified(text),
+            "lastModified {text:?} is not YYYY-MM-DDTHH:MM:SSZ"
+        );
+    }
+    object.shift_remove("currentVersion");
+    if let Some(Value::Array(patches)) = object.get_mut("patches") {
+        for patch in patches {
+            *patch = served_patch_meaning(patch);
+        }
+    }
+    meaning
+}
+
+/// The meaning of one served version object (see [`served_meaning`]).
+pub(crate) fn served_patch_meaning(patch: &Value) -> Value {
+    let mut meaning = patch.clone();
+    let object = meaning.as_object_mut().expect("a patch is an object");
+    let date = object["releaseDate"]
+        .as_str()
+        .expect("releaseDate is a string");
+    assert!(
+        is_strict_release_date(date),
+        "served releaseDate {date:?} is not strict ISO-8601 (YYYY-MM-DDTHH:MM:SS[.fff]Z)"
+    );
+    let instant: Timestamp = date
+        .parse()
+        .unwrap_or_else(|error| panic!("served releaseDate {date:?}: {error}"));
+    object.insert("releaseDate".into(), Value::String(instant.to_string()));
+    meaning
+}
+
+/// Asserts that what the feed serves for a title means what `original` said, in the same order.
+pub(crate) fn assert_feed_means(label: &str, original: &Value, served: &Value) {
+    let expected = submitted_meaning(original, NullNames::AsEmptyString);
+    let actual = served_meaning(served);
+    if let Some(difference) = first_difference(&expected, &actual, "") {
+        panic!("{label}: the served title does not mean what was submitted: {difference}");
+    }
+    let current = served["currentVersion"].as_str().unwrap_or_default();
+    assert_eq!(
+        current, served["patches"][0]["version"],
+        "{label}: currentVersion is the first patch"
+    );
+    if let Some(submitted) = original.get("currentVersion") {
+        assert_eq!(
+            current, submitted,
+            "{label}: currentVersion as submitted (every reference file has it first)"
+        );
+    }
+}
+
+/// Where two JSON values first differ, as `pointer: expected … but got …`; `None` if equal.
+/// Object key order is ignored; array order is not.
+pub(crate) fn first_difference(expected: &Value, actual: &Value, pointer: &str) -> Option<String> {
+    match (expected, actual) {
+        (Value::Object(left), Value::Object(right)) => {
+            let keys: BTreeSet<&String> = left.keys().chain(right.keys()).collect();
+            keys.into_iter().find_map(|key| {
+                let at = format!("{pointer}/{key}");
+                match (left.get(key), right.get(key)) {
+                    (Some(l), Some(r)) => first_difference(l, r, &at),
+                    (Some(l), None) => Some(format!("{at}: expected {l}, but it is absent")),
+                    (None, Some(r)) => Some(format!("{at}: expected no such key, but got {r}")),
+                    (None, None) => None,
+                }
+            })
+        }
+        (Value::Array(left), Value::Array(right)) => {
+            let found = left
+                .iter()
+                .zip(right)
+                .enumerate()
+                .find_map(|(index, (l, r))| first_difference(l, r, &format!("{pointer}/{index}")));
+            found.or_else(|| {
+                (left.len() != right.len()).then(|| {
+                    format!(
+                        "{pointer}: expected {} items, got {}",
+                        left.len(),
+                        right.len()
+                    )
+                })
+            })
+        }
+        _ if expected == actual => None,
+        _ => Some(format!("{pointer}: expected {expected}, got {actual}")),
+    }
+}
+
+/// JSON pointers of every `"and"` whose value is a string (a "string boolean"), in document order.
+pub(crate) fn string_boolean_pointers(document: &Value) -> Vec<String> {
+    fn walk(value: &Value, pointer: &str, found: &mut Vec<String>) {
+        match value {
+            Value::Object(object) => {
+                for (key, item) in object {
+                    let at = format!("{pointer}/{key}");
+                    if key == "and" && item.is_string() {
+                        found.push(at.clone());
+                    }
+                    walk(item, &at, found);
+                }
+            }
+            Value::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    walk(item, &format!("{pointer}/{index}"), found);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    walk(document, "", &mut found);
+    found
+}
+
+/// The `pointer`s of an error response's `errors`.
+pub(crate) fn error_pointers(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|error| error["pointer"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Parses a release date as real definitions write it (`2017-9-12T14:19:38.270Z`,
+/// `2014-11-17T12:0:00.323Z`): independent of the server's parser on purpose.
+pub(crate) fn loose_instant(text: &str) -> Timestamp {
+    fn fail(text: &str) -> ! {
+        panic!("reference releaseDate {text:?} is not a UTC date-time")
+    }
+    let (date, time) = text.split_once('T').unwrap_or_else(|| fail(text));
+    let time = time.strip_suffix('Z').unwrap_or_else(|| fail(text));
+    let (clock, fraction) = time.split_once('.').unwrap_or((time, ""));
+    let numbers = |part: &str, separator: char| -> Vec<i32> {
+        part.split(separator)
+            .map(|number| number.parse().unwrap_or_else(|_| fail(text)))
+            .collect()
+    };
+    let (date, clock) = (numbers(date, '-'), numbers(clock, ':'));
+    assert!(date.len() == 3 && clock.len() == 3, "{text:?}");
+    let nanos: i32 = if fraction.is_empty() {
+        0
+    } else {
+        format!("{fraction:0<9}")
+            .parse()
+            .unwrap_or_else(|_| fail(text))
+    };
+    jiff::civil::date(date[0] as i16, date[1] as i8, date[2] as i8)
+        .at(clock[0] as i8, clock[1] as i8, clock[2] as i8, nanos)
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .unwrap_or_else(|_| fail(text))
+        .timestamp()
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ`.
+pub(crate) fn is_strict_last_modified(text: &str) -> bool {
+    matches_shape(text, "dddd-dd-ddTdd:dd:ddZ")
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.f…]Z`.
+pub(crate) fn is_strict_release_date(text: &str) -> bool {
+    match text.split_once('.') {
+        None => matches_shape(text, "dddd-dd-ddTdd:dd:ddZ"),
+        Some((whole, fraction)) => {
+            matches_shape(whole, "dddd-dd-ddTdd:dd:dd")
+                && fraction.strip_suffix('Z').is_some_and(|digits| {
+                    (1..=9).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+                })
+        }
+    }
+}
+
+fn matches_shape(text: &str, shape: &str) -> bool {
+    text.len() == shape.len()
+        && text.bytes().zip(shape.bytes()).all(|(byte, expected)| {
+            if expected == b'd' {
+                byte.is_ascii_digit()
+            } else {
+                byte == expected
+            }
+        })
+}
+
+pub(crate) fn read_json(path: &Path) -> Value {
+    let bytes =
+        std::fs::read(path).unwrap_or_else(|error| panic!("reading {}: {error}", path.display()));
+    serde_json::from_slice(&bytes)
+        .unwrap_or_else(|error| panic!("{} is not JSON: {error}", path.display()))
+}
+
+/// The `*.json` files directly in a folder, by name.
+pub(crate) fn json_files_in(folder: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
+        .unwrap_or_else(|error| panic!("reading {}: {error}", folder.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.is_file() && path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .expect("file name")
+        .to_string_lossy()
+        .into_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests.
+// ---------------------------------------------------------------------------------------------
+
+/// The valid definitions: every `coreyhonadel/*.json` (not `invalid/`) and CommunityPatch's Xcode.
+fn reference_definitions(root: &Path) -> Vec<PathBuf> {
+    let mut files = json_files_in(&root.join("coreyhonadel"));
+    files.push(root.join("communitypatch").join("Xcode.json"));
+    files
+}
+
+async fn post_json(app: &TestApp, path: &str, body: &Value) -> reqwest::Response {
+    app.admin(reqwest::Method::POST, path)
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(body).expect("serialize"))
+        .send()
+        .await
+        .expect("POST")
+}
+
+#[tokio::test]
+async fn every_reference_definition_is_served_with_its_meaning_unchanged() {
+    let Some(root) = shared_reference("jamf-patch-definitions") else {
+        return;
+    };
+    let files = reference_definitions(&root);
+    assert!(
+        files.len() >= 27,
+        "expected the 26 + 1 reference definitions, found {files:?}"
+    );
+    let placeholder = read_json(
+        &root
+            .join("coreyhonadel")
+            .join(PLACEHOLDER_LAST_MODIFIED_FILE),
+    );
+    assert_eq!(
+        placeholder["lastModified"], PLACEHOLDER_LAST_MODIFIED,
+        "the reference file changed: {PLACEHOLDER_LAST_MODIFIED_FILE} no longer has the placeholder"
+    );
+
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let mut accepted: BTreeMap<String, Value> = BTreeMap::new();
+        for path in &files {
+            let name = file_name(path);
+            let label = format!("{backend:?} {name}");
+            let bytes = std::fs::read(path).expect("read reference file");
+            let original: Value = serde_json::from_slice(&bytes).expect("reference JSON");
+            let response = app.create_title(&bytes).await;
+            let status = response.status();
+
+            if name == PLACEHOLDER_LAST_MODIFIED_FILE {
+                let body = json_body(response).await;
+                assert_eq!(
+                    status, 400,
+                    "{label}: the placeholder lastModified is refused: {body}"
+                );
+                assert_eq!(
+                    error_pointers(&body),
+                    ["/lastModified"],
+                    "{label}: only the placeholder is wrong in this file: {body}"
+                );
+                // With a real timestamp instead of the placeholder, the rest of it is accepted.
+                let mut repaired = original.clone();
+                repaired["lastModified"] = Value::String("2018-02-22T15:35:00Z".into());
+                let response = post_json(&app, "/api/v1/title", &repaired).await;
+                assert_eq!(response.status(), 201, "{label} (repaired)");
+                let id = original["id"].as_str().expect("id").to_owned();
+                accepted.insert(id, repaired);
+                continue;
+            }
+
+            let body = response.text().await.expect("body");
+            assert_eq!(status, 201, "{label}: {body}");
+            let id = original["id"].as_str().expect("id").to_owned();
+            assert!(
+                accepted.insert(id, original).is_none(),
+                "{label}: id defined twice in the reference data"
+            );
+        }
+
+        for (id, original) in &accepted {
+            let label = format!("{backend:?} {id}");
+            let response = app.get(&format!("/v1/patch/{id}")).await;
+            assert_eq!(response.status(), 200, "{label}");
+            let served = json_body(response).await;
+            assert_feed_means(&label, original, &served);
+            for key in ["appName", "bundleId"] {
+                assert!(
+                    served[key].is_string(),
+                    "{label}: {key} is served as a string, never null: {}",
+                    served[key]
+                );
+            }
+
+            // The admin API's definition keeps `null` names, so the title can be submitted again.
+            let definition = json_body(
+                app.admin(reqwest::Method::GET, &format!("/api/v1/title/{id}"))
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            let expected = submitted_meaning(original, NullNames::Kept);
+            if let Some(difference) = first_difference(&expected, &served_meaning(&definition), "")
+            {
+                panic!(
+                    "{label}: the admin definition differs from what was submitted: {difference}"
+                );
+            }
+        }
+
+        let software = json_body(app.get("/v1/software").await).await;
+        let listed: Vec<&str> = software
+            .as_array()
+            .expect("an array")
+            .iter()
+            .map(|summary| summary["id"].as_str().expect("id"))
+            .collect();
+        let unique: BTreeSet<&str> = listed.iter().copied().collect();
+        assert_eq!(
+            unique.len(),
+            listed.len(),
+            "{backend:?}: an id is listed twice: {listed:?}"
+        );
+        let expected: BTreeSet<&str> = accepted.keys().map(String::as_str).collect();
+        assert_eq!(
+            unique, expected,
+            "{backend:?}: /v1/software lists every accepted title"
+        );
+        for summary in software.as_array().unwrap() {
+            let id = summary["id"].as_str().unwrap();
+            assert_eq!(
+                summary["currentVersion"], accepted[id]["currentVersion"],
+                "{backend:?} {id}: the summary agrees with the definition"
+            );
+            assert_eq!(summary["name"], accepted[id]["name"], "{backend:?} {id}");
+            assert_eq!(
+                summary["publisher"], accepted[id]["publisher"],
+                "{backend:?} {id}"
+            );
+        }
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn box_sync_string_booleans_are_refused_at_every_location() {
+    let Some(root) = shared_reference("jamf-patch-definitions") else {
+        return;
+    };
+    let path = root
+        .join("coreyhonadel")
+        .join("invalid")
+        .join("BoxSync.json");
+    let bytes = std::fs::read(&path).expect("read BoxSync.json");
+    let document: Value = serde_json::from_slice(&bytes).expect("BoxSync.json is JSON");
+    let expected: BTreeSet<String> = string_boolean_pointers(&document).into_iter().collect();
+    assert!(
+        expected
+            .iter()
+            .any(|pointer| pointer.contains("/components/")),
+        "BoxSync.json is the string-boolean fixture: {expected:?}"
+    );
+
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let response = app.create_title(&bytes).await;
+        assert_eq!(response.status(), 400, "{backend:?}");
+        let body = json_body(response).await;
+        assert_eq!(body["status"], 400);
+        let reported: BTreeSet<String> = error_pointers(&body).into_iter().collect();
+        assert_eq!(
+            reported, expected,
+            "{backend:?}: every string boolean is reported, and nothing else: {body}"
+        );
+        for error in body["errors"].as_array().unwrap() {
+            let message = error["message"].as_str().unwrap_or_default();
+            assert!(
+                message.contains("boolean"),
+                "{backend:?}: the message says a boolean is expected: {message}"
+            );
+        }
+        assert_eq!(
+            json_body(app.get("/v1/software").await).await,
+            serde_json::json!([]),
+            "{backend:?}: nothing was stored"
+        );
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_xcode_version_object_is_added_and_served() {
+    let Some(root) = shared_reference("jamf-patch-definitions") else {
+        return;
+    };
+    let folder = root.join("communitypatch");
+    let title = read_json(&folder.join("Xcode.json"));
+    let version_bytes = std::fs::read(folder.join("Xcode-version-11.3.1.json")).expect("read");
+    let version_object: Value = serde_json::from_slice(&version_bytes).expect("JSON");
+    let version = version_object["version"]
+        .as_str()
+        .expect("version")
+        .to_owned();
+    let id = title["id"].as_str().expect("id").to_owned();
+
+    // Submit the title without that version (if it has it), then add the version where it was.
+    let mut without = title.clone();
+    let patches = without["patches"].as_array_mut().expect("patches");
+    let position = patches
+        .iter()
+        .position(|patch| patch["version"] == version.as_str());
+    let mut expected_order: Vec<String> = patches
+        .iter()
+        .map(|patch| patch["version"].as_str().unwrap().to_owned())
+        .collect();
+    let query = match position {
+        Some(index) => {
+            patches.remove(index);
+            if without["currentVersion"] == version.as_str() {
+                without["currentVersion"] = without["patches"][0]["version"].clone();
+            }
+            if index == 0 {
+                String::new()
+            } else {
+                format!("?after={}", expected_order[index - 1])
+            }
+        }
+        None => {
+            expected_order.insert(0, version.clone());
+            String::new()
+        }
+    };
+
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let response = post_json(&app, "/api/v1/title", &without).await;
+        assert_eq!(response.status(), 201, "{backend:?}");
+        let path = format!("/api/v1/title/{id}/version{query}");
+        let response = app
+            .admin(reqwest::Method::POST, &path)
+            .header("content-type", "application/json")
+            .body(version_bytes.clone())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        assert_eq!(
+            status,
+            201,
+            "{backend:?}: {}",
+            response.text().await.unwrap()
+        );
+
+        let served = json_body(app.get(&format!("/v1/patch/{id}")).await).await;
+        let order: Vec<&str> = served["patches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|patch| patch["version"].as_str().unwrap())
+            .collect();
+        assert_eq!(order, expected_order, "{backend:?}");
+        assert_eq!(
+            served["currentVersion"], served["patches"][0]["version"],
+            "{backend:?}"
+        );
+        assert_eq!(
+            served["currentVersion"],
+            expected_order[0].as_str(),
+            "{backend:?}"
+        );
+        let served_patch = served["patches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|patch| patch["version"] == version.as_str())
+            .expect("the version is served");
+        let expected = submitted_patch_meaning(&version_object);
+        if let Some(difference) =
+            first_difference(&expected, &served_patch_meaning(served_patch), "")
+        {
+            panic!("{backend:?}: the served version differs from the version object: {difference}");
+        }
+
+        let one = app
+            .admin(
+                reqwest::Method::GET,
+                &format!("/api/v1/title/{id}/version/{version}"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(one.status(), 200, "{backend:?}");
+        let one = json_body(one).await;
+        assert_eq!(
+            first_difference(&expected, &served_patch_meaning(&one), ""),
+            None,
+            "{backend:?}"
+        );
+
+        let summary = json_body(app.get(&format!("/v1/software/{id}")).await).await;
+        assert_eq!(
+            summary[0]["currentVersion"], served["currentVersion"],
+            "{backend:?}"
+        );
+
+        // AutoPkg's NotifyPatchServer treats 409 as "already at this version".
+        let again = app
+            .admin(
+                reqwest::Method::POST,
+                &format!("/api/v1/title/{id}/version"),
+            )
+            .header("content-type", "application/json")
+            .body(version_bytes.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 409, "{backend:?}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn title_lint_checks_the_whole_reference_folder() {
+    let Some(root) = shared_reference("jamf-patch-definitions") else {
+        return;
+    };
+    let mut files = json_files_in(&root.join("coreyhonadel"));
+    files.extend(json_files_in(&root.join("coreyhonadel").join("invalid")));
+    files.extend(json_files_in(&root.join("communitypatch")));
+    let mut args: Vec<String> = vec!["title".into(), "lint".into()];
+    args.extend(files.iter().map(|path| path.display().to_string()));
+    let run: CliRun = ringmaster(&args).await;
+    assert_eq!(
+        run.code, 1,
+        "BoxSync.json and {PLACEHOLDER_LAST_MODIFIED_FILE} are invalid: {run:?}"
+    );
+
+    let invalid = ["BoxSync.json", PLACEHOLDER_LAST_MODIFIED_FILE];
+    for path in &files {
+        let shown = path.display().to_string();
+        let name = file_name(path);
+        let lines: Vec<&str> = run
+            .stdout
+            .lines()
+            .filter(|line| line.starts_with(&format!("{shown}: ")))
+            .collect();
+        if invalid.contains(&name.as_str()) {
+            assert!(
+                !lines.is_empty()
+                    && lines
+                        .iter()
+                        .all(|line| !line.starts_with(&format!("{shown}: ok"))),
+                "{name} is reported invalid: {lines:?}"
+            );
+        } else {
+            assert_eq!(
+                lines.len(),
+                1,
+                "{name}: one line: {lines:?}\n{}",
+                run.stdout
+            );
+            assert!(
+                lines[0].starts_with(&format!("{shown}: ok")),
+                "{name}: {}",
+                lines[0]
+            );
+        }
+    }
+
+    let box_sync = root
+        .join("coreyhonadel")
+        .join("invalid")
+        .join("BoxSync.json");
+    let expected = string_boolean_pointers(&read_json(&box_sync));
+    for pointer in &expected {
+        let line = format!("{}: {pointer}: ", box_sync.display());
+        assert!(
+            run.stdout.contains(&line),
+            "lint reports {pointer}: {}",
+            run.stdout
+        );
+    }
+    let placeholder = root
+        .join("coreyhonadel")
+        .join(PLACEHOLDER_LAST_MODIFIED_FILE);
+    assert!(
+        run.stdout
+            .contains(&format!("{}: /lastModified: ", placeholder.display())),
+        "{}",
+        run.stdout
+    );
+    let version_object = root
+        .join("communitypatch")
+        .join("Xcode-version-11.3.1.json");
+    assert!(
+        run.stdout.contains(&format!(
+            "{}: ok (version object)",
+            version_object.display()
+        )),
+        "{}",
+        run.stdout
+    );
+}

@@ -7,5 +7,6 @@ mod support;
 mod admin_titles;
 mod backup_restore;
 mod cli;
+mod cluster;
 mod conformance;
 mod jamf_feed;

@@ -16,13 +16,13 @@ use sqlx::Connection;
 
 /// The database backends to run a test on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TestBackend {
+pub(crate) enum TestBackend {
     Sqlite,
     Postgres,
 }
 
 /// SQLite always; PostgreSQL when `TEST_DATABASE_URL` is set (required under `CI=true`).
-pub fn backends() -> Vec<TestBackend> {
+pub(crate) fn backends() -> Vec<TestBackend> {
     let mut backends = vec![TestBackend::Sqlite];
     match std::env::var("TEST_DATABASE_URL") {
         Ok(url) if !url.is_empty() => backends.push(TestBackend::Postgres),
@@ -41,14 +41,14 @@ pub fn backends() -> Vec<TestBackend> {
 /// A fresh, empty database of one backend; dropped with the test (SQLite) or left for the
 /// throwaway server to discard (PostgreSQL).
 #[derive(Debug)]
-pub struct TestDatabase {
-    pub url: String,
-    pub backend: TestBackend,
+pub(crate) struct TestDatabase {
+    pub(crate) url: String,
+    pub(crate) backend: TestBackend,
     _dir: Option<tempfile::TempDir>,
 }
 
 impl TestDatabase {
-    pub async fn new(backend: TestBackend) -> TestDatabase {
+    pub(crate) async fn new(backend: TestBackend) -> TestDatabase {
         match backend {
             TestBackend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -79,7 +79,7 @@ impl TestDatabase {
         }
     }
 
-    pub async fn store(&self) -> Store {
+    pub(crate) async fn store(&self) -> Store {
         Store::connect(&self.url, &StoreOptions::default())
             .await
             .expect("connect store")
@@ -112,19 +112,19 @@ fn replace_database_name(url: &str, name: &str) -> String {
 
 /// A running server with a fresh database and an admin token.
 #[derive(Debug)]
-pub struct TestApp {
-    pub base_url: String,
-    pub token: String,
-    pub client: reqwest::Client,
-    pub database: TestDatabase,
+pub(crate) struct TestApp {
+    pub(crate) base_url: String,
+    pub(crate) token: String,
+    pub(crate) client: reqwest::Client,
+    pub(crate) database: TestDatabase,
     server: Option<RunningServer>,
 }
 
 /// Options for [`spawn_app_with`].
 #[derive(Debug, Clone)]
-pub struct AppOptions {
-    pub http: HttpConfig,
-    pub cache_refresh: Duration,
+pub(crate) struct AppOptions {
+    pub(crate) http: HttpConfig,
+    pub(crate) cache_refresh: Duration,
 }
 
 impl Default for AppOptions {
@@ -136,17 +136,17 @@ impl Default for AppOptions {
     }
 }
 
-pub async fn spawn_app(backend: TestBackend) -> TestApp {
+pub(crate) async fn spawn_app(backend: TestBackend) -> TestApp {
     spawn_app_with(backend, AppOptions::default()).await
 }
 
-pub async fn spawn_app_with(backend: TestBackend, options: AppOptions) -> TestApp {
+pub(crate) async fn spawn_app_with(backend: TestBackend, options: AppOptions) -> TestApp {
     let database = TestDatabase::new(backend).await;
     spawn_app_on(database, options).await
 }
 
 /// Starts a server over an existing database (for restarts and several servers on one database).
-pub async fn spawn_app_on(database: TestDatabase, options: AppOptions) -> TestApp {
+pub(crate) async fn spawn_app_on(database: TestDatabase, options: AppOptions) -> TestApp {
     init_test_logging();
     let store = database.store().await;
     let token = format!("test-token-{}", random_suffix());
@@ -179,23 +179,23 @@ pub async fn spawn_app_on(database: TestDatabase, options: AppOptions) -> TestAp
 }
 
 impl TestApp {
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
 
     /// An authenticated request builder.
-    pub fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    pub(crate) fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.client
             .request(method, self.url(path))
             .bearer_auth(&self.token)
     }
 
-    pub async fn get(&self, path: &str) -> reqwest::Response {
+    pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.expect("GET")
     }
 
     /// `POST /api/v1/title` with a JSON body.
-    pub async fn create_title(&self, body: &[u8]) -> reqwest::Response {
+    pub(crate) async fn create_title(&self, body: &[u8]) -> reqwest::Response {
         self.admin(reqwest::Method::POST, "/api/v1/title")
             .header("content-type", "application/json")
             .body(body.to_vec())
@@ -205,7 +205,7 @@ impl TestApp {
     }
 
     /// Stops the server and hands back its database (to restart on it).
-    pub async fn stop(mut self) -> TestDatabase {
+    pub(crate) async fn stop(mut self) -> TestDatabase {
         if let Some(server) = self.server.take() {
             server.stop().await.expect("stop server");
         }
@@ -214,17 +214,17 @@ impl TestApp {
 }
 
 /// Reads a fixture the project owns, from `fixtures/` at the repository root.
-pub fn fixture(relative: &str) -> Vec<u8> {
+pub(crate) fn fixture(relative: &str) -> Vec<u8> {
     let path = repo_root().join("fixtures").join(relative);
     std::fs::read(&path).unwrap_or_else(|error| panic!("fixture {}: {error}", path.display()))
 }
 
-pub fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// The third-party reference folder, or `None` (with a message) when `../shared` is absent.
-pub fn shared_reference(relative: &str) -> Option<PathBuf> {
+pub(crate) fn shared_reference(relative: &str) -> Option<PathBuf> {
     let path = repo_root().join("../shared/reference").join(relative);
     if path.exists() {
         Some(path)
@@ -238,7 +238,7 @@ pub fn shared_reference(relative: &str) -> Option<PathBuf> {
 }
 
 /// A response's JSON body (asserting the content type says JSON).
-pub async fn json_body(response: reqwest::Response) -> serde_json::Value {
+pub(crate) async fn json_body(response: reqwest::Response) -> serde_json::Value {
     let content_type = response
         .headers()
         .get("content-type")
