@@ -3,8 +3,9 @@
 //! PatchServer's paths and status codes are kept (`POST /title` 201/409/400,
 //! `DELETE /title/{id}` 204/404, `POST /title/{id}/version` 201/409) so its tooling keeps working.
 //! Beyond them: list, read, replace, positional version inserts, version delete, enable/disable of
-//! titles and versions, and pinning `currentVersion`. Reads answer an `ETag` (the title's
-//! revision); writes honour `If-Match` and answer 412 when the title changed in between.
+//! titles and versions, and pinning `currentVersion`. Reads and writes answer an `ETag` (the
+//! title's revision); `PUT` and `DELETE` of a title and `DELETE` of a version honour `If-Match`
+//! and answer 412 when the title changed in between. Concurrent edits never lose each other.
 
 use axum::Json;
 use axum::Router;
@@ -55,7 +56,8 @@ pub struct TitleStatus {
     pub id: String,
     pub name: String,
     pub publisher: String,
-    /// What Jamf Pro is served as `currentVersion` ("" when nothing is served).
+    /// The current version: the pin, or else the newest enabled version ("" when there is none).
+    /// Jamf Pro sees it only while `served` is true.
     pub current_version: String,
     pub last_modified: String,
     pub enabled: bool,
@@ -331,9 +333,11 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
     if text == "*" {
         return Ok(None);
     }
+    // If-Match compares strongly (RFC 9110): a weak tag never matches.
     let revision = text
-        .trim_start_matches("W/")
-        .trim_matches('"')
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+        .unwrap_or("")
         .parse::<i64>()
         .map_err(|_| {
             ApiError::PreconditionFailed(format!(

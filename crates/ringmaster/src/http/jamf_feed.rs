@@ -13,7 +13,7 @@ use axum::routing::get;
 
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::patch_source::feed_cache::{RenderedBody, entity_tag, gzip};
+use crate::patch_source::feed_cache::{RenderedBody, entity_tag, gzip, gzip_entity_tag};
 
 /// Bodies smaller than this are not worth compressing on the fly.
 const GZIP_MIN_BYTES: usize = 512;
@@ -75,22 +75,31 @@ async fn get_patch(
 }
 
 fn send_rendered(body: &RenderedBody, headers: &HeaderMap) -> Response {
-    if not_modified(headers, &body.etag) {
-        return not_modified_response(&body.etag);
+    let gzipped = accepts_gzip(headers);
+    let etag = if gzipped { &body.etag_gzip } else { &body.etag };
+    // Either representation's tag stands for the same content (weak comparison).
+    if not_modified(headers, &body.etag) || not_modified(headers, &body.etag_gzip) {
+        return not_modified_response(etag);
     }
-    if accepts_gzip(headers) {
-        json_response(body.gzip.clone(), &body.etag, true)
+    if gzipped {
+        json_response(body.gzip.clone(), etag, true)
     } else {
-        json_response(body.json.clone(), &body.etag, false)
+        json_response(body.json.clone(), etag, false)
     }
 }
 
 fn send_dynamic(body: Vec<u8>, headers: &HeaderMap) -> Response {
-    let etag = entity_tag(&body);
+    let gzipped = body.len() >= GZIP_MIN_BYTES && accepts_gzip(headers);
+    let plain_etag = entity_tag(&body);
+    let etag = if gzipped {
+        gzip_entity_tag(&plain_etag)
+    } else {
+        plain_etag
+    };
     if not_modified(headers, &etag) {
         return not_modified_response(&etag);
     }
-    if body.len() >= GZIP_MIN_BYTES && accepts_gzip(headers) {
+    if gzipped {
         json_response(Bytes::from(gzip(&body)), &etag, true)
     } else {
         json_response(Bytes::from(body), &etag, false)
@@ -120,9 +129,9 @@ fn not_modified_response(etag: &str) -> Response {
     if let Ok(value) = HeaderValue::from_str(etag) {
         response.headers_mut().insert(header::ETAG, value);
     }
-    response
-        .headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    let response_headers = response.headers_mut();
+    response_headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     response
 }
 

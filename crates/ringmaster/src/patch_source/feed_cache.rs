@@ -29,16 +29,20 @@ pub struct RenderedBody {
     pub gzip: Bytes,
     /// A strong entity tag, quoted, derived from the plain body.
     pub etag: String,
+    /// The entity tag of the gzip representation (a different representation, a different tag).
+    pub etag_gzip: String,
 }
 
 impl RenderedBody {
     pub fn new(json: Vec<u8>) -> RenderedBody {
         let etag = entity_tag(&json);
+        let etag_gzip = gzip_entity_tag(&etag);
         let gzip = gzip(&json);
         RenderedBody {
             json: Bytes::from(json),
             gzip: Bytes::from(gzip),
             etag,
+            etag_gzip,
         }
     }
 }
@@ -186,6 +190,11 @@ pub fn gzip(body: &[u8]) -> Vec<u8> {
     // Writing to a Vec cannot fail.
     let _ = encoder.write_all(body);
     encoder.finish().unwrap_or_default()
+}
+
+/// The entity tag of the gzip representation of a body whose plain tag is `etag`.
+pub fn gzip_entity_tag(etag: &str) -> String {
+    format!("{}-gzip\"", etag.trim_end_matches('"'))
 }
 
 /// A strong entity tag for a body: the first 128 bits of its SHA-256, quoted.

@@ -430,7 +430,13 @@ async fn if_none_match_answers_304_until_the_served_content_changes() {
                         304,
                         "{backend:?} {path} If-None-Match: {if_none_match}"
                     );
-                    assert_eq!(header(&cached, "etag").as_deref(), Some(etag.as_str()));
+                    // Each representation has its own tag: the gzip one is marked as such.
+                    let expected = if accept == "gzip" && path != "/v1/software/JamfAdmin,missing" {
+                        format!("{}-gzip\"", etag.trim_end_matches('"'))
+                    } else {
+                        etag.clone()
+                    };
+                    assert_eq!(header(&cached, "etag").as_deref(), Some(expected.as_str()));
                     assert!(cached.bytes().await.unwrap().is_empty());
                 }
             }
