@@ -81,15 +81,7 @@ impl Store {
         let revision = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let revision = bump_counter!(tx);
-            let result = sqlx::query(INSERT_TITLE)
-                .bind(&columns.id)
-                .bind(&columns.name)
-                .bind(&columns.publisher)
-                .bind(columns.enabled)
-                .bind(&columns.pinned_version)
-                .bind(&columns.disabled_versions)
-                .bind(&columns.last_modified)
-                .bind(&columns.definition)
+            let result = bind_columns!(sqlx::query(INSERT_TITLE), columns)
                 .bind(revision)
                 .bind(&columns.last_modified)
                 .execute(&mut *tx)
@@ -125,19 +117,11 @@ impl Store {
         let revision = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let revision = bump_counter!(tx);
-            let updated = sqlx::query(
+            let updated = bind_columns!(sqlx::query(
                 "UPDATE titles SET name = $2, publisher = $3, enabled = $4, pinned_version = $5, \
                  disabled_versions = $6, last_modified = $7, definition = $8, revision = $9 \
                  WHERE id = $1 AND revision = $10",
-            )
-            .bind(&columns.id)
-            .bind(&columns.name)
-            .bind(&columns.publisher)
-            .bind(columns.enabled)
-            .bind(&columns.pinned_version)
-            .bind(&columns.disabled_versions)
-            .bind(&columns.last_modified)
-            .bind(&columns.definition)
+            ), columns)
             .bind(revision)
             .bind(expected_revision)
             .execute(&mut *tx)
@@ -197,18 +181,10 @@ impl Store {
                 Ok(true) => {}
             }
             let columns = TitleColumns::of(&record);
-            sqlx::query(
+            bind_columns!(sqlx::query(
                 "UPDATE titles SET name = $2, publisher = $3, enabled = $4, pinned_version = $5, \
                  disabled_versions = $6, last_modified = $7, definition = $8, revision = $9 WHERE id = $1",
-            )
-            .bind(&columns.id)
-            .bind(&columns.name)
-            .bind(&columns.publisher)
-            .bind(columns.enabled)
-            .bind(&columns.pinned_version)
-            .bind(&columns.disabled_versions)
-            .bind(&columns.last_modified)
-            .bind(&columns.definition)
+            ), columns)
             .bind(revision)
             .execute(&mut *tx)
             .await?;
@@ -294,15 +270,7 @@ impl Store {
                 )));
             }
             for columns in &all_columns {
-                sqlx::query(UPSERT_TITLE)
-                    .bind(&columns.id)
-                    .bind(&columns.name)
-                    .bind(&columns.publisher)
-                    .bind(columns.enabled)
-                    .bind(&columns.pinned_version)
-                    .bind(&columns.disabled_versions)
-                    .bind(&columns.last_modified)
-                    .bind(&columns.definition)
+                bind_columns!(sqlx::query(UPSERT_TITLE), columns)
                     .bind(revision)
                     .bind(&columns.last_modified)
                     .execute(&mut *tx)
@@ -373,6 +341,23 @@ const UPSERT_TITLE: &str = "INSERT INTO titles (id, name, publisher, enabled, pi
      enabled = excluded.enabled, pinned_version = excluded.pinned_version, \
      disabled_versions = excluded.disabled_versions, last_modified = excluded.last_modified, \
      definition = excluded.definition, revision = excluded.revision";
+
+/// Binds a title's columns as `$1`..`$8` (id, name, publisher, enabled, pinned_version,
+/// disabled_versions, last_modified, definition), the order every title write uses.
+macro_rules! bind_columns {
+    ($query:expr, $columns:expr) => {
+        $query
+            .bind(&$columns.id)
+            .bind(&$columns.name)
+            .bind(&$columns.publisher)
+            .bind($columns.enabled)
+            .bind(&$columns.pinned_version)
+            .bind(&$columns.disabled_versions)
+            .bind(&$columns.last_modified)
+            .bind(&$columns.definition)
+    };
+}
+use bind_columns;
 
 /// Bumps the change counter inside a transaction and yields the new revision. Always the first
 /// statement of a write transaction: on SQLite it takes the write lock before any read, so a
