@@ -3,11 +3,15 @@
 //! Everything here is plain data and pure functions: no IO, no clock, no database.
 //! "Now" is always a parameter. The storage layer and the HTTP/CLI edge build on these types.
 //!
+//! - [`apple_version`]: Apple OS versions (`26.0.1`, `26.3.1 (a)`) and their order.
+//! - [`catalog`]: the OS release catalog: the release model and pure SOFA and gdmf feed parsers.
 //! - [`field_error`]: validation errors that name a field by JSON pointer.
 //! - [`jamf_time`]: the loose ISO-8601 timestamps real patch definitions carry, and their strict output form.
 //! - [`title`]: Jamf software titles: model, parsing with validation, rendering, edits.
 //! - [`version_order`]: ordering of opaque application version strings ("is this newer?").
 
+pub mod apple_version;
+pub mod catalog;
 pub mod field_error;
 pub mod jamf_time;
 pub mod title;
