@@ -5,14 +5,20 @@
 //!
 //! - [`apple_version`]: Apple OS versions (`26.0.1`, `26.3.1 (a)`) and their order.
 //! - [`catalog`]: the OS release catalog: the release model and pure SOFA and gdmf feed parsers.
+//! - [`declarations`]: DDM declarations (envelope, software-update settings and enforcement, status subscriptions, activation).
 //! - [`field_error`]: validation errors that name a field by JSON pointer.
 //! - [`jamf_time`]: the loose ISO-8601 timestamps real patch definitions carry, and their strict output form.
+//! - [`policy`]: DDM update policies and the default deployment rings.
+//! - [`schedule`]: which releases a device sees, which version it must install, and by when.
 //! - [`title`]: Jamf software titles: model, parsing with validation, rendering, edits.
 //! - [`version_order`]: ordering of opaque application version strings ("is this newer?").
 
 pub mod apple_version;
 pub mod catalog;
+pub mod declarations;
 pub mod field_error;
 pub mod jamf_time;
+pub mod policy;
+pub mod schedule;
 pub mod title;
 pub mod version_order;

@@ -1,0 +1,1 @@
+//! DDM declarations: Apple's envelope and the software-update declarations ringmaster serves.
