@@ -1,2 +1,585 @@
 //! The rollout schedule: for a device, policy timing, catalog and instant, which releases are
 //! visible, which version is enforced, and by when.
+//!
+//! Everything here is a pure function of its arguments; "now" is a parameter.
+//!
+//! # Rules
+//!
+//! - **Deferral kind.** On macOS a release of a higher major than the device's is a major
+//!   upgrade and waits [`ScheduleTiming::major_days`]; any other OS release waits
+//!   [`ScheduleTiming::minor_days`]. On iOS every OS release waits
+//!   [`ScheduleTiming::combined_days`]. An unset period means no deferral (0 days).
+//!   [`ScheduleTiming::system_days`] concerns non-OS updates and never delays an OS release.
+//!   Supplemental `(a)` releases (Background Security Improvements) are not deferred, but one
+//!   whose base release is in the catalog is never visible before that base is.
+//! - **90-day cap.** A release more than 90 days old is visible whatever the setting; as Apple
+//!   counts whole days this is the same as capping every deferral at 90 days.
+//! - **Days and instants.** Release dates are calendar days. A release deferred by `d` days
+//!   becomes visible on the day `released_on + d`, at **00:00 UTC** of that day
+//!   ([`PlannedRelease::visible_at`]). "Today" is the UTC calendar day of `now`, so a release is
+//!   visible exactly when `now ≥ visible_at`. UTC is the only zone the server can use: it does not
+//!   know a Mac's time zone.
+//! - **Expiry.** `expires_on` is the last day Apple signs a release: it is expired when today (UTC)
+//!   is after that day.
+//! - **Target.** The enforced release is the newest release of the device's platform that is
+//!   visible today, not expired, supported on the device's model (unknown model or a release
+//!   without a device list: assumed supported), strictly newer than the device's version, within
+//!   the device's major when the scope is [`EnforcementScope::SameMajor`], and, for a supplemental
+//!   release, one the device can install: it must be on the base version, and on the prerequisite
+//!   build when both builds are known. Ties between builds of one version go to the greatest
+//!   `(build, released_on)`, so the result never depends on the catalog's order.
+//! - **Deadline.** The day the target's deferral ends ([`PlannedRelease::visible_on`]) plus the
+//!   grace days, at the policy's local time: a device-local civil date-time with no zone, written
+//!   `yyyy-mm-ddThh:mm:ss` ([`format_deadline`]). A deadline already past is still reported (sent
+//!   as it is, the device then installs at once) and flagged [`Enforcement::overdue`], comparing
+//!   it with the UTC civil time of `now` (the device's zone is unknown, so this flag may be a few
+//!   hours off near the deadline).
+//! - **Dates beyond year 9999** saturate at jiff's maximum date instead of failing.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use jiff::civil::{Date, DateTime, Time};
+use jiff::tz::TimeZone;
+use jiff::{Span, Timestamp};
+
+use crate::apple_version::AppleOsVersion;
+use crate::catalog::release::{Platform, Release};
+
+/// Apple ignores deferrals for releases older than this many days.
+pub const MAX_DEFERRAL_DAYS: u16 = 90;
+
+/// The timing part of an update policy: deferral periods and enforcement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScheduleTiming {
+    pub platform: Platform,
+    /// Days a major upgrade is hidden (macOS), 1–90 or unset.
+    pub major_days: Option<u16>,
+    /// Days a minor update is hidden (macOS), 1–90 or unset.
+    pub minor_days: Option<u16>,
+    /// Days a non-OS update is hidden (macOS). Kept for completeness; never applies to OS releases.
+    pub system_days: Option<u16>,
+    /// Days any OS update is hidden (iOS family), 1–90 or unset.
+    pub combined_days: Option<u16>,
+    /// `None` when the policy does not enforce updates.
+    pub enforcement: Option<EnforcementTiming>,
+}
+
+/// When enforced updates must be installed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnforcementTiming {
+    /// Days after the deferral ends until the deadline (0–365).
+    pub grace_days: u16,
+    /// The device-local time of day of the deadline.
+    pub local_time: Time,
+    pub scope: EnforcementScope,
+}
+
+/// Which releases enforcement may target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EnforcementScope {
+    /// The newest eligible release, including a newer major.
+    Latest,
+    /// Only releases of the device's current major version.
+    SameMajor,
+}
+
+/// What the schedule needs to know about a device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceFacts {
+    pub platform: Platform,
+    pub os_version: AppleOsVersion,
+    /// The installed build (`25G76`), when known; needed to check a supplemental release's
+    /// prerequisite build.
+    pub os_build: Option<String>,
+    /// The device identifier matched against [`Release::supported_devices`]: the software-update
+    /// id for a Mac (`J413AP`), the product type for iPhone and iPad (`iPhone17,1`). Unknown:
+    /// every release is assumed supported.
+    pub model: Option<String>,
+}
+
+/// Which deferral period delays a release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeferralKind {
+    /// A new major version (macOS major period).
+    Major,
+    /// An update within a major (macOS minor period).
+    Minor,
+    /// Any OS update on the iOS family (combined period).
+    Combined,
+    /// A supplemental `(a)` release: not deferred.
+    Supplemental,
+}
+
+/// Why one release newer than the device is, or is not, the enforcement candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReleaseStatus {
+    /// Visible, installable, in scope: may be enforced.
+    Eligible,
+    /// The release's device list does not include the device's model.
+    UnsupportedModel,
+    /// A newer major while the policy keeps devices within their major.
+    OutsideScope,
+    /// A supplemental release whose base version or prerequisite build the device is not on.
+    NeedsPrerequisite,
+    /// Apple no longer signs it.
+    Expired,
+    /// Still hidden by its deferral.
+    NotYetVisible,
+}
+
+/// One release newer than the device, with its schedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedRelease {
+    pub version: AppleOsVersion,
+    pub build: Option<String>,
+    pub released_on: Date,
+    pub expires_on: Option<Date>,
+    pub kind: DeferralKind,
+    /// The deferral applied, after the 90-day cap.
+    pub deferral_days: u16,
+    /// The day the deferral ends: the release is visible from this day on.
+    pub visible_on: Date,
+    /// 00:00 UTC of [`Self::visible_on`].
+    pub visible_at: Timestamp,
+    /// Visible as of `now`.
+    pub visible: bool,
+    pub status: ReleaseStatus,
+}
+
+/// The version a device must install, and by when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enforcement {
+    /// The release's version, with its suffix for a supplemental release (`26.3.1 (a)`).
+    pub version: AppleOsVersion,
+    /// What DDM's `TargetOSVersion` takes: the version without a supplemental suffix.
+    pub target_os_version: AppleOsVersion,
+    /// What DDM's `TargetBuildVersion` takes, when known.
+    pub target_build: Option<String>,
+    pub released_on: Date,
+    /// The day the deferral ended (or ends).
+    pub visible_on: Date,
+    /// Device-local civil date-time, no zone: `visible_on + grace`, at the policy's local time.
+    pub deadline: DateTime,
+    /// The deadline is before the UTC civil time of `now`: the device installs as soon as it
+    /// receives the declaration.
+    pub overdue: bool,
+}
+
+impl Enforcement {
+    /// The deadline as DDM's `TargetLocalDateTime`: `yyyy-mm-ddThh:mm:ss`.
+    pub fn deadline_text(&self) -> String {
+        format_deadline(self.deadline)
+    }
+}
+
+/// Why a device has nothing enforced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotEnforced {
+    /// The policy does not enforce updates.
+    EnforcementOff,
+    /// The policy is for another platform than the device.
+    WrongPlatform { policy: Platform, device: Platform },
+    /// No release in the catalog (in the policy's scope) is newer than the device's version.
+    UpToDate,
+    /// A newer release exists but is still deferred; the earliest becomes visible then.
+    NothingVisibleYet { next_visible_at: Timestamp },
+    /// Every newer release the device could take has expired.
+    AllExpired,
+    /// Newer supplemental releases exist, but the device is not on their base version or build.
+    PrerequisiteMissing,
+    /// Newer releases exist, but none supports the device's model.
+    NotSupportedOnModel,
+}
+
+impl fmt::Display for NotEnforced {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotEnforced::EnforcementOff => f.write_str("the policy does not enforce updates"),
+            NotEnforced::WrongPlatform { policy, device } => {
+                write!(f, "the policy is for {policy}, the device runs {device}")
+            }
+            NotEnforced::UpToDate => {
+                f.write_str("the device is up to date: no newer release applies to it")
+            }
+            NotEnforced::NothingVisibleYet { next_visible_at } => write!(
+                f,
+                "newer releases are still deferred; the next becomes visible at {next_visible_at}"
+            ),
+            NotEnforced::AllExpired => {
+                f.write_str("every newer release the device could install has expired")
+            }
+            NotEnforced::PrerequisiteMissing => f.write_str(
+                "the only newer releases are supplemental ones the device is not on the base of",
+            ),
+            NotEnforced::NotSupportedOnModel => {
+                f.write_str("no newer release supports the device's model")
+            }
+        }
+    }
+}
+
+/// What the schedule decided for one device at one instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DevicePlan {
+    /// The UTC calendar day of `now`.
+    pub today: Date,
+    /// Every release of the device's platform newer than its version, oldest first, with its
+    /// schedule and status.
+    pub releases: Vec<PlannedRelease>,
+    /// The enforced release, or why there is none.
+    pub decision: Result<Enforcement, NotEnforced>,
+}
+
+impl DevicePlan {
+    pub fn enforcement(&self) -> Option<&Enforcement> {
+        self.decision.as_ref().ok()
+    }
+
+    pub fn not_enforced(&self) -> Option<&NotEnforced> {
+        self.decision.as_ref().err()
+    }
+
+    /// The releases visible as of `now`.
+    pub fn visible(&self) -> impl Iterator<Item = &PlannedRelease> {
+        self.releases.iter().filter(|release| release.visible)
+    }
+
+    /// One sentence for an admin: what is enforced and by when, or why nothing is.
+    pub fn explanation(&self) -> String {
+        match &self.decision {
+            Ok(enforcement) => format!(
+                "install {}{} by {} (visible since {}){}",
+                enforcement.version,
+                enforcement
+                    .target_build
+                    .as_deref()
+                    .map(|build| format!(" ({build})"))
+                    .unwrap_or_default(),
+                enforcement.deadline_text(),
+                enforcement.visible_on,
+                if enforcement.overdue {
+                    "; the deadline has passed, so it installs at once"
+                } else {
+                    ""
+                }
+            ),
+            Err(reason) => format!("nothing enforced: {reason}"),
+        }
+    }
+}
+
+/// One release in the plan view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolloutEntry {
+    pub version: AppleOsVersion,
+    pub build: Option<String>,
+    pub kind: DeferralKind,
+    pub visible_on: Date,
+    /// The deadline when the policy enforces (device-local civil time).
+    pub enforced_by: Option<DateTime>,
+}
+
+/// Formats a deadline as DDM wants it: `yyyy-mm-ddThh:mm:ss`, no offset, no fraction.
+pub fn format_deadline(deadline: DateTime) -> String {
+    deadline.strftime("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+/// Decides which releases `device` sees, which version it must install and by when.
+pub fn plan_device(
+    timing: &ScheduleTiming,
+    device: &DeviceFacts,
+    catalog: &[Release],
+    now: Timestamp,
+) -> DevicePlan {
+    let today = utc_day(now);
+    if timing.platform != device.platform {
+        return DevicePlan {
+            today,
+            releases: Vec::new(),
+            decision: Err(NotEnforced::WrongPlatform {
+                policy: timing.platform,
+                device: device.platform,
+            }),
+        };
+    }
+    let mut newer: Vec<&Release> = catalog
+        .iter()
+        .filter(|release| {
+            release.platform == device.platform && release.version > device.os_version
+        })
+        .collect();
+    newer.sort_by(|a, b| release_order(a, b));
+
+    let scope = timing.enforcement.as_ref().map(|e| e.scope);
+    let releases: Vec<PlannedRelease> = newer
+        .iter()
+        .map(|release| {
+            let kind = kind_for(timing.platform, release, Some(&device.os_version));
+            let (deferral_days, visible_on) =
+                visibility(timing, release, kind, catalog, Some(&device.os_version));
+            let visible = visible_on <= today;
+            let status = if !supports(release, device.model.as_deref()) {
+                ReleaseStatus::UnsupportedModel
+            } else if scope == Some(EnforcementScope::SameMajor)
+                && release.version.major() != device.os_version.major()
+            {
+                ReleaseStatus::OutsideScope
+            } else if release.is_supplemental() && !on_prerequisite(release, device) {
+                ReleaseStatus::NeedsPrerequisite
+            } else if release.expires_on.is_some_and(|last| today > last) {
+                ReleaseStatus::Expired
+            } else if !visible {
+                ReleaseStatus::NotYetVisible
+            } else {
+                ReleaseStatus::Eligible
+            };
+            PlannedRelease {
+                version: release.version.clone(),
+                build: release.build.clone(),
+                released_on: release.released_on,
+                expires_on: release.expires_on,
+                kind,
+                deferral_days,
+                visible_on,
+                visible_at: start_of_day_utc(visible_on),
+                visible,
+                status,
+            }
+        })
+        .collect();
+
+    let decision = decide(timing, &releases, now);
+    DevicePlan {
+        today,
+        releases,
+        decision,
+    }
+}
+
+fn decide(
+    timing: &ScheduleTiming,
+    releases: &[PlannedRelease],
+    now: Timestamp,
+) -> Result<Enforcement, NotEnforced> {
+    let Some(enforcement) = &timing.enforcement else {
+        return Err(NotEnforced::EnforcementOff);
+    };
+    // `releases` is sorted oldest first: the last eligible one is the newest.
+    if let Some(target) = releases
+        .iter()
+        .rev()
+        .find(|release| release.status == ReleaseStatus::Eligible)
+    {
+        let deadline = deadline_for(target.visible_on, enforcement);
+        let now_civil = now.to_zoned(TimeZone::UTC).datetime();
+        return Ok(Enforcement {
+            version: target.version.clone(),
+            target_os_version: target.version.without_supplemental(),
+            target_build: target.build.clone(),
+            released_on: target.released_on,
+            visible_on: target.visible_on,
+            deadline,
+            overdue: deadline < now_civil,
+        });
+    }
+    let has = |status: ReleaseStatus| releases.iter().any(|release| release.status == status);
+    if let Some(next) = releases
+        .iter()
+        .filter(|release| release.status == ReleaseStatus::NotYetVisible)
+        .map(|release| release.visible_at)
+        .min()
+    {
+        Err(NotEnforced::NothingVisibleYet {
+            next_visible_at: next,
+        })
+    } else if has(ReleaseStatus::Expired) {
+        Err(NotEnforced::AllExpired)
+    } else if has(ReleaseStatus::NeedsPrerequisite) {
+        Err(NotEnforced::PrerequisiteMissing)
+    } else if has(ReleaseStatus::UnsupportedModel) && !has(ReleaseStatus::OutsideScope) {
+        Err(NotEnforced::NotSupportedOnModel)
+    } else {
+        // Nothing newer at all, or only newer majors the scope excludes.
+        Err(NotEnforced::UpToDate)
+    }
+}
+
+/// The plan view: for each release of `platform` whose visibility or deadline falls in
+/// `from..=to`, when it becomes visible and when it is enforced.
+///
+/// Release-centric: no device version is involved. A release is taken from the point of view
+/// of a device already on its major (minor deferral), except a major's first release (`x.0`),
+/// which can only be a major upgrade (major deferral). Releases expired before `from` are left
+/// out; the scope of enforcement does not matter here. Sorted by visibility day, then version.
+pub fn rollout(
+    timing: &ScheduleTiming,
+    catalog: &[Release],
+    device_platform: Platform,
+    from: Date,
+    to: Date,
+) -> Vec<RolloutEntry> {
+    let mut entries: Vec<(RolloutEntry, &Release)> = catalog
+        .iter()
+        .filter(|release| release.platform == device_platform)
+        .filter(|release| release.expires_on.is_none_or(|last| last >= from))
+        .filter_map(|release| {
+            let kind = kind_for(device_platform, release, None);
+            let (_, visible_on) = visibility(timing, release, kind, catalog, None);
+            let enforced_by = timing
+                .enforcement
+                .as_ref()
+                .map(|enforcement| deadline_for(visible_on, enforcement));
+            let last_day = enforced_by.map_or(visible_on, |deadline| deadline.date());
+            (visible_on <= to && last_day >= from).then(|| {
+                (
+                    RolloutEntry {
+                        version: release.version.clone(),
+                        build: release.build.clone(),
+                        kind,
+                        visible_on,
+                        enforced_by,
+                    },
+                    release,
+                )
+            })
+        })
+        .collect();
+    entries.sort_by(|(a, ra), (b, rb)| {
+        a.visible_on
+            .cmp(&b.visible_on)
+            .then_with(|| release_order(ra, rb))
+    });
+    entries.dedup_by(|(a, _), (b, _)| a == b);
+    entries.into_iter().map(|(entry, _)| entry).collect()
+}
+
+/// Oldest first; builds of one version by `(build, released_on)`.
+fn release_order(a: &Release, b: &Release) -> Ordering {
+    a.version
+        .cmp(&b.version)
+        .then_with(|| a.build.cmp(&b.build))
+        .then_with(|| a.released_on.cmp(&b.released_on))
+        .then_with(|| a.expires_on.cmp(&b.expires_on))
+}
+
+/// The deferral kind of `release`, seen from a device on `device_version` (or, without one, from
+/// a device already on the release's major unless it is an `x.0`).
+fn kind_for(
+    platform: Platform,
+    release: &Release,
+    device_version: Option<&AppleOsVersion>,
+) -> DeferralKind {
+    if release.is_supplemental() {
+        return DeferralKind::Supplemental;
+    }
+    if platform == Platform::Ios {
+        return DeferralKind::Combined;
+    }
+    let major = match device_version {
+        Some(device) => release.version.is_major_upgrade_from(device),
+        None => release.is_major(),
+    };
+    if major {
+        DeferralKind::Major
+    } else {
+        DeferralKind::Minor
+    }
+}
+
+/// The capped deferral and the first visible day of `release`.
+fn visibility(
+    timing: &ScheduleTiming,
+    release: &Release,
+    kind: DeferralKind,
+    catalog: &[Release],
+    device_version: Option<&AppleOsVersion>,
+) -> (u16, Date) {
+    let days = match kind {
+        DeferralKind::Major => timing.major_days,
+        DeferralKind::Minor => timing.minor_days,
+        DeferralKind::Combined => timing.combined_days,
+        DeferralKind::Supplemental => None,
+    }
+    .unwrap_or(0)
+    .min(MAX_DEFERRAL_DAYS);
+    let mut visible_on = add_days(release.released_on, days);
+    if kind == DeferralKind::Supplemental {
+        // A supplemental release waits for its base release when that base is still deferred.
+        let base_version = release.version.without_supplemental();
+        let base_visible = catalog
+            .iter()
+            .filter(|base| {
+                base.platform == release.platform
+                    && !base.is_supplemental()
+                    && base.version == base_version
+                    && match (&release.prerequisite_build, &base.build) {
+                        (Some(wanted), Some(build)) => wanted == build,
+                        _ => true,
+                    }
+            })
+            .map(|base| {
+                let base_kind = kind_for(release.platform, base, device_version);
+                visibility(timing, base, base_kind, catalog, device_version).1
+            })
+            .min();
+        if let Some(base_visible) = base_visible {
+            visible_on = visible_on.max(base_visible);
+        }
+    }
+    (days, visible_on)
+}
+
+/// The release lists the model, or either side does not say.
+fn supports(release: &Release, model: Option<&str>) -> bool {
+    match model {
+        None => true,
+        Some(_) if release.supported_devices.is_empty() => true,
+        Some(model) => release
+            .supported_devices
+            .iter()
+            .any(|device| device.eq_ignore_ascii_case(model)),
+    }
+}
+
+/// A supplemental release installs only on its base version, and on the prerequisite build
+/// when both it and the device's build are known.
+fn on_prerequisite(release: &Release, device: &DeviceFacts) -> bool {
+    if device.os_version.without_supplemental() != release.version.without_supplemental() {
+        return false;
+    }
+    match (&release.prerequisite_build, &device.os_build) {
+        (Some(wanted), Some(build)) => wanted.eq_ignore_ascii_case(build),
+        _ => true,
+    }
+}
+
+/// `visible_on + grace` at the local time, whole seconds.
+fn deadline_for(visible_on: Date, enforcement: &EnforcementTiming) -> DateTime {
+    let time = enforcement
+        .local_time
+        .with()
+        .subsec_nanosecond(0)
+        .build()
+        .unwrap_or(enforcement.local_time);
+    add_days(visible_on, enforcement.grace_days).to_datetime(time)
+}
+
+fn utc_day(now: Timestamp) -> Date {
+    now.to_zoned(TimeZone::UTC).date()
+}
+
+fn start_of_day_utc(day: Date) -> Timestamp {
+    day.to_zoned(TimeZone::UTC)
+        .map(|zoned| zoned.timestamp())
+        .unwrap_or(Timestamp::MAX)
+}
+
+/// `day + days`, saturating at the last representable day.
+fn add_days(day: Date, days: u16) -> Date {
+    day.checked_add(Span::new().days(i64::from(days)))
+        .unwrap_or(Date::MAX)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,111 @@
+//! The part of a policy the schedule engine reads: deferral periods and enforcement timing.
+
+use jiff::civil::Time;
+
+use crate::catalog::release::Platform;
+use crate::policy::model::{Deferrals, EnforcementScope, UpdatePolicy};
+
+/// A policy's timing. Days are plain numbers already validated (deferrals 1–90, grace 0–365);
+/// `None` means "no deferral". macOS policies fill `major_days`, `minor_days` and `system_days`;
+/// iOS policies fill only `combined_days`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PolicyTiming {
+    pub platform: Platform,
+    pub major_days: Option<u16>,
+    pub minor_days: Option<u16>,
+    pub system_days: Option<u16>,
+    pub combined_days: Option<u16>,
+    /// `None` when the policy does not enforce.
+    pub enforcement: Option<EnforcementTiming>,
+}
+
+/// When an enforced update is due: the deferral's end plus `grace_days`, at `local_time` on the
+/// device's own clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnforcementTiming {
+    pub grace_days: u16,
+    pub local_time: Time,
+    pub scope: EnforcementScope,
+}
+
+impl UpdatePolicy {
+    /// The timing the schedule engine needs. Enforcement is `Some` only when enabled with a local
+    /// time (parsing guarantees the time whenever enforcement is enabled).
+    pub fn timing(&self) -> PolicyTiming {
+        let days = |period: Option<crate::policy::model::DeferralDays>| period.map(|d| d.get());
+        let (major_days, minor_days, system_days, combined_days) = match self.deferrals {
+            Deferrals::MacOs {
+                major,
+                minor,
+                system,
+            } => (days(major), days(minor), days(system), None),
+            Deferrals::Ios { combined } => (None, None, None, days(combined)),
+        };
+        let enforcement = match (self.enforcement.enabled, self.enforcement.local_time) {
+            (true, Some(local_time)) => Some(EnforcementTiming {
+                grace_days: self.enforcement.grace_period.get(),
+                local_time,
+                scope: self.enforcement.scope,
+            }),
+            _ => None,
+        };
+        PolicyTiming {
+            platform: self.platform(),
+            major_days,
+            minor_days,
+            system_days,
+            combined_days,
+            enforcement,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::rings::{RING_LOCAL_TIME, default_rings};
+
+    #[test]
+    fn macos_timing_carries_the_three_periods_and_enforcement() {
+        let general = &default_rings()[2];
+        assert_eq!(
+            general.macos.timing(),
+            PolicyTiming {
+                platform: Platform::MacOs,
+                major_days: Some(15),
+                minor_days: Some(15),
+                system_days: Some(15),
+                combined_days: None,
+                enforcement: Some(EnforcementTiming {
+                    grace_days: 10,
+                    local_time: RING_LOCAL_TIME,
+                    scope: EnforcementScope::Latest,
+                }),
+            }
+        );
+    }
+
+    #[test]
+    fn ios_timing_carries_only_the_combined_period() {
+        let vanguard = &default_rings()[0];
+        let timing = vanguard.ios.timing();
+        assert_eq!(timing.platform, Platform::Ios);
+        assert_eq!(
+            (
+                timing.major_days,
+                timing.minor_days,
+                timing.system_days,
+                timing.combined_days
+            ),
+            (None, None, None, Some(1))
+        );
+        assert_eq!(timing.enforcement.unwrap().grace_days, 3);
+    }
+
+    #[test]
+    fn disabled_enforcement_gives_no_enforcement_timing() {
+        let mut policy = default_rings()[0].macos.clone();
+        policy.enforcement.enabled = false;
+        assert_eq!(policy.timing().enforcement, None);
+    }
+}

@@ -1,0 +1,669 @@
+//! Unit and property tests of the schedule: the edges the issue lists, then invariants.
+
+use std::collections::BTreeSet;
+
+use jiff::civil::{Time, date, time};
+use proptest::prelude::*;
+
+use super::*;
+use crate::catalog::FeedFormat;
+
+fn version(text: &str) -> AppleOsVersion {
+    AppleOsVersion::parse(text).unwrap()
+}
+
+fn release(text: &str, build: &str, released_on: Date) -> Release {
+    Release {
+        platform: Platform::MacOs,
+        version: version(text),
+        build: Some(build.to_owned()),
+        released_on,
+        expires_on: None,
+        supported_devices: BTreeSet::new(),
+        security: None,
+        prerequisite_build: None,
+        seen_at: None,
+        source: FeedFormat::Gdmf,
+    }
+}
+
+fn expiring(mut release: Release, last_day: Date) -> Release {
+    release.expires_on = Some(last_day);
+    release
+}
+
+fn for_models(mut release: Release, models: &[&str]) -> Release {
+    release.supported_devices = models.iter().map(|model| (*model).to_owned()).collect();
+    release
+}
+
+fn supplemental(text: &str, build: &str, prerequisite: &str, released_on: Date) -> Release {
+    let mut release = release(text, build, released_on);
+    release.prerequisite_build = Some(prerequisite.to_owned());
+    release
+}
+
+fn mac_timing(minor: Option<u16>, major: Option<u16>, grace: Option<u16>) -> ScheduleTiming {
+    ScheduleTiming {
+        platform: Platform::MacOs,
+        major_days: major,
+        minor_days: minor,
+        system_days: None,
+        combined_days: None,
+        enforcement: grace.map(|grace_days| EnforcementTiming {
+            grace_days,
+            local_time: time(17, 0, 0, 0),
+            scope: EnforcementScope::Latest,
+        }),
+    }
+}
+
+fn same_major(mut timing: ScheduleTiming) -> ScheduleTiming {
+    if let Some(enforcement) = &mut timing.enforcement {
+        enforcement.scope = EnforcementScope::SameMajor;
+    }
+    timing
+}
+
+fn mac(text: &str) -> DeviceFacts {
+    DeviceFacts {
+        platform: Platform::MacOs,
+        os_version: version(text),
+        os_build: None,
+        model: None,
+    }
+}
+
+fn at(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+fn enforced(plan: &DevicePlan) -> &Enforcement {
+    plan.enforcement()
+        .unwrap_or_else(|| panic!("nothing enforced: {}", plan.explanation()))
+}
+
+#[test]
+fn deferral_across_a_month_end_counts_calendar_days() {
+    // 2027 is not a leap year: Jan 31 + 30 days is Mar 2.
+    let catalog = [release("26.7", "25H1", date(2027, 1, 31))];
+    let timing = mac_timing(Some(30), None, Some(0));
+    let before = plan_device(&timing, &mac("26.6"), &catalog, at("2027-03-01T23:59:59Z"));
+    assert_eq!(
+        before.not_enforced(),
+        Some(&NotEnforced::NothingVisibleYet {
+            next_visible_at: at("2027-03-02T00:00:00Z")
+        })
+    );
+    assert_eq!(before.visible().count(), 0);
+    let plan = plan_device(&timing, &mac("26.6"), &catalog, at("2027-03-02T00:00:00Z"));
+    let enforcement = enforced(&plan);
+    assert_eq!(enforcement.visible_on, date(2027, 3, 2));
+    assert_eq!(enforcement.deadline_text(), "2027-03-02T17:00:00");
+    assert_eq!(plan.releases[0].visible_at, at("2027-03-02T00:00:00Z"));
+}
+
+#[test]
+fn leap_days_are_real_days() {
+    let catalog = [release("26.7", "25H1", date(2028, 2, 20))];
+    let timing = mac_timing(Some(9), None, Some(1));
+    let plan = plan_device(&timing, &mac("26.6"), &catalog, at("2028-02-29T08:00:00Z"));
+    let enforcement = enforced(&plan);
+    assert_eq!(enforcement.visible_on, date(2028, 2, 29));
+    assert_eq!(enforcement.deadline_text(), "2028-03-01T17:00:00");
+
+    // Visible on the leap day itself, a year of grace lands on 2029-02-28.
+    let catalog = [release("26.7", "25H1", date(2028, 2, 28))];
+    let timing = mac_timing(Some(1), None, Some(365));
+    let plan = plan_device(&timing, &mac("26.6"), &catalog, at("2028-03-01T00:00:00Z"));
+    assert_eq!(enforced(&plan).deadline_text(), "2029-02-28T17:00:00");
+}
+
+#[test]
+fn grace_zero_puts_the_deadline_on_the_day_the_deferral_ends() {
+    let catalog = [release("26.6.1", "25G76", date(2026, 8, 6))];
+    let mut timing = mac_timing(Some(7), None, Some(0));
+    timing.enforcement.as_mut().unwrap().local_time = time(9, 30, 15, 999);
+    let plan = plan_device(&timing, &mac("26.6"), &catalog, at("2026-08-13T05:00:00Z"));
+    let enforcement = enforced(&plan);
+    assert_eq!(enforcement.deadline, date(2026, 8, 13).at(9, 30, 15, 0));
+    assert_eq!(enforcement.deadline_text(), "2026-08-13T09:30:15");
+    assert!(!enforcement.overdue);
+    // Later that day (UTC civil time) the deadline has passed.
+    let plan = plan_device(&timing, &mac("26.6"), &catalog, at("2026-08-13T10:00:00Z"));
+    assert!(enforced(&plan).overdue);
+}
+
+#[test]
+fn a_deadline_already_past_is_reported_as_it_is_and_flagged() {
+    let catalog = [release("26.5.2", "25F84", date(2026, 6, 29))];
+    let timing = mac_timing(Some(7), Some(30), Some(14));
+    let plan = plan_device(
+        &timing,
+        &mac("26.5.1"),
+        &catalog,
+        at("2026-08-22T18:44:07Z"),
+    );
+    let enforcement = enforced(&plan);
+    assert_eq!(enforcement.deadline_text(), "2026-07-20T17:00:00");
+    assert!(enforcement.overdue);
+    assert!(
+        plan.explanation().contains("installs at once"),
+        "{}",
+        plan.explanation()
+    );
+}
+
+#[test]
+fn an_expired_release_is_never_enforced() {
+    let catalog = [
+        expiring(
+            release("26.5.1", "25F80", date(2026, 6, 1)),
+            date(2026, 9, 27),
+        ),
+        expiring(
+            release("26.5.2", "25F84", date(2026, 6, 29)),
+            date(2026, 8, 21),
+        ),
+    ];
+    let timing = mac_timing(Some(7), None, Some(14));
+    // The last signing day still counts.
+    let plan = plan_device(&timing, &mac("26.5"), &catalog, at("2026-08-21T23:00:00Z"));
+    assert_eq!(enforced(&plan).version, version("26.5.2"));
+    let plan = plan_device(&timing, &mac("26.5"), &catalog, at("2026-08-22T00:00:00Z"));
+    assert_eq!(enforced(&plan).version, version("26.5.1"));
+    assert_eq!(plan.releases[1].status, ReleaseStatus::Expired);
+    // Nothing else left: all expired.
+    let plan = plan_device(
+        &timing,
+        &mac("26.5.1"),
+        &catalog,
+        at("2026-08-22T00:00:00Z"),
+    );
+    assert_eq!(plan.not_enforced(), Some(&NotEnforced::AllExpired));
+}
+
+#[test]
+fn supplementals_need_their_base_and_prerequisite_build() {
+    let catalog = [
+        release("26.3.1", "25D2128", date(2026, 3, 2)),
+        supplemental("26.3.1 (a)", "25D771280a", "25D2128", date(2026, 3, 17)),
+    ];
+    let timing = mac_timing(Some(7), None, Some(3));
+    let now = at("2026-03-18T12:00:00Z");
+    let mut device = mac("26.3.1");
+    device.os_build = Some("25D2128".to_owned());
+    let plan = plan_device(&timing, &device, &catalog, now);
+    let enforcement = enforced(&plan);
+    assert_eq!(enforcement.version, version("26.3.1 (a)"));
+    assert_eq!(enforcement.target_os_version.to_string(), "26.3.1");
+    assert_eq!(enforcement.target_build.as_deref(), Some("25D771280a"));
+    // Not deferred: visible on its release day.
+    assert_eq!(plan.releases[0].kind, DeferralKind::Supplemental);
+    assert_eq!(enforcement.visible_on, date(2026, 3, 17));
+    assert_eq!(enforcement.deadline_text(), "2026-03-20T17:00:00");
+
+    // Build unknown: assumed on the prerequisite.
+    device.os_build = None;
+    assert!(
+        plan_device(&timing, &device, &catalog, now)
+            .enforcement()
+            .is_some()
+    );
+
+    // Another build of the base version.
+    device.os_build = Some("25D2129".to_owned());
+    let plan = plan_device(&timing, &device, &catalog, now);
+    assert_eq!(plan.not_enforced(), Some(&NotEnforced::PrerequisiteMissing));
+
+    // On an older version the base is the target, never the supplemental.
+    let plan = plan_device(&timing, &mac("26.3"), &catalog, now);
+    assert_eq!(enforced(&plan).version, version("26.3.1"));
+    assert_eq!(plan.releases[1].status, ReleaseStatus::NeedsPrerequisite);
+}
+
+#[test]
+fn a_supplemental_waits_for_its_deferred_base() {
+    let catalog = [
+        release("26.3.1", "25D2128", date(2026, 3, 10)),
+        supplemental("26.3.1 (a)", "25D771280a", "25D2128", date(2026, 3, 11)),
+    ];
+    let timing = mac_timing(Some(14), None, Some(3));
+    let plan = plan_device(&timing, &mac("26.3"), &catalog, at("2026-03-12T00:00:00Z"));
+    assert_eq!(plan.releases[1].visible_on, date(2026, 3, 24));
+    assert_eq!(plan.releases[0].visible_on, date(2026, 3, 24));
+}
+
+#[test]
+fn a_device_newer_than_the_catalog_is_up_to_date() {
+    let catalog = [
+        release("26.6.1", "25G76", date(2026, 8, 6)),
+        release("26.6.2", "25G83", date(2026, 8, 17)),
+    ];
+    let timing = mac_timing(Some(7), Some(30), Some(14));
+    let plan = plan_device(&timing, &mac("27.0"), &catalog, at("2026-10-01T00:00:00Z"));
+    assert_eq!(plan.not_enforced(), Some(&NotEnforced::UpToDate));
+    assert!(plan.releases.is_empty());
+    // On the newest version itself: never enforce the same version.
+    let plan = plan_device(
+        &timing,
+        &mac("26.6.2"),
+        &catalog,
+        at("2026-10-01T00:00:00Z"),
+    );
+    assert_eq!(plan.not_enforced(), Some(&NotEnforced::UpToDate));
+    assert!(plan.explanation().contains("up to date"));
+}
+
+#[test]
+fn same_major_scope_keeps_the_device_on_its_major() {
+    let catalog = [
+        release("15.7.9", "24G830", date(2026, 8, 6)),
+        release("26.5.2", "25F84", date(2026, 6, 29)),
+        release("26.6.2", "25G83", date(2026, 8, 17)),
+    ];
+    let timing = mac_timing(Some(7), Some(30), Some(14));
+    let now = at("2026-08-22T18:44:07Z");
+    let latest = plan_device(&timing, &mac("15.7.7"), &catalog, now);
+    // Major upgrades wait 30 days: 26.6.2 is still hidden, 26.5.2 is not.
+    let enforcement = enforced(&latest);
+    assert_eq!(enforcement.version, version("26.5.2"));
+    assert_eq!(enforcement.deadline_text(), "2026-08-12T17:00:00");
+    assert_eq!(latest.releases[1].kind, DeferralKind::Major);
+    let scoped = plan_device(&same_major(timing), &mac("15.7.7"), &catalog, now);
+    let enforcement = enforced(&scoped);
+    assert_eq!(enforcement.version, version("15.7.9"));
+    assert_eq!(enforcement.deadline_text(), "2026-08-27T17:00:00");
+    assert_eq!(scoped.releases[0].kind, DeferralKind::Minor);
+    // On the newest 15.x, nothing in scope is left.
+    let scoped = plan_device(&same_major(timing), &mac("15.7.9"), &catalog, now);
+    assert_eq!(scoped.not_enforced(), Some(&NotEnforced::UpToDate));
+}
+
+#[test]
+fn releases_older_than_ninety_days_are_not_deferred() {
+    let catalog = [release("26.5", "25F71", date(2026, 5, 18))];
+    // An out-of-range setting is capped at 90 days.
+    let timing = mac_timing(Some(200), None, Some(0));
+    let plan = plan_device(&timing, &mac("26.4"), &catalog, at("2026-08-16T00:00:00Z"));
+    assert_eq!(plan.releases[0].deferral_days, 90);
+    assert_eq!(plan.releases[0].visible_on, date(2026, 8, 16));
+    assert_eq!(enforced(&plan).deadline_text(), "2026-08-16T17:00:00");
+    let plan = plan_device(&timing, &mac("26.4"), &catalog, at("2026-08-15T23:59:59Z"));
+    assert!(matches!(
+        plan.not_enforced(),
+        Some(NotEnforced::NothingVisibleYet { .. })
+    ));
+}
+
+#[test]
+fn unset_deferrals_mean_visible_on_release_day() {
+    let catalog = [release("26.6.2", "25G83", date(2026, 8, 17))];
+    let plan = plan_device(
+        &mac_timing(None, None, Some(2)),
+        &mac("26.6"),
+        &catalog,
+        at("2026-08-17T00:00:00Z"),
+    );
+    assert_eq!(enforced(&plan).deadline_text(), "2026-08-19T17:00:00");
+}
+
+#[test]
+fn without_enforcement_releases_are_still_scheduled() {
+    let catalog = [
+        release("26.6.1", "25G76", date(2026, 8, 6)),
+        release("26.6.2", "25G83", date(2026, 8, 17)),
+    ];
+    let plan = plan_device(
+        &mac_timing(Some(7), None, None),
+        &mac("26.5"),
+        &catalog,
+        at("2026-08-22T00:00:00Z"),
+    );
+    assert_eq!(plan.not_enforced(), Some(&NotEnforced::EnforcementOff));
+    let visible: Vec<String> = plan.visible().map(|r| r.version.to_string()).collect();
+    assert_eq!(visible, ["26.6.1"]);
+    assert_eq!(plan.releases[1].status, ReleaseStatus::NotYetVisible);
+}
+
+#[test]
+fn models_are_matched_against_supported_devices() {
+    let catalog = [
+        for_models(release("26.6.1", "25G76", date(2026, 8, 6)), &["J413AP"]),
+        for_models(release("26.6.2", "25G83", date(2026, 8, 6)), &["J180dAP"]),
+    ];
+    let timing = mac_timing(Some(7), None, Some(14));
+    let now = at("2026-08-22T00:00:00Z");
+    let mut device = mac("26.6");
+    device.model = Some("J413AP".to_owned());
+    assert_eq!(
+        enforced(&plan_device(&timing, &device, &catalog, now)).version,
+        version("26.6.1")
+    );
+    device.model = Some("Mac-OLD".to_owned());
+    assert_eq!(
+        plan_device(&timing, &device, &catalog, now).not_enforced(),
+        Some(&NotEnforced::NotSupportedOnModel)
+    );
+    device.model = None;
+    assert_eq!(
+        enforced(&plan_device(&timing, &device, &catalog, now)).version,
+        version("26.6.2")
+    );
+}
+
+#[test]
+fn ios_uses_the_combined_period_even_for_majors() {
+    let mut catalog = [
+        release("18.7.2", "22H1", date(2026, 8, 1)),
+        release("26.6.2", "23G83", date(2026, 8, 1)),
+    ];
+    for release in &mut catalog {
+        release.platform = Platform::Ios;
+    }
+    let timing = ScheduleTiming {
+        platform: Platform::Ios,
+        major_days: Some(90),
+        minor_days: Some(90),
+        system_days: None,
+        combined_days: Some(10),
+        enforcement: Some(EnforcementTiming {
+            grace_days: 5,
+            local_time: time(8, 0, 0, 0),
+            scope: EnforcementScope::Latest,
+        }),
+    };
+    let device = DeviceFacts {
+        platform: Platform::Ios,
+        os_version: version("18.7.1"),
+        os_build: None,
+        model: Some("iPhone17,1".to_owned()),
+    };
+    let plan = plan_device(&timing, &device, &catalog, at("2026-08-11T00:00:00Z"));
+    assert!(
+        plan.releases
+            .iter()
+            .all(|r| r.kind == DeferralKind::Combined)
+    );
+    let enforcement = enforced(&plan);
+    assert_eq!(enforcement.version, version("26.6.2"));
+    assert_eq!(enforcement.deadline_text(), "2026-08-16T08:00:00");
+    // A macOS policy does not schedule an iPhone.
+    let plan = plan_device(
+        &mac_timing(Some(1), None, Some(1)),
+        &device,
+        &catalog,
+        at("2026-08-11T00:00:00Z"),
+    );
+    assert!(matches!(
+        plan.not_enforced(),
+        Some(NotEnforced::WrongPlatform { .. })
+    ));
+}
+
+#[test]
+fn rollout_lists_visibility_and_deadlines_per_release() {
+    let catalog = [
+        release("26.0", "25A1", date(2026, 9, 15)),
+        release("15.7.9", "24G830", date(2026, 8, 6)),
+        release("26.6.2", "25G83", date(2026, 8, 17)),
+        expiring(
+            release("26.5", "25F71", date(2026, 5, 18)),
+            date(2026, 8, 30),
+        ),
+    ];
+    let timing = mac_timing(Some(7), Some(30), Some(14));
+    let entries = rollout(
+        &timing,
+        &catalog,
+        Platform::MacOs,
+        date(2026, 9, 1),
+        date(2026, 12, 31),
+    );
+    let shown: Vec<(String, Date, String)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e.version.to_string(),
+                e.visible_on,
+                format_deadline(e.enforced_by.unwrap()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            // 15.7.9: visible 08-13, enforced 08-27: before the window, left out.
+            (
+                "26.6.2".to_owned(),
+                date(2026, 8, 24),
+                "2026-09-07T17:00:00".to_owned()
+            ),
+            (
+                "26.0".to_owned(),
+                date(2026, 10, 15),
+                "2026-10-29T17:00:00".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(entries[1].kind, DeferralKind::Major);
+    let off = rollout(
+        &mac_timing(Some(7), Some(30), None),
+        &catalog,
+        Platform::MacOs,
+        date(2026, 8, 1),
+        date(2026, 8, 31),
+    );
+    assert_eq!(off.len(), 2);
+    assert!(off.iter().all(|entry| entry.enforced_by.is_none()));
+}
+
+// ---- property tests ----
+
+const MODELS: [&str; 3] = ["J413AP", "J180dAP", "Mac14,2"];
+
+fn arb_version() -> impl Strategy<Value = AppleOsVersion> {
+    (
+        24u32..=27,
+        0u32..=3,
+        0u32..=2,
+        prop::option::weighted(0.15, 0u8..2),
+    )
+        .prop_map(|(major, minor, patch, letter)| {
+            let mut text = format!("{major}.{minor}.{patch}");
+            if let Some(letter) = letter {
+                text.push_str(&format!(" ({})", char::from(b'a' + letter)));
+            }
+            version(&text)
+        })
+}
+
+fn base_day() -> Date {
+    date(2027, 12, 1)
+}
+
+fn arb_release() -> impl Strategy<Value = Release> {
+    (
+        arb_version(),
+        0u16..50,
+        -200i64..200,
+        prop::option::of(0i64..200),
+        prop::collection::btree_set(0usize..MODELS.len(), 0..=2),
+        prop::option::of(0u16..50),
+    )
+        .prop_map(
+            |(version, build, released, lifetime, models, prerequisite)| {
+                let released_on = base_day().checked_add(Span::new().days(released)).unwrap();
+                Release {
+                    platform: Platform::MacOs,
+                    build: Some(format!("B{}", build)),
+                    released_on,
+                    expires_on: lifetime
+                        .map(|days| released_on.checked_add(Span::new().days(days)).unwrap()),
+                    supported_devices: models.into_iter().map(|i| MODELS[i].to_owned()).collect(),
+                    security: None,
+                    prerequisite_build: if version.is_supplemental() {
+                        prerequisite.map(|build| format!("B{build}"))
+                    } else {
+                        None
+                    },
+                    seen_at: None,
+                    source: FeedFormat::Gdmf,
+                    version,
+                }
+            },
+        )
+}
+
+fn arb_days() -> impl Strategy<Value = Option<u16>> {
+    prop::option::of(1u16..=90)
+}
+
+fn arb_timing() -> impl Strategy<Value = ScheduleTiming> {
+    (
+        arb_days(),
+        arb_days(),
+        prop::option::of((0u16..=365, 0i8..24, any::<bool>())),
+    )
+        .prop_map(|(major_days, minor_days, enforcement)| ScheduleTiming {
+            platform: Platform::MacOs,
+            major_days,
+            minor_days,
+            system_days: None,
+            combined_days: None,
+            enforcement: enforcement.map(|(grace_days, hour, same)| EnforcementTiming {
+                grace_days,
+                local_time: Time::new(hour, 0, 0, 0).unwrap(),
+                scope: if same {
+                    EnforcementScope::SameMajor
+                } else {
+                    EnforcementScope::Latest
+                },
+            }),
+        })
+}
+
+fn arb_device() -> impl Strategy<Value = DeviceFacts> {
+    (
+        arb_version(),
+        prop::option::of(0u16..50),
+        prop::option::of(0usize..MODELS.len()),
+    )
+        .prop_map(|(os_version, build, model)| DeviceFacts {
+            platform: Platform::MacOs,
+            os_version,
+            os_build: build.map(|build| format!("B{build}")),
+            model: model.map(|i| MODELS[i].to_owned()),
+        })
+}
+
+fn arb_now() -> impl Strategy<Value = Timestamp> {
+    (-250i64..250, 0i64..86_400).prop_map(|(day, second)| {
+        start_of_day_utc(base_day())
+            .checked_add(Span::new().hours(day * 24).seconds(second))
+            .unwrap()
+    })
+}
+
+proptest! {
+    #[test]
+    fn the_enforced_release_is_newer_visible_and_signed(
+        timing in arb_timing(),
+        device in arb_device(),
+        catalog in prop::collection::vec(arb_release(), 0..12),
+        now in arb_now(),
+    ) {
+        let plan = plan_device(&timing, &device, &catalog, now);
+        if let Some(enforcement) = plan.enforcement() {
+            prop_assert!(enforcement.version > device.os_version);
+            prop_assert!(enforcement.visible_on <= plan.today);
+            prop_assert!(start_of_day_utc(enforcement.visible_on) <= now);
+            prop_assert!(enforcement.deadline.date() >= enforcement.visible_on);
+            let source = catalog.iter().find(|release| {
+                release.version == enforcement.version && release.build == enforcement.target_build
+            });
+            prop_assert!(source.is_some());
+            let source = source.unwrap();
+            prop_assert!(source.expires_on.is_none_or(|last| last >= plan.today));
+            if let Some(model) = &device.model {
+                prop_assert!(
+                    source.supported_devices.is_empty() || source.supported_devices.contains(model)
+                );
+            }
+            if timing.enforcement.as_ref().unwrap().scope == EnforcementScope::SameMajor {
+                prop_assert_eq!(enforcement.version.major(), device.os_version.major());
+            }
+            // Nothing eligible is newer than the target.
+            for release in &plan.releases {
+                if release.status == ReleaseStatus::Eligible {
+                    prop_assert!(release.version <= enforcement.version);
+                }
+            }
+        } else {
+            prop_assert!(plan.releases.iter().all(|r| r.status != ReleaseStatus::Eligible)
+                || timing.enforcement.is_none());
+        }
+        for release in &plan.releases {
+            prop_assert!(release.version > device.os_version);
+            prop_assert!(release.visible_on >= release.released_on);
+            prop_assert_eq!(release.visible, release.visible_at <= now);
+        }
+    }
+
+    #[test]
+    fn longer_deferrals_never_show_a_release_earlier(
+        timing in arb_timing(),
+        extra_major in 0u16..60,
+        extra_minor in 0u16..60,
+        device in arb_device(),
+        catalog in prop::collection::vec(arb_release(), 0..12),
+        now in arb_now(),
+    ) {
+        let mut longer = timing;
+        longer.major_days = Some(timing.major_days.unwrap_or(0) + extra_major);
+        longer.minor_days = Some(timing.minor_days.unwrap_or(0) + extra_minor);
+        let short = plan_device(&timing, &device, &catalog, now);
+        let long = plan_device(&longer, &device, &catalog, now);
+        prop_assert_eq!(short.releases.len(), long.releases.len());
+        for (a, b) in short.releases.iter().zip(&long.releases) {
+            prop_assert_eq!(&a.version, &b.version);
+            prop_assert!(b.visible_on >= a.visible_on);
+            // The 90-day cap; a supplemental may wait longer, for its base.
+            if b.kind != DeferralKind::Supplemental {
+                prop_assert!(b.visible_on <= b.released_on.checked_add(Span::new().days(90)).unwrap());
+            }
+        }
+        let from = base_day().checked_sub(Span::new().days(400)).unwrap();
+        let to = base_day().checked_add(Span::new().days(400)).unwrap();
+        let short = rollout(&timing, &catalog, Platform::MacOs, from, to);
+        let long = rollout(&longer, &catalog, Platform::MacOs, from, to);
+        for entry in &long {
+            let earlier = short
+                .iter()
+                .find(|e| e.version == entry.version && e.build == entry.build)
+                .map(|e| e.visible_on);
+            prop_assert!(earlier.is_some_and(|day| day <= entry.visible_on));
+        }
+    }
+
+    #[test]
+    fn plans_are_deterministic_and_ignore_catalog_order(
+        timing in arb_timing(),
+        device in arb_device(),
+        catalog in prop::collection::vec(arb_release(), 0..12),
+        now in arb_now(),
+    ) {
+        let plan = plan_device(&timing, &device, &catalog, now);
+        prop_assert_eq!(&plan, &plan_device(&timing, &device, &catalog, now));
+        let mut reversed = catalog.clone();
+        reversed.reverse();
+        let other = plan_device(&timing, &device, &reversed, now);
+        prop_assert_eq!(plan.decision, other.decision);
+        let from = base_day().checked_sub(Span::new().days(100)).unwrap();
+        let to = base_day().checked_add(Span::new().days(100)).unwrap();
+        prop_assert_eq!(
+            rollout(&timing, &catalog, Platform::MacOs, from, to),
+            rollout(&timing, &reversed, Platform::MacOs, from, to)
+        );
+    }
+}
