@@ -19,8 +19,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::declarations::companion::*;
+use ringmaster_domain::declarations::envelope::*;
 use ringmaster_domain::declarations::samples::*;
-use ringmaster_domain::declarations::*;
+use ringmaster_domain::declarations::software_update::*;
 use serde_json::Value;
 
 /// The trees (relative to the reference folder) whose declaration schemas are checked.

@@ -109,3 +109,42 @@ fn no_source_names_a_path_of_a_developer_machine() {
     }
     assert!(found.is_empty(), "machine paths in sources: {found:#?}");
 }
+
+#[test]
+fn the_domain_crate_depends_on_no_io_crate() {
+    let manifest_path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ringmaster-domain/Cargo.toml");
+    let manifest = std::fs::read_to_string(&manifest_path).expect("domain manifest");
+    let dependencies = manifest
+        .split("[dependencies]")
+        .nth(1)
+        .and_then(|rest| rest.split("\n[").next())
+        .unwrap_or("");
+    let io_crates = [
+        "tokio",
+        "sqlx",
+        "axum",
+        "reqwest",
+        "hyper",
+        "tower",
+        "ringmaster-store",
+    ];
+    let found: Vec<&str> = io_crates
+        .iter()
+        .copied()
+        .filter(|name| {
+            dependencies.lines().any(|line| {
+                line.trim_start().starts_with(&format!("{name} "))
+                    || line.trim_start().starts_with(&format!("{name}."))
+            })
+        })
+        .collect();
+    assert!(
+        found.is_empty(),
+        "the pure domain crate depends on IO crates: {found:?}"
+    );
+    assert!(
+        dependencies.contains("serde_json"),
+        "expected to read the domain's dependencies"
+    );
+}

@@ -1,13 +1,13 @@
 //! DDM declarations: Apple's envelope and the software-update declarations ringmaster serves.
 //!
 //! Everything is pure: the builders take plain inputs that mirror Apple's payload keys and return
-//! [`Declaration`]s whose `ServerToken` is derived from their content.
+//! `Declaration`s whose `ServerToken` is derived from their content.
 //!
-//! - [`envelope`]: [`Declaration`], [`DeclarationType`], [`DeclarationIdentifier`] (≤ 64 bytes),
-//!   [`DeclarationSet`] and the token rules.
-//! - [`software_update`]: [`SoftwareUpdateSettings`] → `softwareupdate.settings` (keys a
-//!   platform lacks dropped), [`EnforcementTarget`] → `softwareupdate.enforcement.specific`.
-//! - [`companion`]: status subscriptions, the `activation.simple`, and [`device_declaration_set`].
+//! - [`envelope`]: `Declaration`, `DeclarationType`, `DeclarationIdentifier` (≤ 64 bytes),
+//!   `DeclarationSet` and the token rules.
+//! - [`software_update`]: `SoftwareUpdateSettings` → `softwareupdate.settings` (keys a
+//!   platform lacks dropped), `EnforcementTarget` → `softwareupdate.enforcement.specific`.
+//! - [`companion`]: status subscriptions, the `activation.simple`, and `device_declaration_set`.
 //! - [`samples`]: maximal and minimal sample inputs.
 
 pub mod companion;
@@ -17,18 +17,3 @@ pub mod software_update;
 
 #[cfg(test)]
 mod tests;
-
-pub use companion::{
-    ACTIVATION_IDENTIFIER, STATUS_ITEMS, STATUS_SUBSCRIPTIONS_IDENTIFIER, activation_declaration,
-    device_declaration_set, status_items, status_subscriptions_declaration,
-};
-pub use envelope::{
-    Declaration, DeclarationIdentifier, DeclarationKind, DeclarationSet, DeclarationType,
-    canonical_json, server_token,
-};
-pub use software_update::{
-    AutomaticActions, Beta, BetaProgram, DeferralDays, Deferrals, ENFORCEMENT_IDENTIFIER_PREFIX,
-    EnforcementTarget, ManagedSwitch, RapidSecurityResponse, RecommendedCadence,
-    SETTINGS_IDENTIFIER, SoftwareUpdateSettings, enforcement_declaration, format_local_date_time,
-    settings_declaration,
-};

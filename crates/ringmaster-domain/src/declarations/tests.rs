@@ -15,8 +15,10 @@ use jiff::civil::date;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
+use super::companion::*;
+use super::envelope::*;
 use super::samples::*;
-use super::*;
+use super::software_update::*;
 use crate::catalog::release::Platform;
 
 fn set_for(platform: Platform) -> DeclarationSet {
