@@ -179,12 +179,6 @@ async fn disable_title(
     Ok(with_revision(StatusCode::OK, &stored))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PinRequest {
-    version: String,
-}
-
 async fn pin_current_version(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -192,17 +186,12 @@ async fn pin_current_version(
 ) -> Result<Response, ApiError> {
     let document =
         parse::json_document(&body).map_err(|errors| ApiError::invalid_document(&errors))?;
-    let request: PinRequest = match document.get("version") {
-        Some(serde_json::Value::String(version)) => PinRequest {
-            version: version.clone(),
-        },
+    let version = match document.get("version") {
+        Some(serde_json::Value::String(version)) => version.clone(),
         Some(_) => return Err(single_field_error("/version", "version must be a string")),
         None => return Err(single_field_error("/version", "version is required")),
     };
-    let stored = state
-        .patch_source
-        .pin_version(&id, &request.version)
-        .await?;
+    let stored = state.patch_source.pin_version(&id, &version).await?;
     Ok(with_revision(StatusCode::OK, &stored))
 }
 

