@@ -8,6 +8,7 @@
 //! - [`declarations`]: DDM declarations (envelope, software-update settings and enforcement, status subscriptions, activation).
 //! - [`field_error`]: validation errors that name a field by JSON pointer.
 //! - [`jamf_time`]: the loose ISO-8601 timestamps real patch definitions carry, and their strict output form.
+//! - [`json_read`]: reading untyped JSON for the hand-written parsers.
 //! - [`policy`]: DDM update policies and the default deployment rings.
 //! - [`schedule`]: which releases a device sees, which version it must install, and by when.
 //! - [`title`]: Jamf software titles: model, parsing with validation, rendering, edits.
@@ -18,6 +19,7 @@ pub mod catalog;
 pub mod declarations;
 pub mod field_error;
 pub mod jamf_time;
+pub mod json_read;
 pub mod policy;
 pub mod schedule;
 pub mod title;

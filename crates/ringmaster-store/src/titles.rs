@@ -107,46 +107,6 @@ impl Store {
         })
     }
 
-    /// Overwrites a title if it is still at `expected_revision`.
-    pub async fn update_title(
-        &self,
-        record: &TitleRecord,
-        expected_revision: i64,
-    ) -> Result<StoredTitle, StoreError> {
-        let columns = TitleColumns::of(record);
-        let revision = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let revision = bump_counter!(tx);
-            let updated = bind_columns!(sqlx::query(
-                "UPDATE titles SET name = $2, publisher = $3, enabled = $4, pinned_version = $5, \
-                 disabled_versions = $6, last_modified = $7, definition = $8, revision = $9 \
-                 WHERE id = $1 AND revision = $10",
-            ), columns)
-            .bind(revision)
-            .bind(expected_revision)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if updated == 0 {
-                let found: Option<i64> = sqlx::query_scalar("SELECT revision FROM titles WHERE id = $1")
-                    .bind(&columns.id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                return Err(StoreError::RevisionMismatch {
-                    what: format!("title {}", columns.id),
-                    expected: expected_revision,
-                    found,
-                });
-            }
-            tx.commit().await?;
-            revision
-        });
-        Ok(StoredTitle {
-            record: record.clone(),
-            revision,
-        })
-    }
-
     /// Reads, edits and writes one title in a single transaction. The change counter is bumped
     /// first, which makes concurrent writers queue (row lock on PostgreSQL, the write lock on
     /// SQLite) instead of racing, so no edit is lost and none needs a retry. With

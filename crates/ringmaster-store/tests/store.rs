@@ -7,6 +7,7 @@ use ringmaster_domain::title::parse;
 use ringmaster_domain::title::record::TitleRecord;
 use ringmaster_store::error::StoreError;
 use ringmaster_store::store::{Store, StoreOptions};
+use ringmaster_store::titles::Modified;
 use sqlx::Connection;
 
 async fn stores() -> Vec<(Store, Option<tempfile::TempDir>)> {
@@ -83,7 +84,15 @@ async fn the_change_feed_reports_writes_and_deletes_after_a_revision() {
         let after_inserts = changes.revision;
 
         let alpha = title("Alpha", &["1.1", "1.0"]);
-        store.update_title(&alpha, first.revision).await.unwrap();
+        let alpha_id = alpha.definition.id.clone();
+        let updated = store
+            .modify_title(&alpha_id, Some(first.revision), |record| {
+                *record = alpha;
+                Ok::<bool, ()>(true)
+            })
+            .await
+            .unwrap();
+        assert!(matches!(updated, Modified::Updated(_)), "{updated:?}");
         let beta_id = ringmaster_domain::title::id::SoftwareTitleId::parse("Beta").unwrap();
         assert!(store.delete_title(&beta_id, None).await.unwrap());
         let changes = store.title_changes_since(after_inserts).await.unwrap();
@@ -99,18 +108,23 @@ async fn the_change_feed_reports_writes_and_deletes_after_a_revision() {
 async fn a_write_based_on_a_stale_revision_is_refused_and_changes_nothing() {
     for (store, _dir) in stores().await {
         let stored = store.insert_title(&title("Gamma", &["1.0"])).await.unwrap();
-        store
-            .update_title(&title("Gamma", &["1.1", "1.0"]), stored.revision)
+        let id = ringmaster_domain::title::id::SoftwareTitleId::parse("Gamma").unwrap();
+        let replace_with = |versions: &'static [&'static str]| {
+            move |record: &mut TitleRecord| {
+                *record = title("Gamma", versions);
+                Ok::<bool, ()>(true)
+            }
+        };
+        let first = store
+            .modify_title(&id, Some(stored.revision), replace_with(&["1.1", "1.0"]))
             .await
             .unwrap();
+        assert!(matches!(first, Modified::Updated(_)), "{first:?}");
         let stale = store
-            .update_title(&title("Gamma", &["9.9"]), stored.revision)
-            .await;
-        assert!(
-            matches!(stale, Err(StoreError::RevisionMismatch { .. })),
-            "{stale:?}"
-        );
-        let id = ringmaster_domain::title::id::SoftwareTitleId::parse("Gamma").unwrap();
+            .modify_title(&id, Some(stored.revision), replace_with(&["9.9"]))
+            .await
+            .unwrap();
+        assert!(matches!(stale, Modified::Stale { .. }), "{stale:?}");
         let now = store.get_title(&id).await.unwrap().unwrap();
         assert_eq!(now.record.definition.patches[0].version, "1.1");
     }

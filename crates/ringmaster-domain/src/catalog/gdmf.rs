@@ -39,7 +39,7 @@ const IOS_DEVICE_PREFIXES: [&str; 3] = ["iPhone", "iPad", "iPod"];
 
 /// Parses a gdmf `pmv` response read at `seen_at`.
 pub fn parse(bytes: &[u8], seen_at: Timestamp) -> Result<Vec<Release>, FeedError> {
-    let document = read::json_document(bytes)
+    let document = crate::json_read::json_document(bytes, "the feed")
         .map_err(|errors| FeedError::new(Some(FeedFormat::Gdmf), errors))?;
     parse_value(&document, seen_at)
 }
@@ -78,7 +78,7 @@ pub(crate) fn parse_value(document: &Value, seen_at: Timestamp) -> Result<Vec<Re
                     pointer,
                     format!(
                         "expected an array of releases, not {}",
-                        read::describe(entries)
+                        crate::json_read::describe(entries)
                     ),
                 );
                 continue;

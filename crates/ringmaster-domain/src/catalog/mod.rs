@@ -117,14 +117,16 @@ pub struct ParsedFeed {
 
 /// Tells which feed `bytes` hold, from their top-level keys.
 pub fn detect_format(bytes: &[u8]) -> Result<FeedFormat, FeedError> {
-    let document = read::json_document(bytes).map_err(|errors| FeedError::new(None, errors))?;
+    let document = crate::json_read::json_document(bytes, "the feed")
+        .map_err(|errors| FeedError::new(None, errors))?;
     detect_value(&document)
 }
 
 /// Detects the format and parses with the matching parser. `seen_at` is when the feed was read;
 /// only gdmf releases carry it (see [`release::Release::seen_at`]).
 pub fn parse_feed(bytes: &[u8], seen_at: Timestamp) -> Result<ParsedFeed, FeedError> {
-    let document = read::json_document(bytes).map_err(|errors| FeedError::new(None, errors))?;
+    let document = crate::json_read::json_document(bytes, "the feed")
+        .map_err(|errors| FeedError::new(None, errors))?;
     let format = detect_value(&document)?;
     let releases = match format {
         FeedFormat::Gdmf => gdmf::parse_value(&document, seen_at)?,
@@ -142,7 +144,7 @@ pub(crate) fn detect_value(document: &Value) -> Result<FeedFormat, FeedError> {
             "",
             format!(
                 "a release feed is a JSON object, not {}",
-                read::describe(document)
+                crate::json_read::describe(document)
             ),
         ));
     };

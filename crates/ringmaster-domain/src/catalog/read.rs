@@ -10,27 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::apple_version::AppleOsVersion;
 use crate::field_error::{FieldErrors, child};
-
-/// Parses JSON text, describing a syntax error by line and column.
-pub(crate) fn json_document(bytes: &[u8]) -> Result<Value, FieldErrors> {
-    serde_json::from_slice(bytes).map_err(|error| {
-        let mut errors = FieldErrors::new();
-        errors.push("", format!("the feed is not valid JSON: {error}"));
-        errors
-    })
-}
-
-/// Names a JSON value's kind for messages: "a string", "null", ...
-pub(crate) fn describe(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
+use crate::json_read::{describe, expect_object};
 
 /// The object at `pointer`, or an error there.
 pub(crate) fn object<'a>(
@@ -38,19 +18,10 @@ pub(crate) fn object<'a>(
     pointer: &str,
     errors: &mut FieldErrors,
 ) -> Option<Fields<'a>> {
-    match value {
-        Value::Object(object) => Some(Fields {
-            object,
-            pointer: pointer.to_owned(),
-        }),
-        other => {
-            errors.push(
-                pointer,
-                format!("expected an object, not {}", describe(other)),
-            );
-            None
-        }
-    }
+    expect_object(value, pointer, errors).map(|object| Fields {
+        object,
+        pointer: pointer.to_owned(),
+    })
 }
 
 /// The fields of one JSON object and where it sits in the feed.
@@ -223,7 +194,7 @@ impl<'a> Fields<'a> {
                         if value.is_number() {
                             value.to_string()
                         } else {
-                            describe(value).to_owned()
+                            describe(value)
                         }
                     ),
                 );

@@ -48,7 +48,8 @@ const MACOS_ONLY_KEYS: [&str; 3] = [
 
 /// Parses a SOFA v1, v2 or v2 DMS feed, whichever `bytes` hold.
 pub fn parse(bytes: &[u8]) -> Result<Vec<Release>, FeedError> {
-    let document = read::json_document(bytes).map_err(|errors| FeedError::new(None, errors))?;
+    let document = crate::json_read::json_document(bytes, "the feed")
+        .map_err(|errors| FeedError::new(None, errors))?;
     let format = detect_value(&document)?;
     parse_value(&document, format)
 }
@@ -124,7 +125,7 @@ fn os_versions_feed(
                     rows_pointer,
                     format!(
                         "expected an array of releases, not {}",
-                        read::describe(rows)
+                        crate::json_read::describe(rows)
                     ),
                 );
                 continue;
@@ -430,7 +431,7 @@ fn read_security(row: &Fields<'_>, errors: &mut FieldErrors) -> Option<SecurityI
                 row.pointer_to("CVEs"),
                 format!(
                     "CVEs must be an object or an array of CVE ids, not {}",
-                    read::describe(other)
+                    crate::json_read::describe(other)
                 ),
             );
             false

@@ -27,6 +27,7 @@ use serde_json::{Map, Value};
 
 use crate::catalog::release::Platform;
 use crate::field_error::{FieldErrors, child};
+use crate::json_read::{describe, expect_object};
 use crate::policy::model::{
     ActionMode, ApiValue, AutomaticActions, Beta, BetaProgram, DeferralDays, Deferrals, DetailsUrl,
     Enforcement, GraceDays, PolicyName, ProgramEnrollment, RapidSecurityResponse,
@@ -598,35 +599,6 @@ fn one_of<T>(values: &[(T, &str)]) -> String {
         Some((last, [])) => last.clone(),
         Some((last, rest)) => format!("one of {} or {last}", rest.join(", ")),
         None => String::new(),
-    }
-}
-
-fn expect_object<'a>(
-    value: &'a Value,
-    pointer: &str,
-    errors: &mut FieldErrors,
-) -> Option<&'a Map<String, Value>> {
-    match value {
-        Value::Object(object) => Some(object),
-        other => {
-            errors.push(
-                pointer,
-                format!("expected an object, not {}", describe(other)),
-            );
-            None
-        }
-    }
-}
-
-fn describe(value: &Value) -> String {
-    match value {
-        Value::Null => "null".into(),
-        Value::Bool(flag) => format!("the boolean {flag}"),
-        Value::Number(number) => format!("the number {number}"),
-        Value::String(text) if text.chars().count() <= 40 => format!("the string {text:?}"),
-        Value::String(_) => "a string".into(),
-        Value::Array(_) => "an array".into(),
-        Value::Object(_) => "an object".into(),
     }
 }
 

@@ -21,6 +21,7 @@ use serde_json::{Map, Value};
 
 use crate::field_error::{FieldErrors, child};
 use crate::jamf_time;
+use crate::json_read::{describe, expect_object, json_document};
 use crate::title::id::SoftwareTitleId;
 use crate::title::model::{
     Component, Criterion, CriterionType, ExtensionAttribute, ExtraFields, KillApp, Patch,
@@ -29,35 +30,18 @@ use crate::title::model::{
 
 /// Parses a full definition from JSON text (what `POST /api/v1/title` receives).
 pub fn software_title_from_slice(bytes: &[u8]) -> Result<SoftwareTitle, FieldErrors> {
-    software_title(&json_document(bytes)?)
+    software_title(&json_document(bytes, "the body")?)
 }
 
 /// Parses one patch object from JSON text (what `POST /api/v1/title/{id}/version` receives).
 pub fn patch_from_slice(bytes: &[u8]) -> Result<Patch, FieldErrors> {
-    let document = json_document(bytes)?;
+    let document = json_document(bytes, "the body")?;
     let mut errors = FieldErrors::new();
     let patch = read_patch(&document, "", &mut errors);
     match patch {
         Some(patch) if errors.is_empty() => Ok(patch),
         _ => Err(errors),
     }
-}
-
-/// Parses JSON text, describing a syntax error by line and column.
-pub fn json_document(bytes: &[u8]) -> Result<Value, FieldErrors> {
-    serde_json::from_slice(bytes).map_err(|error| {
-        let mut errors = FieldErrors::new();
-        errors.push(
-            "",
-            format!(
-                "the body is not valid JSON: {} (line {}, column {})",
-                strip_position(&error.to_string()),
-                error.line(),
-                error.column()
-            ),
-        );
-        errors
-    })
 }
 
 /// Parses and validates a full definition.
@@ -540,23 +524,6 @@ impl<'a, 'e> ObjectReader<'a, 'e> {
     }
 }
 
-fn expect_object<'a>(
-    value: &'a Value,
-    pointer: &str,
-    errors: &mut FieldErrors,
-) -> Option<&'a Map<String, Value>> {
-    match value {
-        Value::Object(object) => Some(object),
-        other => {
-            errors.push(
-                pointer,
-                format!("expected an object, not {}", describe(other)),
-            );
-            None
-        }
-    }
-}
-
 /// Says what is wrong with base64 text in words an admin can act on.
 fn explain_base64(error: &base64::DecodeError) -> String {
     match error {
@@ -572,22 +539,6 @@ fn explain_base64(error: &base64::DecodeError) -> String {
         }
         base64::DecodeError::InvalidPadding => "the '=' padding at the end is wrong".into(),
     }
-}
-
-fn describe(value: &Value) -> String {
-    match value {
-        Value::Null => "null".into(),
-        Value::Bool(flag) => format!("the boolean {flag}"),
-        Value::Number(number) => format!("the number {number}"),
-        Value::String(text) if text.chars().count() <= 40 => format!("the string {text:?}"),
-        Value::String(_) => "a string".into(),
-        Value::Array(_) => "an array".into(),
-        Value::Object(_) => "an object".into(),
-    }
-}
-
-fn strip_position(message: &str) -> &str {
-    message.split(" at line ").next().unwrap_or(message)
 }
 
 #[cfg(test)]

@@ -81,7 +81,7 @@ fn lint(paths: &[std::path::PathBuf]) -> anyhow::Result<ExitCode> {
 /// Lints a full definition, or a single version object when the document is one
 /// (no `patches` and no `id`, but a `version`).
 fn lint_document(bytes: &[u8]) -> Result<&'static str, FieldErrors> {
-    let document = parse::json_document(bytes)?;
+    let document = ringmaster_domain::json_read::json_document(bytes, "the file")?;
     let is_version_object = document.get("patches").is_none()
         && document.get("id").is_none()
         && document.get("version").is_some();

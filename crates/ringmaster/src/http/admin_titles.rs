@@ -184,8 +184,8 @@ async fn pin_current_version(
     Path(id): Path<String>,
     JsonUpload(body): JsonUpload,
 ) -> Result<Response, ApiError> {
-    let document =
-        parse::json_document(&body).map_err(|errors| ApiError::invalid_document(&errors))?;
+    let document = ringmaster_domain::json_read::json_document(&body, "the body")
+        .map_err(|errors| ApiError::invalid_document(&errors))?;
     let version = match document.get("version") {
         Some(serde_json::Value::String(version)) => version.clone(),
         Some(_) => return Err(single_field_error("/version", "version must be a string")),

@@ -105,7 +105,7 @@ impl PatchSource {
         if_match: Option<i64>,
     ) -> Result<StoredTitle, TitleError> {
         self.modify(id, if_match, move |record, now| {
-            Ok(edit::replace_definition(record, definition.clone(), now)?)
+            Ok(edit::replace_definition(record, definition, now)?)
         })
         .await
     }
@@ -140,12 +140,7 @@ impl PatchSource {
             if let Err(errors) = parse::check_patch_against_title(&patch, &record.definition) {
                 return Err(EditFailure::Invalid(errors));
             }
-            Ok(edit::add_patch(
-                record,
-                patch.clone(),
-                placement.clone(),
-                now,
-            )?)
+            Ok(edit::add_patch(record, patch, placement, now)?)
         })
         .await
     }
