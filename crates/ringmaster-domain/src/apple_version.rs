@@ -113,6 +113,16 @@ impl AppleOsVersion {
         self.major() > other.major()
     }
 
+    /// One spelling per version, for keys in storage: all three numbers and the suffix with one
+    /// space (`26` → `26.0.0`, `26.3.1(a)` → `26.3.1 (a)`). Equal versions give equal text.
+    pub fn canonical_text(&self) -> String {
+        let [major, minor, patch] = self.numbers;
+        match self.supplemental {
+            Some(letter) => format!("{major}.{minor}.{patch} ({letter})"),
+            None => format!("{major}.{minor}.{patch}"),
+        }
+    }
+
     fn key(&self) -> ([u32; 3], Option<char>) {
         (self.numbers, self.supplemental)
     }
@@ -471,6 +481,17 @@ mod tests {
                 hasher.finish()
             };
             prop_assert_eq!(hash(&version), hash(&full));
+        }
+
+        #[test]
+        fn canonical_text_is_equal_exactly_for_equal_versions(
+            (a, _, _) in version_text(),
+            (b, _, _) in version_text(),
+        ) {
+            let a = AppleOsVersion::parse(&a).unwrap();
+            let b = AppleOsVersion::parse(&b).unwrap();
+            prop_assert_eq!(a.canonical_text() == b.canonical_text(), a == b);
+            prop_assert_eq!(AppleOsVersion::parse(&a.canonical_text()).unwrap(), a);
         }
 
         #[test]

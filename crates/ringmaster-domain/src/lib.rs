@@ -3,23 +3,31 @@
 //! Everything here is plain data and pure functions: no IO, no clock, no database.
 //! "Now" is always a parameter. The storage layer and the HTTP/CLI edge build on these types.
 //!
+//! - [`assignment`]: which update policy takes effect on a device (precedence and conflicts).
 //! - [`apple_version`]: Apple OS versions (`26.0.1`, `26.3.1 (a)`) and their order.
 //! - [`catalog`]: the OS release catalog: the release model and pure SOFA and gdmf feed parsers.
 //! - [`declarations`]: DDM declarations (envelope, software-update settings and enforcement, status subscriptions, activation).
+//! - [`fleet`]: what a device is served: its schedule turned into declarations.
 //! - [`field_error`]: validation errors that name a field by JSON pointer.
+//! - [`inventory`]: the admin documents for devices, device groups and bindings.
 //! - [`jamf_time`]: the loose ISO-8601 timestamps real patch definitions carry, and their strict output form.
 //! - [`json_read`]: reading untyped JSON for the hand-written parsers.
+//! - [`plan_chart`]: the rollout timeline as an SVG picture (rings against dates).
 //! - [`policy`]: DDM update policies and the default deployment rings.
 //! - [`schedule`]: which releases a device sees, which version it must install, and by when.
 //! - [`title`]: Jamf software titles: model, parsing with validation, rendering, edits.
 //! - [`version_order`]: ordering of opaque application version strings ("is this newer?").
 
 pub mod apple_version;
+pub mod assignment;
 pub mod catalog;
 pub mod declarations;
 pub mod field_error;
+pub mod fleet;
+pub mod inventory;
 pub mod jamf_time;
 pub mod json_read;
+pub mod plan_chart;
 pub mod policy;
 pub mod schedule;
 pub mod title;

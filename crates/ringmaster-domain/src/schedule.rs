@@ -76,9 +76,10 @@ pub struct EnforcementTiming {
 }
 
 /// Which releases enforcement may target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum EnforcementScope {
     /// The newest eligible release, including a newer major.
+    #[default]
     Latest,
     /// Only releases of the device's current major version.
     SameMajor,

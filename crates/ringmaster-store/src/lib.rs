@@ -9,10 +9,13 @@
 //! - [`tokens`]: admin API tokens (hashes only).
 //! - [`transfer`]: copying a whole installation between databases.
 //! - [`leases`]: time-limited leases so a background job runs on one server of a cluster.
+//! - [`os_updates`]: the OS release catalog, update policies and rings, devices, device groups and
+//!   bindings, with their own change counter.
 //! - [`title_row`]: how a title record is laid out in a row.
 
 pub mod error;
 pub mod leases;
+pub mod os_updates;
 pub mod store;
 pub mod title_row;
 pub mod titles;

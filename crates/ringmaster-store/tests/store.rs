@@ -10,42 +10,9 @@ use ringmaster_store::store::{Store, StoreOptions};
 use ringmaster_store::titles::Modified;
 use sqlx::Connection;
 
-async fn stores() -> Vec<(Store, Option<tempfile::TempDir>)> {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}",
-        dir.path().join("nested/dir/store.db").display()
-    );
-    let mut stores = vec![(
-        Store::connect(&url, &StoreOptions::default())
-            .await
-            .unwrap(),
-        Some(dir),
-    )];
-    match std::env::var("TEST_DATABASE_URL") {
-        Ok(admin_url) if !admin_url.is_empty() => {
-            let name = format!(
-                "ringmaster_store_{}",
-                Timestamp::now().as_nanosecond().unsigned_abs() % 1_000_000_000_000
-            );
-            let mut connection = sqlx::PgConnection::connect(&admin_url).await.unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut connection)
-                .await
-                .unwrap();
-            let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap();
-            let store = Store::connect(&format!("{base}/{name}"), &StoreOptions::default())
-                .await
-                .unwrap();
-            stores.push((store, None));
-        }
-        _ => assert!(
-            !matches!(std::env::var("CI").as_deref(), Ok("true") | Ok("1")),
-            "CI=true requires TEST_DATABASE_URL"
-        ),
-    }
-    stores
-}
+mod support;
+
+use support::stores;
 
 fn title(id: &str, versions: &[&str]) -> TitleRecord {
     let patches: Vec<serde_json::Value> = versions

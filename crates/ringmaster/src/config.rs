@@ -13,7 +13,7 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://ringmaster-data/ringmaster.db";
 #[command(
     name = "ringmaster",
     version,
-    about = "Patch-management server for Apple fleets: a Jamf Pro external patch source",
+    about = "Patch-management server for Apple fleets: a Jamf Pro external patch source and DDM OS updates",
     long_about = None,
 )]
 pub struct Cli {
@@ -35,6 +35,91 @@ pub enum Command {
     Title(TitleCommand),
     /// Move a whole installation to another database (SQLite ⇄ PostgreSQL), then verify it
     Migrate(MigrateArgs),
+    /// Import and list Apple OS releases (SOFA and gdmf feeds)
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Manage DDM update policies and the default deployment rings
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Show when each release becomes visible and must be installed, per ring or policy
+    Plan(PlanArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Import a SOFA (v1, v2, DMS) or gdmf feed from a file or an http(s) URL; all or nothing
+    Import {
+        /// A feed file, or a URL such as https://gdmf.apple.com/v2/pmv
+        source: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// List the catalog's releases, newest first
+    List {
+        /// macOS or iOS (both when absent)
+        #[arg(long)]
+        platform: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Create the four default rings (Vanguard, Early, General, Late Adoption) unless they exist
+    LoadDefaults {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// List policies and the ring each is in
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Create a policy from a JSON file (the API shape); prints its id
+    Create {
+        file: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Print one policy as JSON
+    Show {
+        /// The policy's id or name
+        policy: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Delete a policy and its bindings
+    Delete {
+        /// The policy's id or name
+        policy: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// One policy (id or name); every ring of --platform when absent
+    #[arg(long)]
+    pub policy: Option<String>,
+    /// The rings' platform: macOS or iOS
+    #[arg(long, default_value = "macOS")]
+    pub platform: String,
+    /// First day (yyyy-mm-dd); today (UTC) by default
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last day (yyyy-mm-dd); 90 days after --from by default
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Also write the timeline as an SVG picture to this file
+    #[arg(long)]
+    pub svg: Option<PathBuf>,
+    /// Print JSON (the API's shape) instead of a table
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 #[derive(Debug, Args)]
@@ -70,6 +155,17 @@ pub struct ServeArgs {
     /// How often to look for changes written by other servers or CLI commands, in milliseconds
     #[arg(long, env = "RINGMASTER_CACHE_REFRESH_MS", default_value_t = 500)]
     pub cache_refresh_ms: u64,
+    /// Release feed to keep the OS catalog current from (SOFA or gdmf URL); repeat for several.
+    /// Off when absent
+    #[arg(
+        long = "catalog-url",
+        env = "RINGMASTER_CATALOG_URL",
+        value_delimiter = ','
+    )]
+    pub catalog_urls: Vec<String>,
+    /// Poll each catalog URL at most once per this many hours, across all servers (at least 24)
+    #[arg(long, env = "RINGMASTER_CATALOG_POLL_HOURS", default_value_t = 24)]
+    pub catalog_poll_hours: u64,
 }
 
 #[derive(Debug, Subcommand)]

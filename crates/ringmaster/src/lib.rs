@@ -4,15 +4,17 @@
 //! that join the pure domain (`ringmaster-domain`) to storage (`ringmaster-store`).
 //!
 //! - [`config`]: command-line flags and environment variables (clap).
-//! - [`cli`]: the subcommands (`serve`, `token`, `title`).
+//! - [`cli`]: the subcommands (`serve`, `token`, `title`, `migrate`, `catalog`, `policy`, `plan`).
 //! - [`server`]: starting, running and stopping the HTTP server.
 //! - [`http`]: routes, extractors and the API error type.
+//! - [`os_updates`]: the OS-update services: catalog, policies and rings, devices, declarations.
 //! - [`patch_source`]: the Jamf patch source services: title operations, the read cache, archives.
 //! - [`telemetry`]: structured logging.
 
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod os_updates;
 pub mod patch_source;
 pub mod server;
 pub mod telemetry;

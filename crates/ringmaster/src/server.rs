@@ -1,9 +1,10 @@
 //! Starting, running and stopping the HTTP server.
 //!
-//! [`start`] connects the store, fills the feed cache, binds the listener and returns a handle
-//! that knows its address (so tests bind port 0 and read the real one). A background task keeps
-//! the cache current with writes made elsewhere. Shutdown is graceful: on SIGTERM or Ctrl-C the
-//! server stops accepting, finishes requests in flight, and closes the database.
+//! [`start`] connects the store, fills the feed cache and the OS-update snapshot, binds the
+//! listener and returns a handle that knows its address (so tests bind port 0 and read the real
+//! one). A background task keeps both current with writes made elsewhere; another, when
+//! configured, polls release feeds. Shutdown is graceful: on SIGTERM or Ctrl-C the server stops
+//! accepting, finishes requests in flight, and closes the database.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -15,6 +16,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::http::{self, AppState, HttpConfig};
+use crate::os_updates::catalog_poll::{self, CatalogPollConfig};
+use crate::os_updates::service::OsUpdates;
 use crate::patch_source::service::PatchSource;
 
 /// Everything needed to run a server.
@@ -24,6 +27,8 @@ pub struct ServerConfig {
     pub database_url: String,
     pub http: HttpConfig,
     pub cache_refresh: Duration,
+    /// Keep the OS release catalog current from feeds; `None` leaves polling off.
+    pub catalog_poll: Option<CatalogPollConfig>,
 }
 
 /// A running server.
@@ -31,6 +36,7 @@ pub struct ServerConfig {
 pub struct RunningServer {
     pub address: SocketAddr,
     pub patch_source: PatchSource,
+    pub os_updates: OsUpdates,
     shutdown: watch::Sender<bool>,
     task: JoinHandle<anyhow::Result<()>>,
 }
@@ -58,26 +64,37 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
 
 /// Starts serving over an already connected store.
 pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Result<RunningServer> {
-    let patch_source = PatchSource::new(store);
+    let patch_source = PatchSource::new(store.clone());
     patch_source
         .cache
         .refresh(&patch_source.store)
         .await
         .context("loading titles")?;
+    let os_updates = OsUpdates::new(store);
+    os_updates
+        .refresh()
+        .await
+        .context("loading the OS-update configuration")?;
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     let address = listener.local_addr().context("reading the bound address")?;
     let state = AppState {
         patch_source: patch_source.clone(),
+        os_updates: os_updates.clone(),
         config: config.http.clone(),
     };
     let (shutdown, mut shutdown_requested) = watch::channel(false);
     let refresher = spawn_cache_refresher(
         patch_source.clone(),
+        os_updates.clone(),
         config.cache_refresh,
         shutdown.subscribe(),
     );
+    let poller = config
+        .catalog_poll
+        .clone()
+        .map(|poll| catalog_poll::spawn(os_updates.clone(), poll, shutdown.subscribe()));
     let app = http::router(state);
     let served_source = patch_source.clone();
     let task = tokio::spawn(async move {
@@ -87,6 +104,9 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
             })
             .await;
         refresher.abort();
+        if let Some(poller) = poller {
+            poller.abort();
+        }
         served_source.store.close().await;
         result.context("serving HTTP")
     });
@@ -94,6 +114,7 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
     Ok(RunningServer {
         address,
         patch_source,
+        os_updates,
         shutdown,
         task,
     })
@@ -101,6 +122,7 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
 
 fn spawn_cache_refresher(
     patch_source: PatchSource,
+    os_updates: OsUpdates,
     every: Duration,
     mut shutdown: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
@@ -109,7 +131,12 @@ fn spawn_cache_refresher(
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                _ = ticker.tick() => patch_source.refresh_cache().await,
+                _ = ticker.tick() => {
+                    patch_source.refresh_cache().await;
+                    if let Err(error) = os_updates.refresh().await {
+                        tracing::warn!(%error, "OS-update refresh failed; serving the previous snapshot");
+                    }
+                }
                 _ = shutdown.changed() => return,
             }
         }

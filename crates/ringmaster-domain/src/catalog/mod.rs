@@ -5,6 +5,7 @@
 //!
 //! - [`release`]: the release model and the platform enum.
 //! - [`sofa`]: SOFA feeds (macadmins/sofa): v1 and v2 for macOS and iOS, and the v2 DMS (lite) feed.
+//! - [`merge`]: folding a parsed feed into the stored catalog (idempotent).
 //! - [`gdmf`]: Apple's gdmf `pmv` JSON (`https://gdmf.apple.com/v2/pmv`).
 //!
 //! [`detect_format`] tells the formats apart by their top-level keys, and [`parse_feed`] picks the
@@ -19,6 +20,7 @@
 //! CVE counts), and the result is sorted by platform, newest version first, then build.
 
 pub mod gdmf;
+pub mod merge;
 mod read;
 pub mod release;
 pub mod sofa;
@@ -54,6 +56,21 @@ impl FeedFormat {
             FeedFormat::SofaDms => "sofa-dms",
             FeedFormat::Gdmf => "gdmf",
         }
+    }
+
+    /// Reads what [`FeedFormat::as_str`] writes (exact spelling), e.g. back from storage.
+    pub fn parse(text: &str) -> Result<FeedFormat, String> {
+        [
+            FeedFormat::SofaV1,
+            FeedFormat::SofaV2,
+            FeedFormat::SofaDms,
+            FeedFormat::Gdmf,
+        ]
+        .into_iter()
+        .find(|format| format.as_str() == text)
+        .ok_or_else(|| {
+            format!("\"{text}\" is not a feed format (expected sofa-v1, sofa-v2, sofa-dms or gdmf)")
+        })
     }
 
     /// How people call it, for messages.
@@ -270,6 +287,20 @@ mod tests {
         assert_eq!(first.pointer, "");
         assert!(first.message.contains("not valid JSON"), "{first}");
         assert!(first.message.contains("line 1"), "{first}");
+    }
+
+    #[test]
+    fn feed_formats_read_back_what_they_write() {
+        for format in [
+            FeedFormat::SofaV1,
+            FeedFormat::SofaV2,
+            FeedFormat::SofaDms,
+            FeedFormat::Gdmf,
+        ] {
+            assert_eq!(FeedFormat::parse(format.as_str()), Ok(format));
+        }
+        let error = FeedFormat::parse("SOFA v1").unwrap_err();
+        assert!(error.contains("sofa-v1"), "{error}");
     }
 
     #[test]

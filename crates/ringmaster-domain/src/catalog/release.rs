@@ -123,7 +123,7 @@ impl Release {
 
     /// Combines two descriptions of the same release. Order-independent: `a.merged_with(b)` equals
     /// `b.merged_with(a)`, so deduplication does not depend on the order of a feed.
-    pub(crate) fn merged_with(self, other: Release) -> Release {
+    pub fn merged_with(self, other: Release) -> Release {
         let version = match self.version.cmp(&other.version) {
             std::cmp::Ordering::Greater => self.version,
             std::cmp::Ordering::Less => other.version,

@@ -286,7 +286,7 @@ pub fn settings_declaration(settings: &SoftwareUpdateSettings, platform: Platfor
 }
 
 /// What one `softwareupdate.enforcement.specific` declaration enforces.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EnforcementTarget {
     /// The release to install. `TargetOSVersion` is written with all three numbers (`26.1` →
     /// `26.1.0`: Apple's 26.4 schema reads a two-number target as "latest patch", the 2026 seed

@@ -4,10 +4,12 @@
 //! - [`parse`]: JSON (the API shape) → policy, every error with a JSON pointer, plus warnings.
 //! - [`render`]: policy → the same JSON shape; `parse(render(policy))` gives the policy back.
 //! - [`rings`]: the four default deployment rings and their macOS and iOS policies.
+//! - [`settings`]: policy → the inputs of Apple's settings and enforcement declarations.
 //! - [`timing`]: the deferral and enforcement timing the schedule engine reads.
 
 pub mod model;
 pub mod parse;
 pub mod render;
 pub mod rings;
+pub mod settings;
 pub mod timing;

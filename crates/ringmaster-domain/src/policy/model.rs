@@ -267,15 +267,8 @@ pub trait ApiValue: Copy + Eq + fmt::Debug + Sized + 'static {
     }
 }
 
-/// Which version enforcement targets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum EnforcementScope {
-    /// The newest visible version, a new major version included.
-    #[default]
-    Latest,
-    /// The newest visible version within the device's current major version.
-    SameMajor,
-}
+/// Which version enforcement targets; the schedule defines it, the policy chooses it.
+pub use crate::schedule::EnforcementScope;
 
 impl ApiValue for EnforcementScope {
     const VALUES: &'static [(Self, &'static str)] = &[

@@ -1,37 +1,12 @@
 //! The part of a policy the schedule engine reads: deferral periods and enforcement timing.
 
-use jiff::civil::Time;
-
-use crate::catalog::release::Platform;
-use crate::policy::model::{Deferrals, EnforcementScope, UpdatePolicy};
-
-/// A policy's timing. Days are plain numbers already validated (deferrals 1–90, grace 0–365);
-/// `None` means "no deferral". macOS policies fill `major_days`, `minor_days` and `system_days`;
-/// iOS policies fill only `combined_days`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PolicyTiming {
-    pub platform: Platform,
-    pub major_days: Option<u16>,
-    pub minor_days: Option<u16>,
-    pub system_days: Option<u16>,
-    pub combined_days: Option<u16>,
-    /// `None` when the policy does not enforce.
-    pub enforcement: Option<EnforcementTiming>,
-}
-
-/// When an enforced update is due: the deferral's end plus `grace_days`, at `local_time` on the
-/// device's own clock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EnforcementTiming {
-    pub grace_days: u16,
-    pub local_time: Time,
-    pub scope: EnforcementScope,
-}
+use crate::policy::model::{Deferrals, UpdatePolicy};
+use crate::schedule::{EnforcementTiming, ScheduleTiming};
 
 impl UpdatePolicy {
     /// The timing the schedule engine needs. Enforcement is `Some` only when enabled with a local
     /// time (parsing guarantees the time whenever enforcement is enabled).
-    pub fn timing(&self) -> PolicyTiming {
+    pub fn timing(&self) -> ScheduleTiming {
         let days = |period: Option<crate::policy::model::DeferralDays>| period.map(|d| d.get());
         let (major_days, minor_days, system_days, combined_days) = match self.deferrals {
             Deferrals::MacOs {
@@ -49,7 +24,7 @@ impl UpdatePolicy {
             }),
             _ => None,
         };
-        PolicyTiming {
+        ScheduleTiming {
             platform: self.platform(),
             major_days,
             minor_days,
@@ -63,14 +38,16 @@ impl UpdatePolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::release::Platform;
     use crate::policy::rings::{RING_LOCAL_TIME, default_rings};
+    use crate::schedule::EnforcementScope;
 
     #[test]
     fn macos_timing_carries_the_three_periods_and_enforcement() {
         let general = &default_rings()[2];
         assert_eq!(
             general.macos.timing(),
-            PolicyTiming {
+            ScheduleTiming {
                 platform: Platform::MacOs,
                 major_days: Some(15),
                 minor_days: Some(15),

@@ -3,7 +3,10 @@
 //! Results go to standard output, logs and progress to standard error. Failures print a plain
 //! explanation and exit with status 1 (2 for usage errors, as clap does).
 
+mod catalog;
 mod migrate;
+mod plan;
+mod policy;
 mod title;
 mod token;
 
@@ -13,6 +16,7 @@ use clap::Parser;
 
 use crate::config::{Cli, Command, ServeArgs};
 use crate::http::HttpConfig;
+use crate::os_updates::catalog_poll::CatalogPollConfig;
 use crate::server::{self, ServerConfig};
 
 /// Entry point of the binary.
@@ -47,6 +51,9 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Token(command) => token::run(command).await,
         Command::Title(command) => title::run(command).await,
         Command::Migrate(args) => migrate::run(args).await,
+        Command::Catalog(command) => catalog::run(command).await,
+        Command::Policy(command) => policy::run(command).await,
+        Command::Plan(args) => plan::run(args).await,
     }
 }
 
@@ -59,6 +66,11 @@ fn serve_config(args: &ServeArgs) -> ServerConfig {
             max_restore_bytes: args.max_restore_bytes,
         },
         cache_refresh: std::time::Duration::from_millis(args.cache_refresh_ms.max(50)),
+        catalog_poll: (!args.catalog_urls.is_empty()).then(|| CatalogPollConfig {
+            urls: args.catalog_urls.clone(),
+            period: std::time::Duration::from_secs(args.catalog_poll_hours.max(24) * 3600),
+            check_every: std::time::Duration::from_secs(3600),
+        }),
     }
 }
 

@@ -21,6 +21,7 @@ use ringmaster_store::title_row::StoredTitle;
 use serde::{Deserialize, Serialize};
 
 use crate::http::AppState;
+use crate::http::conditional::{if_match, set_etag};
 use crate::http::error::ApiError;
 use crate::http::upload::JsonUpload;
 
@@ -305,35 +306,6 @@ fn with_revision(status: StatusCode, stored: &StoredTitle) -> Response {
     let mut response = (status, Json(TitleStatus::of(stored))).into_response();
     set_etag(&mut response, stored.revision);
     response
-}
-
-fn set_etag(response: &mut Response, revision: i64) {
-    if let Ok(value) = HeaderValue::from_str(&format!("\"{revision}\"")) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-}
-
-/// Reads `If-Match`: `None` when absent or `*`; a revision otherwise.
-fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
-    let Some(value) = headers.get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let text = value.to_str().unwrap_or("").trim();
-    if text == "*" {
-        return Ok(None);
-    }
-    // If-Match compares strongly (RFC 9110): a weak tag never matches.
-    let revision = text
-        .strip_prefix('"')
-        .and_then(|rest| rest.strip_suffix('"'))
-        .unwrap_or("")
-        .parse::<i64>()
-        .map_err(|_| {
-            ApiError::PreconditionFailed(format!(
-                "If-Match {text:?} is not an entity tag this server issued"
-            ))
-        })?;
-    Ok(Some(revision))
 }
 
 fn single_field_error(pointer: &str, message: &str) -> ApiError {

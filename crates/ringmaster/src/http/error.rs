@@ -10,6 +10,9 @@ use ringmaster_domain::field_error::FieldErrors;
 use ringmaster_domain::title::edit::TitleEditError;
 use serde::Serialize;
 
+use ringmaster_domain::policy::parse::INVALID_GLOBAL_SETTINGS;
+
+use crate::os_updates::service::OsUpdateError;
 use crate::patch_source::archive::{ArchiveError, FileErrors};
 use crate::patch_source::service::TitleError;
 
@@ -207,4 +210,49 @@ fn file_details(files: &[FileErrors]) -> Vec<ErrorDetail> {
             })
         })
         .collect()
+}
+
+impl From<OsUpdateError> for ApiError {
+    fn from(error: OsUpdateError) -> Self {
+        match error {
+            OsUpdateError::NotFound(_) => ApiError::NotFound(error.to_string()),
+            OsUpdateError::Invalid(errors) => {
+                let mut invalid = ApiError::invalid_document(&errors);
+                // A refused automatic-action combination is the headline, in JumpCloud's words.
+                if let (ApiError::Invalid { message, .. }, Some(global)) = (
+                    &mut invalid,
+                    errors
+                        .iter()
+                        .find(|error| error.message.starts_with(INVALID_GLOBAL_SETTINGS)),
+                ) {
+                    *message = global.message.clone();
+                }
+                invalid
+            }
+            OsUpdateError::AlreadyExists(_) => ApiError::Conflict(error.to_string()),
+            OsUpdateError::Stale { .. } => ApiError::PreconditionFailed(error.to_string()),
+            OsUpdateError::Feed(feed) => ApiError::Invalid {
+                message: format!(
+                    "{}; the catalog was not changed",
+                    feed.to_string()
+                        .lines()
+                        .next()
+                        .unwrap_or("the feed cannot be read")
+                        .trim_end_matches(':')
+                ),
+                errors: feed
+                    .errors
+                    .iter()
+                    .map(|error| ErrorDetail {
+                        pointer: Some(error.pointer.clone()),
+                        parameter: None,
+                        file: None,
+                        message: error.message.clone(),
+                    })
+                    .collect(),
+            },
+            OsUpdateError::Fetch(_) => ApiError::bad_request(error.to_string()),
+            OsUpdateError::Store(store_error) => ApiError::Internal(store_error.into()),
+        }
+    }
 }

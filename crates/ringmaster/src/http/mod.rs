@@ -1,7 +1,9 @@
 //! The HTTP edge: one router for Jamf Pro's read routes, the admin API and health.
 //!
 //! - [`jamf_feed`]: `/v1/…` and `/jamf/v1/…`, served from the feed cache.
-//! - [`admin_titles`], [`backup`]: `/api/v1/…`, behind [`auth`].
+//! - [`admin_titles`], [`backup`]: `/api/v1/…` for titles, behind [`auth`].
+//! - [`catalog`], [`policies`], [`devices`]: `/api/v1/…` for OS updates, behind [`auth`];
+//!   [`os_query`] reads their shared parameters, [`conditional`] does `ETag`/`If-Match`.
 //! - [`upload`]: body extractors with content-type and size checks.
 //! - [`error`]: [`error::ApiError`], the one error type answered as JSON.
 //! - [`health`]: the `/healthz` route.
@@ -12,9 +14,14 @@
 pub mod admin_titles;
 pub mod auth;
 pub mod backup;
+pub mod catalog;
+pub mod conditional;
+pub mod devices;
 pub mod error;
 pub mod health;
 pub mod jamf_feed;
+pub mod os_query;
+pub mod policies;
 pub mod upload;
 
 use axum::extract::{DefaultBodyLimit, Request};
@@ -26,6 +33,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::http::error::ApiError;
 use crate::http::upload::BodyLimit;
+use crate::os_updates::service::OsUpdates;
 use crate::patch_source::service::PatchSource;
 
 /// Settings of the HTTP layer.
@@ -48,6 +56,7 @@ impl Default for HttpConfig {
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub patch_source: PatchSource,
+    pub os_updates: OsUpdates,
     pub config: HttpConfig,
 }
 
@@ -58,6 +67,9 @@ pub fn router(state: AppState) -> Router {
     let admin = Router::new()
         .merge(admin_titles::router())
         .merge(backup::router())
+        .merge(catalog::router())
+        .merge(policies::router())
+        .merge(devices::router())
         .layer(DefaultBodyLimit::max(json_limit))
         .layer(Extension(BodyLimit(json_limit)))
         .merge(

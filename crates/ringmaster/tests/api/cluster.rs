@@ -26,6 +26,7 @@ async fn second_server(database_url: &str, cache_refresh: Duration) -> RunningSe
         database_url: database_url.to_owned(),
         http: Default::default(),
         cache_refresh,
+        catalog_poll: None,
     };
     ringmaster::server::start_with_store(config, store)
         .await

@@ -10,3 +10,8 @@ mod cli;
 mod cluster;
 mod conformance;
 mod jamf_feed;
+mod os_catalog;
+mod os_catalog_poll;
+mod os_cli;
+mod os_devices;
+mod os_policies;

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use ringmaster::http::HttpConfig;
+use ringmaster::os_updates::catalog_poll::CatalogPollConfig;
 use ringmaster::server::{RunningServer, ServerConfig};
 use ringmaster_store::store::{Store, StoreOptions};
 use sqlx::Connection;
@@ -79,6 +80,15 @@ impl TestDatabase {
         }
     }
 
+    /// Another handle on the same database, for a second server; the first keeps the files.
+    pub(crate) fn another_handle(&self) -> TestDatabase {
+        TestDatabase {
+            url: self.url.clone(),
+            backend: self.backend,
+            _dir: None,
+        }
+    }
+
     pub(crate) async fn store(&self) -> Store {
         Store::connect(&self.url, &StoreOptions::default())
             .await
@@ -125,6 +135,7 @@ pub(crate) struct TestApp {
 pub(crate) struct AppOptions {
     pub(crate) http: HttpConfig,
     pub(crate) cache_refresh: Duration,
+    pub(crate) catalog_poll: Option<CatalogPollConfig>,
 }
 
 impl Default for AppOptions {
@@ -132,6 +143,7 @@ impl Default for AppOptions {
         AppOptions {
             http: HttpConfig::default(),
             cache_refresh: Duration::from_millis(200),
+            catalog_poll: None,
         }
     }
 }
@@ -160,6 +172,7 @@ pub(crate) async fn spawn_app_on(database: TestDatabase, options: AppOptions) ->
         database_url: database.url.clone(),
         http: options.http,
         cache_refresh: options.cache_refresh,
+        catalog_poll: options.catalog_poll,
     };
     let server = ringmaster::server::start_with_store(config, store)
         .await

@@ -1,0 +1,314 @@
+//! Devices and device groups.
+//!
+//! A device is one row keyed by its enrollment id, with the platform, OS version (as the device
+//! wrote it), build and model it last reported. Devices are read per request rather than cached,
+//! so inserting or updating one does not bump the OS-update counter; deleting one does, as that
+//! also removes it from groups and bindings (foreign keys cascade). Bulk writes go
+//! [`ROWS_PER_STATEMENT`] rows a statement in one transaction.
+//!
+//! - [`groups`]: device groups, which are configuration.
+
+pub mod groups;
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use ringmaster_domain::apple_version::AppleOsVersion;
+use ringmaster_domain::catalog::release::Platform;
+
+use crate::error::StoreError;
+use crate::on_pool;
+use crate::os_updates::{
+    ROWS_PER_STATEMENT, bump_os_update_counter, corrupt, parse_timestamp, unique_or, values_list,
+};
+use crate::store::Store;
+
+/// A device as a caller describes it (enrollment, check-in, bulk import).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDevice {
+    pub id: String,
+    pub platform: Platform,
+    pub os_version: AppleOsVersion,
+    pub os_build: Option<String>,
+    pub model: Option<String>,
+}
+
+/// A device as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDevice {
+    pub id: String,
+    pub platform: Platform,
+    pub os_version: AppleOsVersion,
+    pub os_build: Option<String>,
+    pub model: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A device group as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDeviceGroup {
+    pub id: i64,
+    pub name: String,
+    /// Member device ids, sorted (bytewise).
+    pub devices: Vec<String>,
+    /// The OS-update revision of the group's last change.
+    pub revision: i64,
+    pub created_at: Timestamp,
+}
+
+/// What a device-group write did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupWrite {
+    Written(StoredDeviceGroup),
+    NotFound,
+    /// Positions (in the caller's list) of device ids that do not exist; nothing was written.
+    UnknownDevices(Vec<usize>),
+}
+
+impl Store {
+    /// Stores a new device; [`StoreError::AlreadyExists`] if its id is taken.
+    pub async fn insert_device(
+        &self,
+        device: &NewDevice,
+        now: Timestamp,
+    ) -> Result<StoredDevice, StoreError> {
+        let stamp = now.to_string();
+        on_pool!(self, pool => {
+            let sql = concat!(insert_devices!(), "($1, $2, $3, $4, $5, $6, $6)");
+            bind_device!(sqlx::query(sql), device)
+                .bind(&stamp)
+                .execute(pool)
+                .await
+                .map_err(|error| unique_or(error, || format!("device \"{}\"", device.id)))?;
+        });
+        Ok(stored_device(device, now, now))
+    }
+
+    /// Creates the device or updates its platform, version, build and model (a check-in).
+    /// Returns the stored device and whether anything changed; an unchanged device keeps its
+    /// `updated_at`.
+    pub async fn upsert_device(
+        &self,
+        device: &NewDevice,
+        now: Timestamp,
+    ) -> Result<(StoredDevice, bool), StoreError> {
+        let stamp = now.to_string();
+        let (row, changed): (DeviceRow, bool) = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let written: Option<DeviceRow> = bind_device!(
+                sqlx::query_as(concat!(
+                    insert_devices!(),
+                    "($1, $2, $3, $4, $5, $6, $6)",
+                    upsert_devices_tail!(),
+                    " RETURNING id, platform, os_version, os_build, model, created_at, updated_at"
+                )),
+                device
+            )
+            .bind(&stamp)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let outcome = match written {
+                Some(row) => (row, true),
+                None => (
+                    sqlx::query_as(concat!(select_devices!(), " WHERE id = $1"))
+                        .bind(&device.id)
+                        .fetch_one(&mut *tx)
+                        .await?,
+                    false,
+                ),
+            };
+            tx.commit().await?;
+            outcome
+        });
+        Ok((row.into_stored()?, changed))
+    }
+
+    pub async fn get_device(&self, id: &str) -> Result<Option<StoredDevice>, StoreError> {
+        let row: Option<DeviceRow> = on_pool!(self, pool => {
+            sqlx::query_as(concat!(select_devices!(), " WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(DeviceRow::into_stored).transpose()
+    }
+
+    /// Up to `limit` devices by id (bytewise), starting after `after`: keyset pagination.
+    pub async fn list_devices(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<StoredDevice>, StoreError> {
+        let limit = i64::from(limit);
+        let rows: Vec<DeviceRow> = on_pool!(self, pool => {
+            match after {
+                Some(after) => sqlx::query_as(concat!(
+                    select_devices!(),
+                    " WHERE id > $1 ORDER BY id LIMIT $2"
+                ))
+                .bind(after)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?,
+                None => sqlx::query_as(concat!(select_devices!(), " ORDER BY id LIMIT $1"))
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?,
+            }
+        });
+        rows.into_iter().map(DeviceRow::into_stored).collect()
+    }
+
+    pub async fn count_devices(&self) -> Result<i64, StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM devices").fetch_one(pool).await?
+        }))
+    }
+
+    /// Creates or updates many devices in one transaction (bulk import). When an id appears more
+    /// than once, the last description wins. Returns how many devices were created or changed.
+    pub async fn upsert_devices(
+        &self,
+        devices: &[NewDevice],
+        now: Timestamp,
+    ) -> Result<usize, StoreError> {
+        let stamp = now.to_string();
+        let by_id: BTreeMap<&str, &NewDevice> = devices
+            .iter()
+            .map(|device| (device.id.as_str(), device))
+            .collect();
+        let devices: Vec<&NewDevice> = by_id.into_values().collect();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut written = 0;
+            for chunk in devices.chunks(ROWS_PER_STATEMENT) {
+                let sql = format!(
+                    "{}{}{}",
+                    insert_devices!(),
+                    values_list(chunk.len(), 7),
+                    upsert_devices_tail!()
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for device in chunk {
+                    query = bind_device!(query, device).bind(&stamp).bind(&stamp);
+                }
+                written += query.execute(&mut *tx).await?.rows_affected();
+            }
+            tx.commit().await?;
+            Ok(written as usize)
+        })
+    }
+
+    /// Deletes a device, its group memberships and its bindings; `Ok(false)` if there was none.
+    /// Groups it belonged to get a new revision.
+    pub async fn delete_device(&self, id: &str) -> Result<bool, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let revision = bump_os_update_counter!(tx);
+            let found: Option<String> = sqlx::query_scalar("SELECT id FROM devices WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if found.is_none() {
+                return Ok(false);
+            }
+            sqlx::query(
+                "UPDATE device_groups SET revision = $2 WHERE id IN \
+                 (SELECT group_id FROM device_group_members WHERE device_id = $1)",
+            )
+            .bind(id)
+            .bind(revision)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM devices WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+}
+
+macro_rules! select_devices {
+    () => {
+        "SELECT id, platform, os_version, os_build, model, created_at, updated_at FROM devices"
+    };
+}
+use select_devices;
+
+macro_rules! insert_devices {
+    () => {
+        "INSERT INTO devices (id, platform, os_version, os_build, model, created_at, updated_at) \
+         VALUES "
+    };
+}
+use insert_devices;
+
+/// Updates an existing device only when something it reports changed, so `rows_affected` and
+/// `RETURNING` tell changes apart from repeats.
+macro_rules! upsert_devices_tail {
+    () => {
+        " ON CONFLICT (id) DO UPDATE SET platform = excluded.platform, \
+         os_version = excluded.os_version, os_build = excluded.os_build, model = excluded.model, \
+         updated_at = excluded.updated_at \
+         WHERE devices.platform <> excluded.platform OR devices.os_version <> excluded.os_version \
+         OR devices.os_build IS DISTINCT FROM excluded.os_build \
+         OR devices.model IS DISTINCT FROM excluded.model"
+    };
+}
+use upsert_devices_tail;
+
+/// Binds a device's first five columns (id, platform, os_version, os_build, model).
+macro_rules! bind_device {
+    ($query:expr, $device:expr) => {
+        $query
+            .bind(&$device.id)
+            .bind($device.platform.as_str())
+            .bind($device.os_version.as_str())
+            .bind(&$device.os_build)
+            .bind(&$device.model)
+    };
+}
+use bind_device;
+
+fn stored_device(device: &NewDevice, created_at: Timestamp, updated_at: Timestamp) -> StoredDevice {
+    StoredDevice {
+        id: device.id.clone(),
+        platform: device.platform,
+        os_version: device.os_version.clone(),
+        os_build: device.os_build.clone(),
+        model: device.model.clone(),
+        created_at,
+        updated_at,
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct DeviceRow {
+    id: String,
+    platform: String,
+    os_version: String,
+    os_build: Option<String>,
+    model: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl DeviceRow {
+    fn into_stored(self) -> Result<StoredDevice, StoreError> {
+        let what = format!("devices/{}", self.id);
+        Ok(StoredDevice {
+            platform: Platform::parse(&self.platform)
+                .map_err(|error| corrupt(&what, format!("platform: {error}")))?,
+            os_version: AppleOsVersion::parse(&self.os_version)
+                .map_err(|error| corrupt(&what, format!("os_version: {error}")))?,
+            created_at: parse_timestamp(&self.created_at, &what, "created_at")?,
+            updated_at: parse_timestamp(&self.updated_at, &what, "updated_at")?,
+            id: self.id,
+            os_build: self.os_build,
+            model: self.model,
+        })
+    }
+}

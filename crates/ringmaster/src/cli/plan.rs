@@ -1,0 +1,135 @@
+//! `ringmaster plan`: when each release becomes visible and must be installed, for every ring of
+//! a platform or for one policy, as a table (or `--json`), optionally drawn with `--svg FILE`.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use jiff::Span;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::plan_chart::{ChartRow, rollout_svg};
+use ringmaster_domain::schedule::format_deadline;
+
+use crate::cli::open_store;
+use crate::cli::policy::find;
+use crate::config::PlanArgs;
+use crate::http::os_query::DEFAULT_PLAN_DAYS;
+use crate::os_updates::service::{OsUpdates, PolicyRollout};
+use crate::os_updates::views;
+use crate::patch_source::service::now;
+
+pub(crate) async fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
+    let platform = match Platform::parse(&args.platform) {
+        Ok(platform) => platform,
+        Err(why) => return Ok(usage(&format!("--platform: {why}"))),
+    };
+    let from = match args.from.as_deref().map(str::parse::<Date>).transpose() {
+        Ok(day) => day.unwrap_or_else(|| now().to_zoned(TimeZone::UTC).date()),
+        Err(_) => return Ok(usage("--from: write the day as yyyy-mm-dd")),
+    };
+    let to = match args.to.as_deref().map(str::parse::<Date>).transpose() {
+        Ok(day) => day.unwrap_or_else(|| {
+            from.checked_add(Span::new().days(DEFAULT_PLAN_DAYS))
+                .unwrap_or(Date::MAX)
+        }),
+        Err(_) => return Ok(usage("--to: write the day as yyyy-mm-dd")),
+    };
+    if to < from {
+        return Ok(usage(&format!("--to ({to}) is before --from ({from})")));
+    }
+    let service = OsUpdates::new(open_store(&args.database.url).await?);
+    service.refresh().await?;
+    let (rollouts, title) = match &args.policy {
+        Some(key) => {
+            let Some(policy) = find(&service, key).await? else {
+                eprintln!("error: no policy has the id or name {key:?}");
+                return Ok(ExitCode::FAILURE);
+            };
+            let rollout = service.policy_rollout(policy.id, from, to).await?;
+            let title = format!("Rollout of {}", policy.policy.name.as_str());
+            (vec![rollout], title)
+        }
+        None => (
+            service.rings_rollout(platform, from, to).await?,
+            format!("{platform} rollout by ring"),
+        ),
+    };
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let json = views::plan(&rollouts, from, to);
+        writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
+    } else {
+        print_table(&mut out, &rollouts, from, to)?;
+    }
+    if let Some(path) = &args.svg {
+        let labels: Vec<String> = rollouts.iter().map(label).collect();
+        let rows: Vec<ChartRow<'_>> = rollouts
+            .iter()
+            .zip(&labels)
+            .map(|(rollout, label)| ChartRow {
+                label,
+                entries: &rollout.entries,
+            })
+            .collect();
+        std::fs::write(path, rollout_svg(&title, &rows, from, to))
+            .map_err(|error| anyhow::anyhow!("cannot write {}: {error}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn label(rollout: &PolicyRollout) -> String {
+    rollout
+        .ring
+        .clone()
+        .unwrap_or_else(|| rollout.policy.policy.name.as_str().to_owned())
+}
+
+fn print_table(
+    out: &mut impl Write,
+    rollouts: &[PolicyRollout],
+    from: Date,
+    to: Date,
+) -> std::io::Result<()> {
+    if rollouts.is_empty() {
+        writeln!(
+            out,
+            "no rings: run `ringmaster policy load-defaults`, or name a policy with --policy"
+        )?;
+        return Ok(());
+    }
+    writeln!(out, "from {from} to {to}")?;
+    writeln!(
+        out,
+        "{:<20} {:<12} {:<11} {:<13} {:<11} INSTALL BY (DEVICE TIME)",
+        "RING", "RELEASE", "BUILD", "DEFERRAL", "VISIBLE"
+    )?;
+    for rollout in rollouts {
+        let name = label(rollout);
+        if rollout.entries.is_empty() {
+            writeln!(out, "{name:<20} (nothing in this window)")?;
+        }
+        for entry in &rollout.entries {
+            writeln!(
+                out,
+                "{:<20} {:<12} {:<11} {:<13} {:<11} {}",
+                name,
+                entry.version.as_str(),
+                entry.build.as_deref().unwrap_or("-"),
+                views::kind_name(entry.kind),
+                entry.visible_on.to_string(),
+                entry.enforced_by.map_or_else(
+                    || "not enforced".to_owned(),
+                    |deadline| { format_deadline(deadline).replace('T', " ") }
+                ),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn usage(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}

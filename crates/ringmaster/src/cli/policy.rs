@@ -1,0 +1,154 @@
+//! `ringmaster policy load-defaults|list|create|show|delete`.
+//!
+//! The same validation as the API: a refused policy prints one `FILE: POINTER: message` line per
+//! problem and exits 1. Policies are named by id or by name.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use ringmaster_domain::json_read::json_document;
+use ringmaster_store::os_updates::policies::StoredPolicy;
+
+use crate::cli::open_store;
+use crate::config::PolicyCommand;
+use crate::os_updates::service::{OsUpdateError, OsUpdates};
+use crate::os_updates::views;
+use crate::patch_source::service::now;
+
+pub(crate) async fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    match command {
+        PolicyCommand::LoadDefaults { database } => {
+            let service = OsUpdates::new(open_store(&database.url).await?);
+            let rings = service.load_default_rings(now()).await?;
+            for ring in &rings.rings {
+                let policies: Vec<String> = ring
+                    .policies
+                    .iter()
+                    .map(|policy| format!("{} (id {})", policy.policy.name.as_str(), policy.id))
+                    .collect();
+                writeln!(
+                    out,
+                    "{} (policy group {}): {}",
+                    ring.group.name,
+                    ring.group.id,
+                    policies.join(", ")
+                )?;
+            }
+            if rings.created {
+                writeln!(out, "created the default rings")?;
+            } else {
+                writeln!(out, "the default rings exist already; nothing was created")?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        PolicyCommand::List { database } => {
+            let service = OsUpdates::new(open_store(&database.url).await?);
+            let groups = service.policy_groups().await?;
+            writeln!(out, "{:>5}  {:<8} {:<32} RING", "ID", "PLATFORM", "NAME")?;
+            for policy in service.list_policies().await? {
+                let ring = groups
+                    .iter()
+                    .find(|detail| Some(detail.group.id) == policy.group_id)
+                    .map_or("-", |detail| detail.group.name.as_str());
+                writeln!(
+                    out,
+                    "{:>5}  {:<8} {:<32} {ring}",
+                    policy.id,
+                    policy.policy.platform().as_str(),
+                    policy.policy.name.as_str()
+                )?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        PolicyCommand::Create { file, database } => {
+            let shown = file.display().to_string();
+            let bytes = std::fs::read(&file)
+                .map_err(|error| anyhow::anyhow!("cannot read {shown}: {error}"))?;
+            let document = match json_document(&bytes, "the file") {
+                Ok(document) => document,
+                Err(errors) => return Ok(print_field_errors(&shown, errors.iter())),
+            };
+            let service = OsUpdates::new(open_store(&database.url).await?);
+            match service.create_policy(&document, now()).await {
+                Ok((stored, warnings)) => {
+                    for warning in warnings {
+                        eprintln!("{shown}: {}: warning: {}", warning.pointer, warning.message);
+                    }
+                    writeln!(
+                        out,
+                        "created policy {} ({})",
+                        stored.id,
+                        stored.policy.name.as_str()
+                    )?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(OsUpdateError::Invalid(errors)) => {
+                    Ok(print_field_errors(&shown, errors.iter()))
+                }
+                Err(OsUpdateError::AlreadyExists(what)) => {
+                    eprintln!("error: {what} already exists");
+                    Ok(ExitCode::FAILURE)
+                }
+                Err(other) => Err(other.into()),
+            }
+        }
+        PolicyCommand::Show { policy, database } => {
+            let service = OsUpdates::new(open_store(&database.url).await?);
+            let Some(stored) = find(&service, &policy).await? else {
+                eprintln!("error: no policy has the id or name {policy:?}");
+                return Ok(ExitCode::FAILURE);
+            };
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&views::policy(&stored, &[]))?
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        PolicyCommand::Delete { policy, database } => {
+            let service = OsUpdates::new(open_store(&database.url).await?);
+            let Some(stored) = find(&service, &policy).await? else {
+                eprintln!("error: no policy has the id or name {policy:?}");
+                return Ok(ExitCode::FAILURE);
+            };
+            service.delete_policy(stored.id, None).await?;
+            writeln!(
+                out,
+                "deleted policy {} ({})",
+                stored.id,
+                stored.policy.name.as_str()
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// A policy by id, or else by exact name.
+pub(crate) async fn find(service: &OsUpdates, key: &str) -> anyhow::Result<Option<StoredPolicy>> {
+    let policies = service.list_policies().await?;
+    Ok(policies
+        .iter()
+        .find(|policy| key.parse::<i64>().is_ok_and(|id| id == policy.id))
+        .or_else(|| {
+            policies
+                .iter()
+                .find(|policy| policy.policy.name.as_str() == key)
+        })
+        .cloned())
+}
+
+fn print_field_errors<'a>(
+    file: &str,
+    errors: impl Iterator<Item = &'a ringmaster_domain::field_error::FieldError>,
+) -> ExitCode {
+    for error in errors {
+        let pointer = if error.pointer.is_empty() {
+            "(document)"
+        } else {
+            &error.pointer
+        };
+        eprintln!("{file}: {pointer}: {}", error.message);
+    }
+    ExitCode::FAILURE
+}

@@ -1,0 +1,44 @@
+//! `/api/v1/catalog`: importing Apple release feeds and listing the catalog.
+//!
+//! `POST /catalog/import` takes the feed itself as the body (SOFA v1/v2/DMS or gdmf, detected by
+//! its keys) and answers what changed; a feed that cannot be read answers 400 with a pointer into
+//! the feed for every problem and changes nothing. `GET /catalog/{platform}` lists the releases
+//! of `macOS` or `iOS`, newest first.
+
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use ringmaster_domain::catalog::release::Platform;
+use serde_json::{Value, json};
+
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::upload::JsonUpload;
+use crate::os_updates::service::ImportReport;
+use crate::os_updates::views;
+use crate::patch_source::service::now;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/catalog/import", post(import_feed))
+        .route("/catalog/{platform}", get(list_catalog))
+}
+
+async fn import_feed(
+    State(state): State<AppState>,
+    JsonUpload(body): JsonUpload,
+) -> Result<Json<ImportReport>, ApiError> {
+    Ok(Json(state.os_updates.import_feed(&body, now()).await?))
+}
+
+async fn list_catalog(
+    State(state): State<AppState>,
+    Path(platform): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let platform = Platform::parse(&platform).map_err(ApiError::NotFound)?;
+    let releases = state.os_updates.releases(Some(platform)).await?;
+    Ok(Json(json!({
+        "platform": platform.as_str(),
+        "releases": releases.iter().map(views::release).collect::<Vec<_>>(),
+    })))
+}

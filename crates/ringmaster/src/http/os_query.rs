@@ -1,0 +1,113 @@
+//! Query parameters and path ids shared by the OS-update routes: `?at=`, `?from=`/`?to=`,
+//! `?format=`, numeric ids, and the JSON body of a write.
+
+use jiff::civil::Date;
+use jiff::{Span, Timestamp};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::http::error::ApiError;
+use crate::patch_source::service::now;
+
+/// `?at=<RFC 3339 instant>`: evaluate as of that moment (default: now).
+#[derive(Debug, Deserialize)]
+pub struct AtQuery {
+    pub at: Option<String>,
+}
+
+impl AtQuery {
+    pub fn instant(&self) -> Result<Timestamp, ApiError> {
+        match &self.at {
+            None => Ok(now()),
+            Some(text) => text.parse::<Timestamp>().map_err(|error| {
+                ApiError::invalid_parameter(
+                    "at",
+                    format!(
+                        "{text:?} is not an RFC 3339 instant such as 2026-11-24T09:00:00Z: {error}"
+                    ),
+                )
+            }),
+        }
+    }
+}
+
+/// `?from=DATE&to=DATE&at=…&format=json|svg&platform=…` for the plan views.
+#[derive(Debug, Deserialize)]
+pub struct PlanQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub format: Option<String>,
+    pub platform: Option<String>,
+    pub at: Option<String>,
+}
+
+/// How the plan is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanFormat {
+    Json,
+    Svg,
+}
+
+/// The default window: 90 days from the first day.
+pub const DEFAULT_PLAN_DAYS: i64 = 90;
+
+impl PlanQuery {
+    /// `from` (default: the UTC day of `at`, or today) and `to` (default: 90 days later).
+    pub fn window(&self) -> Result<(Date, Date), ApiError> {
+        let today = AtQuery {
+            at: self.at.clone(),
+        }
+        .instant()?
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+        let from = match &self.from {
+            Some(text) => parse_date("from", text)?,
+            None => today,
+        };
+        let to = match &self.to {
+            Some(text) => parse_date("to", text)?,
+            None => from
+                .checked_add(Span::new().days(DEFAULT_PLAN_DAYS))
+                .unwrap_or(Date::MAX),
+        };
+        if to < from {
+            return Err(ApiError::invalid_parameter(
+                "to",
+                format!("{to} is before from ({from})"),
+            ));
+        }
+        Ok((from, to))
+    }
+
+    pub fn format(&self) -> Result<PlanFormat, ApiError> {
+        match self.format.as_deref() {
+            None | Some("json") => Ok(PlanFormat::Json),
+            Some("svg") => Ok(PlanFormat::Svg),
+            Some(other) => Err(ApiError::invalid_parameter(
+                "format",
+                format!("{other:?} is not a format of the plan: use json or svg"),
+            )),
+        }
+    }
+}
+
+fn parse_date(parameter: &str, text: &str) -> Result<Date, ApiError> {
+    text.parse::<Date>().map_err(|_| {
+        ApiError::invalid_parameter(
+            parameter,
+            format!("{text:?} is not a date written yyyy-mm-dd"),
+        )
+    })
+}
+
+/// A numeric id from the path; anything else names nothing, so it is a 404.
+pub fn numeric_id(text: &str, what: &str) -> Result<i64, ApiError> {
+    text.parse::<i64>()
+        .map_err(|_| ApiError::NotFound(format!("{what} {text:?} does not exist")))
+}
+
+/// The JSON document of a write, with syntax errors reported at the document.
+pub fn json_body(bytes: &[u8]) -> Result<Value, ApiError> {
+    ringmaster_domain::json_read::json_document(bytes, "the body")
+        .map_err(|errors| ApiError::invalid_document(&errors))
+}

@@ -1,0 +1,291 @@
+//! `/api/v1/policies` and `/api/v1/policy-groups`: DDM update policies, the deployment rings,
+//! their bindings, and the rollout plan.
+//!
+//! - `POST /policies` (201 with `id`, 409 on a duplicate name, 400 with a pointer per problem),
+//!   `GET /policies`, `GET|PUT|DELETE /policies/{id}` (`ETag` is the revision; `If-Match` gives
+//!   412 on a stale write);
+//! - `PUT|GET /policies/{id}/bindings` and `/policy-groups/{id}/bindings` with
+//!   `{"devices": [ids], "deviceGroups": [ids]}` (replaces; unknown ids are 400 with pointers);
+//! - `POST /policy-groups/defaults`: the four rings (201 when created, 200 when they existed);
+//!   `GET /policy-groups`, `GET /policy-groups/{id}`;
+//! - `GET /policies/{id}/plan` and `GET /policy-groups/plan?platform=` (every ring) with
+//!   `?from=&to=` and `?format=svg` for the timeline picture.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::inventory::parse_bindings;
+use ringmaster_domain::plan_chart::{ChartRow, rollout_svg};
+use ringmaster_store::os_updates::policies::{BindingSubject, BindingTargets, StoredPolicy};
+use serde_json::{Value, json};
+
+use crate::http::AppState;
+use crate::http::conditional::{if_match, set_etag};
+use crate::http::error::ApiError;
+use crate::http::os_query::{PlanFormat, PlanQuery, json_body, numeric_id};
+use crate::http::upload::JsonUpload;
+use crate::os_updates::service::{PolicyGroupDetail, PolicyRollout};
+use crate::os_updates::views;
+use crate::patch_source::service::now;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/policies", get(list_policies).post(create_policy))
+        .route(
+            "/policies/{id}",
+            get(get_policy).put(replace_policy).delete(delete_policy),
+        )
+        .route(
+            "/policies/{id}/bindings",
+            get(get_policy_bindings).put(put_policy_bindings),
+        )
+        .route("/policies/{id}/plan", get(policy_plan))
+        .route("/policy-groups", get(list_policy_groups))
+        .route("/policy-groups/defaults", post(load_defaults))
+        .route("/policy-groups/plan", get(rings_plan))
+        .route("/policy-groups/{id}", get(get_policy_group))
+        .route(
+            "/policy-groups/{id}/bindings",
+            get(get_group_bindings).put(put_group_bindings),
+        )
+}
+
+async fn list_policies(State(state): State<AppState>) -> Result<Json<Vec<Value>>, ApiError> {
+    let policies = state.os_updates.list_policies().await?;
+    Ok(Json(
+        policies
+            .iter()
+            .map(|policy| views::policy(policy, &[]))
+            .collect(),
+    ))
+}
+
+async fn create_policy(
+    State(state): State<AppState>,
+    JsonUpload(body): JsonUpload,
+) -> Result<Response, ApiError> {
+    let document = json_body(&body)?;
+    let (stored, warnings) = state.os_updates.create_policy(&document, now()).await?;
+    let mut response = with_etag(
+        StatusCode::CREATED,
+        &stored,
+        views::policy(&stored, &warnings),
+    );
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/policies/{}", stored.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+async fn get_policy(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let stored = state.os_updates.policy(numeric_id(&id, "policy")?).await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        &stored,
+        views::policy(&stored, &[]),
+    ))
+}
+
+async fn replace_policy(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonUpload(body): JsonUpload,
+) -> Result<Response, ApiError> {
+    let id = numeric_id(&id, "policy")?;
+    let document = json_body(&body)?;
+    let expected = if_match(&headers)?;
+    let (stored, warnings) = state
+        .os_updates
+        .replace_policy(id, &document, expected, now())
+        .await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        &stored,
+        views::policy(&stored, &warnings),
+    ))
+}
+
+async fn delete_policy(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let id = numeric_id(&id, "policy")?;
+    state
+        .os_updates
+        .delete_policy(id, if_match(&headers)?)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn get_policy_bindings(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let subject = BindingSubject::Policy(numeric_id(&id, "policy")?);
+    Ok(Json(views::bindings_view(
+        &state.os_updates.bindings(subject).await?,
+    )))
+}
+
+async fn put_policy_bindings(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    JsonUpload(body): JsonUpload,
+) -> Result<Json<Value>, ApiError> {
+    let subject = BindingSubject::Policy(numeric_id(&id, "policy")?);
+    put_bindings(&state, subject, &body).await
+}
+
+async fn get_group_bindings(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let subject = BindingSubject::PolicyGroup(numeric_id(&id, "policy group")?);
+    Ok(Json(views::bindings_view(
+        &state.os_updates.bindings(subject).await?,
+    )))
+}
+
+async fn put_group_bindings(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    JsonUpload(body): JsonUpload,
+) -> Result<Json<Value>, ApiError> {
+    let subject = BindingSubject::PolicyGroup(numeric_id(&id, "policy group")?);
+    put_bindings(&state, subject, &body).await
+}
+
+async fn put_bindings(
+    state: &AppState,
+    subject: BindingSubject,
+    body: &[u8],
+) -> Result<Json<Value>, ApiError> {
+    let document =
+        parse_bindings(&json_body(body)?).map_err(|errors| ApiError::invalid_document(&errors))?;
+    let targets = BindingTargets {
+        devices: document.devices,
+        device_groups: document.device_groups,
+    };
+    let written = state.os_updates.set_bindings(subject, &targets).await?;
+    Ok(Json(views::bindings_view(&written)))
+}
+
+async fn list_policy_groups(State(state): State<AppState>) -> Result<Json<Vec<Value>>, ApiError> {
+    let groups = state.os_updates.policy_groups().await?;
+    Ok(Json(groups.iter().map(group_view).collect()))
+}
+
+async fn get_policy_group(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = numeric_id(&id, "policy group")?;
+    Ok(Json(group_view(&state.os_updates.policy_group(id).await?)))
+}
+
+fn group_view(detail: &PolicyGroupDetail) -> Value {
+    let policies: Vec<&StoredPolicy> = detail.policies.iter().collect();
+    views::policy_group(&detail.group, &policies, &detail.bindings)
+}
+
+async fn load_defaults(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let rings = state.os_updates.load_default_rings(now()).await?;
+    let status = if rings.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let groups: Vec<Value> = rings
+        .rings
+        .iter()
+        .map(|ring| {
+            let policies: Vec<&StoredPolicy> = ring.policies.iter().collect();
+            views::policy_group(&ring.group, &policies, &BindingTargets::default())
+        })
+        .collect();
+    Ok((
+        status,
+        Json(json!({"created": rings.created, "policyGroups": groups})),
+    )
+        .into_response())
+}
+
+async fn policy_plan(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<PlanQuery>,
+) -> Result<Response, ApiError> {
+    let id = numeric_id(&id, "policy")?;
+    let (from, to) = query.window()?;
+    let format = query.format()?;
+    let rollout = state.os_updates.policy_rollout(id, from, to).await?;
+    let title = format!("Rollout of {}", rollout.policy.policy.name.as_str());
+    Ok(plan_response(&[rollout], &title, from, to, format))
+}
+
+async fn rings_plan(
+    State(state): State<AppState>,
+    Query(query): Query<PlanQuery>,
+) -> Result<Response, ApiError> {
+    let platform = match &query.platform {
+        None => Platform::MacOs,
+        Some(text) => {
+            Platform::parse(text).map_err(|why| ApiError::invalid_parameter("platform", why))?
+        }
+    };
+    let (from, to) = query.window()?;
+    let format = query.format()?;
+    let rollouts = state.os_updates.rings_rollout(platform, from, to).await?;
+    let title = format!("{platform} rollout by ring");
+    Ok(plan_response(&rollouts, &title, from, to, format))
+}
+
+fn plan_response(
+    rollouts: &[PolicyRollout],
+    title: &str,
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+    format: PlanFormat,
+) -> Response {
+    match format {
+        PlanFormat::Json => Json(views::plan(rollouts, from, to)).into_response(),
+        PlanFormat::Svg => {
+            let labels: Vec<String> = rollouts
+                .iter()
+                .map(|rollout| {
+                    rollout
+                        .ring
+                        .clone()
+                        .unwrap_or_else(|| rollout.policy.policy.name.as_str().to_owned())
+                })
+                .collect();
+            let rows: Vec<ChartRow<'_>> = rollouts
+                .iter()
+                .zip(&labels)
+                .map(|(rollout, label)| ChartRow {
+                    label,
+                    entries: &rollout.entries,
+                })
+                .collect();
+            (
+                [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
+                rollout_svg(title, &rows, from, to),
+            )
+                .into_response()
+        }
+    }
+}
+
+fn with_etag(status: StatusCode, stored: &StoredPolicy, body: Value) -> Response {
+    let mut response = (status, Json(body)).into_response();
+    set_etag(&mut response, stored.revision);
+    response
+}

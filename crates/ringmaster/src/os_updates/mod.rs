@@ -1,0 +1,16 @@
+//! The OS-update side: the release catalog, update policies and rings, devices, and what each
+//! device is served. The services behind `/api/v1/catalog`, `/api/v1/policies`,
+//! `/api/v1/policy-groups`, `/api/v1/devices` and `/api/v1/device-groups`, and behind the CLI.
+//!
+//! - [`service`]: [`service::OsUpdates`], every operation, each write followed by a snapshot refresh.
+//! - [`snapshot`]: the configuration (catalog, policies, groups, bindings) held in memory and
+//!   indexed, refreshed when the store's OS-update revision moves; device reads never wait on it.
+//! - [`views`]: the JSON shapes the API answers and the CLI prints.
+//! - [`feed_fetch`]: reading a feed from a file or an HTTPS URL (Apple's root certificate included).
+//! - [`catalog_poll`]: keeping the catalog current from a configured URL, once per cluster.
+
+pub mod catalog_poll;
+pub mod feed_fetch;
+pub mod service;
+pub mod snapshot;
+pub mod views;

@@ -1,0 +1,144 @@
+//! The OS-update configuration in memory: the catalog, policies prepared for the declarations
+//! engine, groups, bindings, and the precedence index.
+//!
+//! Built from one consistent read of the store ([`Store::load_os_update_config`]) and swapped in
+//! whole, so a request always sees one revision of everything. Devices are not part of it: they
+//! are read from the store per request.
+
+use std::collections::{BTreeMap, HashMap};
+
+use ringmaster_domain::assignment::{Assignments, BindingFacts, GroupFacts, PolicyFacts, Subject};
+use ringmaster_domain::catalog::release::{Platform, Release};
+use ringmaster_domain::fleet::PreparedPolicy;
+use ringmaster_store::os_updates::OsUpdateConfig;
+use ringmaster_store::os_updates::devices::StoredDeviceGroup;
+use ringmaster_store::os_updates::policies::{
+    BindingSubject, BindingTargets, StoredPolicy, StoredPolicyGroup,
+};
+
+/// One revision of the configuration, indexed.
+#[derive(Debug, Default)]
+pub struct OsUpdateSnapshot {
+    /// The store's OS-update revision this reflects; -1 before the first load.
+    pub revision: i64,
+    /// macOS releases, then iOS releases, each newest first.
+    pub releases: Vec<Release>,
+    pub policies: BTreeMap<i64, StoredPolicy>,
+    pub prepared: HashMap<i64, PreparedPolicy>,
+    pub policy_groups: BTreeMap<i64, StoredPolicyGroup>,
+    pub device_groups: BTreeMap<i64, StoredDeviceGroup>,
+    pub bindings: BTreeMap<BindingSubject, BindingTargets>,
+    pub assignments: Assignments,
+}
+
+impl OsUpdateSnapshot {
+    pub fn empty() -> OsUpdateSnapshot {
+        OsUpdateSnapshot {
+            revision: -1,
+            ..OsUpdateSnapshot::default()
+        }
+    }
+
+    pub fn build(config: OsUpdateConfig) -> OsUpdateSnapshot {
+        let policy_facts: Vec<PolicyFacts> = config
+            .policies
+            .iter()
+            .map(|stored| PolicyFacts {
+                id: stored.id,
+                platform: stored.policy.platform(),
+                group: stored.group_id,
+            })
+            .collect();
+        let group_facts: Vec<GroupFacts> = config
+            .policy_groups
+            .iter()
+            .map(|group| GroupFacts {
+                id: group.id,
+                ring_order: group.ring_order,
+            })
+            .collect();
+        let members: Vec<(i64, Vec<String>)> = config
+            .device_groups
+            .iter()
+            .map(|group| (group.id, group.devices.clone()))
+            .collect();
+        let binding_facts: Vec<BindingFacts> = config
+            .bindings
+            .iter()
+            .map(|binding| BindingFacts {
+                subject: subject_of(binding.subject),
+                devices: binding.targets.devices.clone(),
+                device_groups: binding.targets.device_groups.clone(),
+            })
+            .collect();
+        let assignments = Assignments::new(&policy_facts, &group_facts, &members, &binding_facts);
+        OsUpdateSnapshot {
+            revision: config.revision,
+            releases: config.releases,
+            prepared: config
+                .policies
+                .iter()
+                .map(|stored| (stored.id, PreparedPolicy::new(stored.policy.clone())))
+                .collect(),
+            policies: config
+                .policies
+                .into_iter()
+                .map(|stored| (stored.id, stored))
+                .collect(),
+            policy_groups: config
+                .policy_groups
+                .into_iter()
+                .map(|group| (group.id, group))
+                .collect(),
+            device_groups: config
+                .device_groups
+                .into_iter()
+                .map(|group| (group.id, group))
+                .collect(),
+            bindings: config
+                .bindings
+                .into_iter()
+                .map(|binding| (binding.subject, binding.targets))
+                .collect(),
+            assignments,
+        }
+    }
+
+    /// The releases of one platform, newest first.
+    pub fn releases_of(&self, platform: Platform) -> impl Iterator<Item = &Release> {
+        self.releases
+            .iter()
+            .filter(move |release| release.platform == platform)
+    }
+
+    /// The policies of a group, ordered by id.
+    pub fn policies_in(&self, group: i64) -> impl Iterator<Item = &StoredPolicy> {
+        self.policies
+            .values()
+            .filter(move |policy| policy.group_id == Some(group))
+    }
+
+    /// The ring policies of `platform`, earliest ring first, with their group.
+    pub fn ring_policies(&self, platform: Platform) -> Vec<(&StoredPolicyGroup, &StoredPolicy)> {
+        let mut rings: Vec<(&StoredPolicyGroup, &StoredPolicy)> = self
+            .policy_groups
+            .values()
+            .filter(|group| group.ring_order.is_some())
+            .flat_map(|group| {
+                self.policies_in(group.id)
+                    .filter(move |policy| policy.policy.platform() == platform)
+                    .map(move |policy| (group, policy))
+            })
+            .collect();
+        rings.sort_by_key(|(group, policy)| (group.ring_order, group.id, policy.id));
+        rings
+    }
+}
+
+/// The domain's name for a store binding subject.
+pub fn subject_of(subject: BindingSubject) -> Subject {
+    match subject {
+        BindingSubject::Policy(id) => Subject::Policy(id),
+        BindingSubject::PolicyGroup(id) => Subject::PolicyGroup(id),
+    }
+}
