@@ -203,13 +203,12 @@ async fn load_defaults(State(state): State<AppState>) -> Result<Response, ApiErr
     } else {
         StatusCode::OK
     };
-    let groups: Vec<Value> = rings
-        .rings
+    let ring_ids: Vec<i64> = rings.rings.iter().map(|ring| ring.group.id).collect();
+    let details = state.os_updates.policy_groups().await?;
+    let groups: Vec<Value> = ring_ids
         .iter()
-        .map(|ring| {
-            let policies: Vec<&StoredPolicy> = ring.policies.iter().collect();
-            views::policy_group(&ring.group, &policies, &BindingTargets::default())
-        })
+        .filter_map(|id| details.iter().find(|detail| detail.group.id == *id))
+        .map(group_view)
         .collect();
     Ok((
         status,

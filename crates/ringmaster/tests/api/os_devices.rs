@@ -460,3 +460,166 @@ async fn the_plan_shows_every_ring_as_json_and_as_a_picture() {
         }
     }
 }
+
+#[tokio::test]
+async fn groups_are_replaced_and_deleted_and_devices_are_listed_page_by_page() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        for index in 0..5 {
+            create_device(&app, &format!("mac-{index}"), "macOS", "26.0").await;
+        }
+        let group = create_group(&app, "Lab", &["mac-0"]).await;
+        let path = format!("/api/v1/device-groups/{group}");
+        let response = send(
+            &app,
+            Method::PUT,
+            &path,
+            &json!({"name": "Lab 2", "devices": ["mac-1", "mac-2"]}),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let replaced = json_body(response).await;
+        assert_eq!(replaced["name"], "Lab 2");
+        assert_eq!(replaced["devices"], json!(["mac-1", "mac-2"]));
+        let response = send(
+            &app,
+            Method::PUT,
+            &path,
+            &json!({"name": "Lab 2", "devices": ["mac-9"]}),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            get(&app, &path).await["devices"],
+            json!(["mac-1", "mac-2"]),
+            "a refused write changes nothing"
+        );
+        let response = send(
+            &app,
+            Method::PUT,
+            "/api/v1/device-groups/999",
+            &json!({"name": "X", "devices": []}),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+        // A policy bound to the group, then the group deleted: the binding goes with it.
+        let policy = json_body(
+            send(
+                &app,
+                Method::POST,
+                "/api/v1/policies",
+                &json!({"name": "P", "platform": "macOS"}),
+            )
+            .await,
+        )
+        .await;
+        let bindings = format!("/api/v1/policies/{}/bindings", policy["id"]);
+        assert_eq!(
+            send(
+                &app,
+                Method::PUT,
+                &bindings,
+                &json!({"deviceGroups": [group]})
+            )
+            .await
+            .status(),
+            StatusCode::OK
+        );
+        assert_eq!(get(&app, &bindings).await["deviceGroups"], json!([group]));
+        assert_eq!(
+            get(&app, "/api/v1/devices/mac-1/effective-policy").await["policy"]["name"],
+            "P"
+        );
+        assert_eq!(
+            app.admin(Method::DELETE, &path)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            app.admin(Method::DELETE, &path)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(get(&app, &bindings).await["deviceGroups"], json!([]));
+        assert_eq!(
+            get(&app, "/api/v1/devices/mac-1/effective-policy").await["policy"],
+            Value::Null
+        );
+
+        let first = get(&app, "/api/v1/devices?limit=2").await;
+        let ids = |page: &Value| -> Vec<String> {
+            page["devices"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["id"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(ids(&first), vec!["mac-0", "mac-1"]);
+        assert_eq!(first["next"], "mac-1");
+        let second = get(&app, "/api/v1/devices?limit=2&after=mac-1").await;
+        assert_eq!(ids(&second), vec!["mac-2", "mac-3"]);
+        let last = get(&app, "/api/v1/devices?limit=2&after=mac-3").await;
+        assert_eq!(ids(&last), vec!["mac-4"]);
+        assert_eq!(last["next"], Value::Null);
+        let response = app
+            .admin(Method::GET, "/api/v1/devices?limit=0")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    }
+}
+
+#[tokio::test]
+async fn a_binding_made_through_one_server_is_served_by_another_within_a_second() {
+    for backend in backends() {
+        let database = crate::support::TestDatabase::new(backend).await;
+        let second_handle = database.another_handle();
+        let first =
+            crate::support::spawn_app_on(database, crate::support::AppOptions::default()).await;
+        let second =
+            crate::support::spawn_app_on(second_handle, crate::support::AppOptions::default())
+                .await;
+        import(&first, fixture("catalog/macos-26-autumn-2025.json")).await;
+        let rings = load_rings(&first).await;
+        create_device(&first, "mac-1", "macOS", "26.0.1").await;
+        bind_group(&first, rings[1], &["mac-1"], &[]).await;
+        let started = std::time::Instant::now();
+        loop {
+            let served = get(
+                &second,
+                "/api/v1/devices/mac-1/declarations?at=2025-11-10T12:00:00Z",
+            )
+            .await;
+            if served["schedule"]["deadline"] == "2025-11-17T17:00:00" {
+                break;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(2),
+                "{backend:?}: {served}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            get(
+                &first,
+                "/api/v1/devices/mac-1/declarations?at=2025-11-10T12:00:00Z"
+            )
+            .await["declarationsToken"],
+            get(
+                &second,
+                "/api/v1/devices/mac-1/declarations?at=2025-11-10T12:00:00Z"
+            )
+            .await["declarationsToken"],
+            "both servers serve the same set"
+        );
+    }
+}
