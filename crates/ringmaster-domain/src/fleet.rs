@@ -81,12 +81,7 @@ fn device_declarations_with(
     enforcement: &mut dyn FnMut(&EnforcementTarget) -> Declaration,
 ) -> DeviceDeclarations {
     let Some(policy) = policy else {
-        let status = status_subscriptions_declaration(device.platform);
-        let activation = activation_declaration(&[&status]);
-        return DeviceDeclarations {
-            plan: None,
-            declarations: set_of(vec![status, activation]),
-        };
+        return status_only(device.platform);
     };
     let plan = plan_device(&policy.timing, device, catalog, now);
     let mut configurations = vec![policy.settings.clone(), policy.status_subscriptions.clone()];
@@ -98,6 +93,18 @@ fn device_declarations_with(
     DeviceDeclarations {
         plan: Some(plan),
         declarations: set_of(configurations),
+    }
+}
+
+/// What a device is served while no policy applies, or before it has said which OS it runs:
+/// the status subscriptions and their activation, so that it reports its state. (The subscribed
+/// items are the same on every platform.)
+pub fn status_only(platform: Platform) -> DeviceDeclarations {
+    let status = status_subscriptions_declaration(platform);
+    let activation = activation_declaration(&[&status]);
+    DeviceDeclarations {
+        plan: None,
+        declarations: set_of(vec![status, activation]),
     }
 }
 

@@ -6,7 +6,9 @@
 //! - [`assignment`]: which update policy takes effect on a device (precedence and conflicts).
 //! - [`apple_version`]: Apple OS versions (`26.0.1`, `26.3.1 (a)`) and their order.
 //! - [`catalog`]: the OS release catalog: the release model and pure SOFA and gdmf feed parsers.
+//! - [`compliance`]: where a device stands with its update policy (up to date, pending, overdue, …).
 //! - [`declarations`]: DDM declarations (envelope, software-update settings and enforcement, status subscriptions, activation).
+//! - [`device_status`]: DDM status reports: parsing, the per-item merge into what is stored per device, typed views.
 //! - [`fleet`]: what a device is served: its schedule turned into declarations.
 //! - [`field_error`]: validation errors that name a field by JSON pointer.
 //! - [`inventory`]: the admin documents for devices, device groups and bindings.
@@ -21,7 +23,9 @@
 pub mod apple_version;
 pub mod assignment;
 pub mod catalog;
+pub mod compliance;
 pub mod declarations;
+pub mod device_status;
 pub mod field_error;
 pub mod fleet;
 pub mod inventory;

@@ -113,7 +113,11 @@ pub fn rollout_svg(title: &str, rows: &[ChartRow<'_>], from: Date, to: Date) -> 
 }
 
 fn band_rect(out: &mut Out, index: usize, top: f64, height: f64) {
-    let fill = if index.is_multiple_of(2) { "#f8fafc" } else { "#eef2f7" };
+    let fill = if index.is_multiple_of(2) {
+        "#f8fafc"
+    } else {
+        "#eef2f7"
+    };
     let (y, w, h) = (Px(top), Px(WIDTH), Px(height));
     out.line(format_args!(
         "<rect class=\"band\" x=\"0\" y=\"{y}\" width=\"{w}\" height=\"{h}\" fill=\"{fill}\"/>"

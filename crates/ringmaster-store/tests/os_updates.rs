@@ -663,7 +663,10 @@ async fn devices_are_created_updated_and_paged() {
         checked_in.os_build = None;
         let (updated, changed) = store.upsert_device(&checked_in, later()).await.unwrap();
         assert!(changed);
-        assert_eq!(updated.os_version.as_str(), "26.4");
+        assert_eq!(
+            updated.os_version.as_ref().map(|v| v.as_str()),
+            Some("26.4")
+        );
         assert_eq!(updated.os_build, None);
         assert_eq!((updated.created_at, updated.updated_at), (now(), later()));
 

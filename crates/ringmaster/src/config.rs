@@ -43,6 +43,59 @@ pub enum Command {
     Policy(PolicyCommand),
     /// Show when each release becomes visible and must be installed, per ring or policy
     Plan(PlanArgs),
+    /// Simulate Apple devices syncing DDM software updates against a server, and measure it
+    ///
+    /// Enrolls --devices simulated Macs and iPhones (the same ones for the same --seed) by
+    /// checking in with enrollment ids `<id-prefix>00000`, `<id-prefix>00001`, …, and syncs each
+    /// one --rounds times the way Apple's client does: `GET tokens`; when the DeclarationsToken
+    /// changed, `GET declaration-items` and every declaration whose ServerToken changed; then
+    /// `PUT status` with a full or incremental report. Devices validate what they receive
+    /// (unknown payload keys, malformed deadlines) and report it in `management.declarations`,
+    /// and install an enforced version once its deadline passes, one state per sync
+    /// (downloading, prepared, installing, then the new version).
+    ///
+    /// Rounds follow the wall clock unless --round-step is given: then the device clock starts
+    /// at --start and moves by the step each round, so `--rounds 30 --round-step 1d` plays a
+    /// month of a rollout. Prints syncs per second, p50/p99 sync latency, requests, errors and
+    /// the devices per OS version at the end; exits 1 if any sync failed.
+    Simulate(SimulateArgs),
+    /// Show one device's policy result: state, target, deadline, install state, rejections
+    DeviceStatus(DeviceStatusArgs),
+    /// Show how many devices of each ring (or of one policy) are up to date, pending, overdue,
+    /// failed, or rejected a declaration
+    Compliance(ComplianceArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DeviceStatusArgs {
+    /// The device's enrollment id
+    pub device: String,
+    /// Evaluate as of this RFC 3339 instant instead of now
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Print the API's JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ComplianceArgs {
+    /// One policy (id or name); every ring of --platform when absent
+    #[arg(long)]
+    pub policy: Option<String>,
+    /// The rings' platform: macOS or iOS
+    #[arg(long, default_value = "macOS")]
+    pub platform: String,
+    /// Evaluate as of this RFC 3339 instant instead of now
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Also list every device with its state
+    #[arg(long)]
+    pub devices: bool,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -123,6 +176,58 @@ pub struct PlanArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// How many devices to simulate
+    #[arg(long)]
+    pub devices: usize,
+    /// The server's base URL, such as http://127.0.0.1:8080
+    #[arg(long)]
+    pub server: String,
+    /// Path prefix of the server's DDM endpoints
+    #[arg(long, env = "RINGMASTER_DDM_PREFIX", default_value = crate::simulator::client::DEFAULT_PREFIX)]
+    pub prefix: String,
+    /// Shared secret, sent as `Authorization: Bearer <secret>`; none when absent
+    #[arg(long, env = "RINGMASTER_DDM_SECRET", hide_env_values = true)]
+    pub secret: Option<crate::simulator::client::BearerSecret>,
+    /// How many times every device syncs
+    #[arg(long, default_value_t = 1)]
+    pub rounds: usize,
+    /// Syncs in flight at once
+    #[arg(long, default_value_t = crate::simulator::fleet::DEFAULT_CONCURRENCY)]
+    pub concurrency: usize,
+    /// Seed of the fleet's makeup: the same seed gives the same devices
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Enrollment ids are this prefix and a zero-padded number
+    #[arg(long, default_value = "sim-")]
+    pub id_prefix: String,
+    /// Share of Macs, 0 to 1; the rest are iPhones
+    #[arg(long, default_value_t = 0.5)]
+    pub mac_share: f64,
+    /// Share of devices whose user installs an enforced update early (at a random point
+    /// before the deadline), 0 to 1
+    #[arg(long, default_value_t = 0.0)]
+    pub early_install_share: f64,
+    /// A full status report on the first sync and every this many syncs; incremental ones
+    /// (changed items only) in between
+    #[arg(long, default_value_t = 10)]
+    pub full_report_every: u32,
+    /// Report every status item, not only the subscribed ones
+    #[arg(long)]
+    pub report_unsubscribed: bool,
+    /// Device clock of the first round, RFC 3339 (such as 2026-03-01T09:00:00Z); now when absent
+    #[arg(long)]
+    pub start: Option<jiff::Timestamp>,
+    /// Move the device clock this much per round (such as 12h or 1d) instead of following the
+    /// wall clock
+    #[arg(long, value_parser = crate::simulator::fleet::parse_round_step)]
+    pub round_step: Option<jiff::SignedDuration>,
+    /// Print the summary as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct MigrateArgs {
     /// The database to copy from
     #[arg(long)]
@@ -166,6 +271,24 @@ pub struct ServeArgs {
     /// Poll each catalog URL at most once per this many hours, across all servers (at least 24)
     #[arg(long, env = "RINGMASTER_CATALOG_POLL_HOURS", default_value_t = 24)]
     pub catalog_poll_hours: u64,
+    /// Path prefix of the DDM check-in endpoints (tokens, declaration-items, declaration/…, status)
+    #[arg(long, env = "RINGMASTER_DDM_PREFIX", default_value = crate::http::DEFAULT_DDM_PREFIX)]
+    pub ddm_prefix: String,
+    /// Shared secret DDM check-ins must carry: `Authorization: Bearer <secret>` or NanoMDM's
+    /// X-Hmac-Signature of the body. Without it the check-in endpoints are open
+    #[arg(long, env = "RINGMASTER_DDM_SECRET", hide_env_values = true)]
+    pub ddm_secret: Option<String>,
+    /// NanoMDM-style enqueue URL to ask for `DeclarativeManagement` when a device's declarations
+    /// change, such as https://mdm.example/v1/enqueue/ (device ids are appended). Off when absent
+    #[arg(long, env = "RINGMASTER_MDM_ENQUEUE_URL")]
+    pub mdm_enqueue_url: Option<String>,
+    /// API key for the enqueue URL (HTTP basic auth as user `nanomdm`)
+    #[arg(long, env = "RINGMASTER_MDM_API_KEY", hide_env_values = true)]
+    pub mdm_api_key: Option<String>,
+    /// Longest time between two notification rounds, in seconds (a configuration change starts
+    /// one at once)
+    #[arg(long, env = "RINGMASTER_NOTIFY_EVERY_SECS", default_value_t = 60)]
+    pub notify_every_secs: u64,
 }
 
 #[derive(Debug, Subcommand)]

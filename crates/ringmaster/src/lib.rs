@@ -3,18 +3,22 @@
 //! This crate is the edge: configuration, HTTP, the command line, and the application services
 //! that join the pure domain (`ringmaster-domain`) to storage (`ringmaster-store`).
 //!
+//! - [`clock`]: the clock the OS-update side reads (the system's, or a manual one for tests).
 //! - [`config`]: command-line flags and environment variables (clap).
 //! - [`cli`]: the subcommands (`serve`, `token`, `title`, `migrate`, `catalog`, `policy`, `plan`).
 //! - [`server`]: starting, running and stopping the HTTP server.
 //! - [`http`]: routes, extractors and the API error type.
 //! - [`os_updates`]: the OS-update services: catalog, policies and rings, devices, declarations.
 //! - [`patch_source`]: the Jamf patch source services: title operations, the read cache, archives.
+//! - [`simulator`]: simulated Apple devices syncing DDM against a server (`ringmaster simulate`).
 //! - [`telemetry`]: structured logging.
 
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod http;
 pub mod os_updates;
 pub mod patch_source;
 pub mod server;
+pub mod simulator;
 pub mod telemetry;

@@ -15,8 +15,10 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::clock::Clock;
 use crate::http::{self, AppState, HttpConfig};
 use crate::os_updates::catalog_poll::{self, CatalogPollConfig};
+use crate::os_updates::notifier::{self, NotifierConfig};
 use crate::os_updates::service::OsUpdates;
 use crate::patch_source::service::PatchSource;
 
@@ -29,6 +31,10 @@ pub struct ServerConfig {
     pub cache_refresh: Duration,
     /// Keep the OS release catalog current from feeds; `None` leaves polling off.
     pub catalog_poll: Option<CatalogPollConfig>,
+    /// Where the device-facing side reads "now" (the system clock but in tests).
+    pub clock: Clock,
+    /// Ask the MDM to make devices sync when their declarations change; `None` leaves it off.
+    pub notifier: Option<NotifierConfig>,
 }
 
 /// A running server.
@@ -70,7 +76,12 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
         .refresh(&patch_source.store)
         .await
         .context("loading titles")?;
-    let os_updates = OsUpdates::new(store);
+    let os_updates = OsUpdates::with_clock(store, config.clock.clone());
+    if config.http.ddm_secret.is_none() {
+        tracing::warn!(
+            "no --ddm-secret: the DDM check-in endpoints accept any caller; set one in production"
+        );
+    }
     os_updates
         .refresh()
         .await
@@ -91,6 +102,10 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
         config.cache_refresh,
         shutdown.subscribe(),
     );
+    let notifier = config
+        .notifier
+        .clone()
+        .map(|notify| notifier::spawn(os_updates.clone(), notify, shutdown.subscribe()));
     let poller = config
         .catalog_poll
         .clone()
@@ -104,8 +119,8 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
             })
             .await;
         refresher.abort();
-        if let Some(poller) = poller {
-            poller.abort();
+        for task in [poller, notifier].into_iter().flatten() {
+            task.abort();
         }
         served_source.store.close().await;
         result.context("serving HTTP")

@@ -50,8 +50,8 @@ CREATE INDEX update_policies_group ON update_policies (group_id);
 -- Managed devices, by enrollment id.
 CREATE TABLE devices (
     id         TEXT PRIMARY KEY NOT NULL,
-    platform   TEXT NOT NULL,   -- 'macOS' or 'iOS'
-    os_version TEXT NOT NULL,   -- as reported
+    platform   TEXT,            -- 'macOS' or 'iOS'; NULL until a device that enrolled itself reports it
+    os_version TEXT,            -- as reported; NULL like platform
     os_build   TEXT,
     model      TEXT,
     created_at TEXT NOT NULL,

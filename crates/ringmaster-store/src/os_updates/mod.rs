@@ -14,6 +14,7 @@
 //! - [`policies`]: update policies and policy groups, with [`policies::rings`] (the default
 //!   rings) and [`policies::bindings`] (which devices and device groups they apply to).
 //! - [`devices`]: devices, with [`devices::groups`] (device groups).
+//! - [`ddm`]: serving DDM: each device's last served set, its merged status, legacy mechanisms.
 //!
 //! [`Store::load_os_update_config`] reads all configuration as one consistent snapshot.
 //! Stored policy documents are re-parsed with the domain parser on load, and any stored value the
@@ -22,6 +23,7 @@
 //! backends' bind-parameter limits (SQLite 32,766, PostgreSQL 65,535).
 
 pub mod catalog;
+pub mod ddm;
 pub mod devices;
 pub mod policies;
 

@@ -7,6 +7,8 @@ mod catalog;
 mod migrate;
 mod plan;
 mod policy;
+mod results;
+mod simulate;
 mod title;
 mod token;
 
@@ -17,6 +19,7 @@ use clap::Parser;
 use crate::config::{Cli, Command, ServeArgs};
 use crate::http::HttpConfig;
 use crate::os_updates::catalog_poll::CatalogPollConfig;
+use crate::os_updates::notifier::NotifierConfig;
 use crate::server::{self, ServerConfig};
 
 /// Entry point of the binary.
@@ -54,6 +57,9 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Catalog(command) => catalog::run(command).await,
         Command::Policy(command) => policy::run(command).await,
         Command::Plan(args) => plan::run(args).await,
+        Command::DeviceStatus(args) => results::device_status(args).await,
+        Command::Compliance(args) => results::compliance(args).await,
+        Command::Simulate(args) => simulate::run(args).await,
     }
 }
 
@@ -64,12 +70,20 @@ fn serve_config(args: &ServeArgs) -> ServerConfig {
         http: HttpConfig {
             max_body_bytes: args.max_body_bytes,
             max_restore_bytes: args.max_restore_bytes,
+            ddm_prefix: args.ddm_prefix.clone(),
+            ddm_secret: args.ddm_secret.clone().filter(|secret| !secret.is_empty()),
         },
         cache_refresh: std::time::Duration::from_millis(args.cache_refresh_ms.max(50)),
         catalog_poll: (!args.catalog_urls.is_empty()).then(|| CatalogPollConfig {
             urls: args.catalog_urls.clone(),
             period: std::time::Duration::from_secs(args.catalog_poll_hours.max(24) * 3600),
             check_every: std::time::Duration::from_secs(3600),
+        }),
+        clock: crate::clock::Clock::System,
+        notifier: args.mdm_enqueue_url.clone().map(|url| {
+            let mut notify = NotifierConfig::new(url, args.mdm_api_key.clone());
+            notify.every = std::time::Duration::from_secs(args.notify_every_secs.max(1));
+            notify
         }),
     }
 }

@@ -6,13 +6,18 @@
 //!   the schedule it gives the device at that instant;
 //! - `GET /devices/{id}/declarations?at=`: the DDM declarations the device is served then;
 //! - `POST /device-groups` (201; 400 with a pointer per unknown member), `GET /device-groups`,
-//!   `GET|PUT|DELETE /device-groups/{id}`.
+//!   `GET|PUT|DELETE /device-groups/{id}`;
+//! - `GET /devices/{id}/status?at=`: the policy result (target, deadline, install state, failures,
+//!   each declaration's validity, legacy conflicts);
+//! - `GET|POST /devices/{id}/legacy-mechanisms` (`{"kind": "patchPolicy"|"deferralProfile",
+//!   "name"}`) and `DELETE …/{kind}/{name}`: legacy update mechanisms, which conflict with DDM.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use ringmaster_domain::field_error::FieldErrors;
 use ringmaster_domain::inventory::{parse_device, parse_device_group};
 use ringmaster_store::os_updates::devices::NewDevice;
 use serde::Deserialize;
@@ -22,6 +27,8 @@ use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::os_query::{AtQuery, json_body, numeric_id};
 use crate::http::upload::JsonUpload;
+use crate::os_updates::result_views;
+use crate::os_updates::results::LEGACY_KINDS;
 use crate::os_updates::views;
 use crate::patch_source::service::now;
 
@@ -34,6 +41,15 @@ pub fn router() -> Router<AppState> {
         .route("/devices/{id}", get(get_device).delete(delete_device))
         .route("/devices/{id}/effective-policy", get(effective_policy))
         .route("/devices/{id}/declarations", get(declarations))
+        .route("/devices/{id}/status", get(device_status))
+        .route(
+            "/devices/{id}/legacy-mechanisms",
+            get(list_legacy).post(record_legacy),
+        )
+        .route(
+            "/devices/{id}/legacy-mechanisms/{kind}/{name}",
+            axum::routing::delete(delete_legacy),
+        )
         .route(
             "/device-groups",
             get(list_device_groups).post(create_device_group),
@@ -116,7 +132,7 @@ async fn effective_policy(
     Path(id): Path<String>,
     Query(query): Query<AtQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let at = query.instant()?;
+    let at = query.instant(state.os_updates.clock.now())?;
     let served = state.os_updates.device_declarations(&id, at).await?;
     Ok(Json(views::effective_policy(&served, at)))
 }
@@ -126,9 +142,89 @@ async fn declarations(
     Path(id): Path<String>,
     Query(query): Query<AtQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let at = query.instant()?;
+    let at = query.instant(state.os_updates.clock.now())?;
     let served = state.os_updates.device_declarations(&id, at).await?;
     Ok(Json(views::declarations(&served, at)))
+}
+
+async fn device_status(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<AtQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let at = query.instant(state.os_updates.clock.now())?;
+    let result = state.os_updates.device_result(&id, at).await?;
+    Ok(Json(result_views::device_status(&result, at)))
+}
+
+async fn list_legacy(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let result = state
+        .os_updates
+        .device_result(&id, state.os_updates.clock.now())
+        .await?;
+    Ok(Json(json!({
+        "legacyConflict": result.legacy_conflict(),
+        "legacyMechanisms": result.legacy.iter().map(|m| json!({
+            "kind": m.kind, "name": m.name, "recordedAt": m.recorded_at.to_string(),
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+async fn record_legacy(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    JsonUpload(body): JsonUpload,
+) -> Result<Response, ApiError> {
+    let document = json_body(&body)?;
+    let mut errors = FieldErrors::new();
+    let kind = document.get("kind").and_then(Value::as_str).unwrap_or("");
+    if !LEGACY_KINDS.contains(&kind) {
+        errors.push(
+            "/kind",
+            format!("kind is one of {}", LEGACY_KINDS.join(", ")),
+        );
+    }
+    let name = document
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .trim();
+    if name.is_empty() {
+        errors.push(
+            "/name",
+            "name is required: the legacy policy's or profile's name",
+        );
+    }
+    if let Some(object) = document.as_object() {
+        for key in object
+            .keys()
+            .filter(|key| !["kind", "name"].contains(&key.as_str()))
+        {
+            errors.push(format!("/{key}"), "unknown key; expected kind, name");
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::invalid_document(&errors));
+    }
+    let mechanism = state.os_updates.record_legacy(&id, kind, name).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "kind": mechanism.kind, "name": mechanism.name, "recordedAt": mechanism.recorded_at.to_string(),
+        })),
+    )
+        .into_response())
+}
+
+async fn delete_legacy(
+    State(state): State<AppState>,
+    Path((id, kind, name)): Path<(String, String, String)>,
+) -> Result<StatusCode, ApiError> {
+    state.os_updates.delete_legacy(&id, &kind, &name).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn create_device_group(

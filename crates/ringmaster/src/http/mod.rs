@@ -6,6 +6,7 @@
 //!   [`os_query`] reads their shared parameters, [`conditional`] does `ETag`/`If-Match`.
 //! - [`upload`]: body extractors with content-type and size checks.
 //! - [`error`]: [`error::ApiError`], the one error type answered as JSON.
+//! - [`ddm`]: the DDM check-in endpoints devices reach through their MDM (under `--ddm-prefix`).
 //! - [`health`]: the `/healthz` route.
 //!
 //! Architecture invariant: handlers are thin; they parse input into domain types, call the patch
@@ -16,6 +17,7 @@ pub mod auth;
 pub mod backup;
 pub mod catalog;
 pub mod conditional;
+pub mod ddm;
 pub mod devices;
 pub mod error;
 pub mod health;
@@ -36,11 +38,18 @@ use crate::http::upload::BodyLimit;
 use crate::os_updates::service::OsUpdates;
 use crate::patch_source::service::PatchSource;
 
+/// The default prefix of the DDM check-in endpoints.
+pub const DEFAULT_DDM_PREFIX: &str = "/ddm/";
+
 /// Settings of the HTTP layer.
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
     pub max_body_bytes: usize,
     pub max_restore_bytes: usize,
+    /// Where the DDM check-in endpoints live, such as `/ddm/`.
+    pub ddm_prefix: String,
+    /// The secret DDM check-ins must carry (bearer or HMAC); `None` leaves them open.
+    pub ddm_secret: Option<String>,
 }
 
 impl Default for HttpConfig {
@@ -48,6 +57,8 @@ impl Default for HttpConfig {
         HttpConfig {
             max_body_bytes: 8 * 1024 * 1024,
             max_restore_bytes: 512 * 1024 * 1024,
+            ddm_prefix: DEFAULT_DDM_PREFIX.to_owned(),
+            ddm_secret: None,
         }
     }
 }
@@ -81,7 +92,17 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::require_token,
         ));
+    let ddm_prefix = format!("/{}", state.config.ddm_prefix.trim_matches('/'));
+    let check_ins = if ddm_prefix == "/" {
+        ddm::router()
+    } else {
+        Router::new().nest(&ddm_prefix, ddm::router())
+    };
+    let device_side = check_ins
+        .merge(ddm::raw_check_in_router())
+        .layer(DefaultBodyLimit::max(json_limit));
     Router::new()
+        .merge(device_side)
         .merge(jamf_feed::routes("/v1"))
         .merge(jamf_feed::routes("/jamf/v1"))
         .nest("/api/v1", admin)

@@ -7,18 +7,17 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::http::error::ApiError;
-use crate::patch_source::service::now;
 
-/// `?at=<RFC 3339 instant>`: evaluate as of that moment (default: now).
+/// `?at=<RFC 3339 instant>`: evaluate as of that moment (default: the OS-update clock's now).
 #[derive(Debug, Deserialize)]
 pub struct AtQuery {
     pub at: Option<String>,
 }
 
 impl AtQuery {
-    pub fn instant(&self) -> Result<Timestamp, ApiError> {
+    pub fn instant(&self, now: Timestamp) -> Result<Timestamp, ApiError> {
         match &self.at {
-            None => Ok(now()),
+            None => Ok(now),
             Some(text) => text.parse::<Timestamp>().map_err(|error| {
                 ApiError::invalid_parameter(
                     "at",
@@ -52,12 +51,12 @@ pub enum PlanFormat {
 pub const DEFAULT_PLAN_DAYS: i64 = 90;
 
 impl PlanQuery {
-    /// `from` (default: the UTC day of `at`, or today) and `to` (default: 90 days later).
-    pub fn window(&self) -> Result<(Date, Date), ApiError> {
+    /// `from` (default: the UTC day of `at`, or of `now`) and `to` (default: 90 days later).
+    pub fn window(&self, now: Timestamp) -> Result<(Date, Date), ApiError> {
         let today = AtQuery {
             at: self.at.clone(),
         }
-        .instant()?
+        .instant(now)?
         .to_zoned(jiff::tz::TimeZone::UTC)
         .date();
         let from = match &self.from {

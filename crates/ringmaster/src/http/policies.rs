@@ -8,6 +8,8 @@
 //!   `{"devices": [ids], "deviceGroups": [ids]}` (replaces; unknown ids are 400 with pointers);
 //! - `POST /policy-groups/defaults`: the four rings (201 when created, 200 when they existed);
 //!   `GET /policy-groups`, `GET /policy-groups/{id}`;
+//! - `GET /policies/{id}/compliance` and `GET /policy-groups/compliance?platform=` (every ring):
+//!   how many devices are up to date, pending, overdue, failed or rejected a declaration, `?at=`;
 //! - `GET /policies/{id}/plan` and `GET /policy-groups/plan?platform=` (every ring) with
 //!   `?from=&to=` and `?format=svg` for the timeline picture.
 
@@ -25,8 +27,10 @@ use serde_json::{Value, json};
 use crate::http::AppState;
 use crate::http::conditional::{if_match, set_etag};
 use crate::http::error::ApiError;
-use crate::http::os_query::{PlanFormat, PlanQuery, json_body, numeric_id};
+use crate::http::os_query::{AtQuery, PlanFormat, PlanQuery, json_body, numeric_id};
 use crate::http::upload::JsonUpload;
+use crate::os_updates::result_views;
+use crate::os_updates::results::DeviceResult;
 use crate::os_updates::service::{PolicyGroupDetail, PolicyRollout};
 use crate::os_updates::views;
 use crate::patch_source::service::now;
@@ -43,6 +47,8 @@ pub fn router() -> Router<AppState> {
             get(get_policy_bindings).put(put_policy_bindings),
         )
         .route("/policies/{id}/plan", get(policy_plan))
+        .route("/policies/{id}/compliance", get(policy_compliance))
+        .route("/policy-groups/compliance", get(rings_compliance))
         .route("/policy-groups", get(list_policy_groups))
         .route("/policy-groups/defaults", post(load_defaults))
         .route("/policy-groups/plan", get(rings_plan))
@@ -217,13 +223,85 @@ async fn load_defaults(State(state): State<AppState>) -> Result<Response, ApiErr
         .into_response())
 }
 
+async fn policy_compliance(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<AtQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let id = numeric_id(&id, "policy")?;
+    let at = query.instant(state.os_updates.clock.now())?;
+    let detail = state.os_updates.policy(id).await?;
+    let results = state.os_updates.fleet_results(at).await?;
+    let mine: Vec<&DeviceResult> = results
+        .iter()
+        .filter(|result| result.served.policy.as_ref().map(|p| p.id) == Some(id))
+        .collect();
+    let ring = detail.group_id.and_then(|group| {
+        state
+            .os_updates
+            .snapshot()
+            .policy_groups
+            .get(&group)
+            .map(|g| g.name.clone())
+    });
+    Ok(Json(json!({
+        "policy": views::policy_ref(&detail),
+        "ring": ring,
+        "evaluatedAt": at.to_string(),
+        "counts": result_views::counts(mine.iter().copied()),
+        "devices": mine.iter().map(|result| result_views::device_line(result)).collect::<Vec<_>>(),
+    })))
+}
+
+async fn rings_compliance(
+    State(state): State<AppState>,
+    Query(query): Query<PlanQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let platform = match &query.platform {
+        None => Platform::MacOs,
+        Some(text) => {
+            Platform::parse(text).map_err(|why| ApiError::invalid_parameter("platform", why))?
+        }
+    };
+    let at = AtQuery {
+        at: query.at.clone(),
+    }
+    .instant(state.os_updates.clock.now())?;
+    let results = state.os_updates.fleet_results(at).await?;
+    let snapshot = state.os_updates.snapshot();
+    let rings: Vec<Value> = snapshot
+        .ring_policies(platform)
+        .into_iter()
+        .map(|(group, policy)| {
+            let mine = results
+                .iter()
+                .filter(|result| result.served.policy.as_ref().map(|p| p.id) == Some(policy.id));
+            json!({
+                "ring": group.name,
+                "ringOrder": group.ring_order,
+                "policy": views::policy_ref(policy),
+                "counts": result_views::counts(mine),
+            })
+        })
+        .collect();
+    let without = results.iter().filter(|result| {
+        result.served.policy.is_none() && result.served.device.platform == Some(platform)
+    });
+    Ok(Json(json!({
+        "platform": platform.as_str(),
+        "evaluatedAt": at.to_string(),
+        "rings": rings,
+        "withoutPolicy": without.count(),
+    })))
+}
+
 async fn policy_plan(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(query): Query<PlanQuery>,
 ) -> Result<Response, ApiError> {
     let id = numeric_id(&id, "policy")?;
-    let (from, to) = query.window()?;
+    let (from, to) = query.window(state.os_updates.clock.now())?;
     let format = query.format()?;
     let rollout = state.os_updates.policy_rollout(id, from, to).await?;
     let title = format!("Rollout of {}", rollout.policy.policy.name.as_str());
@@ -240,7 +318,7 @@ async fn rings_plan(
             Platform::parse(text).map_err(|why| ApiError::invalid_parameter("platform", why))?
         }
     };
-    let (from, to) = query.window()?;
+    let (from, to) = query.window(state.os_updates.clock.now())?;
     let format = query.format()?;
     let rollouts = state.os_updates.rings_rollout(platform, from, to).await?;
     let title = format!("{platform} rollout by ring");

@@ -5,12 +5,19 @@
 //! - [`service`]: [`service::OsUpdates`], every operation, each write followed by a snapshot refresh.
 //! - [`snapshot`]: the configuration (catalog, policies, groups, bindings) held in memory and
 //!   indexed, refreshed when the store's OS-update revision moves; device reads never wait on it.
+//! - [`ddm`]: the device side: answering check-ins and merging status reports.
+//! - [`results`], [`result_views`]: policy results: each device's status and compliance.
+//! - [`notifier`]: asking the MDM (NanoMDM's enqueue API) to make changed devices sync.
 //! - [`views`]: the JSON shapes the API answers and the CLI prints.
 //! - [`feed_fetch`]: reading a feed from a file or an HTTPS URL (Apple's root certificate included).
 //! - [`catalog_poll`]: keeping the catalog current from a configured URL, once per cluster.
 
 pub mod catalog_poll;
+pub mod ddm;
 pub mod feed_fetch;
+pub mod notifier;
+pub mod result_views;
+pub mod results;
 pub mod service;
 pub mod snapshot;
 pub mod views;

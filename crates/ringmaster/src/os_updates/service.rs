@@ -14,7 +14,7 @@ use ringmaster_domain::assignment::Resolution;
 use ringmaster_domain::catalog::release::{Platform, Release};
 use ringmaster_domain::catalog::{FeedError, parse_feed};
 use ringmaster_domain::field_error::FieldErrors;
-use ringmaster_domain::fleet::{DeviceDeclarations, device_declarations};
+use ringmaster_domain::fleet::{DeviceDeclarations, device_declarations, status_only};
 use ringmaster_domain::policy::parse::{Warning, parse_policy};
 use ringmaster_domain::policy::rings::default_rings;
 use ringmaster_domain::schedule::{DeviceFacts, RolloutEntry, rollout};
@@ -28,6 +28,7 @@ use ringmaster_store::os_updates::policies::{
 use ringmaster_store::store::Store;
 use serde_json::Value;
 
+use crate::clock::Clock;
 use crate::os_updates::snapshot::OsUpdateSnapshot;
 
 #[derive(Debug, thiserror::Error)]
@@ -90,14 +91,21 @@ pub struct PolicyRollout {
 #[derive(Debug, Clone)]
 pub struct OsUpdates {
     pub store: Store,
+    pub clock: Clock,
     snapshot: Arc<ArcSwap<OsUpdateSnapshot>>,
     refreshing: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl OsUpdates {
     pub fn new(store: Store) -> OsUpdates {
+        OsUpdates::with_clock(store, Clock::System)
+    }
+
+    /// A service reading `clock` for "now" on the device-facing side.
+    pub fn with_clock(store: Store, clock: Clock) -> OsUpdates {
         OsUpdates {
             store,
+            clock,
             snapshot: Arc::new(ArcSwap::from_pointee(OsUpdateSnapshot::empty())),
             refreshing: Arc::new(tokio::sync::Mutex::new(())),
         }
@@ -431,39 +439,42 @@ impl OsUpdates {
 
     // ----- computations -----
 
-    /// Which policy takes effect on a device, from the current snapshot.
-    pub async fn effective_policy(
-        &self,
-        device_id: &str,
-    ) -> Result<(StoredDevice, Arc<OsUpdateSnapshot>, Resolution), OsUpdateError> {
-        let device = self.device(device_id).await?;
-        let snapshot = self.snapshot();
-        let resolution = snapshot.assignments.resolve(&device.id, device.platform);
-        Ok((device, snapshot, resolution))
-    }
-
     /// What a device is served at `at`: its effective policy's schedule and the declarations.
     pub async fn device_declarations(
         &self,
         device_id: &str,
         at: Timestamp,
     ) -> Result<DeviceServed, OsUpdateError> {
-        let (device, snapshot, resolution) = self.effective_policy(device_id).await?;
+        let device = self.device(device_id).await?;
+        Ok(self.declarations_for(&device, at))
+    }
+
+    /// What `device` is served at `at`, from the current snapshot: which policy wins, the
+    /// schedule it gives, and the declarations.
+    pub fn declarations_for(&self, device: &StoredDevice, at: Timestamp) -> DeviceServed {
+        let snapshot = self.snapshot();
+        let resolution = match device.platform {
+            Some(platform) => snapshot.assignments.resolve(&device.id, platform),
+            None => Resolution::default(),
+        };
         let policy_id = resolution.winner.as_ref().map(|winner| winner.policy);
-        let served = device_declarations(
-            policy_id.and_then(|id| snapshot.prepared.get(&id)),
-            &facts(&device),
-            &snapshot.releases,
-            at,
-        );
+        let served = match facts(device) {
+            Some(facts) => device_declarations(
+                policy_id.and_then(|id| snapshot.prepared.get(&id)),
+                &facts,
+                &snapshot.releases,
+                at,
+            ),
+            None => status_only(Platform::MacOs),
+        };
         let policy = policy_id.and_then(|id| snapshot.policies.get(&id).cloned());
-        Ok(DeviceServed {
+        DeviceServed {
             snapshot,
-            device,
+            device: device.clone(),
             policy,
             resolution,
             served,
-        })
+        }
     }
 
     /// One policy's rollout between two days.
@@ -535,14 +546,15 @@ fn rollout_of(
     }
 }
 
-/// What the schedule needs to know about a stored device.
-pub fn facts(device: &StoredDevice) -> DeviceFacts {
-    DeviceFacts {
-        platform: device.platform,
-        os_version: device.os_version.clone(),
+/// What the schedule needs to know about a stored device; `None` until its platform and
+/// version are known.
+pub fn facts(device: &StoredDevice) -> Option<DeviceFacts> {
+    Some(DeviceFacts {
+        platform: device.platform?,
+        os_version: device.os_version.clone()?,
         os_build: device.os_build.clone(),
         model: device.model.clone(),
-    }
+    })
 }
 
 fn policy_not_found(id: i64) -> OsUpdateError {

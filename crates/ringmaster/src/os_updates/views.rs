@@ -99,8 +99,8 @@ pub fn bindings_view(bindings: &BindingTargets) -> Value {
 pub fn device(device: &StoredDevice) -> Value {
     json!({
         "id": device.id,
-        "platform": device.platform.as_str(),
-        "osVersion": device.os_version.as_str(),
+        "platform": device.platform.map(|platform| platform.as_str()),
+        "osVersion": device.os_version.as_ref().map(|version| version.as_str()),
         "osBuild": device.os_build,
         "model": device.model,
         "createdAt": device.created_at.to_string(),
@@ -131,7 +131,7 @@ pub fn effective_policy(served: &DeviceServed, at: Timestamp) -> Value {
         Some(winner) => {
             let how = route_text(snapshot, &winner.routes[0]);
             if resolution.overruled.is_empty() {
-                format!("{} is the only {} policy that reaches the device: {how}", name_of(snapshot, winner.policy), device.platform)
+                format!("{} is the only {} policy that reaches the device: {how}", name_of(snapshot, winner.policy), platform_name(device))
             } else {
                 format!(
                     "{} wins over {} other polic{}: {how}",
@@ -144,7 +144,7 @@ pub fn effective_policy(served: &DeviceServed, at: Timestamp) -> Value {
     };
     json!({
         "device": device.id,
-        "platform": device.platform.as_str(),
+        "platform": device.platform.map(|platform| platform.as_str()),
         "evaluatedAt": at.to_string(),
         "policy": resolution.winner.as_ref().map(named),
         "reason": reason,
@@ -165,7 +165,7 @@ pub fn effective_policy(served: &DeviceServed, at: Timestamp) -> Value {
             let platform = snapshot.policies.get(&candidate.policy).map(|p| p.policy.platform().as_str()).unwrap_or("?");
             json!({
                 "policy": named(candidate),
-                "reason": format!("the policy is for {platform}; the device runs {}", device.platform),
+                "reason": format!("the policy is for {platform}; the device runs {}", platform_name(device)),
             })
         }).collect::<Vec<_>>(),
         "schedule": plan.map(schedule),
@@ -307,6 +307,14 @@ fn route_text(snapshot: &OsUpdateSnapshot, route: &Route) -> String {
                 .map_or("?", |group| group.name.as_str())
         ),
     }
+}
+
+fn platform_name(device: &StoredDevice) -> &'static str {
+    device
+        .platform
+        .map_or("an OS it has not reported yet", |platform| {
+            platform.as_str()
+        })
 }
 
 fn name_of(snapshot: &OsUpdateSnapshot, policy: i64) -> String {

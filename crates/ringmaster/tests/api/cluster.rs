@@ -27,6 +27,8 @@ async fn second_server(database_url: &str, cache_refresh: Duration) -> RunningSe
         http: Default::default(),
         cache_refresh,
         catalog_poll: None,
+        clock: Default::default(),
+        notifier: None,
     };
     ringmaster::server::start_with_store(config, store)
         .await

@@ -9,6 +9,8 @@ mod backup_restore;
 mod cli;
 mod cluster;
 mod conformance;
+mod ddm_notify;
+mod ddm_protocol;
 mod jamf_feed;
 mod os_catalog;
 mod os_catalog_poll;

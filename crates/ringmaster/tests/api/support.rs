@@ -136,6 +136,8 @@ pub(crate) struct AppOptions {
     pub(crate) http: HttpConfig,
     pub(crate) cache_refresh: Duration,
     pub(crate) catalog_poll: Option<CatalogPollConfig>,
+    pub(crate) clock: ringmaster::clock::Clock,
+    pub(crate) notifier: Option<ringmaster::os_updates::notifier::NotifierConfig>,
 }
 
 impl Default for AppOptions {
@@ -144,6 +146,8 @@ impl Default for AppOptions {
             http: HttpConfig::default(),
             cache_refresh: Duration::from_millis(200),
             catalog_poll: None,
+            clock: ringmaster::clock::Clock::System,
+            notifier: None,
         }
     }
 }
@@ -173,6 +177,8 @@ pub(crate) async fn spawn_app_on(database: TestDatabase, options: AppOptions) ->
         http: options.http,
         cache_refresh: options.cache_refresh,
         catalog_poll: options.catalog_poll,
+        clock: options.clock,
+        notifier: options.notifier,
     };
     let server = ringmaster::server::start_with_store(config, store)
         .await

@@ -33,12 +33,13 @@ pub struct NewDevice {
     pub model: Option<String>,
 }
 
-/// A device as stored.
+/// A device as stored. A device that enrolled itself through a DDM check-in has no platform or
+/// version until its first status report says them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredDevice {
     pub id: String,
-    pub platform: Platform,
-    pub os_version: AppleOsVersion,
+    pub platform: Option<Platform>,
+    pub os_version: Option<AppleOsVersion>,
     pub os_build: Option<String>,
     pub model: Option<String>,
     pub created_at: Timestamp,
@@ -83,6 +84,32 @@ impl Store {
                 .map_err(|error| unique_or(error, || format!("device \"{}\"", device.id)))?;
         });
         Ok(stored_device(device, now, now))
+    }
+
+    /// Creates a device that is not known yet, with nothing but its enrollment id (its first
+    /// DDM check-in); returns the stored device, new or existing.
+    pub async fn ensure_device(
+        &self,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<StoredDevice, StoreError> {
+        let stamp = now.to_string();
+        on_pool!(self, pool => {
+            sqlx::query(concat!(
+                insert_devices!(),
+                "($1, NULL, NULL, NULL, NULL, $2, $2) ON CONFLICT (id) DO NOTHING"
+            ))
+            .bind(id)
+            .bind(&stamp)
+            .execute(pool)
+            .await?;
+        });
+        self.get_device(id).await?.ok_or_else(|| {
+            corrupt(
+                &format!("devices/{id}"),
+                "vanished right after it was written",
+            )
+        })
     }
 
     /// Creates the device or updates its platform, version, build and model (a check-in).
@@ -253,7 +280,8 @@ macro_rules! upsert_devices_tail {
         " ON CONFLICT (id) DO UPDATE SET platform = excluded.platform, \
          os_version = excluded.os_version, os_build = excluded.os_build, model = excluded.model, \
          updated_at = excluded.updated_at \
-         WHERE devices.platform <> excluded.platform OR devices.os_version <> excluded.os_version \
+         WHERE devices.platform IS DISTINCT FROM excluded.platform \
+         OR devices.os_version IS DISTINCT FROM excluded.os_version \
          OR devices.os_build IS DISTINCT FROM excluded.os_build \
          OR devices.model IS DISTINCT FROM excluded.model"
     };
@@ -276,8 +304,8 @@ use bind_device;
 fn stored_device(device: &NewDevice, created_at: Timestamp, updated_at: Timestamp) -> StoredDevice {
     StoredDevice {
         id: device.id.clone(),
-        platform: device.platform,
-        os_version: device.os_version.clone(),
+        platform: Some(device.platform),
+        os_version: Some(device.os_version.clone()),
         os_build: device.os_build.clone(),
         model: device.model.clone(),
         created_at,
@@ -288,8 +316,8 @@ fn stored_device(device: &NewDevice, created_at: Timestamp, updated_at: Timestam
 #[derive(Debug, sqlx::FromRow)]
 struct DeviceRow {
     id: String,
-    platform: String,
-    os_version: String,
+    platform: Option<String>,
+    os_version: Option<String>,
     os_build: Option<String>,
     model: Option<String>,
     created_at: String,
@@ -300,9 +328,17 @@ impl DeviceRow {
     fn into_stored(self) -> Result<StoredDevice, StoreError> {
         let what = format!("devices/{}", self.id);
         Ok(StoredDevice {
-            platform: Platform::parse(&self.platform)
+            platform: self
+                .platform
+                .as_deref()
+                .map(Platform::parse)
+                .transpose()
                 .map_err(|error| corrupt(&what, format!("platform: {error}")))?,
-            os_version: AppleOsVersion::parse(&self.os_version)
+            os_version: self
+                .os_version
+                .as_deref()
+                .map(AppleOsVersion::parse)
+                .transpose()
                 .map_err(|error| corrupt(&what, format!("os_version: {error}")))?,
             created_at: parse_timestamp(&self.created_at, &what, "created_at")?,
             updated_at: parse_timestamp(&self.updated_at, &what, "updated_at")?,

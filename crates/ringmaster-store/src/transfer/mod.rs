@@ -1,0 +1,339 @@
+//! Moving a whole installation between databases (`ringmaster migrate`), nothing lost.
+//!
+//! Copied, row for row as raw columns (nothing re-rendered or re-parsed on the way): titles with
+//! their admin state, `lastModified`, revision and creation date; token hashes with their ids and
+//! dates; and every OS-update table (releases, policy groups, policies, devices, device groups
+//! and their members, bindings, and what DDM keeps per device: served sets, status, legacy
+//! mechanisms), keeping every id, revision and timestamp as stored. Both change counters
+//! (`change_counter`, `os_update_counter`) take the source's values. Title tombstones and leases
+//! are not copied: they only matter to servers that ran on the source (and the target's own
+//! tombstones, numbered by the counter the copy replaces, are deleted).
+//!
+//! [`Store::read_installation`] reads the source in one transaction (repeatable read on
+//! PostgreSQL). [`Store::write_installation`] writes the target in one transaction, all or
+//! nothing: it sets both counters first (which serializes it with other writers, as every write
+//! does), refuses a target that holds data ([`Store::occupied_tables`]), then inserts in
+//! dependency order (policy groups before policies, devices and device groups before members,
+//! bindings and per-device data), many rows a statement. On PostgreSQL, explicit ids of identity
+//! columns go in with `OVERRIDING SYSTEM VALUE`, and each identity sequence is then set to its
+//! table's largest id so that new rows do not collide; on SQLite, `AUTOINCREMENT` follows
+//! explicit ids by itself.
+//!
+//! - `tables`: the copied tables, one row type each, and the SQL that reads and writes them.
+//! - `verify`: checking a copy (row counts, raw rows, the data as the store reads it) and
+//!   that the transfer knows every table and column of the schema.
+
+mod tables;
+mod verify;
+
+use crate::error::StoreError;
+use crate::on_pool;
+use crate::store::{Backend, Store};
+use tables::{
+    Cell, RawBinding, RawDevice, RawDeviceGroup, RawDeviceStatus, RawLegacyMechanism, RawMember,
+    RawPolicy, RawPolicyGroup, RawRelease, RawServedSet, RawTitle, RawToken, Table, insert_rows,
+    read_rows,
+};
+
+/// Everything an installation holds, as raw rows (each table sorted by key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Installation {
+    title_revision: i64,
+    os_update_revision: i64,
+    titles: Vec<RawTitle>,
+    tokens: Vec<RawToken>,
+    releases: Vec<RawRelease>,
+    policy_groups: Vec<RawPolicyGroup>,
+    policies: Vec<RawPolicy>,
+    devices: Vec<RawDevice>,
+    device_groups: Vec<RawDeviceGroup>,
+    members: Vec<RawMember>,
+    bindings: Vec<RawBinding>,
+    served_sets: Vec<RawServedSet>,
+    device_statuses: Vec<RawDeviceStatus>,
+    legacy_mechanisms: Vec<RawLegacyMechanism>,
+}
+
+/// How many rows each copied table holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TableCounts {
+    pub titles: usize,
+    pub tokens: usize,
+    pub releases: usize,
+    pub policy_groups: usize,
+    pub policies: usize,
+    pub devices: usize,
+    pub device_groups: usize,
+    /// Device-group memberships.
+    pub members: usize,
+    /// Binding rows: one per (policy or policy group, device or device group).
+    pub bindings: usize,
+    /// Devices with a served DDM declaration set.
+    pub served_sets: usize,
+    /// Devices with a stored DDM status.
+    pub device_statuses: usize,
+    pub legacy_mechanisms: usize,
+}
+
+impl TableCounts {
+    /// Each count with its table's name, in copy order.
+    pub fn by_table(&self) -> [(&'static str, usize); 12] {
+        [
+            (RawTitle::NAME, self.titles),
+            (RawToken::NAME, self.tokens),
+            (RawRelease::NAME, self.releases),
+            (RawPolicyGroup::NAME, self.policy_groups),
+            (RawPolicy::NAME, self.policies),
+            (RawDevice::NAME, self.devices),
+            (RawDeviceGroup::NAME, self.device_groups),
+            (RawMember::NAME, self.members),
+            (RawBinding::NAME, self.bindings),
+            (RawServedSet::NAME, self.served_sets),
+            (RawDeviceStatus::NAME, self.device_statuses),
+            (RawLegacyMechanism::NAME, self.legacy_mechanisms),
+        ]
+    }
+
+    /// The counts by table name, to fill in [`TableCounts::by_table`] order.
+    fn slots(&mut self) -> [&mut usize; 12] {
+        [
+            &mut self.titles,
+            &mut self.tokens,
+            &mut self.releases,
+            &mut self.policy_groups,
+            &mut self.policies,
+            &mut self.devices,
+            &mut self.device_groups,
+            &mut self.members,
+            &mut self.bindings,
+            &mut self.served_sets,
+            &mut self.device_statuses,
+            &mut self.legacy_mechanisms,
+        ]
+    }
+}
+
+/// The tables whose rows make a database "not empty" (the other copied tables need rows in
+/// these).
+const CONTENT_TABLES: [&str; 7] = [
+    RawTitle::NAME,
+    RawToken::NAME,
+    RawRelease::NAME,
+    RawPolicyGroup::NAME,
+    RawPolicy::NAME,
+    RawDevice::NAME,
+    RawDeviceGroup::NAME,
+];
+
+/// Tables whose `id` is an identity column on PostgreSQL, whose sequences follow a copy.
+const IDENTITY_TABLES: [&str; 4] = [
+    RawToken::NAME,
+    RawPolicyGroup::NAME,
+    RawPolicy::NAME,
+    RawDeviceGroup::NAME,
+];
+
+impl Installation {
+    /// Whether two installations hold the same rows and counter values.
+    pub fn same_content(&self, other: &Installation) -> bool {
+        self == other
+    }
+
+    pub fn counts(&self) -> TableCounts {
+        TableCounts {
+            titles: self.titles.len(),
+            tokens: self.tokens.len(),
+            releases: self.releases.len(),
+            policy_groups: self.policy_groups.len(),
+            policies: self.policies.len(),
+            devices: self.devices.len(),
+            device_groups: self.device_groups.len(),
+            members: self.members.len(),
+            bindings: self.bindings.len(),
+            served_sets: self.served_sets.len(),
+            device_statuses: self.device_statuses.len(),
+            legacy_mechanisms: self.legacy_mechanisms.len(),
+        }
+    }
+
+    /// What differs from `other`: the counters, and the tables whose rows are not all equal.
+    /// `self` is called the source and `other` the target.
+    pub fn differences(&self, other: &Installation) -> Vec<String> {
+        let mut differences = Vec::new();
+        for (name, source, target) in [
+            ("change_counter", self.title_revision, other.title_revision),
+            (
+                "os_update_counter",
+                self.os_update_revision,
+                other.os_update_revision,
+            ),
+        ] {
+            if source != target {
+                differences.push(format!(
+                    "{name}: revision {source} in the source, {target} in the target"
+                ));
+            }
+        }
+        let tables = [
+            (RawTitle::NAME, self.titles == other.titles),
+            (RawToken::NAME, self.tokens == other.tokens),
+            (RawRelease::NAME, self.releases == other.releases),
+            (
+                RawPolicyGroup::NAME,
+                self.policy_groups == other.policy_groups,
+            ),
+            (RawPolicy::NAME, self.policies == other.policies),
+            (RawDevice::NAME, self.devices == other.devices),
+            (
+                RawDeviceGroup::NAME,
+                self.device_groups == other.device_groups,
+            ),
+            (RawMember::NAME, self.members == other.members),
+            (RawBinding::NAME, self.bindings == other.bindings),
+            (RawServedSet::NAME, self.served_sets == other.served_sets),
+            (
+                RawDeviceStatus::NAME,
+                self.device_statuses == other.device_statuses,
+            ),
+            (
+                RawLegacyMechanism::NAME,
+                self.legacy_mechanisms == other.legacy_mechanisms,
+            ),
+        ];
+        for (name, same) in tables {
+            if !same {
+                differences.push(format!("{name}: the rows differ"));
+            }
+        }
+        differences
+    }
+}
+
+/// The copied tables that hold at least one row, in [`CONTENT_TABLES`] order, read in
+/// transaction `$tx`.
+macro_rules! occupied_tables {
+    ($tx:ident) => {{
+        let mut occupied = Vec::new();
+        for table in CONTENT_TABLES {
+            let sql = format!("SELECT 1 FROM {table} LIMIT 1");
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .fetch_optional(&mut *$tx)
+                .await?;
+            if row.is_some() {
+                occupied.push(table);
+            }
+        }
+        occupied
+    }};
+}
+
+const SELECT_TITLE_REVISION: &str = "SELECT revision FROM change_counter WHERE id = 1";
+const SELECT_OS_UPDATE_REVISION: &str = "SELECT revision FROM os_update_counter WHERE id = 1";
+
+impl Store {
+    /// Reads everything, in one transaction (repeatable read on PostgreSQL; on SQLite a read
+    /// transaction sees one snapshot).
+    pub async fn read_installation(&self) -> Result<Installation, StoreError> {
+        let postgres = self.backend() == Backend::Postgres;
+        Ok(on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            if postgres {
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let installation = Installation {
+                title_revision: sqlx::query_scalar(SELECT_TITLE_REVISION)
+                    .fetch_one(&mut *tx)
+                    .await?,
+                os_update_revision: sqlx::query_scalar(SELECT_OS_UPDATE_REVISION)
+                    .fetch_one(&mut *tx)
+                    .await?,
+                titles: read_rows!(&mut *tx, RawTitle),
+                tokens: read_rows!(&mut *tx, RawToken),
+                releases: read_rows!(&mut *tx, RawRelease),
+                policy_groups: read_rows!(&mut *tx, RawPolicyGroup),
+                policies: read_rows!(&mut *tx, RawPolicy),
+                devices: read_rows!(&mut *tx, RawDevice),
+                device_groups: read_rows!(&mut *tx, RawDeviceGroup),
+                members: read_rows!(&mut *tx, RawMember),
+                bindings: read_rows!(&mut *tx, RawBinding),
+                served_sets: read_rows!(&mut *tx, RawServedSet),
+                device_statuses: read_rows!(&mut *tx, RawDeviceStatus),
+                legacy_mechanisms: read_rows!(&mut *tx, RawLegacyMechanism),
+            };
+            tx.commit().await?;
+            installation
+        }))
+    }
+
+    /// The tables holding data that make this database unfit as a migration target: titles,
+    /// tokens, releases, policy groups, policies, devices, device groups (empty when none).
+    pub async fn occupied_tables(&self) -> Result<Vec<&'static str>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let occupied = occupied_tables!(tx);
+            tx.commit().await?;
+            occupied
+        }))
+    }
+
+    /// Whether the database holds no titles, tokens or OS-update data.
+    pub async fn is_empty(&self) -> Result<bool, StoreError> {
+        Ok(self.occupied_tables().await?.is_empty())
+    }
+
+    /// Writes a whole installation into this database in one transaction, all or nothing.
+    /// Both counters are set first; [`StoreError::AlreadyExists`] (and nothing written) when
+    /// any of [`Store::occupied_tables`] holds a row. The target's own title tombstones go.
+    /// Rows keep their ids, revisions and dates; on PostgreSQL each identity sequence is then
+    /// set to its table's largest id. (Sequences are not transactional: were the commit itself
+    /// to fail, they would stay moved, which only makes later ids skip some numbers.)
+    pub async fn write_installation(&self, installation: &Installation) -> Result<(), StoreError> {
+        let postgres = self.backend() == Backend::Postgres;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE change_counter SET revision = $1 WHERE id = 1")
+                .bind(installation.title_revision)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE os_update_counter SET revision = $1 WHERE id = 1")
+                .bind(installation.os_update_revision)
+                .execute(&mut *tx)
+                .await?;
+            let occupied = occupied_tables!(tx);
+            if !occupied.is_empty() {
+                return Err(StoreError::AlreadyExists(format!(
+                    "data (in {})",
+                    occupied.join(", ")
+                )));
+            }
+            // Deletions from the target's own past, numbered by a counter just replaced: left
+            // in place, a server would one day take them for deletions of copied titles.
+            sqlx::query("DELETE FROM title_tombstones").execute(&mut *tx).await?;
+            insert_rows!(tx, postgres, RawTitle, installation.titles);
+            insert_rows!(tx, postgres, RawToken, installation.tokens);
+            insert_rows!(tx, postgres, RawRelease, installation.releases);
+            insert_rows!(tx, postgres, RawPolicyGroup, installation.policy_groups);
+            insert_rows!(tx, postgres, RawPolicy, installation.policies);
+            insert_rows!(tx, postgres, RawDevice, installation.devices);
+            insert_rows!(tx, postgres, RawDeviceGroup, installation.device_groups);
+            insert_rows!(tx, postgres, RawMember, installation.members);
+            insert_rows!(tx, postgres, RawBinding, installation.bindings);
+            insert_rows!(tx, postgres, RawServedSet, installation.served_sets);
+            insert_rows!(tx, postgres, RawDeviceStatus, installation.device_statuses);
+            insert_rows!(tx, postgres, RawLegacyMechanism, installation.legacy_mechanisms);
+            if postgres {
+                for table in IDENTITY_TABLES {
+                    let sql = format!(
+                        "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+                         COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table}"
+                    );
+                    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
+                }
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}

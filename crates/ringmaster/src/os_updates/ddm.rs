@@ -1,0 +1,212 @@
+//! The device side of DDM: answering a device's check-ins (tokens, declaration items, one
+//! declaration, a status report), as the HTTP endpoints and the raw check-in route ask.
+//!
+//! - An enrollment id not seen before becomes a device at once, with no platform or version; it is
+//!   served its status subscriptions and, from its first status report on, its policy.
+//! - `tokens` and `declaration-items` compute the device's set from the snapshot at the clock's
+//!   now, and record it (by `DeclarationsToken`) when it differs from what the device was last
+//!   served. `declaration/{kind}/{identifier}` answers from that recorded set, so a fetched
+//!   declaration always carries the `ServerToken` the device was given, even if a policy changed
+//!   in between, and whichever server of a cluster answers.
+//! - A status report is merged into the stored status (a full report replaces it) in one
+//!   transaction; the OS family, version, build and device id it carries update the device.
+
+use bytes::Bytes;
+use ringmaster_domain::apple_version::AppleOsVersion;
+use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::declarations::envelope::{DeclarationKind, DeclarationSet};
+use ringmaster_domain::device_status::merge::DeviceStatus;
+use ringmaster_domain::device_status::report::parse_status_report;
+use ringmaster_domain::field_error::FieldErrors;
+use ringmaster_store::error::StoreError;
+use ringmaster_store::os_updates::devices::{NewDevice, StoredDevice};
+use serde_json::{Value, json};
+
+use crate::os_updates::service::OsUpdates;
+
+/// One check-in, by endpoint.
+#[derive(Debug, Clone)]
+pub enum DdmRequest {
+    Tokens,
+    DeclarationItems,
+    Declaration { kind: String, identifier: String },
+    Status(Bytes),
+}
+
+/// What a check-in answers: a JSON body, or (for a status report) nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DdmAnswer {
+    Json(Value),
+    Empty,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DdmError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("the status report cannot be read")]
+    BadReport(FieldErrors),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl OsUpdates {
+    /// Answers one check-in of the device enrolled as `enrollment`.
+    pub async fn check_in(
+        &self,
+        enrollment: &str,
+        request: DdmRequest,
+    ) -> Result<DdmAnswer, DdmError> {
+        let device = match self.store.get_device(enrollment).await? {
+            Some(device) => device,
+            None => {
+                tracing::info!(enrollment, "a new device enrolled itself by checking in");
+                self.store
+                    .ensure_device(enrollment, self.clock.now())
+                    .await?
+            }
+        };
+        match request {
+            DdmRequest::Tokens => {
+                let set = self.serve_current(&device).await?;
+                Ok(DdmAnswer::Json(json!({
+                    "SyncTokens": {
+                        "DeclarationsToken": set.declarations_token(),
+                        "Timestamp": self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                    }
+                })))
+            }
+            DdmRequest::DeclarationItems => {
+                let set = self.serve_current(&device).await?;
+                Ok(DdmAnswer::Json(items_json(&set)))
+            }
+            DdmRequest::Declaration { kind, identifier } => {
+                let kind = DeclarationKind::parse(&kind)
+                    .map_err(|_| DdmError::NotFound(format!("no declaration kind {kind:?}")))?;
+                let served = match self.store.served_set(&device.id).await? {
+                    Some(served) => served.declarations,
+                    None => {
+                        let set = self.serve_current(&device).await?;
+                        set.declarations().iter().map(|d| d.to_json()).collect()
+                    }
+                };
+                served
+                    .into_iter()
+                    .find(|declaration| {
+                        declaration["Identifier"] == identifier.as_str()
+                            && declaration["Type"]
+                                .as_str()
+                                .and_then(|kind| {
+                                    ringmaster_domain::declarations::envelope::DeclarationType::parse(kind).ok()
+                                })
+                                .is_some_and(|found| found.kind() == kind)
+                    })
+                    .map(DdmAnswer::Json)
+                    .ok_or_else(|| {
+                        DdmError::NotFound(format!(
+                            "this device has no {} declaration {identifier:?}",
+                            kind.as_str()
+                        ))
+                    })
+            }
+            DdmRequest::Status(body) => {
+                self.merge_status(&device, &body).await?;
+                Ok(DdmAnswer::Empty)
+            }
+        }
+    }
+
+    /// Computes the device's set now and records it when it is not what the device was last
+    /// served.
+    async fn serve_current(&self, device: &StoredDevice) -> Result<DeclarationSet, DdmError> {
+        let now = self.clock.now();
+        let set = self.declarations_for(device, now).served.declarations;
+        let token = set.declarations_token();
+        let recorded = self.store.served_token(&device.id).await?;
+        if recorded.as_deref() != Some(token.as_str()) {
+            let declarations: Vec<Value> = set.declarations().iter().map(|d| d.to_json()).collect();
+            self.store
+                .record_served_set(&device.id, &token, &declarations, now)
+                .await?;
+        }
+        Ok(set)
+    }
+
+    async fn merge_status(&self, device: &StoredDevice, body: &[u8]) -> Result<(), DdmError> {
+        let report = parse_status_report(body).map_err(DdmError::BadReport)?;
+        let full = report.full_report;
+        let now = self.clock.now();
+        let mut merged_status = DeviceStatus::default();
+        self.store
+            .merge_device_status(&device.id, full, now, |stored| {
+                let mut status = stored
+                    .and_then(|value| DeviceStatus::from_json(value).ok())
+                    .unwrap_or_default();
+                status.apply(report);
+                merged_status = status.clone();
+                status.to_json()
+            })
+            .await?;
+        if let Some(update) = device_update(device, &merged_status) {
+            self.store.upsert_device(&update, now).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The device record a status implies, when it says more than (or differs from) what is stored.
+fn device_update(device: &StoredDevice, status: &DeviceStatus) -> Option<NewDevice> {
+    let os = status.operating_system();
+    let platform = match os.family.as_deref() {
+        Some("macOS") => Some(Platform::MacOs),
+        Some("iOS") | Some("iPadOS") => Some(Platform::Ios),
+        _ => None,
+    }
+    .or(device.platform)?;
+    let os_version = os
+        .version
+        .as_deref()
+        .and_then(|text| AppleOsVersion::parse(text).ok())
+        .or_else(|| device.os_version.clone())?;
+    let os_build = os.build.clone().or_else(|| device.os_build.clone());
+    let model = status
+        .software_update()
+        .device_id
+        .filter(|id| !id.is_empty())
+        .or_else(|| status.model().identifier)
+        .or_else(|| device.model.clone());
+    let unchanged = device.platform == Some(platform)
+        && device.os_version.as_ref().map(AppleOsVersion::as_str) == Some(os_version.as_str())
+        && device.os_build == os_build
+        && device.model == model;
+    (!unchanged).then(|| NewDevice {
+        id: device.id.clone(),
+        platform,
+        os_version,
+        os_build,
+        model,
+    })
+}
+
+/// `declaration-items`: every kind's array present, even when empty.
+pub fn items_json(set: &DeclarationSet) -> Value {
+    let items = |kind: DeclarationKind| -> Vec<Value> {
+        set.of_kind(kind)
+            .map(|declaration| {
+                json!({
+                    "Identifier": declaration.identifier().as_str(),
+                    "ServerToken": declaration.server_token(),
+                })
+            })
+            .collect()
+    };
+    json!({
+        "Declarations": {
+            "Activations": items(DeclarationKind::Activation),
+            "Assets": items(DeclarationKind::Asset),
+            "Configurations": items(DeclarationKind::Configuration),
+            "Management": items(DeclarationKind::Management),
+        },
+        "DeclarationsToken": set.declarations_token(),
+    })
+}

@@ -1,0 +1,277 @@
+//! Telling the MDM which devices must sync: when a device's declaration set changes (a release
+//! enters the catalog, a policy or binding changes, a deferral ends), the MDM is asked to send it
+//! the `DeclarativeManagement` command.
+//!
+//! The webhook follows NanoMDM's API: `PUT {enqueue URL}{id,id,…}` with the command as an XML
+//! plist, HTTP basic auth `nanomdm:<API key>`; NanoMDM queues the command and pushes. A background
+//! round (on one server of a cluster, under the `ddm-notify` lease) runs when the OS-update
+//! configuration changes and at least every `every`: it recomputes every device that has synced
+//! before, compares the set's `DeclarationsToken` with what the device was served and what the MDM
+//! was last asked for, and notifies the rest in batches, each retried with exponential backoff.
+//! Requests never wait for it. A device is recorded as notified only when its batch succeeded, so
+//! a failed batch is tried again in the next round.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use jiff::SignedDuration;
+use ringmaster_store::error::StoreError;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::os_updates::service::OsUpdates;
+
+/// Devices read per page in a round.
+const PAGE: u32 = 1000;
+
+/// Where and how to notify.
+#[derive(Debug, Clone)]
+pub struct NotifierConfig {
+    /// NanoMDM's enqueue URL, ending in `/` (the ids are appended), such as
+    /// `https://mdm.example/v1/enqueue/`.
+    pub enqueue_url: String,
+    pub api_key: Option<String>,
+    /// The longest time between two rounds.
+    pub every: Duration,
+    /// Devices per request.
+    pub batch: usize,
+    /// Attempts per batch before giving up until the next round.
+    pub attempts: u32,
+    /// The first retry's delay; each further one doubles it.
+    pub backoff: Duration,
+}
+
+impl NotifierConfig {
+    pub fn new(enqueue_url: String, api_key: Option<String>) -> NotifierConfig {
+        NotifierConfig {
+            enqueue_url,
+            api_key,
+            every: Duration::from_secs(60),
+            batch: 200,
+            attempts: 4,
+            backoff: Duration::from_millis(500),
+        }
+    }
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoundReport {
+    /// Devices recomputed.
+    pub devices: usize,
+    /// Devices whose set changed and were notified.
+    pub notified: usize,
+    /// Devices whose batch failed every attempt.
+    pub failed: usize,
+    pub elapsed_ms: u128,
+}
+
+/// Starts the notifier; it stops when `shutdown` turns true.
+pub fn spawn(
+    os_updates: OsUpdates,
+    config: NotifierConfig,
+    mut shutdown: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap_or_default();
+        let holder = format!("{}-{}", std::process::id(), rand::random::<u32>());
+        let mut last_revision = i64::MIN;
+        let mut last_round = Instant::now() - config.every;
+        let mut ticker = tokio::time::interval(Duration::from_millis(500));
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => {}
+                _ = shutdown.changed() => return,
+            }
+            let revision = os_updates.snapshot().revision;
+            if revision == last_revision && last_round.elapsed() < config.every {
+                continue;
+            }
+            let ttl = SignedDuration::try_from(config.every * 2).unwrap_or(SignedDuration::MAX);
+            match os_updates
+                .store
+                .try_acquire_lease("ddm-notify", &holder, ttl, os_updates.clock.now())
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(error) => {
+                    tracing::warn!(%error, "notifier: cannot read its lease");
+                    continue;
+                }
+            }
+            last_revision = revision;
+            last_round = Instant::now();
+            match notify_round(&os_updates, &client, &config).await {
+                Ok(report) if report.notified > 0 || report.failed > 0 => tracing::info!(
+                    devices = report.devices,
+                    notified = report.notified,
+                    failed = report.failed,
+                    elapsed_ms = report.elapsed_ms as u64,
+                    "notifier: asked the MDM to sync changed devices"
+                ),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "notifier: round failed"),
+            }
+        }
+    })
+}
+
+/// One round: recompute, compare, notify in batches.
+pub async fn notify_round(
+    os_updates: &OsUpdates,
+    client: &reqwest::Client,
+    config: &NotifierConfig,
+) -> Result<RoundReport, StoreError> {
+    let started = Instant::now();
+    let now = os_updates.clock.now();
+    let served: HashMap<String, (String, Option<String>)> = os_updates
+        .store
+        .served_tokens()
+        .await?
+        .into_iter()
+        .map(|(device, served, notified)| (device, (served, notified)))
+        .collect();
+    let mut changed: Vec<(String, String)> = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = os_updates
+            .store
+            .list_devices(after.as_deref(), PAGE)
+            .await?;
+        for device in &page {
+            let Some((served_token, notified_token)) = served.get(&device.id) else {
+                continue;
+            };
+            let token = os_updates
+                .declarations_for(device, now)
+                .served
+                .declarations
+                .declarations_token();
+            if &token != served_token && Some(&token) != notified_token.as_ref() {
+                changed.push((device.id.clone(), token));
+            }
+        }
+        if page.len() < PAGE as usize {
+            break;
+        }
+        after = page.last().map(|device| device.id.clone());
+    }
+    let mut report = RoundReport {
+        devices: served.len(),
+        ..RoundReport::default()
+    };
+    for batch in changed.chunks(config.batch.max(1)) {
+        let ids: Vec<&str> = batch.iter().map(|(id, _)| id.as_str()).collect();
+        if send_with_retries(client, config, &ids).await {
+            os_updates.store.record_notified(batch).await?;
+            report.notified += batch.len();
+        } else {
+            report.failed += batch.len();
+        }
+    }
+    report.elapsed_ms = started.elapsed().as_millis();
+    Ok(report)
+}
+
+async fn send_with_retries(
+    client: &reqwest::Client,
+    config: &NotifierConfig,
+    ids: &[&str],
+) -> bool {
+    let url = format!(
+        "{}{}",
+        config.enqueue_url,
+        ids.iter()
+            .map(|id| urlencode(id))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let mut delay = config.backoff;
+    for attempt in 1..=config.attempts.max(1) {
+        let mut request = client
+            .put(&url)
+            .header("content-type", "application/x-apple-aspen-mdm")
+            .body(command_plist());
+        if let Some(key) = &config.api_key {
+            request = request.basic_auth("nanomdm", Some(key));
+        }
+        match request.send().await {
+            Ok(response) if response.status().is_success() => return true,
+            Ok(response) => tracing::warn!(
+                status = %response.status(),
+                attempt,
+                devices = ids.len(),
+                "notifier: the MDM refused the command"
+            ),
+            Err(error) => tracing::warn!(%error, attempt, "notifier: the MDM did not answer"),
+        }
+        if attempt < config.attempts {
+            tokio::time::sleep(delay).await;
+            delay *= 2;
+        }
+    }
+    false
+}
+
+/// The `DeclarativeManagement` command, with a fresh command UUID.
+pub fn command_plist() -> Vec<u8> {
+    let uuid = format!(
+        "ringmaster-{:016x}{:016x}",
+        rand::random::<u64>(),
+        rand::random::<u64>()
+    );
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n\
+         <plist version=\"1.0\">\n<dict>\n\
+         <key>Command</key>\n<dict>\n<key>RequestType</key>\n<string>DeclarativeManagement</string>\n</dict>\n\
+         <key>CommandUUID</key>\n<string>{uuid}</string>\n\
+         </dict>\n</plist>\n"
+    )
+    .into_bytes()
+}
+
+/// Percent-encodes what an enrollment id may hold that a path segment may not.
+fn urlencode(id: &str) -> String {
+    id.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_is_a_declarative_management_plist() {
+        let command: plist::Dictionary = plist::from_bytes(&command_plist()).unwrap();
+        let inner = command.get("Command").unwrap().as_dictionary().unwrap();
+        assert_eq!(
+            inner.get("RequestType").unwrap().as_string(),
+            Some("DeclarativeManagement")
+        );
+        assert_ne!(
+            plist::from_bytes::<plist::Dictionary>(&command_plist())
+                .unwrap()
+                .get("CommandUUID"),
+            command.get("CommandUUID"),
+            "every command has its own UUID"
+        );
+    }
+
+    #[test]
+    fn ids_are_encoded_for_the_path() {
+        assert_eq!(urlencode("A1B2-c3"), "A1B2-c3");
+        assert_eq!(urlencode("a,b/c d"), "a%2Cb%2Fc%20d");
+    }
+}

@@ -1,0 +1,146 @@
+//! Policy results: where each device stands (its effective policy, target, deadline, what it
+//! reported, which declarations it rejected, legacy conflicts) and the compliance of a policy or
+//! of every ring.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use ringmaster_domain::compliance::{ComplianceState, classify, rejected_declarations};
+use ringmaster_domain::device_status::merge::DeviceStatus;
+use ringmaster_store::os_updates::ddm::{LegacyMechanism, StoredStatus};
+use ringmaster_store::os_updates::devices::StoredDevice;
+
+use crate::os_updates::service::{DeviceServed, OsUpdateError, OsUpdates};
+
+/// The kinds of legacy mechanism that can be recorded against a device.
+pub const LEGACY_KINDS: [&str; 2] = ["patchPolicy", "deferralProfile"];
+
+/// One device's result.
+#[derive(Debug, Clone)]
+pub struct DeviceResult {
+    pub served: DeviceServed,
+    pub stored_status: Option<StoredStatus>,
+    pub status: DeviceStatus,
+    pub state: ComplianceState,
+    /// Served declarations the device reports as invalid.
+    pub rejected: Vec<String>,
+    pub legacy: Vec<LegacyMechanism>,
+}
+
+impl DeviceResult {
+    /// A legacy update mechanism is recorded while a DDM policy applies: the two conflict.
+    pub fn legacy_conflict(&self) -> bool {
+        !self.legacy.is_empty() && self.served.policy.is_some()
+    }
+}
+
+/// Devices read per page when the whole fleet is evaluated.
+const PAGE: u32 = 1000;
+
+impl OsUpdates {
+    /// `GET /api/v1/devices/{id}/status` at `at`.
+    pub async fn device_result(
+        &self,
+        id: &str,
+        at: Timestamp,
+    ) -> Result<DeviceResult, OsUpdateError> {
+        let device = self.device(id).await?;
+        let stored = self.store.device_status(id).await?;
+        let legacy = self.store.legacy_mechanisms(Some(id)).await?;
+        Ok(self.result_of(&device, stored, legacy, at))
+    }
+
+    /// Every device's result at `at` (the whole fleet, a page at a time).
+    pub async fn fleet_results(&self, at: Timestamp) -> Result<Vec<DeviceResult>, OsUpdateError> {
+        let mut statuses: HashMap<String, StoredStatus> = self
+            .store
+            .all_device_statuses()
+            .await?
+            .into_iter()
+            .collect();
+        let mut legacy: HashMap<String, Vec<LegacyMechanism>> = HashMap::new();
+        for mechanism in self.store.legacy_mechanisms(None).await? {
+            legacy
+                .entry(mechanism.device_id.clone())
+                .or_default()
+                .push(mechanism);
+        }
+        let mut results = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.store.list_devices(after.as_deref(), PAGE).await?;
+            for device in &page {
+                let status = statuses.remove(&device.id);
+                let mechanisms = legacy.remove(&device.id).unwrap_or_default();
+                results.push(self.result_of(device, status, mechanisms, at));
+            }
+            if page.len() < PAGE as usize {
+                return Ok(results);
+            }
+            after = page.last().map(|device| device.id.clone());
+        }
+    }
+
+    fn result_of(
+        &self,
+        device: &StoredDevice,
+        stored_status: Option<StoredStatus>,
+        legacy: Vec<LegacyMechanism>,
+        at: Timestamp,
+    ) -> DeviceResult {
+        let served = self.declarations_for(device, at);
+        let status = stored_status
+            .as_ref()
+            .and_then(|stored| DeviceStatus::from_json(&stored.status).ok())
+            .unwrap_or_default();
+        let known = device.platform.is_some() && device.os_version.is_some();
+        let plan = served.policy.as_ref().and(served.served.plan.as_ref());
+        let state = classify(known, plan, &served.served.declarations, &status);
+        let rejected = rejected_declarations(&served.served.declarations, &status);
+        DeviceResult {
+            served,
+            stored_status,
+            status,
+            state,
+            rejected,
+            legacy,
+        }
+    }
+
+    /// Records a legacy mechanism (`patchPolicy` or `deferralProfile`) against a device.
+    pub async fn record_legacy(
+        &self,
+        device: &str,
+        kind: &str,
+        name: &str,
+    ) -> Result<LegacyMechanism, OsUpdateError> {
+        let mechanism = LegacyMechanism {
+            device_id: device.to_owned(),
+            kind: kind.to_owned(),
+            name: name.to_owned(),
+            recorded_at: crate::patch_source::service::now(),
+        };
+        if !self.store.record_legacy_mechanism(&mechanism).await? {
+            return Err(OsUpdateError::NotFound(format!("device {device:?}")));
+        }
+        Ok(mechanism)
+    }
+
+    pub async fn delete_legacy(
+        &self,
+        device: &str,
+        kind: &str,
+        name: &str,
+    ) -> Result<(), OsUpdateError> {
+        if !self
+            .store
+            .delete_legacy_mechanism(device, kind, name)
+            .await?
+        {
+            return Err(OsUpdateError::NotFound(format!(
+                "legacy {kind} {name:?} on device {device:?}"
+            )));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,843 @@
+//! [`SimulatedDevice`]: one Apple device's side of DDM as a pure state machine (no IO; the
+//! clock is given to it).
+//!
+//! One sync, in the order [`crate::simulator::client::SyncClient::sync`] drives it:
+//! 1. [`SimulatedDevice::begin_sync`] with "now": counts the sync and moves a running install one
+//!    step;
+//! 2. [`SimulatedDevice::needs_declaration_items`] with the `tokens` answer: true only when the
+//!    `DeclarationsToken` differs from the one the device holds;
+//! 3. [`SimulatedDevice::plan_fetches`] with the `declaration-items` answer: the declarations
+//!    whose `(Identifier, ServerToken)` is new, and those no longer listed;
+//! 4. [`SimulatedDevice::apply_declarations`] with what was fetched: drops, validates, activates,
+//!    stores the new token, and picks up an enforcement;
+//! 5. [`SimulatedDevice::status_report`], then [`SimulatedDevice::report_sent`] once the server
+//!    took it.
+//!
+//! Choices where Apple leaves room (all documented on the types):
+//! - **Device-local time** is UTC plus a fixed offset ([`DeviceOptions::utc_offset`], UTC by
+//!   default); `TargetLocalDateTime` is read in it.
+//! - **Installs move one step per sync** once due: `downloading`, `prepared`, `installing`, then
+//!   the new version (or `failed`), so a server sees every state; four syncs from due to done.
+//! - **Every enforced version exists**: the device does not consult Apple's catalog.
+//! - **Only subscribed items are reported** (plus `management.client-capabilities` and
+//!   `management.declarations`), as Apple's client does; a subscription names an item or a
+//!   dotted prefix of items. [`DeviceOptions::report_unsubscribed_items`] lifts the filter.
+//! - **Activations are all or nothing**: one that names a configuration the device does not hold
+//!   stays inactive with `Error.MissingConfigurations`; predicates are not evaluated (true).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::Timestamp;
+use jiff::civil::DateTime;
+use jiff::tz::{Offset, TimeZone};
+use ringmaster_domain::apple_version::AppleOsVersion;
+use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::declarations::envelope::DeclarationKind;
+use serde_json::Value;
+
+use crate::simulator::protocol::{DeclarationItems, DeclarationKey, StatusReport, SyncTokens};
+use crate::simulator::status;
+use crate::simulator::validate::{Content, Enforcement, StatusReason, check_declaration};
+
+/// Who the device is and what it runs when the simulation starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceProfile {
+    /// The `X-Enrollment-ID` the device sends.
+    pub enrollment_id: String,
+    pub platform: Platform,
+    /// `device.operating-system.version` (a supplemental suffix, if any, is reported in
+    /// `device.operating-system.supplemental.extra-version`).
+    pub os_version: AppleOsVersion,
+    /// `device.operating-system.build-version`, such as `25A362`.
+    pub build_version: String,
+    /// `device.model.identifier`, such as `Mac14,2` or `iPhone17,1`.
+    pub model_identifier: String,
+    /// `softwareupdate.device-id`, matched against Apple's supported-device lists: a board id
+    /// for Macs (`J413AP`), the product type for iPhones (`iPhone17,1`).
+    pub device_id: String,
+}
+
+impl DeviceProfile {
+    /// A profile from text; errors when `os_version` is not an Apple version.
+    pub fn new(
+        enrollment_id: &str,
+        platform: Platform,
+        os_version: &str,
+        build_version: &str,
+        model_identifier: &str,
+        device_id: &str,
+    ) -> Result<Self, String> {
+        Ok(Self {
+            enrollment_id: enrollment_id.to_owned(),
+            platform,
+            os_version: AppleOsVersion::parse(os_version)?,
+            build_version: build_version.to_owned(),
+            model_identifier: model_identifier.to_owned(),
+            device_id: device_id.to_owned(),
+        })
+    }
+
+    /// A MacBook Air (M2, 2022) on macOS 26.0.1 (`25A362`): model `Mac14,2`, device id `J413AP`.
+    pub fn example_mac(enrollment_id: &str) -> Self {
+        Self::new(
+            enrollment_id,
+            Platform::MacOs,
+            "26.0.1",
+            "25A362",
+            "Mac14,2",
+            "J413AP",
+        )
+        .expect("a valid example")
+    }
+
+    /// An iPhone 16 Pro on iOS 26.0.1 (`23A355`): model and device id `iPhone17,1`.
+    pub fn example_iphone(enrollment_id: &str) -> Self {
+        Self::new(
+            enrollment_id,
+            Platform::Ios,
+            "26.0.1",
+            "23A355",
+            "iPhone17,1",
+            "iPhone17,1",
+        )
+        .expect("a valid example")
+    }
+}
+
+/// How the simulated device behaves where a real one would vary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceOptions {
+    /// A full report (`FullReport: true`) on the first sync and then every this many syncs
+    /// (Apple's "safety sync"); incremental reports in between. 0 counts as 1 (always full).
+    pub full_report_every: u32,
+    /// The device's offset from UTC: `TargetLocalDateTime` is read in it. UTC by default.
+    pub utc_offset: Offset,
+    /// `None`: the update starts at the deadline. `Some(f)` (0 to 1): the user starts it at the
+    /// fraction `f` of the way from receiving the enforcement to its deadline.
+    pub early_install_fraction: Option<f64>,
+    /// The install ends in `failed` (failure-reason count 1) instead of the new version.
+    pub fail_install: bool,
+    /// Report every item, subscribed or not.
+    pub report_unsubscribed_items: bool,
+}
+
+impl Default for DeviceOptions {
+    fn default() -> Self {
+        Self {
+            full_report_every: 10,
+            utc_offset: Offset::UTC,
+            early_install_fraction: None,
+            fail_install: false,
+            report_unsubscribed_items: false,
+        }
+    }
+}
+
+/// `softwareupdate.install-state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum InstallState {
+    None,
+    Downloading,
+    Prepared,
+    Installing,
+    Failed,
+}
+
+impl InstallState {
+    /// Apple's value: `none`, `downloading`, `prepared`, `installing`, `failed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstallState::None => "none",
+            InstallState::Downloading => "downloading",
+            InstallState::Prepared => "prepared",
+            InstallState::Installing => "installing",
+            InstallState::Failed => "failed",
+        }
+    }
+}
+
+/// The update an active enforcement asks for, from the moment the device holds it until the
+/// new version runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingInstall {
+    /// The enforcement declaration's `Identifier`.
+    pub declaration_identifier: String,
+    pub enforcement: Enforcement,
+    /// The version the device will run (`26.1` for a `TargetOSVersion` of `26.1.0`;
+    /// `26.3.1 (a)` for a supplemental build).
+    pub install_version: AppleOsVersion,
+    /// The build it will run: `TargetBuildVersion`, or a made-up build of the right shape.
+    pub install_build: String,
+    /// The supplemental build, when the target is one (`25D771280a`).
+    pub supplemental_build: Option<String>,
+    /// `TargetLocalDateTime` in device-local time.
+    pub deadline: Timestamp,
+    /// When the device first held this enforcement.
+    pub received_at: Timestamp,
+    /// When the update starts: the deadline, or earlier with an early-install fraction.
+    pub starts_at: Timestamp,
+    /// The user starts it before the deadline.
+    pub early: bool,
+    pub state: InstallState,
+    /// Failed attempts (`softwareupdate.failure-reason` `count`).
+    pub failures: u32,
+    pub failed_at: Option<Timestamp>,
+}
+
+/// One declaration the device holds.
+#[derive(Debug, Clone)]
+pub struct StoredDeclaration {
+    key: DeclarationKey,
+    server_token: String,
+    declaration: Value,
+    declaration_type: Option<String>,
+    validation: Vec<StatusReason>,
+    activation: Vec<StatusReason>,
+    active: bool,
+    content: Content,
+}
+
+impl StoredDeclaration {
+    pub fn key(&self) -> &DeclarationKey {
+        &self.key
+    }
+
+    /// The `ServerToken` the device holds for it (the one the declaration carries).
+    pub fn server_token(&self) -> &str {
+        &self.server_token
+    }
+
+    /// The declaration JSON as received.
+    pub fn declaration(&self) -> &Value {
+        &self.declaration
+    }
+
+    /// `Type`, when it was a string.
+    pub fn declaration_type(&self) -> Option<&str> {
+        self.declaration_type.as_deref()
+    }
+
+    /// The device accepted it (`valid: "valid"`).
+    pub fn is_valid(&self) -> bool {
+        self.validation.is_empty()
+    }
+
+    /// It is in force (`active: true`).
+    pub fn is_active(&self) -> bool {
+        self.active
+    }
+
+    /// The `reasons` reported for it: why it is invalid, or why it is not active.
+    pub fn reasons(&self) -> Vec<&StatusReason> {
+        self.validation.iter().chain(&self.activation).collect()
+    }
+
+    /// Its entry in `management.declarations`:
+    /// `{identifier, server-token, active, valid, reasons?}`.
+    pub fn status_json(&self) -> Value {
+        let mut entry = serde_json::Map::new();
+        entry.insert("identifier".into(), self.key.identifier.clone().into());
+        entry.insert("server-token".into(), self.server_token.clone().into());
+        entry.insert("active".into(), self.active.into());
+        let valid = if self.is_valid() { "valid" } else { "invalid" };
+        entry.insert("valid".into(), valid.into());
+        let reasons = self.reasons();
+        if !reasons.is_empty() {
+            let reasons = reasons.into_iter().map(StatusReason::to_json).collect();
+            entry.insert("reasons".into(), Value::Array(reasons));
+        }
+        Value::Object(entry)
+    }
+}
+
+/// What to fetch after `declaration-items`, and what the device will drop.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FetchPlan {
+    /// Listed declarations the device lacks or holds with another `ServerToken`.
+    pub fetch: Vec<DeclarationKey>,
+    /// Held declarations no longer listed.
+    pub drop: Vec<DeclarationKey>,
+}
+
+/// What [`SimulatedDevice::apply_declarations`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AppliedDeclarations {
+    /// Declarations stored from this fetch.
+    pub stored: Vec<DeclarationKey>,
+    /// Declarations removed because they are no longer listed.
+    pub dropped: Vec<DeclarationKey>,
+    /// Declarations stored from this fetch that the device judged invalid.
+    pub invalid: Vec<DeclarationKey>,
+    /// Declarations the plan needed but `fetched` lacked; the device then keeps its old
+    /// `DeclarationsToken`, so the next sync tries again.
+    pub missing: Vec<DeclarationKey>,
+    /// Server answers that break the protocol (identifier or token mismatches…).
+    pub issues: Vec<String>,
+}
+
+/// One simulated device. See the module doc for the sync order and the choices made.
+#[derive(Debug, Clone)]
+pub struct SimulatedDevice {
+    profile: DeviceProfile,
+    options: DeviceOptions,
+    supplemental_build: Option<String>,
+    declarations: BTreeMap<DeclarationKey, StoredDeclaration>,
+    declarations_token: Option<String>,
+    pending: Option<PendingInstall>,
+    syncs: u64,
+    clock: Option<Timestamp>,
+    last_full_report: Option<u64>,
+    acknowledged: BTreeMap<String, Value>,
+}
+
+impl SimulatedDevice {
+    pub fn new(profile: DeviceProfile, options: DeviceOptions) -> Self {
+        Self {
+            profile,
+            options,
+            supplemental_build: None,
+            declarations: BTreeMap::new(),
+            declarations_token: None,
+            pending: None,
+            syncs: 0,
+            clock: None,
+            last_full_report: None,
+            acknowledged: BTreeMap::new(),
+        }
+    }
+
+    pub fn enrollment_id(&self) -> &str {
+        &self.profile.enrollment_id
+    }
+
+    /// The profile, with the OS version and build as they are now (after installs).
+    pub fn profile(&self) -> &DeviceProfile {
+        &self.profile
+    }
+
+    pub fn platform(&self) -> Platform {
+        self.profile.platform
+    }
+
+    /// The running version (with a supplemental suffix after a supplemental install).
+    pub fn os_version(&self) -> &AppleOsVersion {
+        &self.profile.os_version
+    }
+
+    pub fn build_version(&self) -> &str {
+        &self.profile.build_version
+    }
+
+    /// The running supplemental build, if one was installed.
+    pub fn supplemental_build(&self) -> Option<&str> {
+        self.supplemental_build.as_deref()
+    }
+
+    pub fn options(&self) -> &DeviceOptions {
+        &self.options
+    }
+
+    /// Change behaviour mid-run (make the next install fail, …).
+    pub fn options_mut(&mut self) -> &mut DeviceOptions {
+        &mut self.options
+    }
+
+    /// The `DeclarationsToken` of the last set applied; `None` before the first.
+    pub fn declarations_token(&self) -> Option<&str> {
+        self.declarations_token.as_deref()
+    }
+
+    /// Every held declaration, by kind then identifier.
+    pub fn declarations(&self) -> impl Iterator<Item = &StoredDeclaration> {
+        self.declarations.values()
+    }
+
+    pub fn declaration(&self, key: &DeclarationKey) -> Option<&StoredDeclaration> {
+        self.declarations.get(key)
+    }
+
+    /// `softwareupdate.install-state` now.
+    pub fn install_state(&self) -> InstallState {
+        self.pending
+            .as_ref()
+            .map_or(InstallState::None, |pending| pending.state)
+    }
+
+    pub fn pending_install(&self) -> Option<&PendingInstall> {
+        self.pending.as_ref()
+    }
+
+    /// Syncs begun so far.
+    pub fn syncs(&self) -> u64 {
+        self.syncs
+    }
+
+    /// The clock of the current sync (`None` before the first).
+    pub fn now(&self) -> Option<Timestamp> {
+        self.clock
+    }
+
+    /// The status item names the active status-subscription configurations list.
+    pub fn subscriptions(&self) -> BTreeSet<String> {
+        self.declarations
+            .values()
+            .filter(|stored| stored.active)
+            .filter_map(|stored| match &stored.content {
+                Content::Subscriptions { items } => Some(items.iter().cloned()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
+    /// Step 1: a sync begins at `now`. A due install starts, a running one moves one step.
+    pub fn begin_sync(&mut self, now: Timestamp) {
+        self.syncs += 1;
+        self.clock = Some(now);
+        self.step_install(now);
+    }
+
+    /// Step 2: whether to fetch `declaration-items`: the server's `DeclarationsToken` differs
+    /// from the held one (always true before the first set).
+    pub fn needs_declaration_items(&self, tokens: &SyncTokens) -> bool {
+        self.declarations_token.as_deref() != Some(tokens.declarations_token.as_str())
+    }
+
+    /// Step 3: the listed declarations whose `(Identifier, ServerToken)` the device does not
+    /// hold, and the held ones no longer listed.
+    pub fn plan_fetches(&self, items: &DeclarationItems) -> FetchPlan {
+        let fetch = items
+            .items
+            .iter()
+            .filter(|(key, token)| {
+                self.declarations
+                    .get(*key)
+                    .is_none_or(|held| &held.server_token != *token)
+            })
+            .map(|(key, _)| key.clone())
+            .collect();
+        let drop = self
+            .declarations
+            .keys()
+            .filter(|key| !items.items.contains_key(*key))
+            .cloned()
+            .collect();
+        FetchPlan { fetch, drop }
+    }
+
+    /// Step 4: applies a new set: `fetched` holds the bodies of the planned declarations.
+    /// Unlisted declarations are dropped, fetched ones validated and stored, activations
+    /// evaluated, the token stored (unless a planned declaration is missing), and the enforced
+    /// update picked up.
+    pub fn apply_declarations(
+        &mut self,
+        items: &DeclarationItems,
+        fetched: &BTreeMap<DeclarationKey, Value>,
+    ) -> AppliedDeclarations {
+        let plan = self.plan_fetches(items);
+        let mut applied = AppliedDeclarations::default();
+        for key in plan.drop {
+            self.declarations.remove(&key);
+            applied.dropped.push(key);
+        }
+        for key in plan.fetch {
+            let Some(body) = fetched.get(&key) else {
+                applied.missing.push(key);
+                continue;
+            };
+            let listed_token = &items.items[&key];
+            let checked = check_declaration(
+                self.profile.platform,
+                &self.profile.os_version,
+                &key,
+                listed_token,
+                body,
+            );
+            applied.issues.extend(checked.issues);
+            if !checked.reasons.is_empty() {
+                applied.invalid.push(key.clone());
+            }
+            let stored = StoredDeclaration {
+                key: key.clone(),
+                server_token: checked.server_token,
+                declaration: body.clone(),
+                declaration_type: checked.declaration_type,
+                validation: checked.reasons,
+                activation: Vec::new(),
+                active: false,
+                content: checked.content,
+            };
+            self.declarations.insert(key.clone(), stored);
+            applied.stored.push(key);
+        }
+        for key in fetched.keys() {
+            if !items.items.contains_key(key) {
+                applied
+                    .issues
+                    .push(format!("{key} was fetched but is not listed"));
+            }
+        }
+        if applied.missing.is_empty() {
+            self.declarations_token = Some(items.declarations_token.clone());
+        }
+        self.evaluate_activations();
+        let now = self.clock.unwrap_or(Timestamp::UNIX_EPOCH);
+        self.refresh_pending(now);
+        applied
+    }
+
+    /// Every status item the device reports now, by dotted name (filtered by subscriptions
+    /// unless [`DeviceOptions::report_unsubscribed_items`]).
+    pub fn status_items(&self) -> BTreeMap<String, Value> {
+        let subscriptions = self.subscriptions();
+        status::all_items(self)
+            .into_iter()
+            .filter(|(name, _)| {
+                self.options.report_unsubscribed_items
+                    || status::is_subscribed(name, &subscriptions)
+            })
+            .collect()
+    }
+
+    /// Step 5: the report to send now. Full on the first sync and every
+    /// [`DeviceOptions::full_report_every`] syncs after the last full one that was sent;
+    /// otherwise incremental with only the items whose value differs from what the server
+    /// last took, or `None` when nothing changed.
+    pub fn status_report(&self) -> Option<StatusReport> {
+        let items = self.status_items();
+        let every = u64::from(self.options.full_report_every.max(1));
+        let full = self
+            .last_full_report
+            .is_none_or(|last| self.syncs.saturating_sub(last) >= every);
+        if full {
+            return Some(StatusReport {
+                full: true,
+                items,
+                errors: Vec::new(),
+            });
+        }
+        let changed: BTreeMap<String, Value> = items
+            .into_iter()
+            .filter(|(name, value)| self.acknowledged.get(name) != Some(value))
+            .collect();
+        (!changed.is_empty()).then_some(StatusReport {
+            full: false,
+            items: changed,
+            errors: Vec::new(),
+        })
+    }
+
+    /// The server took `report` (HTTP 2xx): later incremental reports are relative to it.
+    pub fn report_sent(&mut self, report: &StatusReport) {
+        if report.full {
+            self.acknowledged = report.items.clone();
+            self.last_full_report = Some(self.syncs);
+        } else {
+            for (name, value) in &report.items {
+                self.acknowledged.insert(name.clone(), value.clone());
+            }
+        }
+    }
+
+    /// Activations activate the configurations they list when all are held; a valid
+    /// configuration no active activation lists is inactive with `Info.NotReferencedByActivation`.
+    fn evaluate_activations(&mut self) {
+        let held_configurations: BTreeSet<String> = self
+            .declarations
+            .keys()
+            .filter(|key| key.kind == DeclarationKind::Configuration)
+            .map(|key| key.identifier.clone())
+            .collect();
+        let mut referenced = BTreeSet::new();
+        for stored in self.declarations.values_mut() {
+            stored.activation.clear();
+            stored.active = false;
+            if stored.key.kind != DeclarationKind::Activation || !stored.validation.is_empty() {
+                continue;
+            }
+            let Content::Activation { configurations } = &stored.content else {
+                stored.active = true;
+                continue;
+            };
+            let missing: Vec<&String> = configurations
+                .iter()
+                .filter(|identifier| !held_configurations.contains(*identifier))
+                .collect();
+            if missing.is_empty() {
+                stored.active = true;
+                referenced.extend(configurations.iter().cloned());
+            } else {
+                stored.activation.push(StatusReason {
+                    code: "Error.MissingConfigurations".to_owned(),
+                    description: format!(
+                        "the activation references configurations the device does not hold: {}",
+                        missing
+                            .iter()
+                            .map(|identifier| identifier.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    details: Some(serde_json::json!({
+                        "Identifier": stored.key.identifier,
+                        "ServerToken": stored.server_token,
+                        "ConfigurationIdentifiers": missing,
+                    })),
+                });
+            }
+        }
+        for stored in self.declarations.values_mut() {
+            if !stored.validation.is_empty() {
+                continue;
+            }
+            match stored.key.kind {
+                DeclarationKind::Activation => {}
+                DeclarationKind::Configuration => {
+                    if referenced.contains(&stored.key.identifier) {
+                        stored.active = true;
+                    } else {
+                        stored.activation.push(StatusReason {
+                            code: "Info.NotReferencedByActivation".to_owned(),
+                            description: "no active activation references this configuration"
+                                .to_owned(),
+                            details: Some(serde_json::json!({
+                                "Identifier": stored.key.identifier,
+                                "ServerToken": stored.server_token,
+                            })),
+                        });
+                    }
+                }
+                DeclarationKind::Asset | DeclarationKind::Management => stored.active = true,
+            }
+        }
+    }
+
+    /// The active enforcement to follow: among those asking for something newer than what
+    /// runs, the highest target, then the earliest deadline.
+    fn wanted_enforcement(&self) -> Option<(String, Enforcement)> {
+        self.declarations
+            .values()
+            .filter(|stored| stored.active)
+            .filter_map(|stored| match &stored.content {
+                Content::Enforcement(enforcement) if self.needs_install(enforcement) => {
+                    Some((stored.key.identifier.clone(), enforcement.clone()))
+                }
+                _ => None,
+            })
+            .max_by(|(a_id, a), (b_id, b)| {
+                a.target_os_version
+                    .cmp(&b.target_os_version)
+                    .then(b.target_local_date_time.cmp(&a.target_local_date_time))
+                    .then(b_id.cmp(a_id))
+            })
+    }
+
+    fn needs_install(&self, enforcement: &Enforcement) -> bool {
+        let running = self.profile.os_version.without_supplemental();
+        match enforcement.target_os_version.cmp(&running) {
+            std::cmp::Ordering::Greater => true,
+            std::cmp::Ordering::Less => false,
+            std::cmp::Ordering::Equal => {
+                enforcement
+                    .target_build_version
+                    .as_deref()
+                    .is_some_and(|build| {
+                        is_supplemental_build(build)
+                            && self.supplemental_build.as_deref() != Some(build)
+                    })
+            }
+        }
+    }
+
+    /// Follows the wanted enforcement: keeps a matching pending install (updating its deadline),
+    /// replaces another one unless it is already installing, clears it when nothing is wanted.
+    fn refresh_pending(&mut self, now: Timestamp) {
+        let wanted = self.wanted_enforcement();
+        let installing = self
+            .pending
+            .as_ref()
+            .is_some_and(|pending| pending.state == InstallState::Installing);
+        match wanted {
+            None => {
+                if !installing {
+                    self.pending = None;
+                }
+            }
+            Some((identifier, enforcement)) => {
+                if let Some(pending) = &mut self.pending
+                    && pending.declaration_identifier == identifier
+                    && pending.enforcement.target_os_version == enforcement.target_os_version
+                    && pending.enforcement.target_build_version == enforcement.target_build_version
+                {
+                    if pending.enforcement != enforcement {
+                        let received_at = pending.received_at;
+                        let (deadline, starts_at) = self.schedule(&enforcement, received_at);
+                        let pending = self.pending.as_mut().expect("matched just above");
+                        pending.deadline = deadline;
+                        pending.starts_at = starts_at;
+                        pending.early = starts_at < deadline;
+                        pending.enforcement = enforcement;
+                    }
+                    return;
+                }
+                if installing {
+                    return;
+                }
+                self.pending = Some(self.new_pending(identifier, enforcement, now));
+            }
+        }
+    }
+
+    fn new_pending(
+        &self,
+        declaration_identifier: String,
+        enforcement: Enforcement,
+        now: Timestamp,
+    ) -> PendingInstall {
+        let (deadline, starts_at) = self.schedule(&enforcement, now);
+        let target = &enforcement.target_os_version;
+        let supplemental_build = enforcement
+            .target_build_version
+            .clone()
+            .filter(|build| is_supplemental_build(build));
+        let base_text = short_version_text(target);
+        let (install_version, install_build) = match &supplemental_build {
+            Some(build) => {
+                let letter = build
+                    .chars()
+                    .last()
+                    .expect("a supplemental build ends in a letter");
+                let version = AppleOsVersion::parse(&format!("{base_text} ({letter})"))
+                    .expect("numbers and one lowercase letter");
+                let running = self.profile.os_version.without_supplemental();
+                let base_build = if running == *target {
+                    self.profile.build_version.clone()
+                } else {
+                    made_up_build(self.profile.platform, target)
+                };
+                (version, base_build)
+            }
+            None => (
+                AppleOsVersion::parse(&base_text).expect("numbers only"),
+                enforcement
+                    .target_build_version
+                    .clone()
+                    .unwrap_or_else(|| made_up_build(self.profile.platform, target)),
+            ),
+        };
+        PendingInstall {
+            declaration_identifier,
+            enforcement,
+            install_version,
+            install_build,
+            supplemental_build,
+            deadline,
+            received_at: now,
+            starts_at,
+            early: starts_at < deadline,
+            state: InstallState::None,
+            failures: 0,
+            failed_at: None,
+        }
+    }
+
+    /// The deadline as an instant, and when the update starts.
+    fn schedule(
+        &self,
+        enforcement: &Enforcement,
+        received_at: Timestamp,
+    ) -> (Timestamp, Timestamp) {
+        let deadline =
+            local_to_timestamp(enforcement.target_local_date_time, self.options.utc_offset);
+        let starts_at = match self.options.early_install_fraction {
+            Some(fraction) if deadline > received_at => {
+                let fraction = fraction.clamp(0.0, 1.0);
+                let lead = deadline.duration_since(received_at).mul_f64(fraction);
+                received_at
+                    .checked_add(lead)
+                    .unwrap_or(deadline)
+                    .min(deadline)
+            }
+            _ => deadline,
+        };
+        (deadline, starts_at)
+    }
+
+    fn step_install(&mut self, now: Timestamp) {
+        let fail = self.options.fail_install;
+        let Some(pending) = &mut self.pending else {
+            return;
+        };
+        let next = match pending.state {
+            InstallState::None if now >= pending.starts_at => InstallState::Downloading,
+            InstallState::None => InstallState::None,
+            InstallState::Downloading => InstallState::Prepared,
+            InstallState::Prepared => InstallState::Installing,
+            InstallState::Installing if fail => {
+                pending.failures += 1;
+                pending.failed_at = Some(now);
+                InstallState::Failed
+            }
+            InstallState::Installing => {
+                self.finish_install(now);
+                return;
+            }
+            InstallState::Failed => InstallState::Failed,
+        };
+        pending.state = next;
+    }
+
+    /// The new version runs; a further enforcement, if any, is picked up.
+    fn finish_install(&mut self, now: Timestamp) {
+        let Some(done) = self.pending.take() else {
+            return;
+        };
+        self.profile.os_version = done.install_version;
+        self.profile.build_version = done.install_build;
+        self.supplemental_build = done.supplemental_build;
+        self.refresh_pending(now);
+    }
+}
+
+/// A build ending in a lowercase letter names a supplemental (Background Security Improvement)
+/// release, such as `25D771280a`.
+fn is_supplemental_build(build: &str) -> bool {
+    build.len() > 1
+        && build.ends_with(|c: char| c.is_ascii_lowercase())
+        && build.chars().any(|c| c.is_ascii_digit())
+}
+
+/// How a device writes its version: `26.1` (no zero patch), `26.0.1`.
+fn short_version_text(version: &AppleOsVersion) -> String {
+    if version.patch() == 0 {
+        format!("{}.{}", version.major(), version.minor())
+    } else {
+        format!(
+            "{}.{}.{}",
+            version.major(),
+            version.minor(),
+            version.patch()
+        )
+    }
+}
+
+/// A plausible build for a version the enforcement gave no build for: the build train's number
+/// (macOS 26 → 25, macOS 15 → 24, iOS 26 → 23, iOS 18 → 22), a letter for the minor, a number
+/// from the patch (macOS `26.1` → `25B100`, macOS `15.7.1` → `24H101`, iOS `26.2` → `23C100`).
+pub fn made_up_build(platform: Platform, version: &AppleOsVersion) -> String {
+    let major = version.major();
+    let train = match platform {
+        Platform::MacOs if major >= 26 => major - 1,
+        Platform::MacOs => major + 9,
+        Platform::Ios if major >= 26 => major - 3,
+        Platform::Ios => major + 4,
+    };
+    let letter = char::from(b'A' + u8::try_from(version.minor().min(25)).unwrap_or(25));
+    format!("{train}{letter}{}", 100 + version.patch())
+}
+
+/// A device-local civil time as an instant, for a device at `offset` from UTC.
+fn local_to_timestamp(local: DateTime, offset: Offset) -> Timestamp {
+    TimeZone::fixed(offset)
+        .to_timestamp(local)
+        .unwrap_or(Timestamp::MAX)
+}

@@ -1,0 +1,649 @@
+//! The DDM check-in protocol on the wire: tokens, declaration items, declarations, status
+//! reports, the raw plist check-in, authentication, and what admins then see (device status,
+//! compliance, legacy conflicts). The server's clock is manual, so deadlines pass on demand.
+
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use jiff::SignedDuration;
+use reqwest::{Method, StatusCode};
+use ringmaster::clock::Clock;
+use ringmaster::http::HttpConfig;
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use crate::os_catalog::import;
+use crate::os_policies::send;
+use crate::support::{AppOptions, TestApp, backends, fixture, json_body, spawn_app_with};
+
+const SECRET: &str = "ddm-shared-secret";
+
+fn options(clock: &Clock, secret: Option<&str>) -> AppOptions {
+    AppOptions {
+        clock: clock.clone(),
+        http: HttpConfig {
+            ddm_secret: secret.map(str::to_owned),
+            ..HttpConfig::default()
+        },
+        ..AppOptions::default()
+    }
+}
+
+async fn check_in(
+    app: &TestApp,
+    method: Method,
+    endpoint: &str,
+    enrollment: &str,
+    body: Option<&Value>,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .request(method, app.url(&format!("/ddm/{endpoint}")))
+        .header("X-Enrollment-ID", enrollment)
+        .bearer_auth(SECRET);
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(body).unwrap());
+    }
+    request.send().await.expect("check-in")
+}
+
+async fn get_json(app: &TestApp, endpoint: &str, enrollment: &str) -> Value {
+    let response = check_in(app, Method::GET, endpoint, enrollment, None).await;
+    assert_eq!(response.status(), StatusCode::OK, "{endpoint}");
+    json_body(response).await
+}
+
+fn mac_report(version: &str, full: bool) -> Value {
+    json!({
+        "StatusItems": {
+            "device": {
+                "operating-system": {"family": "macOS", "version": version, "build-version": "25A362"},
+                "model": {"identifier": "Mac16,1"}
+            },
+            "softwareupdate": {"device-id": "J413AP", "install-state": "none"}
+        },
+        "Errors": [],
+        "FullReport": full
+    })
+}
+
+async fn admin_json(app: &TestApp, path: &str) -> Value {
+    let response = app.admin(Method::GET, path).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    json_body(response).await
+}
+
+/// Catalog, rings, and `enrollment` bound to Early Adoption; returns nothing.
+async fn rollout_setup(app: &TestApp, enrollment: &str) {
+    import(app, fixture("catalog/macos-26-autumn-2025.json")).await;
+    let rings = json_body(
+        app.admin(Method::POST, "/api/v1/policy-groups/defaults")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let early = rings["policyGroups"][1]["id"].as_i64().unwrap();
+    let response = send(
+        app,
+        Method::PUT,
+        &format!("/api/v1/policy-groups/{early}/bindings"),
+        &json!({"devices": [enrollment]}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_device_enrolls_itself_reports_its_os_and_gets_its_policy() {
+    for backend in backends() {
+        let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
+        let app = spawn_app_with(backend, options(&clock, Some(SECRET))).await;
+
+        // First contact: the device exists at once, its OS unknown, and subscribes to status.
+        let tokens = get_json(&app, "tokens", "mac-1").await;
+        let first_token = tokens["SyncTokens"]["DeclarationsToken"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(tokens["SyncTokens"]["Timestamp"], "2025-11-12T09:00:00Z");
+        let device = admin_json(&app, "/api/v1/devices/mac-1").await;
+        assert_eq!(device["platform"], Value::Null);
+        let items = get_json(&app, "declaration-items", "mac-1").await;
+        assert_eq!(items["DeclarationsToken"], first_token.as_str());
+        for kind in ["Activations", "Configurations", "Assets", "Management"] {
+            assert!(
+                items["Declarations"][kind].is_array(),
+                "{kind} present even when empty"
+            );
+        }
+        assert_eq!(
+            items["Declarations"]["Configurations"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+
+        // It reports; it is bound to a ring: its set grows and its token changes.
+        let response = check_in(
+            &app,
+            Method::PUT,
+            "status",
+            "mac-1",
+            Some(&mac_report("26.0.1", true)),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(
+            response.bytes().await.unwrap().is_empty(),
+            "200 with an empty body"
+        );
+        let device = admin_json(&app, "/api/v1/devices/mac-1").await;
+        assert_eq!(device["platform"], "macOS");
+        assert_eq!(device["osVersion"], "26.0.1");
+        assert_eq!(
+            device["model"], "J413AP",
+            "the software-update device id wins"
+        );
+        rollout_setup(&app, "mac-1").await;
+
+        let items = get_json(&app, "declaration-items", "mac-1").await;
+        let token = items["DeclarationsToken"].as_str().unwrap().to_owned();
+        assert_ne!(token, first_token);
+        let configurations = items["Declarations"]["Configurations"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert_eq!(
+            configurations.len(),
+            3,
+            "settings, status subscriptions, enforcement: {items}"
+        );
+        for item in &configurations {
+            let identifier = item["Identifier"].as_str().unwrap();
+            let declaration = get_json(
+                &app,
+                &format!("declaration/configuration/{identifier}"),
+                "mac-1",
+            )
+            .await;
+            assert_eq!(declaration["ServerToken"], item["ServerToken"]);
+            assert_eq!(declaration["Identifier"], identifier);
+        }
+        let enforcement = configurations
+            .iter()
+            .find(|item| item["Identifier"].as_str().unwrap().contains("enforcement"))
+            .unwrap();
+        let body = get_json(
+            &app,
+            &format!(
+                "declaration/configuration/{}",
+                enforcement["Identifier"].as_str().unwrap()
+            ),
+            "mac-1",
+        )
+        .await;
+        assert_eq!(
+            body["Payload"]["TargetLocalDateTime"],
+            "2025-11-17T17:00:00"
+        );
+
+        // Asking again changes nothing; the tokens agree.
+        let again = get_json(&app, "tokens", "mac-1").await;
+        assert_eq!(again["SyncTokens"]["DeclarationsToken"], token.as_str());
+
+        // Wrong kind, unknown identifier, another device's declaration: 404.
+        let identifier = enforcement["Identifier"].as_str().unwrap();
+        for (endpoint, enrollment) in [
+            (format!("declaration/activation/{identifier}"), "mac-1"),
+            ("declaration/configuration/nope".to_owned(), "mac-1"),
+            (format!("declaration/configuration/{identifier}"), "mac-2"),
+            (format!("declaration/widget/{identifier}"), "mac-1"),
+        ] {
+            let response = check_in(&app, Method::GET, &endpoint, enrollment, None).await;
+            assert_eq!(
+                response.status(),
+                StatusCode::NOT_FOUND,
+                "{endpoint} for {enrollment}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_fetched_declaration_matches_the_token_given_even_when_the_policy_changes_in_between() {
+    for backend in backends() {
+        let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
+        let app = spawn_app_with(backend, options(&clock, Some(SECRET))).await;
+        check_in(
+            &app,
+            Method::PUT,
+            "status",
+            "mac-1",
+            Some(&mac_report("26.0.1", true)),
+        )
+        .await;
+        rollout_setup(&app, "mac-1").await;
+        let items = get_json(&app, "declaration-items", "mac-1").await;
+        let settings = items["Declarations"]["Configurations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|item| item["Identifier"] == "ringmaster.softwareupdate.settings")
+            .unwrap()
+            .clone();
+
+        // An admin changes the Early Adoption macOS policy between the items and the fetch.
+        let policies = admin_json(&app, "/api/v1/policies").await;
+        let early = policies
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "Early Adoption (macOS)")
+            .unwrap()
+            .clone();
+        let mut changed = early.clone();
+        for key in ["id", "policyGroup", "revision", "createdAt", "updatedAt"] {
+            changed.as_object_mut().unwrap().remove(key);
+        }
+        changed["notifications"] = "oneHourBeforeDeadline".into();
+        let response = send(
+            &app,
+            Method::PUT,
+            &format!("/api/v1/policies/{}", early["id"]),
+            &changed,
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::OK);
+
+        let fetched = get_json(
+            &app,
+            "declaration/configuration/ringmaster.softwareupdate.settings",
+            "mac-1",
+        )
+        .await;
+        assert_eq!(
+            fetched["ServerToken"], settings["ServerToken"],
+            "the revision the token advertised"
+        );
+        assert_eq!(fetched["Payload"]["Notifications"], true);
+
+        // The next sync sees the change.
+        let items = get_json(&app, "declaration-items", "mac-1").await;
+        let fresh = get_json(
+            &app,
+            "declaration/configuration/ringmaster.softwareupdate.settings",
+            "mac-1",
+        )
+        .await;
+        assert_ne!(fresh["ServerToken"], settings["ServerToken"]);
+        assert_eq!(fresh["Payload"]["Notifications"], false);
+        assert!(
+            items["Declarations"]["Configurations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|item| item["ServerToken"] == fresh["ServerToken"])
+        );
+    }
+}
+
+#[tokio::test]
+async fn check_ins_need_the_secret_as_a_bearer_token_or_an_hmac_of_the_body() {
+    for backend in backends() {
+        let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
+        let app = spawn_app_with(backend, options(&clock, Some(SECRET))).await;
+        let url = app.url("/ddm/status");
+        let body = serde_json::to_vec(&mac_report("26.0.1", true)).unwrap();
+        let put = || {
+            app.client
+                .put(&url)
+                .header("X-Enrollment-ID", "mac-1")
+                .header("content-type", "application/json")
+                .body(body.clone())
+        };
+        assert_eq!(
+            put().send().await.unwrap().status(),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            put().bearer_auth("wrong").send().await.unwrap().status(),
+            StatusCode::UNAUTHORIZED
+        );
+        let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+        mac.update(&body);
+        let signature =
+            base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+        let response = put()
+            .header("X-Hmac-Signature", &signature)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let forged = put()
+            .header("X-Hmac-Signature", "AAAA")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+        // An admin API token is not the DDM secret, and the DDM secret is not an admin token.
+        let response = app
+            .client
+            .get(app.url("/ddm/tokens"))
+            .header("X-Enrollment-ID", "mac-1")
+            .bearer_auth(&app.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let response = app
+            .client
+            .get(app.url("/api/v1/devices"))
+            .bearer_auth(SECRET)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+
+        let response = app
+            .client
+            .get(app.url("/ddm/tokens"))
+            .bearer_auth(SECRET)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::BAD_REQUEST,
+            "X-Enrollment-ID is required"
+        );
+        let response = check_in(
+            &app,
+            Method::PUT,
+            "status",
+            "mac-1",
+            Some(&json!({"StatusItems": []})),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            json_body(response).await["errors"][0]["pointer"],
+            "/StatusItems"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_raw_plist_check_in_answers_like_the_endpoints() {
+    let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
+    let app = spawn_app_with(
+        crate::support::TestBackend::Sqlite,
+        options(&clock, Some(SECRET)),
+    )
+    .await;
+    let message = |endpoint: &str, data: Option<&[u8]>| {
+        let mut dictionary = plist::Dictionary::new();
+        dictionary.insert("MessageType".into(), "DeclarativeManagement".into());
+        dictionary.insert("EnrollmentID".into(), "ipad-1".into());
+        dictionary.insert("Endpoint".into(), endpoint.into());
+        if let Some(data) = data {
+            dictionary.insert("Data".into(), plist::Value::Data(data.to_vec()));
+        }
+        let mut bytes = Vec::new();
+        plist::to_writer_xml(&mut bytes, &plist::Value::Dictionary(dictionary)).unwrap();
+        bytes
+    };
+    let post = |body: Vec<u8>| {
+        app.client
+            .put(app.url("/mdm/checkin"))
+            .header("content-type", "application/x-apple-aspen-mdm-checkin")
+            .bearer_auth(SECRET)
+            .body(body)
+            .send()
+    };
+    let report = json!({"StatusItems": {"device": {"operating-system": {"family": "iPadOS", "version": "26.0.1"}}}, "FullReport": true});
+    let response = post(message(
+        "status",
+        Some(&serde_json::to_vec(&report).unwrap()),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        admin_json(&app, "/api/v1/devices/ipad-1").await["platform"],
+        "iOS"
+    );
+    let tokens = json_body(post(message("tokens", None)).await.unwrap()).await;
+    let direct = get_json(&app, "tokens", "ipad-1").await;
+    assert_eq!(
+        tokens["SyncTokens"]["DeclarationsToken"],
+        direct["SyncTokens"]["DeclarationsToken"]
+    );
+    let items = json_body(post(message("declaration-items", None)).await.unwrap()).await;
+    let activation = items["Declarations"]["Activations"][0]["Identifier"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let declaration = json_body(
+        post(message(
+            &format!("declaration/activation/{activation}"),
+            None,
+        ))
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(declaration["Type"], "com.apple.activation.simple");
+    let response = post(b"not a plist".to_vec()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn reports_merge_and_admins_see_state_failures_rejections_and_conflicts() {
+    for backend in backends() {
+        let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
+        let app = spawn_app_with(backend, options(&clock, Some(SECRET))).await;
+        check_in(
+            &app,
+            Method::PUT,
+            "status",
+            "mac-1",
+            Some(&mac_report("26.0.1", true)),
+        )
+        .await;
+        rollout_setup(&app, "mac-1").await;
+        let items = get_json(&app, "declaration-items", "mac-1").await;
+        let status = admin_json(&app, "/api/v1/devices/mac-1/status").await;
+        assert_eq!(status["state"], "pending");
+        assert_eq!(status["targetVersion"], "26.1");
+        assert_eq!(status["deadline"], "2025-11-17T17:00:00");
+        assert_eq!(status["installState"], "none");
+
+        // An incremental report: downloading, with the pending version; the OS items stay.
+        let incremental = json!({"StatusItems": {"softwareupdate": {
+            "install-state": "downloading",
+            "pending-version": {"os-version": "26.1", "build-version": "25B78", "target-local-date-time": "2025-11-17T17:00:00"}
+        }}});
+        check_in(&app, Method::PUT, "status", "mac-1", Some(&incremental)).await;
+        let status = admin_json(&app, "/api/v1/devices/mac-1/status").await;
+        assert_eq!(status["installState"], "downloading");
+        assert_eq!(status["pendingVersion"]["osVersion"], "26.1");
+        assert_eq!(status["device"]["osVersion"], "26.0.1");
+        assert_eq!(status["reports"], 2);
+
+        // The device rejects its settings declaration; then its install fails.
+        let settings = items["Declarations"]["Configurations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|item| item["Identifier"] == "ringmaster.softwareupdate.settings")
+            .unwrap()
+            .clone();
+        let rejection = json!({"StatusItems": {"management": {"declarations": {
+            "activations": [], "assets": [], "management": [],
+            "configurations": [{"identifier": settings["Identifier"], "server-token": settings["ServerToken"],
+                "active": false, "valid": "invalid",
+                "reasons": [{"code": "Error.UnknownPayloadKeys", "description": "Unknown payload keys"}]}]
+        }}}});
+        check_in(&app, Method::PUT, "status", "mac-1", Some(&rejection)).await;
+        let status = admin_json(&app, "/api/v1/devices/mac-1/status").await;
+        assert_eq!(status["state"], "declarationRejected");
+        assert_eq!(
+            status["rejectedDeclarations"],
+            json!(["ringmaster.softwareupdate.settings"])
+        );
+        let declaration = &status["declarations"][0];
+        assert_eq!(declaration["valid"], "invalid");
+        assert_eq!(declaration["current"], true);
+        assert_eq!(
+            declaration["reasons"][0]["code"],
+            "Error.UnknownPayloadKeys"
+        );
+
+        let accepted = json!({"StatusItems": {"management": {"declarations": {
+            "activations": [], "assets": [], "management": [],
+            "configurations": [{"identifier": settings["Identifier"], "server-token": settings["ServerToken"], "active": true, "valid": "valid"}]
+        }}, "softwareupdate": {"install-state": "failed", "failure-reason": {"count": 1, "reason": "Not enough space"}}}});
+        check_in(&app, Method::PUT, "status", "mac-1", Some(&accepted)).await;
+        let status = admin_json(&app, "/api/v1/devices/mac-1/status").await;
+        assert_eq!(status["state"], "failed");
+        assert_eq!(status["failure"]["reason"], "Not enough space");
+
+        // A full report replaces everything: installed, up to date.
+        check_in(
+            &app,
+            Method::PUT,
+            "status",
+            "mac-1",
+            Some(&mac_report("26.1", true)),
+        )
+        .await;
+        let status = admin_json(&app, "/api/v1/devices/mac-1/status").await;
+        assert_eq!(status["state"], "upToDate");
+        assert_eq!(status["failure"], Value::Null);
+        assert_eq!(status["declarations"], json!([]));
+
+        // Overdue when the deadline passes on a device still behind; compliance counts it.
+        check_in(
+            &app,
+            Method::PUT,
+            "status",
+            "mac-2",
+            Some(&mac_report("26.0.1", true)),
+        )
+        .await;
+        let early = admin_json(&app, "/api/v1/policy-groups").await[1]["id"]
+            .as_i64()
+            .unwrap();
+        send(
+            &app,
+            Method::PUT,
+            &format!("/api/v1/policy-groups/{early}/bindings"),
+            &json!({"devices": ["mac-1", "mac-2"]}),
+        )
+        .await;
+        clock.advance(SignedDuration::from_hours(24 * 6));
+        let compliance = admin_json(&app, "/api/v1/policy-groups/compliance?platform=macOS").await;
+        let ring = compliance["rings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["ring"] == "Early Adoption")
+            .unwrap();
+        assert_eq!(ring["counts"]["upToDate"], 1, "{compliance}");
+        assert_eq!(ring["counts"]["overdue"], 1, "{compliance}");
+        let policy = ring["policy"]["id"].as_i64().unwrap();
+        let one = admin_json(&app, &format!("/api/v1/policies/{policy}/compliance")).await;
+        let states: Vec<(&str, &str)> = one["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["id"].as_str().unwrap(), d["state"].as_str().unwrap()))
+            .collect();
+        assert_eq!(states, vec![("mac-1", "upToDate"), ("mac-2", "overdue")]);
+
+        // The same on the command line.
+        let at = clock.now().to_string();
+        let run = crate::cli::ringmaster(&[
+            "compliance",
+            "--at",
+            &at,
+            "--devices",
+            "--database",
+            &app.database.url,
+        ])
+        .await;
+        assert_eq!(run.code, 0, "{run:?}");
+        let early_row = run
+            .stdout
+            .lines()
+            .find(|line| line.starts_with("Early Adoption"))
+            .unwrap_or_else(|| panic!("{}", run.stdout));
+        let numbers: Vec<&str> = early_row.split_whitespace().skip(2).collect();
+        assert_eq!(numbers, vec!["1", "0", "1", "0", "0", "0"], "{early_row}");
+        assert!(
+            run.stdout.contains("mac-2") && run.stdout.contains("overdue"),
+            "{}",
+            run.stdout
+        );
+        let run = crate::cli::ringmaster(&[
+            "device-status",
+            "mac-2",
+            "--at",
+            &at,
+            "--database",
+            &app.database.url,
+        ])
+        .await;
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(
+            run.stdout.contains("state:       overdue"),
+            "{}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("26.1 by 2025-11-17T17:00:00"),
+            "{}",
+            run.stdout
+        );
+
+        // A legacy patch policy recorded against mac-2 conflicts with DDM.
+        let response = send(
+            &app,
+            Method::POST,
+            "/api/v1/devices/mac-2/legacy-mechanisms",
+            &json!({"kind": "patchPolicy", "name": "macOS Updates (Jamf)"}),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let response = send(
+            &app,
+            Method::POST,
+            "/api/v1/devices/mac-2/legacy-mechanisms",
+            &json!({"kind": "script"}),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            admin_json(&app, "/api/v1/devices/mac-2/status").await["legacyConflict"],
+            true
+        );
+        let one = admin_json(&app, &format!("/api/v1/policies/{policy}/compliance")).await;
+        assert_eq!(one["counts"]["legacyConflict"], 1);
+        let response = app
+            .admin(
+                Method::DELETE,
+                "/api/v1/devices/mac-2/legacy-mechanisms/patchPolicy/macOS%20Updates%20(Jamf)",
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        assert_eq!(
+            admin_json(&app, "/api/v1/devices/mac-2/status").await["legacyConflict"],
+            false
+        );
+    }
+}
