@@ -18,13 +18,15 @@ pub const STATUS_SUBSCRIPTIONS_IDENTIFIER: &str = "ringmaster.status-subscriptio
 pub const ACTIVATION_IDENTIFIER: &str = "ringmaster.activation";
 
 /// The status items ringmaster subscribes to: every `softwareupdate.*` item, the
-/// `device.operating-system.*` items that name the installed version, and the model identifier.
+/// `device.operating-system.*` items that name the installed OS (family, so a device that
+/// enrolled itself is known as a Mac or an iPhone; version and builds), and the model identifier.
 /// All exist on macOS and iOS (the software-update ones from macOS 14 / iOS 17, `device-id` and
 /// `beta-enrollment` from macOS 15 / iOS 18; an older device ignores what it lacks).
 /// `management.client-capabilities` and `management.declarations` are sent without a subscription.
-pub const STATUS_ITEMS: [&str; 11] = [
+pub const STATUS_ITEMS: [&str; 12] = [
     "device.model.identifier",
     "device.operating-system.build-version",
+    "device.operating-system.family",
     "device.operating-system.supplemental.build-version",
     "device.operating-system.supplemental.extra-version",
     "device.operating-system.version",

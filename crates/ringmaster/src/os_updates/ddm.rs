@@ -157,12 +157,14 @@ impl OsUpdates {
 /// The device record a status implies, when it says more than (or differs from) what is stored.
 fn device_update(device: &StoredDevice, status: &DeviceStatus) -> Option<NewDevice> {
     let os = status.operating_system();
+    let model_identifier = status.model().identifier;
     let platform = match os.family.as_deref() {
         Some("macOS") => Some(Platform::MacOs),
         Some("iOS") | Some("iPadOS") => Some(Platform::Ios),
         _ => None,
     }
-    .or(device.platform)?;
+    .or(device.platform)
+    .or_else(|| platform_of_model(model_identifier.as_deref()?))?;
     let os_version = os
         .version
         .as_deref()
@@ -173,7 +175,7 @@ fn device_update(device: &StoredDevice, status: &DeviceStatus) -> Option<NewDevi
         .software_update()
         .device_id
         .filter(|id| !id.is_empty())
-        .or_else(|| status.model().identifier)
+        .or(model_identifier)
         .or_else(|| device.model.clone());
     let unchanged = device.platform == Some(platform)
         && device.os_version.as_ref().map(AppleOsVersion::as_str) == Some(os_version.as_str())
@@ -186,6 +188,32 @@ fn device_update(device: &StoredDevice, status: &DeviceStatus) -> Option<NewDevi
         os_build,
         model,
     })
+}
+
+/// The platform a model identifier belongs to, for a device that reports its model but not its
+/// OS family (`Mac14,2`, `MacBookPro18,3`, `iMac21,1` → macOS; `iPhone17,1`, `iPad16,3` → iOS).
+fn platform_of_model(identifier: &str) -> Option<Platform> {
+    let mac = [
+        "Mac",
+        "iMac",
+        "MacBook",
+        "MacBookAir",
+        "MacBookPro",
+        "Macmini",
+        "MacPro",
+    ];
+    if identifier.starts_with("iPhone")
+        || identifier.starts_with("iPad")
+        || identifier.starts_with("iPod")
+    {
+        Some(Platform::Ios)
+    } else if mac.iter().any(|prefix| identifier.starts_with(prefix))
+        || identifier.starts_with("VirtualMac")
+    {
+        Some(Platform::MacOs)
+    } else {
+        None
+    }
 }
 
 /// `declaration-items`: every kind's array present, even when empty.

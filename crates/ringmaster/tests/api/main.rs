@@ -11,6 +11,7 @@ mod cluster;
 mod conformance;
 mod ddm_notify;
 mod ddm_protocol;
+mod ddm_rollout;
 mod jamf_feed;
 mod os_catalog;
 mod os_catalog_poll;
