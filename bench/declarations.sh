@@ -12,13 +12,15 @@
 #   (c) GET /api/v1/devices/<random id>/declarations?at=2025-11-20T12:00:00Z
 #                                                 (b) plus the effective policy, the schedule
 #                                                 and the declarations, computed per request
-# Random ids are drawn uniformly over all seeded devices, per request.
+# Random ids are drawn uniformly over all seeded devices, per request. Then, with the server
+# stopped, `bench_fleet request` times the phases of 20,000 such requests in process, one at a
+# time (token lookup, device row, computation, JSON answer).
 # Prints a Markdown table (requests/s, p50, p99, ratio to the baseline at the same load, CPU used
-# by the server and by wrk) and the server's memory to stdout. Progress goes to stderr. Traffic
-# goes to 127.0.0.1 only; every step is bounded in time.
+# by the server and by wrk), the server's memory and the phases to stdout. Progress goes to
+# stderr. Traffic goes to 127.0.0.1 only; every step is bounded in time.
 #
 # Tunables (environment): BENCH_DURATION (seconds per case, 15), BENCH_LOADS (connection counts,
-# "4 64"), BENCH_THREADS (wrk threads, 1), BENCH_DEVICES (100000), BENCH_CATALOG (full or sample;
+# "1 4 64"), BENCH_THREADS (wrk threads, 1), BENCH_DEVICES (100000), BENCH_CATALOG (full or sample;
 # bench_fleet's default: full when ../shared/reference/os-feeds exists), BENCH_AT (the `at`
 # instant, 2025-11-20T12:00:00Z), BENCH_KEEP=1 keeps the temporary folder, BENCH_DATABASE_URL
 # (an EMPTY postgres://… database instead of a temporary SQLite file). Installs wrk with apt-get
@@ -29,7 +31,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 DURATION="${BENCH_DURATION:-15}"
-LOADS="${BENCH_LOADS:-4 64}"
+LOADS="${BENCH_LOADS:-1 4 64}"
 THREADS="${BENCH_THREADS:-1}"
 DEVICES="${BENCH_DEVICES:-100000}"
 AT="${BENCH_AT:-2025-11-20T12:00:00Z}"
@@ -253,6 +255,10 @@ RSS_END_KB="$(memory_kb VmRSS)"
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 stop_server
 
+say "timing the phases of one request in process (bench_fleet request, 20,000 requests)"
+timeout 900 "$FLEET" request --database "$DATABASE" --token "$TOKEN" --at "$AT" \
+    --requests 20000 >"$WORK/phases.md" || die "bench_fleet request failed"
+
 # --- report --------------------------------------------------------------------------------------
 kb_to_mib() { awk -v kb="$1" 'BEGIN { printf "%.1f MiB", kb / 1024 }'; }
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -277,4 +283,8 @@ cat <<EOF
 
 Server memory: $(kb_to_mib "$RSS_LOADED_KB") resident after starting (before any load),
 $(kb_to_mib "$RSS_PEAK_KB") peak (VmHWM), $(kb_to_mib "$RSS_END_KB") at the end.
+
+### Where one request's time goes
+
+$(cat "$WORK/phases.md")
 EOF

@@ -536,10 +536,14 @@ fn supports(release: &Release, model: Option<&str>) -> bool {
     match model {
         None => true,
         Some(_) if release.supported_devices.is_empty() => true,
-        Some(model) => release
-            .supported_devices
-            .iter()
-            .any(|device| device.eq_ignore_ascii_case(model)),
+        // An exact match is the common case and a set lookup; the scan handles other spellings.
+        Some(model) => {
+            release.supported_devices.contains(model)
+                || release
+                    .supported_devices
+                    .iter()
+                    .any(|device| device.eq_ignore_ascii_case(model))
+        }
     }
 }
 

@@ -3,9 +3,10 @@
 //! ```sh
 //! cargo run --release --example bench_fleet -- compute [--devices 100000] [--repeat 7] [--catalog full|sample]
 //! cargo run --release --example bench_fleet -- seed --database URL [--devices 100000] [--ids FILE] [--catalog full|sample]
+//! cargo run --release --example bench_fleet -- request --database URL [--token SECRET] [--requests 20000]
 //! ```
 //!
-//! Both build the same deterministic fleet: 80% Macs and 20% iPhones and iPads, each on a version
+//! `compute` and `seed` build the same deterministic fleet: 80% Macs and 20% iPhones and iPads, each on a version
 //! of the catalog released by 2025-11-10 (mostly the newest major: 60% on it, 25% on the one
 //! before, 10% and 5% on older ones; uniform within a major), with a build and a model from that
 //! release's device list, and device `i` in ring `i % 4`. The catalog is the sample feeds in
@@ -17,12 +18,18 @@
 //! each set's `DeclarationsToken`, (c) `device_declarations` without sharing, (d) building
 //! `Assignments` (four device groups bound to the four rings) and resolving every device, and
 //! (e) what a fleet-wide recomputation does: (d) then (b) for the winning policy. It prints a
-//! Markdown table of the minimum and median of the repetitions to standard output.
+//! Markdown table to standard output: the wall-clock minimum and median of the repetitions, and
+//! the median of the thread's CPU time, which other work on the machine hardly changes.
+//! `--at INSTANT --only CASE` runs one case at one instant, for a profiler.
 //!
 //! `seed` fills an EMPTY database through `Store` for `bench/declarations.sh`: the catalog, the
 //! default rings, the devices, four device groups (a quarter each) bound to the four rings, and
 //! an admin token named `bench`, whose secret it prints (alone) to standard output. `--ids FILE`
 //! writes the device ids, one a line.
+//!
+//! `request` times, over a seeded database, what `GET /api/v1/devices/{id}/declarations` does for
+//! random devices, one request at a time and without HTTP: the token lookup, the device-row read,
+//! the computation on the snapshot (`OsUpdates::declarations_for`) and the JSON answer.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hint::black_box;
@@ -36,6 +43,8 @@ use jiff::civil::{Date, date};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
+use ringmaster::os_updates::service::OsUpdates;
+use ringmaster::os_updates::views;
 use ringmaster_domain::assignment::{Assignments, BindingFacts, GroupFacts, PolicyFacts, Subject};
 use ringmaster_domain::catalog::merge::{ReleaseKey, merge_into_catalog};
 use ringmaster_domain::catalog::parse_feed;
@@ -51,12 +60,16 @@ const USAGE: &str = "\
 usage: bench_fleet compute [--devices N] [--repeat R] [--catalog full|sample] [--at INSTANT]
                           [--only a|b|b+|c|d|e]
        bench_fleet seed --database URL [--devices N] [--ids FILE] [--catalog full|sample]
+       bench_fleet request --database URL [--token SECRET] [--requests N] [--at INSTANT]
 
 compute  times the declarations of N devices (default 100000) over the four default rings on
          one thread, R repetitions (default 7) per case and instant; prints a Markdown table
 seed     fills an EMPTY database (sqlite://PATH or postgres://...) with the catalog, the default
          rings, N devices in four device groups bound to the rings, and an admin token `bench`;
          prints the token's secret; --ids FILE writes the device ids, one a line
+request  times the phases of N (default 20000) declarations requests for random devices of a
+         seeded database, in process and one at a time: the token lookup (a miss without
+         --token), the device-row read, the computation on the snapshot, the JSON answer
 
 --catalog sample: fixtures/catalog only; full (the default when ../shared/reference/os-feeds
 exists): also the real gdmf and SOFA v2 feeds
@@ -77,10 +90,16 @@ fn main() -> anyhow::Result<()> {
     let options = Options::parse(&args[1..])?;
     match args[0].as_str() {
         "compute" => compute(&options),
-        "seed" => tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?
-            .block_on(seed(&options)),
+        "seed" | "request" => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            if args[0] == "seed" {
+                runtime.block_on(seed(&options))
+            } else {
+                runtime.block_on(request(&options))
+            }
+        }
         other => bail!("unknown command {other:?}\n\n{USAGE}"),
     }
 }
@@ -94,6 +113,8 @@ struct Options {
     ids: Option<PathBuf>,
     at: Option<Timestamp>,
     only: Option<String>,
+    token: Option<String>,
+    requests: usize,
 }
 
 impl Options {
@@ -106,6 +127,8 @@ impl Options {
             ids: None,
             at: None,
             only: None,
+            token: None,
+            requests: 20_000,
         };
         let mut args = args.iter();
         while let Some(flag) = args.next() {
@@ -120,6 +143,8 @@ impl Options {
                 "--ids" => options.ids = Some(PathBuf::from(value()?)),
                 "--at" => options.at = Some(value()?.parse().context("--at")?),
                 "--only" => options.only = Some(value()?.clone()),
+                "--token" => options.token = Some(value()?.clone()),
+                "--requests" => options.requests = value()?.parse().context("--requests")?,
                 "--catalog" => {
                     options.full_catalog = match value()?.as_str() {
                         "full" => true,
@@ -130,8 +155,8 @@ impl Options {
                 other => bail!("unknown option {other:?}\n\n{USAGE}"),
             }
         }
-        if options.devices < 4 || options.repeat == 0 {
-            bail!("--devices must be at least 4 and --repeat at least 1");
+        if options.devices < 4 || options.repeat == 0 || options.requests == 0 {
+            bail!("--devices must be at least 4, --repeat and --requests at least 1");
         }
         Ok(options)
     }
@@ -374,6 +399,7 @@ fn compute(options: &Options) -> anyhow::Result<()> {
         .filter(|device| device.facts.platform == Platform::MacOs)
         .count();
     let releases_of = |platform| catalog.iter().filter(|r| r.platform == platform).count();
+    let models_listed: usize = catalog.iter().map(|r| r.supported_devices.len()).sum();
     // Devices that get the same plan at every instant: same ring and same facts.
     let distinct: std::collections::HashSet<_> = devices
         .iter()
@@ -390,13 +416,14 @@ fn compute(options: &Options) -> anyhow::Result<()> {
         .collect();
     writeln!(
         out,
-        "## Declarations for {} devices, one thread\n\n- catalog: {} releases ({} macOS, {} iOS) \
-         from {}\n- fleet: {} Macs, {} iPhones and iPads, a quarter in each default ring; \
+        "## Declarations for {} devices, one thread\n\n- catalog: {} releases ({} macOS, {} iOS), \
+         {:.1} models listed per release, from {}\n- fleet: {} Macs, {} iPhones and iPads, a quarter in each default ring; \
          {} distinct (ring, platform, version, build, model); {} repetitions per case (after one untimed run); CPU: the thread's time on a core\n",
         devices.len(),
         catalog.len(),
         releases_of(Platform::MacOs),
         releases_of(Platform::Ios),
+        models_listed as f64 / catalog.len() as f64,
         files.join(", "),
         macs,
         devices.len() - macs,
@@ -704,5 +731,100 @@ async fn seed(options: &Options) -> anyhow::Result<()> {
     store.create_token("bench", &secret, "admin", now).await?;
     store.close().await;
     writeln!(std::io::stdout(), "{secret}")?;
+    Ok(())
+}
+
+// ----- request -------------------------------------------------------------------------------
+
+/// The phases of `GET /api/v1/devices/{id}/declarations` as the server runs them, one request
+/// at a time, without HTTP.
+async fn request(options: &Options) -> anyhow::Result<()> {
+    let url = options
+        .database
+        .as_deref()
+        .with_context(|| format!("request needs --database URL\n\n{USAGE}"))?;
+    let at = match options.at {
+        Some(at) => at,
+        None => "2025-11-20T12:00:00Z".parse()?,
+    };
+    let store = Store::connect(url, &StoreOptions::default()).await?;
+    let updates = OsUpdates::new(store.clone());
+    updates.refresh().await?;
+    let mut ids: Vec<String> = Vec::new();
+    loop {
+        let page = store
+            .list_devices(ids.last().map(String::as_str), 1000)
+            .await?;
+        if page.is_empty() {
+            break;
+        }
+        ids.extend(page.into_iter().map(|device| device.id));
+    }
+    if ids.is_empty() {
+        bail!("{url} holds no devices: run `bench_fleet seed` first");
+    }
+    let secret = options.token.clone().unwrap_or_else(|| "0".repeat(64));
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let warm_up = (options.requests / 10).max(1);
+    let mut phases: [Vec<Duration>; 5] = Default::default();
+    let mut bytes = 0;
+    for round in 0..warm_up + options.requests {
+        let id = ids.choose(&mut rng).expect("ids is not empty");
+        let start = Instant::now();
+        let token = store.find_token(&secret).await?;
+        let token_read = Instant::now();
+        let device = updates.device(id).await?;
+        let device_read = Instant::now();
+        let served = updates.declarations_for(&device, at);
+        let computed = Instant::now();
+        let body = serde_json::to_vec(&views::declarations(&served, at))?;
+        let end = Instant::now();
+        black_box((token, &body));
+        if round >= warm_up {
+            bytes += body.len();
+            let marks = [start, token_read, device_read, computed, end];
+            for (phase, pair) in phases.iter_mut().zip(marks.windows(2)) {
+                phase.push(pair[1] - pair[0]);
+            }
+            phases[4].push(end - start);
+        }
+    }
+    let total: Duration = phases[4].iter().sum();
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "In process, one request at a time: {} requests over {} devices, `at={at}`, {} token; \
+         JSON answers of {} bytes on average.\n\n\
+         | phase | p50 | p99 | mean | share of the time |\n|---|---:|---:|---:|---:|",
+        options.requests,
+        ids.len(),
+        if options.token.is_some() {
+            "a valid"
+        } else {
+            "an unknown"
+        },
+        bytes / options.requests,
+    )?;
+    let labels = [
+        "token lookup (`Store::find_token`)",
+        "device row (`OsUpdates::device`)",
+        "computation (`OsUpdates::declarations_for`)",
+        "JSON answer (`views::declarations`, `serde_json::to_vec`)",
+        "all",
+    ];
+    for (label, mut times) in labels.into_iter().zip(phases) {
+        let sum: Duration = times.iter().sum();
+        times.sort_unstable();
+        let micros = |duration: Duration| duration.as_secs_f64() * 1e6;
+        writeln!(
+            out,
+            "| {label} | {:.0} µs | {:.0} µs | {:.0} µs | {:.0}% |",
+            micros(times[times.len() / 2]),
+            micros(times[times.len() * 99 / 100]),
+            micros(sum) / times.len() as f64,
+            100.0 * sum.as_secs_f64() / total.as_secs_f64(),
+        )?;
+    }
+    store.close().await;
     Ok(())
 }

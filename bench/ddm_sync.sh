@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# DDM sync benchmark: many simulated devices syncing with one server over loopback, and the time
+# the server takes to recompute the whole fleet and notify the MDM after a catalog import.
+#
+#   bench/ddm_sync.sh
+#
+# Builds the release binary; starts a fake MDM (a small Python server that accepts NanoMDM's
+# enqueue requests and counts the devices) and `ringmaster serve` on a temporary SQLite file (or
+# BENCH_DATABASE_URL, an EMPTY postgres://… database) with a DDM secret and the notifier; imports
+# the sample macOS and iOS catalogs and loads the default rings. Then, with `ringmaster simulate`:
+#   1. enrollment: every device's first sync (it is unknown: status subscriptions only);
+#   2. the devices are split into four device groups bound to the four rings (through the API);
+#   3. full syncs: every device fetches its new set (tokens, items, every changed declaration,
+#      a status report) — the case the aim is about;
+#   4. the same devices again, in one run of two rounds: the second round is steady state
+#      (tokens unchanged, nothing fetched, an incremental report only when something changed).
+# (Each `simulate` run starts its devices afresh, so every first round is a full sync.)
+# Finally a release enters the catalog and the script waits for the notifier's round, reading how
+# long the recomputation and notification of the whole fleet took from the server's JSON log.
+# Prints a Markdown table to stdout; progress goes to stderr; every step is bounded in time.
+#
+# Tunables: BENCH_DEVICES (100000), BENCH_CONCURRENCY (64), BENCH_KEEP=1 keeps the folder,
+# BENCH_DATABASE_URL.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+DEVICES="${BENCH_DEVICES:-100000}"
+CONCURRENCY="${BENCH_CONCURRENCY:-64}"
+SECRET="bench-ddm-secret"
+
+say() { printf '%s\n' "bench: $*" >&2; }
+die() { say "error: $*"; exit 1; }
+command -v python3 >/dev/null || die "python3 is needed"
+command -v curl >/dev/null || die "curl is needed"
+
+say "building (cargo build --release --bin ringmaster)"
+timeout 3600 cargo build --release --quiet --bin ringmaster
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/ringmaster"
+[ -x "$BIN" ] || die "no $BIN"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/ringmaster-ddm-bench.XXXXXX")"
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [ "${BENCH_KEEP:-0}" = 1 ]; then say "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+DB="${BENCH_DATABASE_URL:-sqlite://$WORK/ringmaster.db}"
+PORT="$(free_port)"; MDM_PORT="$(free_port)"
+URL="http://127.0.0.1:$PORT"
+
+# --- the fake MDM: counts enqueued devices, writes the running total to a file ----------------
+cat > "$WORK/mdm.py" <<'PY'
+import http.server, sys
+total = 0
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_PUT(self):
+        global total
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        total += len(self.path.rsplit("/", 1)[-1].split(","))
+        with open(sys.argv[2], "w") as f:
+            f.write(str(total))
+        self.send_response(200); self.end_headers()
+    def log_message(self, *args): pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+PY
+echo 0 > "$WORK/notified"
+python3 "$WORK/mdm.py" "$MDM_PORT" "$WORK/notified" & PIDS+=($!)
+
+TOKEN="$(timeout 120 "$BIN" token create --name bench --database "$DB" | tail -n 1)"
+say "starting the server on $URL ($DB)"
+RINGMASTER_DDM_SECRET="$SECRET" timeout 7200 "$BIN" --log-format json serve --listen "127.0.0.1:$PORT" \
+    --database "$DB" --mdm-enqueue-url "http://127.0.0.1:$MDM_PORT/v1/enqueue/" \
+    --notify-every-secs 3600 2> "$WORK/server.log" & PIDS+=($!)
+for _ in $(seq 1 100); do curl -fs "$URL/healthz" >/dev/null && break; sleep 0.2; done
+curl -fs "$URL/healthz" >/dev/null || die "the server did not start; see $WORK/server.log"
+
+api() { curl -fsS -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' "$@"; }
+api -X POST --data-binary @fixtures/catalog/macos-26-autumn-2025.json "$URL/api/v1/catalog/import" >/dev/null
+api -X POST --data-binary @fixtures/catalog/ios-26-autumn-2025.json "$URL/api/v1/catalog/import" >/dev/null
+RINGS="$(api -X POST "$URL/api/v1/policy-groups/defaults")"
+
+simulate() { # simulate ROUND_NAME → JSON summary in $WORK/ROUND_NAME.json
+    say "simulate: $1 ($DEVICES devices, $CONCURRENCY in flight)"
+    RINGMASTER_DDM_SECRET="$SECRET" timeout 3600 "$BIN" simulate --devices "$DEVICES" --server "$URL" \
+        --concurrency "$CONCURRENCY" --mac-share 0.8 --json > "$WORK/$1.json"
+}
+
+simulate enroll
+say "binding the devices to the rings through four device groups"
+python3 - "$DEVICES" "$RINGS" "$WORK" <<'PY'
+import json, sys
+devices, rings, work = int(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
+for ring, group in enumerate(rings["policyGroups"]):
+    ids = [f"sim-{i:05d}" for i in range(devices) if i % 4 == ring]
+    json.dump({"name": f"Bench ring {ring}", "devices": ids}, open(f"{work}/group{ring}.json", "w"))
+    json.dump({"ring": group["id"]}, open(f"{work}/ring{ring}.json", "w"))
+PY
+for ring in 0 1 2 3; do
+    GROUP_ID="$(api -X POST --data-binary @"$WORK/group$ring.json" "$URL/api/v1/device-groups" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
+    RING_ID="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ring"])' "$WORK/ring$ring.json")"
+    api -X PUT --data "{\"deviceGroups\": [$GROUP_ID]}" "$URL/api/v1/policy-groups/$RING_ID/bindings" >/dev/null
+done
+sleep 2
+simulate full
+say "simulate: two rounds ($DEVICES devices, $CONCURRENCY in flight)"
+RINGMASTER_DDM_SECRET="$SECRET" timeout 3600 "$BIN" simulate --devices "$DEVICES" --server "$URL" \
+    --concurrency "$CONCURRENCY" --mac-share 0.8 --rounds 2 --json > "$WORK/steady.json"
+
+say "importing a new release and waiting for the notifier's round"
+BEFORE="$(cat "$WORK/notified")"
+ROUNDS_BEFORE="$(grep -c 'asked the MDM to sync' "$WORK/server.log" || true)"
+python3 - > "$WORK/new-release.json" <<'PY'
+import json
+print(json.dumps({"AssetSets": {"macOS": [{"ProductVersion": "26.2.1", "Build": "25C100",
+    "PostingDate": "2025-12-01", "SupportedDevices": []}]}}))
+PY
+IMPORTED_AT="$(date +%s.%N)"
+api -X POST --data-binary @"$WORK/new-release.json" "$URL/api/v1/catalog/import" >/dev/null
+ROUND=""
+for _ in $(seq 1 1200); do
+    if [ "$(grep -c 'asked the MDM to sync' "$WORK/server.log" || true)" -gt "$ROUNDS_BEFORE" ]; then
+        ROUND="$(grep 'asked the MDM to sync' "$WORK/server.log" | tail -n 1)"
+        break
+    fi
+    sleep 0.5
+done
+DONE_AT="$(date +%s.%N)"
+[ -n "$ROUND" ] || die "no notification round within 10 minutes; see $WORK/server.log"
+AFTER="$(cat "$WORK/notified")"
+
+python3 - "$WORK" "$DEVICES" "$ROUND" "$IMPORTED_AT" "$DONE_AT" "$BEFORE" "$AFTER" <<'PY'
+import json, sys
+work, devices, round_line = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+imported, done, before, after = float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+def ms(value):
+    return value * 1000 if isinstance(value, (int, float)) else value
+print(f"| Round ({devices:,} devices) | Syncs/s | p50 ms | p99 ms | Requests | Errors |")
+print("|---|---:|---:|---:|---:|---:|")
+for name, label in [("enroll", "1. enrollment (unknown devices)"), ("full", "3. full sync after binding"), ("steady", "4. two rounds: a full sync, then steady state")]:
+    report = json.load(open(f"{work}/{name}.json"))
+    latency = report["latencyMs"]
+    print(f"| {label} | {report['syncsPerSecond']:,.0f} | {latency['p50']:.1f} | {latency['p99']:.1f} | "
+          f"{report['requests']:,} ({report['requests'] / max(report['syncs'], 1):.1f}/sync, "
+          f"{report['declarationsFetched']:,} declarations) | {report['failedSyncs']} |")
+fields = json.loads(round_line).get("fields", json.loads(round_line))
+print()
+print(f"New release imported: the notifier recomputed {fields.get('devices')} devices and asked the MDM "
+      f"for {fields.get('notified')} in {fields.get('elapsed_ms')} ms (server's figure); "
+      f"{done - imported:.1f} s from the import to the log line; the fake MDM counted {after - before} devices.")
+PY
