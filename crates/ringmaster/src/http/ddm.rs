@@ -27,6 +27,8 @@ use crate::os_updates::ddm::{DdmAnswer, DdmError, DdmRequest};
 
 /// The header NanoMDM (and KMFDDM) key a check-in by.
 pub const ENROLLMENT_HEADER: &str = "x-enrollment-id";
+/// The longest enrollment id accepted, as for devices created through the API.
+pub const MAX_ENROLLMENT_ID_CHARS: usize = ringmaster_domain::inventory::MAX_ID_CHARS;
 /// The header NanoMDM's webhook signs the body in.
 pub const SIGNATURE_HEADER: &str = "x-hmac-signature";
 
@@ -92,6 +94,7 @@ async fn answer(
         .ok_or_else(|| {
             ApiError::bad_request("the X-Enrollment-ID header is required on DDM check-ins")
         })?;
+    check_enrollment(enrollment)?;
     respond(state, enrollment, request).await
 }
 
@@ -141,6 +144,15 @@ fn authorize(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), A
     Err(ApiError::Unauthorized)
 }
 
+fn check_enrollment(enrollment: &str) -> Result<(), ApiError> {
+    if enrollment.chars().count() > MAX_ENROLLMENT_ID_CHARS {
+        return Err(ApiError::bad_request(format!(
+            "the enrollment id is longer than {MAX_ENROLLMENT_ID_CHARS} characters"
+        )));
+    }
+    Ok(())
+}
+
 fn constant_time_equal(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -169,6 +181,7 @@ async fn raw_check_in(
         .or_else(|| text("UDID"))
         .ok_or_else(|| ApiError::bad_request("the check-in has neither EnrollmentID nor UDID"))?
         .to_owned();
+    check_enrollment(&enrollment)?;
     let endpoint = text("Endpoint")
         .ok_or_else(|| ApiError::bad_request("the check-in has no Endpoint"))?
         .to_owned();

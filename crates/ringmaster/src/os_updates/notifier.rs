@@ -79,7 +79,7 @@ pub fn spawn(
             .unwrap_or_default();
         let holder = format!("{}-{}", std::process::id(), rand::random::<u32>());
         let mut last_revision = i64::MIN;
-        let mut last_round = Instant::now() - config.every;
+        let mut last_round: Option<Instant> = None;
         let mut ticker = tokio::time::interval(Duration::from_millis(500));
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -88,7 +88,8 @@ pub fn spawn(
                 _ = shutdown.changed() => return,
             }
             let revision = os_updates.snapshot().revision;
-            if revision == last_revision && last_round.elapsed() < config.every {
+            if revision == last_revision && last_round.is_some_and(|at| at.elapsed() < config.every)
+            {
                 continue;
             }
             let ttl = SignedDuration::try_from(config.every * 2).unwrap_or(SignedDuration::MAX);
@@ -105,7 +106,7 @@ pub fn spawn(
                 }
             }
             last_revision = revision;
-            last_round = Instant::now();
+            last_round = Some(Instant::now());
             match notify_round(&os_updates, &client, &config).await {
                 Ok(report) if report.notified > 0 || report.failed > 0 => tracing::info!(
                     devices = report.devices,

@@ -359,6 +359,23 @@ async fn check_ins_need_the_secret_as_a_bearer_token_or_an_hmac_of_the_body() {
             StatusCode::BAD_REQUEST,
             "X-Enrollment-ID is required"
         );
+        let long = "x".repeat(300);
+        let response = check_in(&app, Method::GET, "tokens", &long, None).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::BAD_REQUEST,
+            "an overlong enrollment id"
+        );
+        let response = app
+            .admin(Method::GET, &format!("/api/v1/devices/{long}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::NOT_FOUND,
+            "and no device was created"
+        );
         let response = check_in(
             &app,
             Method::PUT,
