@@ -23,6 +23,7 @@ use serde_json::{Map, Value, json};
 use crate::apple_version::AppleOsVersion;
 use crate::catalog::release::Platform;
 use crate::declarations::envelope::{Declaration, DeclarationIdentifier, DeclarationType};
+use crate::schedule::format_deadline;
 
 /// Identifier of the one settings declaration a device gets.
 pub const SETTINGS_IDENTIFIER: &str = "ringmaster.softwareupdate.settings";
@@ -339,18 +340,13 @@ impl EnforcementTarget {
         }
         payload.insert(
             "TargetLocalDateTime".into(),
-            format_local_date_time(self.target_local_date_time).into(),
+            format_deadline(self.target_local_date_time).into(),
         );
         if let Some(url) = &self.details_url {
             payload.insert("DetailsURL".into(), url.clone().into());
         }
         Value::Object(payload)
     }
-}
-
-/// `yyyy-mm-ddThh:mm:ss`: no offset, no fractional seconds (Apple's `TargetLocalDateTime`).
-pub fn format_local_date_time(date_time: DateTime) -> String {
-    date_time.strftime("%Y-%m-%dT%H:%M:%S").to_string()
 }
 
 /// The enforcement declaration for one target (identifier from [`EnforcementTarget::identifier`]).

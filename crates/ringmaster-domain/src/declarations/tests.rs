@@ -20,6 +20,7 @@ use super::envelope::*;
 use super::samples::*;
 use super::software_update::*;
 use crate::catalog::release::Platform;
+use crate::schedule::format_deadline;
 
 fn set_for(platform: Platform) -> DeclarationSet {
     device_declaration_set(platform, &maximal_settings(), Some(&maximal_enforcement()))
@@ -150,19 +151,19 @@ fn identifiers_are_limited_to_64_bytes_of_safe_characters() {
 #[test]
 fn local_date_time_has_no_zone_and_no_fraction() {
     assert_eq!(
-        format_local_date_time(date(2026, 2, 28).at(17, 30, 0, 0)),
+        format_deadline(date(2026, 2, 28).at(17, 30, 0, 0)),
         "2026-02-28T17:30:00"
     );
     assert_eq!(
-        format_local_date_time(date(2028, 2, 29).at(0, 0, 0, 0)),
+        format_deadline(date(2028, 2, 29).at(0, 0, 0, 0)),
         "2028-02-29T00:00:00"
     );
     assert_eq!(
-        format_local_date_time(date(2026, 12, 31).at(23, 59, 59, 999_999_999)),
+        format_deadline(date(2026, 12, 31).at(23, 59, 59, 999_999_999)),
         "2026-12-31T23:59:59"
     );
     assert_eq!(
-        format_local_date_time(date(999, 1, 2).at(3, 4, 5, 0)),
+        format_deadline(date(999, 1, 2).at(3, 4, 5, 0)),
         "0999-01-02T03:04:05"
     );
     let payload = enforcement_declaration(&minimal_enforcement())

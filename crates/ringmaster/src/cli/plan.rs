@@ -8,7 +8,6 @@ use jiff::Span;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use ringmaster_domain::catalog::release::Platform;
-use ringmaster_domain::plan_chart::{ChartRow, rollout_svg};
 use ringmaster_domain::schedule::format_deadline;
 
 use crate::cli::open_store;
@@ -63,27 +62,11 @@ pub(crate) async fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
         print_table(&mut out, &rollouts, from, to)?;
     }
     if let Some(path) = &args.svg {
-        let labels: Vec<String> = rollouts.iter().map(label).collect();
-        let rows: Vec<ChartRow<'_>> = rollouts
-            .iter()
-            .zip(&labels)
-            .map(|(rollout, label)| ChartRow {
-                label,
-                entries: &rollout.entries,
-            })
-            .collect();
-        std::fs::write(path, rollout_svg(&title, &rows, from, to))
+        std::fs::write(path, views::plan_svg(&rollouts, &title, from, to))
             .map_err(|error| anyhow::anyhow!("cannot write {}: {error}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn label(rollout: &PolicyRollout) -> String {
-    rollout
-        .ring
-        .clone()
-        .unwrap_or_else(|| rollout.policy.policy.name.as_str().to_owned())
 }
 
 fn print_table(
@@ -106,7 +89,7 @@ fn print_table(
         "RING", "RELEASE", "BUILD", "DEFERRAL", "VISIBLE"
     )?;
     for rollout in rollouts {
-        let name = label(rollout);
+        let name = rollout.label();
         if rollout.entries.is_empty() {
             writeln!(out, "{name:<20} (nothing in this window)")?;
         }

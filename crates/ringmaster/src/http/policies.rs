@@ -20,7 +20,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use ringmaster_domain::catalog::release::Platform;
 use ringmaster_domain::inventory::parse_bindings;
-use ringmaster_domain::plan_chart::{ChartRow, rollout_svg};
 use ringmaster_store::os_updates::policies::{BindingSubject, BindingTargets, StoredPolicy};
 use serde_json::{Value, json};
 
@@ -334,30 +333,11 @@ fn plan_response(
 ) -> Response {
     match format {
         PlanFormat::Json => Json(views::plan(rollouts, from, to)).into_response(),
-        PlanFormat::Svg => {
-            let labels: Vec<String> = rollouts
-                .iter()
-                .map(|rollout| {
-                    rollout
-                        .ring
-                        .clone()
-                        .unwrap_or_else(|| rollout.policy.policy.name.as_str().to_owned())
-                })
-                .collect();
-            let rows: Vec<ChartRow<'_>> = rollouts
-                .iter()
-                .zip(&labels)
-                .map(|(rollout, label)| ChartRow {
-                    label,
-                    entries: &rollout.entries,
-                })
-                .collect();
-            (
-                [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
-                rollout_svg(title, &rows, from, to),
-            )
-                .into_response()
-        }
+        PlanFormat::Svg => (
+            [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
+            views::plan_svg(rollouts, title, from, to),
+        )
+            .into_response(),
     }
 }
 

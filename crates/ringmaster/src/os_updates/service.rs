@@ -87,6 +87,15 @@ pub struct PolicyRollout {
     pub entries: Vec<RolloutEntry>,
 }
 
+impl PolicyRollout {
+    /// How the plan names it: the ring, or else the policy.
+    pub fn label(&self) -> &str {
+        self.ring
+            .as_deref()
+            .unwrap_or_else(|| self.policy.policy.name.as_str())
+    }
+}
+
 /// The OS-update service. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct OsUpdates {

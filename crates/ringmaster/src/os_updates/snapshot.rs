@@ -104,13 +104,6 @@ impl OsUpdateSnapshot {
         }
     }
 
-    /// The releases of one platform, newest first.
-    pub fn releases_of(&self, platform: Platform) -> impl Iterator<Item = &Release> {
-        self.releases
-            .iter()
-            .filter(move |release| release.platform == platform)
-    }
-
     /// The policies of a group, ordered by id.
     pub fn policies_in(&self, group: i64) -> impl Iterator<Item = &StoredPolicy> {
         self.policies

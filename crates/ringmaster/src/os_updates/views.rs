@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use ringmaster_domain::assignment::{Candidate, Route, Subject, Via};
 use ringmaster_domain::catalog::release::Release;
+use ringmaster_domain::plan_chart::{ChartRow, rollout_svg};
 use ringmaster_domain::policy::parse::Warning;
 use ringmaster_domain::policy::render::render_policy;
 use ringmaster_domain::schedule::{
@@ -219,6 +220,18 @@ pub fn plan(rollouts: &[PolicyRollout], from: Date, to: Date) -> Value {
             "releases": rollout.entries.iter().map(rollout_entry).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
+}
+
+/// The plan as a timeline picture: one row per rollout, labelled by ring (or policy).
+pub fn plan_svg(rollouts: &[PolicyRollout], title: &str, from: Date, to: Date) -> String {
+    let rows: Vec<ChartRow<'_>> = rollouts
+        .iter()
+        .map(|rollout| ChartRow {
+            label: rollout.label(),
+            entries: &rollout.entries,
+        })
+        .collect();
+    rollout_svg(title, &rows, from, to)
 }
 
 fn rollout_entry(entry: &RolloutEntry) -> Value {

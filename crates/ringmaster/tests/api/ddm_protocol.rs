@@ -13,7 +13,9 @@ use sha2::Sha256;
 
 use crate::os_catalog::import;
 use crate::os_policies::send;
-use crate::support::{AppOptions, TestApp, backends, fixture, json_body, spawn_app_with};
+use crate::support::{
+    AppOptions, TestApp, admin_json, backends, fixture, json_body, spawn_app_with,
+};
 
 const SECRET: &str = "ddm-shared-secret";
 
@@ -66,12 +68,6 @@ fn mac_report(version: &str, full: bool) -> Value {
         "Errors": [],
         "FullReport": full
     })
-}
-
-async fn admin_json(app: &TestApp, path: &str) -> Value {
-    let response = app.admin(Method::GET, path).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "{path}");
-    json_body(response).await
 }
 
 /// Catalog, rings, and `enrollment` bound to Early Adoption; returns nothing.

@@ -8,11 +8,11 @@ use reqwest::{Method, StatusCode};
 use ringmaster::clock::Clock;
 use ringmaster::simulator::client::{ServerEndpoint, SyncClient};
 use ringmaster::simulator::device::{DeviceOptions, DeviceProfile, SimulatedDevice};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::os_catalog::import;
 use crate::os_policies::send;
-use crate::support::{AppOptions, TestApp, backends, json_body, spawn_app_with};
+use crate::support::{AppOptions, admin_json, backends, json_body, spawn_app_with};
 
 const RINGS: [&str; 4] = [
     "Vanguard",
@@ -30,12 +30,6 @@ fn release_feed(released_on: &str) -> Vec<u8> {
         "SupportedDevices": ["J413AP"]
     }]}}))
     .unwrap()
-}
-
-async fn admin_json(app: &TestApp, path: &str) -> Value {
-    let response = app.admin(Method::GET, path).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "{path}");
-    json_body(response).await
 }
 
 async fn sync_all(client: &SyncClient, devices: &mut [SimulatedDevice], now: Timestamp) {

@@ -6,13 +6,7 @@ use serde_json::{Value, json};
 
 use crate::os_catalog::import;
 use crate::os_policies::send;
-use crate::support::{TestApp, backends, fixture, json_body, spawn_app};
-
-async fn get(app: &TestApp, path: &str) -> Value {
-    let response = app.admin(Method::GET, path).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "GET {path}");
-    json_body(response).await
-}
+use crate::support::{TestApp, admin_json, backends, fixture, json_body, spawn_app};
 
 async fn create_device(app: &TestApp, id: &str, platform: &str, version: &str) {
     let response = send(
@@ -70,7 +64,7 @@ async fn devices_and_groups_are_created_and_refused_with_pointers() {
     for backend in backends() {
         let app = spawn_app(backend).await;
         create_device(&app, "mac-1", "macOS", "26.0.1").await;
-        let device = get(&app, "/api/v1/devices/mac-1").await;
+        let device = admin_json(&app, "/api/v1/devices/mac-1").await;
         assert_eq!(device["osVersion"], "26.0.1");
         assert_eq!(device["model"], "J413AP");
 
@@ -110,7 +104,7 @@ async fn devices_and_groups_are_created_and_refused_with_pointers() {
         let body = json_body(response).await;
         assert_eq!(body["errors"][0]["pointer"], "/devices/1");
         assert!(
-            get(&app, "/api/v1/device-groups")
+            admin_json(&app, "/api/v1/device-groups")
                 .await
                 .as_array()
                 .unwrap()
@@ -127,11 +121,11 @@ async fn devices_and_groups_are_created_and_refused_with_pointers() {
         .await;
         assert_eq!(again.status(), StatusCode::CONFLICT);
         assert_eq!(
-            get(&app, &format!("/api/v1/device-groups/{group}")).await["devices"],
+            admin_json(&app, &format!("/api/v1/device-groups/{group}")).await["devices"],
             json!(["mac-1"])
         );
 
-        let listed = get(&app, "/api/v1/devices").await;
+        let listed = admin_json(&app, "/api/v1/devices").await;
         assert_eq!(listed["devices"].as_array().unwrap().len(), 1);
         let response = app
             .admin(Method::DELETE, "/api/v1/devices/mac-1")
@@ -140,7 +134,7 @@ async fn devices_and_groups_are_created_and_refused_with_pointers() {
             .unwrap();
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
         assert_eq!(
-            get(&app, &format!("/api/v1/device-groups/{group}")).await["devices"],
+            admin_json(&app, &format!("/api/v1/device-groups/{group}")).await["devices"],
             json!([])
         );
         let response = app
@@ -176,7 +170,7 @@ async fn bindings_to_unknown_targets_are_refused_and_nothing_is_bound() {
             .collect();
         assert_eq!(pointers, vec!["/devices/1", "/deviceGroups/0"]);
         assert_eq!(
-            get(&app, &path).await,
+            admin_json(&app, &path).await,
             json!({"devices": [], "deviceGroups": []})
         );
 
@@ -200,7 +194,7 @@ async fn bindings_to_unknown_targets_are_refused_and_nothing_is_bound() {
         bind_group(&app, rings[0], &["mac-1"], &[]).await;
         bind_group(&app, rings[0], &[], &[]).await;
         assert_eq!(
-            get(&app, &path).await,
+            admin_json(&app, &path).await,
             json!({"devices": [], "deviceGroups": []}),
             "PUT replaces"
         );
@@ -216,13 +210,13 @@ async fn the_effective_policy_follows_the_precedence_and_reports_conflicts() {
         create_device(&app, "ipad-1", "iOS", "26.0.1").await;
         let lab = create_group(&app, "Lab", &["mac-1", "ipad-1"]).await;
 
-        let none = get(&app, "/api/v1/devices/mac-1/effective-policy").await;
+        let none = admin_json(&app, "/api/v1/devices/mac-1/effective-policy").await;
         assert_eq!(none["policy"], Value::Null);
         assert!(none["reason"].as_str().unwrap().contains("no policy"));
 
         // General Adoption for the whole lab: each platform gets its own ring policy.
         bind_group(&app, rings[2], &[], &[lab]).await;
-        let mac = get(&app, "/api/v1/devices/mac-1/effective-policy").await;
+        let mac = admin_json(&app, "/api/v1/devices/mac-1/effective-policy").await;
         assert_eq!(mac["policy"]["name"], "General Adoption (macOS)");
         assert_eq!(mac["conflict"], false);
         assert_eq!(mac["routes"][0]["via"], "deviceGroup");
@@ -231,12 +225,12 @@ async fn the_effective_policy_follows_the_precedence_and_reports_conflicts() {
             mac["ignored"][0]["policy"]["name"],
             "General Adoption (iOS)"
         );
-        let ipad = get(&app, "/api/v1/devices/ipad-1/effective-policy").await;
+        let ipad = admin_json(&app, "/api/v1/devices/ipad-1/effective-policy").await;
         assert_eq!(ipad["policy"]["name"], "General Adoption (iOS)");
 
         // Late Adoption through the same group: the later ring wins.
         bind_group(&app, rings[3], &[], &[lab]).await;
-        let mac = get(&app, "/api/v1/devices/mac-1/effective-policy").await;
+        let mac = admin_json(&app, "/api/v1/devices/mac-1/effective-policy").await;
         assert_eq!(mac["policy"]["name"], "Late Adoption (macOS)");
         assert_eq!(mac["conflict"], true);
         assert_eq!(
@@ -247,7 +241,7 @@ async fn the_effective_policy_follows_the_precedence_and_reports_conflicts() {
 
         // Vanguard bound to the device itself beats both.
         bind_group(&app, rings[0], &["mac-1"], &[]).await;
-        let mac = get(&app, "/api/v1/devices/mac-1/effective-policy").await;
+        let mac = admin_json(&app, "/api/v1/devices/mac-1/effective-policy").await;
         assert_eq!(mac["policy"]["name"], "Vanguard (macOS)");
         let rules: Vec<&str> = mac["overruled"]
             .as_array()
@@ -290,7 +284,7 @@ async fn each_ring_sees_26_1_after_its_deferral_and_must_install_it_by_its_deadl
             bind_group(&app, *ring, &[device], &[]).await;
         }
         for (device, visible_on, deadline) in expected {
-            let served = get(
+            let served = admin_json(
                 &app,
                 &format!("/api/v1/devices/{device}/declarations?at=2025-11-10T12:00:00Z"),
             )
@@ -347,17 +341,17 @@ async fn each_ring_sees_26_1_after_its_deferral_and_must_install_it_by_its_deadl
         // The same instant gives the same tokens; a later instant that changes the target, new ones.
         let token = |body: &Value| body["declarationsToken"].as_str().unwrap().to_owned();
         let at = |when: &str| format!("/api/v1/devices/mac-late/declarations?at={when}");
-        let first = get(&app, &at("2025-11-10T12:00:00Z")).await;
+        let first = admin_json(&app, &at("2025-11-10T12:00:00Z")).await;
         assert_eq!(
             token(&first),
-            token(&get(&app, &at("2025-11-10T12:00:00Z")).await)
+            token(&admin_json(&app, &at("2025-11-10T12:00:00Z")).await)
         );
         assert_eq!(
             token(&first),
-            token(&get(&app, &at("2025-11-20T12:00:00Z")).await),
+            token(&admin_json(&app, &at("2025-11-20T12:00:00Z")).await),
             "nothing visible changed"
         );
-        let late = get(&app, &at("2025-12-03T00:00:00Z")).await;
+        let late = admin_json(&app, &at("2025-12-03T00:00:00Z")).await;
         assert_ne!(token(&first), token(&late));
         assert_eq!(late["schedule"]["deadline"], "2025-12-13T17:00:00");
 
@@ -377,7 +371,7 @@ async fn the_plan_shows_every_ring_as_json_and_as_a_picture() {
         let app = spawn_app(backend).await;
         import(&app, fixture("catalog/macos-26-autumn-2025.json")).await;
         let rings = load_rings(&app).await;
-        let plan = get(
+        let plan = admin_json(
             &app,
             "/api/v1/policy-groups/plan?platform=macOS&from=2025-11-01&to=2025-12-31",
         )
@@ -400,7 +394,7 @@ async fn the_plan_shows_every_ring_as_json_and_as_a_picture() {
             "2025-12-13T17:00:00"
         );
 
-        let group = get(&app, &format!("/api/v1/policy-groups/{}", rings[1])).await;
+        let group = admin_json(&app, &format!("/api/v1/policy-groups/{}", rings[1])).await;
         let policy_id = group["policies"]
             .as_array()
             .unwrap()
@@ -409,7 +403,7 @@ async fn the_plan_shows_every_ring_as_json_and_as_a_picture() {
             .unwrap()["id"]
             .as_i64()
             .unwrap();
-        let one = get(
+        let one = admin_json(
             &app,
             &format!("/api/v1/policies/{policy_id}/plan?from=2025-11-01&to=2025-12-31"),
         )
@@ -490,7 +484,7 @@ async fn groups_are_replaced_and_deleted_and_devices_are_listed_page_by_page() {
         .await;
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
         assert_eq!(
-            get(&app, &path).await["devices"],
+            admin_json(&app, &path).await["devices"],
             json!(["mac-1", "mac-2"]),
             "a refused write changes nothing"
         );
@@ -526,9 +520,12 @@ async fn groups_are_replaced_and_deleted_and_devices_are_listed_page_by_page() {
             .status(),
             StatusCode::OK
         );
-        assert_eq!(get(&app, &bindings).await["deviceGroups"], json!([group]));
         assert_eq!(
-            get(&app, "/api/v1/devices/mac-1/effective-policy").await["policy"]["name"],
+            admin_json(&app, &bindings).await["deviceGroups"],
+            json!([group])
+        );
+        assert_eq!(
+            admin_json(&app, "/api/v1/devices/mac-1/effective-policy").await["policy"]["name"],
             "P"
         );
         assert_eq!(
@@ -547,13 +544,13 @@ async fn groups_are_replaced_and_deleted_and_devices_are_listed_page_by_page() {
                 .status(),
             StatusCode::NOT_FOUND
         );
-        assert_eq!(get(&app, &bindings).await["deviceGroups"], json!([]));
+        assert_eq!(admin_json(&app, &bindings).await["deviceGroups"], json!([]));
         assert_eq!(
-            get(&app, "/api/v1/devices/mac-1/effective-policy").await["policy"],
+            admin_json(&app, "/api/v1/devices/mac-1/effective-policy").await["policy"],
             Value::Null
         );
 
-        let first = get(&app, "/api/v1/devices?limit=2").await;
+        let first = admin_json(&app, "/api/v1/devices?limit=2").await;
         let ids = |page: &Value| -> Vec<String> {
             page["devices"]
                 .as_array()
@@ -564,9 +561,9 @@ async fn groups_are_replaced_and_deleted_and_devices_are_listed_page_by_page() {
         };
         assert_eq!(ids(&first), vec!["mac-0", "mac-1"]);
         assert_eq!(first["next"], "mac-1");
-        let second = get(&app, "/api/v1/devices?limit=2&after=mac-1").await;
+        let second = admin_json(&app, "/api/v1/devices?limit=2&after=mac-1").await;
         assert_eq!(ids(&second), vec!["mac-2", "mac-3"]);
-        let last = get(&app, "/api/v1/devices?limit=2&after=mac-3").await;
+        let last = admin_json(&app, "/api/v1/devices?limit=2&after=mac-3").await;
         assert_eq!(ids(&last), vec!["mac-4"]);
         assert_eq!(last["next"], Value::Null);
         let response = app
@@ -594,7 +591,7 @@ async fn a_binding_made_through_one_server_is_served_by_another_within_a_second(
         bind_group(&first, rings[1], &["mac-1"], &[]).await;
         let started = std::time::Instant::now();
         loop {
-            let served = get(
+            let served = admin_json(
                 &second,
                 "/api/v1/devices/mac-1/declarations?at=2025-11-10T12:00:00Z",
             )
@@ -609,12 +606,12 @@ async fn a_binding_made_through_one_server_is_served_by_another_within_a_second(
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         assert_eq!(
-            get(
+            admin_json(
                 &first,
                 "/api/v1/devices/mac-1/declarations?at=2025-11-10T12:00:00Z"
             )
             .await["declarationsToken"],
-            get(
+            admin_json(
                 &second,
                 "/api/v1/devices/mac-1/declarations?at=2025-11-10T12:00:00Z"
             )

@@ -256,6 +256,17 @@ pub(crate) fn shared_reference(relative: &str) -> Option<PathBuf> {
     }
 }
 
+/// `GET path` with the admin token, asserting 200; the JSON body.
+pub(crate) async fn admin_json(app: &TestApp, path: &str) -> serde_json::Value {
+    let response = app
+        .admin(reqwest::Method::GET, path)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(response.status(), reqwest::StatusCode::OK, "GET {path}");
+    json_body(response).await
+}
+
 /// A response's JSON body (asserting the content type says JSON).
 pub(crate) async fn json_body(response: reqwest::Response) -> serde_json::Value {
     let content_type = response
