@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod checks;
+
 /// The default database: an SQLite file under `./ringmaster-data/`, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://ringmaster-data/ringmaster.db";
 
@@ -177,8 +179,8 @@ pub struct PlanArgs {
 
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// How many devices to simulate
-    #[arg(long)]
+    /// How many devices to simulate (1 to 1000000)
+    #[arg(long, value_parser = checks::count)]
     pub devices: usize,
     /// The server's base URL, such as http://127.0.0.1:8080
     #[arg(long)]
@@ -189,11 +191,11 @@ pub struct SimulateArgs {
     /// Shared secret, sent as `Authorization: Bearer <secret>`; none when absent
     #[arg(long, env = "RINGMASTER_DDM_SECRET", hide_env_values = true)]
     pub secret: Option<crate::simulator::client::BearerSecret>,
-    /// How many times every device syncs
-    #[arg(long, default_value_t = 1)]
+    /// How many times every device syncs (1 to 1000000)
+    #[arg(long, default_value_t = 1, value_parser = checks::count)]
     pub rounds: usize,
-    /// Syncs in flight at once
-    #[arg(long, default_value_t = crate::simulator::fleet::DEFAULT_CONCURRENCY)]
+    /// Syncs in flight at once (1 to 10000)
+    #[arg(long, default_value_t = crate::simulator::fleet::DEFAULT_CONCURRENCY, value_parser = checks::concurrency)]
     pub concurrency: usize,
     /// Seed of the fleet's makeup: the same seed gives the same devices
     #[arg(long, default_value_t = 1)]
@@ -209,8 +211,8 @@ pub struct SimulateArgs {
     #[arg(long, default_value_t = 0.0)]
     pub early_install_share: f64,
     /// A full status report on the first sync and every this many syncs; incremental ones
-    /// (changed items only) in between
-    #[arg(long, default_value_t = 10)]
+    /// (changed items only) in between (at least 1)
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub full_report_every: u32,
     /// Report every status item, not only the subscribed ones
     #[arg(long)]
@@ -251,14 +253,15 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
     #[command(flatten)]
     pub database: DatabaseArgs,
-    /// Largest request body accepted on JSON admin routes, in bytes
-    #[arg(long, env = "RINGMASTER_MAX_BODY_BYTES", default_value_t = 8 * 1024 * 1024)]
+    /// Largest request body accepted on JSON admin routes and DDM check-ins, in bytes (at least 1)
+    #[arg(long, env = "RINGMASTER_MAX_BODY_BYTES", default_value_t = 8 * 1024 * 1024, value_parser = checks::positive_bytes)]
     pub max_body_bytes: usize,
-    /// Largest backup accepted by POST /api/v1/restore, in bytes
-    #[arg(long, env = "RINGMASTER_MAX_RESTORE_BYTES", default_value_t = 512 * 1024 * 1024)]
+    /// Largest backup accepted by POST /api/v1/restore, in bytes (at least 1)
+    #[arg(long, env = "RINGMASTER_MAX_RESTORE_BYTES", default_value_t = 512 * 1024 * 1024, value_parser = checks::positive_bytes)]
     pub max_restore_bytes: usize,
     /// How often to look for changes written by other servers or CLI commands, in milliseconds
-    #[arg(long, env = "RINGMASTER_CACHE_REFRESH_MS", default_value_t = 500)]
+    /// (50 to 60000)
+    #[arg(long, env = "RINGMASTER_CACHE_REFRESH_MS", default_value_t = 500, value_parser = clap::value_parser!(u64).range(50..=60_000))]
     pub cache_refresh_ms: u64,
     /// Release feed to keep the OS catalog current from (SOFA or gdmf URL); repeat for several.
     /// Off when absent
@@ -268,27 +271,59 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub catalog_urls: Vec<String>,
-    /// Poll each catalog URL at most once per this many hours, across all servers (at least 24)
-    #[arg(long, env = "RINGMASTER_CATALOG_POLL_HOURS", default_value_t = 24)]
+    /// Poll each catalog URL at most once per this many hours, across all servers (24 to 8760)
+    #[arg(long, env = "RINGMASTER_CATALOG_POLL_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(24..=8760))]
     pub catalog_poll_hours: u64,
-    /// Path prefix of the DDM check-in endpoints (tokens, declaration-items, declaration/…, status)
-    #[arg(long, env = "RINGMASTER_DDM_PREFIX", default_value = crate::http::DEFAULT_DDM_PREFIX)]
+    /// Path prefix of the DDM check-in endpoints (tokens, declaration-items, declaration/…, status):
+    /// path segments of letters, digits and `-._~`, such as /ddm/ or /mdm/ddm
+    #[arg(long, env = "RINGMASTER_DDM_PREFIX", default_value = crate::http::DEFAULT_DDM_PREFIX, value_parser = checks::ddm_prefix)]
     pub ddm_prefix: String,
     /// Shared secret DDM check-ins must carry: `Authorization: Bearer <secret>` or NanoMDM's
-    /// X-Hmac-Signature of the body. Without it the check-in endpoints are open
-    #[arg(long, env = "RINGMASTER_DDM_SECRET", hide_env_values = true)]
+    /// X-Hmac-Signature of the body. Without it the check-in endpoints are open. Prefer the
+    /// variable or --ddm-secret-file: a flag is visible to every user in `ps`
+    #[arg(long, env = "RINGMASTER_DDM_SECRET", hide_env_values = true, value_parser = checks::secret_text)]
     pub ddm_secret: Option<String>,
+    /// A file holding the DDM shared secret (one trailing newline is ignored)
+    #[arg(
+        long,
+        env = "RINGMASTER_DDM_SECRET_FILE",
+        conflicts_with = "ddm_secret"
+    )]
+    pub ddm_secret_file: Option<PathBuf>,
     /// NanoMDM-style enqueue URL to ask for `DeclarativeManagement` when a device's declarations
     /// change, such as https://mdm.example/v1/enqueue/ (device ids are appended). Off when absent
     #[arg(long, env = "RINGMASTER_MDM_ENQUEUE_URL")]
     pub mdm_enqueue_url: Option<String>,
-    /// API key for the enqueue URL (HTTP basic auth as user `nanomdm`)
-    #[arg(long, env = "RINGMASTER_MDM_API_KEY", hide_env_values = true)]
+    /// API key for the enqueue URL (HTTP basic auth as user `nanomdm`). Prefer the variable or
+    /// --mdm-api-key-file: a flag is visible to every user in `ps`
+    #[arg(long, env = "RINGMASTER_MDM_API_KEY", hide_env_values = true, value_parser = checks::secret_text)]
     pub mdm_api_key: Option<String>,
-    /// Longest time between two notification rounds, in seconds (a configuration change starts
-    /// one at once)
-    #[arg(long, env = "RINGMASTER_NOTIFY_EVERY_SECS", default_value_t = 60)]
+    /// A file holding the MDM API key (one trailing newline is ignored)
+    #[arg(
+        long,
+        env = "RINGMASTER_MDM_API_KEY_FILE",
+        conflicts_with = "mdm_api_key"
+    )]
+    pub mdm_api_key_file: Option<PathBuf>,
+    /// Longest time between two notification rounds, in seconds (1 to 86400; a configuration
+    /// change starts one at once)
+    #[arg(long, env = "RINGMASTER_NOTIFY_EVERY_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub notify_every_secs: u64,
+    /// Seconds a client has to send a request's headers, from its connection's opening or from
+    /// the first byte of a later request (1 to 3600)
+    #[arg(long, env = "RINGMASTER_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout_secs: u64,
+    /// Seconds a client has to send a request's whole body once its headers are in (1 to 86400;
+    /// raise it for large restores over slow links)
+    #[arg(long, env = "RINGMASTER_BODY_TIMEOUT_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub body_timeout_secs: u64,
+    /// Seconds a keep-alive connection may wait for its next request before it is closed
+    /// (1 to 3600)
+    #[arg(long, env = "RINGMASTER_IDLE_TIMEOUT_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub idle_timeout_secs: u64,
+    /// Connections served at once (1 to 1000000); more wait in the listen backlog until one ends
+    #[arg(long, env = "RINGMASTER_MAX_CONNECTIONS", default_value_t = crate::connections::DEFAULT_MAX_CONNECTIONS, value_parser = checks::connection_count)]
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,6 +7,7 @@
 //! - [`config`]: command-line flags and environment variables (clap).
 //! - [`cli`]: the subcommands (`serve`, `token`, `title`, `migrate`, `catalog`, `policy`, `plan`).
 //! - [`server`]: starting, running and stopping the HTTP server.
+//! - [`connections`]: the accept loop, with header, body and idle timeouts and a connection cap.
 //! - [`http`]: routes, extractors and the API error type.
 //! - [`os_updates`]: the OS-update services: catalog, policies and rings, devices, declarations.
 //! - [`patch_source`]: the Jamf patch source services: title operations, the read cache, archives.
@@ -16,6 +17,7 @@
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod connections;
 pub mod http;
 pub mod os_updates;
 pub mod patch_source;

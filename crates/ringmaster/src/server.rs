@@ -4,7 +4,9 @@
 //! listener and returns a handle that knows its address (so tests bind port 0 and read the real
 //! one). A background task keeps both current with writes made elsewhere; another, when
 //! configured, polls release feeds. Shutdown is graceful: on SIGTERM or Ctrl-C the server stops
-//! accepting, finishes requests in flight, and closes the database.
+//! accepting, finishes requests in flight, and closes the database. Connections are served by
+//! [`crate::connections`], which enforces the timeouts and the connection cap; the open-file limit
+//! is raised at start.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -16,6 +18,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
+use crate::connections::{self, descriptors};
 use crate::http::{self, AppState, HttpConfig};
 use crate::os_updates::catalog_poll::{self, CatalogPollConfig};
 use crate::os_updates::notifier::{self, NotifierConfig};
@@ -70,6 +73,8 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
 
 /// Starts serving over an already connected store.
 pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Result<RunningServer> {
+    crate::config::checks::ddm_prefix(&config.http.ddm_prefix)
+        .map_err(|problem| anyhow::anyhow!("invalid DDM prefix: {problem}"))?;
     let patch_source = PatchSource::new(store.clone());
     patch_source
         .cache
@@ -86,6 +91,7 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
         .refresh()
         .await
         .context("loading the OS-update configuration")?;
+    descriptors::prepare_for(config.http.connections.max_connections);
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
@@ -95,7 +101,7 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
         os_updates: os_updates.clone(),
         config: config.http.clone(),
     };
-    let (shutdown, mut shutdown_requested) = watch::channel(false);
+    let (shutdown, shutdown_requested) = watch::channel(false);
     let refresher = spawn_cache_refresher(
         patch_source.clone(),
         os_updates.clone(),
@@ -110,20 +116,17 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
         .catalog_poll
         .clone()
         .map(|poll| catalog_poll::spawn(os_updates.clone(), poll, shutdown.subscribe()));
+    let limits = config.http.connections;
     let app = http::router(state);
     let served_source = patch_source.clone();
     let task = tokio::spawn(async move {
-        let result = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = shutdown_requested.wait_for(|stop| *stop).await;
-            })
-            .await;
+        connections::serve(listener, app, limits, shutdown_requested).await;
         refresher.abort();
         for task in [poller, notifier].into_iter().flatten() {
             task.abort();
         }
         served_source.store.close().await;
-        result.context("serving HTTP")
+        Ok(())
     });
     tracing::info!(%address, "ringmaster is listening");
     Ok(RunningServer {

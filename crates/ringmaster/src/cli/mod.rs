@@ -16,7 +16,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::config::{Cli, Command, ServeArgs};
+use crate::config::{Cli, Command, ServeArgs, checks};
+use crate::connections::ConnectionLimits;
 use crate::http::HttpConfig;
 use crate::os_updates::catalog_poll::CatalogPollConfig;
 use crate::os_updates::notifier::NotifierConfig;
@@ -48,7 +49,7 @@ pub fn main() -> ExitCode {
 async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve(args) => {
-            server::run_until_signal(serve_config(&args)).await?;
+            server::run_until_signal(serve_config(&args)?).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Token(command) => token::run(command).await,
@@ -63,29 +64,47 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn serve_config(args: &ServeArgs) -> ServerConfig {
-    ServerConfig {
+/// The server's settings from its flags; secrets are read from their files here.
+fn serve_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
+    let ddm_secret = checks::secret_from(
+        args.ddm_secret.as_deref(),
+        args.ddm_secret_file.as_deref(),
+        "--ddm-secret-file",
+    )?;
+    let mdm_api_key = checks::secret_from(
+        args.mdm_api_key.as_deref(),
+        args.mdm_api_key_file.as_deref(),
+        "--mdm-api-key-file",
+    )?;
+    let seconds = std::time::Duration::from_secs;
+    Ok(ServerConfig {
         listen: args.listen,
         database_url: args.database.url.clone(),
         http: HttpConfig {
             max_body_bytes: args.max_body_bytes,
             max_restore_bytes: args.max_restore_bytes,
             ddm_prefix: args.ddm_prefix.clone(),
-            ddm_secret: args.ddm_secret.clone().filter(|secret| !secret.is_empty()),
+            ddm_secret,
+            connections: ConnectionLimits {
+                header_timeout: seconds(args.header_timeout_secs),
+                body_timeout: seconds(args.body_timeout_secs),
+                idle_timeout: seconds(args.idle_timeout_secs),
+                max_connections: args.max_connections,
+            },
         },
-        cache_refresh: std::time::Duration::from_millis(args.cache_refresh_ms.max(50)),
+        cache_refresh: std::time::Duration::from_millis(args.cache_refresh_ms),
         catalog_poll: (!args.catalog_urls.is_empty()).then(|| CatalogPollConfig {
             urls: args.catalog_urls.clone(),
-            period: std::time::Duration::from_secs(args.catalog_poll_hours.max(24) * 3600),
-            check_every: std::time::Duration::from_secs(3600),
+            period: seconds(args.catalog_poll_hours * 3600),
+            check_every: seconds(3600),
         }),
         clock: crate::clock::Clock::System,
         notifier: args.mdm_enqueue_url.clone().map(|url| {
-            let mut notify = NotifierConfig::new(url, args.mdm_api_key.clone());
-            notify.every = std::time::Duration::from_secs(args.notify_every_secs.max(1));
+            let mut notify = NotifierConfig::new(url, mdm_api_key);
+            notify.every = seconds(args.notify_every_secs);
             notify
         }),
-    }
+    })
 }
 
 /// Opens the store a data-touching command names.

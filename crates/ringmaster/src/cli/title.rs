@@ -154,6 +154,10 @@ async fn import(path: &Path, replace: bool, database_url: &str) -> anyhow::Resul
 }
 
 async fn export(out: &Path, database_url: &str) -> anyhow::Result<ExitCode> {
+    if let Err(problem) = check_export_target(out) {
+        eprintln!("error: --out {}: {problem}", out.display());
+        return Ok(ExitCode::FAILURE);
+    }
     let store = open_store(database_url).await?;
     let records: Vec<TitleRecord> = store
         .list_titles()
@@ -172,6 +176,43 @@ async fn export(out: &Path, database_url: &str) -> anyhow::Result<ExitCode> {
     }
     eprintln!("Exported {} title(s) to {}.", records.len(), out.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether `out` can receive an export: a zip path whose folder exists, or a folder (existing or
+/// to create); the problem in plain words otherwise.
+fn check_export_target(out: &Path) -> Result<(), String> {
+    let is_zip = out
+        .extension()
+        .is_some_and(|extension| extension.eq_ignore_ascii_case("zip"));
+    let metadata = std::fs::metadata(out);
+    if is_zip {
+        if metadata.as_ref().is_ok_and(|metadata| metadata.is_dir()) {
+            return Err("it is a folder, not a zip file".into());
+        }
+        let parent = out
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if !parent.is_dir() {
+            return Err(format!("its folder {} does not exist", parent.display()));
+        }
+        return Ok(());
+    }
+    match metadata {
+        Ok(metadata) if metadata.is_dir() => {
+            let probe = out.join(".ringmaster-export-check");
+            std::fs::write(&probe, b"")
+                .map_err(|error| format!("the folder cannot be written: {error}"))?;
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Ok(_) => Err(
+            "it exists and is not a folder; give a new or existing folder, or a path ending in .zip"
+                .into(),
+        ),
+        Err(_) => std::fs::create_dir_all(out)
+            .map_err(|error| format!("the folder cannot be created: {error}")),
+    }
 }
 
 fn progress_bar(length: u64, prefix: &'static str) -> ProgressBar {

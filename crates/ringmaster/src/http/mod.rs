@@ -33,6 +33,7 @@ use axum::{Extension, Router, middleware};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::connections::ConnectionLimits;
 use crate::http::error::ApiError;
 use crate::http::upload::BodyLimit;
 use crate::os_updates::service::OsUpdates;
@@ -50,6 +51,8 @@ pub struct HttpConfig {
     pub ddm_prefix: String,
     /// The secret DDM check-ins must carry (bearer or HMAC); `None` leaves them open.
     pub ddm_secret: Option<String>,
+    /// Timeouts and the connection cap ([`crate::connections`]).
+    pub connections: ConnectionLimits,
 }
 
 impl Default for HttpConfig {
@@ -59,6 +62,7 @@ impl Default for HttpConfig {
             max_restore_bytes: 512 * 1024 * 1024,
             ddm_prefix: DEFAULT_DDM_PREFIX.to_owned(),
             ddm_secret: None,
+            connections: ConnectionLimits::default(),
         }
     }
 }
