@@ -9,7 +9,7 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::http::AppState;
 use crate::http::conditional::{if_match, set_etag};
 use crate::http::error::ApiError;
+use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::upload::JsonUpload;
 
 pub fn router() -> Router<AppState> {
@@ -119,7 +120,7 @@ async fn create_title(
 
 async fn get_title(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let stored = state.patch_source.get_title(&id).await?;
     let mut response = Json(render::definition(&stored.record)).into_response();
@@ -129,7 +130,7 @@ async fn get_title(
 
 async fn replace_title(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
     JsonUpload(body): JsonUpload,
 ) -> Result<Response, ApiError> {
@@ -156,7 +157,7 @@ async fn replace_title(
 
 async fn delete_title(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let if_match = if_match(&headers)?;
@@ -166,7 +167,7 @@ async fn delete_title(
 
 async fn enable_title(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let stored = state.patch_source.set_title_enabled(&id, true).await?;
     Ok(with_revision(StatusCode::OK, &stored))
@@ -174,7 +175,7 @@ async fn enable_title(
 
 async fn disable_title(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let stored = state.patch_source.set_title_enabled(&id, false).await?;
     Ok(with_revision(StatusCode::OK, &stored))
@@ -182,7 +183,7 @@ async fn disable_title(
 
 async fn pin_current_version(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     JsonUpload(body): JsonUpload,
 ) -> Result<Response, ApiError> {
     let document = ringmaster_domain::json_read::json_document(&body, "the body")
@@ -198,7 +199,7 @@ async fn pin_current_version(
 
 async fn unpin_current_version(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let stored = state.patch_source.unpin_version(&id).await?;
     Ok(with_revision(StatusCode::OK, &stored))
@@ -212,8 +213,8 @@ struct PositionQuery {
 
 async fn add_version(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    Query(position): Query<PositionQuery>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(position): ApiQuery<PositionQuery>,
     JsonUpload(body): JsonUpload,
 ) -> Result<Response, ApiError> {
     let placement = match (position.after, position.before) {
@@ -254,7 +255,7 @@ async fn add_version(
 
 async fn get_version(
     State(state): State<AppState>,
-    Path((id, version)): Path<(String, String)>,
+    ApiPath((id, version)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
     let stored = state.patch_source.get_title(&id).await?;
     let patch = stored.record.definition.patch(&version).ok_or_else(|| {
@@ -269,7 +270,7 @@ async fn get_version(
 
 async fn delete_version(
     State(state): State<AppState>,
-    Path((id, version)): Path<(String, String)>,
+    ApiPath((id, version)): ApiPath<(String, String)>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let if_match = if_match(&headers)?;
@@ -282,7 +283,7 @@ async fn delete_version(
 
 async fn enable_version(
     State(state): State<AppState>,
-    Path((id, version)): Path<(String, String)>,
+    ApiPath((id, version)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
     let stored = state
         .patch_source
@@ -293,7 +294,7 @@ async fn enable_version(
 
 async fn disable_version(
     State(state): State<AppState>,
-    Path((id, version)): Path<(String, String)>,
+    ApiPath((id, version)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
     let stored = state
         .patch_source

@@ -7,7 +7,7 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::http::AppState;
 use crate::http::error::ApiError;
+use crate::http::extract::ApiQuery;
 use crate::http::upload::ZipUpload;
 use crate::patch_source::archive;
 use crate::patch_source::service::now;
@@ -66,7 +67,7 @@ struct RestoreReport {
 
 async fn restore_backup(
     State(state): State<AppState>,
-    Query(query): Query<RestoreQuery>,
+    ApiQuery(query): ApiQuery<RestoreQuery>,
     ZipUpload(body): ZipUpload,
 ) -> Result<Response, ApiError> {
     let records = tokio::task::spawn_blocking(move || {

@@ -5,7 +5,7 @@
 //! the feed for every problem and changes nothing. `GET /catalog/{platform}` lists the releases
 //! of `macOS` or `iOS`, newest first.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use ringmaster_domain::catalog::release::Platform;
@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use crate::http::AppState;
 use crate::http::error::ApiError;
+use crate::http::extract::ApiPath;
 use crate::http::upload::JsonUpload;
 use crate::os_updates::service::ImportReport;
 use crate::os_updates::views;
@@ -33,7 +34,7 @@ async fn import_feed(
 
 async fn list_catalog(
     State(state): State<AppState>,
-    Path(platform): Path<String>,
+    ApiPath(platform): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let platform = Platform::parse(&platform).map_err(ApiError::NotFound)?;
     let releases = state.os_updates.releases(Some(platform)).await?;

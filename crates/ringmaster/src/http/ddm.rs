@@ -13,7 +13,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
@@ -23,6 +23,7 @@ use sha2::Sha256;
 
 use crate::http::AppState;
 use crate::http::error::ApiError;
+use crate::http::extract::{ApiBytes, ApiPath};
 use crate::os_updates::ddm::{DdmAnswer, DdmError, DdmRequest};
 
 /// The header NanoMDM (and KMFDDM) key a check-in by.
@@ -60,7 +61,7 @@ async fn declaration_items(
 async fn declaration(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path((kind, identifier)): Path<(String, String)>,
+    ApiPath((kind, identifier)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
     answer(
         &state,
@@ -74,7 +75,7 @@ async fn declaration(
 async fn status(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Response, ApiError> {
     answer(&state, &headers, &body.clone(), DdmRequest::Status(body)).await
 }
@@ -161,7 +162,7 @@ fn constant_time_equal(a: &[u8], b: &[u8]) -> bool {
 async fn raw_check_in(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Response, ApiError> {
     authorize(&state, &headers, &body)?;
     let message: plist::Dictionary = plist::from_bytes(&body).map_err(|error| {

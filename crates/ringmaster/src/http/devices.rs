@@ -12,7 +12,7 @@
 //! - `GET|POST /devices/{id}/legacy-mechanisms` (`{"kind": "patchPolicy"|"deferralProfile",
 //!   "name"}`) and `DELETE …/{kind}/{name}`: legacy update mechanisms, which conflict with DDM.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -25,6 +25,7 @@ use serde_json::{Value, json};
 
 use crate::http::AppState;
 use crate::http::error::ApiError;
+use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::os_query::{AtQuery, json_body, numeric_id};
 use crate::http::upload::JsonUpload;
 use crate::os_updates::result_views;
@@ -90,7 +91,7 @@ async fn create_device(
 
 async fn list_devices(
     State(state): State<AppState>,
-    Query(page): Query<PageQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let limit = page.limit.unwrap_or(MAX_PAGE);
     if limit == 0 || limit > MAX_PAGE {
@@ -114,14 +115,14 @@ async fn list_devices(
 
 async fn get_device(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(views::device(&state.os_updates.device(&id).await?)))
 }
 
 async fn delete_device(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     state.os_updates.delete_device(&id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -129,8 +130,8 @@ async fn delete_device(
 
 async fn effective_policy(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    Query(query): Query<AtQuery>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<AtQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let at = query.instant(state.os_updates.clock.now())?;
     let served = state.os_updates.device_declarations(&id, at).await?;
@@ -139,8 +140,8 @@ async fn effective_policy(
 
 async fn declarations(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    Query(query): Query<AtQuery>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<AtQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let at = query.instant(state.os_updates.clock.now())?;
     let served = state.os_updates.device_declarations(&id, at).await?;
@@ -149,8 +150,8 @@ async fn declarations(
 
 async fn device_status(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    Query(query): Query<AtQuery>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<AtQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let at = query.instant(state.os_updates.clock.now())?;
     let result = state.os_updates.device_result(&id, at).await?;
@@ -159,7 +160,7 @@ async fn device_status(
 
 async fn list_legacy(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let result = state
         .os_updates
@@ -175,7 +176,7 @@ async fn list_legacy(
 
 async fn record_legacy(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     JsonUpload(body): JsonUpload,
 ) -> Result<Response, ApiError> {
     let document = json_body(&body)?;
@@ -221,7 +222,7 @@ async fn record_legacy(
 
 async fn delete_legacy(
     State(state): State<AppState>,
-    Path((id, kind, name)): Path<(String, String, String)>,
+    ApiPath((id, kind, name)): ApiPath<(String, String, String)>,
 ) -> Result<StatusCode, ApiError> {
     state.os_updates.delete_legacy(&id, &kind, &name).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -250,7 +251,7 @@ async fn list_device_groups(State(state): State<AppState>) -> Result<Json<Vec<Va
 
 async fn get_device_group(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = numeric_id(&id, "device group")?;
     Ok(Json(views::device_group(
@@ -260,7 +261,7 @@ async fn get_device_group(
 
 async fn replace_device_group(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     JsonUpload(body): JsonUpload,
 ) -> Result<Json<Value>, ApiError> {
     let id = numeric_id(&id, "device group")?;
@@ -275,7 +276,7 @@ async fn replace_device_group(
 
 async fn delete_device_group(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = numeric_id(&id, "device group")?;
     state.os_updates.delete_device_group(id).await?;

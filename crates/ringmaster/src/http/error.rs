@@ -1,12 +1,13 @@
 //! The API error type: one enum, one status mapping, one JSON shape.
 //!
-//! Every error answers `{"status", "error", "message", "errors"?}` where `errors` lists each bad
-//! field by JSON pointer (or query parameter, or file within an upload). Causes of 500s are logged
-//! and never sent to clients.
+//! Every error answers `{"status", "error", "message", "errors"?, "errorCount"?}` where `errors`
+//! lists each bad field by JSON pointer (or query parameter, or file within an upload): at most
+//! [`MAX_LISTED_ERRORS`] of them, with `errorCount` saying how many there were in all. Causes of
+//! 500s are logged and never sent to clients.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use ringmaster_domain::field_error::FieldErrors;
+use ringmaster_domain::field_error::{FieldErrors, MAX_LISTED_ERRORS};
 use ringmaster_domain::title::edit::TitleEditError;
 use serde::Serialize;
 
@@ -18,11 +19,17 @@ use crate::patch_source::service::TitleError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    /// A 400; build it with [`ApiError::invalid`] so the list stays capped.
     #[error("{message}")]
     Invalid {
         message: String,
+        /// At most [`MAX_LISTED_ERRORS`] details.
         errors: Vec<ErrorDetail>,
+        /// How many problems there were, listed or not.
+        total: usize,
     },
+    #[error("{0}")]
+    RequestTimeout(String),
     #[error("missing or invalid bearer token")]
     Unauthorized,
     #[error("{0}")]
@@ -58,12 +65,16 @@ pub struct ErrorDetail {
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 struct ErrorBody<'a> {
     status: u16,
     error: &'a str,
     message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<&'a [ErrorDetail]>,
+    /// How many errors there were; more than `errors` lists when the list was capped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_count: Option<usize>,
 }
 
 impl ApiError {
@@ -71,6 +82,7 @@ impl ApiError {
         match self {
             ApiError::Invalid { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
@@ -81,42 +93,53 @@ impl ApiError {
         }
     }
 
+    /// A 400 listing `details` (the first [`MAX_LISTED_ERRORS`] of them) out of `total`
+    /// problems; `total` is at least the number of details.
+    pub fn invalid(
+        message: impl Into<String>,
+        details: impl IntoIterator<Item = ErrorDetail>,
+        total: usize,
+    ) -> ApiError {
+        let errors: Vec<ErrorDetail> = details.into_iter().take(MAX_LISTED_ERRORS).collect();
+        ApiError::Invalid {
+            message: message.into(),
+            total: total.max(errors.len()),
+            errors,
+        }
+    }
+
     /// A 400 for a document with field errors.
     pub fn invalid_document(errors: &FieldErrors) -> ApiError {
-        ApiError::Invalid {
-            message: summary("the document", errors.len()),
-            errors: errors
-                .iter()
-                .map(|error| ErrorDetail {
-                    pointer: Some(error.pointer.clone()),
-                    parameter: None,
-                    file: None,
-                    message: error.message.clone(),
-                })
-                .collect(),
-        }
+        ApiError::invalid(
+            summary("the document", errors.len(), errors.iter().len()),
+            errors.iter().map(|error| ErrorDetail {
+                pointer: Some(error.pointer.clone()),
+                parameter: None,
+                file: None,
+                message: error.message.clone(),
+            }),
+            errors.len(),
+        )
     }
 
     /// A 400 for one bad query parameter.
     pub fn invalid_parameter(parameter: &str, message: impl Into<String>) -> ApiError {
         let message = message.into();
-        ApiError::Invalid {
-            message: format!("query parameter {parameter}: {message}"),
-            errors: vec![ErrorDetail {
+        ApiError::invalid(
+            format!("query parameter {parameter}: {message}"),
+            [ErrorDetail {
                 pointer: None,
                 parameter: Some(parameter.to_owned()),
                 file: None,
                 message,
             }],
-        }
+            1,
+        )
     }
 
     /// A 400 for an edit the title's current state does not allow.
     pub fn bad_request(message: impl Into<String>) -> ApiError {
-        ApiError::Invalid {
-            message: message.into(),
-            errors: Vec::new(),
-        }
+        ApiError::invalid(message, [], 0)
     }
 
     pub fn not_found() -> ApiError {
@@ -124,11 +147,14 @@ impl ApiError {
     }
 }
 
-fn summary(what: &str, count: usize) -> String {
-    if count == 1 {
-        format!("{what} has 1 error")
-    } else {
-        format!("{what} has {count} errors")
+/// "the document has 3 errors", or, when only some are listed, "…; the first 100 are listed".
+fn summary(what: &str, count: usize, listed: usize) -> String {
+    match count {
+        1 => format!("{what} has 1 error"),
+        _ if listed < count => {
+            format!("{what} has {count} errors; the first {listed} are listed")
+        }
+        _ => format!("{what} has {count} errors"),
     }
 }
 
@@ -138,15 +164,18 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(cause) = &self {
             tracing::error!(error = ?cause, "request failed");
         }
-        let errors = match &self {
-            ApiError::Invalid { errors, .. } if !errors.is_empty() => Some(errors.as_slice()),
-            _ => None,
+        let (errors, error_count) = match &self {
+            ApiError::Invalid { errors, total, .. } if !errors.is_empty() => {
+                (Some(errors.as_slice()), Some(*total))
+            }
+            _ => (None, None),
         };
         let body = ErrorBody {
             status: status.as_u16(),
             error: status.canonical_reason().unwrap_or("Error"),
             message: self.to_string(),
             errors,
+            error_count,
         };
         let mut response = (status, axum::Json(body)).into_response();
         if matches!(self, ApiError::Unauthorized) {
@@ -183,13 +212,23 @@ impl From<TitleError> for ApiError {
 impl From<ArchiveError> for ApiError {
     fn from(error: ArchiveError) -> Self {
         match error {
-            ArchiveError::Invalid(files) => ApiError::Invalid {
-                message: format!(
-                    "{} file(s) of the upload are invalid; nothing was changed",
-                    files.len()
-                ),
-                errors: file_details(&files),
-            },
+            ArchiveError::Invalid(files) => {
+                let total = files.iter().map(|file| file.errors.len()).sum();
+                let listed = file_details(&files);
+                let shown = if listed.len() < total {
+                    format!("; the first {} of {total} errors are listed", listed.len())
+                } else {
+                    String::new()
+                };
+                ApiError::invalid(
+                    format!(
+                        "{} file(s) of the upload are invalid; nothing was changed{shown}",
+                        files.len()
+                    ),
+                    listed,
+                    total,
+                )
+            }
             ArchiveError::NotAZip(_) | ArchiveError::Empty(_) => {
                 ApiError::bad_request(error.to_string())
             }
@@ -198,6 +237,7 @@ impl From<ArchiveError> for ApiError {
     }
 }
 
+/// The first [`MAX_LISTED_ERRORS`] problems of the files, in order.
 fn file_details(files: &[FileErrors]) -> Vec<ErrorDetail> {
     files
         .iter()
@@ -209,6 +249,7 @@ fn file_details(files: &[FileErrors]) -> Vec<ErrorDetail> {
                 message: error.message.clone(),
             })
         })
+        .take(MAX_LISTED_ERRORS)
         .collect()
 }
 
@@ -231,8 +272,8 @@ impl From<OsUpdateError> for ApiError {
             }
             OsUpdateError::AlreadyExists(_) => ApiError::Conflict(error.to_string()),
             OsUpdateError::Stale { .. } => ApiError::PreconditionFailed(error.to_string()),
-            OsUpdateError::Feed(feed) => ApiError::Invalid {
-                message: format!(
+            OsUpdateError::Feed(feed) => ApiError::invalid(
+                format!(
                     "{}; the catalog was not changed",
                     feed.to_string()
                         .lines()
@@ -240,17 +281,14 @@ impl From<OsUpdateError> for ApiError {
                         .unwrap_or("the feed cannot be read")
                         .trim_end_matches(':')
                 ),
-                errors: feed
-                    .errors
-                    .iter()
-                    .map(|error| ErrorDetail {
-                        pointer: Some(error.pointer.clone()),
-                        parameter: None,
-                        file: None,
-                        message: error.message.clone(),
-                    })
-                    .collect(),
-            },
+                feed.errors.iter().map(|error| ErrorDetail {
+                    pointer: Some(error.pointer.clone()),
+                    parameter: None,
+                    file: None,
+                    message: error.message.clone(),
+                }),
+                feed.errors.len(),
+            ),
             OsUpdateError::Fetch(_) => ApiError::bad_request(error.to_string()),
             OsUpdateError::Store(store_error) => ApiError::Internal(store_error.into()),
         }

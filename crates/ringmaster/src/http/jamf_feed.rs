@@ -6,13 +6,14 @@
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::http::AppState;
 use crate::http::error::ApiError;
+use crate::http::extract::ApiPath;
 use crate::patch_source::feed_cache::{RenderedBody, entity_tag, gzip, gzip_entity_tag};
 
 /// Bodies smaller than this are not worth compressing on the fly.
@@ -51,7 +52,7 @@ async fn list_software(State(state): State<AppState>, headers: HeaderMap) -> Res
 
 async fn list_software_by_ids(
     State(state): State<AppState>,
-    Path(ids): Path<String>,
+    ApiPath(ids): ApiPath<String>,
     headers: HeaderMap,
 ) -> Response {
     let snapshot = state.patch_source.cache.snapshot();
@@ -66,7 +67,7 @@ async fn list_software_by_ids(
 
 async fn get_patch(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let snapshot = state.patch_source.cache.snapshot();

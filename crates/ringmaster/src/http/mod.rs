@@ -5,6 +5,7 @@
 //! - [`catalog`], [`policies`], [`devices`]: `/api/v1/…` for OS updates, behind [`auth`];
 //!   [`os_query`] reads their shared parameters, [`conditional`] does `ETag`/`If-Match`.
 //! - [`upload`]: body extractors with content-type and size checks.
+//! - [`extract`]: query, path and raw-body extractors whose rejections are [`error::ApiError`]s.
 //! - [`error`]: [`error::ApiError`], the one error type answered as JSON.
 //! - [`ddm`]: the DDM check-in endpoints devices reach through their MDM (under `--ddm-prefix`).
 //! - [`health`]: the `/healthz` route.
@@ -20,6 +21,7 @@ pub mod conditional;
 pub mod ddm;
 pub mod devices;
 pub mod error;
+pub mod extract;
 pub mod health;
 pub mod jamf_feed;
 pub mod os_query;

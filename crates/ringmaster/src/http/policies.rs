@@ -13,7 +13,7 @@
 //! - `GET /policies/{id}/plan` and `GET /policy-groups/plan?platform=` (every ring) with
 //!   `?from=&to=` and `?format=svg` for the timeline picture.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -26,6 +26,7 @@ use serde_json::{Value, json};
 use crate::http::AppState;
 use crate::http::conditional::{if_match, set_etag};
 use crate::http::error::ApiError;
+use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::os_query::{AtQuery, PlanFormat, PlanQuery, json_body, numeric_id};
 use crate::http::upload::JsonUpload;
 use crate::os_updates::result_views;
@@ -87,7 +88,7 @@ async fn create_policy(
 
 async fn get_policy(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let stored = state.os_updates.policy(numeric_id(&id, "policy")?).await?;
     Ok(with_etag(
@@ -99,7 +100,7 @@ async fn get_policy(
 
 async fn replace_policy(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
     JsonUpload(body): JsonUpload,
 ) -> Result<Response, ApiError> {
@@ -119,7 +120,7 @@ async fn replace_policy(
 
 async fn delete_policy(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let id = numeric_id(&id, "policy")?;
@@ -132,7 +133,7 @@ async fn delete_policy(
 
 async fn get_policy_bindings(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let subject = BindingSubject::Policy(numeric_id(&id, "policy")?);
     Ok(Json(views::bindings_view(
@@ -142,7 +143,7 @@ async fn get_policy_bindings(
 
 async fn put_policy_bindings(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     JsonUpload(body): JsonUpload,
 ) -> Result<Json<Value>, ApiError> {
     let subject = BindingSubject::Policy(numeric_id(&id, "policy")?);
@@ -151,7 +152,7 @@ async fn put_policy_bindings(
 
 async fn get_group_bindings(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let subject = BindingSubject::PolicyGroup(numeric_id(&id, "policy group")?);
     Ok(Json(views::bindings_view(
@@ -161,7 +162,7 @@ async fn get_group_bindings(
 
 async fn put_group_bindings(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     JsonUpload(body): JsonUpload,
 ) -> Result<Json<Value>, ApiError> {
     let subject = BindingSubject::PolicyGroup(numeric_id(&id, "policy group")?);
@@ -190,7 +191,7 @@ async fn list_policy_groups(State(state): State<AppState>) -> Result<Json<Vec<Va
 
 async fn get_policy_group(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = numeric_id(&id, "policy group")?;
     Ok(Json(group_view(&state.os_updates.policy_group(id).await?)))
@@ -224,8 +225,8 @@ async fn load_defaults(State(state): State<AppState>) -> Result<Response, ApiErr
 
 async fn policy_compliance(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    Query(query): Query<AtQuery>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<AtQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let id = numeric_id(&id, "policy")?;
     let at = query.instant(state.os_updates.clock.now())?;
@@ -254,7 +255,7 @@ async fn policy_compliance(
 
 async fn rings_compliance(
     State(state): State<AppState>,
-    Query(query): Query<PlanQuery>,
+    ApiQuery(query): ApiQuery<PlanQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let platform = match &query.platform {
         None => Platform::MacOs,
@@ -296,8 +297,8 @@ async fn rings_compliance(
 
 async fn policy_plan(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    Query(query): Query<PlanQuery>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<PlanQuery>,
 ) -> Result<Response, ApiError> {
     let id = numeric_id(&id, "policy")?;
     let (from, to) = query.window(state.os_updates.clock.now())?;
@@ -309,7 +310,7 @@ async fn policy_plan(
 
 async fn rings_plan(
     State(state): State<AppState>,
-    Query(query): Query<PlanQuery>,
+    ApiQuery(query): ApiQuery<PlanQuery>,
 ) -> Result<Response, ApiError> {
     let platform = match &query.platform {
         None => Platform::MacOs,

@@ -9,7 +9,9 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{StatusCode, header};
 
+use crate::connections::activity::is_body_timeout;
 use crate::http::error::ApiError;
+use crate::http::extract::{body_limit, body_timeout, read_body};
 
 /// A JSON document's raw bytes.
 #[derive(Debug)]
@@ -81,19 +83,6 @@ fn shown(content_type: &str) -> String {
     }
 }
 
-async fn read_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
-    let limit = body_limit(&request);
-    Bytes::from_request(request, state)
-        .await
-        .map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge { limit }
-            } else {
-                ApiError::bad_request(format!("could not read the request body: {rejection}"))
-            }
-        })
-}
-
 async fn read_multipart_file<S: Send + Sync>(
     request: Request,
     state: &S,
@@ -107,6 +96,8 @@ async fn read_multipart_file<S: Send + Sync>(
     let multipart_error = |error: axum::extract::multipart::MultipartError| {
         if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge { limit }
+        } else if is_body_timeout(&error) {
+            body_timeout()
         } else {
             ApiError::bad_request(format!("unreadable multipart upload: {error}"))
         }
@@ -120,15 +111,6 @@ async fn read_multipart_file<S: Send + Sync>(
         "file",
         "the multipart upload has no part named \"file\"",
     ))
-}
-
-/// The limit set on this route, for the 413 message.
-fn body_limit(request: &Request) -> usize {
-    request
-        .extensions()
-        .get::<BodyLimit>()
-        .map(|limit| limit.0)
-        .unwrap_or_default()
 }
 
 /// The body limit of a route, recorded as a request extension so errors can name it.

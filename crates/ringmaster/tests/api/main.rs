@@ -12,6 +12,7 @@ mod conformance;
 mod ddm_notify;
 mod ddm_protocol;
 mod ddm_rollout;
+mod edge_errors;
 mod jamf_feed;
 mod os_catalog;
 mod os_catalog_poll;
