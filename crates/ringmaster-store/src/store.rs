@@ -1,7 +1,7 @@
 //! Connecting to the database chosen by URL, and running its migrations.
 //!
 //! `sqlite://PATH` (the embedded default; the file and its folder are created on first start,
-//! WAL journal) or `postgres://…`. Each backend has its own migration tree, embedded in the binary.
+//! readable by the owner only (0600 and 0700 on Unix); WAL journal) or `postgres://…`. Each backend has its own migration tree, embedded in the binary.
 //! Queries dispatch on the backend through [`on_pool!`](crate::on_pool), which expands one query
 //! body for both pool types so the SQL is written once.
 
@@ -92,10 +92,14 @@ impl Store {
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true);
-                if let Some(parent) = connect.get_filename().parent()
-                    && !parent.as_os_str().is_empty()
-                {
-                    create_dir(parent)?;
+                let file = connect.get_filename().to_path_buf();
+                if !url.contains("mode=memory") && file.as_os_str() != ":memory:" {
+                    if let Some(parent) = file.parent()
+                        && !parent.as_os_str().is_empty()
+                    {
+                        create_dir(parent)?;
+                    }
+                    create_owner_only_file(&file)?;
                 }
                 let pool = SqlitePoolOptions::new()
                     .max_connections(options.max_connections)
@@ -145,9 +149,37 @@ impl Store {
     }
 }
 
+/// Creates the data folder (and any missing parents) readable by the owner only (0700 on Unix);
+/// folders that exist are left as they are.
 fn create_dir(path: &Path) -> Result<(), StoreError> {
-    std::fs::create_dir_all(path).map_err(|source| StoreError::DataDirectory {
-        path: path.display().to_string(),
-        source,
-    })
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(path)
+        .map_err(|source| StoreError::DataDirectory {
+            path: path.display().to_string(),
+            source,
+        })
+}
+
+/// Creates an empty database file readable by the owner only (0600 on Unix) unless it exists;
+/// SQLite gives its journal files the same mode.
+fn create_owner_only_file(path: &Path) -> Result<(), StoreError> {
+    if path.exists() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(StoreError::DataDirectory {
+            path: path.display().to_string(),
+            source,
+        }),
+    }
 }

@@ -12,6 +12,8 @@ mod conformance;
 mod ddm_notify;
 mod ddm_protocol;
 mod ddm_rollout;
+mod edge_config;
+mod edge_connections;
 mod edge_errors;
 mod jamf_feed;
 mod os_catalog;
