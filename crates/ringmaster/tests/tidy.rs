@@ -1,6 +1,7 @@
 //! Tidy checks over the whole source tree, run as a test so `cargo test` is the one gate:
 //! every Rust file opens with a `//!` module doc; no test is ignored or expected to panic;
-//! no `dbg!` is left behind; nothing names a path of a developer's machine.
+//! no `dbg!` is left behind; nothing names a path of a developer's machine; HTTP handlers use
+//! only extractors whose rejections are our JSON errors.
 
 use std::path::{Path, PathBuf};
 
@@ -146,5 +147,33 @@ fn the_domain_crate_depends_on_no_io_crate() {
     assert!(
         dependencies.contains("serde_json"),
         "expected to read the domain's dependencies"
+    );
+}
+
+#[test]
+fn handlers_extract_only_through_extractors_that_answer_our_json_errors() {
+    let offenders: Vec<String> = workspace_sources()
+        .into_iter()
+        .filter(|(path, _)| {
+            path.components().any(|part| part.as_os_str() == "http")
+                && path.components().any(|part| part.as_os_str() == "src")
+                && !path.ends_with("extract.rs")
+                && !path.ends_with("upload.rs")
+        })
+        .filter(|(_, text)| {
+            text.lines().any(|line| {
+                let line = line.trim();
+                line.starts_with("use axum::extract::")
+                    && ["Path", "Query", "Json", "Form"].iter().any(|name| {
+                        line.split(|c: char| !c.is_alphanumeric())
+                            .any(|word| word == *name)
+                    })
+            })
+        })
+        .map(|(path, _)| path.display().to_string())
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "use ApiPath / ApiQuery / JsonUpload (their rejections are ApiErrors), not axum's: {offenders:#?}"
     );
 }
