@@ -1,7 +1,7 @@
 //! Connections against the real server with small limits: a slowloris client is cut off after
 //! the header timeout, a slow body gets a 408, an idle keep-alive connection is closed after the
-//! idle timeout (and not before), connections beyond `--max-connections` wait and are served
-//! once the idle ones time out, and shutdown stays graceful with connections open.
+//! idle timeout (and not before), no more than `--max-connections` are served at once, those
+//! beyond wait and are served once the idle ones time out, and shutdown stays graceful with connections open.
 
 use std::time::{Duration, Instant};
 
@@ -188,6 +188,33 @@ async fn idle_connections_beyond_the_cap_wait_and_a_new_client_is_served_once_th
     drop(idle);
     let again = answers_quickly(&app, Duration::from_secs(3)).await;
     assert!(again < Duration::from_secs(2), "then waited {again:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn no_more_than_max_connections_are_served_at_once() {
+    let app = app_with(limits(30, 30, 4)).await;
+    let held: Vec<TcpStream> = futures::future::join_all((0..4).map(|_| connect(&app))).await;
+    // Give the server time to accept the four.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut waiting = connect(&app).await;
+    waiting
+        .write_all(b"GET /v1/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buffer = [0u8; 64];
+    let early = tokio::time::timeout(Duration::from_millis(800), waiting.read(&mut buffer)).await;
+    assert!(
+        early.is_err(),
+        "a fifth connection was served while four were open"
+    );
+    // One held connection ends: the waiting one is taken and answered.
+    drop(held);
+    let read = tokio::time::timeout(Duration::from_secs(3), waiting.read(&mut buffer))
+        .await
+        .expect("the waiting connection was never served")
+        .unwrap();
+    assert!(buffer[..read].starts_with(b"HTTP/1.1 200"));
     app.stop().await;
 }
 
