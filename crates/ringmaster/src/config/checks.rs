@@ -86,7 +86,9 @@ pub fn ddm_prefix(text: &str) -> Result<String, String> {
 /// A secret given as a value: not empty, not only whitespace.
 pub fn secret_text(text: &str) -> Result<String, String> {
     if text.trim().is_empty() {
-        return Err("the secret is empty or only whitespace".into());
+        return Err(
+            "the secret is empty or only whitespace (leave it unset to run without one)".into(),
+        );
     }
     Ok(text.to_owned())
 }

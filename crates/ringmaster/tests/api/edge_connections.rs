@@ -1,7 +1,8 @@
 //! Connections against the real server with small limits: a slowloris client is cut off after
 //! the header timeout, a slow body gets a 408, an idle keep-alive connection is closed after the
 //! idle timeout (and not before), no more than `--max-connections` are served at once, those
-//! beyond wait and are served once the idle ones time out, and shutdown stays graceful with connections open.
+//! beyond wait and are served once the idle ones time out, and shutdown stays graceful with
+//! connections open.
 
 use std::time::{Duration, Instant};
 
