@@ -186,7 +186,7 @@ pub struct SimulateArgs {
     #[arg(long)]
     pub server: String,
     /// Path prefix of the server's DDM endpoints
-    #[arg(long, env = "RINGMASTER_DDM_PREFIX", default_value = crate::simulator::client::DEFAULT_PREFIX)]
+    #[arg(long, env = "RINGMASTER_DDM_PREFIX", default_value = crate::simulator::client::DEFAULT_PREFIX, value_parser = checks::ddm_prefix)]
     pub prefix: String,
     /// Shared secret, sent as `Authorization: Bearer <secret>`; none when absent
     #[arg(long, env = "RINGMASTER_DDM_SECRET", hide_env_values = true)]

@@ -128,7 +128,14 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
         served_source.store.close().await;
         Ok(())
     });
-    tracing::info!(%address, "ringmaster is listening");
+    tracing::info!(
+        %address,
+        header_timeout_secs = limits.header_timeout.as_secs(),
+        body_timeout_secs = limits.body_timeout.as_secs(),
+        idle_timeout_secs = limits.idle_timeout.as_secs(),
+        max_connections = limits.max_connections,
+        "ringmaster is listening"
+    );
     Ok(RunningServer {
         address,
         patch_source,
