@@ -281,11 +281,26 @@ impl ReleaseRow {
 }
 
 /// Reads rows back into releases, in catalog order: platform, newest version first, then build.
+///
+/// A row whose version the domain no longer accepts (one stored before versions were bounded,
+/// such as `1000000000.1.1`) is left out with a warning rather than failing every read of the
+/// catalog; `DELETE /api/v1/catalog/{platform}/{version}` removes it for good. Any other
+/// unreadable column is still an error.
 pub(crate) fn releases_of(rows: Vec<ReleaseRow>) -> Result<Vec<Release>, StoreError> {
-    let mut releases: Vec<Release> = rows
-        .into_iter()
-        .map(ReleaseRow::into_release)
-        .collect::<Result<_, _>>()?;
+    let mut releases: Vec<Release> = Vec::with_capacity(rows.len());
+    for row in rows {
+        if let Err(why) = AppleOsVersion::parse(&row.version) {
+            tracing::warn!(
+                platform = %row.platform,
+                version = %row.version,
+                build = %row.build,
+                "a stored release is left out of the catalog: {why}; delete it with \
+                 `ringmaster catalog delete`"
+            );
+            continue;
+        }
+        releases.push(row.into_release()?);
+    }
     releases.sort_by(|a, b| {
         a.platform
             .cmp(&b.platform)
