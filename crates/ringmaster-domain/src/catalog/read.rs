@@ -16,7 +16,6 @@ use crate::json_read::{describe, expect_object};
 pub(crate) const MAX_BUILD_CHARS: usize = 16;
 
 /// The object at `pointer`, or an error there.
-
 pub(crate) fn object<'a>(
     value: &'a Value,
     pointer: &str,
