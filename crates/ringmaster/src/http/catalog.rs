@@ -3,10 +3,12 @@
 //! `POST /catalog/import` takes the feed itself as the body (SOFA v1/v2/DMS or gdmf, detected by
 //! its keys) and answers what changed; a feed that cannot be read answers 400 with a pointer into
 //! the feed for every problem and changes nothing. `GET /catalog/{platform}` lists the releases
-//! of `macOS` or `iOS`, newest first.
+//! of `macOS` or `iOS`, newest first. `DELETE /catalog/{platform}/{version}` (`?build=` for one
+//! build only) removes a release, so a bad import can be undone: 204, or 404 when none matches.
 
-use axum::extract::{Path, State};
-use axum::routing::{get, post};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use ringmaster_domain::catalog::release::Platform;
 use serde_json::{Value, json};
@@ -22,6 +24,31 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/catalog/import", post(import_feed))
         .route("/catalog/{platform}", get(list_catalog))
+        .route("/catalog/{platform}/{version}", delete(delete_release))
+}
+
+/// `?build=` of the delete route.
+#[derive(Debug, serde::Deserialize)]
+struct DeleteReleaseQuery {
+    build: Option<String>,
+}
+
+async fn delete_release(
+    State(state): State<AppState>,
+    Path((platform, version)): Path<(String, String)>,
+    Query(query): Query<DeleteReleaseQuery>,
+) -> Result<StatusCode, ApiError> {
+    let platform = Platform::parse(&platform).map_err(ApiError::NotFound)?;
+    let build = query
+        .build
+        .as_deref()
+        .map(str::trim)
+        .filter(|build| !build.is_empty());
+    state
+        .os_updates
+        .delete_release(platform, &version, build)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn import_feed(

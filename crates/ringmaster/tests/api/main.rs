@@ -12,6 +12,8 @@ mod conformance;
 mod ddm_notify;
 mod ddm_protocol;
 mod ddm_rollout;
+mod hostile_catalog;
+mod hostile_checkin;
 mod jamf_feed;
 mod os_catalog;
 mod os_catalog_poll;
