@@ -10,7 +10,6 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use ringmaster_domain::apple_version::AppleOsVersion;
 use ringmaster_domain::assignment::Resolution;
 use ringmaster_domain::catalog::release::{Platform, Release};
 use ringmaster_domain::catalog::{FeedError, parse_feed};
@@ -139,7 +138,7 @@ impl OsUpdates {
     }
 
     /// Refreshes after a write; a failure is logged, as the periodic refresh will catch up.
-    async fn refresh_after_write(&self) {
+    pub(crate) async fn refresh_after_write(&self) {
         if let Err(error) = self.refresh().await {
             tracing::warn!(%error, "OS-update snapshot refresh failed after a write");
         }
@@ -180,40 +179,6 @@ impl OsUpdates {
         platform: Option<Platform>,
     ) -> Result<Vec<Release>, OsUpdateError> {
         Ok(self.store.list_releases(platform).await?)
-    }
-
-    /// Deletes a release of `platform`: every build of `version`, or only `build`. `version` is
-    /// matched as a version (`26.1` finds `26.1.0`) or, for a row stored before versions were
-    /// bounded, as the text stored. Answers how many rows went; none is [`OsUpdateError::NotFound`].
-    pub async fn delete_release(
-        &self,
-        platform: Platform,
-        version: &str,
-        build: Option<&str>,
-    ) -> Result<u64, OsUpdateError> {
-        let text = version.trim();
-        let parsed = AppleOsVersion::parse(text);
-        let key = parsed
-            .as_ref()
-            .map_or_else(|_| text.to_owned(), AppleOsVersion::canonical_text);
-        let deleted = self
-            .store
-            .delete_releases(platform, &key, text, build)
-            .await?;
-        if deleted == 0 {
-            let build = build
-                .map(|build| format!(" build {build}"))
-                .unwrap_or_default();
-            let hint = parsed
-                .err()
-                .map(|why| format!(" ({why})"))
-                .unwrap_or_default();
-            return Err(OsUpdateError::NotFound(format!(
-                "the {platform} release {text:?}{build}{hint}"
-            )));
-        }
-        self.refresh_after_write().await;
-        Ok(deleted)
     }
 
     // ----- policies -----

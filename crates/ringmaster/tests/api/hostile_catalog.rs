@@ -314,3 +314,62 @@ async fn deeply_nested_json_bodies_are_refused_on_every_admin_reader() {
         assert_still_serving(&app).await;
     }
 }
+
+async fn declarations_token(app: &TestApp) -> String {
+    let response = check_in_tokens(app).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let tokens = crate::support::json_body(response).await;
+    tokens["SyncTokens"]["DeclarationsToken"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_refresher_keeps_working_after_a_round_that_fails() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        fleet_of_one(&app).await;
+        let before = declarations_token(&app).await;
+        // A row no ringmaster would write makes the next OS-update refresh fail.
+        execute(
+            &app.database,
+            "INSERT INTO update_policies (name, platform, document, group_id, revision, \
+             created_at, updated_at) VALUES ('Broken', 'macOS', '{not json', NULL, 1, \
+             '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'); \
+             UPDATE os_update_counter SET revision = revision + 1 WHERE id = 1;",
+        )
+        .await;
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        assert_eq!(
+            declarations_token(&app).await,
+            before,
+            "the previous snapshot is served"
+        );
+        execute(
+            &app.database,
+            "DELETE FROM update_policies WHERE name = 'Broken'",
+        )
+        .await;
+        // Another process removes the newest release; this server must notice by itself.
+        let run = ringmaster(&[
+            "catalog",
+            "delete",
+            "macOS",
+            "26.2",
+            "--database",
+            &app.database.url,
+        ])
+        .await;
+        assert_eq!(run.code, 0, "{run:?}");
+        let started = std::time::Instant::now();
+        while declarations_token(&app).await == before {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(5),
+                "the refresher stopped after the failed round"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_still_serving(&app).await;
+    }
+}
