@@ -15,7 +15,11 @@
 //!   `26.3.1` < `26.3.1 (a)` < `26.3.1 (b)` < `26.3.2`;
 //! - equality follows the order (so `26.0` == `26.0.0` and `26.3.1(a)` == `26.3.1 (a)`), which keeps
 //!   `Eq`, `Ord` and `Hash` consistent for maps and sets;
-//! - the text as written is kept: `Display` and serde give it back unchanged.
+//! - the text as written is kept: `Display` and serde give it back unchanged;
+//! - each number is at most [`AppleOsVersion::MAX_NUMBER`] (999): Apple has never issued more,
+//!   and the bound keeps every identifier built from a version short (an enforcement
+//!   declaration's identifier must fit Apple's 64 bytes). Longer text is refused before it is
+//!   read, and error messages quote at most [`AppleOsVersion::MAX_TEXT_CHARS`] characters of it.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -34,6 +38,11 @@ pub struct AppleOsVersion {
 }
 
 impl AppleOsVersion {
+    /// The largest number accepted in any position (`999.999.999`).
+    pub const MAX_NUMBER: u32 = 999;
+    /// The longest text accepted: `999.999.999 (a)` plus a little slack.
+    pub const MAX_TEXT_CHARS: usize = 20;
+
     /// Parses `major[.minor[.patch]]` with an optional supplemental suffix such as ` (a)`.
     ///
     /// Surrounding whitespace is ignored. The error says what is wrong in plain words.
@@ -41,6 +50,16 @@ impl AppleOsVersion {
         let trimmed = text.trim();
         if trimmed.is_empty() {
             return Err("an Apple OS version must not be empty".to_owned());
+        }
+        if trimmed.chars().count() > Self::MAX_TEXT_CHARS {
+            return Err(invalid(
+                trimmed,
+                &format!(
+                    "it is {} characters long, at most {} are allowed",
+                    trimmed.chars().count(),
+                    Self::MAX_TEXT_CHARS
+                ),
+            ));
         }
         let (numeric, supplemental) = split_supplemental(trimmed)?;
         let parts: Vec<&str> = numeric.split('.').collect();
@@ -51,8 +70,8 @@ impl AppleOsVersion {
             ));
         }
         let mut numbers = [0u32; 3];
-        for (index, part) in parts.iter().enumerate() {
-            numbers[index] = parse_number(trimmed, part)?;
+        for (slot, part) in numbers.iter_mut().zip(&parts) {
+            *slot = parse_number(trimmed, part)?;
         }
         Ok(Self {
             numbers,
@@ -177,15 +196,38 @@ fn parse_number(text: &str, part: &str) -> Result<u32, String> {
             &format!("\"{part}\" has a leading zero, which Apple versions never have"),
         ));
     }
-    part.parse::<u32>()
-        .map_err(|_| invalid(text, &format!("{part} is too large")))
+    match part.parse::<u32>() {
+        Ok(number) if number <= AppleOsVersion::MAX_NUMBER => Ok(number),
+        _ => Err(invalid(
+            text,
+            &format!(
+                "{part} is too large (Apple versions have numbers up to {})",
+                AppleOsVersion::MAX_NUMBER
+            ),
+        )),
+    }
 }
 
 fn invalid(text: &str, why: &str) -> String {
+    let text = quoted_prefix(text);
     format!(
         "\"{text}\" is not an Apple OS version: {why} (expected 1 to 3 numbers separated by dots, \
          such as 26.0.1, optionally followed by a supplemental suffix such as \" (a)\")"
     )
+}
+
+/// At most [`AppleOsVersion::MAX_TEXT_CHARS`] characters of `text`, with `…` when cut.
+fn quoted_prefix(text: &str) -> String {
+    let mut chars = text.chars();
+    let prefix: String = chars
+        .by_ref()
+        .take(AppleOsVersion::MAX_TEXT_CHARS)
+        .collect();
+    if chars.next().is_some() {
+        format!("{prefix}…")
+    } else {
+        prefix
+    }
 }
 
 impl PartialEq for AppleOsVersion {
@@ -357,6 +399,35 @@ mod tests {
         }
         let error = AppleOsVersion::parse("15.4 beta").unwrap_err();
         assert!(error.starts_with("\"15.4 beta\" is not an Apple OS version"));
+    }
+
+    #[test]
+    fn numbers_are_bounded_by_what_apple_could_issue() {
+        let largest = v("999.999.999 (z)");
+        assert_eq!(
+            (largest.major(), largest.minor(), largest.patch()),
+            (999, 999, 999)
+        );
+        for text in [
+            "1000",
+            "26.1000",
+            "26.0.1000",
+            "1000000000.1000000000.10000",
+        ] {
+            let error = AppleOsVersion::parse(text).expect_err(text);
+            assert!(
+                error.contains("too large") || error.contains("characters long"),
+                "{text}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn long_text_is_refused_and_quoted_only_in_part() {
+        let long = "1".repeat(100_000);
+        let error = AppleOsVersion::parse(&long).unwrap_err();
+        assert!(error.contains("100000 characters long"), "{error}");
+        assert!(error.len() < 400, "the message quotes a prefix: {error}");
     }
 
     #[test]

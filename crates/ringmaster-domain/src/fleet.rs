@@ -109,7 +109,7 @@ pub fn status_only(platform: Platform) -> DeviceDeclarations {
 }
 
 fn set_of(declarations: Vec<Declaration>) -> DeclarationSet {
-    DeclarationSet::new(declarations).expect("the fixed identifiers of a device set are distinct")
+    DeclarationSet::of_distinct(declarations)
 }
 
 /// Computes many devices, sharing equal enforcement declarations.

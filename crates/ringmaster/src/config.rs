@@ -117,6 +117,18 @@ pub enum CatalogCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Delete a release (every build of the version, or only --build), to undo a bad import
+    Delete {
+        /// macOS or iOS
+        platform: String,
+        /// The version, such as 26.1 or "26.3.1 (a)"
+        version: String,
+        /// Delete only this build
+        #[arg(long)]
+        build: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]

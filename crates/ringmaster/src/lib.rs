@@ -3,6 +3,7 @@
 //! This crate is the edge: configuration, HTTP, the command line, and the application services
 //! that join the pure domain (`ringmaster-domain`) to storage (`ringmaster-store`).
 //!
+//! - [`background`]: running background rounds so that one that panics is logged, not fatal.
 //! - [`clock`]: the clock the OS-update side reads (the system's, or a manual one for tests).
 //! - [`config`]: command-line flags and environment variables (clap).
 //! - [`cli`]: the subcommands (`serve`, `token`, `title`, `migrate`, `catalog`, `policy`, `plan`).
@@ -14,6 +15,7 @@
 //! - [`simulator`]: simulated Apple devices syncing DDM against a server (`ringmaster simulate`).
 //! - [`telemetry`]: structured logging.
 
+pub mod background;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::background::guarded;
 use crate::clock::Clock;
 use crate::connections::{self, descriptors};
 use crate::http::{self, AppState, HttpConfig};
@@ -157,8 +158,8 @@ fn spawn_cache_refresher(
         loop {
             tokio::select! {
                 _ = ticker.tick() => {
-                    patch_source.refresh_cache().await;
-                    if let Err(error) = os_updates.refresh().await {
+                    guarded("cache refresh", patch_source.refresh_cache()).await;
+                    if let Some(Err(error)) = guarded("OS-update refresh", os_updates.refresh()).await {
                         tracing::warn!(%error, "OS-update refresh failed; serving the previous snapshot");
                     }
                 }

@@ -369,6 +369,28 @@ mod tests {
     }
 
     #[test]
+    fn versions_and_builds_apple_could_not_issue_are_refused_with_a_pointer() {
+        let feed = br#"{"AssetSets": {"macOS": [
+            {"ProductVersion": "26.6.2", "Build": "25G83", "PostingDate": "2026-08-17"},
+            {"ProductVersion": "1000000000.1000000000.10000", "Build": "25G84",
+             "PostingDate": "2026-08-17"},
+            {"ProductVersion": "26.6.3", "Build": "25G8425G8425G8425G84",
+             "PostingDate": "2026-08-17"}
+        ]}}"#;
+        let error = parse(feed, seen_at()).unwrap_err();
+        let found: Vec<(&str, &str)> = error
+            .errors
+            .iter()
+            .map(|error| (error.pointer.as_str(), error.message.as_str()))
+            .collect();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0].0, "/AssetSets/macOS/1/ProductVersion");
+        assert!(found[0].1.contains("characters long"), "{found:?}");
+        assert_eq!(found[1].0, "/AssetSets/macOS/2/Build");
+        assert!(found[1].1.contains("at most 16"), "{found:?}");
+    }
+
+    #[test]
     fn a_document_without_asset_sets_is_refused() {
         let error = parse(br#"{"OSVersions": []}"#, seen_at()).unwrap_err();
         assert!(error.to_string().contains("neither"), "{error}");

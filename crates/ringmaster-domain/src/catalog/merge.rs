@@ -96,9 +96,10 @@ pub fn merge_into_catalog(stored: &[Release], incoming: Vec<Release>) -> Catalog
                 entries.insert(key, Entry::new(release));
             } else {
                 for other in same_version {
-                    let entry = entries.get_mut(&other).expect("key listed above");
-                    entry.release = entry.release.clone().merged_with(release.clone());
-                    entry.named = true;
+                    if let Some(entry) = entries.get_mut(&other) {
+                        entry.release = entry.release.clone().merged_with(release.clone());
+                        entry.named = true;
+                    }
                 }
             }
             continue;

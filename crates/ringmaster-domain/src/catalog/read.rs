@@ -12,6 +12,9 @@ use crate::apple_version::AppleOsVersion;
 use crate::field_error::{FieldErrors, child};
 use crate::json_read::{describe, expect_object};
 
+/// The longest build accepted (Apple's are up to 10 characters, such as `25D771280a`).
+pub(crate) const MAX_BUILD_CHARS: usize = 16;
+
 /// The object at `pointer`, or an error there.
 pub(crate) fn object<'a>(
     value: &'a Value,
@@ -86,10 +89,22 @@ impl<'a> Fields<'a> {
             .ok()
     }
 
-    /// A build such as `25G83`: letters and digits. Empty text means "unknown" (`None`).
+    /// A build such as `25G83`: letters and digits, at most [`MAX_BUILD_CHARS`]. Empty text means
+    /// "unknown" (`None`).
     pub(crate) fn optional_build(&self, key: &str, errors: &mut FieldErrors) -> Option<String> {
         let text = self.optional_str(key, errors)?.trim();
         if text.is_empty() {
+            return None;
+        }
+        if text.len() > MAX_BUILD_CHARS {
+            errors.push(
+                self.pointer_to(key),
+                format!(
+                    "a build is at most {MAX_BUILD_CHARS} letters and digits (such as 25G83); \
+                     this one is {} bytes long",
+                    text.len()
+                ),
+            );
             return None;
         }
         if !text.bytes().all(|byte| byte.is_ascii_alphanumeric()) {

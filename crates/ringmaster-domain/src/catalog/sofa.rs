@@ -785,6 +785,20 @@ mod tests {
     }
 
     #[test]
+    fn a_version_apple_could_not_issue_is_refused_with_a_pointer() {
+        let feed = br#"{"UpdateHash": "x", "OSVersions": [{"OSVersion": "26", "SecurityReleases": [
+            {"ProductName": "macOS", "ProductVersion": "26.1000", "ReleaseDate": "2026-07-27"}
+        ]}]}"#;
+        let error = parse(feed).unwrap_err();
+        let first = error.errors.iter().next().unwrap();
+        assert_eq!(
+            first.pointer,
+            "/OSVersions/0/SecurityReleases/0/ProductVersion"
+        );
+        assert!(first.message.contains("too large"), "{first}");
+    }
+
+    #[test]
     fn an_empty_feed_has_no_releases_and_gdmf_is_not_sofa() {
         assert_eq!(
             parse(br#"{"UpdateHash": "x", "OSVersions": []}"#),

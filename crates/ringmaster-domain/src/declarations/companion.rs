@@ -93,5 +93,5 @@ pub fn device_declaration_set(
     }
     let activation = activation_declaration(&configurations.iter().collect::<Vec<_>>());
     configurations.push(activation);
-    DeclarationSet::new(configurations).expect("the fixed identifiers of a device set are distinct")
+    DeclarationSet::of_distinct(configurations)
 }

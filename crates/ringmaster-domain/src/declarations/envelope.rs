@@ -151,6 +151,28 @@ impl DeclarationIdentifier {
         Ok(Self(text.to_owned()))
     }
 
+    /// `prefix` followed by `suffix`, always valid: when that is too long or holds other
+    /// characters, the suffix is replaced by the first [`Self::DIGEST_HEX_DIGITS`] hex digits of
+    /// its SHA-256 (and a prefix with other characters loses them), so different suffixes still
+    /// give different identifiers.
+    pub fn with_suffix(prefix: &str, suffix: &str) -> Self {
+        if let Ok(identifier) = Self::parse(&format!("{prefix}{suffix}")) {
+            return identifier;
+        }
+        let digest = hex_digest(suffix.as_bytes(), Self::DIGEST_HEX_DIGITS);
+        let room = Self::MAX_LEN - digest.len();
+        let mut text: String = prefix
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+            .take(room)
+            .collect();
+        text.push_str(&digest);
+        Self(text)
+    }
+
+    /// How many hex digits of a digest [`Self::with_suffix`] uses.
+    pub const DIGEST_HEX_DIGITS: usize = 24;
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -258,7 +280,8 @@ fn write_canonical(value: &Value, out: &mut String) {
                 if index > 0 {
                     out.push(',');
                 }
-                out.push_str(&serde_json::to_string(key).expect("a string serializes"));
+                // Serializing a string cannot fail; an empty key would only change the token.
+                out.push_str(&serde_json::to_string(key).unwrap_or_default());
                 out.push(':');
                 write_canonical(item, out);
             }
@@ -274,16 +297,22 @@ fn write_canonical(value: &Value, out: &mut String) {
             }
             out.push(']');
         }
-        scalar => out.push_str(&serde_json::to_string(scalar).expect("a scalar serializes")),
+        scalar => out.push_str(&serde_json::to_string(scalar).unwrap_or_default()),
     }
 }
 
 fn hex_token(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
+    hex_digest(bytes, TOKEN_HEX_DIGITS)
+}
+
+/// The first `digits` (even, at most 64) hex digits of the SHA-256 of `bytes`.
+fn hex_digest(bytes: &[u8], digits: usize) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(bytes);
-    let mut hex = String::with_capacity(TOKEN_HEX_DIGITS);
-    for byte in digest.iter().take(TOKEN_HEX_DIGITS / 2) {
-        write!(hex, "{byte:02x}").expect("writing to a String cannot fail");
+    let mut hex = String::with_capacity(digits);
+    for byte in digest.iter().take(digits / 2) {
+        hex.push(char::from(HEX[usize::from(byte >> 4)]));
+        hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
     }
     hex
 }
@@ -310,6 +339,16 @@ impl DeclarationSet {
             ));
         }
         Ok(Self { declarations })
+    }
+
+    /// Collects declarations whose identifiers are distinct by construction; should two share
+    /// one anyway, the first (in (kind, identifier) order) is kept rather than failing.
+    pub(crate) fn of_distinct(mut declarations: Vec<Declaration>) -> Self {
+        declarations
+            .sort_by(|a, b| (a.kind.kind(), &a.identifier).cmp(&(b.kind.kind(), &b.identifier)));
+        let mut seen = std::collections::BTreeSet::new();
+        declarations.retain(|declaration| seen.insert(declaration.identifier.clone()));
+        Self { declarations }
     }
 
     /// The declarations, sorted by (kind, identifier).

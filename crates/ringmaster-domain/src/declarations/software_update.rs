@@ -317,16 +317,14 @@ impl EnforcementTarget {
 
     /// The declaration identifier: [`ENFORCEMENT_IDENTIFIER_PREFIX`] and the version with its
     /// supplemental letter (`...enforcement.26.3.1a`), so every new version is a new declaration.
+    /// Never fails: a version too long for Apple's 64 bytes (none a parsed version can be) would
+    /// be replaced by a digest of it ([`DeclarationIdentifier::with_suffix`]).
     pub fn identifier(&self) -> DeclarationIdentifier {
-        let mut text = format!(
-            "{ENFORCEMENT_IDENTIFIER_PREFIX}{}",
-            self.target_os_version_text()
-        );
+        let mut suffix = self.target_os_version_text();
         if let Some(letter) = self.target_os_version.supplemental() {
-            text.push(letter);
+            suffix.push(letter);
         }
-        DeclarationIdentifier::parse(&text)
-            .expect("prefix and three u32 numbers stay far below 64 bytes of safe characters")
+        DeclarationIdentifier::with_suffix(ENFORCEMENT_IDENTIFIER_PREFIX, &suffix)
     }
 
     pub fn payload(&self) -> Value {
@@ -358,7 +356,7 @@ pub fn enforcement_declaration(target: &EnforcementTarget) -> Declaration {
     )
 }
 
-/// A compile-time identifier known to be valid.
+/// One of ringmaster's fixed identifiers (valid as written; never fails either way).
 pub(crate) fn fixed_identifier(text: &str) -> DeclarationIdentifier {
-    DeclarationIdentifier::parse(text).expect("ringmaster's fixed identifiers are valid")
+    DeclarationIdentifier::with_suffix(text, "")
 }

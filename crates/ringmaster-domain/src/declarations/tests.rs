@@ -149,6 +149,38 @@ fn identifiers_are_limited_to_64_bytes_of_safe_characters() {
 }
 
 #[test]
+fn the_largest_version_gives_an_enforcement_identifier_within_64_bytes() {
+    let mut target = supplemental_enforcement();
+    target.target_os_version = crate::apple_version::AppleOsVersion::parse("999.999.999 (z)")
+        .unwrap_or_else(|why| panic!("{why}"));
+    assert_eq!(
+        target.identifier().as_str(),
+        "ringmaster.softwareupdate.enforcement.999.999.999z"
+    );
+}
+
+#[test]
+fn identifiers_with_a_long_or_unsafe_suffix_are_digested_not_refused() {
+    let long = "1000000000.1000000000.10000";
+    let identifier = DeclarationIdentifier::with_suffix(ENFORCEMENT_IDENTIFIER_PREFIX, long);
+    assert!(identifier.as_str().len() <= DeclarationIdentifier::MAX_LEN);
+    assert!(
+        identifier
+            .as_str()
+            .starts_with(ENFORCEMENT_IDENTIFIER_PREFIX)
+    );
+    assert!(DeclarationIdentifier::parse(identifier.as_str()).is_ok());
+    let other = DeclarationIdentifier::with_suffix(ENFORCEMENT_IDENTIFIER_PREFIX, "1000000000.2");
+    assert_ne!(identifier, other, "different suffixes stay apart");
+    let unsafe_text = DeclarationIdentifier::with_suffix("bad prefix/", "a b");
+    assert!(DeclarationIdentifier::parse(unsafe_text.as_str()).is_ok());
+    assert_eq!(
+        DeclarationIdentifier::with_suffix("ringmaster.", "26.1").as_str(),
+        "ringmaster.26.1"
+    );
+}
+
+#[test]
 fn local_date_time_has_no_zone_and_no_fraction() {
     assert_eq!(
         format_deadline(date(2026, 2, 28).at(17, 30, 0, 0)),

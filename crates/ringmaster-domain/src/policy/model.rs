@@ -254,8 +254,7 @@ pub trait ApiValue: Copy + Eq + fmt::Debug + Sized + 'static {
         Self::VALUES
             .iter()
             .find(|(value, _)| *value == self)
-            .map(|(_, text)| *text)
-            .expect("every variant is listed in VALUES")
+            .map_or("", |(_, text)| *text)
     }
 
     /// Reads the exact API spelling (case-sensitive).

@@ -29,9 +29,8 @@ impl UpdatePolicy {
     /// The inputs of the policy's `softwareupdate.settings` declaration.
     pub fn settings(&self) -> SoftwareUpdateSettings {
         let days = |period: Option<crate::policy::model::DeferralDays>| {
-            period.map(|d| {
-                DeferralDays::new(u32::from(d.get())).expect("policy deferrals are within 1–90")
-            })
+            // Both types hold 1–90 days, so the conversion always succeeds.
+            period.and_then(|d| DeferralDays::new(u32::from(d.get())).ok())
         };
         let deferrals = match self.deferrals {
             Deferrals::MacOs {

@@ -4,7 +4,8 @@
 //! none). Importing is one transaction that bumps the OS-update counter, reads the stored releases
 //! of the platforms the feed covers, lets the domain's [`merge_into_catalog`] work out what
 //! changes, and writes only that; an import that changes nothing is rolled back, so importing the
-//! same feed again leaves the revision where it was. Dates are `YYYY-MM-DD`, the first-seen
+//! same feed again leaves the revision where it was. [`Store::delete_releases`] removes the
+//! releases of one version (or one build), so a bad import can be undone. Dates are `YYYY-MM-DD`, the first-seen
 //! instant RFC 3339, devices a JSON array and security counts a small JSON object.
 
 use std::collections::BTreeSet;
@@ -114,6 +115,54 @@ impl Store {
             }
             tx.commit().await?;
             Ok(import)
+        })
+    }
+}
+
+impl Store {
+    /// Deletes the releases of `platform` whose canonical version text is `version_key` or whose
+    /// stored text is `version_text` (the second reaches a row stored before versions were
+    /// bounded, which no longer parses), all builds or only `build`. One transaction that bumps
+    /// the OS-update counter; when nothing matches it is rolled back and `0` is answered.
+    pub async fn delete_releases(
+        &self,
+        platform: Platform,
+        version_key: &str,
+        version_text: &str,
+        build: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            bump_os_update_counter!(tx);
+            let deleted = match build {
+                Some(build) => sqlx::query(
+                    "DELETE FROM os_releases WHERE platform = $1 \
+                     AND (version_key = $2 OR version = $3) AND build = $4",
+                )
+                .bind(platform.as_str())
+                .bind(version_key)
+                .bind(version_text)
+                .bind(build)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected(),
+                None => sqlx::query(
+                    "DELETE FROM os_releases WHERE platform = $1 \
+                     AND (version_key = $2 OR version = $3)",
+                )
+                .bind(platform.as_str())
+                .bind(version_key)
+                .bind(version_text)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected(),
+            };
+            if deleted == 0 {
+                tx.rollback().await?;
+            } else {
+                tx.commit().await?;
+            }
+            Ok(deleted)
         })
     }
 }
@@ -281,11 +330,26 @@ impl ReleaseRow {
 }
 
 /// Reads rows back into releases, in catalog order: platform, newest version first, then build.
+///
+/// A row whose version the domain no longer accepts (one stored before versions were bounded,
+/// such as `1000000000.1.1`) is left out with a warning rather than failing every read of the
+/// catalog; `DELETE /api/v1/catalog/{platform}/{version}` removes it for good. Any other
+/// unreadable column is still an error.
 pub(crate) fn releases_of(rows: Vec<ReleaseRow>) -> Result<Vec<Release>, StoreError> {
-    let mut releases: Vec<Release> = rows
-        .into_iter()
-        .map(ReleaseRow::into_release)
-        .collect::<Result<_, _>>()?;
+    let mut releases: Vec<Release> = Vec::with_capacity(rows.len());
+    for row in rows {
+        if let Err(why) = AppleOsVersion::parse(&row.version) {
+            tracing::warn!(
+                platform = %row.platform,
+                version = %row.version,
+                build = %row.build,
+                "a stored release is left out of the catalog: {why}; delete it with \
+                 `ringmaster catalog delete`"
+            );
+            continue;
+        }
+        releases.push(row.into_release()?);
+    }
     releases.sort_by(|a, b| {
         a.platform
             .cmp(&b.platform)

@@ -1,8 +1,9 @@
-//! `ringmaster catalog import|list`.
+//! `ringmaster catalog import|list|delete`.
 //!
 //! `import` reads a feed file or URL (Apple's root certificate trusted for gdmf), detects its
 //! format and folds it into the catalog in one transaction; a feed that cannot be read prints
-//! every problem as `POINTER: message` and changes nothing.
+//! every problem as `POINTER: message` and changes nothing. `delete` removes one release (or one
+//! build of it) and exits 1 when none matches.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -45,6 +46,35 @@ pub(crate) async fn run(command: CatalogCommand) -> anyhow::Result<ExitCode> {
                     let mut lines = error.to_string();
                     lines.push_str("\nthe catalog was not changed");
                     eprintln!("{source}: {lines}");
+                    Ok(ExitCode::FAILURE)
+                }
+                Err(other) => Err(other.into()),
+            }
+        }
+        CatalogCommand::Delete {
+            platform,
+            version,
+            build,
+            database,
+        } => {
+            let platform = match Platform::parse(&platform) {
+                Ok(platform) => platform,
+                Err(why) => {
+                    eprintln!("error: {why}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let service = OsUpdates::new(open_store(&database.url).await?);
+            match service
+                .delete_release(platform, &version, build.as_deref())
+                .await
+            {
+                Ok(deleted) => {
+                    writeln!(std::io::stdout().lock(), "deleted {deleted} release(s)")?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(OsUpdateError::NotFound(what)) => {
+                    eprintln!("error: {what} does not exist");
                     Ok(ExitCode::FAILURE)
                 }
                 Err(other) => Err(other.into()),

@@ -8,8 +8,10 @@
 //!
 //! With `--ddm-secret` set, every request carries `Authorization: Bearer <secret>` or the
 //! `X-Hmac-Signature` NanoMDM's webhook sends (base64 HMAC-SHA256 of the body under the secret);
-//! anything else is 401. Without a secret the endpoints are open: run so only behind an MDM on a
-//! private network (the server logs a warning at start).
+//! anything else is 401, checked by [`crate::http::ddm_auth`] before the body is read. Without a
+//! secret the endpoints are open: run so only behind an MDM on a private network (the server logs
+//! a warning at start). The check-in plist is read by [`crate::http::checkin_plist`], which
+//! bounds its depth, object count and decoded size.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -17,11 +19,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
-use base64::Engine;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
 use crate::http::AppState;
+use crate::http::checkin_plist::read_check_in;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiBytes, ApiPath};
 use crate::os_updates::ddm::{DdmAnswer, DdmError, DdmRequest};
@@ -30,8 +30,6 @@ use crate::os_updates::ddm::{DdmAnswer, DdmError, DdmRequest};
 pub const ENROLLMENT_HEADER: &str = "x-enrollment-id";
 /// The longest enrollment id accepted, as for devices created through the API.
 pub const MAX_ENROLLMENT_ID_CHARS: usize = ringmaster_domain::inventory::MAX_ID_CHARS;
-/// The header NanoMDM's webhook signs the body in.
-pub const SIGNATURE_HEADER: &str = "x-hmac-signature";
 
 /// The check-in routes, to be nested under the DDM prefix.
 pub fn router() -> Router<AppState> {
@@ -48,14 +46,14 @@ pub fn raw_check_in_router() -> Router<AppState> {
 }
 
 async fn tokens(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    answer(&state, &headers, &[], DdmRequest::Tokens).await
+    answer(&state, &headers, DdmRequest::Tokens).await
 }
 
 async fn declaration_items(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    answer(&state, &headers, &[], DdmRequest::DeclarationItems).await
+    answer(&state, &headers, DdmRequest::DeclarationItems).await
 }
 
 async fn declaration(
@@ -66,7 +64,6 @@ async fn declaration(
     answer(
         &state,
         &headers,
-        &[],
         DdmRequest::Declaration { kind, identifier },
     )
     .await
@@ -77,16 +74,14 @@ async fn status(
     headers: HeaderMap,
     ApiBytes(body): ApiBytes,
 ) -> Result<Response, ApiError> {
-    answer(&state, &headers, &body.clone(), DdmRequest::Status(body)).await
+    answer(&state, &headers, DdmRequest::Status(body)).await
 }
 
 async fn answer(
     state: &AppState,
     headers: &HeaderMap,
-    body: &[u8],
     request: DdmRequest,
 ) -> Result<Response, ApiError> {
-    authorize(state, headers, body)?;
     let enrollment = headers
         .get(ENROLLMENT_HEADER)
         .and_then(|value| value.to_str().ok())
@@ -113,38 +108,6 @@ async fn respond(
     }
 }
 
-/// Checks the shared secret: a bearer token equal to it, or an HMAC of the body under it.
-fn authorize(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
-    let Some(secret) = state.config.ddm_secret.as_deref() else {
-        return Ok(());
-    };
-    if let Some(bearer) = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-    {
-        if constant_time_equal(bearer.trim().as_bytes(), secret.as_bytes()) {
-            return Ok(());
-        }
-        return Err(ApiError::Unauthorized);
-    }
-    if let Some(signature) = headers
-        .get(SIGNATURE_HEADER)
-        .and_then(|value| value.to_str().ok())
-    {
-        let Ok(claimed) = base64::engine::general_purpose::STANDARD.decode(signature.trim()) else {
-            return Err(ApiError::Unauthorized);
-        };
-        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
-            .map_err(|error| ApiError::Internal(anyhow::anyhow!("HMAC key: {error}")))?;
-        mac.update(body);
-        return mac
-            .verify_slice(&claimed)
-            .map_err(|_| ApiError::Unauthorized);
-    }
-    Err(ApiError::Unauthorized)
-}
-
 fn check_enrollment(enrollment: &str) -> Result<(), ApiError> {
     if enrollment.chars().count() > MAX_ENROLLMENT_ID_CHARS {
         return Err(ApiError::bad_request(format!(
@@ -154,21 +117,13 @@ fn check_enrollment(enrollment: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn constant_time_equal(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// Apple's `DeclarativeManagement` check-in message, as an MDM forwards it.
 async fn raw_check_in(
     State(state): State<AppState>,
-    headers: HeaderMap,
     ApiBytes(body): ApiBytes,
 ) -> Result<Response, ApiError> {
-    authorize(&state, &headers, &body)?;
-    let message: plist::Dictionary = plist::from_bytes(&body).map_err(|error| {
-        ApiError::bad_request(format!("the check-in is not a property list: {error}"))
-    })?;
-    let text = |key: &str| message.get(key).and_then(plist::Value::as_string);
+    let message = read_check_in(&body).map_err(|error| ApiError::bad_request(error.to_string()))?;
+    let text = |key: &str| message.string(key);
     match text("MessageType") {
         Some("DeclarativeManagement") => {}
         Some(other) => {
@@ -187,8 +142,7 @@ async fn raw_check_in(
         .ok_or_else(|| ApiError::bad_request("the check-in has no Endpoint"))?
         .to_owned();
     let data = message
-        .get("Data")
-        .and_then(plist::Value::as_data)
+        .data("Data")
         .map(Bytes::copy_from_slice)
         .unwrap_or_default();
     let request = match endpoint.as_str() {

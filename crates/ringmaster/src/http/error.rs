@@ -32,6 +32,9 @@ pub enum ApiError {
     RequestTimeout(String),
     #[error("missing or invalid bearer token")]
     Unauthorized,
+    /// A signed request whose signature is malformed or does not match (401).
+    #[error("{0}")]
+    BadSignature(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -81,7 +84,7 @@ impl ApiError {
     pub fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Invalid { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized | ApiError::BadSignature(_) => StatusCode::UNAUTHORIZED,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,

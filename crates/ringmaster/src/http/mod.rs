@@ -7,7 +7,9 @@
 //! - [`upload`]: body extractors with content-type and size checks.
 //! - [`extract`]: query, path and raw-body extractors whose rejections are [`error::ApiError`]s.
 //! - [`error`]: [`error::ApiError`], the one error type answered as JSON.
-//! - [`ddm`]: the DDM check-in endpoints devices reach through their MDM (under `--ddm-prefix`).
+//! - [`ddm`]: the DDM check-in endpoints devices reach through their MDM (under `--ddm-prefix`);
+//!   [`ddm_auth`] checks their secret before a body is read, [`checkin_plist`] reads Apple's
+//!   check-in plist within limits.
 //! - [`health`]: the `/healthz` route.
 //!
 //! Architecture invariant: handlers are thin; they parse input into domain types, call the patch
@@ -17,8 +19,10 @@ pub mod admin_titles;
 pub mod auth;
 pub mod backup;
 pub mod catalog;
+pub mod checkin_plist;
 pub mod conditional;
 pub mod ddm;
+pub mod ddm_auth;
 pub mod devices;
 pub mod error;
 pub mod extract;
@@ -106,7 +110,12 @@ pub fn router(state: AppState) -> Router {
     };
     let device_side = check_ins
         .merge(ddm::raw_check_in_router())
-        .layer(DefaultBodyLimit::max(json_limit));
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            ddm_auth::require_ddm_secret,
+        ))
+        .layer(DefaultBodyLimit::max(json_limit))
+        .layer(Extension(BodyLimit(json_limit)));
     Router::new()
         .merge(device_side)
         .merge(jamf_feed::routes("/v1"))

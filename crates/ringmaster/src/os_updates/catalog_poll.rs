@@ -5,7 +5,8 @@
 //! holder name unique to each attempt, so it is granted only once the previous poll's lease has
 //! run out, whichever server made it. A failed poll gives its lease back and is tried again at the
 //! next check (hourly). Requests are conditional (`If-None-Match`, `If-Modified-Since`) on what
-//! this server last received, and an unchanged feed changes nothing in the catalog anyway.
+//! this server last received, and an unchanged feed changes nothing in the catalog anyway. A poll
+//! that fails or panics is logged and the next check runs as usual.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -14,6 +15,7 @@ use jiff::SignedDuration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::background::guarded;
 use crate::os_updates::feed_fetch::{Fetched, Validators, client, fetch_url};
 use crate::os_updates::service::OsUpdates;
 use crate::patch_source::service::now;
@@ -52,7 +54,12 @@ pub fn spawn(
                 _ = shutdown.changed() => return,
             }
             for url in &config.urls {
-                poll_if_due(&os_updates, &client, &server, url, &config, &mut validators).await;
+                let round =
+                    poll_if_due(&os_updates, &client, &server, url, &config, &mut validators);
+                if guarded("catalog poll", round).await.is_none() {
+                    // The lease runs out by itself; what the round half-updated is forgotten.
+                    validators.remove(url);
+                }
             }
         }
     })

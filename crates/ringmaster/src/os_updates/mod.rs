@@ -10,8 +10,10 @@
 //! - [`notifier`]: asking the MDM (NanoMDM's enqueue API) to make changed devices sync.
 //! - [`views`]: the JSON shapes the API answers and the CLI prints.
 //! - [`feed_fetch`]: reading a feed from a file or an HTTPS URL (Apple's root certificate included).
+//! - [`catalog_delete`]: deleting a release, to undo a bad import.
 //! - [`catalog_poll`]: keeping the catalog current from a configured URL, once per cluster.
 
+pub mod catalog_delete;
 pub mod catalog_poll;
 pub mod ddm;
 pub mod feed_fetch;

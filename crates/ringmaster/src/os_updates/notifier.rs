@@ -9,7 +9,8 @@
 //! before, compares the set's `DeclarationsToken` with what the device was served and what the MDM
 //! was last asked for, and notifies the rest in batches, each retried with exponential backoff.
 //! Requests never wait for it. A device is recorded as notified only when its batch succeeded, so
-//! a failed batch is tried again in the next round.
+//! a failed batch is tried again in the next round. A round that fails or panics is logged and the
+//! next one runs as usual ([`crate::background::guarded`]).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -19,6 +20,7 @@ use ringmaster_store::error::StoreError;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::background::guarded;
 use crate::os_updates::service::OsUpdates;
 
 /// Devices read per page in a round.
@@ -107,16 +109,16 @@ pub fn spawn(
             }
             last_revision = revision;
             last_round = Some(Instant::now());
-            match notify_round(&os_updates, &client, &config).await {
-                Ok(report) if report.notified > 0 || report.failed > 0 => tracing::info!(
+            match guarded("notifier", notify_round(&os_updates, &client, &config)).await {
+                Some(Ok(report)) if report.notified > 0 || report.failed > 0 => tracing::info!(
                     devices = report.devices,
                     notified = report.notified,
                     failed = report.failed,
                     elapsed_ms = report.elapsed_ms as u64,
                     "notifier: asked the MDM to sync changed devices"
                 ),
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "notifier: round failed"),
+                Some(Ok(_)) | None => {}
+                Some(Err(error)) => tracing::warn!(%error, "notifier: round failed"),
             }
         }
     })

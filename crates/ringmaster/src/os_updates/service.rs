@@ -138,7 +138,7 @@ impl OsUpdates {
     }
 
     /// Refreshes after a write; a failure is logged, as the periodic refresh will catch up.
-    async fn refresh_after_write(&self) {
+    pub(crate) async fn refresh_after_write(&self) {
         if let Err(error) = self.refresh().await {
             tracing::warn!(%error, "OS-update snapshot refresh failed after a write");
         }

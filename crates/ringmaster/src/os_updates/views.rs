@@ -130,7 +130,7 @@ pub fn effective_policy(served: &DeviceServed, at: Timestamp) -> Value {
         None => "no policy of the device's platform is bound to the device or to a device group it is in"
             .to_owned(),
         Some(winner) => {
-            let how = route_text(snapshot, &winner.routes[0]);
+            let how = winner.routes.first().map(|route| route_text(snapshot, route)).unwrap_or_default();
             if resolution.overruled.is_empty() {
                 format!("{} is the only {} policy that reaches the device: {how}", name_of(snapshot, winner.policy), platform_name(device))
             } else {
@@ -158,7 +158,7 @@ pub fn effective_policy(served: &DeviceServed, at: Timestamp) -> Value {
                 "{} loses: {} ({})",
                 name_of(snapshot, overruled.candidate.policy),
                 overruled.rule,
-                route_text(snapshot, &overruled.candidate.routes[0])
+                overruled.candidate.routes.first().map(|route| route_text(snapshot, route)).unwrap_or_default()
             ),
             "routes": routes(snapshot, &overruled.candidate.routes),
         })).collect::<Vec<_>>(),

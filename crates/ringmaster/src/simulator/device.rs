@@ -702,12 +702,11 @@ impl SimulatedDevice {
         let base_text = short_version_text(target);
         let (install_version, install_build) = match &supplemental_build {
             Some(build) => {
-                let letter = build
-                    .chars()
-                    .last()
-                    .expect("a supplemental build ends in a letter");
+                // `is_supplemental_build` saw a lowercase last letter, and `target` is a parsed
+                // version, so the supplemental version always parses; the target stands in if not.
+                let letter = build.chars().last().unwrap_or('a');
                 let version = AppleOsVersion::parse(&format!("{base_text} ({letter})"))
-                    .expect("numbers and one lowercase letter");
+                    .unwrap_or_else(|_| target.clone());
                 let running = self.profile.os_version.without_supplemental();
                 let base_build = if running == *target {
                     self.profile.build_version.clone()
@@ -717,7 +716,7 @@ impl SimulatedDevice {
                 (version, base_build)
             }
             None => (
-                AppleOsVersion::parse(&base_text).expect("numbers only"),
+                AppleOsVersion::parse(&base_text).unwrap_or_else(|_| target.clone()),
                 enforcement
                     .target_build_version
                     .clone()

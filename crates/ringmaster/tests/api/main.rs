@@ -15,6 +15,8 @@ mod ddm_rollout;
 mod edge_config;
 mod edge_connections;
 mod edge_errors;
+mod hostile_catalog;
+mod hostile_checkin;
 mod jamf_feed;
 mod os_catalog;
 mod os_catalog_poll;

@@ -334,12 +334,13 @@ impl DeviceRow {
                 .map(Platform::parse)
                 .transpose()
                 .map_err(|error| corrupt(&what, format!("platform: {error}")))?,
-            os_version: self
-                .os_version
-                .as_deref()
-                .map(AppleOsVersion::parse)
-                .transpose()
-                .map_err(|error| corrupt(&what, format!("os_version: {error}")))?,
+            // A version stored before versions were bounded (`1000000000.1`) reads as unknown,
+            // as if the device had not reported one yet, instead of failing every device list.
+            os_version: self.os_version.as_deref().and_then(|text| {
+                AppleOsVersion::parse(text)
+                    .map_err(|why| tracing::warn!(device = %self.id, "stored OS version: {why}"))
+                    .ok()
+            }),
             created_at: parse_timestamp(&self.created_at, &what, "created_at")?,
             updated_at: parse_timestamp(&self.updated_at, &what, "updated_at")?,
             id: self.id,
