@@ -3,9 +3,11 @@
 //! This crate is the edge: configuration, HTTP, the command line, and the application services
 //! that join the pure domain (`ringmaster-domain`) to storage (`ringmaster-store`).
 //!
+//! - [`backup`]: full backups of an installation: the zip layout, reading and restoring one.
 //! - [`clock`]: the clock the OS-update side reads (the system's, or a manual one for tests).
 //! - [`config`]: command-line flags and environment variables (clap).
-//! - [`cli`]: the subcommands (`serve`, `token`, `title`, `migrate`, `catalog`, `policy`, `plan`).
+//! - [`cli`]: the subcommands (`serve`, `token`, `title`, `migrate`, `backup`, `restore`, `catalog`,
+//!   `policy`, `plan`).
 //! - [`server`]: starting, running and stopping the HTTP server.
 //! - [`http`]: routes, extractors and the API error type.
 //! - [`os_updates`]: the OS-update services: catalog, policies and rings, devices, declarations.
@@ -13,6 +15,7 @@
 //! - [`simulator`]: simulated Apple devices syncing DDM against a server (`ringmaster simulate`).
 //! - [`telemetry`]: structured logging.
 
+pub mod backup;
 pub mod cli;
 pub mod clock;
 pub mod config;

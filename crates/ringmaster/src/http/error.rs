@@ -190,9 +190,9 @@ impl From<ArchiveError> for ApiError {
                 ),
                 errors: file_details(&files),
             },
-            ArchiveError::NotAZip(_) | ArchiveError::Empty(_) => {
-                ApiError::bad_request(error.to_string())
-            }
+            ArchiveError::NotAZip(_)
+            | ArchiveError::Empty(_)
+            | ArchiveError::TooManyEntries { .. } => ApiError::bad_request(error.to_string()),
             ArchiveError::Io { .. } => ApiError::Internal(error.into()),
         }
     }
