@@ -22,7 +22,7 @@ pub const DEFAULT_TOTAL_BYTES: u64 = 512 * 1024 * 1024;
 /// The largest number of entries read from one zip.
 pub const MAX_ENTRIES: usize = 50_000;
 /// The largest uncompressed size of one entry, unless the total limit is lower.
-pub const MAX_ENTRY_BYTES: u64 = 256 * 1024 * 1024;
+pub const MAX_ENTRY_BYTES: u64 = 128 * 1024 * 1024;
 
 /// How much one zip may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,11 +147,21 @@ pub fn read_zip(
             .by_index(index)
             .map_err(|error| refused(&name, format!("unreadable entry: {error}")))?;
         let mut content = Vec::new();
-        entry
+        let outcome = entry
             .take(limit.saturating_add(1))
-            .read_to_end(&mut content)
-            .map_err(|error| refused(&name, format!("unreadable entry: {error}")))?;
+            .read_to_end(&mut content);
         let read = content.len() as u64;
+        if let Err(error) = outcome {
+            // A size header that lies usually shows as a damaged entry: say the sizes first.
+            return Err(refused(
+                &name,
+                if read < declared && read <= limit {
+                    format!("the entry declares {declared} bytes but holds {read} ({error})")
+                } else {
+                    format!("unreadable entry: {error}")
+                },
+            ));
+        }
         if read > limits.entry_bytes {
             return Err(refused(
                 &name,
