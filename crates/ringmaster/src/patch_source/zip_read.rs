@@ -115,10 +115,11 @@ pub fn read_zip(
     }
     let mut files = Vec::new();
     let mut total: u64 = 0;
-    for index in 0..archive.len() {
-        if !admitted[index] {
-            continue;
-        }
+    let wanted = admitted
+        .iter()
+        .enumerate()
+        .filter_map(|(index, admitted)| admitted.then_some(index));
+    for index in wanted {
         let (name, declared) = {
             let raw = archive
                 .by_index_raw(index)
@@ -243,10 +244,10 @@ fn central_directory_names(bytes: &[u8], max_entries: usize) -> Result<Vec<Strin
     let eocd = find_eocd(bytes).ok_or_else(|| not_a_zip("no end of central directory record"))?;
     let mut entries = u64::from(read_u16(bytes, eocd + 10).unwrap_or(0));
     let mut offset = u64::from(read_u32(bytes, eocd + 16).unwrap_or(0));
-    if entries == u64::from(u16::MAX) || offset == u64::from(u32::MAX) {
-        if let Some(zip64) = zip64_directory(bytes, eocd) {
-            (entries, offset) = zip64;
-        }
+    if (entries == u64::from(u16::MAX) || offset == u64::from(u32::MAX))
+        && let Some(zip64) = zip64_directory(bytes, eocd)
+    {
+        (entries, offset) = zip64;
     }
     if entries > max_entries as u64 {
         return Err(ArchiveError::TooManyEntries {

@@ -418,6 +418,9 @@ async fn the_full_backup_is_documented_files_beside_patch_archive_and_scope_titl
     app.stop().await;
 }
 
+/// Turns a file's content into a bad one.
+type Spoil = dyn Fn(&[u8]) -> Vec<u8>;
+
 #[tokio::test]
 async fn a_full_backup_with_one_bad_file_changes_nothing() {
     for backend in backends() {
@@ -432,7 +435,7 @@ async fn a_full_backup_with_one_bad_file_changes_nothing() {
         populate(&occupied).await;
         for (target, query) in [(&empty, ""), (&occupied, "?replace=true")] {
             let before = view(target).await;
-            let cases: [(&str, Box<dyn Fn(&[u8]) -> Vec<u8>>, &str); 4] = [
+            let cases: [(&str, Box<Spoil>, &str); 4] = [
                 (
                     "ringmaster/os-updates/bindings.json",
                     Box::new(|_| {
