@@ -77,6 +77,21 @@ pub struct InstallationRestored {
     pub tokens_skipped: usize,
 }
 
+/// The tables [`BackupTables`] holds, and those a backup leaves out on purpose (titles go in
+/// PatchServer's layout; DDM state is reported again). Together they are every copied table.
+pub const BACKED_UP_TABLES: [&str; 9] = [
+    RawToken::NAME,
+    RawRelease::NAME,
+    RawPolicyGroup::NAME,
+    RawPolicy::NAME,
+    RawDevice::NAME,
+    RawDeviceGroup::NAME,
+    RawMember::NAME,
+    RawBinding::NAME,
+    RawLegacyMechanism::NAME,
+];
+const LEFT_OUT_TABLES: [&str; 3] = ["titles", "ddm_served", "device_status"];
+
 /// The OS-update tables whose rows make a target "hold OS-update data".
 const OS_CONTENT_TABLES: [&str; 5] = [
     RawRelease::NAME,
@@ -344,6 +359,20 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_backup_holds_or_leaves_out_every_table_the_transfer_copies() {
+        let copied: Vec<&str> = crate::transfer::TableCounts::default()
+            .by_table()
+            .map(|(table, _)| table)
+            .to_vec();
+        let mut covered: Vec<&str> = BACKED_UP_TABLES.to_vec();
+        covered.extend(LEFT_OUT_TABLES);
+        covered.sort_unstable();
+        let mut copied_sorted = copied.clone();
+        copied_sorted.sort_unstable();
+        assert_eq!(covered, copied_sorted);
+    }
 
     #[test]
     fn a_replacing_restore_empties_every_os_update_table_the_transfer_knows() {

@@ -329,3 +329,48 @@ fn file_error(file: &str, pointer: &str, message: String) -> FileErrors {
         errors,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_layout_admits_the_documented_files_only() {
+        for name in [
+            "patch_archive/JamfAdmin.json",
+            STATE_FILE,
+            MANIFEST_FILE,
+            TOKENS_FILE,
+            "ringmaster/os-updates/policies.json",
+        ] {
+            assert_eq!(BackupLayout.admits(name), Ok(true), "{name}");
+        }
+        for name in [
+            "patch_archive/sub/x.json",
+            "patch_archive/x.txt",
+            "ringmaster/other.json",
+            "ringmaster/os-updates/served.json",
+            "x.json",
+        ] {
+            assert!(BackupLayout.admits(name).is_err(), "{name}");
+        }
+    }
+
+    #[test]
+    fn every_table_file_has_one_table_and_lives_in_the_layout() {
+        let mut tables: Vec<&str> = TableFile::ALL.map(TableFile::table).to_vec();
+        let mut backed_up = ringmaster_store::transfer::backup::BACKED_UP_TABLES.to_vec();
+        tables.sort_unstable();
+        backed_up.sort_unstable();
+        assert_eq!(tables, backed_up, "one file per table the store backs up");
+        for file in TableFile::ALL {
+            assert_eq!(TableFile::of_table(file.table()), Some(file));
+            assert_eq!(TableFile::of_path(file.path()), Some(file));
+            assert!(
+                file == TableFile::Tokens || file.path().starts_with(OS_UPDATES_FOLDER),
+                "{}",
+                file.path()
+            );
+        }
+    }
+}

@@ -14,7 +14,7 @@
 use std::collections::HashSet;
 use std::io::{Cursor, Read};
 
-use crate::patch_source::archive::{ArchiveError, ArchiveFile, FileErrors};
+use crate::patch_source::archive::{ArchiveError, ArchiveFile, FileErrors, STATE_FILE};
 use ringmaster_domain::field_error::FieldErrors;
 
 /// The default of `--max-restore-bytes`, and the total limit of the CLI's zip reading.
@@ -52,13 +52,16 @@ pub trait ZipLayout {
     fn admits(&self, name: &str) -> Result<bool, String>;
 }
 
-/// Any `*.json` file in any folder (a zip of definitions for `title import`).
+/// Any `*.json` file in any folder (a zip of definitions for `title import`), but for a full
+/// backup's own files under `ringmaster/` (other than the state file), which are not
+/// definitions: `title import` of a full backup imports its titles.
 #[derive(Debug, Clone, Copy)]
 pub struct AnyJson;
 
 impl ZipLayout for AnyJson {
     fn admits(&self, name: &str) -> Result<bool, String> {
-        Ok(name.to_ascii_lowercase().ends_with(".json"))
+        let backup_file = name.starts_with("ringmaster/") && name != STATE_FILE;
+        Ok(name.to_ascii_lowercase().ends_with(".json") && !backup_file)
     }
 }
 
@@ -315,4 +318,59 @@ fn read_u32(bytes: &[u8], at: usize) -> Option<u32> {
 
 fn read_u64(bytes: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(slice(bytes, at, 8)?.try_into().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_could_leave_a_folder_are_refused() {
+        for name in [
+            "../x.json",
+            "patch_archive/../../x.json",
+            "/etc/x.json",
+            "C:/x.json",
+            "a\\b.json",
+            "a\u{0}.json",
+            "",
+        ] {
+            assert!(check_name(name).is_err(), "{name:?}");
+        }
+        for name in ["patch_archive/JamfAdmin.json", "a/..b/c.json", "x.json"] {
+            assert!(check_name(name).is_ok(), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn title_import_skips_a_full_backups_own_files() {
+        assert_eq!(AnyJson.admits("patch_archive/A.json"), Ok(true));
+        assert_eq!(AnyJson.admits(STATE_FILE), Ok(true));
+        assert_eq!(
+            AnyJson.admits("ringmaster/os-updates/devices.json"),
+            Ok(false)
+        );
+        assert_eq!(AnyJson.admits("ringmaster/backup.json"), Ok(false));
+        assert_eq!(AnyJson.admits("notes.txt"), Ok(false));
+    }
+
+    #[test]
+    fn not_a_zip_and_a_truncated_directory_are_errors_not_panics() {
+        let limits = ZipLimits::with_total(1024);
+        assert!(matches!(
+            read_zip(b"not a zip", &limits, &AnyJson),
+            Err(ArchiveError::NotAZip(_))
+        ));
+        let mut eocd = vec![0x50, 0x4b, 0x05, 0x06];
+        eocd.extend([0u8; 4]);
+        eocd.extend(3u16.to_le_bytes());
+        eocd.extend(3u16.to_le_bytes());
+        eocd.extend(u32::MAX.to_le_bytes());
+        eocd.extend((u32::MAX - 2).to_le_bytes());
+        eocd.extend(0u16.to_le_bytes());
+        assert!(matches!(
+            read_zip(&eocd, &limits, &AnyJson),
+            Err(ArchiveError::NotAZip(_))
+        ));
+    }
 }

@@ -565,6 +565,11 @@ async fn the_cli_backs_up_and_restores_a_whole_installation() {
             "{}",
             run.stdout
         );
+        // `title import` of a full backup imports its titles.
+        let titles_only = TestDatabase::new(backend).await;
+        let run = ringmaster(&["title", "import", file, "--database", &titles_only.url]).await;
+        assert_eq!(run.code, 0, "{backend:?}: {} {}", run.stdout, run.stderr);
+        assert!(run.stderr.contains("2 created"), "{}", run.stderr);
         let help = ringmaster(&["restore", "--help"]).await;
         assert!(help.stdout.contains("--replace") && help.stdout.contains("--database"));
         let help = ringmaster(&["backup", "--help"]).await;
