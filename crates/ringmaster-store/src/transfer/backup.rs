@@ -31,8 +31,8 @@ use crate::store::{Backend, Store, StoreOptions};
 use crate::title_row::{StoredTitle, TitleRow};
 use crate::titles::{ExistingTitles, RestoreOutcome, upsert_tombstone};
 use crate::transfer::tables::{
-    Cell, RawBinding, RawDevice, RawDeviceGroup, RawLegacyMechanism, RawMember, RawPolicy,
-    RawPolicyGroup, RawRelease, RawToken, Table, insert_rows,
+    Cell, RawBinding, RawDevice, RawDeviceGroup, RawDeviceStatus, RawLegacyMechanism, RawMember,
+    RawPolicy, RawPolicyGroup, RawRelease, RawServedSet, RawTitle, RawToken, Table, insert_rows,
 };
 use crate::transfer::{IDENTITY_TABLES, reset_identity_sequences};
 
@@ -90,7 +90,7 @@ pub const BACKED_UP_TABLES: [&str; 9] = [
     RawBinding::NAME,
     RawLegacyMechanism::NAME,
 ];
-const LEFT_OUT_TABLES: [&str; 3] = ["titles", "ddm_served", "device_status"];
+pub const LEFT_OUT_TABLES: [&str; 3] = [RawTitle::NAME, RawServedSet::NAME, RawDeviceStatus::NAME];
 
 /// The OS-update tables whose rows make a target "hold OS-update data".
 const OS_CONTENT_TABLES: [&str; 5] = [
