@@ -4,7 +4,8 @@
 //! on PostgreSQL and from SQLite to PostgreSQL, and everything an admin, Jamf Pro or a device
 //! sees is the same afterwards (titles with `lastModified`, declarations, effective policies,
 //! ids; the old tokens authenticate). A restore over OS-update data is a 409 unless
-//! `?replace=true`; a backup with one bad file changes nothing.
+//! `?replace=true`; a backup with one bad file changes nothing. `backup_cli.rs` runs the same
+//! round trip through the binary.
 
 use std::io::{Cursor, Read, Write};
 
@@ -12,24 +13,22 @@ use reqwest::{Method, StatusCode};
 use ringmaster::clock::Clock;
 use serde_json::{Value, json};
 
-use crate::cli::ringmaster;
 use crate::os_catalog::import;
 use crate::os_policies::send;
 use crate::support::{
-    AppOptions, TestApp, TestBackend, TestDatabase, admin_json, backends, fixture, json_body,
-    spawn_app_on, spawn_app_with,
+    AppOptions, TestApp, TestBackend, admin_json, backends, fixture, json_body, spawn_app_with,
 };
 
-const SECOND_TOKEN: &str = "second-admin-token-from-the-source";
+pub(crate) const SECOND_TOKEN: &str = "second-admin-token-from-the-source";
 
-fn options() -> AppOptions {
+pub(crate) fn options() -> AppOptions {
     AppOptions {
         clock: Clock::manual("2025-11-12T09:00:00Z".parse().unwrap()),
         ..AppOptions::default()
     }
 }
 
-async fn spawn(backend: TestBackend) -> TestApp {
+pub(crate) async fn spawn(backend: TestBackend) -> TestApp {
     spawn_app_with(backend, options()).await
 }
 
@@ -42,7 +41,7 @@ async fn ok(response: reqwest::Response, what: &str) -> Value {
 
 /// Titles (one disabled, one pinned), the catalog, the rings, a policy of its own, devices, a
 /// group, bindings of both kinds, a legacy mechanism and a second token.
-async fn populate(app: &TestApp) {
+pub(crate) async fn populate(app: &TestApp) {
     for title in ["titles/JamfAdmin.json", "titles/JavaSEDevelopmentKit8.json"] {
         let response = app.create_title(&fixture(title)).await;
         assert_eq!(response.status(), StatusCode::CREATED, "{title}");
@@ -148,7 +147,7 @@ async fn populate(app: &TestApp) {
 }
 
 /// Everything an admin, Jamf Pro and the devices see, as one document.
-async fn view(app: &TestApp) -> Value {
+pub(crate) async fn view(app: &TestApp) -> Value {
     let mut titles = admin_json(app, "/api/v1/title").await;
     for title in titles.as_array_mut().unwrap() {
         // The revision is the target's change counter: restores move it on purpose.
@@ -242,7 +241,7 @@ pub(crate) async fn restore(app: &TestApp, query: &str, zip: Vec<u8>) -> reqwest
         .unwrap()
 }
 
-async fn authenticates(app: &TestApp, token: &str) -> bool {
+pub(crate) async fn authenticates(app: &TestApp, token: &str) -> bool {
     app.client
         .get(app.url("/api/v1/policies"))
         .bearer_auth(token)
@@ -336,7 +335,7 @@ async fn a_full_backup_from_sqlite_restores_onto_postgres() {
 }
 
 /// The entries of a zip, in order, with their contents.
-fn entries(zip: &[u8]) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn entries(zip: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut archive = zip::ZipArchive::new(Cursor::new(zip)).unwrap();
     (0..archive.len())
         .map(|index| {
@@ -348,7 +347,7 @@ fn entries(zip: &[u8]) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-fn zip_of(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
+pub(crate) fn zip_of(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
     let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default();
     for (name, content) in entries {
@@ -502,78 +501,31 @@ async fn a_full_backup_with_one_bad_file_changes_nothing() {
 }
 
 #[tokio::test]
-async fn the_cli_backs_up_and_restores_a_whole_installation() {
+async fn a_titles_only_restore_keeps_every_last_modified() {
     for backend in backends() {
         let source = spawn(backend).await;
         populate(&source).await;
-        let before = view(&source).await;
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("installation.zip");
-        let file = file.to_str().unwrap();
-        let run = ringmaster(&["backup", "--out", file, "--database", &source.database.url]).await;
-        assert_eq!(run.code, 0, "{backend:?}: {}", run.stderr);
-        assert!(
-            run.stderr.contains("2 title(s), 2 token(s)"),
-            "{}",
-            run.stderr
+        let zip = source
+            .admin(Method::GET, "/api/v1/backup?scope=titles")
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec();
+        // Restored a few seconds later, titles keep the lastModified they had.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let target = spawn(backend).await;
+        let response = restore(&target, "", zip).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "{backend:?}");
+        assert_eq!(
+            json_body(target.get("/v1/software").await).await,
+            json_body(source.get("/v1/software").await).await,
+            "{backend:?}"
         );
-
-        let database = TestDatabase::new(backend).await;
-        let run = ringmaster(&["restore", file, "--database", &database.url]).await;
-        assert_eq!(run.code, 0, "{backend:?}: {}", run.stderr);
-        assert!(run.stderr.contains("3 device(s)"), "{}", run.stderr);
-        // A second restore is refused in plain words, and --replace goes through.
-        let run = ringmaster(&["restore", file, "--database", &database.url]).await;
-        assert_eq!(run.code, 1, "{backend:?}");
-        assert!(
-            run.stderr.contains("nothing was restored") && run.stderr.contains("--replace"),
-            "{}",
-            run.stderr
-        );
-        let run = ringmaster(&["restore", file, "--replace", "--database", &database.url]).await;
-        assert_eq!(run.code, 0, "{backend:?}: {}", run.stderr);
-
-        let target = spawn_app_on(database, options()).await;
-        let mut after = view(&target).await;
-        let mut expected = before;
-        for document in [&mut after, &mut expected] {
-            document.as_object_mut().unwrap().remove("software");
-            document.as_object_mut().unwrap().remove("feeds");
-            for title in document["titles"].as_array_mut().unwrap() {
-                title.as_object_mut().unwrap().shift_remove("lastModified");
-            }
-        }
-        assert_eq!(after, expected, "{backend:?}");
-        assert!(authenticates(&target, SECOND_TOKEN).await);
-
-        // A refused zip names the entry in plain words and exits 1.
-        let bad = dir.path().join("bad.zip");
-        let mut spoiled = entries(&std::fs::read(file).unwrap());
-        spoiled.push(("../escape.json".to_owned(), b"{}".to_vec()));
-        std::fs::write(&bad, zip_of(&spoiled)).unwrap();
-        let run = ringmaster(&[
-            "restore",
-            bad.to_str().unwrap(),
-            "--database",
-            &target.database.url,
-        ])
-        .await;
-        assert_eq!(run.code, 1);
-        assert!(
-            run.stdout
-                .contains("../escape.json: the entry's name climbs out of the zip"),
-            "{}",
-            run.stdout
-        );
-        // `title import` of a full backup imports its titles.
-        let titles_only = TestDatabase::new(backend).await;
-        let run = ringmaster(&["title", "import", file, "--database", &titles_only.url]).await;
-        assert_eq!(run.code, 0, "{backend:?}: {} {}", run.stdout, run.stderr);
-        assert!(run.stderr.contains("2 created"), "{}", run.stderr);
-        let help = ringmaster(&["restore", "--help"]).await;
-        assert!(help.stdout.contains("--replace") && help.stdout.contains("--database"));
-        let help = ringmaster(&["backup", "--help"]).await;
-        assert!(help.stdout.contains("--scope") && help.stdout.contains("--out"));
+        // A titles-only backup leaves the OS-update side alone.
+        assert_eq!(admin_json(&target, "/api/v1/policies").await, json!([]));
         source.stop().await;
         target.stop().await;
     }
