@@ -19,6 +19,9 @@ pub enum StoreError {
     /// A stored row could not be read back; the database was edited by hand or is damaged.
     #[error("stored row {what} is damaged: {why}")]
     Corrupt { what: String, why: String },
+    /// Rows of a restored table that the database or the store's readers refuse.
+    #[error("rows of {table} refused: {why}")]
+    Refused { table: String, why: String },
     #[error("could not create the data directory {path}: {source}")]
     DataDirectory {
         path: String,

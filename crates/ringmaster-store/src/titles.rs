@@ -5,7 +5,6 @@
 //! revisions follow commit order, and lets any server sharing the database find what changed
 //! since the revision its caches reflect ([`Store::title_changes_since`]).
 
-use ringmaster_domain::jamf_time::next_last_modified;
 use ringmaster_domain::title::id::SoftwareTitleId;
 use ringmaster_domain::title::record::TitleRecord;
 
@@ -198,48 +197,7 @@ impl Store {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let revision = bump_counter!(tx);
-            let present: Vec<(String, String)> = sqlx::query_as("SELECT id, last_modified FROM titles")
-                .fetch_all(&mut *tx)
-                .await?;
-            let present: std::collections::HashMap<String, String> = present.into_iter().collect();
-            // A replaced title's lastModified must still move forward, even within one second
-            // of its previous write, or Jamf Pro's pollers would miss the change.
-            let all_columns: Vec<TitleColumns> = records
-                .iter()
-                .map(|record| {
-                    let previous = present
-                        .get(record.definition.id.as_str())
-                        .and_then(|text| text.parse::<jiff::Timestamp>().ok());
-                    let mut stamped = record.clone();
-                    stamped.last_modified = next_last_modified(previous, record.last_modified);
-                    TitleColumns::of(&stamped)
-                })
-                .collect();
-            let mut outcome = RestoreOutcome::default();
-            for columns in &all_columns {
-                if present.contains_key(&columns.id) {
-                    outcome.replaced.push(columns.id.clone());
-                } else {
-                    outcome.created.push(columns.id.clone());
-                }
-            }
-            if existing == ExistingTitles::Refuse && !outcome.replaced.is_empty() {
-                return Err(StoreError::AlreadyExists(format!(
-                    "titles {}",
-                    outcome.replaced.join(", ")
-                )));
-            }
-            for columns in &all_columns {
-                bind_columns!(sqlx::query(UPSERT_TITLE), columns)
-                    .bind(revision)
-                    .bind(&columns.last_modified)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("DELETE FROM title_tombstones WHERE id = $1")
-                    .bind(&columns.id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            let outcome = restore_titles_in!(tx, records, existing, revision);
             tx.commit().await?;
             Ok(outcome)
         })
@@ -294,13 +252,68 @@ const INSERT_TITLE: &str = "INSERT INTO titles (id, name, publisher, enabled, pi
      disabled_versions, last_modified, definition, revision, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 
-const UPSERT_TITLE: &str = "INSERT INTO titles (id, name, publisher, enabled, pinned_version, \
+pub(crate) const UPSERT_TITLE: &str = "INSERT INTO titles (id, name, publisher, enabled, pinned_version, \
      disabled_versions, last_modified, definition, revision, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
      ON CONFLICT (id) DO UPDATE SET name = excluded.name, publisher = excluded.publisher, \
      enabled = excluded.enabled, pinned_version = excluded.pinned_version, \
      disabled_versions = excluded.disabled_versions, last_modified = excluded.last_modified, \
      definition = excluded.definition, revision = excluded.revision";
+
+/// Writes `$records` in transaction `$tx` at title revision `$revision` (already bumped), as
+/// [`Store::restore_titles`] describes; evaluates to the [`RestoreOutcome`], or returns
+/// [`StoreError::AlreadyExists`] from the enclosing function when `$existing` refuses.
+macro_rules! restore_titles_in {
+    ($tx:ident, $records:expr, $existing:expr, $revision:expr) => {{
+        let present: Vec<(String, String)> = sqlx::query_as("SELECT id, last_modified FROM titles")
+            .fetch_all(&mut *$tx)
+            .await?;
+        let present: std::collections::HashMap<String, String> = present.into_iter().collect();
+        // A replaced title's lastModified must still move forward, even within one second
+        // of its previous write, or Jamf Pro's pollers would miss the change.
+        let all_columns: Vec<$crate::title_row::TitleColumns> = $records
+            .iter()
+            .map(|record| {
+                let previous = present
+                    .get(record.definition.id.as_str())
+                    .and_then(|text| text.parse::<jiff::Timestamp>().ok());
+                let mut stamped = record.clone();
+                stamped.last_modified = ringmaster_domain::jamf_time::next_last_modified(
+                    previous,
+                    record.last_modified,
+                );
+                $crate::title_row::TitleColumns::of(&stamped)
+            })
+            .collect();
+        let mut outcome = $crate::titles::RestoreOutcome::default();
+        for columns in &all_columns {
+            if present.contains_key(&columns.id) {
+                outcome.replaced.push(columns.id.clone());
+            } else {
+                outcome.created.push(columns.id.clone());
+            }
+        }
+        if $existing == $crate::titles::ExistingTitles::Refuse && !outcome.replaced.is_empty() {
+            return Err($crate::error::StoreError::AlreadyExists(format!(
+                "titles {}",
+                outcome.replaced.join(", ")
+            )));
+        }
+        for columns in &all_columns {
+            $crate::titles::bind_columns!(sqlx::query($crate::titles::UPSERT_TITLE), columns)
+                .bind($revision)
+                .bind(&columns.last_modified)
+                .execute(&mut *$tx)
+                .await?;
+            sqlx::query("DELETE FROM title_tombstones WHERE id = $1")
+                .bind(&columns.id)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        outcome
+    }};
+}
+pub(crate) use restore_titles_in;
 
 /// Binds a title's columns as `$1`..`$8` (id, name, publisher, enabled, pinned_version,
 /// disabled_versions, last_modified, definition), the order every title write uses.
@@ -317,7 +330,7 @@ macro_rules! bind_columns {
             .bind(&$columns.definition)
     };
 }
-use bind_columns;
+pub(crate) use bind_columns;
 
 /// Bumps the change counter inside a transaction and yields the new revision. Always the first
 /// statement of a write transaction: on SQLite it takes the write lock before any read, so a
@@ -331,7 +344,7 @@ macro_rules! bump_counter {
         .await?
     };
 }
-use bump_counter;
+pub(crate) use bump_counter;
 
 macro_rules! upsert_tombstone {
     ($tx:ident, $id:expr, $revision:expr) => {
@@ -345,7 +358,7 @@ macro_rules! upsert_tombstone {
         .await?
     };
 }
-use upsert_tombstone;
+pub(crate) use upsert_tombstone;
 
 /// Queries must be `&'static str` for sqlx 0.9; the few composed ones are built once and leaked.
 fn const_format(head: &'static str, tail: &'static str) -> &'static str {

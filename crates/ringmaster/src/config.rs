@@ -37,6 +37,20 @@ pub enum Command {
     Title(TitleCommand),
     /// Move a whole installation to another database (SQLite ⇄ PostgreSQL), then verify it
     Migrate(MigrateArgs),
+    /// Write a backup zip of the whole installation (or of its titles only), from the database
+    ///
+    /// The zip holds the titles in PatchServer's layout (patch_archive/<id>.json and
+    /// ringmaster/state.json) and, unless --scope titles, the token hashes and every OS-update
+    /// table (releases, policy groups, policies, devices, device groups, bindings, legacy
+    /// mechanisms) beside them; the same zip as GET /api/v1/backup. See BACKUP.md.
+    Backup(BackupArgs),
+    /// Restore a backup zip into the database, all or nothing
+    ///
+    /// Takes a full backup, a titles-only one or PatchServer's. Titles keep their lastModified;
+    /// OS-update rows keep their ids. Refused (and nothing written) when the database holds a
+    /// title of the backup or, for a full backup, any OS-update data, unless --replace, which
+    /// replaces the whole installation (tokens are merged, never removed). See BACKUP.md.
+    Restore(RestoreArgs),
     /// Import and list Apple OS releases (SOFA and gdmf feeds)
     #[command(subcommand)]
     Catalog(CatalogCommand),
@@ -249,6 +263,32 @@ pub struct MigrateArgs {
     /// The database to copy into; it must be empty (its schema is created if needed)
     #[arg(long)]
     pub to: String,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The zip to write (replaced if it exists)
+    #[arg(long)]
+    pub out: PathBuf,
+    /// What to back up: everything, or the titles only (PatchServer's layout)
+    #[arg(long, value_enum, default_value = "full")]
+    pub scope: crate::backup::Scope,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup zip (from `ringmaster backup`, GET /api/v1/backup or PatchServer)
+    pub file: PathBuf,
+    /// Replace what the database holds: its titles and, for a full backup, all OS-update data
+    #[arg(long)]
+    pub replace: bool,
+    /// Largest total uncompressed size read from the zip, in bytes
+    #[arg(long, env = "RINGMASTER_MAX_RESTORE_BYTES", default_value_t = 512 * 1024 * 1024)]
+    pub max_restore_bytes: u64,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 #[derive(Debug, Args)]

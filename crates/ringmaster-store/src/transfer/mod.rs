@@ -19,20 +19,23 @@
 //! table's largest id so that new rows do not collide; on SQLite, `AUTOINCREMENT` follows
 //! explicit ids by itself.
 //!
+//! - [`backup`]: a backup's tables, checked in a scratch database and restored in one
+//!   transaction (`GET /api/v1/backup`, `ringmaster backup` and `restore`).
 //! - `tables`: the copied tables, one row type each, and the SQL that reads and writes them.
 //! - `verify`: checking a copy (row counts, raw rows, the data as the store reads it) and
 //!   that the transfer knows every table and column of the schema.
 
+pub mod backup;
 mod tables;
 mod verify;
 
 use crate::error::StoreError;
 use crate::on_pool;
 use crate::store::{Backend, Store};
-use tables::{
-    Cell, RawBinding, RawDevice, RawDeviceGroup, RawDeviceStatus, RawLegacyMechanism, RawMember,
-    RawPolicy, RawPolicyGroup, RawRelease, RawServedSet, RawTitle, RawToken, Table, insert_rows,
-    read_rows,
+use tables::{Cell, Table, insert_rows, read_rows};
+pub use tables::{
+    RawBinding, RawDevice, RawDeviceGroup, RawDeviceStatus, RawLegacyMechanism, RawMember,
+    RawPolicy, RawPolicyGroup, RawRelease, RawServedSet, RawTitle, RawToken,
 };
 
 /// Everything an installation holds, as raw rows (each table sorted by key).
@@ -227,6 +230,23 @@ macro_rules! occupied_tables {
     }};
 }
 
+/// Sets each identity sequence of [`IDENTITY_TABLES`] to its table's largest id, in
+/// transaction `$tx` (PostgreSQL only), so that new rows do not collide with copied ids.
+macro_rules! reset_identity_sequences {
+    ($tx:ident) => {
+        for table in IDENTITY_TABLES {
+            let sql = format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+                 COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table}"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut *$tx)
+                .await?;
+        }
+    };
+}
+use reset_identity_sequences;
+
 const SELECT_TITLE_REVISION: &str = "SELECT revision FROM change_counter WHERE id = 1";
 const SELECT_OS_UPDATE_REVISION: &str = "SELECT revision FROM os_update_counter WHERE id = 1";
 
@@ -324,13 +344,7 @@ impl Store {
             insert_rows!(tx, postgres, RawDeviceStatus, installation.device_statuses);
             insert_rows!(tx, postgres, RawLegacyMechanism, installation.legacy_mechanisms);
             if postgres {
-                for table in IDENTITY_TABLES {
-                    let sql = format!(
-                        "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
-                         COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table}"
-                    );
-                    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
-                }
+                reset_identity_sequences!(tx);
             }
             tx.commit().await?;
         });

@@ -5,7 +5,8 @@
 //! an identity column on PostgreSQL (`GENERATED ALWAYS AS IDENTITY`, so explicit ids need
 //! `OVERRIDING SYSTEM VALUE` and the sequence a reset afterwards). Rows derive `Ord` with their
 //! key columns first, so sorting them in Rust gives one order on both backends whatever the
-//! database's collation. [`read_rows!`] and [`insert_rows!`] expand inside an
+//! database's collation. Rows are also the records of a backup's table files (serde, one JSON
+//! object per row keyed by column name; see `backup`). [`read_rows!`] and [`insert_rows!`] expand inside an
 //! [`on_pool!`](crate::on_pool) body, once per backend; inserts go [`ROWS_PER_STATEMENT`] rows
 //! (and at most [`MAX_PARAMETERS`] parameters) a statement.
 
@@ -114,9 +115,13 @@ macro_rules! table {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, sqlx::FromRow)]
-        pub(super) struct $name {
-            $(pub(super) $field: $type),+
+        #[derive(
+            Debug, Clone, PartialEq, Eq, PartialOrd, Ord, sqlx::FromRow,
+            serde::Serialize, serde::Deserialize,
+        )]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            $(pub(crate) $field: $type),+
         }
 
         impl Table for $name {

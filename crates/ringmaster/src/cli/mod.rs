@@ -3,6 +3,7 @@
 //! Results go to standard output, logs and progress to standard error. Failures print a plain
 //! explanation and exit with status 1 (2 for usage errors, as clap does).
 
+mod backup;
 mod catalog;
 mod migrate;
 mod plan;
@@ -55,6 +56,8 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Token(command) => token::run(command).await,
         Command::Title(command) => title::run(command).await,
         Command::Migrate(args) => migrate::run(args).await,
+        Command::Backup(args) => backup::backup(args).await,
+        Command::Restore(args) => backup::restore(args).await,
         Command::Catalog(command) => catalog::run(command).await,
         Command::Policy(command) => policy::run(command).await,
         Command::Plan(args) => plan::run(args).await,

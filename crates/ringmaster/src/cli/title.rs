@@ -18,8 +18,9 @@ use ringmaster_store::titles::ExistingTitles;
 
 use crate::cli::open_store;
 use crate::config::TitleCommand;
-use crate::patch_source::archive::{self, ArchiveError};
+use crate::patch_source::archive::{self, ArchiveError, LastModified};
 use crate::patch_source::service::{PatchSource, TitleError, now};
+use crate::patch_source::zip_read::{DEFAULT_TOTAL_BYTES, ZipLimits};
 
 pub(crate) async fn run(command: TitleCommand) -> anyhow::Result<ExitCode> {
     match command {
@@ -40,7 +41,7 @@ fn lint(paths: &[std::path::PathBuf]) -> anyhow::Result<ExitCode> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let found = archive::read_path(path)?;
+            let found = archive::read_path(path, &cli_zip_limits())?;
             files.extend(found.into_iter().map(|file| path.join(file.name)));
         } else {
             files.push(path.clone());
@@ -93,12 +94,20 @@ fn lint_document(bytes: &[u8]) -> Result<&'static str, FieldErrors> {
 }
 
 async fn import(path: &Path, replace: bool, database_url: &str) -> anyhow::Result<ExitCode> {
-    let files = archive::read_path(path).with_context(|| format!("reading {}", path.display()))?;
+    let files = match archive::read_path(path, &cli_zip_limits()) {
+        Ok(files) => files,
+        Err(ArchiveError::Invalid(problems)) => {
+            return crate::cli::backup::print_problems(&problems, "nothing was imported");
+        }
+        Err(other) => {
+            return Err(anyhow::Error::new(other).context(format!("reading {}", path.display())));
+        }
+    };
     if files.is_empty() {
         anyhow::bail!("no definitions (*.json files) found in {}", path.display());
     }
     let progress = progress_bar(files.len() as u64, "validating");
-    let parsed = archive::records_from_files(&files, now(), |name| {
+    let parsed = archive::records_from_files(&files, LastModified::Now(now()), |name| {
         progress.set_message(name.to_owned());
         progress.inc(1);
     });
@@ -213,6 +222,11 @@ fn check_export_target(out: &Path) -> Result<(), String> {
         Err(_) => std::fs::create_dir_all(out)
             .map_err(|error| format!("the folder cannot be created: {error}")),
     }
+}
+
+/// What the CLI reads of a zip: what a server reads by default.
+fn cli_zip_limits() -> ZipLimits {
+    ZipLimits::with_total(DEFAULT_TOTAL_BYTES)
 }
 
 fn progress_bar(length: u64, prefix: &'static str) -> ProgressBar {

@@ -1,9 +1,11 @@
 //! `GET /api/v1/backup` and `POST /api/v1/restore`.
 //!
-//! The backup is a zip in PatchServer's layout (see [`crate::patch_source::archive`]). A restore
+//! The backup is a zip of the whole installation (see [`crate::backup`]); `?scope=titles` gives
+//! the titles-only backup in PatchServer's layout (see [`crate::patch_source::archive`]). A
+//! restore reads the zip within `--max-restore-bytes` (each entry within its own limit too),
 //! validates every file first and writes in one transaction: it either restores everything or
-//! changes nothing. Existing titles are replaced only with `?replace=true`; otherwise a restore
-//! that would overwrite one is refused with 409, naming them.
+//! changes nothing. Existing titles (and, for a full backup, existing OS-update data) are
+//! replaced only with `?replace=true`; otherwise such a restore is refused with 409, naming them.
 
 use axum::Json;
 use axum::Router;
@@ -11,16 +13,16 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use ringmaster_domain::title::record::TitleRecord;
-use ringmaster_store::titles::ExistingTitles;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
+use crate::backup::restore::{self, RestoreError};
+use crate::backup::{self, Scope};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::ApiQuery;
 use crate::http::upload::ZipUpload;
-use crate::patch_source::archive;
 use crate::patch_source::service::now;
+use crate::patch_source::zip_read::ZipLimits;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/backup", get(get_backup))
@@ -30,15 +32,30 @@ pub fn restore_router() -> Router<AppState> {
     Router::new().route("/restore", post(restore_backup))
 }
 
-async fn get_backup(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let titles = state.patch_source.list_titles().await?;
-    let records: Vec<TitleRecord> = titles.into_iter().map(|stored| stored.record).collect();
-    let zip = tokio::task::spawn_blocking(move || archive::write_zip(&records))
+#[derive(Debug, Deserialize)]
+struct BackupQuery {
+    #[serde(default)]
+    scope: Option<Scope>,
+}
+
+async fn get_backup(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<BackupQuery>,
+) -> Result<Response, ApiError> {
+    let scope = query.scope.unwrap_or(Scope::Full);
+    let installation = state
+        .patch_source
+        .store
+        .read_backup()
+        .await
+        .map_err(|error| ApiError::Internal(error.into()))?;
+    let at = now();
+    let zip = tokio::task::spawn_blocking(move || backup::write_backup(&installation, scope, at))
         .await
         .map_err(|error| ApiError::Internal(error.into()))?;
     let filename = format!(
         "attachment; filename=\"ringmaster-backup-{}.zip\"",
-        now().strftime("%Y%m%dT%H%M%SZ")
+        at.strftime("%Y%m%dT%H%M%SZ")
     );
     let mut response = zip.into_response();
     let headers = response.headers_mut();
@@ -58,55 +75,34 @@ struct RestoreQuery {
     replace: bool,
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RestoreReport {
-    created: Vec<String>,
-    replaced: Vec<String>,
-}
-
 async fn restore_backup(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<RestoreQuery>,
     ZipUpload(body): ZipUpload,
 ) -> Result<Response, ApiError> {
-    let records = tokio::task::spawn_blocking(move || {
-        let files = archive::read_zip(&body)?;
-        if files.is_empty() {
-            return Err(archive::ArchiveError::Empty("the uploaded zip".into()));
-        }
-        archive::records_from_files(&files, now(), |_| {})
-    })
-    .await
-    .map_err(|error| ApiError::Internal(error.into()))??;
-    let existing = if query.replace {
-        ExistingTitles::Replace
-    } else {
-        ExistingTitles::Refuse
-    };
-    let outcome = state
-        .patch_source
-        .restore(records, existing)
+    let limits = ZipLimits::with_total(state.config.max_restore_bytes as u64);
+    let read = tokio::task::spawn_blocking(move || backup::read_backup(&body, &limits, now()))
+        .await
+        .map_err(|error| ApiError::Internal(error.into()))??;
+    let full = read.full.is_some();
+    let report = restore::restore(&state.patch_source.store, read, query.replace)
         .await
         .map_err(|error| match error {
-            crate::patch_source::service::TitleError::AlreadyExists(what) => {
-                ApiError::Conflict(format!(
-                    "{what} already exist; nothing was restored (add ?replace=true to replace them)"
-                ))
-            }
-            other => other.into(),
+            RestoreError::AlreadyExists(what) => ApiError::Conflict(format!(
+                "{what} already exist; nothing was restored (add ?replace=true to replace them)"
+            )),
+            RestoreError::Invalid(invalid) => invalid.into(),
+            RestoreError::Store(store) => ApiError::Internal(store.into()),
         })?;
-    let status = if outcome.created.is_empty() {
+    state.patch_source.refresh_cache().await;
+    if full && let Err(error) = state.os_updates.refresh().await {
+        tracing::warn!(%error, "OS-update snapshot refresh failed after a restore");
+    }
+    // 201 when the restore created a title (as a titles-only restore always answered).
+    let status = if report.created.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::CREATED
     };
-    Ok((
-        status,
-        Json(RestoreReport {
-            created: outcome.created,
-            replaced: outcome.replaced,
-        }),
-    )
-        .into_response())
+    Ok((status, Json(report)).into_response())
 }

@@ -232,9 +232,9 @@ impl From<ArchiveError> for ApiError {
                     total,
                 )
             }
-            ArchiveError::NotAZip(_) | ArchiveError::Empty(_) => {
-                ApiError::bad_request(error.to_string())
-            }
+            ArchiveError::NotAZip(_)
+            | ArchiveError::Empty(_)
+            | ArchiveError::TooManyEntries { .. } => ApiError::bad_request(error.to_string()),
             ArchiveError::Io { .. } => ApiError::Internal(error.into()),
         }
     }

@@ -8,15 +8,18 @@
 //! problem of every file.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use ringmaster_domain::field_error::FieldErrors;
+use ringmaster_domain::jamf_time;
 use ringmaster_domain::title::parse;
 use ringmaster_domain::title::record::TitleRecord;
 use ringmaster_domain::title::render;
 use serde::{Deserialize, Serialize};
+
+use crate::patch_source::zip_read::{self, AnyJson, ZipLimits};
 
 /// The folder of definitions inside a backup zip.
 pub const ARCHIVE_FOLDER: &str = "patch_archive";
@@ -51,6 +54,17 @@ pub enum ArchiveError {
     Invalid(Vec<FileErrors>),
     #[error("no definitions (*.json files) found in {0}")]
     Empty(String),
+    #[error("the zip declares {declared} entries; at most {limit} are read")]
+    TooManyEntries { declared: u64, limit: usize },
+}
+
+/// Which `lastModified` records read from files get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LastModified {
+    /// The one each definition carries (a restore), or `now` where it has none.
+    FromDefinition(Timestamp),
+    /// `now` for every record (an import of new definitions).
+    Now(Timestamp),
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -72,6 +86,12 @@ struct TitleState {
 
 /// Writes a backup zip of every record.
 pub fn write_zip(records: &[TitleRecord]) -> Vec<u8> {
+    write_zip_with(records, &[])
+}
+
+/// Writes a backup zip of every record, then `extra` files (name and content) after the state
+/// file (a full backup's, see [`crate::backup`]).
+pub fn write_zip_with(records: &[TitleRecord], extra: &[(String, Vec<u8>)]) -> Vec<u8> {
     let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
@@ -89,6 +109,10 @@ pub fn write_zip(records: &[TitleRecord]) -> Vec<u8> {
     }
     let _ = writer.start_file(STATE_FILE, options);
     let _ = writer.write_all(&serde_json::to_vec_pretty(&state).unwrap_or_default());
+    for (name, body) in extra {
+        let _ = writer.start_file(name.as_str(), options);
+        let _ = writer.write_all(body);
+    }
     writer
         .finish()
         .map(|cursor| cursor.into_inner())
@@ -106,30 +130,14 @@ pub fn write_folder(folder: &Path, records: &[TitleRecord]) -> Result<usize, Arc
     Ok(records.len())
 }
 
-/// Reads the files of a zip held in memory.
-pub fn read_zip(bytes: &[u8]) -> Result<Vec<ArchiveFile>, ArchiveError> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|error| ArchiveError::NotAZip(error.to_string()))?;
-    let mut files = Vec::new();
-    for index in 0..archive.len() {
-        let mut entry = archive
-            .by_index(index)
-            .map_err(|error| ArchiveError::NotAZip(error.to_string()))?;
-        let name = entry.name().to_owned();
-        if entry.is_dir() || !wanted(&name) {
-            continue;
-        }
-        let mut bytes = Vec::with_capacity(entry.size() as usize);
-        entry
-            .read_to_end(&mut bytes)
-            .map_err(|error| ArchiveError::NotAZip(format!("{name}: {error}")))?;
-        files.push(ArchiveFile { name, bytes });
-    }
-    Ok(files)
+/// Reads the definitions of a zip held in memory (any `*.json` entry; within `limits`).
+pub fn read_zip(bytes: &[u8], limits: &ZipLimits) -> Result<Vec<ArchiveFile>, ArchiveError> {
+    zip_read::read_zip(bytes, limits, &AnyJson)
 }
 
-/// Reads a folder (recursively), a zip, or a single `.json` definition from disk.
-pub fn read_path(path: &Path) -> Result<Vec<ArchiveFile>, ArchiveError> {
+/// Reads a folder (recursively), a zip (within `limits`), or a single `.json` definition from
+/// disk.
+pub fn read_path(path: &Path, limits: &ZipLimits) -> Result<Vec<ArchiveFile>, ArchiveError> {
     if path.is_dir() {
         let mut files = Vec::new();
         collect_folder(path, path, &mut files)?;
@@ -148,7 +156,7 @@ pub fn read_path(path: &Path) -> Result<Vec<ArchiveFile>, ArchiveError> {
                 .into_owned();
             return Ok(vec![ArchiveFile { name, bytes }]);
         }
-        read_zip(&bytes).map_err(|error| match error {
+        read_zip(&bytes, limits).map_err(|error| match error {
             ArchiveError::NotAZip(why) => ArchiveError::NotAZip(format!(
                 "{} is neither a folder, a .json definition nor a zip ({why})",
                 path.display()
@@ -158,11 +166,13 @@ pub fn read_path(path: &Path) -> Result<Vec<ArchiveFile>, ArchiveError> {
     }
 }
 
-/// Validates every file and builds records stamped `now`; nothing is returned unless all are valid.
-/// `on_file` is called once per file read (for progress bars).
+/// Validates every file and builds records stamped as `stamp` says; nothing is returned unless
+/// all are valid. Files other than definitions and the state file are the caller's (see
+/// [`crate::backup`]) and must be left out of `files`. `on_file` is called once per file read
+/// (for progress bars).
 pub fn records_from_files(
     files: &[ArchiveFile],
-    now: Timestamp,
+    stamp: LastModified,
     mut on_file: impl FnMut(&str),
 ) -> Result<Vec<TitleRecord>, ArchiveError> {
     let mut problems = Vec::new();
@@ -184,6 +194,12 @@ pub fn records_from_files(
         }
         match parse::software_title_from_slice(&file.bytes) {
             Ok(definition) => {
+                let last_modified = match stamp {
+                    LastModified::Now(now) => now,
+                    LastModified::FromDefinition(now) => {
+                        definition_last_modified(&file.bytes).unwrap_or(now)
+                    }
+                };
                 let id = definition.id.to_string();
                 if let Some(other) = seen.insert(id.clone(), file.name.clone()) {
                     problems.push(single(
@@ -193,7 +209,10 @@ pub fn records_from_files(
                     ));
                     continue;
                 }
-                records.push((file.name.clone(), TitleRecord::new(definition, now)));
+                records.push((
+                    file.name.clone(),
+                    TitleRecord::new(definition, last_modified),
+                ));
             }
             Err(errors) => problems.push(FileErrors {
                 file: file.name.clone(),
@@ -215,6 +234,18 @@ pub fn records_from_files(
         return Err(ArchiveError::Invalid(problems));
     }
     Ok(records.into_iter().map(|(_, record)| record).collect())
+}
+
+/// The `lastModified` a definition carries (checked by the parser already), to whole seconds.
+fn definition_last_modified(bytes: &[u8]) -> Option<Timestamp> {
+    #[derive(Deserialize)]
+    struct Stamp {
+        #[serde(rename = "lastModified")]
+        last_modified: Option<String>,
+    }
+    let stamp: Stamp = serde_json::from_slice(bytes).ok()?;
+    let parsed = jamf_time::parse_loose(stamp.last_modified.as_deref()?).ok()?;
+    Timestamp::from_second(parsed.as_second()).ok()
 }
 
 fn apply_state(record: &mut TitleRecord, state: TitleState) -> Result<(), FieldErrors> {
@@ -260,10 +291,7 @@ fn single(file: &str, pointer: &str, message: String) -> FileErrors {
 }
 
 fn wanted(name: &str) -> bool {
-    let base = name.rsplit('/').next().unwrap_or(name);
-    name.to_ascii_lowercase().ends_with(".json")
-        && !name.starts_with("__MACOSX/")
-        && !base.starts_with('.')
+    name.to_ascii_lowercase().ends_with(".json") && !zip_read::is_clutter(name)
 }
 
 fn collect_folder(

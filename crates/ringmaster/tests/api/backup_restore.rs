@@ -1,7 +1,8 @@
 //! `GET /api/v1/backup` and `POST /api/v1/restore`: PatchServer's zip layout plus ringmaster's
 //! state file, faithful round trips into a fresh server (disabled titles and versions, pins),
 //! all-or-nothing restores (409 over existing titles unless `?replace=true`, 400 naming the file
-//! and pointer of any invalid definition), upload forms, and PatchServer's own zips.
+//! and pointer of any invalid definition), upload forms, and PatchServer's own zips. These use the
+//! titles-only backup (`?scope=titles`); `backup_full.rs` covers the full one.
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Write};
@@ -51,7 +52,7 @@ async fn admin_ok(app: &TestApp, method: Method, path: &str, body: Option<Value>
 
 async fn backup(app: &TestApp) -> Vec<u8> {
     let response = app
-        .admin(Method::GET, "/api/v1/backup")
+        .admin(Method::GET, "/api/v1/backup?scope=titles")
         .send()
         .await
         .unwrap();
@@ -209,7 +210,7 @@ async fn a_backup_restores_into_a_fresh_server_with_its_state() {
             .unwrap();
         assert_eq!(unauthenticated.status(), 401, "{backend:?}");
         let response = source
-            .admin(Method::GET, "/api/v1/backup")
+            .admin(Method::GET, "/api/v1/backup?scope=titles")
             .send()
             .await
             .unwrap();

@@ -5,6 +5,9 @@
 mod support;
 
 mod admin_titles;
+mod backup_cli;
+mod backup_full;
+mod backup_hostile;
 mod backup_restore;
 mod cli;
 mod cluster;
