@@ -1,13 +1,92 @@
 //! Reading untyped JSON for the hand-written parsers (titles, policies, feeds): parsing text with
-//! a located syntax error, and describing a value that has the wrong shape.
+//! a located syntax error, refusing NUL characters, and describing a value that has the wrong
+//! shape.
+//!
+//! No document holds a NUL character (`\u0000`) in a string or a key: PostgreSQL's `text` cannot
+//! store one, and no real title, policy, feed or status report carries one. Every request body
+//! and file the server reads goes through [`json_document`], so this is checked once, here.
 
 use serde_json::{Map, Value};
 
-use crate::field_error::FieldErrors;
+use crate::field_error::{FieldErrors, child};
+
+/// The most NUL characters one document's error lists by pointer.
+pub const MAX_NUL_ERRORS: usize = 100;
 
 /// Parses JSON text; a syntax error is reported at the document (pointer "") with its line and
-/// column. `what` names the document in the message ("the body", "the feed").
+/// column, and every string or key holding a NUL character at its pointer. `what` names the
+/// document in the message ("the body", "the feed").
 pub fn json_document(bytes: &[u8], what: &str) -> Result<Value, FieldErrors> {
+    let document = parse_text(bytes, what)?;
+    // A NUL can only come from the escape `\u0000` (a raw one is a syntax error), so documents
+    // without that text are not walked.
+    if bytes.windows(6).any(|window| window == b"\\u0000") {
+        refuse_nul_characters(&document)?;
+    }
+    Ok(document)
+}
+
+/// Every string and key of `document` that holds a NUL character, by pointer (the first
+/// [`MAX_NUL_ERRORS`] of them).
+pub fn refuse_nul_characters(document: &Value) -> Result<(), FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let mut found = 0usize;
+    let mut pending: Vec<(&Value, String)> = vec![(document, String::new())];
+    while let Some((value, pointer)) = pending.pop() {
+        match value {
+            Value::String(text) if text.contains('\0') => {
+                found += 1;
+                if found <= MAX_NUL_ERRORS {
+                    errors.push(
+                        pointer,
+                        "holds a NUL character (U+0000), which cannot be stored",
+                    );
+                }
+            }
+            Value::Array(items) => {
+                for (index, item) in items.iter().enumerate().rev() {
+                    if needs_walk(item) {
+                        pending.push((item, child(&pointer, index)));
+                    }
+                }
+            }
+            Value::Object(object) => {
+                for (key, item) in object.iter().rev() {
+                    let at = child(&pointer, key);
+                    if key.contains('\0') {
+                        found += 1;
+                        if found <= MAX_NUL_ERRORS {
+                            errors.push(
+                                at.clone(),
+                                "this key holds a NUL character (U+0000), which cannot be stored",
+                            );
+                        }
+                    }
+                    if needs_walk(item) {
+                        pending.push((item, at));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if found > MAX_NUL_ERRORS {
+        errors.push(
+            "",
+            format!(
+                "{found} strings or keys hold a NUL character; the first {MAX_NUL_ERRORS} are listed"
+            ),
+        );
+    }
+    errors.into_result(())
+}
+
+/// Whether a value can hold a NUL character (numbers, booleans and null cannot).
+fn needs_walk(value: &Value) -> bool {
+    matches!(value, Value::String(_) | Value::Array(_) | Value::Object(_))
+}
+
+fn parse_text(bytes: &[u8], what: &str) -> Result<Value, FieldErrors> {
     serde_json::from_slice(bytes).map_err(|error| {
         let message = error.to_string();
         let reason = message.split(" at line ").next().unwrap_or(&message);
@@ -53,5 +132,44 @@ pub fn expect_object<'a>(
             );
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pointers(bytes: &[u8]) -> Vec<String> {
+        json_document(bytes, "the body")
+            .unwrap_err()
+            .iter()
+            .map(|error| error.pointer.clone())
+            .collect()
+    }
+
+    #[test]
+    fn nul_characters_are_refused_at_their_pointers_in_document_order() {
+        let body =
+            br#"{"id": "a\u0000", "list": ["ok", "x\u0000y", {"k\u0000": 1, "a/b": "\u0000"}]}"#;
+        assert_eq!(
+            pointers(body),
+            vec!["/id", "/list/1", "/list/2/k\u{0}", "/list/2/a~1b"]
+        );
+    }
+
+    #[test]
+    fn an_escaped_backslash_before_u0000_is_plain_text() {
+        let document = json_document(br#"{"path": "C:\\u0000"}"#, "the body").unwrap();
+        assert_eq!(document["path"], "C:\\u0000");
+    }
+
+    #[test]
+    fn many_nul_characters_are_listed_up_to_the_cap() {
+        let items = vec!["\\u0000"; MAX_NUL_ERRORS + 5];
+        let body = format!("[\"{}\"]", items.join("\",\""));
+        let errors = json_document(body.as_bytes(), "the body").unwrap_err();
+        assert_eq!(errors.len(), MAX_NUL_ERRORS + 1);
+        let last = errors.iter().last().unwrap();
+        assert!(last.message.starts_with("105 strings"), "{last}");
     }
 }

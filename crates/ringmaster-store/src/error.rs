@@ -19,6 +19,14 @@ pub enum StoreError {
     /// A stored row could not be read back; the database was edited by hand or is damaged.
     #[error("stored row {what} is damaged: {why}")]
     Corrupt { what: String, why: String },
+    /// PostgreSQL cannot store a NUL character, and these cells of the data to write hold one
+    /// (`table row (key): column`).
+    #[error(
+        "PostgreSQL cannot store the NUL character (U+0000), and the data holds one in {}; \
+         nothing was written",
+        .0.join("; ")
+    )]
+    NulCharacters(Vec<String>),
     #[error("could not create the data directory {path}: {source}")]
     DataDirectory {
         path: String,

@@ -5,6 +5,8 @@
 //! `GET declaration/{kind}/{identifier}` and `PUT status` (200, empty body). Also Apple's own
 //! check-in message as a plist at `PUT /mdm/checkin` (`MessageType` `DeclarativeManagement`,
 //! `Endpoint`, base64 `Data`, `EnrollmentID` or `UDID`), for an MDM that forwards the raw check-in.
+//! The enrollment id follows the one id rule (`ringmaster_domain::ids`); a refused one is a 400
+//! naming the header (`X-Enrollment-ID`) or the plist key (`/EnrollmentID`, `/UDID`).
 //!
 //! With `--ddm-secret` set, every request carries `Authorization: Bearer <secret>` or the
 //! `X-Hmac-Signature` NanoMDM's webhook sends (base64 HMAC-SHA256 of the body under the secret);
@@ -19,16 +21,18 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use base64::Engine;
 use hmac::{Hmac, Mac};
+use ringmaster_domain::field_error::FieldErrors;
+use ringmaster_domain::ids::DeviceId;
 use sha2::Sha256;
 
 use crate::http::AppState;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorDetail};
 use crate::os_updates::ddm::{DdmAnswer, DdmError, DdmRequest};
 
 /// The header NanoMDM (and KMFDDM) key a check-in by.
 pub const ENROLLMENT_HEADER: &str = "x-enrollment-id";
 /// The longest enrollment id accepted, as for devices created through the API.
-pub const MAX_ENROLLMENT_ID_CHARS: usize = ringmaster_domain::inventory::MAX_ID_CHARS;
+pub const MAX_ENROLLMENT_ID_CHARS: usize = ringmaster_domain::ids::MAX_DEVICE_ID_CHARS;
 /// The header NanoMDM's webhook signs the body in.
 pub const SIGNATURE_HEADER: &str = "x-hmac-signature";
 
@@ -94,8 +98,16 @@ async fn answer(
         .ok_or_else(|| {
             ApiError::bad_request("the X-Enrollment-ID header is required on DDM check-ins")
         })?;
-    check_enrollment(enrollment)?;
-    respond(state, enrollment, request).await
+    let enrollment = DeviceId::parse(enrollment).map_err(|why| ApiError::Invalid {
+        message: format!("header X-Enrollment-ID: {why}"),
+        errors: vec![ErrorDetail {
+            pointer: None,
+            parameter: Some("X-Enrollment-ID".into()),
+            file: None,
+            message: why,
+        }],
+    })?;
+    respond(state, enrollment.as_str(), request).await
 }
 
 async fn respond(
@@ -144,15 +156,6 @@ fn authorize(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), A
     Err(ApiError::Unauthorized)
 }
 
-fn check_enrollment(enrollment: &str) -> Result<(), ApiError> {
-    if enrollment.chars().count() > MAX_ENROLLMENT_ID_CHARS {
-        return Err(ApiError::bad_request(format!(
-            "the enrollment id is longer than {MAX_ENROLLMENT_ID_CHARS} characters"
-        )));
-    }
-    Ok(())
-}
-
 fn constant_time_equal(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -177,11 +180,15 @@ async fn raw_check_in(
         }
         None => return Err(ApiError::bad_request("the check-in has no MessageType")),
     }
-    let enrollment = text("EnrollmentID")
-        .or_else(|| text("UDID"))
-        .ok_or_else(|| ApiError::bad_request("the check-in has neither EnrollmentID nor UDID"))?
-        .to_owned();
-    check_enrollment(&enrollment)?;
+    let (key, enrollment) = ["EnrollmentID", "UDID"]
+        .into_iter()
+        .find_map(|key| Some((key, text(key)?)))
+        .ok_or_else(|| ApiError::bad_request("the check-in has neither EnrollmentID nor UDID"))?;
+    let enrollment = DeviceId::parse(enrollment).map_err(|why| {
+        let mut errors = FieldErrors::new();
+        errors.push(format!("/{key}"), why);
+        ApiError::invalid_document(&errors)
+    })?;
     let endpoint = text("Endpoint")
         .ok_or_else(|| ApiError::bad_request("the check-in has no Endpoint"))?
         .to_owned();
@@ -207,5 +214,5 @@ async fn raw_check_in(
             }
         },
     };
-    respond(&state, &enrollment, request).await
+    respond(&state, enrollment.as_str(), request).await
 }
