@@ -23,7 +23,7 @@ pub enum StoreError {
     /// (`table row (key): column`).
     #[error(
         "PostgreSQL cannot store the NUL character (U+0000), and the data holds one in {}; \
-         nothing was written",
+         nothing was written: correct or delete these rows in the source, then try again",
         .0.join("; ")
     )]
     NulCharacters(Vec<String>),
