@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::field_error::{FieldErrors, child};
+use crate::field_error::{FieldErrors, escape_token};
 
 /// The most NUL characters one document's error lists by pointer.
 pub const MAX_NUL_ERRORS: usize = 100;
@@ -27,63 +27,113 @@ pub fn json_document(bytes: &[u8], what: &str) -> Result<Value, FieldErrors> {
 }
 
 /// Every string and key of `document` that holds a NUL character, by pointer (the first
-/// [`MAX_NUL_ERRORS`] of them).
+/// [`MAX_NUL_ERRORS`] of them). Walks depth first with one pointer buffer, so it needs memory for
+/// the depth of the document only, whatever its size.
 pub fn refuse_nul_characters(document: &Value) -> Result<(), FieldErrors> {
-    let mut errors = FieldErrors::new();
-    let mut found = 0usize;
-    let mut pending: Vec<(&Value, String)> = vec![(document, String::new())];
-    while let Some((value, pointer)) = pending.pop() {
-        match value {
-            Value::String(text) if text.contains('\0') => {
-                found += 1;
-                if found <= MAX_NUL_ERRORS {
-                    errors.push(
-                        pointer,
-                        "holds a NUL character (U+0000), which cannot be stored",
+    let mut nul = NulFinder::default();
+    nul.check_value(document, "");
+    let mut pointer = String::new();
+    let mut open: Vec<(Children<'_>, usize)> = Vec::new();
+    if let Some(children) = Children::of(document) {
+        open.push((children, 0));
+    }
+    while let Some((children, length)) = open.last_mut() {
+        let length = *length;
+        let Some((token, item)) = children.next() else {
+            open.pop();
+            continue;
+        };
+        pointer.truncate(length);
+        pointer.push('/');
+        match token {
+            Token::Index(index) => pointer.push_str(&index.to_string()),
+            Token::Key(key) => {
+                pointer.push_str(&escape_token(key));
+                if key.contains('\0') {
+                    nul.found(
+                        &pointer,
+                        "this key holds a NUL character (U+0000), which cannot be stored",
                     );
                 }
             }
-            Value::Array(items) => {
-                for (index, item) in items.iter().enumerate().rev() {
-                    if needs_walk(item) {
-                        pending.push((item, child(&pointer, index)));
-                    }
-                }
-            }
-            Value::Object(object) => {
-                for (key, item) in object.iter().rev() {
-                    let at = child(&pointer, key);
-                    if key.contains('\0') {
-                        found += 1;
-                        if found <= MAX_NUL_ERRORS {
-                            errors.push(
-                                at.clone(),
-                                "this key holds a NUL character (U+0000), which cannot be stored",
-                            );
-                        }
-                    }
-                    if needs_walk(item) {
-                        pending.push((item, at));
-                    }
-                }
-            }
-            _ => {}
+        }
+        nul.check_value(item, &pointer);
+        if let Some(children) = Children::of(item) {
+            open.push((children, pointer.len()));
         }
     }
-    if found > MAX_NUL_ERRORS {
-        errors.push(
-            "",
-            format!(
-                "{found} strings or keys hold a NUL character; the first {MAX_NUL_ERRORS} are listed"
-            ),
-        );
-    }
-    errors.into_result(())
+    nul.into_result()
 }
 
-/// Whether a value can hold a NUL character (numbers, booleans and null cannot).
-fn needs_walk(value: &Value) -> bool {
-    matches!(value, Value::String(_) | Value::Array(_) | Value::Object(_))
+/// What [`refuse_nul_characters`] has found so far.
+#[derive(Default)]
+struct NulFinder {
+    errors: FieldErrors,
+    count: usize,
+}
+
+impl NulFinder {
+    fn check_value(&mut self, value: &Value, pointer: &str) {
+        if let Value::String(text) = value
+            && text.contains('\0')
+        {
+            self.found(
+                pointer,
+                "holds a NUL character (U+0000), which cannot be stored",
+            );
+        }
+    }
+
+    fn found(&mut self, pointer: &str, message: &str) {
+        self.count += 1;
+        if self.count <= MAX_NUL_ERRORS {
+            self.errors.push(pointer, message);
+        }
+    }
+
+    fn into_result(mut self) -> Result<(), FieldErrors> {
+        if self.count > MAX_NUL_ERRORS {
+            self.errors.push(
+                "",
+                format!(
+                    "{} strings or keys hold a NUL character; the first {MAX_NUL_ERRORS} are listed",
+                    self.count
+                ),
+            );
+        }
+        self.errors.into_result(())
+    }
+}
+
+/// The members of an array or object being walked.
+enum Children<'a> {
+    Array(std::iter::Enumerate<std::slice::Iter<'a, Value>>),
+    Object(serde_json::map::Iter<'a>),
+}
+
+/// How a member is reached from its parent.
+enum Token<'a> {
+    Index(usize),
+    Key(&'a str),
+}
+
+impl<'a> Children<'a> {
+    fn of(value: &'a Value) -> Option<Children<'a>> {
+        match value {
+            Value::Array(items) => Some(Children::Array(items.iter().enumerate())),
+            Value::Object(object) => Some(Children::Object(object.iter())),
+            _ => None,
+        }
+    }
+
+    fn next(&mut self) -> Option<(Token<'a>, &'a Value)> {
+        match self {
+            Children::Array(items) => items
+                .next()
+                .map(|(index, item)| (Token::Index(index), item)),
+            Children::Object(members) => members.next().map(|(key, item)| (Token::Key(key), item)),
+        }
+    }
 }
 
 fn parse_text(bytes: &[u8], what: &str) -> Result<Value, FieldErrors> {
@@ -149,6 +199,9 @@ mod tests {
 
     #[test]
     fn nul_characters_are_refused_at_their_pointers_in_document_order() {
+        let deep = format!("{}\"\\u0000\"{}", "[".repeat(100), "]".repeat(100));
+        let errors = json_document(deep.as_bytes(), "the body").unwrap_err();
+        assert_eq!(errors.iter().next().unwrap().pointer, "/0".repeat(100));
         let body =
             br#"{"id": "a\u0000", "list": ["ok", "x\u0000y", {"k\u0000": 1, "a/b": "\u0000"}]}"#;
         assert_eq!(
