@@ -1,11 +1,12 @@
 //! The admin documents for devices, device groups and bindings, validated with JSON pointers.
 //!
 //! - a device: `{"id", "platform", "osVersion", "osBuild"?, "model"?}`; the id is the MDM
-//!   enrollment id (1–256 characters, no control characters);
+//!   enrollment id, by the one id rule ([`crate::ids`]);
 //! - a device group: `{"name", "devices": [ids]}`;
-//! - bindings: `{"devices": [ids], "deviceGroups": [ids]}`, both optional (absent means none),
-//!   duplicates removed.
+//! - bindings: `{"devices": [ids], "deviceGroups": [ids]}`, both optional (absent means none).
 //!
+//! A list holds at most [`MAX_IDS_PER_LIST`] ids, each checked once (linear time); duplicates are
+//! kept here, so every error names the position the caller sent, and stored once by the store.
 //! Unknown keys are refused, like everywhere else in the API, so a typo never passes silently.
 
 use serde_json::{Map, Value};
@@ -13,29 +14,30 @@ use serde_json::{Map, Value};
 use crate::apple_version::AppleOsVersion;
 use crate::catalog::release::Platform;
 use crate::field_error::FieldErrors;
+use crate::ids::{DeviceId, MAX_IDS_PER_LIST, check_list_length};
 use crate::json_read::{describe, expect_object};
 
-/// The longest device id and group name accepted.
-pub const MAX_ID_CHARS: usize = 256;
+/// The longest group name (and other short text: platform, build, model) accepted, in characters.
+pub const MAX_TEXT_CHARS: usize = 256;
 
 /// A device as an admin (or, later, its check-in) describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceDocument {
-    pub id: String,
+    pub id: DeviceId,
     pub platform: Platform,
     pub os_version: AppleOsVersion,
     pub os_build: Option<String>,
     pub model: Option<String>,
 }
 
-/// A device group: a name and its members.
+/// A device group: a name and its members (as sent, duplicates included).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceGroupDocument {
     pub name: String,
     pub devices: Vec<String>,
 }
 
-/// What a policy or policy group is bound to.
+/// What a policy or policy group is bound to (as sent, duplicates included).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BindingsDocument {
     pub devices: Vec<String>,
@@ -52,7 +54,22 @@ pub fn parse_device(document: &Value) -> Result<DeviceDocument, FieldErrors> {
         &["id", "platform", "osVersion", "osBuild", "model"],
         &mut errors,
     );
-    let id = required_text(object, "id", &mut errors);
+    let id = match object.get("id") {
+        None | Some(Value::Null) => {
+            errors.push("/id", "id is required");
+            None
+        }
+        Some(Value::String(text)) => DeviceId::parse(text)
+            .map_err(|why| errors.push("/id", why))
+            .ok(),
+        Some(other) => {
+            errors.push(
+                "/id",
+                format!("id must be a string, not {}", describe(other)),
+            );
+            None
+        }
+    };
     let platform = required_text(object, "platform", &mut errors).and_then(|text| {
         Platform::parse(&text)
             .map_err(|why| errors.push("/platform", why))
@@ -101,11 +118,14 @@ pub fn parse_bindings(document: &Value) -> Result<BindingsDocument, FieldErrors>
     let mut device_groups = Vec::new();
     match object.get("deviceGroups") {
         None | Some(Value::Null) => {}
+        Some(Value::Array(items)) if items.len() > MAX_IDS_PER_LIST => {
+            push_list_too_long(items.len(), "/deviceGroups", &mut errors);
+        }
         Some(Value::Array(items)) => {
+            device_groups.reserve(items.len());
             for (index, item) in items.iter().enumerate() {
                 match item.as_i64() {
-                    Some(id) if !device_groups.contains(&id) => device_groups.push(id),
-                    Some(_) => {}
+                    Some(id) => device_groups.push(id),
                     None => errors.push(
                         format!("/deviceGroups/{index}"),
                         format!("a device group id is an integer, not {}", describe(item)),
@@ -127,23 +147,25 @@ pub fn parse_bindings(document: &Value) -> Result<BindingsDocument, FieldErrors>
     })
 }
 
-/// A list of device ids; duplicates dropped, order kept (so positions in errors match the input
-/// for the first occurrence).
+/// A list of device ids, each by the id rule, at most [`MAX_IDS_PER_LIST`] of them; kept as sent
+/// (duplicates too), so positions in errors are the caller's.
 fn device_ids(value: Option<&Value>, pointer: &str, errors: &mut FieldErrors) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
     match value {
         None | Some(Value::Null) => {}
+        Some(Value::Array(items)) if items.len() > MAX_IDS_PER_LIST => {
+            push_list_too_long(items.len(), pointer, errors);
+        }
         Some(Value::Array(items)) => {
+            ids.reserve(items.len());
             for (index, item) in items.iter().enumerate() {
-                let at = format!("{pointer}/{index}");
                 match item {
-                    Value::String(text) => match check_id(text) {
-                        Ok(()) if !ids.contains(text) => ids.push(text.clone()),
-                        Ok(()) => {}
-                        Err(why) => errors.push(at, why),
+                    Value::String(text) => match DeviceId::parse(text) {
+                        Ok(id) => ids.push(id.into_string()),
+                        Err(why) => errors.push(format!("{pointer}/{index}"), why),
                     },
                     other => errors.push(
-                        at,
+                        format!("{pointer}/{index}"),
                         format!("a device id is a string, not {}", describe(other)),
                     ),
                 }
@@ -157,6 +179,12 @@ fn device_ids(value: Option<&Value>, pointer: &str, errors: &mut FieldErrors) ->
     ids
 }
 
+fn push_list_too_long(length: usize, pointer: &str, errors: &mut FieldErrors) {
+    if let Err(why) = check_list_length(length) {
+        errors.push(pointer, why);
+    }
+}
+
 fn required_text(
     object: &Map<String, Value>,
     key: &'static str,
@@ -168,7 +196,7 @@ fn required_text(
             errors.push(pointer, format!("{key} is required"));
             None
         }
-        Some(Value::String(text)) => match check_id(text) {
+        Some(Value::String(text)) => match check_text(text) {
             Ok(()) => Some(text.trim().to_owned()),
             Err(why) => {
                 errors.push(pointer, why);
@@ -193,7 +221,7 @@ fn optional_text(
     match object.get(key) {
         None | Some(Value::Null) => None,
         Some(Value::String(text)) if text.trim().is_empty() => None,
-        Some(Value::String(text)) => match check_id(text) {
+        Some(Value::String(text)) => match check_text(text) {
             Ok(()) => Some(text.trim().to_owned()),
             Err(why) => {
                 errors.push(format!("/{key}"), why);
@@ -210,14 +238,15 @@ fn optional_text(
     }
 }
 
-/// Non-empty, at most [`MAX_ID_CHARS`] characters, no control characters.
-fn check_id(text: &str) -> Result<(), String> {
+/// Short text (a name, a platform, a build): non-empty once trimmed, at most
+/// [`MAX_TEXT_CHARS`] characters, no control characters.
+fn check_text(text: &str) -> Result<(), String> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Err("must not be empty".into());
     }
-    if trimmed.chars().count() > MAX_ID_CHARS {
-        return Err(format!("must be at most {MAX_ID_CHARS} characters"));
+    if trimmed.chars().count() > MAX_TEXT_CHARS {
+        return Err(format!("must be at most {MAX_TEXT_CHARS} characters"));
     }
     if trimmed.chars().any(char::is_control) {
         return Err("must not contain control characters".into());
@@ -252,7 +281,7 @@ mod tests {
             "id": "A1B2-C3", "platform": "macOS", "osVersion": "26.0.1", "osBuild": "25A362", "model": "Mac16,1"
         }))
         .unwrap();
-        assert_eq!(device.id, "A1B2-C3");
+        assert_eq!(device.id.as_str(), "A1B2-C3");
         assert_eq!(device.platform, Platform::MacOs);
         assert_eq!(device.os_version.as_str(), "26.0.1");
         assert_eq!(device.os_build.as_deref(), Some("25A362"));
@@ -272,13 +301,37 @@ mod tests {
     }
 
     #[test]
-    fn group_members_must_be_strings_and_duplicates_collapse() {
+    fn device_ids_follow_the_id_rule() {
+        let errors =
+            parse_device(&json!({"id": ".hidden", "platform": "macOS", "osVersion": "26.0"}))
+                .unwrap_err();
+        assert_eq!(pointers(errors), vec!["/id"]);
+        let device = parse_device(
+            &json!({"id": "00008101-000A1B2C3D4E5F6A:501", "platform": "iOS", "osVersion": "26.0"}),
+        )
+        .unwrap();
+        assert_eq!(device.id.as_str(), "00008101-000A1B2C3D4E5F6A:501");
+    }
+
+    #[test]
+    fn group_members_must_be_ids_and_duplicates_keep_their_positions() {
         let group =
             parse_device_group(&json!({"name": "Lab", "devices": ["a", "b", "a"]})).unwrap();
-        assert_eq!(group.devices, vec!["a", "b"]);
-        let errors =
-            parse_device_group(&json!({"name": "", "devices": ["a", 7, "\u{7}"]})).unwrap_err();
-        assert_eq!(pointers(errors), vec!["/name", "/devices/1", "/devices/2"]);
+        assert_eq!(group.devices, vec!["a", "b", "a"]);
+        let errors = parse_device_group(
+            &json!({"name": "", "devices": ["a", 7, "\u{7}", "a", "..", "x\u{0}"]}),
+        )
+        .unwrap_err();
+        assert_eq!(
+            pointers(errors),
+            vec![
+                "/name",
+                "/devices/1",
+                "/devices/2",
+                "/devices/4",
+                "/devices/5"
+            ]
+        );
     }
 
     #[test]
@@ -286,12 +339,25 @@ mod tests {
         let bindings =
             parse_bindings(&json!({"devices": ["d1"], "deviceGroups": [3, 3, 4]})).unwrap();
         assert_eq!(bindings.devices, vec!["d1"]);
-        assert_eq!(bindings.device_groups, vec![3, 4]);
+        assert_eq!(bindings.device_groups, vec![3, 3, 4]);
         assert_eq!(
             parse_bindings(&json!({})).unwrap(),
             BindingsDocument::default()
         );
         let errors = parse_bindings(&json!({"deviceGroups": ["3"], "policies": []})).unwrap_err();
         assert_eq!(pointers(errors), vec!["/policies", "/deviceGroups/0"]);
+    }
+
+    #[test]
+    fn a_list_over_the_limit_is_refused_at_the_list() {
+        let ids: Vec<String> = (0..=MAX_IDS_PER_LIST).map(|i| format!("d{i}")).collect();
+        let groups: Vec<i64> = (0..=MAX_IDS_PER_LIST as i64).collect();
+        let errors = parse_bindings(&json!({"devices": ids, "deviceGroups": groups})).unwrap_err();
+        assert_eq!(pointers(errors), vec!["/devices", "/deviceGroups"]);
+        let errors = parse_device_group(&json!({"name": "All", "devices": ids})).unwrap_err();
+        assert_eq!(pointers(errors), vec!["/devices"]);
+        let at_limit = &ids[..MAX_IDS_PER_LIST];
+        let group = parse_device_group(&json!({"name": "All", "devices": at_limit})).unwrap();
+        assert_eq!(group.devices.len(), MAX_IDS_PER_LIST);
     }
 }

@@ -11,6 +11,7 @@
 //! - [`device_status`]: DDM status reports: parsing, the per-item merge into what is stored per device, typed views.
 //! - [`fleet`]: what a device is served: its schedule turned into declarations.
 //! - [`field_error`]: validation errors that name a field by JSON pointer.
+//! - [`ids`]: the one id rule for titles, devices and enrollment ids, and the limit of ids a list.
 //! - [`inventory`]: the admin documents for devices, device groups and bindings.
 //! - [`jamf_time`]: the loose ISO-8601 timestamps real patch definitions carry, and their strict output form.
 //! - [`json_read`]: reading untyped JSON for the hand-written parsers.
@@ -28,6 +29,7 @@ pub mod declarations;
 pub mod device_status;
 pub mod field_error;
 pub mod fleet;
+pub mod ids;
 pub mod inventory;
 pub mod jamf_time;
 pub mod json_read;

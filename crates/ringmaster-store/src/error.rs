@@ -22,6 +22,14 @@ pub enum StoreError {
     /// Rows of a restored table that the database or the store's readers refuse.
     #[error("rows of {table} refused: {why}")]
     Refused { table: String, why: String },
+    /// PostgreSQL cannot store a NUL character, and these cells of the data to write hold one
+    /// (`table row (key): column`).
+    #[error(
+        "PostgreSQL cannot store the NUL character (U+0000), and the data holds one in {}; \
+         nothing was written: correct or delete these rows in the source, then try again",
+        .0.join("; ")
+    )]
+    NulCharacters(Vec<String>),
     #[error("could not create the data directory {path}: {source}")]
     DataDirectory {
         path: String,

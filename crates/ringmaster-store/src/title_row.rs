@@ -1,7 +1,8 @@
 //! How a title record is laid out in a `titles` row, and read back.
 //!
 //! The definition is kept as the JSON an admin would submit (no derived fields), and re-parsed
-//! with the domain parser on load, so the database never holds a title the API would refuse.
+//! with the domain parser on load, so the database never holds a title the API would refuse (but
+//! for an id stored before the id rule, which still loads: see `ringmaster_domain::ids`).
 
 use std::collections::BTreeSet;
 
@@ -68,8 +69,8 @@ impl TitleRow {
         };
         let document: serde_json::Value =
             serde_json::from_str(&self.definition).map_err(|error| corrupt(error.to_string()))?;
-        let definition =
-            parse::software_title(&document).map_err(|errors| corrupt(errors.to_string()))?;
+        let definition = parse::stored_software_title(&document)
+            .map_err(|errors| corrupt(errors.to_string()))?;
         let disabled_versions: BTreeSet<String> = serde_json::from_str(&self.disabled_versions)
             .map_err(|error| corrupt(format!("disabled_versions: {error}")))?;
         let last_modified: Timestamp = self

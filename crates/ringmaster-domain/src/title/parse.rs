@@ -3,7 +3,7 @@
 //! Hand-written rather than derived so that one pass can name every bad field
 //! (`/patches/2/components/0/criteria/1/and`) and explain it in plain words.
 //! Rules, beyond Jamf's shapes:
-//! - the id is letters, digits, `-`, `_` and `.`;
+//! - the id follows the one id rule ([`crate::ids`]) and is letters, digits, `-`, `_` and `.`;
 //! - dates are ISO-8601, loose forms such as `2017-9-12T14:19:38.270Z` accepted;
 //! - booleans are JSON booleans (`"true"` is refused, never coerced);
 //! - criterion types are `recon` or `extensionAttribute`, and an `extensionAttribute` criterion
@@ -46,16 +46,28 @@ pub fn patch_from_slice(bytes: &[u8]) -> Result<Patch, FieldErrors> {
 
 /// Parses and validates a full definition.
 pub fn software_title(document: &Value) -> Result<SoftwareTitle, FieldErrors> {
+    definition(document, SoftwareTitleId::parse)
+}
+
+/// Parses a definition read back from the database: as [`software_title`], except that an id
+/// stored before the id rule (one beginning with a dot) is still read
+/// ([`SoftwareTitleId::parse_stored`]), so such a title never stops a server from starting.
+pub fn stored_software_title(document: &Value) -> Result<SoftwareTitle, FieldErrors> {
+    definition(document, SoftwareTitleId::parse_stored)
+}
+
+fn definition(
+    document: &Value,
+    parse_id: fn(&str) -> Result<SoftwareTitleId, String>,
+) -> Result<SoftwareTitle, FieldErrors> {
     let mut errors = FieldErrors::new();
     let Some(object) = expect_object(document, "", &mut errors) else {
         return Err(errors);
     };
     let mut reader = ObjectReader::new(object, "", &mut errors);
-    let id = reader.required_string("id").and_then(|text| {
-        SoftwareTitleId::parse(&text)
-            .map_err(|why| reader.error("id", why))
-            .ok()
-    });
+    let id = reader
+        .required_string("id")
+        .and_then(|text| parse_id(&text).map_err(|why| reader.error("id", why)).ok());
     let name = reader.required_non_empty_string("name");
     let publisher = reader.required_non_empty_string("publisher");
     let app_name = reader.nullable_string("appName");

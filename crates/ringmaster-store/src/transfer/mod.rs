@@ -11,7 +11,9 @@
 //!
 //! [`Store::read_installation`] reads the source in one transaction (repeatable read on
 //! PostgreSQL). [`Store::write_installation`] writes the target in one transaction, all or
-//! nothing: it sets both counters first (which serializes it with other writers, as every write
+//! nothing: it refuses data PostgreSQL cannot store (a NUL character, which an old SQLite database
+//! may hold: [`Installation::nul_characters`] names each cell by table, row and column), sets both
+//! counters first (which serializes it with other writers, as every write
 //! does), refuses a target that holds data ([`Store::occupied_tables`]), then inserts in
 //! dependency order (policy groups before policies, devices and device groups before members,
 //! bindings and per-device data), many rows a statement. On PostgreSQL, explicit ids of identity
@@ -159,6 +161,31 @@ impl Installation {
         }
     }
 
+    /// Every text cell holding a NUL character, as `table row (key = value): column`: what
+    /// PostgreSQL cannot store (an SQLite database written before NUL characters were refused
+    /// may hold some). At most [`MAX_NUL_CELLS_LISTED`] are listed, then how many more.
+    pub fn nul_characters(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        cells_with_nul(&self.titles, &mut found);
+        cells_with_nul(&self.tokens, &mut found);
+        cells_with_nul(&self.releases, &mut found);
+        cells_with_nul(&self.policy_groups, &mut found);
+        cells_with_nul(&self.policies, &mut found);
+        cells_with_nul(&self.devices, &mut found);
+        cells_with_nul(&self.device_groups, &mut found);
+        cells_with_nul(&self.members, &mut found);
+        cells_with_nul(&self.bindings, &mut found);
+        cells_with_nul(&self.served_sets, &mut found);
+        cells_with_nul(&self.device_statuses, &mut found);
+        cells_with_nul(&self.legacy_mechanisms, &mut found);
+        if found.len() > MAX_NUL_CELLS_LISTED {
+            let more = found.len() - MAX_NUL_CELLS_LISTED;
+            found.truncate(MAX_NUL_CELLS_LISTED);
+            found.push(format!("{more} more"));
+        }
+        found
+    }
+
     /// What differs from `other`: the counters, and the tables whose rows are not all equal.
     /// `self` is called the source and `other` the target.
     pub fn differences(&self, other: &Installation) -> Vec<String> {
@@ -210,6 +237,60 @@ impl Installation {
         }
         differences
     }
+}
+
+/// The most cells [`Installation::nul_characters`] lists.
+pub const MAX_NUL_CELLS_LISTED: usize = 20;
+
+/// Appends the cells of `rows` that hold a NUL character, each named by its table, the row's key
+/// and its column.
+fn cells_with_nul<T: Table>(rows: &[T], found: &mut Vec<String>) {
+    for row in rows {
+        let cells = row.cells();
+        for (column, cell) in T::COLUMNS.iter().zip(&cells) {
+            let text = match cell {
+                Cell::Text(text) => Some(*text),
+                Cell::NullableText(text) => *text,
+                _ => None,
+            };
+            if text.is_some_and(|text| text.contains('\0')) {
+                found.push(format!(
+                    "{} row ({}): column {column}",
+                    T::NAME,
+                    row_key::<T>(&cells)
+                ));
+            }
+        }
+    }
+}
+
+/// `id = "mac-1"`, or every key column of a table keyed by several.
+fn row_key<T: Table>(cells: &[Cell<'_>]) -> String {
+    let key_columns = match T::NAME {
+        RawMember::NAME => 2,
+        RawLegacyMechanism::NAME => 3,
+        RawBinding::NAME | RawRelease::NAME => 4,
+        _ => 1,
+    };
+    T::COLUMNS
+        .iter()
+        .zip(cells)
+        .take(key_columns)
+        .map(|(column, cell)| {
+            let value = match cell {
+                Cell::Text(text) => format!("{text:?}"),
+                Cell::NullableText(Some(text)) => format!("{text:?}"),
+                Cell::NullableText(None) | Cell::NullableBigInt(None) | Cell::NullableInt(None) => {
+                    "null".into()
+                }
+                Cell::BigInt(number) | Cell::NullableBigInt(Some(number)) => number.to_string(),
+                Cell::NullableInt(Some(number)) => number.to_string(),
+                Cell::Boolean(flag) => flag.to_string(),
+            };
+            format!("{column} = {value}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The copied tables that hold at least one row, in [`CONTENT_TABLES`] order, read in
@@ -305,12 +386,19 @@ impl Store {
 
     /// Writes a whole installation into this database in one transaction, all or nothing.
     /// Both counters are set first; [`StoreError::AlreadyExists`] (and nothing written) when
-    /// any of [`Store::occupied_tables`] holds a row. The target's own title tombstones go.
+    /// any of [`Store::occupied_tables`] holds a row; on PostgreSQL, [`StoreError::NulCharacters`]
+    /// (and nothing written) when a text cell holds a NUL character. The target's own title tombstones go.
     /// Rows keep their ids, revisions and dates; on PostgreSQL each identity sequence is then
     /// set to its table's largest id. (Sequences are not transactional: were the commit itself
     /// to fail, they would stay moved, which only makes later ids skip some numbers.)
     pub async fn write_installation(&self, installation: &Installation) -> Result<(), StoreError> {
         let postgres = self.backend() == Backend::Postgres;
+        if postgres {
+            let nul = installation.nul_characters();
+            if !nul.is_empty() {
+                return Err(StoreError::NulCharacters(nul));
+            }
+        }
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE change_counter SET revision = $1 WHERE id = 1")

@@ -5,7 +5,8 @@
 //! (with admin state and `lastModified`), token hashes, and all OS-update data (releases,
 //! policies and policy groups, devices, device groups, bindings, what DDM keeps per device) with
 //! their ids, revisions and dates. Before copying, the command refuses a schema holding a table
-//! or column the transfer does not know; afterwards it compares both databases (row counts per
+//! or column the transfer does not know, and (into PostgreSQL) data holding a NUL character, naming
+//! each table, row and column so it can be fixed in the source; afterwards it compares both databases (row counts per
 //! table, raw rows, and titles, OS-update configuration and devices as read back) and fails
 //! unless they match. Stop the servers on the source first so nothing changes during the copy.
 

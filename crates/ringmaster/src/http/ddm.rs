@@ -5,6 +5,8 @@
 //! `GET declaration/{kind}/{identifier}` and `PUT status` (200, empty body). Also Apple's own
 //! check-in message as a plist at `PUT /mdm/checkin` (`MessageType` `DeclarativeManagement`,
 //! `Endpoint`, base64 `Data`, `EnrollmentID` or `UDID`), for an MDM that forwards the raw check-in.
+//! The enrollment id follows the one id rule (`ringmaster_domain::ids`); a refused one is a 400
+//! naming the header (`X-Enrollment-ID`) or the plist key (`/EnrollmentID`, `/UDID`).
 //!
 //! With `--ddm-secret` set, every request carries `Authorization: Bearer <secret>` or the
 //! `X-Hmac-Signature` NanoMDM's webhook sends (base64 HMAC-SHA256 of the body under the secret);
@@ -19,17 +21,19 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
+use ringmaster_domain::field_error::FieldErrors;
+use ringmaster_domain::ids::DeviceId;
 
 use crate::http::AppState;
 use crate::http::checkin_plist::read_check_in;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorDetail};
 use crate::http::extract::{ApiBytes, ApiPath};
 use crate::os_updates::ddm::{DdmAnswer, DdmError, DdmRequest};
 
 /// The header NanoMDM (and KMFDDM) key a check-in by.
 pub const ENROLLMENT_HEADER: &str = "x-enrollment-id";
 /// The longest enrollment id accepted, as for devices created through the API.
-pub const MAX_ENROLLMENT_ID_CHARS: usize = ringmaster_domain::inventory::MAX_ID_CHARS;
+pub const MAX_ENROLLMENT_ID_CHARS: usize = ringmaster_domain::ids::MAX_DEVICE_ID_CHARS;
 
 /// The check-in routes, to be nested under the DDM prefix.
 pub fn router() -> Router<AppState> {
@@ -90,8 +94,19 @@ async fn answer(
         .ok_or_else(|| {
             ApiError::bad_request("the X-Enrollment-ID header is required on DDM check-ins")
         })?;
-    check_enrollment(enrollment)?;
-    respond(state, enrollment, request).await
+    let enrollment = DeviceId::parse(enrollment).map_err(|why| {
+        ApiError::invalid(
+            format!("header X-Enrollment-ID: {why}"),
+            vec![ErrorDetail {
+                pointer: None,
+                parameter: Some("X-Enrollment-ID".into()),
+                file: None,
+                message: why,
+            }],
+            1,
+        )
+    })?;
+    respond(state, enrollment.as_str(), request).await
 }
 
 async fn respond(
@@ -106,15 +121,6 @@ async fn respond(
         Err(DdmError::BadReport(errors)) => Err(ApiError::invalid_document(&errors)),
         Err(DdmError::Store(error)) => Err(ApiError::Internal(error.into())),
     }
-}
-
-fn check_enrollment(enrollment: &str) -> Result<(), ApiError> {
-    if enrollment.chars().count() > MAX_ENROLLMENT_ID_CHARS {
-        return Err(ApiError::bad_request(format!(
-            "the enrollment id is longer than {MAX_ENROLLMENT_ID_CHARS} characters"
-        )));
-    }
-    Ok(())
 }
 
 /// Apple's `DeclarativeManagement` check-in message, as an MDM forwards it.
@@ -133,11 +139,15 @@ async fn raw_check_in(
         }
         None => return Err(ApiError::bad_request("the check-in has no MessageType")),
     }
-    let enrollment = text("EnrollmentID")
-        .or_else(|| text("UDID"))
-        .ok_or_else(|| ApiError::bad_request("the check-in has neither EnrollmentID nor UDID"))?
-        .to_owned();
-    check_enrollment(&enrollment)?;
+    let (key, enrollment) = ["EnrollmentID", "UDID"]
+        .into_iter()
+        .find_map(|key| Some((key, text(key)?)))
+        .ok_or_else(|| ApiError::bad_request("the check-in has neither EnrollmentID nor UDID"))?;
+    let enrollment = DeviceId::parse(enrollment).map_err(|why| {
+        let mut errors = FieldErrors::new();
+        errors.push(format!("/{key}"), why);
+        ApiError::invalid_document(&errors)
+    })?;
     let endpoint = text("Endpoint")
         .ok_or_else(|| ApiError::bad_request("the check-in has no Endpoint"))?
         .to_owned();
@@ -162,5 +172,5 @@ async fn raw_check_in(
             }
         },
     };
-    respond(&state, &enrollment, request).await
+    respond(&state, enrollment.as_str(), request).await
 }

@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, ApiQuery};
-use crate::http::os_query::{AtQuery, json_body, numeric_id};
+use crate::http::os_query::{AtQuery, device_path_id, json_body, numeric_id, path_name};
 use crate::http::upload::JsonUpload;
 use crate::os_updates::result_views;
 use crate::os_updates::results::LEGACY_KINDS;
@@ -76,7 +76,7 @@ async fn create_device(
     let document =
         parse_device(&json_body(&body)?).map_err(|errors| ApiError::invalid_document(&errors))?;
     let device = NewDevice {
-        id: document.id,
+        id: document.id.into_string(),
         platform: document.platform,
         os_version: document.os_version,
         os_build: document.os_build,
@@ -100,6 +100,14 @@ async fn list_devices(
             format!("limit is 1 to {MAX_PAGE}"),
         ));
     }
+    if let Some(after) = &page.after
+        && after.chars().any(char::is_control)
+    {
+        return Err(ApiError::invalid_parameter(
+            "after",
+            "after is a device id, and ids hold no control characters",
+        ));
+    }
     let devices = state
         .os_updates
         .devices(page.after.as_deref(), limit)
@@ -117,14 +125,16 @@ async fn get_device(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(views::device(&state.os_updates.device(&id).await?)))
+    let id = device_path_id(&id)?;
+    Ok(Json(views::device(&state.os_updates.device(id).await?)))
 }
 
 async fn delete_device(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
-    state.os_updates.delete_device(&id).await?;
+    let id = device_path_id(&id)?;
+    state.os_updates.delete_device(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -133,8 +143,9 @@ async fn effective_policy(
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<AtQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    let id = device_path_id(&id)?;
     let at = query.instant(state.os_updates.clock.now())?;
-    let served = state.os_updates.device_declarations(&id, at).await?;
+    let served = state.os_updates.device_declarations(id, at).await?;
     Ok(Json(views::effective_policy(&served, at)))
 }
 
@@ -143,8 +154,9 @@ async fn declarations(
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<AtQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    let id = device_path_id(&id)?;
     let at = query.instant(state.os_updates.clock.now())?;
-    let served = state.os_updates.device_declarations(&id, at).await?;
+    let served = state.os_updates.device_declarations(id, at).await?;
     Ok(Json(views::declarations(&served, at)))
 }
 
@@ -153,8 +165,9 @@ async fn device_status(
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<AtQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    let id = device_path_id(&id)?;
     let at = query.instant(state.os_updates.clock.now())?;
-    let result = state.os_updates.device_result(&id, at).await?;
+    let result = state.os_updates.device_result(id, at).await?;
     Ok(Json(result_views::device_status(&result, at)))
 }
 
@@ -162,9 +175,10 @@ async fn list_legacy(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
+    let id = device_path_id(&id)?;
     let result = state
         .os_updates
-        .device_result(&id, state.os_updates.clock.now())
+        .device_result(id, state.os_updates.clock.now())
         .await?;
     Ok(Json(json!({
         "legacyConflict": result.legacy_conflict(),
@@ -179,6 +193,7 @@ async fn record_legacy(
     ApiPath(id): ApiPath<String>,
     JsonUpload(body): JsonUpload,
 ) -> Result<Response, ApiError> {
+    let id = device_path_id(&id)?;
     let document = json_body(&body)?;
     let mut errors = FieldErrors::new();
     let kind = document.get("kind").and_then(Value::as_str).unwrap_or("");
@@ -210,7 +225,7 @@ async fn record_legacy(
     if !errors.is_empty() {
         return Err(ApiError::invalid_document(&errors));
     }
-    let mechanism = state.os_updates.record_legacy(&id, kind, name).await?;
+    let mechanism = state.os_updates.record_legacy(id, kind, name).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -224,7 +239,15 @@ async fn delete_legacy(
     State(state): State<AppState>,
     ApiPath((id, kind, name)): ApiPath<(String, String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    state.os_updates.delete_legacy(&id, &kind, &name).await?;
+    let id = device_path_id(&id)?;
+    let name = path_name(&name, "legacy mechanism")?;
+    if !LEGACY_KINDS.contains(&kind.as_str()) {
+        return Err(ApiError::NotFound(format!(
+            "no legacy mechanism kind {kind:?}; the kinds are {}",
+            LEGACY_KINDS.join(", ")
+        )));
+    }
+    state.os_updates.delete_legacy(id, &kind, name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

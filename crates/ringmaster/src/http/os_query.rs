@@ -1,8 +1,9 @@
 //! Query parameters and path ids shared by the OS-update routes: `?at=`, `?from=`/`?to=`,
-//! `?format=`, numeric ids, and the JSON body of a write.
+//! `?format=`, numeric ids, device ids, and the JSON body of a write.
 
 use jiff::civil::Date;
 use jiff::{Span, Timestamp};
+use ringmaster_domain::ids::DeviceId;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -103,6 +104,27 @@ fn parse_date(parameter: &str, text: &str) -> Result<Date, ApiError> {
 pub fn numeric_id(text: &str, what: &str) -> Result<i64, ApiError> {
     text.parse::<i64>()
         .map_err(|_| ApiError::NotFound(format!("{what} {text:?} does not exist")))
+}
+
+/// A device id from the path. One that no device can have (empty, overlong, a control character
+/// such as NUL) names nothing, so it is a 404; ids stored before the id rule stay reachable.
+pub fn device_path_id(text: &str) -> Result<&str, ApiError> {
+    match DeviceId::parse_stored(text) {
+        Ok(_) => Ok(text),
+        Err(why) => Err(ApiError::NotFound(format!(
+            "no device has the id {text:?}: {why}"
+        ))),
+    }
+}
+
+/// A name from the path (a legacy mechanism's): one holding a control character names nothing.
+pub fn path_name<'a>(text: &'a str, what: &str) -> Result<&'a str, ApiError> {
+    if text.chars().any(char::is_control) {
+        return Err(ApiError::NotFound(format!(
+            "no {what} is named {text:?}: names hold no control characters"
+        )));
+    }
+    Ok(text)
 }
 
 /// The JSON document of a write, with syntax errors reported at the document.

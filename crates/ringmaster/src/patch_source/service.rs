@@ -250,8 +250,9 @@ impl From<TitleEditError> for EditFailure {
 }
 
 fn parse_path_id(id: &str) -> Result<SoftwareTitleId, TitleError> {
-    // An id that cannot exist is simply not found.
-    SoftwareTitleId::parse(id).map_err(|_| TitleError::NotFound(id.to_owned()))
+    // An id that cannot exist is simply not found. Lookups take ids stored before the id rule
+    // (beginning with a dot), so such a title can still be read and deleted.
+    SoftwareTitleId::parse_stored(id).map_err(|_| TitleError::NotFound(id.to_owned()))
 }
 
 /// The current time. The one place the patch source reads the clock.
