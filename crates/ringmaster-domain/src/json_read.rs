@@ -23,6 +23,16 @@ pub fn json_document(bytes: &[u8], what: &str) -> Result<Value, FieldErrors> {
     Ok(document)
 }
 
+/// Refuses JSON text holding a NUL character in a string or key, by pointer, without building
+/// more than needed: text without the escape `\u0000` is not parsed at all. For readers that
+/// deserialize typed rows straight from the text.
+pub fn refuse_nul_text(bytes: &[u8], what: &str) -> Result<(), FieldErrors> {
+    if bytes.windows(6).any(|window| window == b"\\u0000") {
+        refuse_nul_characters(&parse_text(bytes, what)?)?;
+    }
+    Ok(())
+}
+
 /// Every string and key of `document` that holds a NUL character, by pointer (listed up to
 /// [`FieldErrors`]' cap, counted beyond it). Walks depth first with one pointer buffer, so it needs memory for
 /// the depth of the document only, whatever its size.

@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use ringmaster_domain::field_error::FieldErrors;
+use ringmaster_domain::json_read;
 use ringmaster_domain::title::record::TitleRecord;
 use ringmaster_store::transfer::backup::{BackupCounters, BackupTables, InstallationBackup};
 use serde::de::DeserializeOwned;
@@ -285,8 +286,11 @@ pub fn read_backup(
                         rows(bytes).map(|rows| tables.legacy_mechanisms = rows)
                     }
                 };
-                if let Err(error) = read {
-                    problems.push(file_error(file.path(), "", error));
+                if let Err(errors) = read {
+                    problems.push(FileErrors {
+                        file: file.path().to_owned(),
+                        errors,
+                    });
                 }
             }
             let counters = BackupCounters {
@@ -316,9 +320,15 @@ pub fn read_backup(
     Ok(ReadBackup { titles, full })
 }
 
-/// A table file's rows, or why it cannot be read (with the line and column).
-fn rows<T: DeserializeOwned>(bytes: &[u8]) -> Result<Vec<T>, String> {
-    serde_json::from_slice(bytes).map_err(|error| format!("unreadable rows: {error}"))
+/// A table file's rows, or why it cannot be read: with the line and column, or the pointer of
+/// each string holding a NUL character (which PostgreSQL cannot store).
+fn rows<T: DeserializeOwned>(bytes: &[u8]) -> Result<Vec<T>, FieldErrors> {
+    json_read::refuse_nul_text(bytes, "the file")?;
+    serde_json::from_slice(bytes).map_err(|error| {
+        let mut errors = FieldErrors::new();
+        errors.push("", format!("unreadable rows: {error}"));
+        errors
+    })
 }
 
 fn file_error(file: &str, pointer: &str, message: String) -> FileErrors {

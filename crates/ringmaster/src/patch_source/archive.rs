@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use ringmaster_domain::field_error::FieldErrors;
 use ringmaster_domain::jamf_time;
+use ringmaster_domain::json_read;
 use ringmaster_domain::title::parse;
 use ringmaster_domain::title::record::TitleRecord;
 use ringmaster_domain::title::render;
@@ -182,6 +183,13 @@ pub fn records_from_files(
     for file in files {
         on_file(&file.name);
         if file.name.ends_with(STATE_FILE) {
+            if let Err(errors) = json_read::refuse_nul_text(&file.bytes, "the state file") {
+                problems.push(FileErrors {
+                    file: file.name.clone(),
+                    errors,
+                });
+                continue;
+            }
             match serde_json::from_slice::<ArchiveState>(&file.bytes) {
                 Ok(parsed) => state = parsed,
                 Err(error) => problems.push(single(

@@ -434,7 +434,27 @@ async fn a_full_backup_with_one_bad_file_changes_nothing() {
         populate(&occupied).await;
         for (target, query) in [(&empty, ""), (&occupied, "?replace=true")] {
             let before = view(target).await;
-            let cases: [(&str, Box<Spoil>, &str); 4] = [
+            let cases: [(&str, Box<Spoil>, &str); 6] = [
+                (
+                    "ringmaster/os-updates/devices.json",
+                    Box::new(|bytes| {
+                        let mut rows: Value = serde_json::from_slice(bytes).unwrap();
+                        rows[0]["model"] = json!("Mac15,3\u{0}");
+                        serde_json::to_vec(&rows).unwrap()
+                    }),
+                    "NUL character",
+                ),
+                (
+                    "ringmaster/state.json",
+                    Box::new(|bytes| {
+                        let mut state: Value = serde_json::from_slice(bytes).unwrap();
+                        let titles = state["titles"].as_object_mut().unwrap();
+                        let first = titles.values_mut().next().unwrap();
+                        first["disabledVersions"] = json!(["1\u{0}"]);
+                        serde_json::to_vec(&state).unwrap()
+                    }),
+                    "NUL character",
+                ),
                 (
                     "ringmaster/os-updates/bindings.json",
                     Box::new(|_| {
