@@ -157,6 +157,14 @@ fn constant_time_equal(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Reads the body of `PUT /mdm/checkin` as a property list dictionary. Public for the fuzz
+/// targets (`fuzz/`), which feed it arbitrary bytes.
+pub fn read_check_in(body: &[u8]) -> Result<plist::Dictionary, ApiError> {
+    plist::from_bytes(body).map_err(|error| {
+        ApiError::bad_request(format!("the check-in is not a property list: {error}"))
+    })
+}
+
 /// Apple's `DeclarativeManagement` check-in message, as an MDM forwards it.
 async fn raw_check_in(
     State(state): State<AppState>,
@@ -164,9 +172,7 @@ async fn raw_check_in(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     authorize(&state, &headers, &body)?;
-    let message: plist::Dictionary = plist::from_bytes(&body).map_err(|error| {
-        ApiError::bad_request(format!("the check-in is not a property list: {error}"))
-    })?;
+    let message = read_check_in(&body)?;
     let text = |key: &str| message.get(key).and_then(plist::Value::as_string);
     match text("MessageType") {
         Some("DeclarativeManagement") => {}
