@@ -16,6 +16,7 @@ Standard library only; every request has a timeout.
 import http.client
 import json
 import os
+import signal
 import socket
 import struct
 import sys
@@ -27,6 +28,15 @@ import zlib
 
 TIMEOUT = 30.0
 
+# Summaries to write when bench/soak.sh stops a client with SIGTERM (in the middle of a request).
+ON_TERMINATE = []
+
+
+def terminate(signum, frame):
+    for write in ON_TERMINATE:
+        write()
+    os._exit(0)
+
 
 def stop_requested(out):
     return os.path.exists(os.path.join(os.path.dirname(out) or ".", "STOP"))
@@ -36,7 +46,7 @@ class Tally:
     """Answers by label and status, thread-safe."""
 
     def __init__(self):
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # a summary may be written from the SIGTERM handler
         self.by_label = {}
         self.server_errors = 0
         self.transport_errors = 0
@@ -116,22 +126,25 @@ def percentile(values, fraction):
 
 def probe(base, seconds, out):
     deadline = time.monotonic() + seconds
-    latencies, failures, statuses = [], 0, {}
+    latencies, statuses = [], {}
+
+    def summary():
+        failures = sum(count for status, count in statuses.items() if status != "200")
+        write_summary(out, {
+            "requests": len(latencies), "failures": failures, "statuses": dict(statuses),
+            "p50Ms": percentile(latencies, 0.50), "p99Ms": percentile(latencies, 0.99),
+            "maxMs": max(latencies) if latencies else None,
+        })
+
+    ON_TERMINATE.append(summary)
     while time.monotonic() < deadline and not stop_requested(out):
         started = time.monotonic()
         status, elapsed, _, _ = request(base, "GET", "/v1/", timeout=10.0)
+        # A failure counts too, with the time it took.
+        latencies.append(elapsed * 1000)
         statuses[str(status)] = statuses.get(str(status), 0) + 1
-        if status == 200:
-            latencies.append(elapsed * 1000)
-        else:
-            failures += 1
-            latencies.append(elapsed * 1000)  # a failure counts with the time it took
         time.sleep(max(0.0, 0.02 - (time.monotonic() - started)))
-    write_summary(out, {
-        "requests": len(latencies), "failures": failures, "statuses": statuses,
-        "p50Ms": percentile(latencies, 0.50), "p99Ms": percentile(latencies, 0.99),
-        "maxMs": max(latencies) if latencies else None,
-    })
+    summary()
 
 
 # --- admin writes ----------------------------------------------------------------------------------
@@ -176,6 +189,7 @@ def writer(base, token, fixtures, seconds, out):
     deadline = time.monotonic() + seconds
     number = 0
     policies, devices = [], []
+    ON_TERMINATE.append(lambda: write_summary(out, {"iterations": number, **tally.summary()}))
 
     def call(label, method, path, body=None):
         status, elapsed, size, detail = request(base, method, path, body, headers)
@@ -480,7 +494,7 @@ def hostile(base, token, secret, seconds, out, work):
                                  {**ddm, "Authorization": "Bearer wrong"}),
                                 ("PUT", "/mdm/checkin", payloads["deep-xml-plist"],
                                  {**checkin, "Authorization": "Bearer wrong"})],
-        "nul": [("POST", "/api/v1/devices", json.dumps({"id": "nul\u0000dev", "platform": "macOS"}).encode(), admin),
+        "nul": [("POST", "/api/v1/devices", json.dumps({"id": "nul\u0000dev", "platform": "macOS", "osVersion": "26.0"}).encode(), admin),
                 ("POST", "/api/v1/policies", json.dumps({"name": "nul\u0000policy", "platform": "macOS"}).encode(), admin),
                 ("POST", "/api/v1/title", title_body({"name": "n", "publisher": "p\u0000", "patches": [],
                                                        "requirements": [], "extensionAttributes": []},
@@ -499,7 +513,7 @@ def hostile(base, token, secret, seconds, out, work):
                       ("GET", "/api/v1/devices/x/declarations?at=yesterday", None, admin),
                       ("GET", "/api/v1/policy-groups/plan?platform=Windows&from=x", None, admin),
                       ("GET", "/api/v1/title/..", None, admin),
-                      ("POST", "/api/v1/devices", json.dumps({"id": ".hidden", "platform": "macOS"}).encode(), admin)],
+                      ("POST", "/api/v1/devices", json.dumps({"id": ".hidden", "platform": "macOS", "osVersion": "26.0"}).encode(), admin)],
         "absurd-version": [("POST", "/api/v1/catalog/import", absurd_version_feed(), admin),
                            ("GET", "/api/v1/policy-groups/plan?platform=macOS", None, admin)],
         "many-ids": [("POST", "/api/v1/device-groups", many_ids(), admin)],
@@ -517,6 +531,9 @@ def hostile(base, token, secret, seconds, out, work):
 
     deadline = time.monotonic() + seconds
     rounds = 0
+    ON_TERMINATE.append(lambda: write_summary(out, {
+        "rounds": rounds, "skipped": sorted(skip), **tally.summary(),
+        "connections": holders.summary()}))
     while time.monotonic() < deadline and not stop_requested(out):
         rounds += 1
         for name, requests in cases.items():
@@ -542,6 +559,7 @@ def hostile(base, token, secret, seconds, out, work):
 
 
 def main():
+    signal.signal(signal.SIGTERM, terminate)
     mode, arguments = sys.argv[1], sys.argv[2:]
     if mode == "seed":
         seed(arguments[0], arguments[1], arguments[2], int(arguments[3]))

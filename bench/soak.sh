@@ -24,7 +24,8 @@
 # Samples the server's resident memory every second. Prints a Markdown report to stdout (5xx
 # answers per client, memory at start, end and peak, the probe's p50/p99 in both phases, what
 # the hostile connections did) and progress to stderr. Exits 1 if the server died (naming the
-# last hostile request sent before it did) or if any client saw a 5xx answer.
+# last hostile request sent before it did), if any client saw a 5xx answer, or if a `GET /v1/`
+# probe failed during the hostile phase.
 #
 # Tunables (environment): SOAK_SECONDS (180), SOAK_QUIET_SECONDS (20), SOAK_TITLES (50),
 # SOAK_DEVICES (200 per simulate run), SOAK_CONNECTIONS (wrk, 16), SOAK_READ_DELAY_MS (2),
@@ -80,6 +81,10 @@ CLIENT_PIDS=()
 stop_clients() {
     touch "$WORK/STOP"
     local pid
+    # wrk prints its report on SIGINT; the Python clients write their summaries on SIGTERM.
+    if [ -n "${WRK_PID:-}" ] && kill -INT "$WRK_PID" 2>/dev/null; then
+        for _ in $(seq 1 50); do kill -0 "$WRK_PID" 2>/dev/null || break; sleep 0.1; done
+    fi
     for pid in "${CLIENT_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${CLIENT_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
     CLIENT_PIDS=()
@@ -138,7 +143,7 @@ for definition in fixtures/titles/*.json; do
     api -X POST --data-binary @"$definition" "$URL/api/v1/title" >/dev/null
 done
 python3 "$CLIENTS" seed "$URL" "$TOKEN" "$ROOT/fixtures" "$TITLES" >"$WORK/titles.txt"
-api -X POST --data '{"id": "soak-dup", "platform": "macOS"}' "$URL/api/v1/devices" >/dev/null
+api -X POST --data '{"id": "soak-dup", "platform": "macOS", "osVersion": "26.0"}' "$URL/api/v1/devices" >/dev/null
 sleep 1 # the feed cache refreshes within a second
 
 # wrk: a random read per request, /v1/software one time in four; counts 5xx answers per thread.
@@ -336,8 +341,9 @@ EOF
 FAILED=0
 if [ -n "$DIED_AT" ]; then
     FAILED=1
-    printf '\nThe server died at %s. Last hostile requests sent:\n```\n' "$DIED_AT"
-    tail -n 6 "$WORK/hostile.log" 2>/dev/null || true
+    printf '\nThe server died at %s. The first hostile request left without an answer, and the two before it:\n```\n' "$DIED_AT"
+    awk '/-> None/ { print last3; print last2; print last; exit } { last3 = last2; last2 = last; last = $0 }' \
+        "$WORK/hostile.log" 2>/dev/null | sed '/^$/d' || true
     printf '```\nLast lines of its log:\n```\n'
     tail -n 8 "$WORK/server.log"
     printf '```\n'
@@ -348,5 +354,11 @@ if [ "$TOTAL_5XX" -gt 0 ]; then
         "$(json_field "$WORK/hostile.json" '"\n".join(d["samples"])')" \
         "$(json_field "$WORK/writer.json" '"\n".join(d["samples"])')"
 fi
-[ "$FAILED" = 0 ] || say "FAILED: $([ -n "$DIED_AT" ] && echo "the server died; ")$TOTAL_5XX 5xx answers"
+PROBE_FAILURES="$(json_field "$WORK/probe-hostile.json" 'd["failures"]')"
+if [[ "$PROBE_FAILURES" =~ ^[0-9]+$ ]] && [ "$PROBE_FAILURES" -gt 0 ]; then
+    FAILED=1
+    printf '\n%s probes of `GET /v1/` failed or timed out (10 s) during the hostile phase: %s\n' \
+        "$PROBE_FAILURES" "$(json_field "$WORK/probe-hostile.json" 'json.dumps(d["statuses"])')"
+fi
+[ "$FAILED" = 0 ] || say "FAILED: $([ -n "$DIED_AT" ] && echo "the server died; ")$TOTAL_5XX 5xx answers; ${PROBE_FAILURES:-?} failed probes"
 exit "$FAILED"

@@ -148,6 +148,12 @@ samples = {
 for name, body in samples.items():
     (out / f"{name}.xml.plist").write_bytes(plistlib.dumps(body, fmt=plistlib.FMT_XML))
     (out / f"{name}.bin.plist").write_bytes(plistlib.dumps(body, fmt=plistlib.FMT_BINARY))
+# The soak's hostile plists: nested 3,000 deep (XML and binary) and objects sharing references.
+sys.path.insert(0, str(pathlib.Path(sys.argv[1]).parents[1] / "bench"))
+import soak
+(out / "hostile-deep.xml.plist").write_bytes(soak.deep_xml_plist())
+(out / "hostile-deep.bin.plist").write_bytes(soak.deep_binary_plist())
+(out / "hostile-dag.bin.plist").write_bytes(soak.dag_binary_plist())
 EOF
             ;;
         backup_zip)
@@ -169,6 +175,10 @@ for method, suffix in ((zipfile.ZIP_DEFLATED, "deflated"), (zipfile.ZIP_STORED, 
 with zipfile.ZipFile(out / "patchserver.zip", "w", zipfile.ZIP_DEFLATED) as archive:
     archive.writestr("patch_archive/", "")
     archive.writestr(f"patch_archive/{titles[0].stem}.json", titles[0].read_text())
+# The soak's hostile zip: an entry whose zip64 sizes claim 2^45 bytes.
+sys.path.insert(0, str(pathlib.Path(sys.argv[1]).parents[1] / "bench"))
+import soak
+(out / "hostile-lying-size.zip").write_bytes(soak.zip_lying_size())
 EOF
             ;;
         *) die "no seeds for $target" ;;
