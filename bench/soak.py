@@ -73,10 +73,10 @@ class Tally:
     def summary(self):
         with self.lock:
             return {
-                "answers": self.by_label,
+                "answers": {label: dict(statuses) for label, statuses in self.by_label.items()},
+                "samples": list(self.samples),
                 "serverErrors": self.server_errors,
                 "transportErrors": self.transport_errors,
-                "samples": self.samples,
                 "largestAnswerBytes": self.largest_answer[0],
                 "largestAnswerFor": self.largest_answer[1],
                 "slowestSeconds": round(self.slowest[0], 3),
@@ -530,29 +530,37 @@ def hostile(base, token, secret, seconds, out, work):
               f"{holders.wanted_idle} idle connections\n")
 
     deadline = time.monotonic() + seconds
-    rounds = 0
+    rounds = {}
     ON_TERMINATE.append(lambda: write_summary(out, {
-        "rounds": rounds, "skipped": sorted(skip), **tally.summary(),
+        "rounds": dict(rounds), "skipped": sorted(skip), **tally.summary(),
         "connections": holders.summary()}))
-    while time.monotonic() < deadline and not stop_requested(out):
-        rounds += 1
-        for name, requests in cases.items():
-            if name in skip:
-                continue
+
+    def attack(name, requests):
+        # Each case loops on its own thread, so a slow case does not keep the others waiting.
+        while time.monotonic() < deadline and not stop_requested(out):
             for method, path, body, headers in requests:
                 if time.monotonic() >= deadline or stop_requested(out):
-                    break
+                    return
                 log.write(f"{time.strftime('%H:%M:%S')} {name}: {method} {path} "
                           f"({len(body or b'')} bytes)\n")
                 status, elapsed, size, detail = request(base, method, path, body, headers, timeout=60)
                 tally.record(f"{name}: {method} {path.split('?')[0]}", status, elapsed, size, detail)
-                log.write(f"{time.strftime('%H:%M:%S')}   -> {status} in {elapsed:.2f} s, {size} bytes\n")
-        write_summary(out, {"rounds": rounds, "skipped": sorted(skip), **tally.summary(),
+                log.write(f"{time.strftime('%H:%M:%S')}   {name} -> {status} in {elapsed:.2f} s, "
+                          f"{size} bytes\n")
+            rounds[name] = rounds.get(name, 0) + 1
+            time.sleep(1)
+
+    attackers = [threading.Thread(target=attack, args=(name, requests), daemon=True)
+                 for name, requests in cases.items() if name not in skip]
+    for attacker in attackers:
+        attacker.start()
+    while any(attacker.is_alive() for attacker in attackers):
+        write_summary(out, {"rounds": dict(rounds), "skipped": sorted(skip), **tally.summary(),
                             "connections": holders.summary()})
-        time.sleep(1)
+        time.sleep(2)
     holders.stop.set()
     holder_thread.join(10)
-    summary = {"rounds": rounds, "skipped": sorted(skip), **tally.summary(),
+    summary = {"rounds": dict(rounds), "skipped": sorted(skip), **tally.summary(),
                "connections": holders.summary()}
     holders.close()
     write_summary(out, summary)

@@ -13,8 +13,10 @@
 #     each connection pausing SOAK_READ_DELAY_MS between requests, counting 5xx answers;
 #   - admin writes (bench/soak.py writer): titles, versions, policies created and updated,
 #     devices, device groups and bindings, backups, deletions;
-#   - DDM syncs: `ringmaster simulate` runs of SOAK_DEVICES devices, one after the other;
-#   - hostile requests (bench/soak.py hostile): deeply nested JSON and plists, a binary plist
+#   - DDM syncs: `ringmaster simulate` runs of SOAK_DEVICES devices, one after the other (bound
+#     to the first default ring after the first run);
+#   - hostile requests (bench/soak.py hostile, each case looping on its own thread): deeply
+#     nested JSON and plists, a binary plist
 #     whose objects share references, a zip whose entry lies about its size and a zip bomb at
 #     restore, bodies of millions of small errors, NUL characters, bad query strings, an absurd
 #     version in a catalog import, a device group of 100,000 ids, unauthenticated DDM bodies,
@@ -138,7 +140,7 @@ api() { curl -fsS --max-time 60 -H "Authorization: Bearer $TOKEN" -H 'content-ty
 say "seeding: the sample catalogs, the default rings, $TITLES titles"
 api -X POST --data-binary @fixtures/catalog/macos-26-autumn-2025.json "$URL/api/v1/catalog/import" >/dev/null
 api -X POST --data-binary @fixtures/catalog/ios-26-autumn-2025.json "$URL/api/v1/catalog/import" >/dev/null
-api -X POST "$URL/api/v1/policy-groups/defaults" >/dev/null
+RINGS="$(api -X POST "$URL/api/v1/policy-groups/defaults")"
 for definition in fixtures/titles/*.json; do
     api -X POST --data-binary @"$definition" "$URL/api/v1/title" >/dev/null
 done
@@ -231,11 +233,23 @@ CLIENT_PIDS+=($!)
         run=$((run + 1))
         RINGMASTER_DDM_SECRET="$SECRET" timeout $((SOAK_SECONDS + 60)) "$BIN" simulate \
             --server "$URL" --devices "$DEVICES" --rounds 2 --concurrency 16 --mac-share 0.7 \
-            --seed "$run" --id-prefix "soak-sim-$run-" --json >"$WORK/simulate-$run.json" \
+            --id-prefix soak-sim- --json >"$WORK/simulate-$run.json" \
             2>"$WORK/simulate-$run.err" &
         simulate_pid=$!
         wait "$simulate_pid" || true
         simulate_pid=""
+        if [ "$run" = 1 ]; then
+            # The simulated devices now exist: bind them to the first ring, so that later runs
+            # are served enforcement declarations for the catalog's releases.
+            python3 -c 'import json, sys; print(json.dumps({"name": "Soak simulated devices",
+                "devices": [f"soak-sim-{i:05d}" for i in range(int(sys.argv[1]))]}))' "$DEVICES" \
+                >"$WORK/sim-group.json"
+            group="$(api -X POST --data-binary @"$WORK/sim-group.json" "$URL/api/v1/device-groups" \
+                | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')" || true
+            ring="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["policyGroups"][0]["id"])' "$RINGS")"
+            [ -z "$group" ] || api -X PUT --data "{\"deviceGroups\": [$group]}" \
+                "$URL/api/v1/policy-groups/$ring/bindings" >/dev/null || true
+        fi
     done
 ) &
 CLIENT_PIDS+=($!)
@@ -321,7 +335,7 @@ cat <<EOF
 | wrk reads (\`/v1/software\`, \`/v1/patch/{id}\`, -c$CONNECTIONS, ${READ_DELAY_MS} ms pauses) | ${WRK_ANSWERS:-n/a} | ${WRK_5XX:-n/a} | p99 ${WRK_P99:-n/a} ms; ${WRK_SOCKET:-no socket errors} |
 | admin writes | $(json_field "$WORK/writer.json" 'sum(sum(v.values()) for v in d["answers"].values())') | $WRITER_5XX | $(json_field "$WORK/writer.json" 'd["transportErrors"]') transport errors |
 | DDM syncs (\`simulate\`, $SIM_RUNS runs of $DEVICES devices × 2 rounds) | ${SIM_SYNCS:-0} syncs | ${SIM_5XX:-0} | ${SIM_FAILED:-0} failed syncs: ${SIM_CLASSES:-none} |
-| hostile requests ($(json_field "$WORK/hostile.json" 'd["rounds"]') rounds) | $(json_field "$WORK/hostile.json" 'sum(sum(v.values()) for v in d["answers"].values())') | $HOSTILE_5XX | $(json_field "$WORK/hostile.json" 'd["transportErrors"]') transport errors; slowest $(json_field "$WORK/hostile.json" 'd["slowestSeconds"]') s ($(json_field "$WORK/hostile.json" 'd["slowestFor"]')); largest answer $(json_field "$WORK/hostile.json" 'd["largestAnswerBytes"]') bytes ($(json_field "$WORK/hostile.json" 'd["largestAnswerFor"]')) |
+| hostile requests (rounds per case: $(json_field "$WORK/hostile.json" 'min(d["rounds"].values(), default=0)')–$(json_field "$WORK/hostile.json" 'max(d["rounds"].values(), default=0)')) | $(json_field "$WORK/hostile.json" 'sum(sum(v.values()) for v in d["answers"].values())') | $HOSTILE_5XX | $(json_field "$WORK/hostile.json" 'd["transportErrors"]') transport errors; slowest $(json_field "$WORK/hostile.json" 'd["slowestSeconds"]') s ($(json_field "$WORK/hostile.json" 'd["slowestFor"]')); largest answer $(json_field "$WORK/hostile.json" 'd["largestAnswerBytes"]') bytes ($(json_field "$WORK/hostile.json" 'd["largestAnswerFor"]')) |
 | **all clients** | | **$TOTAL_5XX** | |
 
 | \`GET /v1/\` probe (fresh connection every 20 ms) | requests | failures | p50 | p99 | max |
@@ -341,9 +355,9 @@ EOF
 FAILED=0
 if [ -n "$DIED_AT" ]; then
     FAILED=1
-    printf '\nThe server died at %s. The first hostile request left without an answer, and the two before it:\n```\n' "$DIED_AT"
-    awk '/-> None/ { print last3; print last2; print last; exit } { last3 = last2; last2 = last; last = $0 }' \
-        "$WORK/hostile.log" 2>/dev/null | sed '/^$/d' || true
+    printf '\nThe server died at %s. The hostile log up to the first request left without an answer (cases run at once):\n```\n' "$DIED_AT"
+    awk '{ lines[NR] = $0 } /-> None/ { for (i = (NR > 10 ? NR - 10 : 1); i <= NR; i++) print lines[i]; exit }' \
+        "$WORK/hostile.log" 2>/dev/null || true
     printf '```\nLast lines of its log:\n```\n'
     tail -n 8 "$WORK/server.log"
     printf '```\n'
