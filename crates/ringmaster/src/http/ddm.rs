@@ -32,8 +32,6 @@ use crate::os_updates::ddm::{DdmAnswer, DdmError, DdmRequest};
 
 /// The header NanoMDM (and KMFDDM) key a check-in by.
 pub const ENROLLMENT_HEADER: &str = "x-enrollment-id";
-/// The longest enrollment id accepted, as for devices created through the API.
-pub const MAX_ENROLLMENT_ID_CHARS: usize = ringmaster_domain::ids::MAX_DEVICE_ID_CHARS;
 
 /// The check-in routes, to be nested under the DDM prefix.
 pub fn router() -> Router<AppState> {

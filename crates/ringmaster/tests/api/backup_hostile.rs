@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 
 use crate::backup_full::restore;
 use crate::cli::ringmaster;
-use crate::support::{TestApp, backends, fixture, json_body, spawn_app};
+use crate::support::{TestApp, backends, fixture, json_body, peak_memory_bytes, spawn_app};
 
 /// One entry as written: its name, its bytes as stored, and what the headers say.
 struct Entry {
@@ -193,13 +193,6 @@ fn deflated_zeros(length: u64) -> Vec<u8> {
     writer.finish()
 }
 
-fn peak_rss_mib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024)
-}
-
 /// Restores `zip`, expects a 400 naming `file` with a message containing `why`, then checks
 /// that `/v1/software` answers within a second.
 async fn refused(app: &TestApp, what: &str, zip: Vec<u8>, file: &str, why: &str) {
@@ -303,7 +296,7 @@ async fn a_deflate_bomb_is_refused_within_bounded_memory() {
         "larger than 134217728 bytes uncompressed",
     )
     .await;
-    if let Some(peak) = peak_rss_mib() {
+    if let Some(peak) = peak_memory_bytes().map(|bytes| bytes / (1024 * 1024)) {
         eprintln!("peak RSS after the bomb: {peak} MiB");
         assert!(peak < 300, "peak RSS {peak} MiB");
     }

@@ -6,7 +6,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::support::{AppOptions, TestApp, backends, spawn_app, spawn_app_with};
+use crate::support::{AppOptions, TestApp, backends, peak_memory_bytes, spawn_app, spawn_app_with};
 
 /// One request that must be refused, and the status it must get.
 struct BadRequest {
@@ -258,14 +258,6 @@ async fn every_kind_of_rejection_is_our_json_error() {
     }
 }
 
-/// The peak memory of this test process (server included), in bytes, where Linux tells it.
-fn peak_memory() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    let kilobytes: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kilobytes * 1024)
-}
-
 /// A JSON body of about `bytes` whose list under `key` holds only `0`s, each one a mistake.
 fn many_mistakes(prefix: &str, bytes: usize) -> (Vec<u8>, usize) {
     let count = bytes / 2;
@@ -335,7 +327,7 @@ async fn a_document_of_millions_of_mistakes_gets_a_capped_answer() {
         assert_eq!(app.get("/v1/").await.status(), StatusCode::OK);
         app.stop().await;
     }
-    if let Some(peak) = peak_memory() {
+    if let Some(peak) = peak_memory_bytes() {
         // Before the cap, one such answer took 1.7 GB; now about 330 MB, most of it the parsed
         // 8 MB document (four million JSON values).
         assert!(

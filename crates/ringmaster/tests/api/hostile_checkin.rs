@@ -12,29 +12,15 @@ use reqwest::StatusCode;
 use ringmaster::http::HttpConfig;
 use serde_json::Value;
 
-use crate::support::{AppOptions, TestApp, backends, json_body, spawn_app, spawn_app_with};
+use crate::support::{
+    AppOptions, TestApp, backends, json_body, peak_memory_bytes, spawn_app, spawn_app_with,
+};
 
 const SECRET: &str = "ddm-shared-secret";
 
-/// The peak resident memory of this test process (the server runs in it), in bytes.
-pub(crate) fn peak_rss_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| {
-            rest.trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<u64>()
-                .ok()
-        })
-        .map_or(0, |kilobytes| kilobytes * 1024)
-}
-
 /// Asserts the memory bound the hostile-input tests promise.
 pub(crate) fn assert_memory_bounded() {
-    let peak = peak_rss_bytes();
+    let peak = peak_memory_bytes().unwrap_or(0);
     assert!(
         peak < 300 * 1024 * 1024,
         "peak RSS {} MB is over the 300 MB bound",

@@ -292,3 +292,12 @@ fn init_test_logging() {
             .try_init();
     }
 }
+
+/// The peak resident memory (`VmHWM`) of this test process, server included, in bytes, where
+/// Linux tells it. nextest runs each test in its own process, so this is the test's own peak.
+pub(crate) fn peak_memory_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kilobytes: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kilobytes * 1024)
+}
