@@ -388,6 +388,18 @@ pub enum TokenCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Store an existing secret (read from standard input) as an admin token
+    ///
+    /// For tools that already send a secret, such as PatchServer's `PATCH_TOKEN`: pipe it in
+    /// (`printf %s "$PATCH_TOKEN" | ringmaster token import --name NAME`). One trailing newline is
+    /// dropped; the secret must be 16 to 512 visible ASCII characters. Only its hash is stored.
+    Import {
+        /// A name to recognise the token by (unique)
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// List tokens (names and dates, never secrets)
     List {
         #[command(flatten)]

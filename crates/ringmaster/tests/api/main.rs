@@ -29,3 +29,4 @@ mod os_catalog_poll;
 mod os_cli;
 mod os_devices;
 mod os_policies;
+mod token_import;
