@@ -8,6 +8,7 @@ mod admin_titles;
 mod backup_cli;
 mod backup_full;
 mod backup_hostile;
+mod backup_patchserver;
 mod backup_restore;
 mod cli;
 mod cluster;
