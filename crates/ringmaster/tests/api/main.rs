@@ -23,6 +23,7 @@ mod hostile_checkin;
 mod id_lists;
 mod id_rule;
 mod jamf_feed;
+mod mdm_notifier;
 mod nul_characters;
 mod os_catalog;
 mod os_catalog_poll;
