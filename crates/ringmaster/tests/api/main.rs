@@ -15,6 +15,7 @@ mod conformance;
 mod ddm_notify;
 mod ddm_protocol;
 mod ddm_rollout;
+mod ddm_signed_answers;
 mod edge_config;
 mod edge_connections;
 mod edge_errors;
