@@ -10,7 +10,9 @@
 //!
 //! With `--ddm-secret` set, every request carries `Authorization: Bearer <secret>` or the
 //! `X-Hmac-Signature` NanoMDM's webhook sends (base64 HMAC-SHA256 of the body under the secret);
-//! anything else is 401, checked by [`crate::http::ddm_auth`] before the body is read. Without a
+//! anything else is 401, checked by [`crate::http::ddm_auth`] before the body is read, and every
+//! answer to a request that passed carries `X-Hmac-Signature` (base64 HMAC-SHA256 of the answer
+//! body), which NanoMDM's `-dm-recv-hmac-key` verifies. Without a
 //! secret the endpoints are open: run so only behind an MDM on a private network (the server logs
 //! a warning at start). The check-in plist is read by [`crate::http::checkin_plist`], which
 //! bounds its depth, object count and decoded size.
