@@ -17,6 +17,7 @@ use ringmaster_domain::catalog::release::Platform;
 use ringmaster_domain::declarations::envelope::{DeclarationKind, DeclarationSet};
 use ringmaster_domain::device_status::merge::DeviceStatus;
 use ringmaster_domain::device_status::report::parse_status_report;
+use ringmaster_domain::device_status::views::OperatingSystemStatus;
 use ringmaster_domain::field_error::FieldErrors;
 use ringmaster_store::error::StoreError;
 use ringmaster_store::os_updates::devices::{NewDevice, StoredDevice};
@@ -155,9 +156,12 @@ impl OsUpdates {
 }
 
 /// The device record a status implies, when it says more than (or differs from) what is stored.
+/// The model comes from `device.model.identifier` and the software-update id from
+/// `softwareupdate.device-id`, each kept when the status does not say; the version carries the
+/// supplemental suffix and the build is the supplemental build while one is installed.
 fn device_update(device: &StoredDevice, status: &DeviceStatus) -> Option<NewDevice> {
     let os = status.operating_system();
-    let model_identifier = status.model().identifier;
+    let model_identifier = status.model().identifier.filter(|id| !id.is_empty());
     let platform = match os.family.as_deref() {
         Some("macOS") => Some(Platform::MacOs),
         Some("iOS") | Some("iPadOS") => Some(Platform::Ios),
@@ -165,28 +169,33 @@ fn device_update(device: &StoredDevice, status: &DeviceStatus) -> Option<NewDevi
     }
     .or(device.platform)
     .or_else(|| platform_of_model(model_identifier.as_deref()?))?;
-    let os_version = os
-        .version
-        .as_deref()
-        .and_then(|text| AppleOsVersion::parse(text).ok())
+    let installed = installed_version(&os);
+    let os_version = installed
+        .as_ref()
+        .map(|(version, _)| version.clone())
         .or_else(|| device.os_version.clone())?;
-    let os_build = os.build.clone().or_else(|| device.os_build.clone());
-    let model = status
+    let os_build = match installed {
+        Some((_, Some(build))) => Some(build),
+        _ => os.build.clone().or_else(|| device.os_build.clone()),
+    };
+    let model = model_identifier.or_else(|| device.model.clone());
+    let software_update_device_id = status
         .software_update()
         .device_id
         .filter(|id| !id.is_empty())
-        .or(model_identifier)
-        .or_else(|| device.model.clone());
+        .or_else(|| device.software_update_device_id.clone());
     let unchanged = device.platform == Some(platform)
         && device.os_version.as_ref().map(AppleOsVersion::as_str) == Some(os_version.as_str())
         && device.os_build == os_build
-        && device.model == model;
+        && device.model == model
+        && device.software_update_device_id == software_update_device_id;
     (!unchanged).then(|| NewDevice {
         id: device.id.clone(),
         platform,
         os_version,
         os_build,
         model,
+        software_update_device_id,
     })
 }
 
@@ -213,6 +222,28 @@ fn platform_of_model(identifier: &str) -> Option<Platform> {
         Some(Platform::MacOs)
     } else {
         None
+    }
+}
+
+/// The installed version with its supplemental suffix (`26.3.1 (a)`), and the supplemental
+/// build while a supplemental release is installed; `None` when the status has no valid version.
+fn installed_version(os: &OperatingSystemStatus) -> Option<(AppleOsVersion, Option<String>)> {
+    let base = AppleOsVersion::parse(os.version.as_deref()?).ok()?;
+    let supplemental_build = os
+        .supplemental_build
+        .clone()
+        .filter(|build| !build.trim().is_empty());
+    if base.is_supplemental() {
+        return Some((base, supplemental_build));
+    }
+    let letter = os
+        .supplemental_extra
+        .as_deref()
+        .map(|extra| extra.trim().trim_start_matches('(').trim_end_matches(')'))
+        .filter(|letter| !letter.is_empty());
+    match letter.and_then(|letter| AppleOsVersion::parse(&format!("{base} ({letter})")).ok()) {
+        Some(version) => Some((version, supplemental_build)),
+        None => Some((base, None)),
     }
 }
 
