@@ -18,6 +18,7 @@ mod ddm_rollout;
 mod edge_config;
 mod edge_connections;
 mod edge_errors;
+mod hardware_identity;
 mod hostile_catalog;
 mod hostile_checkin;
 mod id_lists;
