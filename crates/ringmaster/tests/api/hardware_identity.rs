@@ -281,6 +281,23 @@ async fn a_mac_on_a_supplemental_release_is_on_it_everywhere() {
         assert_eq!(on["targetVersion"], Value::Null);
         let device = admin_json(&app, "/api/v1/devices/on-supplemental").await;
         assert_eq!(device["osVersion"], "26.3.1 (a)");
+        let run = crate::cli::ringmaster(&[
+            "device-status",
+            "on-supplemental",
+            "--at",
+            at,
+            "--database",
+            &app.database.url,
+        ])
+        .await;
+        assert_eq!(run.code, 0, "{run:?}");
+        for line in [
+            "runs:        macOS 26.3.1 (a)",
+            "hardware:    model Mac15,3, software-update id J504AP",
+            "state:       upToDate",
+        ] {
+            assert!(run.stdout.contains(line), "{line}: {}", run.stdout);
+        }
 
         // The letter alone (`a`, as Apple's schema shows it) reads the same.
         report_status(&app, "on-base", &report("a", "25D771280a")).await;
