@@ -17,7 +17,6 @@ use ringmaster_domain::catalog::release::Platform;
 use ringmaster_domain::declarations::envelope::{DeclarationKind, DeclarationSet};
 use ringmaster_domain::device_status::merge::DeviceStatus;
 use ringmaster_domain::device_status::report::parse_status_report;
-use ringmaster_domain::device_status::views::OperatingSystemStatus;
 use ringmaster_domain::field_error::FieldErrors;
 use ringmaster_store::error::StoreError;
 use ringmaster_store::os_updates::devices::{NewDevice, StoredDevice};
@@ -169,15 +168,15 @@ fn device_update(device: &StoredDevice, status: &DeviceStatus) -> Option<NewDevi
     }
     .or(device.platform)
     .or_else(|| platform_of_model(model_identifier.as_deref()?))?;
-    let installed = installed_version(&os);
+    let installed = os.installed();
     let os_version = installed
         .as_ref()
-        .map(|(version, _)| version.clone())
+        .map(|installed| installed.version.clone())
         .or_else(|| device.os_version.clone())?;
-    let os_build = match installed {
-        Some((_, Some(build))) => Some(build),
-        _ => os.build.clone().or_else(|| device.os_build.clone()),
-    };
+    let os_build = installed
+        .and_then(|installed| installed.supplemental_build)
+        .or_else(|| os.build.clone())
+        .or_else(|| device.os_build.clone());
     let model = model_identifier.or_else(|| device.model.clone());
     let software_update_device_id = status
         .software_update()
@@ -222,28 +221,6 @@ fn platform_of_model(identifier: &str) -> Option<Platform> {
         Some(Platform::MacOs)
     } else {
         None
-    }
-}
-
-/// The installed version with its supplemental suffix (`26.3.1 (a)`), and the supplemental
-/// build while a supplemental release is installed; `None` when the status has no valid version.
-fn installed_version(os: &OperatingSystemStatus) -> Option<(AppleOsVersion, Option<String>)> {
-    let base = AppleOsVersion::parse(os.version.as_deref()?).ok()?;
-    let supplemental_build = os
-        .supplemental_build
-        .clone()
-        .filter(|build| !build.trim().is_empty());
-    if base.is_supplemental() {
-        return Some((base, supplemental_build));
-    }
-    let letter = os
-        .supplemental_extra
-        .as_deref()
-        .map(|extra| extra.trim().trim_start_matches('(').trim_end_matches(')'))
-        .filter(|letter| !letter.is_empty());
-    match letter.and_then(|letter| AppleOsVersion::parse(&format!("{base} ({letter})")).ok()) {
-        Some(version) => Some((version, supplemental_build)),
-        None => Some((base, None)),
     }
 }
 

@@ -213,3 +213,50 @@ proptest! {
         }
     }
 }
+
+/// A Mac on `26.3.1 (a)` is up to date with that release, and offered `(b)` although its build
+/// is the supplemental one, not `(b)`'s prerequisite base build.
+#[test]
+fn a_device_on_a_supplemental_release_is_scheduled_from_it() {
+    use crate::schedule::{
+        DeviceFacts, EnforcementScope, EnforcementTiming, NotEnforced, ScheduleTiming, plan_device,
+    };
+    let mut base = release("26.3.1", &["J504AP"]);
+    base.build = Some("25D2128".into());
+    let mut first = release("26.3.1 (a)", &["J504AP"]);
+    first.build = Some("25D771280a".into());
+    first.prerequisite_build = Some("25D2128".into());
+    let timing = ScheduleTiming {
+        platform: Platform::MacOs,
+        major_days: None,
+        minor_days: None,
+        system_days: None,
+        combined_days: None,
+        enforcement: Some(EnforcementTiming {
+            grace_days: 7,
+            local_time: jiff::civil::time(17, 0, 0, 0),
+            scope: EnforcementScope::Latest,
+        }),
+    };
+    let device = DeviceFacts {
+        platform: Platform::MacOs,
+        os_version: version("26.3.1 (a)"),
+        os_build: Some("25D771280a".into()),
+        hardware: DeviceHardware::with_device_id(Platform::MacOs, "J504AP"),
+    };
+    let now = "2026-09-01T00:00:00Z".parse().unwrap();
+    let catalog = vec![base.clone(), first.clone()];
+    let plan = plan_device(&timing, &device, &catalog, now);
+    assert_eq!(plan.not_enforced(), Some(&NotEnforced::UpToDate));
+    let mut second = release("26.3.1 (b)", &["J504AP"]);
+    second.build = Some("25D771290b".into());
+    second.prerequisite_build = Some("25D2128".into());
+    let catalog = vec![base, first, second];
+    let plan = plan_device(&timing, &device, &catalog, now);
+    assert_eq!(
+        plan.enforcement().map(|target| target.version.as_str()),
+        Some("26.3.1 (b)"),
+        "{}",
+        plan.explanation()
+    );
+}
