@@ -155,7 +155,7 @@ mod tests {
             platform: Platform::MacOs,
             os_version: AppleOsVersion::parse(version).unwrap(),
             os_build: None,
-            model: None,
+            hardware: crate::catalog::hardware::DeviceHardware::unknown(Platform::MacOs),
         };
         let now: Timestamp = at.parse().unwrap();
         let served = device_declarations(Some(&vanguard), &device, &catalog(), now);
@@ -211,7 +211,7 @@ mod tests {
             platform: Platform::MacOs,
             os_version: AppleOsVersion::parse("26.0.1").unwrap(),
             os_build: None,
-            model: None,
+            hardware: crate::catalog::hardware::DeviceHardware::unknown(Platform::MacOs),
         };
         let served = device_declarations(
             Some(&vanguard),

@@ -178,7 +178,7 @@ mod tests {
             platform: Platform::MacOs,
             os_version: AppleOsVersion::parse(version).unwrap(),
             os_build: None,
-            model: None,
+            hardware: crate::catalog::hardware::DeviceHardware::unknown(Platform::MacOs),
         }
     }
 

@@ -46,6 +46,7 @@ use rand::{Rng, SeedableRng};
 use ringmaster::os_updates::service::OsUpdates;
 use ringmaster::os_updates::views;
 use ringmaster_domain::assignment::{Assignments, BindingFacts, GroupFacts, PolicyFacts, Subject};
+use ringmaster_domain::catalog::hardware::DeviceHardware;
 use ringmaster_domain::catalog::merge::{ReleaseKey, merge_into_catalog};
 use ringmaster_domain::catalog::parse_feed;
 use ringmaster_domain::catalog::release::{Platform, Release};
@@ -271,7 +272,10 @@ fn fleet(catalog: &[Release], count: usize) -> anyhow::Result<Vec<Device>> {
                 platform,
                 os_version: release.version.clone(),
                 os_build: release.build.clone(),
-                model: models.choose(&mut rng).map(|model| (*model).clone()),
+                hardware: match models.choose(&mut rng) {
+                    Some(model) => DeviceHardware::with_device_id(platform, model),
+                    None => DeviceHardware::unknown(platform),
+                },
             },
         });
     }
@@ -410,7 +414,7 @@ fn compute(options: &Options) -> anyhow::Result<()> {
                 facts.platform,
                 facts.os_version.as_str(),
                 &facts.os_build,
-                &facts.model,
+                &facts.hardware.software_update_device_id,
             )
         })
         .collect();
@@ -673,7 +677,8 @@ async fn seed(options: &Options) -> anyhow::Result<()> {
             platform: device.facts.platform,
             os_version: device.facts.os_version.clone(),
             os_build: device.facts.os_build.clone(),
-            model: device.facts.model.clone(),
+            model: device.facts.hardware.model.clone(),
+            software_update_device_id: device.facts.hardware.software_update_device_id.clone(),
         })
         .collect();
     store.upsert_devices(&rows, now).await?;

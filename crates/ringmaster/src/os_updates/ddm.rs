@@ -155,9 +155,12 @@ impl OsUpdates {
 }
 
 /// The device record a status implies, when it says more than (or differs from) what is stored.
+/// The model comes from `device.model.identifier` and the software-update id from
+/// `softwareupdate.device-id`, each kept when the status does not say; the version carries the
+/// supplemental suffix and the build is the supplemental build while one is installed.
 fn device_update(device: &StoredDevice, status: &DeviceStatus) -> Option<NewDevice> {
     let os = status.operating_system();
-    let model_identifier = status.model().identifier;
+    let model_identifier = status.model().identifier.filter(|id| !id.is_empty());
     let platform = match os.family.as_deref() {
         Some("macOS") => Some(Platform::MacOs),
         Some("iOS") | Some("iPadOS") => Some(Platform::Ios),
@@ -165,28 +168,33 @@ fn device_update(device: &StoredDevice, status: &DeviceStatus) -> Option<NewDevi
     }
     .or(device.platform)
     .or_else(|| platform_of_model(model_identifier.as_deref()?))?;
-    let os_version = os
-        .version
-        .as_deref()
-        .and_then(|text| AppleOsVersion::parse(text).ok())
+    let installed = os.installed();
+    let os_version = installed
+        .as_ref()
+        .map(|installed| installed.version.clone())
         .or_else(|| device.os_version.clone())?;
-    let os_build = os.build.clone().or_else(|| device.os_build.clone());
-    let model = status
+    let os_build = installed
+        .and_then(|installed| installed.supplemental_build)
+        .or_else(|| os.build.clone())
+        .or_else(|| device.os_build.clone());
+    let model = model_identifier.or_else(|| device.model.clone());
+    let software_update_device_id = status
         .software_update()
         .device_id
         .filter(|id| !id.is_empty())
-        .or(model_identifier)
-        .or_else(|| device.model.clone());
+        .or_else(|| device.software_update_device_id.clone());
     let unchanged = device.platform == Some(platform)
         && device.os_version.as_ref().map(AppleOsVersion::as_str) == Some(os_version.as_str())
         && device.os_build == os_build
-        && device.model == model;
+        && device.model == model
+        && device.software_update_device_id == software_update_device_id;
     (!unchanged).then(|| NewDevice {
         id: device.id.clone(),
         platform,
         os_version,
         os_build,
         model,
+        software_update_device_id,
     })
 }
 

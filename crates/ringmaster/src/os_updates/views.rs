@@ -104,6 +104,7 @@ pub fn device(device: &StoredDevice) -> Value {
         "osVersion": device.os_version.as_ref().map(|version| version.as_str()),
         "osBuild": device.os_build,
         "model": device.model,
+        "softwareUpdateDeviceId": device.software_update_device_id,
         "createdAt": device.created_at.to_string(),
         "updatedAt": device.updated_at.to_string(),
     })
@@ -192,6 +193,7 @@ pub fn schedule(plan: &DevicePlan) -> Value {
             "visibleOn": release.visible_on.to_string(),
             "visible": release.visible,
             "status": status_name(release.status),
+            "hardware": {"rule": release.support.as_str(), "reason": release.support.to_string()},
         })).collect::<Vec<_>>(),
     })
 }

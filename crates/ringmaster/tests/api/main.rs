@@ -20,6 +20,7 @@ mod ddm_signed_answers;
 mod edge_config;
 mod edge_connections;
 mod edge_errors;
+mod hardware_identity;
 mod hostile_catalog;
 mod hostile_checkin;
 mod id_lists;
