@@ -532,7 +532,7 @@ fn visibility(
 }
 
 /// The release lists the model, or either side does not say.
-fn supports(release: &Release, model: Option<&str>) -> bool {
+pub fn supports(release: &Release, model: Option<&str>) -> bool {
     match model {
         None => true,
         Some(_) if release.supported_devices.is_empty() => true,

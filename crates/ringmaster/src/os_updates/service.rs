@@ -11,6 +11,7 @@ use arc_swap::ArcSwap;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use ringmaster_domain::assignment::Resolution;
+use ringmaster_domain::capabilities::DeviceCapabilities;
 use ringmaster_domain::catalog::release::{Platform, Release};
 use ringmaster_domain::catalog::{FeedError, parse_feed};
 use ringmaster_domain::field_error::FieldErrors;
@@ -471,6 +472,7 @@ impl OsUpdates {
             Some(facts) => device_declarations(
                 policy_id.and_then(|id| snapshot.prepared.get(&id)),
                 &facts,
+                &DeviceCapabilities::default(),
                 &snapshot.releases,
                 at,
             ),
