@@ -26,7 +26,7 @@ use jiff::Timestamp;
 use crate::capabilities::{DeviceCapabilities, UpdateSupport, update_support};
 use crate::catalog::release::{Platform, Release};
 use crate::declarations::companion::{activation_declaration, status_subscriptions_declaration};
-use crate::declarations::envelope::{Declaration, DeclarationSet};
+use crate::declarations::envelope::{Declaration, DeclarationSet, DeclarationType};
 use crate::declarations::software_update::{
     EnforcementTarget, enforcement_declaration, settings_declaration,
 };
@@ -79,9 +79,16 @@ pub struct DeviceDeclarations {
 }
 
 impl DeviceDeclarations {
-    /// The enforcement target sent, if any.
+    /// The enforcement target sent, if any: `None` when the schedule enforces nothing or the
+    /// device cannot take the declaration.
     pub fn enforcement(&self) -> Option<&crate::schedule::Enforcement> {
-        self.plan.as_ref().and_then(DevicePlan::enforcement)
+        let sent = self.declarations.declarations().iter().any(|declaration| {
+            declaration.kind() == DeclarationType::SoftwareUpdateEnforcementSpecific
+        });
+        self.plan
+            .as_ref()
+            .and_then(DevicePlan::enforcement)
+            .filter(|_| sent)
     }
 }
 
@@ -236,7 +243,7 @@ mod tests {
     use super::*;
     use crate::apple_version::AppleOsVersion;
     use crate::catalog::FeedFormat;
-    use crate::declarations::envelope::{DeclarationKind, DeclarationType};
+    use crate::declarations::envelope::DeclarationKind;
     use crate::policy::rings::default_rings;
 
     fn release(version: &str, build: &str, day: i8) -> Release {

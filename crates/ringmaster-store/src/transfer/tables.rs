@@ -217,6 +217,8 @@ table! {
         created_at: String,
         updated_at: String,
         last_check_in_at: Option<String>,
+        enrollment_type: Option<String>,
+        client_configurations: Option<String>,
     }
 }
 
@@ -338,7 +340,7 @@ mod tests {
     #[test]
     fn statements_stay_within_the_parameter_budget() {
         assert_eq!(RawMember::rows_per_statement(), ROWS_PER_STATEMENT);
-        assert_eq!(RawDevice::rows_per_statement(), 87);
+        assert_eq!(RawDevice::rows_per_statement(), 70);
         assert_eq!(RawRelease::rows_per_statement(), 58);
         assert!(RawTitle::rows_per_statement() * RawTitle::COLUMNS.len() <= MAX_PARAMETERS);
     }

@@ -11,7 +11,6 @@ use arc_swap::ArcSwap;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use ringmaster_domain::assignment::Resolution;
-use ringmaster_domain::capabilities::DeviceCapabilities;
 use ringmaster_domain::catalog::release::{Platform, Release};
 use ringmaster_domain::catalog::{FeedError, parse_feed};
 use ringmaster_domain::field_error::FieldErrors;
@@ -472,7 +471,7 @@ impl OsUpdates {
             Some(facts) => device_declarations(
                 policy_id.and_then(|id| snapshot.prepared.get(&id)),
                 &facts,
-                &DeviceCapabilities::default(),
+                &device.capabilities(),
                 &snapshot.releases,
                 at,
             ),

@@ -104,6 +104,7 @@ pub fn device(device: &StoredDevice) -> Value {
         "osVersion": device.os_version.as_ref().map(|version| version.as_str()),
         "osBuild": device.os_build,
         "model": device.model,
+        "enrollmentType": device.enrollment_type.map(|kind| kind.as_str()),
         "createdAt": device.created_at.to_string(),
         "updatedAt": device.updated_at.to_string(),
     })
@@ -203,6 +204,7 @@ pub fn declarations(served: &DeviceServed, at: Timestamp) -> Value {
         "device": served.device.id,
         "evaluatedAt": at.to_string(),
         "policy": served.policy.as_ref().map(policy_ref),
+        "unsupportedReason": served.served.unsupported,
         "declarationsToken": set.declarations_token(),
         "declarations": set.declarations().iter().map(|declaration| declaration.to_json()).collect::<Vec<_>>(),
         "schedule": served.served.plan.as_ref().map(schedule),
