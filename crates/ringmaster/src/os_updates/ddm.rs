@@ -113,11 +113,11 @@ impl OsUpdates {
     ) -> Result<DdmAnswer, DdmError> {
         match request {
             DdmRequest::Tokens => {
-                let set = self.serve_current(&device).await?;
+                let set = self.serve_current(device).await?;
                 Ok(DdmAnswer::Json(self.tokens_json(&set)))
             }
             DdmRequest::DeclarationItems => {
-                let set = self.serve_current(&device).await?;
+                let set = self.serve_current(device).await?;
                 Ok(DdmAnswer::Json(items_json(&set)))
             }
             DdmRequest::Declaration { kind, identifier } => {
@@ -126,7 +126,7 @@ impl OsUpdates {
                 let served = match self.store.served_set(&device.id).await? {
                     Some(served) => served.declarations,
                     None => {
-                        let set = self.serve_current(&device).await?;
+                        let set = self.serve_current(device).await?;
                         set.declarations().iter().map(|d| d.to_json()).collect()
                     }
                 };
@@ -150,7 +150,7 @@ impl OsUpdates {
                     })
             }
             DdmRequest::Status(body) => {
-                self.merge_status(&device, &body).await?;
+                self.merge_status(device, &body).await?;
                 Ok(DdmAnswer::Empty)
             }
         }
