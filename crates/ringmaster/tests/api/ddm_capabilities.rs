@@ -174,3 +174,51 @@ async fn a_mac_on_13_is_unsupported_with_the_reason_and_keeps_its_subscriptions(
         assert_eq!(status["overdue"], false);
     }
 }
+
+#[tokio::test]
+async fn a_user_enrollment_device_gets_no_update_declarations() {
+    for backend in backends() {
+        let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
+        let app = spawn_app_with(
+            backend,
+            AppOptions {
+                clock: clock.clone(),
+                ..AppOptions::default()
+            },
+        )
+        .await;
+        let device = [
+            ("X-Enrollment-ID", "byod-1"),
+            ("X-Enrollment-Type", "User Enrollment (Device)"),
+        ];
+        let response = check_in(
+            &app,
+            Method::PUT,
+            "status",
+            &device,
+            Some(&mac_report("26.0")),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        bind_to_vanguard(&app, "byod-1").await;
+        let items =
+            json_body(check_in(&app, Method::GET, "declaration-items", &device, None).await).await;
+        assert_eq!(
+            items["Declarations"]["Configurations"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1,
+            "{backend:?}: status subscriptions only"
+        );
+        let status = admin_json(&app, "/api/v1/devices/byod-1/status").await;
+        assert_eq!(status["state"], "unsupported");
+        assert!(
+            status["unsupportedReason"]
+                .as_str()
+                .unwrap()
+                .contains("User Enrollment")
+        );
+        assert_eq!(status["device"]["enrollmentType"], "userEnrollmentDevice");
+    }
+}
