@@ -46,6 +46,7 @@ use rand::{Rng, SeedableRng};
 use ringmaster::os_updates::service::OsUpdates;
 use ringmaster::os_updates::views;
 use ringmaster_domain::assignment::{Assignments, BindingFacts, GroupFacts, PolicyFacts, Subject};
+use ringmaster_domain::capabilities::DeviceCapabilities;
 use ringmaster_domain::catalog::hardware::DeviceHardware;
 use ringmaster_domain::catalog::merge::{ReleaseKey, merge_into_catalog};
 use ringmaster_domain::catalog::parse_feed;
@@ -451,7 +452,13 @@ fn compute(options: &Options) -> anyhow::Result<()> {
         let mut summary = FleetSummary::default();
         let mut fleet = FleetDeclarations::new();
         for device in &devices {
-            let served = fleet.device(Some(policy_of(device)), &device.facts, &catalog, now);
+            let served = fleet.device(
+                Some(policy_of(device)),
+                &device.facts,
+                &DeviceCapabilities::default(),
+                &catalog,
+                now,
+            );
             let plan = served.plan.as_ref().expect("every device has a policy");
             summary.newer += plan.releases.len();
             summary.declarations += served.declarations.len();
@@ -482,7 +489,13 @@ fn compute(options: &Options) -> anyhow::Result<()> {
             let mut fleet = FleetDeclarations::new();
             let mut sink = 0usize;
             for device in &devices {
-                let served = fleet.device(Some(policy_of(device)), &device.facts, &catalog, now);
+                let served = fleet.device(
+                    Some(policy_of(device)),
+                    &device.facts,
+                    &DeviceCapabilities::default(),
+                    &catalog,
+                    now,
+                );
                 sink += served.declarations.len();
             }
             sink
@@ -491,7 +504,13 @@ fn compute(options: &Options) -> anyhow::Result<()> {
             let mut fleet = FleetDeclarations::new();
             let mut sink = 0usize;
             for device in &devices {
-                let served = fleet.device(Some(policy_of(device)), &device.facts, &catalog, now);
+                let served = fleet.device(
+                    Some(policy_of(device)),
+                    &device.facts,
+                    &DeviceCapabilities::default(),
+                    &catalog,
+                    now,
+                );
                 sink += served.declarations.declarations_token().len();
             }
             sink
@@ -499,8 +518,13 @@ fn compute(options: &Options) -> anyhow::Result<()> {
         let alone = || {
             let mut sink = 0usize;
             for device in &devices {
-                let served =
-                    device_declarations(Some(policy_of(device)), &device.facts, &catalog, now);
+                let served = device_declarations(
+                    Some(policy_of(device)),
+                    &device.facts,
+                    &DeviceCapabilities::default(),
+                    &catalog,
+                    now,
+                );
                 sink += served.declarations.len();
             }
             sink
@@ -524,7 +548,13 @@ fn compute(options: &Options) -> anyhow::Result<()> {
                     .winner
                     .as_ref()
                     .and_then(|winner| prepared.get(&winner.policy));
-                let served = fleet.device(policy, &device.facts, &catalog, now);
+                let served = fleet.device(
+                    policy,
+                    &device.facts,
+                    &DeviceCapabilities::default(),
+                    &catalog,
+                    now,
+                );
                 sink += served.declarations.len();
             }
             sink

@@ -481,6 +481,7 @@ impl OsUpdates {
             Some(facts) => device_declarations(
                 policy_id.and_then(|id| snapshot.prepared.get(&id)),
                 &facts,
+                &device.capabilities(),
                 &snapshot.releases,
                 at,
             ),

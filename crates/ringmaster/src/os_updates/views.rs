@@ -105,6 +105,7 @@ pub fn device(device: &StoredDevice) -> Value {
         "osBuild": device.os_build,
         "model": device.model,
         "softwareUpdateDeviceId": device.software_update_device_id,
+        "enrollmentType": device.enrollment_type.map(|kind| kind.as_str()),
         "createdAt": device.created_at.to_string(),
         "updatedAt": device.updated_at.to_string(),
     })
@@ -205,6 +206,7 @@ pub fn declarations(served: &DeviceServed, at: Timestamp) -> Value {
         "device": served.device.id,
         "evaluatedAt": at.to_string(),
         "policy": served.policy.as_ref().map(policy_ref),
+        "unsupportedReason": served.served.unsupported,
         "declarationsToken": set.declarations_token(),
         "declarations": set.declarations().iter().map(|declaration| declaration.to_json()).collect::<Vec<_>>(),
         "schedule": served.served.plan.as_ref().map(schedule),

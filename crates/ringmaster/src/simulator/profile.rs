@@ -85,4 +85,3 @@ impl DeviceProfile {
         .expect("a valid example")
     }
 }
-

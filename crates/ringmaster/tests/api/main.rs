@@ -13,6 +13,7 @@ mod backup_restore;
 mod cli;
 mod cluster;
 mod conformance;
+mod ddm_capabilities;
 mod ddm_notify;
 mod ddm_protocol;
 mod ddm_rollout;

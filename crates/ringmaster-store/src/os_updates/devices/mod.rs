@@ -9,12 +9,14 @@
 //!
 //! - [`groups`]: device groups, which are configuration.
 
+pub mod enrollment;
 pub mod groups;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 use ringmaster_domain::apple_version::AppleOsVersion;
+use ringmaster_domain::capabilities::{DeviceCapabilities, EnrollmentType};
 use ringmaster_domain::catalog::release::Platform;
 
 use crate::error::StoreError;
@@ -49,8 +51,23 @@ pub struct StoredDevice {
     pub model: Option<String>,
     /// What `softwareupdate.device-id` reports (a board id on a Mac, `J504AP`).
     pub software_update_device_id: Option<String>,
+    /// How it enrolled (`device`, `userEnrollmentDevice`); `None` until an MDM says.
+    pub enrollment_type: Option<EnrollmentType>,
+    /// The configuration types its `management.client-capabilities` list (of those ringmaster
+    /// serves); `None` until it reports them.
+    pub client_configurations: Option<BTreeSet<String>>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+impl StoredDevice {
+    /// Its enrollment and client capabilities, for capability gating.
+    pub fn capabilities(&self) -> DeviceCapabilities {
+        DeviceCapabilities {
+            enrollment: self.enrollment_type,
+            configurations: self.client_configurations.clone(),
+        }
+    }
 }
 
 /// A device group as stored.
@@ -136,7 +153,7 @@ impl Store {
                     "($1, $2, $3, $4, $5, $6, $7, $7)",
                     upsert_devices_tail!(),
                     " RETURNING id, platform, os_version, os_build, model, software_update_device_id, \
-                     created_at, updated_at"
+                     enrollment_type, client_configurations, created_at, updated_at"
                 )),
                 device
             )
@@ -268,8 +285,8 @@ impl Store {
 
 macro_rules! select_devices {
     () => {
-        "SELECT id, platform, os_version, os_build, model, software_update_device_id, created_at, \
-         updated_at FROM devices"
+        "SELECT id, platform, os_version, os_build, model, software_update_device_id, \
+         enrollment_type, client_configurations, created_at, updated_at FROM devices"
     };
 }
 use select_devices;
@@ -322,6 +339,8 @@ fn stored_device(device: &NewDevice, created_at: Timestamp, updated_at: Timestam
         os_build: device.os_build.clone(),
         model: device.model.clone(),
         software_update_device_id: device.software_update_device_id.clone(),
+        enrollment_type: None,
+        client_configurations: None,
         created_at,
         updated_at,
     }
@@ -335,6 +354,8 @@ struct DeviceRow {
     os_build: Option<String>,
     model: Option<String>,
     software_update_device_id: Option<String>,
+    enrollment_type: Option<String>,
+    client_configurations: Option<String>,
     created_at: String,
     updated_at: String,
 }
@@ -356,6 +377,16 @@ impl DeviceRow {
                     .map_err(|why| tracing::warn!(device = %self.id, "stored OS version: {why}"))
                     .ok()
             }),
+            // An unknown stored spelling or list reads as not said, like a device that has not
+            // reported yet.
+            enrollment_type: self
+                .enrollment_type
+                .as_deref()
+                .and_then(EnrollmentType::parse),
+            client_configurations: self
+                .client_configurations
+                .as_deref()
+                .and_then(|text| serde_json::from_str(text).ok()),
             created_at: parse_timestamp(&self.created_at, &what, "created_at")?,
             updated_at: parse_timestamp(&self.updated_at, &what, "updated_at")?,
             id: self.id,
