@@ -283,7 +283,7 @@ macro_rules! restore_titles_in {
             .map(|record| {
                 let stored = present.get(record.definition.id.as_str());
                 let columns = $crate::title_row::TitleColumns::of(record);
-                if let Some(row) = stored.filter(|row| row.holds_the_same(&columns)) {
+                if stored.is_some_and(|row| row.holds_the_same(&columns)) {
                     unchanged.insert(columns.id.clone());
                     return columns;
                 }
