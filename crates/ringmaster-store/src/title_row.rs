@@ -62,6 +62,15 @@ impl TitleColumns {
 }
 
 impl TitleRow {
+    /// Whether writing `columns` would store this title as it is, apart from `lastModified`
+    /// (name and publisher are part of the definition).
+    pub(crate) fn holds_the_same(&self, columns: &TitleColumns) -> bool {
+        self.enabled == columns.enabled
+            && self.pinned_version == columns.pinned_version
+            && self.disabled_versions == columns.disabled_versions
+            && self.definition == columns.definition
+    }
+
     pub(crate) fn into_stored(self) -> Result<StoredTitle, StoreError> {
         let corrupt = |why: String| StoreError::Corrupt {
             what: format!("titles/{}", self.id),

@@ -13,7 +13,7 @@ use crate::on_pool;
 use crate::store::Store;
 use crate::title_row::{StoredTitle, TitleColumns, TitleRow};
 
-const SELECT_TITLE: &str = "SELECT id, enabled, pinned_version, disabled_versions, last_modified, definition, revision FROM titles";
+pub(crate) const SELECT_TITLE: &str = "SELECT id, enabled, pinned_version, disabled_versions, last_modified, definition, revision FROM titles";
 
 /// Whether a restore may overwrite titles that exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -265,18 +265,30 @@ pub(crate) const UPSERT_TITLE: &str = "INSERT INTO titles (id, name, publisher, 
 /// [`StoreError::AlreadyExists`] from the enclosing function when `$existing` refuses.
 macro_rules! restore_titles_in {
     ($tx:ident, $records:expr, $existing:expr, $revision:expr) => {{
-        let present: Vec<(String, String)> = sqlx::query_as("SELECT id, last_modified FROM titles")
-            .fetch_all(&mut *$tx)
-            .await?;
-        let present: std::collections::HashMap<String, String> = present.into_iter().collect();
-        // A replaced title's lastModified must still move forward, even within one second
-        // of its previous write, or Jamf Pro's pollers would miss the change.
+        let present: Vec<$crate::title_row::TitleRow> =
+            sqlx::query_as($crate::titles::SELECT_TITLE)
+                .fetch_all(&mut *$tx)
+                .await?;
+        let present: std::collections::HashMap<String, $crate::title_row::TitleRow> = present
+            .into_iter()
+            .map(|row| (row.id.clone(), row))
+            .collect();
+        // A title restored exactly as it is stored keeps its lastModified and revision: nothing
+        // changed, so Jamf Pro must not see a change. A replaced title that differs gets a
+        // lastModified that moves forward, even within one second of its previous write, or
+        // Jamf Pro's pollers would miss the change.
+        let mut unchanged: std::collections::HashSet<String> = std::collections::HashSet::new();
         let all_columns: Vec<$crate::title_row::TitleColumns> = $records
             .iter()
             .map(|record| {
-                let previous = present
-                    .get(record.definition.id.as_str())
-                    .and_then(|text| text.parse::<jiff::Timestamp>().ok());
+                let stored = present.get(record.definition.id.as_str());
+                let columns = $crate::title_row::TitleColumns::of(record);
+                if stored.is_some_and(|row| row.holds_the_same(&columns)) {
+                    unchanged.insert(columns.id.clone());
+                    return columns;
+                }
+                let previous =
+                    stored.and_then(|row| row.last_modified.parse::<jiff::Timestamp>().ok());
                 let mut stamped = record.clone();
                 stamped.last_modified = ringmaster_domain::jamf_time::next_last_modified(
                     previous,
@@ -299,7 +311,10 @@ macro_rules! restore_titles_in {
                 outcome.replaced.join(", ")
             )));
         }
-        for columns in &all_columns {
+        for columns in all_columns
+            .iter()
+            .filter(|columns| !unchanged.contains(&columns.id))
+        {
             $crate::titles::bind_columns!(sqlx::query($crate::titles::UPSERT_TITLE), columns)
                 .bind($revision)
                 .bind(&columns.last_modified)

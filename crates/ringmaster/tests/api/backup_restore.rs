@@ -354,7 +354,7 @@ async fn restoring_over_existing_titles_conflicts_unless_replace() {
 }
 
 #[tokio::test]
-async fn a_replacing_restore_always_moves_last_modified_forward() {
+async fn a_replacing_restore_moves_last_modified_forward_only_for_titles_it_changes() {
     for backend in backends() {
         let app = spawn_app(backend).await;
         create(&app, &fixture_json(JAMF_ADMIN)).await;
@@ -362,18 +362,28 @@ async fn a_replacing_restore_always_moves_last_modified_forward() {
         let mut previous = software(&app).await[0]["lastModified"].clone();
         // Three rounds in quick succession: at least one lands in the second of the previous write.
         for round in 1..=3 {
+            // A change after the backup, so restoring the backup changes the title back.
+            admin_ok(&app, Method::POST, "/api/v1/title/JamfAdmin/disable", None).await;
+            let changed = software(&app).await;
             let response = restore(&app, "?replace=true", zip.clone()).await;
             assert_eq!(response.status(), 200, "{backend:?} round {round}");
             let current = software(&app).await[0]["lastModified"].clone();
-            // BUG: a replacing restore stamps titles with the wall clock (archive::records_from_files
-            // with now()) instead of a lastModified strictly later than the stored one, so a restore
-            // within the same second leaves lastModified unchanged and Jamf Pro misses the change.
             assert!(
                 current.as_str() > previous.as_str(),
-                "{backend:?} round {round}: lastModified moves forward ({previous} -> {current})"
+                "{backend:?} round {round}: lastModified moves forward ({previous} -> {current}; \
+                 after the change {changed})"
             );
             previous = current;
         }
+        // The same backup once more: the title is restored exactly as it is stored, so Jamf Pro
+        // must not see a change.
+        let response = restore(&app, "?replace=true", zip.clone()).await;
+        assert_eq!(response.status(), 200, "{backend:?}");
+        assert_eq!(
+            software(&app).await[0]["lastModified"],
+            previous,
+            "{backend:?}: an unchanged title keeps its lastModified"
+        );
         app.stop().await;
     }
 }

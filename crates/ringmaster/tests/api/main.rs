@@ -34,4 +34,5 @@ mod os_catalog_poll;
 mod os_cli;
 mod os_devices;
 mod os_policies;
+mod restore_last_modified;
 mod token_import;
