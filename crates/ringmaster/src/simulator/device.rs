@@ -42,7 +42,9 @@ use crate::simulator::kinds;
 pub use crate::simulator::profile::DeviceProfile;
 use crate::simulator::protocol::{DeclarationItems, DeclarationKey, StatusReport, SyncTokens};
 use crate::simulator::status;
-use crate::simulator::validate::{Content, Enforcement, StatusReason, check_declaration};
+use crate::simulator::validate::{
+    Content, Enforcement, StatusReason, UNKNOWN_DECLARATION_TYPE, check_declaration,
+};
 
 /// How the simulated device behaves where a real one would vary.
 #[derive(Debug, Clone, PartialEq)]
@@ -157,7 +159,8 @@ impl StoredDeclaration {
         self.declaration_type.as_deref()
     }
 
-    /// The device accepted it (`valid: "valid"`).
+    /// The device accepted it (`valid: "valid"`; a refused one is `invalid`, or `unknown` when the
+    /// device does not know its type).
     pub fn is_valid(&self) -> bool {
         self.validation.is_empty()
     }
@@ -179,7 +182,20 @@ impl StoredDeclaration {
         entry.insert("identifier".into(), self.key.identifier.clone().into());
         entry.insert("server-token".into(), self.server_token.clone().into());
         entry.insert("active".into(), self.active.into());
-        let valid = if self.is_valid() { "valid" } else { "invalid" };
+        // A type the device's OS does not know is neither valid nor invalid to it: `unknown`, as
+        // real devices answer for a declaration type newer than their OS.
+        let unknown_type = !self.validation.is_empty()
+            && self
+                .validation
+                .iter()
+                .all(|reason| reason.code == UNKNOWN_DECLARATION_TYPE);
+        let valid = if self.is_valid() {
+            "valid"
+        } else if unknown_type {
+            "unknown"
+        } else {
+            "invalid"
+        };
         entry.insert("valid".into(), valid.into());
         let reasons = self.reasons();
         if !reasons.is_empty() {

@@ -16,16 +16,16 @@
 //! | `softwareupdate.{install-state,pending-version,failure-reason,install-reason}`, enforcement | 17.0 | 14.0 | no | no |
 //! | `softwareupdate.{device-id,beta-enrollment}`, `softwareupdate.settings` | 18.0 | 15.0 | no | no |
 //!
-//! So a macOS 13 Mac reports no `softwareupdate.*` item and refuses an enforcement as
-//! `Error.ConfigurationNotSupported`; `softwareupdate.device-id` appears from macOS 15 and
-//! iOS 18; a user channel or a User Enrollment device reports no `softwareupdate.*` item and
-//! refuses software-update declarations the same way.
+//! So a macOS 13 Mac reports no `softwareupdate.*` item and does not know an enforcement
+//! (`Error.UnknownDeclarationType`, `valid: "unknown"`); `softwareupdate.device-id` appears from
+//! macOS 15 and iOS 18; a user channel or a User Enrollment device reports no `softwareupdate.*`
+//! item and refuses software-update declarations as `Error.ConfigurationNotSupported`.
 
 use ringmaster_domain::apple_version::AppleOsVersion;
 use ringmaster_domain::catalog::release::Platform;
 
 use crate::simulator::device::DeviceProfile;
-use crate::simulator::validate::{Checked, Content, StatusReason};
+use crate::simulator::validate::{Checked, Content, StatusReason, UNKNOWN_DECLARATION_TYPE};
 
 /// The channel an enrollment checks in on, as NanoMDM names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -172,9 +172,8 @@ pub fn reports_item(
         .is_none_or(|feature| unsupported(feature, platform, version, channel).is_none())
 }
 
-/// Why the device refuses a declaration of `declaration_type` as
-/// `Error.ConfigurationNotSupported`, or `None` when it takes it (types outside the table: it
-/// takes them).
+/// Why the device refuses a declaration of `declaration_type` (its OS or its channel lacks the
+/// type), or `None` when it takes it (types outside the table: it takes them).
 pub fn refuses_declaration(
     declaration_type: &str,
     platform: Platform,
@@ -185,8 +184,9 @@ pub fn refuses_declaration(
     unsupported(feature, platform, version, channel).map(|why| format!("{declaration_type} {why}"))
 }
 
-/// Marks a declaration the device took as valid `Error.ConfigurationNotSupported` when its OS or
-/// channel lacks the type.
+/// Marks a declaration the device took as refused when its OS or channel lacks the type: a type
+/// newer than the device's OS is unknown to it (`Error.UnknownDeclarationType`, reported
+/// `valid: "unknown"`); a type the channel may not take is `Error.ConfigurationNotSupported`.
 pub(crate) fn refuse_unsupported(checked: &mut Checked, profile: &DeviceProfile) {
     if !checked.reasons.is_empty() {
         return;
@@ -200,9 +200,21 @@ pub(crate) fn refuse_unsupported(checked: &mut Checked, profile: &DeviceProfile)
         &profile.os_version,
         profile.channel,
     ) {
-        checked
-            .reasons
-            .push(StatusReason::new("Error.ConfigurationNotSupported", why));
+        let newer_than_the_os = declaration_feature(declaration_type).is_some_and(|feature| {
+            unsupported(
+                feature,
+                profile.platform,
+                &profile.os_version,
+                EnrollmentChannel::Device,
+            )
+            .is_some()
+        });
+        let code = if newer_than_the_os {
+            UNKNOWN_DECLARATION_TYPE
+        } else {
+            "Error.ConfigurationNotSupported"
+        };
+        checked.reasons.push(StatusReason::new(code, why));
         checked.content = Content::Other;
     }
 }

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
 use jiff::tz::Offset;
+use ringmaster_domain::apple_version::AppleOsVersion;
 use ringmaster_domain::catalog::release::Platform;
 use ringmaster_domain::declarations::companion::{
     ACTIVATION_IDENTIFIER, STATUS_SUBSCRIPTIONS_IDENTIFIER, device_declaration_set,
@@ -23,6 +24,7 @@ use crate::simulator::device::{
     DeviceOptions, DeviceProfile, FetchPlan, InstallState, SimulatedDevice, made_up_build,
 };
 use crate::simulator::fleet::{Fleet, FleetClock, FleetConfig, LatencySummary, run_fleet};
+use crate::simulator::kinds::EnrollmentChannel;
 use crate::simulator::protocol::{
     DeclarationItems, DeclarationKey, StatusReport, SyncTokens, nest_status_items,
 };
@@ -1322,5 +1324,35 @@ async fn a_fleet_runs_rounds_with_bounded_concurrency_and_installs_on_the_simula
         first_reports.len(),
         12,
         "every device sent a full report first"
+    );
+}
+
+#[test]
+fn a_mac_older_than_a_declaration_type_reports_it_unknown_and_a_user_enrollment_refuses_it() {
+    let server = FakeServer::ringmaster(Platform::MacOs, true);
+    let mut profile = DeviceProfile::example_mac("mac-13");
+    profile.os_version = AppleOsVersion::parse("13.7.8").unwrap();
+    let mut old_mac = SimulatedDevice::new(profile, DeviceOptions::default());
+    sync(&mut old_mac, &server, at("2026-01-10T00:00:00Z"));
+    for key in [enforcement_key(), settings_key()] {
+        let status = declaration_status(&old_mac, &key);
+        assert_eq!(status["valid"], "unknown", "{key:?}: {status}");
+        assert_eq!(status["active"], false, "{key:?}: {status}");
+        assert_eq!(
+            status["reasons"][0]["code"], "Error.UnknownDeclarationType",
+            "{key:?}: {status}"
+        );
+    }
+
+    // A current Mac on a User Enrollment knows the type but may not take it.
+    let profile = DeviceProfile::example_mac("byod-1")
+        .on_channel(EnrollmentChannel::UserEnrollmentDevice, None);
+    let mut byod = SimulatedDevice::new(profile, DeviceOptions::default());
+    sync(&mut byod, &server, at("2026-01-10T00:00:00Z"));
+    let status = declaration_status(&byod, &enforcement_key());
+    assert_eq!(status["valid"], "invalid", "{status}");
+    assert_eq!(
+        status["reasons"][0]["code"], "Error.ConfigurationNotSupported",
+        "{status}"
     );
 }

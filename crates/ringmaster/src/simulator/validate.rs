@@ -7,7 +7,7 @@
 //! |---|---|
 //! | not an object; `Type`, `Identifier`, `ServerToken` missing or not strings; `Payload` not an object; `Type` of another kind than the URL; `Identifier` other than the one fetched | `Error.InvalidPayload` |
 //! | `Type` the device does not know ([`KNOWN_DECLARATION_TYPES`]) | `Error.UnknownDeclarationType` |
-//! | a type the device's OS version lacks (settings: macOS 15 / iOS 18; enforcement: macOS 14 / iOS 17) | `Error.ConfigurationNotSupported` |
+//! | a type the device's OS version lacks (settings: macOS 15 / iOS 18; enforcement: macOS 14 / iOS 17) | `Error.UnknownDeclarationType` (reported `valid: "unknown"`, as a device whose OS predates the type answers) |
 //! | a payload key the platform's schema does not list ([`settings_keys`]) | `Error.UnknownPayloadKeys` |
 //! | a required key missing, a value of the wrong type or out of range, a malformed `TargetLocalDateTime`, Apple's beta-program rules broken | `Error.ConfigurationIsInvalid` |
 //!
@@ -23,6 +23,10 @@ use ringmaster_domain::declarations::envelope::{DeclarationKind, DeclarationType
 use serde_json::{Map, Value, json};
 
 use crate::simulator::protocol::DeclarationKey;
+
+/// The reason code of a declaration whose type the device does not know; such a declaration is
+/// reported `valid: "unknown"`.
+pub const UNKNOWN_DECLARATION_TYPE: &str = "Error.UnknownDeclarationType";
 
 /// Declaration types a current Apple device knows (abridged from Apple's schema repository).
 /// A declaration of any other type is reported `Error.UnknownDeclarationType`.
@@ -258,7 +262,7 @@ pub(crate) fn check_declaration(
     if !KNOWN_DECLARATION_TYPES.contains(&declaration_type.as_str()) {
         checked.reasons.push(
             StatusReason::new(
-                "Error.UnknownDeclarationType",
+                UNKNOWN_DECLARATION_TYPE,
                 format!("the declaration type {declaration_type} is not known"),
             )
             .with_details(json!({ "UnknownDeclarationType": declaration_type })),
@@ -272,7 +276,7 @@ pub(crate) fn check_declaration(
         && (os_version.major(), os_version.minor()) < (major, minor)
     {
         checked.reasons.push(StatusReason::new(
-            "Error.ConfigurationNotSupported",
+            UNKNOWN_DECLARATION_TYPE,
             format!(
                 "{declaration_type} needs {platform} {major}.{minor} or later; this device runs {}",
                 os_version.as_str()
