@@ -7,7 +7,7 @@ use ringmaster::clock::Clock;
 use serde_json::{Value, json};
 
 use crate::os_catalog::import;
-use crate::support::{AppOptions, TestApp, admin_json, backends, json_body, spawn_app_with};
+use crate::support::{AppOptions, TestApp, backends, json_body, spawn_app_with};
 
 async fn ddm(
     app: &TestApp,

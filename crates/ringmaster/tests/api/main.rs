@@ -32,6 +32,7 @@ mod jamf_feed;
 mod mdm_notifier;
 mod nul_characters;
 mod os_catalog;
+mod os_catalog_atomic;
 mod os_catalog_poll;
 mod os_cli;
 mod os_devices;
