@@ -1,8 +1,8 @@
 //! The OS release catalog: every release ringmaster knows of, merged from the feeds it imported.
 //!
 //! One row per [`ReleaseKey`]: platform, canonical version text and build (`''` when the feed named
-//! none). Importing is one transaction that bumps the OS-update counter, reads the stored releases
-//! of the platforms the feed covers, lets the domain's [`merge_into_catalog`] work out what
+//! none). Importing a feed is one transaction, releases and hardware facts together, that bumps the
+//! OS-update counter, reads the stored releases of the platforms the feed covers, lets the domain's [`merge_into_catalog`] work out what
 //! changes, and writes only that; an import that changes nothing is rolled back, so importing the
 //! same feed again leaves the revision where it was. [`Store::delete_releases`] removes the
 //! releases of one version (or one build), so a bad import can be undone. Dates are `YYYY-MM-DD`, the first-seen
@@ -13,13 +13,25 @@ use std::collections::BTreeSet;
 use jiff::civil::Date;
 use ringmaster_domain::apple_version::AppleOsVersion;
 use ringmaster_domain::catalog::FeedFormat;
+use ringmaster_domain::catalog::hardware::{HardwareCatalog, ModelFacts};
 use ringmaster_domain::catalog::merge::{ReleaseKey, merge_into_catalog};
 use ringmaster_domain::catalog::release::{Platform, Release, SecurityInfo};
 
 use crate::error::StoreError;
 use crate::on_pool;
+use crate::os_updates::hardware::{
+    HardwareRow, SELECT_ALL_MODELS, UPSERT_MODEL, catalog_of, json_text,
+};
 use crate::os_updates::{bump_os_update_counter, corrupt, parse_timestamp};
 use crate::store::Store;
+
+/// What [`Store::import_feed_catalog`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedImport {
+    pub releases: CatalogImport,
+    /// Models whose hardware facts were added or changed.
+    pub models: usize,
+}
 
 /// What [`Store::import_releases`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,13 +65,28 @@ impl Store {
         releases_of(rows)
     }
 
-    /// Merges `releases` (one parsed feed) into the catalog in one transaction: counter first,
-    /// then the stored releases of the platforms present, [`merge_into_catalog`], and the
-    /// deletes, inserts and updates it asks for. Nothing is written when nothing changes.
+    /// Merges `releases` (one parsed feed) into the catalog; [`Store::import_feed_catalog`]
+    /// without hardware facts.
     pub async fn import_releases(
         &self,
         releases: Vec<Release>,
     ) -> Result<CatalogImport, StoreError> {
+        let import = self
+            .import_feed_catalog(releases, &HardwareCatalog::default())
+            .await?;
+        Ok(import.releases)
+    }
+
+    /// Folds one parsed feed, its releases and its hardware facts, into the catalog in one
+    /// transaction: counter first, then the stored releases of the platforms present,
+    /// [`merge_into_catalog`] and the deletes, inserts and updates it asks for, then the stored
+    /// hardware facts, [`HardwareCatalog::merged_with`] and the models it changes. A failure in
+    /// either half leaves neither; nothing is written when nothing changes.
+    pub async fn import_feed_catalog(
+        &self,
+        releases: Vec<Release>,
+        hardware: &HardwareCatalog,
+    ) -> Result<FeedImport, StoreError> {
         let platforms: BTreeSet<Platform> =
             releases.iter().map(|release| release.platform).collect();
         on_pool!(self, pool => {
@@ -76,17 +103,34 @@ impl Store {
             }
             let stored = releases_of(rows)?;
             let merge = merge_into_catalog(&stored, releases);
-            let import = CatalogImport {
-                added: merge.added.len(),
-                updated: merge.updated.len(),
-                removed: merge.removed.len(),
-                unchanged: merge.unchanged,
-                revision,
+            let stored_hardware = if hardware.is_empty() {
+                HardwareCatalog::default()
+            } else {
+                let rows: Vec<HardwareRow> =
+                    sqlx::query_as(SELECT_ALL_MODELS).fetch_all(&mut *tx).await?;
+                catalog_of(rows)?
             };
-            if merge.is_empty() {
+            let merged_hardware = stored_hardware.merged_with(hardware);
+            let changed_models: Vec<(&String, &ModelFacts)> = merged_hardware
+                .models()
+                .iter()
+                .filter(|(model, facts)| stored_hardware.model(model) != Some(*facts))
+                .collect();
+            let mut import = FeedImport {
+                releases: CatalogImport {
+                    added: merge.added.len(),
+                    updated: merge.updated.len(),
+                    removed: merge.removed.len(),
+                    unchanged: merge.unchanged,
+                    revision,
+                },
+                models: changed_models.len(),
+            };
+            if merge.is_empty() && changed_models.is_empty() {
                 tx.rollback().await?;
                 // The bump held the counter's lock, so the committed value was one less.
-                return Ok(CatalogImport { revision: revision - 1, ..import });
+                import.releases.revision = revision - 1;
+                return Ok(import);
             }
             for key in &merge.removed {
                 sqlx::query(
@@ -109,6 +153,15 @@ impl Store {
             for release in &merge.updated {
                 let columns = ReleaseColumns::of(release);
                 bind_release!(sqlx::query(UPDATE_RELEASE), columns)
+                    .bind(revision)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for (model, facts) in &changed_models {
+                sqlx::query(UPSERT_MODEL)
+                    .bind(model.as_str())
+                    .bind(json_text(&facts.os_majors))
+                    .bind(json_text(&facts.board_ids))
                     .bind(revision)
                     .execute(&mut *tx)
                     .await?;

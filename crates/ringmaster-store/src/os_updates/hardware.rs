@@ -3,8 +3,8 @@
 //!
 //! One row per model; both lists are JSON arrays. Importing folds a feed's facts into the stored
 //! ones with [`HardwareCatalog::merged_with`] (a union, so importing the same feed twice changes
-//! nothing) in one transaction that bumps the OS-update counter, and is rolled back when nothing
-//! changed. The facts are configuration: [`Store::load_os_update_config`] reads them.
+//! nothing), in the same transaction as the feed's releases ([`Store::import_feed_catalog`]),
+//! rolled back when nothing changed. The facts are configuration: [`Store::load_os_update_config`] reads them.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,7 +12,7 @@ use ringmaster_domain::catalog::hardware::{HardwareCatalog, ModelFacts};
 
 use crate::error::StoreError;
 use crate::on_pool;
-use crate::os_updates::{bump_os_update_counter, corrupt};
+use crate::os_updates::corrupt;
 use crate::store::Store;
 
 pub(crate) const SELECT_ALL_MODELS: &str =
@@ -28,46 +28,20 @@ impl Store {
     }
 
     /// Folds `incoming` into the stored facts; answers how many models were added or changed
-    /// (0, and nothing written, when the feed adds nothing).
+    /// (0, and nothing written, when the feed adds nothing). [`Store::import_feed_catalog`]
+    /// without releases.
     pub async fn import_hardware(&self, incoming: &HardwareCatalog) -> Result<usize, StoreError> {
         if incoming.is_empty() {
             return Ok(0);
         }
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let revision = bump_os_update_counter!(tx);
-            let rows: Vec<HardwareRow> =
-                sqlx::query_as(SELECT_ALL_MODELS).fetch_all(&mut *tx).await?;
-            let stored = catalog_of(rows)?;
-            let merged = stored.merged_with(incoming);
-            let changed: Vec<(&String, &ModelFacts)> = merged
-                .models()
-                .iter()
-                .filter(|(model, facts)| stored.model(model) != Some(*facts))
-                .collect();
-            if changed.is_empty() {
-                tx.rollback().await?;
-                return Ok(0);
-            }
-            for (model, facts) in &changed {
-                sqlx::query(
-                    "INSERT INTO hardware_models (model, os_majors, board_ids, revision) \
-                     VALUES ($1, $2, $3, $4) ON CONFLICT (model) DO UPDATE SET \
-                     os_majors = excluded.os_majors, board_ids = excluded.board_ids, \
-                     revision = excluded.revision",
-                )
-                .bind(model.as_str())
-                .bind(json_text(&facts.os_majors))
-                .bind(json_text(&facts.board_ids))
-                .bind(revision)
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-            Ok(changed.len())
-        })
+        Ok(self.import_feed_catalog(Vec::new(), incoming).await?.models)
     }
 }
+
+pub(crate) const UPSERT_MODEL: &str = "INSERT INTO hardware_models \
+     (model, os_majors, board_ids, revision) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (model) DO UPDATE SET os_majors = excluded.os_majors, \
+     board_ids = excluded.board_ids, revision = excluded.revision";
 
 /// One stored model.
 #[derive(Debug, sqlx::FromRow)]
@@ -96,7 +70,7 @@ pub(crate) fn catalog_of(rows: Vec<HardwareRow>) -> Result<HardwareCatalog, Stor
     Ok(HardwareCatalog::new(models))
 }
 
-fn json_text<T: serde::Serialize>(value: &T) -> String {
+pub(crate) fn json_text<T: serde::Serialize>(value: &T) -> String {
     // A set of numbers or strings always serializes.
     serde_json::to_string(value).unwrap_or_else(|_| "[]".to_owned())
 }

@@ -163,13 +163,12 @@ impl OsUpdates {
             release.seen_at.get_or_insert(now);
         }
         let count = releases.len();
-        let outcome = self.store.import_releases(releases).await?;
-        let models = self.store.import_hardware(&parsed.hardware).await?;
-        let revision = if models > 0 {
-            self.store.os_update_revision().await?
-        } else {
-            outcome.revision
-        };
+        let import = self
+            .store
+            .import_feed_catalog(releases, &parsed.hardware)
+            .await?;
+        let (outcome, models) = (import.releases, import.models);
+        let revision = outcome.revision;
         self.refresh_after_write().await;
         Ok(ImportReport {
             format: format.as_str().to_owned(),
