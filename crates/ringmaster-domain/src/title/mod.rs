@@ -6,6 +6,7 @@
 //! - [`parse`]: JSON → model, reporting every problem with a JSON pointer.
 //! - [`render`]: model → the JSON Jamf Pro reads.
 //! - [`edit`]: the version lifecycle: add at a position, remove, enable, disable, pin.
+//! - [`version_place`]: where a version goes by version order when no position is given.
 
 pub mod edit;
 pub mod id;
@@ -13,5 +14,6 @@ pub mod model;
 pub mod parse;
 pub mod record;
 pub mod render;
+pub mod version_place;
 #[cfg(test)]
 mod test_support;

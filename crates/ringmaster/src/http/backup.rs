@@ -7,7 +7,6 @@
 //! changes nothing. Existing titles (and, for a full backup, existing OS-update data) are
 //! replaced only with `?replace=true`; otherwise such a restore is refused with 409, naming them.
 
-use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -15,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use crate::http::pretty_json::PrettyJson;
 use crate::backup::restore::{self, RestoreError};
 use crate::backup::{self, Scope};
 use crate::http::AppState;
@@ -104,5 +104,5 @@ async fn restore_backup(
     } else {
         StatusCode::CREATED
     };
-    Ok((status, Json(report)).into_response())
+    Ok((status, PrettyJson(report)).into_response())
 }

@@ -71,7 +71,7 @@ pub(crate) fn submitted_patch_meaning(patch: &Value) -> Value {
         "releaseDate".into(),
         Value::String(loose_instant(date).to_string()),
     );
-    for key in ["killApps", "dependencies"] {
+    for key in ["killApps"] {
         object
             .entry(key)
             .or_insert_with(|| Value::Array(Vec::new()));
