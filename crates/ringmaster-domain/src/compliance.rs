@@ -3,8 +3,12 @@
 //! Decided from what the schedule asks of the device now and what the device last reported, by
 //! the first rule that applies:
 //!
+//! 0. **unsupported**: a policy applies but the device can take no software-update declaration
+//!    (its OS is too old, or it is enrolled by User Enrollment); the reason says which;
 //! 1. **declaration rejected**: the device reports one of the declarations it is served now (same
-//!    identifier and server token) as `invalid`;
+//!    identifier and server token) as `invalid`, or as `unknown` with reasons (a device that does
+//!    not know a declaration type answers `unknown` with `Error.UnknownDeclarationType` and never
+//!    applies it);
 //! 2. **failed**: an update is enforced and the device reports `install-state` `failed`, or a
 //!    failure count above zero;
 //! 3. **overdue**: an update is enforced and its deadline has passed;
@@ -18,7 +22,7 @@ use std::fmt;
 
 use crate::declarations::envelope::DeclarationSet;
 use crate::device_status::merge::DeviceStatus;
-use crate::device_status::views::{InstallState, Validity};
+use crate::device_status::views::{DeclarationStatus, InstallState, Validity};
 use crate::schedule::DevicePlan;
 
 /// A device's state with its policy.
@@ -29,17 +33,19 @@ pub enum ComplianceState {
     Overdue,
     Failed,
     DeclarationRejected,
+    Unsupported,
     NoPolicy,
     Unknown,
 }
 
 impl ComplianceState {
-    pub const ALL: [ComplianceState; 7] = [
+    pub const ALL: [ComplianceState; 8] = [
         ComplianceState::UpToDate,
         ComplianceState::Pending,
         ComplianceState::Overdue,
         ComplianceState::Failed,
         ComplianceState::DeclarationRejected,
+        ComplianceState::Unsupported,
         ComplianceState::NoPolicy,
         ComplianceState::Unknown,
     ];
@@ -52,6 +58,7 @@ impl ComplianceState {
             ComplianceState::Overdue => "overdue",
             ComplianceState::Failed => "failed",
             ComplianceState::DeclarationRejected => "declarationRejected",
+            ComplianceState::Unsupported => "unsupported",
             ComplianceState::NoPolicy => "noPolicy",
             ComplianceState::Unknown => "unknown",
         }
@@ -64,12 +71,23 @@ impl fmt::Display for ComplianceState {
     }
 }
 
-/// The identifiers of served declarations the device reports as invalid.
+/// A reported state that means the device will not apply the declaration: `invalid`, or
+/// `unknown` with reasons (`Error.UnknownDeclarationType`, …). `unknown` without reasons is a
+/// declaration not validated yet.
+pub fn is_rejection(reported: &DeclarationStatus) -> bool {
+    match reported.valid {
+        Validity::Invalid => true,
+        Validity::Unknown => !reported.reasons.is_empty(),
+        Validity::Valid | Validity::Other(_) => false,
+    }
+}
+
+/// The identifiers of served declarations the device rejects ([`is_rejection`]).
 pub fn rejected_declarations(served: &DeclarationSet, status: &DeviceStatus) -> Vec<String> {
     let mut rejected: Vec<String> = status
         .declarations()
         .into_iter()
-        .filter(|reported| reported.valid == Validity::Invalid)
+        .filter(is_rejection)
         .filter(|reported| {
             served
                 .get(reported.kind, &reported.identifier)
@@ -83,10 +101,12 @@ pub fn rejected_declarations(served: &DeclarationSet, status: &DeviceStatus) -> 
 }
 
 /// Classifies a device. `plan` is `None` when no policy applies; `known` is false while the
-/// device has not said which OS it runs.
+/// device has not said which OS it runs; `unsupported` is true when the device can take no
+/// software-update declaration ([`crate::fleet::DeviceDeclarations::unsupported`]).
 pub fn classify(
     known: bool,
     plan: Option<&DevicePlan>,
+    unsupported: bool,
     served: &DeclarationSet,
     status: &DeviceStatus,
 ) -> ComplianceState {
@@ -96,6 +116,9 @@ pub fn classify(
     let Some(plan) = plan else {
         return ComplianceState::NoPolicy;
     };
+    if unsupported {
+        return ComplianceState::Unsupported;
+    }
     if !rejected_declarations(served, status).is_empty() {
         return ComplianceState::DeclarationRejected;
     }
@@ -126,6 +149,7 @@ mod tests {
 
     use super::*;
     use crate::apple_version::AppleOsVersion;
+    use crate::capabilities::DeviceCapabilities;
     use crate::catalog::FeedFormat;
     use crate::catalog::release::{Platform, Release};
     use crate::device_status::items::report_json;
@@ -155,13 +179,25 @@ mod tests {
             platform: Platform::MacOs,
             os_version: AppleOsVersion::parse(version).unwrap(),
             os_build: None,
-            model: None,
+            hardware: crate::catalog::hardware::DeviceHardware::unknown(Platform::MacOs),
         };
         let now: Timestamp = at.parse().unwrap();
-        let served = device_declarations(Some(&vanguard), &device, &catalog(), now);
+        let served = device_declarations(
+            Some(&vanguard),
+            &device,
+            &DeviceCapabilities::default(),
+            &catalog(),
+            now,
+        );
         let mut status = DeviceStatus::default();
         status.apply(parse_status_report_value(&report_json(report, true)).unwrap());
-        classify(true, served.plan.as_ref(), &served.declarations, &status)
+        classify(
+            true,
+            served.plan.as_ref(),
+            served.unsupported.is_some(),
+            &served.declarations,
+            &status,
+        )
     }
 
     #[test]
@@ -211,11 +247,12 @@ mod tests {
             platform: Platform::MacOs,
             os_version: AppleOsVersion::parse("26.0.1").unwrap(),
             os_build: None,
-            model: None,
+            hardware: crate::catalog::hardware::DeviceHardware::unknown(Platform::MacOs),
         };
         let served = device_declarations(
             Some(&vanguard),
             &device,
+            &DeviceCapabilities::default(),
             &catalog(),
             "2025-11-05T12:00:00Z".parse().unwrap(),
         );
@@ -245,7 +282,13 @@ mod tests {
             vec![settings.identifier().as_str().to_owned()]
         );
         assert_eq!(
-            classify(true, served.plan.as_ref(), &served.declarations, &status),
+            classify(
+                true,
+                served.plan.as_ref(),
+                false,
+                &served.declarations,
+                &status
+            ),
             ComplianceState::DeclarationRejected
         );
         let mut stale = DeviceStatus::default();
@@ -258,12 +301,111 @@ mod tests {
         );
         assert!(rejected_declarations(&served.declarations, &stale).is_empty());
         assert_eq!(
-            classify(false, None, &served.declarations, &stale),
+            classify(false, None, false, &served.declarations, &stale),
             ComplianceState::Unknown
         );
         assert_eq!(
-            classify(true, None, &served.declarations, &stale),
+            classify(true, None, false, &served.declarations, &stale),
             ComplianceState::NoPolicy
+        );
+    }
+
+    #[test]
+    fn unknown_with_reasons_is_a_rejection_and_an_old_os_is_unsupported() {
+        let vanguard = PreparedPolicy::new(default_rings()[0].macos.clone());
+        let now: Timestamp = "2025-11-08T12:00:00Z".parse().unwrap();
+        let facts = |version: &str| DeviceFacts {
+            platform: Platform::MacOs,
+            os_version: AppleOsVersion::parse(version).unwrap(),
+            os_build: None,
+            // A Mac the feeds say runs macOS 26, so the major upgrade is enforced.
+            hardware: crate::catalog::hardware::DeviceHardware {
+                model: Some("Mac15,3".into()),
+                facts_model: Some("Mac15,3".into()),
+                os_majors: BTreeSet::from([13, 14, 15, 26]),
+                ..crate::catalog::hardware::DeviceHardware::unknown(Platform::MacOs)
+            },
+        };
+        let capabilities = DeviceCapabilities::default();
+        let sonoma = device_declarations(
+            Some(&vanguard),
+            &facts("14.7"),
+            &capabilities,
+            &catalog(),
+            now,
+        );
+        let enforcement = sonoma
+            .declarations
+            .declarations()
+            .iter()
+            .find(|d| d.identifier().as_str().contains("enforcement"))
+            .unwrap()
+            .clone();
+        let report = |valid: &str, reasons: serde_json::Value| {
+            let mut status = DeviceStatus::default();
+            status.apply(
+                parse_status_report_value(&report_json(
+                    &[(
+                        "management.declarations",
+                        json!({"configurations": [{
+                            "identifier": enforcement.identifier().as_str(),
+                            "server-token": enforcement.server_token(),
+                            "active": false, "valid": valid, "reasons": reasons
+                        }], "activations": [], "assets": [], "management": []}),
+                    )],
+                    true,
+                ))
+                .unwrap(),
+            );
+            status
+        };
+        let unknown_type = report(
+            "unknown",
+            json!([{"code": "Error.UnknownDeclarationType", "description": "unknown type"}]),
+        );
+        let classify_sonoma = |status: &DeviceStatus| {
+            classify(
+                true,
+                sonoma.plan.as_ref(),
+                false,
+                &sonoma.declarations,
+                status,
+            )
+        };
+        assert_eq!(
+            classify_sonoma(&unknown_type),
+            ComplianceState::DeclarationRejected
+        );
+        assert_eq!(
+            classify_sonoma(&report("unknown", json!([]))),
+            ComplianceState::Overdue,
+            "unknown without reasons is not validated yet"
+        );
+        let ventura = device_declarations(
+            Some(&vanguard),
+            &facts("13.6"),
+            &capabilities,
+            &catalog(),
+            now,
+        );
+        assert_eq!(
+            ventura.unsupported.as_deref(),
+            Some("macOS 13.6 cannot take software-update declarations; enforcement needs macOS 14")
+        );
+        assert_eq!(
+            ventura.declarations.len(),
+            2,
+            "status subscriptions and activation"
+        );
+        assert_eq!(
+            classify(
+                true,
+                ventura.plan.as_ref(),
+                ventura.unsupported.is_some(),
+                &ventura.declarations,
+                &DeviceStatus::default()
+            ),
+            ComplianceState::Unsupported
         );
     }
 }

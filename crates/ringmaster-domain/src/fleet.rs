@@ -7,19 +7,32 @@
 //!
 //! [`FleetDeclarations`] computes a whole fleet and shares equal enforcement declarations
 //! between devices, since thousands of devices of one ring get the same target and deadline.
+//!
+//! Only what the device can take is served ([`crate::capabilities::update_support`]): no settings
+//! declaration before macOS 15 / iOS 18, no `Beta` key before macOS 15.4, no enforcement before
+//! macOS 14 / iOS 17, nothing for updates on a User Enrollment. A device that can take no update
+//! declaration keeps its status subscriptions and carries the reason in
+//! [`DeviceDeclarations::unsupported`].
+//!
+//! `TargetBuildVersion` is sent only when it picks one build: for a supplemental release, or
+//! when the catalog has exactly one build of the target version for the device's hardware
+//! ([`crate::catalog::hardware::supports`]); with two builds (Apple ships some versions with a build per
+//! hardware generation) the version alone lets the device take its own.
 
 use std::collections::HashMap;
 
 use jiff::Timestamp;
 
+use crate::capabilities::{DeviceCapabilities, UpdateSupport, update_support};
+use crate::catalog::hardware::supports;
 use crate::catalog::release::{Platform, Release};
 use crate::declarations::companion::{activation_declaration, status_subscriptions_declaration};
-use crate::declarations::envelope::{Declaration, DeclarationSet};
+use crate::declarations::envelope::{Declaration, DeclarationSet, DeclarationType};
 use crate::declarations::software_update::{
     EnforcementTarget, enforcement_declaration, settings_declaration,
 };
 use crate::policy::model::UpdatePolicy;
-use crate::schedule::{DeviceFacts, DevicePlan, ScheduleTiming, plan_device};
+use crate::schedule::{DeviceFacts, DevicePlan, Enforcement, ScheduleTiming, plan_device};
 
 /// A policy with the declarations all its devices share.
 #[derive(Debug, Clone)]
@@ -27,15 +40,22 @@ pub struct PreparedPolicy {
     pub policy: UpdatePolicy,
     pub timing: ScheduleTiming,
     settings: Declaration,
+    /// The settings without `Beta`, for a device too old for the key (the same declaration when
+    /// the policy sets no `Beta`).
+    settings_without_beta: Declaration,
     status_subscriptions: Declaration,
 }
 
 impl PreparedPolicy {
     pub fn new(policy: UpdatePolicy) -> PreparedPolicy {
         let platform = policy.platform();
+        let settings = policy.settings();
+        let mut without_beta = settings.clone();
+        without_beta.beta = Default::default();
         PreparedPolicy {
             timing: policy.timing(),
-            settings: settings_declaration(&policy.settings(), platform),
+            settings: settings_declaration(&settings, platform),
+            settings_without_beta: settings_declaration(&without_beta, platform),
             status_subscriptions: status_subscriptions_declaration(platform),
             policy,
         }
@@ -52,23 +72,35 @@ pub struct DeviceDeclarations {
     /// `None` when no policy applies.
     pub plan: Option<DevicePlan>,
     pub declarations: DeclarationSet,
+    /// Why no software-update declaration is served although a policy applies (the device's OS
+    /// or enrollment cannot take one); `None` otherwise.
+    pub unsupported: Option<String>,
 }
 
 impl DeviceDeclarations {
-    /// The enforcement target sent, if any.
+    /// The enforcement target sent, if any: `None` when the schedule enforces nothing or the
+    /// device cannot take the declaration.
     pub fn enforcement(&self) -> Option<&crate::schedule::Enforcement> {
-        self.plan.as_ref().and_then(DevicePlan::enforcement)
+        let sent = self.declarations.declarations().iter().any(|declaration| {
+            declaration.kind() == DeclarationType::SoftwareUpdateEnforcementSpecific
+        });
+        self.plan
+            .as_ref()
+            .and_then(DevicePlan::enforcement)
+            .filter(|_| sent)
     }
 }
 
 /// The declarations for `device` under `policy` (its effective policy) at `now`.
+/// `capabilities` are the device's enrollment and reported client capabilities.
 pub fn device_declarations(
     policy: Option<&PreparedPolicy>,
     device: &DeviceFacts,
+    capabilities: &DeviceCapabilities,
     catalog: &[Release],
     now: Timestamp,
 ) -> DeviceDeclarations {
-    device_declarations_with(policy, device, catalog, now, &mut |target| {
+    device_declarations_with(policy, device, capabilities, catalog, now, &mut |target| {
         enforcement_declaration(target)
     })
 }
@@ -76,6 +108,7 @@ pub fn device_declarations(
 fn device_declarations_with(
     policy: Option<&PreparedPolicy>,
     device: &DeviceFacts,
+    capabilities: &DeviceCapabilities,
     catalog: &[Release],
     now: Timestamp,
     enforcement: &mut dyn FnMut(&EnforcementTarget) -> Declaration,
@@ -84,15 +117,64 @@ fn device_declarations_with(
         return status_only(device.platform);
     };
     let plan = plan_device(&policy.timing, device, catalog, now);
-    let mut configurations = vec![policy.settings.clone(), policy.status_subscriptions.clone()];
-    if let Some(enforced) = plan.enforcement() {
-        configurations.push(enforcement(&policy.policy.enforcement_target(enforced)));
+    let support = if policy.platform() == device.platform {
+        update_support(device.platform, &device.os_version, capabilities)
+    } else {
+        UpdateSupport::everything()
+    };
+    if !support.any() {
+        let mut outcome = status_only(device.platform);
+        outcome.plan = Some(plan);
+        outcome.unsupported = support.reason().map(str::to_owned);
+        return outcome;
+    }
+    let mut configurations = Vec::with_capacity(4);
+    if support.settings {
+        configurations.push(if support.beta {
+            policy.settings.clone()
+        } else {
+            policy.settings_without_beta.clone()
+        });
+    }
+    configurations.push(policy.status_subscriptions.clone());
+    if let (Some(enforced), true) = (plan.enforcement(), support.enforcement) {
+        let mut target = policy.policy.enforcement_target(enforced);
+        target.target_build = target_build(enforced, device, catalog);
+        configurations.push(enforcement(&target));
     }
     let activation = activation_declaration(&configurations.iter().collect::<Vec<_>>());
     configurations.push(activation);
     DeviceDeclarations {
         plan: Some(plan),
         declarations: set_of(configurations),
+        unsupported: None,
+    }
+}
+
+/// `TargetBuildVersion`: the build of a supplemental release, or the one build of the target
+/// version the catalog has for the device's hardware; `None` when there are several (or none).
+pub fn target_build(
+    enforced: &Enforcement,
+    device: &DeviceFacts,
+    catalog: &[Release],
+) -> Option<String> {
+    if enforced.version.is_supplemental() {
+        return enforced.target_build.clone();
+    }
+    let mut builds = catalog
+        .iter()
+        .filter(|release| {
+            release.platform == device.platform
+                && release.version == enforced.version
+                && !release.version.is_supplemental()
+                && supports(release, &device.hardware, &device.os_version).installable()
+        })
+        .filter_map(|release| release.build.as_deref());
+    let first = builds.next()?;
+    if builds.all(|build| build.eq_ignore_ascii_case(first)) {
+        Some(first.to_owned())
+    } else {
+        None
     }
 }
 
@@ -105,6 +187,7 @@ pub fn status_only(platform: Platform) -> DeviceDeclarations {
     DeviceDeclarations {
         plan: None,
         declarations: set_of(vec![status, activation]),
+        unsupported: None,
     }
 }
 
@@ -115,7 +198,9 @@ fn set_of(declarations: Vec<Declaration>) -> DeclarationSet {
 /// Computes many devices, sharing equal enforcement declarations.
 #[derive(Debug, Default)]
 pub struct FleetDeclarations {
-    enforcement: HashMap<EnforcementTarget, Declaration>,
+    /// Keyed by the target and its version's text (equal versions may be written differently,
+    /// and `TargetOSVersion` carries the text).
+    enforcement: HashMap<(EnforcementTarget, String), Declaration>,
 }
 
 impl FleetDeclarations {
@@ -128,13 +213,15 @@ impl FleetDeclarations {
         &mut self,
         policy: Option<&PreparedPolicy>,
         device: &DeviceFacts,
+        capabilities: &DeviceCapabilities,
         catalog: &[Release],
         now: Timestamp,
     ) -> DeviceDeclarations {
         let cache = &mut self.enforcement;
-        device_declarations_with(policy, device, catalog, now, &mut |target| {
+        device_declarations_with(policy, device, capabilities, catalog, now, &mut |target| {
+            let text = target.target_os_version.as_str().to_owned();
             cache
-                .entry(target.clone())
+                .entry((target.clone(), text))
                 .or_insert_with(|| enforcement_declaration(target))
                 .clone()
         })
@@ -155,7 +242,7 @@ mod tests {
     use super::*;
     use crate::apple_version::AppleOsVersion;
     use crate::catalog::FeedFormat;
-    use crate::declarations::envelope::{DeclarationKind, DeclarationType};
+    use crate::declarations::envelope::DeclarationKind;
     use crate::policy::rings::default_rings;
 
     fn release(version: &str, build: &str, day: i8) -> Release {
@@ -178,7 +265,7 @@ mod tests {
             platform: Platform::MacOs,
             os_version: AppleOsVersion::parse(version).unwrap(),
             os_build: None,
-            model: None,
+            hardware: crate::catalog::hardware::DeviceHardware::unknown(Platform::MacOs),
         }
     }
 
@@ -188,7 +275,13 @@ mod tests {
 
     #[test]
     fn a_device_without_policy_still_subscribes_to_status() {
-        let outcome = device_declarations(None, &mac("26.0"), &[], Timestamp::UNIX_EPOCH);
+        let outcome = device_declarations(
+            None,
+            &mac("26.0"),
+            &DeviceCapabilities::default(),
+            &[],
+            Timestamp::UNIX_EPOCH,
+        );
         assert!(outcome.plan.is_none());
         let mut kinds = types(&outcome.declarations);
         kinds.sort_by_key(|kind| kind.as_str());
@@ -208,6 +301,7 @@ mod tests {
         let before = device_declarations(
             Some(&vanguard),
             &mac("26.0"),
+            &DeviceCapabilities::default(),
             &catalog,
             "2026-11-03T12:00:00Z".parse().unwrap(),
         );
@@ -216,6 +310,7 @@ mod tests {
         let after = device_declarations(
             Some(&vanguard),
             &mac("26.0"),
+            &DeviceCapabilities::default(),
             &catalog,
             "2026-11-04T00:00:00Z".parse().unwrap(),
         );
@@ -247,11 +342,12 @@ mod tests {
         let catalog = [release("26.1", "25B78", 3), release("26.2", "25C56", 10)];
         let now: Timestamp = "2026-12-01T09:00:00Z".parse().unwrap();
         let mut fleet = FleetDeclarations::new();
+        let none = DeviceCapabilities::default();
         for index in 0..40 {
             let policy = &rings[index % 4];
             let device = mac(if index % 3 == 0 { "26.0" } else { "26.1" });
-            let shared = fleet.device(Some(policy), &device, &catalog, now);
-            let alone = device_declarations(Some(policy), &device, &catalog, now);
+            let shared = fleet.device(Some(policy), &device, &none, &catalog, now);
+            let alone = device_declarations(Some(policy), &device, &none, &catalog, now);
             assert_eq!(
                 shared.declarations.declarations_token(),
                 alone.declarations.declarations_token()

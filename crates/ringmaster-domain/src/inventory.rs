@@ -1,7 +1,9 @@
 //! The admin documents for devices, device groups and bindings, validated with JSON pointers.
 //!
-//! - a device: `{"id", "platform", "osVersion", "osBuild"?, "model"?}`; the id is the MDM
-//!   enrollment id, by the one id rule ([`crate::ids`]);
+//! - a device: `{"id", "platform", "osVersion", "osBuild"?, "model"?, "softwareUpdateDeviceId"?}`;
+//!   the id is the MDM enrollment id, by the one id rule ([`crate::ids`]); `model` is the model
+//!   identifier (`Mac15,3`), `softwareUpdateDeviceId` what `softwareupdate.device-id` reports (a
+//!   board id on a Mac, `J504AP`);
 //! - a device group: `{"name", "devices": [ids]}`;
 //! - bindings: `{"devices": [ids], "deviceGroups": [ids]}`, both optional (absent means none).
 //!
@@ -27,7 +29,10 @@ pub struct DeviceDocument {
     pub platform: Platform,
     pub os_version: AppleOsVersion,
     pub os_build: Option<String>,
+    /// The model identifier (`Mac15,3`, `iPhone17,1`).
     pub model: Option<String>,
+    /// What `softwareupdate.device-id` reports (`J504AP` on a Mac).
+    pub software_update_device_id: Option<String>,
 }
 
 /// A device group: a name and its members (as sent, duplicates included).
@@ -51,7 +56,14 @@ pub fn parse_device(document: &Value) -> Result<DeviceDocument, FieldErrors> {
     };
     refuse_unknown(
         object,
-        &["id", "platform", "osVersion", "osBuild", "model"],
+        &[
+            "id",
+            "platform",
+            "osVersion",
+            "osBuild",
+            "model",
+            "softwareUpdateDeviceId",
+        ],
         &mut errors,
     );
     let id = match object.get("id") {
@@ -82,6 +94,7 @@ pub fn parse_device(document: &Value) -> Result<DeviceDocument, FieldErrors> {
     });
     let os_build = optional_text(object, "osBuild", &mut errors);
     let model = optional_text(object, "model", &mut errors);
+    let software_update_device_id = optional_text(object, "softwareUpdateDeviceId", &mut errors);
     match (id, platform, os_version) {
         (Some(id), Some(platform), Some(os_version)) if errors.is_empty() => Ok(DeviceDocument {
             id,
@@ -89,6 +102,7 @@ pub fn parse_device(document: &Value) -> Result<DeviceDocument, FieldErrors> {
             os_version,
             os_build,
             model,
+            software_update_device_id,
         }),
         _ => Err(errors),
     }
@@ -278,9 +292,11 @@ mod tests {
     #[test]
     fn a_full_device_reads_every_field() {
         let device = parse_device(&json!({
-            "id": "A1B2-C3", "platform": "macOS", "osVersion": "26.0.1", "osBuild": "25A362", "model": "Mac16,1"
+            "id": "A1B2-C3", "platform": "macOS", "osVersion": "26.0.1", "osBuild": "25A362", "model": "Mac16,1",
+            "softwareUpdateDeviceId": "J613AP"
         }))
         .unwrap();
+        assert_eq!(device.software_update_device_id.as_deref(), Some("J613AP"));
         assert_eq!(device.id.as_str(), "A1B2-C3");
         assert_eq!(device.platform, Platform::MacOs);
         assert_eq!(device.os_version.as_str(), "26.0.1");

@@ -5,6 +5,7 @@
 //!
 //! - [`assignment`]: which update policy takes effect on a device (precedence and conflicts).
 //! - [`apple_version`]: Apple OS versions (`26.0.1`, `26.3.1 (a)`) and their order.
+//! - [`capabilities`]: what a device can take (declarations and keys by OS version, enrollment type, client capabilities).
 //! - [`catalog`]: the OS release catalog: the release model and pure SOFA and gdmf feed parsers.
 //! - [`compliance`]: where a device stands with its update policy (up to date, pending, overdue, …).
 //! - [`declarations`]: DDM declarations (envelope, software-update settings and enforcement, status subscriptions, activation).
@@ -24,6 +25,7 @@
 
 pub mod apple_version;
 pub mod assignment;
+pub mod capabilities;
 pub mod catalog;
 pub mod compliance;
 pub mod declarations;

@@ -22,11 +22,12 @@
 //! - **Expiry.** `expires_on` is the last day Apple signs a release: it is expired when today (UTC)
 //!   is after that day.
 //! - **Target.** The enforced release is the newest release of the device's platform that is
-//!   visible today, not expired, supported on the device's model (unknown model or a release
-//!   without a device list: assumed supported), strictly newer than the device's version, within
+//!   visible today, not expired, installable on the device's hardware
+//!   ([`supports`], whose rule each release keeps), strictly newer than the device's version, within
 //!   the device's major when the scope is [`EnforcementScope::SameMajor`], and, for a supplemental
 //!   release, one the device can install: it must be on the base version, and on the prerequisite
-//!   build when both builds are known. Ties between builds of one version go to the greatest
+//!   build when both builds are known (a device already on a supplemental release of that base
+//!   passes the build check). Ties between builds of one version go to the greatest
 //!   `(build, released_on)`, so the result never depends on the catalog's order.
 //! - **Deadline.** The day the target's deferral ends ([`PlannedRelease::visible_on`]) plus the
 //!   grace days, at the policy's local time: a device-local civil date-time with no zone, written
@@ -44,6 +45,7 @@ use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp};
 
 use crate::apple_version::AppleOsVersion;
+use crate::catalog::hardware::{DeviceHardware, SupportRule, supports};
 use crate::catalog::release::{Platform, Release};
 
 /// Apple ignores deferrals for releases older than this many days.
@@ -93,10 +95,9 @@ pub struct DeviceFacts {
     /// The installed build (`25G76`), when known; needed to check a supplemental release's
     /// prerequisite build.
     pub os_build: Option<String>,
-    /// The device identifier matched against [`Release::supported_devices`]: the software-update
-    /// id for a Mac (`J413AP`), the product type for iPhone and iPad (`iPhone17,1`). Unknown:
-    /// every release is assumed supported.
-    pub model: Option<String>,
+    /// The hardware: model identifier, software-update id and what the feeds say of them,
+    /// matched against each release by [`supports`].
+    pub hardware: DeviceHardware,
 }
 
 /// Which deferral period delays a release.
@@ -146,6 +147,8 @@ pub struct PlannedRelease {
     /// Visible as of `now`.
     pub visible: bool,
     pub status: ReleaseStatus,
+    /// Whether the release installs on the device's hardware, and the rule that decided.
+    pub support: SupportRule,
 }
 
 /// The version a device must install, and by when.
@@ -214,7 +217,7 @@ impl fmt::Display for NotEnforced {
                 "the only newer releases are supplemental ones the device is not on the base of",
             ),
             NotEnforced::NotSupportedOnModel => {
-                f.write_str("no newer release supports the device's model")
+                f.write_str("no newer release installs on the device's hardware")
             }
         }
     }
@@ -250,7 +253,7 @@ impl DevicePlan {
     pub fn explanation(&self) -> String {
         match &self.decision {
             Ok(enforcement) => format!(
-                "install {}{} by {} (visible since {}){}",
+                "install {}{} by {} (visible since {}){}{}",
                 enforcement.version,
                 enforcement
                     .target_build
@@ -263,9 +266,10 @@ impl DevicePlan {
                     "; the deadline has passed, so it installs at once"
                 } else {
                     ""
-                }
+                },
+                self.hardware_note()
             ),
-            Err(reason) => format!("nothing enforced: {reason}"),
+            Err(reason) => format!("nothing enforced: {reason}{}", self.hardware_note()),
         }
     }
 }
@@ -320,12 +324,13 @@ pub fn plan_device(
             let (deferral_days, visible_on) =
                 visibility(timing, release, kind, catalog, Some(&device.os_version));
             let visible = visible_on <= today;
-            let status = if !supports(release, device.model.as_deref()) {
-                ReleaseStatus::UnsupportedModel
-            } else if scope == Some(EnforcementScope::SameMajor)
+            let support = supports(release, &device.hardware, &device.os_version);
+            let status = if scope == Some(EnforcementScope::SameMajor)
                 && release.version.major() != device.os_version.major()
             {
                 ReleaseStatus::OutsideScope
+            } else if !support.installable() {
+                ReleaseStatus::UnsupportedModel
             } else if release.is_supplemental() && !on_prerequisite(release, device) {
                 ReleaseStatus::NeedsPrerequisite
             } else if release.expires_on.is_some_and(|last| today > last) {
@@ -346,6 +351,7 @@ pub fn plan_device(
                 visible_at: start_of_day_utc(visible_on),
                 visible,
                 status,
+                support,
             }
         })
         .collect();
@@ -531,27 +537,14 @@ fn visibility(
     (days, visible_on)
 }
 
-/// The release lists the model, or either side does not say.
-fn supports(release: &Release, model: Option<&str>) -> bool {
-    match model {
-        None => true,
-        Some(_) if release.supported_devices.is_empty() => true,
-        // An exact match is the common case and a set lookup; the scan handles other spellings.
-        Some(model) => {
-            release.supported_devices.contains(model)
-                || release
-                    .supported_devices
-                    .iter()
-                    .any(|device| device.eq_ignore_ascii_case(model))
-        }
-    }
-}
-
 /// A supplemental release installs only on its base version, and on the prerequisite build
 /// when both it and the device's build are known.
 fn on_prerequisite(release: &Release, device: &DeviceFacts) -> bool {
     if device.os_version.without_supplemental() != release.version.without_supplemental() {
         return false;
+    }
+    if device.os_version.is_supplemental() {
+        return true; // on a supplemental of the base already: its build is not the base's
     }
     match (&release.prerequisite_build, &device.os_build) {
         (Some(wanted), Some(build)) => wanted.eq_ignore_ascii_case(build),

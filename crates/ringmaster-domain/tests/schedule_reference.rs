@@ -56,7 +56,10 @@ fn macbook_air(version: &str) -> DeviceFacts {
         platform: Platform::MacOs,
         os_version: AppleOsVersion::parse(version).unwrap(),
         os_build: None,
-        model: Some("J413AP".to_owned()),
+        hardware: ringmaster_domain::catalog::hardware::DeviceHardware::with_device_id(
+            Platform::MacOs,
+            "J413AP",
+        ),
     }
 }
 

@@ -88,6 +88,7 @@ fn device(id: &str) -> NewDevice {
         os_version: AppleOsVersion::parse("26.3").unwrap(),
         os_build: Some("25D125".to_owned()),
         model: Some("Mac16,1".to_owned()),
+        software_update_device_id: None,
     }
 }
 

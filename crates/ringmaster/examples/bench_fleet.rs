@@ -46,6 +46,8 @@ use rand::{Rng, SeedableRng};
 use ringmaster::os_updates::service::OsUpdates;
 use ringmaster::os_updates::views;
 use ringmaster_domain::assignment::{Assignments, BindingFacts, GroupFacts, PolicyFacts, Subject};
+use ringmaster_domain::capabilities::DeviceCapabilities;
+use ringmaster_domain::catalog::hardware::DeviceHardware;
 use ringmaster_domain::catalog::merge::{ReleaseKey, merge_into_catalog};
 use ringmaster_domain::catalog::parse_feed;
 use ringmaster_domain::catalog::release::{Platform, Release};
@@ -271,7 +273,10 @@ fn fleet(catalog: &[Release], count: usize) -> anyhow::Result<Vec<Device>> {
                 platform,
                 os_version: release.version.clone(),
                 os_build: release.build.clone(),
-                model: models.choose(&mut rng).map(|model| (*model).clone()),
+                hardware: match models.choose(&mut rng) {
+                    Some(model) => DeviceHardware::with_device_id(platform, model),
+                    None => DeviceHardware::unknown(platform),
+                },
             },
         });
     }
@@ -410,7 +415,7 @@ fn compute(options: &Options) -> anyhow::Result<()> {
                 facts.platform,
                 facts.os_version.as_str(),
                 &facts.os_build,
-                &facts.model,
+                &facts.hardware.software_update_device_id,
             )
         })
         .collect();
@@ -447,7 +452,13 @@ fn compute(options: &Options) -> anyhow::Result<()> {
         let mut summary = FleetSummary::default();
         let mut fleet = FleetDeclarations::new();
         for device in &devices {
-            let served = fleet.device(Some(policy_of(device)), &device.facts, &catalog, now);
+            let served = fleet.device(
+                Some(policy_of(device)),
+                &device.facts,
+                &DeviceCapabilities::default(),
+                &catalog,
+                now,
+            );
             let plan = served.plan.as_ref().expect("every device has a policy");
             summary.newer += plan.releases.len();
             summary.declarations += served.declarations.len();
@@ -478,7 +489,13 @@ fn compute(options: &Options) -> anyhow::Result<()> {
             let mut fleet = FleetDeclarations::new();
             let mut sink = 0usize;
             for device in &devices {
-                let served = fleet.device(Some(policy_of(device)), &device.facts, &catalog, now);
+                let served = fleet.device(
+                    Some(policy_of(device)),
+                    &device.facts,
+                    &DeviceCapabilities::default(),
+                    &catalog,
+                    now,
+                );
                 sink += served.declarations.len();
             }
             sink
@@ -487,7 +504,13 @@ fn compute(options: &Options) -> anyhow::Result<()> {
             let mut fleet = FleetDeclarations::new();
             let mut sink = 0usize;
             for device in &devices {
-                let served = fleet.device(Some(policy_of(device)), &device.facts, &catalog, now);
+                let served = fleet.device(
+                    Some(policy_of(device)),
+                    &device.facts,
+                    &DeviceCapabilities::default(),
+                    &catalog,
+                    now,
+                );
                 sink += served.declarations.declarations_token().len();
             }
             sink
@@ -495,8 +518,13 @@ fn compute(options: &Options) -> anyhow::Result<()> {
         let alone = || {
             let mut sink = 0usize;
             for device in &devices {
-                let served =
-                    device_declarations(Some(policy_of(device)), &device.facts, &catalog, now);
+                let served = device_declarations(
+                    Some(policy_of(device)),
+                    &device.facts,
+                    &DeviceCapabilities::default(),
+                    &catalog,
+                    now,
+                );
                 sink += served.declarations.len();
             }
             sink
@@ -520,7 +548,13 @@ fn compute(options: &Options) -> anyhow::Result<()> {
                     .winner
                     .as_ref()
                     .and_then(|winner| prepared.get(&winner.policy));
-                let served = fleet.device(policy, &device.facts, &catalog, now);
+                let served = fleet.device(
+                    policy,
+                    &device.facts,
+                    &DeviceCapabilities::default(),
+                    &catalog,
+                    now,
+                );
                 sink += served.declarations.len();
             }
             sink
@@ -673,7 +707,8 @@ async fn seed(options: &Options) -> anyhow::Result<()> {
             platform: device.facts.platform,
             os_version: device.facts.os_version.clone(),
             os_build: device.facts.os_build.clone(),
-            model: device.facts.model.clone(),
+            model: device.facts.hardware.model.clone(),
+            software_update_device_id: device.facts.hardware.software_update_device_id.clone(),
         })
         .collect();
     store.upsert_devices(&rows, now).await?;

@@ -343,10 +343,18 @@ pub struct ServeArgs {
     )]
     pub ddm_secret_file: Option<PathBuf>,
     /// NanoMDM-style enqueue URL to ask for `DeclarativeManagement` when a device's declarations
-    /// change, such as https://mdm.example/v1/enqueue/ (device ids are appended). Off when absent
-    #[arg(long, env = "RINGMASTER_MDM_ENQUEUE_URL")]
+    /// change, such as https://mdm.example/v1/enqueue/ (NanoHUB:
+    /// https://mdm.example/api/v1/nanomdm/enqueue/); the device ids go in the last path segment,
+    /// with or without a trailing slash given. Off when absent
+    #[arg(long, env = "RINGMASTER_MDM_ENQUEUE_URL", value_parser = checks::http_url)]
     pub mdm_enqueue_url: Option<String>,
-    /// API key for the enqueue URL (HTTP basic auth as user `nanomdm`). Prefer the variable or
+    /// HTTP basic-auth user for the enqueue URL: `nanomdm` for NanoMDM, `nanohub` for NanoHUB
+    #[arg(long, env = "RINGMASTER_MDM_API_USER", default_value = crate::os_updates::notifier::DEFAULT_API_USER, value_parser = checks::basic_auth_user)]
+    pub mdm_api_user: String,
+    /// Devices per enqueue request (1 to 100); 30 keeps the URL near 1 KB
+    #[arg(long, env = "RINGMASTER_MDM_BATCH_SIZE", default_value_t = crate::os_updates::notifier::DEFAULT_BATCH, value_parser = checks::mdm_batch_size)]
+    pub mdm_batch_size: usize,
+    /// API key for the enqueue URL (HTTP basic auth as --mdm-api-user). Prefer the variable or
     /// --mdm-api-key-file: a flag is visible to every user in `ps`
     #[arg(long, env = "RINGMASTER_MDM_API_KEY", hide_env_values = true, value_parser = checks::secret_text)]
     pub mdm_api_key: Option<String>,
@@ -382,6 +390,18 @@ pub struct ServeArgs {
 pub enum TokenCommand {
     /// Create an admin token and print it once, alone on its line
     Create {
+        /// A name to recognise the token by (unique)
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Store an existing secret (read from standard input) as an admin token
+    ///
+    /// For tools that already send a secret, such as PatchServer's `PATCH_TOKEN`: pipe it in
+    /// (`printf %s "$PATCH_TOKEN" | ringmaster token import --name NAME`). One trailing newline is
+    /// dropped; the secret must be 16 to 512 visible ASCII characters. Only its hash is stored.
+    Import {
         /// A name to recognise the token by (unique)
         #[arg(long)]
         name: String,

@@ -7,6 +7,8 @@
 //! - [`sofa`]: SOFA feeds (macadmins/sofa): v1 and v2 for macOS and iOS, and the v2 DMS (lite) feed.
 //! - [`merge`]: folding a parsed feed into the stored catalog (idempotent).
 //! - [`gdmf`]: Apple's gdmf `pmv` JSON (`https://gdmf.apple.com/v2/pmv`).
+//! - [`hardware`]: model and board-id facts from SOFA's `Models` and `Devices`, and the rule
+//!   that decides whether a release installs on a device's hardware.
 //!
 //! [`detect_format`] tells the formats apart by their top-level keys, and [`parse_feed`] picks the
 //! parser by itself. Every parser is all-or-nothing: a feed with one unreadable release fails as a
@@ -20,6 +22,7 @@
 //! CVE counts), and the result is sorted by platform, newest version first, then build.
 
 pub mod gdmf;
+pub mod hardware;
 pub mod merge;
 mod read;
 pub mod release;
@@ -130,6 +133,8 @@ impl fmt::Display for FeedError {
 pub struct ParsedFeed {
     pub format: FeedFormat,
     pub releases: Vec<Release>,
+    /// The feed's hardware tables (SOFA `Models` and `Devices`); empty for gdmf.
+    pub hardware: hardware::HardwareCatalog,
 }
 
 /// Tells which feed `bytes` hold, from their top-level keys.
@@ -151,7 +156,17 @@ pub fn parse_feed(bytes: &[u8], seen_at: Timestamp) -> Result<ParsedFeed, FeedEr
             sofa::parse_value(&document, format)?
         }
     };
-    Ok(ParsedFeed { format, releases })
+    let hardware = match format {
+        FeedFormat::Gdmf => hardware::HardwareCatalog::default(),
+        FeedFormat::SofaV1 | FeedFormat::SofaV2 | FeedFormat::SofaDms => {
+            hardware::hardware_of_feed(&document)
+        }
+    };
+    Ok(ParsedFeed {
+        format,
+        releases,
+        hardware,
+    })
 }
 
 pub(crate) fn detect_value(document: &Value) -> Result<FeedFormat, FeedError> {

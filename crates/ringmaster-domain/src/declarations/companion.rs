@@ -19,17 +19,21 @@ pub const ACTIVATION_IDENTIFIER: &str = "ringmaster.activation";
 
 /// The status items ringmaster subscribes to: every `softwareupdate.*` item, the
 /// `device.operating-system.*` items that name the installed OS (family, so a device that
-/// enrolled itself is known as a Mac or an iPhone; version and builds), and the model identifier.
+/// enrolled itself is known as a Mac or an iPhone; version and builds), the model family (the
+/// platform when the OS family is missing) and identifier, and `management.declarations` (so
+/// that every change of a declaration's state is reported, not only on a full report).
 /// All exist on macOS and iOS (the software-update ones from macOS 14 / iOS 17, `device-id` and
 /// `beta-enrollment` from macOS 15 / iOS 18; an older device ignores what it lacks).
-/// `management.client-capabilities` and `management.declarations` are sent without a subscription.
-pub const STATUS_ITEMS: [&str; 12] = [
+/// `management.client-capabilities` is sent without a subscription.
+pub const STATUS_ITEMS: [&str; 14] = [
+    "device.model.family",
     "device.model.identifier",
     "device.operating-system.build-version",
     "device.operating-system.family",
     "device.operating-system.supplemental.build-version",
     "device.operating-system.supplemental.extra-version",
     "device.operating-system.version",
+    "management.declarations",
     "softwareupdate.beta-enrollment",
     "softwareupdate.device-id",
     "softwareupdate.failure-reason",

@@ -318,8 +318,9 @@ fn hex_digest(bytes: &[u8], digits: usize) -> String {
 }
 
 /// The declarations one device is served, kept sorted by (kind, identifier).
-/// Identifiers are unique within a set.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Identifiers are unique within a set. The default is the empty set (what a user channel is
+/// served).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeclarationSet {
     declarations: Vec<Declaration>,
 }

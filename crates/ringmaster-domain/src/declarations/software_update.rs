@@ -289,12 +289,12 @@ pub fn settings_declaration(settings: &SoftwareUpdateSettings, platform: Platfor
 /// What one `softwareupdate.enforcement.specific` declaration enforces.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EnforcementTarget {
-    /// The release to install. `TargetOSVersion` is written with all three numbers (`26.1` →
-    /// `26.1.0`: Apple's 26.4 schema reads a two-number target as "latest patch", the 2026 seed
-    /// as exactly that version) and without a supplemental suffix, which goes in the build.
+    /// The release to install. `TargetOSVersion` is its text exactly as the feed wrote it
+    /// (`26.1`, as gdmf, Apple's examples and other servers write it; never padded to `26.1.0`),
+    /// without a supplemental suffix, which goes in the build.
     pub target_os_version: AppleOsVersion,
     /// `TargetBuildVersion`, such as `25G83` or `25D771280a`. Needed to target a supplemental
-    /// "(a)" release.
+    /// "(a)" release; otherwise sent only when the version has one build for the device.
     pub target_build: Option<String>,
     /// `TargetLocalDateTime`, the device-local deadline; written `yyyy-mm-ddThh:mm:ss`, any
     /// fraction of a second dropped.
@@ -304,8 +304,17 @@ pub struct EnforcementTarget {
 }
 
 impl EnforcementTarget {
-    /// The `TargetOSVersion` string: `major.minor.patch`, no supplemental suffix.
+    /// The `TargetOSVersion` string: the version as written, no supplemental suffix.
     pub fn target_os_version_text(&self) -> String {
+        self.target_os_version
+            .without_supplemental()
+            .as_str()
+            .to_owned()
+    }
+
+    /// All three numbers (`26.1.0`), for the identifier, so that one version is one identifier
+    /// however a feed writes it.
+    fn identifier_version(&self) -> String {
         let version = &self.target_os_version;
         format!(
             "{}.{}.{}",
@@ -320,7 +329,7 @@ impl EnforcementTarget {
     /// Never fails: a version too long for Apple's 64 bytes (none a parsed version can be) would
     /// be replaced by a digest of it ([`DeclarationIdentifier::with_suffix`]).
     pub fn identifier(&self) -> DeclarationIdentifier {
-        let mut suffix = self.target_os_version_text();
+        let mut suffix = self.identifier_version();
         if let Some(letter) = self.target_os_version.supplemental() {
             suffix.push(letter);
         }

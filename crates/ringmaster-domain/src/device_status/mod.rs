@@ -9,6 +9,7 @@
 //! Everything is pure and tolerant of what Apple adds later: unknown items, keys and values are
 //! kept; only a report of the wrong shape is refused.
 //!
+//! - [`installed`]: the OS a device runs, with its supplemental suffix and build.
 //! - [`items`]: the status item names from Apple's schemas, item boundaries in the nested tree,
 //!   and `report_json`, which builds a report from dotted item names (for tests and simulators).
 //! - [`report`]: `StatusReport`, `StatusItemError`, `StatusReason` and `parse_status_report`.
@@ -17,6 +18,7 @@
 //! - [`views`]: typed readings of the stored items (software update, operating system, model,
 //!   declarations, client capabilities) that never fail: a wrong type reads as absent.
 
+pub mod installed;
 pub mod items;
 pub mod merge;
 pub mod report;

@@ -70,7 +70,7 @@ fn mac(text: &str) -> DeviceFacts {
         platform: Platform::MacOs,
         os_version: version(text),
         os_build: None,
-        model: None,
+        hardware: DeviceHardware::unknown(Platform::MacOs),
     }
 }
 
@@ -264,7 +264,22 @@ fn same_major_scope_keeps_the_device_on_its_major() {
     ];
     let timing = mac_timing(Some(7), Some(30), Some(14));
     let now = at("2026-08-22T18:44:07Z");
-    let latest = plan_device(&timing, &mac("15.7.7"), &catalog, now);
+    // Hardware nothing is known of gets no major upgrade: that needs positive evidence.
+    let unknown = plan_device(&timing, &mac("15.7.7"), &catalog, now);
+    assert_eq!(enforced(&unknown).version, version("15.7.9"));
+    assert_eq!(unknown.releases[1].support.as_str(), "majorUnproven");
+    let mut known = mac("15.7.7");
+    known.hardware.model = Some("Mac14,2".to_owned());
+    known.hardware.facts_model = Some("Mac14,2".to_owned());
+    known.hardware.os_majors = BTreeSet::from([15, 26]);
+    let latest = plan_device(&timing, &known, &catalog, now);
+    assert!(
+        latest
+            .explanation()
+            .contains("OS 26 among model Mac14,2's majors"),
+        "{}",
+        latest.explanation()
+    );
     // Major upgrades wait 30 days: 26.6.2 is still hidden, 26.5.2 is not.
     let enforcement = enforced(&latest);
     assert_eq!(enforcement.version, version("26.5.2"));
@@ -335,17 +350,17 @@ fn models_are_matched_against_supported_devices() {
     let timing = mac_timing(Some(7), None, Some(14));
     let now = at("2026-08-22T00:00:00Z");
     let mut device = mac("26.6");
-    device.model = Some("J413AP".to_owned());
+    device.hardware = DeviceHardware::with_device_id(Platform::MacOs, "J413AP");
     assert_eq!(
         enforced(&plan_device(&timing, &device, &catalog, now)).version,
         version("26.6.1")
     );
-    device.model = Some("Mac-OLD".to_owned());
+    device.hardware = DeviceHardware::with_device_id(Platform::MacOs, "Mac-OLD");
     assert_eq!(
         plan_device(&timing, &device, &catalog, now).not_enforced(),
         Some(&NotEnforced::NotSupportedOnModel)
     );
-    device.model = None;
+    device.hardware = DeviceHardware::unknown(Platform::MacOs);
     assert_eq!(
         enforced(&plan_device(&timing, &device, &catalog, now)).version,
         version("26.6.2")
@@ -360,6 +375,7 @@ fn ios_uses_the_combined_period_even_for_majors() {
     ];
     for release in &mut catalog {
         release.platform = Platform::Ios;
+        release.supported_devices = BTreeSet::from(["iPhone17,1".to_owned()]);
     }
     let timing = ScheduleTiming {
         platform: Platform::Ios,
@@ -377,7 +393,7 @@ fn ios_uses_the_combined_period_even_for_majors() {
         platform: Platform::Ios,
         os_version: version("18.7.1"),
         os_build: None,
-        model: Some("iPhone17,1".to_owned()),
+        hardware: DeviceHardware::with_model(Platform::Ios, "iPhone17,1"),
     };
     let plan = plan_device(&timing, &device, &catalog, at("2026-08-11T00:00:00Z"));
     assert!(
@@ -553,7 +569,10 @@ fn arb_device() -> impl Strategy<Value = DeviceFacts> {
             platform: Platform::MacOs,
             os_version,
             os_build: build.map(|build| format!("B{build}")),
-            model: model.map(|i| MODELS[i].to_owned()),
+            hardware: match model {
+                Some(i) => DeviceHardware::with_device_id(Platform::MacOs, MODELS[i]),
+                None => DeviceHardware::unknown(Platform::MacOs),
+            },
         })
 }
 
@@ -585,7 +604,7 @@ proptest! {
             prop_assert!(source.is_some());
             let source = source.unwrap();
             prop_assert!(source.expires_on.is_none_or(|last| last >= plan.today));
-            if let Some(model) = &device.model {
+            if let Some(model) = &device.hardware.software_update_device_id {
                 prop_assert!(
                     source.supported_devices.is_empty() || source.supported_devices.contains(model)
                 );

@@ -11,6 +11,7 @@
 //! that drops group memberships and bindings.
 //!
 //! - [`catalog`]: the release catalog, and importing a parsed feed into it.
+//! - [`hardware`]: the feeds' facts about models (OS majors, board ids).
 //! - [`policies`]: update policies and policy groups, with [`policies::rings`] (the default
 //!   rings) and [`policies::bindings`] (which devices and device groups they apply to).
 //! - [`devices`]: devices, with [`devices::groups`] (device groups).
@@ -25,11 +26,13 @@
 pub mod catalog;
 pub mod ddm;
 pub mod devices;
+pub mod hardware;
 pub mod policies;
 
 use std::fmt::Write;
 
 use jiff::Timestamp;
+use ringmaster_domain::catalog::hardware::HardwareCatalog;
 use ringmaster_domain::catalog::release::Release;
 
 use crate::error::StoreError;
@@ -50,6 +53,8 @@ pub struct OsUpdateConfig {
     pub revision: i64,
     /// In [`Store::list_releases`] order.
     pub releases: Vec<Release>,
+    /// What the feeds say about models.
+    pub hardware: HardwareCatalog,
     /// By id.
     pub policies: Vec<StoredPolicy>,
     /// In [`Store::list_policy_groups`] order.
@@ -84,6 +89,9 @@ impl Store {
                 releases: sqlx::query_as(catalog::SELECT_ALL_RELEASES)
                     .fetch_all(&mut *tx)
                     .await?,
+                hardware: sqlx::query_as(hardware::SELECT_ALL_MODELS)
+                    .fetch_all(&mut *tx)
+                    .await?,
                 policies: sqlx::query_as(policies::SELECT_ALL_POLICIES)
                     .fetch_all(&mut *tx)
                     .await?,
@@ -106,6 +114,7 @@ impl Store {
         Ok(OsUpdateConfig {
             revision: rows.revision,
             releases: catalog::releases_of(rows.releases)?,
+            hardware: hardware::catalog_of(rows.hardware)?,
             policies: rows
                 .policies
                 .into_iter()
@@ -127,6 +136,7 @@ impl Store {
 struct ConfigRows {
     revision: i64,
     releases: Vec<ReleaseRow>,
+    hardware: Vec<hardware::HardwareRow>,
     policies: Vec<PolicyRow>,
     policy_groups: Vec<PolicyGroupRow>,
     device_groups: Vec<DeviceGroupRow>,
@@ -137,8 +147,8 @@ struct ConfigRows {
 
 const SELECT_REVISION: &str = "SELECT revision FROM os_update_counter WHERE id = 1";
 
-/// Rows per multi-row statement (inserts, `IN (…)` lists): at most 7 parameters a row, so at
-/// most 700 a statement. Far below the limits, on purpose: sqlx finds each `$N` of an SQLite
+/// Rows per multi-row statement (inserts, `IN (…)` lists): at most 8 parameters a row, so at
+/// most 800 a statement. Far below the limits, on purpose: sqlx finds each `$N` of an SQLite
 /// statement by name, which costs time quadratic in the parameter count (100,000 devices take
 /// about 0.9 s in 100-row statements, 3.3 s in 500-row ones).
 pub const ROWS_PER_STATEMENT: usize = 100;

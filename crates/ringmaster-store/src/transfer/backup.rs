@@ -31,8 +31,9 @@ use crate::store::{Backend, Store, StoreOptions};
 use crate::title_row::{StoredTitle, TitleRow};
 use crate::titles::{ExistingTitles, RestoreOutcome, upsert_tombstone};
 use crate::transfer::tables::{
-    Cell, RawBinding, RawDevice, RawDeviceGroup, RawDeviceStatus, RawLegacyMechanism, RawMember,
-    RawPolicy, RawPolicyGroup, RawRelease, RawServedSet, RawTitle, RawToken, Table, insert_rows,
+    Cell, RawBinding, RawDevice, RawDeviceGroup, RawDeviceStatus, RawHardwareModel,
+    RawLegacyMechanism, RawMember, RawPolicy, RawPolicyGroup, RawRelease, RawServedSet, RawTitle,
+    RawToken, Table, insert_rows,
 };
 use crate::transfer::{IDENTITY_TABLES, reset_identity_sequences};
 
@@ -41,6 +42,8 @@ use crate::transfer::{IDENTITY_TABLES, reset_identity_sequences};
 pub struct BackupTables {
     pub tokens: Vec<RawToken>,
     pub releases: Vec<RawRelease>,
+    /// Absent from backups made before hardware facts were stored: none.
+    pub hardware_models: Vec<RawHardwareModel>,
     pub policy_groups: Vec<RawPolicyGroup>,
     pub policies: Vec<RawPolicy>,
     pub devices: Vec<RawDevice>,
@@ -79,9 +82,10 @@ pub struct InstallationRestored {
 
 /// The tables [`BackupTables`] holds, and those a backup leaves out on purpose (titles go in
 /// PatchServer's layout; DDM state is reported again). Together they are every copied table.
-pub const BACKED_UP_TABLES: [&str; 9] = [
+pub const BACKED_UP_TABLES: [&str; 10] = [
     RawToken::NAME,
     RawRelease::NAME,
+    RawHardwareModel::NAME,
     RawPolicyGroup::NAME,
     RawPolicy::NAME,
     RawDevice::NAME,
@@ -102,7 +106,7 @@ const OS_CONTENT_TABLES: [&str; 5] = [
 ];
 
 /// Every OS-update table, children first (the order a replacing restore empties them in).
-const OS_TABLES_CHILDREN_FIRST: [&str; 10] = [
+const OS_TABLES_CHILDREN_FIRST: [&str; 11] = [
     "legacy_mechanisms",
     "device_status",
     "ddm_served",
@@ -113,6 +117,7 @@ const OS_TABLES_CHILDREN_FIRST: [&str; 10] = [
     RawPolicy::NAME,
     RawPolicyGroup::NAME,
     RawRelease::NAME,
+    RawHardwareModel::NAME,
 ];
 
 /// Sets a counter past both its value and `$backup`, evaluating to the new value.
@@ -180,6 +185,7 @@ impl Store {
             tables: BackupTables {
                 tokens: installation.tokens,
                 releases: installation.releases,
+                hardware_models: installation.hardware_models,
                 policy_groups: installation.policy_groups,
                 policies: installation.policies,
                 devices: installation.devices,
@@ -294,6 +300,7 @@ impl Store {
             restored.titles =
                 crate::titles::restore_titles_in!(tx, titles, existing, title_revision);
             insert_table!(tx, postgres, RawRelease, tables.releases);
+            insert_table!(tx, postgres, RawHardwareModel, tables.hardware_models);
             insert_table!(tx, postgres, RawPolicyGroup, tables.policy_groups);
             insert_table!(tx, postgres, RawPolicy, tables.policies);
             insert_table!(tx, postgres, RawDevice, tables.devices);

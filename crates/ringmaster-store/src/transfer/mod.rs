@@ -36,8 +36,8 @@ use crate::on_pool;
 use crate::store::{Backend, Store};
 use tables::{Cell, Table, insert_rows, read_rows};
 pub use tables::{
-    RawBinding, RawDevice, RawDeviceGroup, RawDeviceStatus, RawLegacyMechanism, RawMember,
-    RawPolicy, RawPolicyGroup, RawRelease, RawServedSet, RawTitle, RawToken,
+    RawBinding, RawDevice, RawDeviceGroup, RawDeviceStatus, RawHardwareModel, RawLegacyMechanism,
+    RawMember, RawPolicy, RawPolicyGroup, RawRelease, RawServedSet, RawTitle, RawToken,
 };
 
 /// Everything an installation holds, as raw rows (each table sorted by key).
@@ -48,6 +48,7 @@ pub struct Installation {
     titles: Vec<RawTitle>,
     tokens: Vec<RawToken>,
     releases: Vec<RawRelease>,
+    hardware_models: Vec<RawHardwareModel>,
     policy_groups: Vec<RawPolicyGroup>,
     policies: Vec<RawPolicy>,
     devices: Vec<RawDevice>,
@@ -65,6 +66,8 @@ pub struct TableCounts {
     pub titles: usize,
     pub tokens: usize,
     pub releases: usize,
+    /// Models the feeds described (OS majors, board ids).
+    pub hardware_models: usize,
     pub policy_groups: usize,
     pub policies: usize,
     pub devices: usize,
@@ -82,11 +85,12 @@ pub struct TableCounts {
 
 impl TableCounts {
     /// Each count with its table's name, in copy order.
-    pub fn by_table(&self) -> [(&'static str, usize); 12] {
+    pub fn by_table(&self) -> [(&'static str, usize); 13] {
         [
             (RawTitle::NAME, self.titles),
             (RawToken::NAME, self.tokens),
             (RawRelease::NAME, self.releases),
+            (RawHardwareModel::NAME, self.hardware_models),
             (RawPolicyGroup::NAME, self.policy_groups),
             (RawPolicy::NAME, self.policies),
             (RawDevice::NAME, self.devices),
@@ -100,11 +104,12 @@ impl TableCounts {
     }
 
     /// The counts by table name, to fill in [`TableCounts::by_table`] order.
-    fn slots(&mut self) -> [&mut usize; 12] {
+    fn slots(&mut self) -> [&mut usize; 13] {
         [
             &mut self.titles,
             &mut self.tokens,
             &mut self.releases,
+            &mut self.hardware_models,
             &mut self.policy_groups,
             &mut self.policies,
             &mut self.devices,
@@ -149,6 +154,7 @@ impl Installation {
             titles: self.titles.len(),
             tokens: self.tokens.len(),
             releases: self.releases.len(),
+            hardware_models: self.hardware_models.len(),
             policy_groups: self.policy_groups.len(),
             policies: self.policies.len(),
             devices: self.devices.len(),
@@ -168,6 +174,7 @@ impl Installation {
         let mut found = Vec::new();
         cells_with_nul(&self.titles, &mut found);
         cells_with_nul(&self.tokens, &mut found);
+        cells_with_nul(&self.hardware_models, &mut found);
         cells_with_nul(&self.releases, &mut found);
         cells_with_nul(&self.policy_groups, &mut found);
         cells_with_nul(&self.policies, &mut found);
@@ -208,6 +215,10 @@ impl Installation {
             (RawTitle::NAME, self.titles == other.titles),
             (RawToken::NAME, self.tokens == other.tokens),
             (RawRelease::NAME, self.releases == other.releases),
+            (
+                RawHardwareModel::NAME,
+                self.hardware_models == other.hardware_models,
+            ),
             (
                 RawPolicyGroup::NAME,
                 self.policy_groups == other.policy_groups,
@@ -353,6 +364,7 @@ impl Store {
                 titles: read_rows!(&mut *tx, RawTitle),
                 tokens: read_rows!(&mut *tx, RawToken),
                 releases: read_rows!(&mut *tx, RawRelease),
+                hardware_models: read_rows!(&mut *tx, RawHardwareModel),
                 policy_groups: read_rows!(&mut *tx, RawPolicyGroup),
                 policies: read_rows!(&mut *tx, RawPolicy),
                 devices: read_rows!(&mut *tx, RawDevice),
@@ -422,6 +434,7 @@ impl Store {
             insert_rows!(tx, postgres, RawTitle, installation.titles);
             insert_rows!(tx, postgres, RawToken, installation.tokens);
             insert_rows!(tx, postgres, RawRelease, installation.releases);
+            insert_rows!(tx, postgres, RawHardwareModel, installation.hardware_models);
             insert_rows!(tx, postgres, RawPolicyGroup, installation.policy_groups);
             insert_rows!(tx, postgres, RawPolicy, installation.policies);
             insert_rows!(tx, postgres, RawDevice, installation.devices);

@@ -217,6 +217,19 @@ table! {
         created_at: String,
         updated_at: String,
         last_check_in_at: Option<String>,
+        software_update_device_id: Option<String>,
+        enrollment_type: Option<String>,
+        client_configurations: Option<String>,
+    }
+}
+
+table! {
+    /// What the feeds say about one model identifier (OS majors, board ids; JSON arrays).
+    RawHardwareModel = "hardware_models", identity: false {
+        model: String,
+        os_majors: String,
+        board_ids: String,
+        revision: i64,
     }
 }
 
@@ -338,7 +351,7 @@ mod tests {
     #[test]
     fn statements_stay_within_the_parameter_budget() {
         assert_eq!(RawMember::rows_per_statement(), ROWS_PER_STATEMENT);
-        assert_eq!(RawDevice::rows_per_statement(), 87);
+        assert_eq!(RawDevice::rows_per_statement(), 63);
         assert_eq!(RawRelease::rows_per_statement(), 58);
         assert!(RawTitle::rows_per_statement() * RawTitle::COLUMNS.len() <= MAX_PARAMETERS);
     }

@@ -13,17 +13,18 @@ use crate::on_pool;
 use crate::store::{Backend, Store};
 use crate::transfer::TableCounts;
 use crate::transfer::tables::{
-    RawBinding, RawDevice, RawDeviceGroup, RawDeviceStatus, RawLegacyMechanism, RawMember,
-    RawPolicy, RawPolicyGroup, RawRelease, RawServedSet, RawTitle, RawToken, Table,
+    RawBinding, RawDevice, RawDeviceGroup, RawDeviceStatus, RawHardwareModel, RawLegacyMechanism,
+    RawMember, RawPolicy, RawPolicyGroup, RawRelease, RawServedSet, RawTitle, RawToken, Table,
 };
 
 /// Every table and column the transfer copies (the counters' single rows included).
-const COPIED: [(&str, &[&str]); 14] = [
+const COPIED: [(&str, &[&str]); 15] = [
     ("change_counter", &["id", "revision"]),
     ("os_update_counter", &["id", "revision"]),
     (RawTitle::NAME, RawTitle::COLUMNS),
     (RawToken::NAME, RawToken::COLUMNS),
     (RawRelease::NAME, RawRelease::COLUMNS),
+    (RawHardwareModel::NAME, RawHardwareModel::COLUMNS),
     (RawPolicyGroup::NAME, RawPolicyGroup::COLUMNS),
     (RawPolicy::NAME, RawPolicy::COLUMNS),
     (RawDevice::NAME, RawDevice::COLUMNS),

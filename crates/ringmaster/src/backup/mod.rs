@@ -67,6 +67,8 @@ pub struct Manifest {
 pub enum TableFile {
     Tokens,
     Releases,
+    /// Optional: backups made before hardware facts were stored lack it.
+    HardwareModels,
     PolicyGroups,
     Policies,
     Devices,
@@ -77,9 +79,10 @@ pub enum TableFile {
 }
 
 impl TableFile {
-    pub const ALL: [TableFile; 9] = [
+    pub const ALL: [TableFile; 10] = [
         TableFile::Tokens,
         TableFile::Releases,
+        TableFile::HardwareModels,
         TableFile::PolicyGroups,
         TableFile::Policies,
         TableFile::Devices,
@@ -94,6 +97,7 @@ impl TableFile {
         match self {
             TableFile::Tokens => TOKENS_FILE,
             TableFile::Releases => "ringmaster/os-updates/releases.json",
+            TableFile::HardwareModels => "ringmaster/os-updates/hardware-models.json",
             TableFile::PolicyGroups => "ringmaster/os-updates/policy-groups.json",
             TableFile::Policies => "ringmaster/os-updates/policies.json",
             TableFile::Devices => "ringmaster/os-updates/devices.json",
@@ -109,6 +113,7 @@ impl TableFile {
         match self {
             TableFile::Tokens => "api_tokens",
             TableFile::Releases => "os_releases",
+            TableFile::HardwareModels => "hardware_models",
             TableFile::PolicyGroups => "update_policy_groups",
             TableFile::Policies => "update_policies",
             TableFile::Devices => "devices",
@@ -191,6 +196,7 @@ pub fn write_backup(backup: &InstallationBackup, scope: Scope, now: Timestamp) -
             let body = match file {
                 TableFile::Tokens => pretty(&tables.tokens),
                 TableFile::Releases => pretty(&tables.releases),
+                TableFile::HardwareModels => pretty(&tables.hardware_models),
                 TableFile::PolicyGroups => pretty(&tables.policy_groups),
                 TableFile::Policies => pretty(&tables.policies),
                 TableFile::Devices => pretty(&tables.devices),
@@ -265,6 +271,9 @@ pub fn read_backup(
             let mut tables = BackupTables::default();
             for file in TableFile::ALL {
                 let Some(found) = table_files.get(file.path()) else {
+                    if file == TableFile::HardwareModels {
+                        continue;
+                    }
                     problems.push(file_error(
                         file.path(),
                         "",
@@ -276,6 +285,9 @@ pub fn read_backup(
                 let read = match file {
                     TableFile::Tokens => rows(bytes).map(|rows| tables.tokens = rows),
                     TableFile::Releases => rows(bytes).map(|rows| tables.releases = rows),
+                    TableFile::HardwareModels => {
+                        rows(bytes).map(|rows| tables.hardware_models = rows)
+                    }
                     TableFile::PolicyGroups => rows(bytes).map(|rows| tables.policy_groups = rows),
                     TableFile::Policies => rows(bytes).map(|rows| tables.policies = rows),
                     TableFile::Devices => rows(bytes).map(|rows| tables.devices = rows),

@@ -105,6 +105,8 @@ fn serve_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
         notifier: args.mdm_enqueue_url.clone().map(|url| {
             let mut notify = NotifierConfig::new(url, mdm_api_key);
             notify.every = seconds(args.notify_every_secs);
+            notify.api_user = args.mdm_api_user.clone();
+            notify.batch = args.mdm_batch_size;
             notify
         }),
     })

@@ -50,6 +50,14 @@ pub(crate) async fn device_status(args: DeviceStatusArgs) -> anyhow::Result<Exit
             .unwrap_or("(not reported yet)"),
         json["device"]["osVersion"].as_str().unwrap_or("")
     )?;
+    writeln!(
+        out,
+        "hardware:    model {}, software-update id {}",
+        json["device"]["model"].as_str().unwrap_or("-"),
+        json["device"]["softwareUpdateDeviceId"]
+            .as_str()
+            .unwrap_or("-")
+    )?;
     writeln!(out, "state:       {}", text("state"))?;
     writeln!(
         out,

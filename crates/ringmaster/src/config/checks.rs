@@ -83,6 +83,38 @@ pub fn ddm_prefix(text: &str) -> Result<String, String> {
     Ok(text.to_owned())
 }
 
+/// An `http` or `https` URL with a host (`--mdm-enqueue-url`).
+pub fn http_url(text: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(text.trim()).map_err(|error| format!("not a URL: {error}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err("give an http:// or https:// URL with a host".into());
+    }
+    if url.fragment().is_some() {
+        return Err("the URL must not have a #fragment".into());
+    }
+    Ok(text.trim().to_owned())
+}
+
+/// `--mdm-batch-size`: 1 to [`crate::os_updates::notifier::MAX_BATCH`] ids per request.
+pub fn mdm_batch_size(text: &str) -> Result<usize, String> {
+    let value = count(text)?;
+    let max = crate::os_updates::notifier::MAX_BATCH;
+    if value > max {
+        return Err(format!(
+            "{value} ids would make URLs longer than servers accept; give 1 to {max}"
+        ));
+    }
+    Ok(value)
+}
+
+/// An HTTP basic-auth user name (`--mdm-api-user`): not empty, no `:`, no control characters.
+pub fn basic_auth_user(text: &str) -> Result<String, String> {
+    if text.is_empty() || text.contains(':') || text.chars().any(char::is_control) {
+        return Err("give a user name without `:` or control characters, such as nanomdm".into());
+    }
+    Ok(text.to_owned())
+}
+
 /// A secret given as a value: not empty, not only whitespace.
 pub fn secret_text(text: &str) -> Result<String, String> {
     if text.trim().is_empty() {
@@ -151,6 +183,26 @@ mod tests {
         assert!(count("0").is_err());
         assert!(count("99999999999").is_err());
         assert_eq!(count("1000000"), Ok(1_000_000));
+    }
+
+    #[test]
+    fn mdm_settings_are_checked_at_start() {
+        assert!(http_url("https://mdm.example/v1/enqueue").is_ok());
+        for bad in [
+            "mdm.example/v1/enqueue/",
+            "ftp://mdm/",
+            "http://",
+            "https://m/e#f",
+        ] {
+            assert!(http_url(bad).is_err(), "{bad:?} should be refused");
+        }
+        assert_eq!(mdm_batch_size("30"), Ok(30));
+        assert!(mdm_batch_size("0").is_err());
+        assert!(mdm_batch_size("200").is_err());
+        assert_eq!(basic_auth_user("nanohub").as_deref(), Ok("nanohub"));
+        for bad in ["", "a:b", "a\nb"] {
+            assert!(basic_auth_user(bad).is_err(), "{bad:?} should be refused");
+        }
     }
 
     #[test]

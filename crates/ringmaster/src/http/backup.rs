@@ -1,7 +1,9 @@
 //! `GET /api/v1/backup` and `POST /api/v1/restore`.
 //!
 //! The backup is a zip of the whole installation (see [`crate::backup`]); `?scope=titles` gives
-//! the titles-only backup in PatchServer's layout (see [`crate::patch_source::archive`]). A
+//! the titles-only backup in PatchServer's layout (see [`crate::patch_source::archive`]), and
+//! `?format=patchserver` the zip PatchServer itself restores: its layout and nothing else (see
+//! [`crate::patch_source::patchserver_archive`]). A
 //! restore reads the zip within `--max-restore-bytes` (each entry within its own limit too),
 //! validates every file first and writes in one transaction: it either restores everything or
 //! changes nothing. Existing titles (and, for a full backup, existing OS-update data) are
@@ -21,6 +23,7 @@ use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::ApiQuery;
 use crate::http::upload::ZipUpload;
+use crate::patch_source::patchserver_archive;
 use crate::patch_source::service::now;
 use crate::patch_source::zip_read::ZipLimits;
 
@@ -36,13 +39,35 @@ pub fn restore_router() -> Router<AppState> {
 struct BackupQuery {
     #[serde(default)]
     scope: Option<Scope>,
+    #[serde(default)]
+    format: Option<BackupFormat>,
+}
+
+/// Whose backup format `GET /api/v1/backup` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum BackupFormat {
+    /// ringmaster's own (the default): restores everything, only into ringmaster.
+    Ringmaster,
+    /// PatchServer's: the served titles only, which PatchServer (and ringmaster) restore.
+    Patchserver,
 }
 
 async fn get_backup(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<BackupQuery>,
 ) -> Result<Response, ApiError> {
+    let format = query.format.unwrap_or(BackupFormat::Ringmaster);
+    if format == BackupFormat::Patchserver && query.scope.is_some() {
+        return Err(ApiError::invalid_parameter(
+            "scope",
+            "format=patchserver holds the served titles only; leave scope out",
+        ));
+    }
     let scope = query.scope.unwrap_or(Scope::Full);
+    if format == BackupFormat::Patchserver {
+        return patchserver_backup(&state).await;
+    }
     let installation = state
         .patch_source
         .store
@@ -64,6 +89,34 @@ async fn get_backup(
         HeaderValue::from_static("application/zip"),
     );
     if let Ok(value) = HeaderValue::from_str(&filename) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+async fn patchserver_backup(state: &AppState) -> Result<Response, ApiError> {
+    let records = state
+        .patch_source
+        .store
+        .list_titles()
+        .await
+        .map_err(|error| ApiError::Internal(error.into()))?;
+    let zip = tokio::task::spawn_blocking(move || {
+        let records: Vec<_> = records.into_iter().map(|stored| stored.record).collect();
+        patchserver_archive::write_patchserver_zip(&records)
+    })
+    .await
+    .map_err(|error| ApiError::Internal(error.into()))?;
+    let mut response = zip.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{}\"",
+        patchserver_archive::DOWNLOAD_NAME
+    )) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     Ok(response)

@@ -5,12 +5,19 @@
 //! `GET declaration/{kind}/{identifier}` and `PUT status` (200, empty body). Also Apple's own
 //! check-in message as a plist at `PUT /mdm/checkin` (`MessageType` `DeclarativeManagement`,
 //! `Endpoint`, base64 `Data`, `EnrollmentID` or `UDID`), for an MDM that forwards the raw check-in.
+//! NanoMDM also sends `X-Enrollment-Type` (`Device`, `User`, `User Enrollment (Device)`,
+//! `User Enrollment`, `Shared iPad`) and, on a user channel, `X-Enrollment-ParentID` (the device
+//! channel's id); a raw check-in says the same with `UDID`/`UserID` and
+//! `EnrollmentID`/`EnrollmentUserID`. A user channel is answered the empty set and never becomes a
+//! device ([`crate::os_updates::ddm`]); an unknown type is logged and read as not said.
 //! The enrollment id follows the one id rule (`ringmaster_domain::ids`); a refused one is a 400
 //! naming the header (`X-Enrollment-ID`) or the plist key (`/EnrollmentID`, `/UDID`).
 //!
 //! With `--ddm-secret` set, every request carries `Authorization: Bearer <secret>` or the
 //! `X-Hmac-Signature` NanoMDM's webhook sends (base64 HMAC-SHA256 of the body under the secret);
-//! anything else is 401, checked by [`crate::http::ddm_auth`] before the body is read. Without a
+//! anything else is 401, checked by [`crate::http::ddm_auth`] before the body is read, and every
+//! answer to a request that passed carries `X-Hmac-Signature` (base64 HMAC-SHA256 of the answer
+//! body), which NanoMDM's `-dm-recv-hmac-key` verifies. Without a
 //! secret the endpoints are open: run so only behind an MDM on a private network (the server logs
 //! a warning at start). The check-in plist is read by [`crate::http::checkin_plist`], which
 //! bounds its depth, object count and decoded size.
@@ -21,6 +28,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
+use ringmaster_domain::capabilities::EnrollmentType;
 use ringmaster_domain::field_error::FieldErrors;
 use ringmaster_domain::ids::DeviceId;
 
@@ -28,10 +36,16 @@ use crate::http::AppState;
 use crate::http::checkin_plist::read_check_in;
 use crate::http::error::{ApiError, ErrorDetail};
 use crate::http::extract::{ApiBytes, ApiPath};
-use crate::os_updates::ddm::{DdmAnswer, DdmError, DdmRequest};
+use crate::os_updates::ddm::{CheckInChannel, DdmAnswer, DdmError, DdmRequest};
 
 /// The header NanoMDM (and KMFDDM) key a check-in by.
 pub const ENROLLMENT_HEADER: &str = "x-enrollment-id";
+
+/// NanoMDM's enrollment type of the channel checking in.
+pub const ENROLLMENT_TYPE_HEADER: &str = "x-enrollment-type";
+
+/// NanoMDM's id of the device channel a user channel belongs to (sent only on user channels).
+pub const ENROLLMENT_PARENT_HEADER: &str = "x-enrollment-parentid";
 
 /// The check-in routes, to be nested under the DDM prefix.
 pub fn router() -> Router<AppState> {
@@ -104,15 +118,38 @@ async fn answer(
             1,
         )
     })?;
-    respond(state, enrollment.as_str(), request).await
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::trim)
+            .filter(|value| !value.is_empty())
+    };
+    let enrollment_type = match header(ENROLLMENT_TYPE_HEADER) {
+        Some(text) => EnrollmentType::from_nanomdm(text).or_else(|| {
+            tracing::warn!(
+                enrollment = enrollment.as_str(),
+                "unknown X-Enrollment-Type {text:?}; read as not said"
+            );
+            None
+        }),
+        None => None,
+    }
+    // Only a user channel has a parent: without a type, a parent still says which it is.
+    .or_else(|| header(ENROLLMENT_PARENT_HEADER).map(|_| EnrollmentType::User));
+    let channel = CheckInChannel {
+        enrollment: enrollment.as_str(),
+        enrollment_type,
+    };
+    respond(state, channel, request).await
 }
 
 async fn respond(
     state: &AppState,
-    enrollment: &str,
+    channel: CheckInChannel<'_>,
     request: DdmRequest,
 ) -> Result<Response, ApiError> {
-    match state.os_updates.check_in(enrollment, request).await {
+    match state.os_updates.check_in(channel, request).await {
         Ok(DdmAnswer::Json(body)) => Ok(axum::Json(body).into_response()),
         Ok(DdmAnswer::Empty) => Ok(StatusCode::OK.into_response()),
         Err(DdmError::NotFound(message)) => Err(ApiError::NotFound(message)),
@@ -170,5 +207,15 @@ async fn raw_check_in(
             }
         },
     };
-    respond(&state, enrollment.as_str(), request).await
+    let enrollment_type = EnrollmentType::of_check_in(
+        text("UDID"),
+        text("UserID"),
+        text("EnrollmentID"),
+        text("EnrollmentUserID"),
+    );
+    let channel = CheckInChannel {
+        enrollment: enrollment.as_str(),
+        enrollment_type,
+    };
+    respond(&state, channel, request).await
 }

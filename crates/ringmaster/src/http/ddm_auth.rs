@@ -5,10 +5,17 @@
 //! request with neither header is refused with 401 before a byte of its body is read; only a
 //! signed request has its body read (within the route's limit) to check the signature, and the
 //! body is then handed on to the handler unchanged. Without a secret every request passes.
+//!
+//! With a secret, the answer to every request that passed the check (errors included) carries
+//! `X-Hmac-Signature`: the base64 (standard, padded) HMAC-SHA256 of the answer's body under the
+//! secret, which is what NanoMDM's `-dm-recv-hmac-key` verifies on each answer before it hands
+//! it to the device (an empty body is signed too). Answers refused here (401) are not signed:
+//! a signature over a body an unauthenticated caller chose the request for would be a signature
+//! it could replay as a request's.
 
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine;
@@ -38,7 +45,7 @@ pub async fn require_ddm_secret(
         .and_then(|value| value.strip_prefix("Bearer "))
     {
         if constant_time_equal(bearer.trim().as_bytes(), secret.as_bytes()) {
-            return Ok(next.run(request).await);
+            return sign_answer(secret, next.run(request).await).await;
         }
         return Err(ApiError::Unauthorized);
     }
@@ -79,7 +86,32 @@ pub async fn require_ddm_secret(
             "the X-Hmac-Signature does not match the body signed with the DDM secret".to_owned(),
         )
     })?;
-    Ok(next.run(Request::from_parts(parts, Body::from(body))).await)
+    let answer = next.run(Request::from_parts(parts, Body::from(body))).await;
+    sign_answer(secret, answer).await
+}
+
+/// The largest answer body signed (a device's declaration set is far smaller).
+pub const MAX_SIGNED_ANSWER_BYTES: usize = 16 * 1024 * 1024;
+
+/// `answer` with `X-Hmac-Signature`: the base64 HMAC-SHA256 of its body under `secret`.
+async fn sign_answer(secret: &str, answer: Response) -> Result<Response, ApiError> {
+    let (mut parts, body) = answer.into_parts();
+    let body = axum::body::to_bytes(body, MAX_SIGNED_ANSWER_BYTES)
+        .await
+        .map_err(|error| ApiError::Internal(anyhow::anyhow!("reading a DDM answer: {error}")))?;
+    let signature = base64::engine::general_purpose::STANDARD.encode(signature(secret, &body)?);
+    let value = HeaderValue::from_str(&signature)
+        .map_err(|error| ApiError::Internal(anyhow::anyhow!("signature header: {error}")))?;
+    parts.headers.insert(SIGNATURE_HEADER, value);
+    Ok(Response::from_parts(parts, Body::from(body)))
+}
+
+/// HMAC-SHA256 of `body` under `secret`.
+pub fn signature(secret: &str, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
+        .map_err(|error| ApiError::Internal(anyhow::anyhow!("HMAC key: {error}")))?;
+    mac.update(body);
+    Ok(mac.finalize().into_bytes().to_vec())
 }
 
 fn constant_time_equal(a: &[u8], b: &[u8]) -> bool {

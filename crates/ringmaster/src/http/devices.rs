@@ -82,6 +82,7 @@ async fn create_device(
         os_version: document.os_version,
         os_build: document.os_build,
         model: document.model,
+        software_update_device_id: document.software_update_device_id,
     };
     let stored = state.os_updates.create_device(&device, now()).await?;
     Ok(created(

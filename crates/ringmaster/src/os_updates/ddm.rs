@@ -9,10 +9,17 @@
 //!   declaration always carries the `ServerToken` the device was given, even if a policy changed
 //!   in between, and whichever server of a cluster answers.
 //! - A status report is merged into the stored status (a full report replaces it) in one
-//!   transaction; the OS family, version, build and device id it carries update the device.
+//!   transaction; the OS family (or, without it, the model family), version, build, device id and
+//!   client capabilities it carries update the device.
+//! - A user channel (NanoMDM's `User`, `User Enrollment` and `Shared iPad` enrollment types) is not
+//!   a device: it is answered a valid empty set (`tokens` and `declaration-items` of no
+//!   declarations, 404 for any declaration, 200 to a status report, which is not read) and never
+//!   creates a device or touches one's stored status. A device channel's enrollment type is
+//!   recorded on the device (`enrollmentType`).
 
 use bytes::Bytes;
 use ringmaster_domain::apple_version::AppleOsVersion;
+use ringmaster_domain::capabilities::{DeviceCapabilities, EnrollmentType};
 use ringmaster_domain::catalog::release::Platform;
 use ringmaster_domain::declarations::envelope::{DeclarationKind, DeclarationSet};
 use ringmaster_domain::device_status::merge::DeviceStatus;
@@ -50,14 +57,30 @@ pub enum DdmError {
     Store(#[from] StoreError),
 }
 
+/// Who checks in: the enrollment id and, when the MDM says, its enrollment type.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckInChannel<'a> {
+    pub enrollment: &'a str,
+    /// `None` when the MDM did not say (an older NanoMDM, another MDM).
+    pub enrollment_type: Option<EnrollmentType>,
+}
+
 impl OsUpdates {
-    /// Answers one check-in of the device enrolled as `enrollment`.
+    /// Answers one check-in on `channel`.
     pub async fn check_in(
         &self,
-        enrollment: &str,
+        channel: CheckInChannel<'_>,
         request: DdmRequest,
     ) -> Result<DdmAnswer, DdmError> {
-        let device = match self.store.get_device(enrollment).await? {
+        let enrollment = channel.enrollment;
+        if let Some(kind) = channel
+            .enrollment_type
+            .filter(|kind| kind.is_user_channel())
+        {
+            tracing::debug!(enrollment, %kind, "a user channel checked in; answered an empty set");
+            return self.user_channel_answer(request);
+        }
+        let mut device = match self.store.get_device(enrollment).await? {
             Some(device) => device,
             None => {
                 tracing::info!(enrollment, "a new device enrolled itself by checking in");
@@ -66,18 +89,35 @@ impl OsUpdates {
                     .await?
             }
         };
+        // The type is used at once, and stored only once the check-in is answered, so that a
+        // refused request changes nothing.
+        let record_type = channel
+            .enrollment_type
+            .filter(|kind| device.enrollment_type != Some(*kind));
+        if record_type.is_some() {
+            device.enrollment_type = record_type;
+        }
+        let answer = self.answer_device(&device, request).await?;
+        if let Some(kind) = record_type {
+            self.store
+                .record_device_enrollment(&device.id, kind, self.clock.now())
+                .await?;
+        }
+        Ok(answer)
+    }
+
+    async fn answer_device(
+        &self,
+        device: &StoredDevice,
+        request: DdmRequest,
+    ) -> Result<DdmAnswer, DdmError> {
         match request {
             DdmRequest::Tokens => {
-                let set = self.serve_current(&device).await?;
-                Ok(DdmAnswer::Json(json!({
-                    "SyncTokens": {
-                        "DeclarationsToken": set.declarations_token(),
-                        "Timestamp": self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
-                    }
-                })))
+                let set = self.serve_current(device).await?;
+                Ok(DdmAnswer::Json(self.tokens_json(&set)))
             }
             DdmRequest::DeclarationItems => {
-                let set = self.serve_current(&device).await?;
+                let set = self.serve_current(device).await?;
                 Ok(DdmAnswer::Json(items_json(&set)))
             }
             DdmRequest::Declaration { kind, identifier } => {
@@ -86,7 +126,7 @@ impl OsUpdates {
                 let served = match self.store.served_set(&device.id).await? {
                     Some(served) => served.declarations,
                     None => {
-                        let set = self.serve_current(&device).await?;
+                        let set = self.serve_current(device).await?;
                         set.declarations().iter().map(|d| d.to_json()).collect()
                     }
                 };
@@ -110,10 +150,32 @@ impl OsUpdates {
                     })
             }
             DdmRequest::Status(body) => {
-                self.merge_status(&device, &body).await?;
+                self.merge_status(device, &body).await?;
                 Ok(DdmAnswer::Empty)
             }
         }
+    }
+
+    /// What a user channel is answered: the empty set, whatever it asks.
+    fn user_channel_answer(&self, request: DdmRequest) -> Result<DdmAnswer, DdmError> {
+        let empty = DeclarationSet::default();
+        match request {
+            DdmRequest::Tokens => Ok(DdmAnswer::Json(self.tokens_json(&empty))),
+            DdmRequest::DeclarationItems => Ok(DdmAnswer::Json(items_json(&empty))),
+            DdmRequest::Declaration { .. } => Err(DdmError::NotFound(
+                "a user channel is served no declarations".to_owned(),
+            )),
+            DdmRequest::Status(_) => Ok(DdmAnswer::Empty),
+        }
+    }
+
+    fn tokens_json(&self, set: &DeclarationSet) -> Value {
+        json!({
+            "SyncTokens": {
+                "DeclarationsToken": set.declarations_token(),
+                "Timestamp": self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            }
+        })
     }
 
     /// Computes the device's set now and records it when it is not what the device was last
@@ -150,44 +212,71 @@ impl OsUpdates {
         if let Some(update) = device_update(device, &merged_status) {
             self.store.upsert_device(&update, now).await?;
         }
+        let configurations = merged_status
+            .client_capabilities()
+            .and_then(DeviceCapabilities::configurations_of);
+        if configurations.is_some() && configurations != device.client_configurations {
+            self.store
+                .record_client_configurations(&device.id, configurations.as_ref(), now)
+                .await?;
+        }
         Ok(())
     }
 }
 
 /// The device record a status implies, when it says more than (or differs from) what is stored.
+/// The model comes from `device.model.identifier` and the software-update id from
+/// `softwareupdate.device-id`, each kept when the status does not say; the version carries the
+/// supplemental suffix and the build is the supplemental build while one is installed.
 fn device_update(device: &StoredDevice, status: &DeviceStatus) -> Option<NewDevice> {
     let os = status.operating_system();
-    let model_identifier = status.model().identifier;
+    let model_identifier = status.model().identifier.filter(|id| !id.is_empty());
     let platform = match os.family.as_deref() {
         Some("macOS") => Some(Platform::MacOs),
         Some("iOS") | Some("iPadOS") => Some(Platform::Ios),
         _ => None,
     }
+    .or_else(|| platform_of_family(status.model().family.as_deref()?))
     .or(device.platform)
     .or_else(|| platform_of_model(model_identifier.as_deref()?))?;
-    let os_version = os
-        .version
-        .as_deref()
-        .and_then(|text| AppleOsVersion::parse(text).ok())
+    let installed = os.installed();
+    let os_version = installed
+        .as_ref()
+        .map(|installed| installed.version.clone())
         .or_else(|| device.os_version.clone())?;
-    let os_build = os.build.clone().or_else(|| device.os_build.clone());
-    let model = status
+    let os_build = installed
+        .and_then(|installed| installed.supplemental_build)
+        .or_else(|| os.build.clone())
+        .or_else(|| device.os_build.clone());
+    let model = model_identifier.or_else(|| device.model.clone());
+    let software_update_device_id = status
         .software_update()
         .device_id
         .filter(|id| !id.is_empty())
-        .or(model_identifier)
-        .or_else(|| device.model.clone());
+        .or_else(|| device.software_update_device_id.clone());
     let unchanged = device.platform == Some(platform)
         && device.os_version.as_ref().map(AppleOsVersion::as_str) == Some(os_version.as_str())
         && device.os_build == os_build
-        && device.model == model;
+        && device.model == model
+        && device.software_update_device_id == software_update_device_id;
     (!unchanged).then(|| NewDevice {
         id: device.id.clone(),
         platform,
         os_version,
         os_build,
         model,
+        software_update_device_id,
     })
+}
+
+/// The platform of a `device.model.family` (`Mac`; `iPhone`, `iPad`, `iPod`), for a device
+/// that reports no OS family.
+fn platform_of_family(family: &str) -> Option<Platform> {
+    match family {
+        "Mac" => Some(Platform::MacOs),
+        "iPhone" | "iPad" | "iPod" => Some(Platform::Ios),
+        _ => None,
+    }
 }
 
 /// The platform a model identifier belongs to, for a device that reports its model but not its

@@ -7,7 +7,8 @@
 //!   indexed, refreshed when the store's OS-update revision moves; device reads never wait on it.
 //! - [`ddm`]: the device side: answering check-ins and merging status reports.
 //! - [`results`], [`result_views`]: policy results: each device's status and compliance.
-//! - [`notifier`]: asking the MDM (NanoMDM's enqueue API) to make changed devices sync.
+//! - [`notifier`]: asking the MDM (NanoMDM's enqueue API) to make changed devices sync;
+//!   [`enqueue`] sends one batch and reads NanoMDM's per-device answer.
 //! - [`views`]: the JSON shapes the API answers and the CLI prints.
 //! - [`feed_fetch`]: reading a feed from a file or an HTTPS URL (Apple's root certificate included).
 //! - [`catalog_delete`]: deleting a release, to undo a bad import.
@@ -16,6 +17,7 @@
 pub mod catalog_delete;
 pub mod catalog_poll;
 pub mod ddm;
+pub mod enqueue;
 pub mod feed_fetch;
 pub mod notifier;
 pub mod result_views;

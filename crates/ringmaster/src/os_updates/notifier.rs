@@ -2,14 +2,17 @@
 //! enters the catalog, a policy or binding changes, a deferral ends), the MDM is asked to send it
 //! the `DeclarativeManagement` command.
 //!
-//! The webhook follows NanoMDM's API: `PUT {enqueue URL}{id,id,…}` with the command as an XML
-//! plist, HTTP basic auth `nanomdm:<API key>`; NanoMDM queues the command and pushes. A background
+//! The webhook follows NanoMDM's API (NanoHUB's is the same): `PUT {enqueue URL}/{id,id,…}` with
+//! the command as an XML plist, HTTP basic auth `<user>:<API key>` (user `nanomdm` by default,
+//! `nanohub` for NanoHUB); the MDM queues the command and pushes ([`crate::os_updates::enqueue`]
+//! sends one batch and reads NanoMDM's partial-failure answer). A background
 //! round (on one server of a cluster, under the `ddm-notify` lease) runs when the OS-update
 //! configuration changes and at least every `every`: it recomputes every device that has synced
 //! before, compares the set's `DeclarationsToken` with what the device was served and what the MDM
-//! was last asked for, and notifies the rest in batches, each retried with exponential backoff.
-//! Requests never wait for it. A device is recorded as notified only when its batch succeeded, so
-//! a failed batch is tried again in the next round. A round that fails or panics is logged and the
+//! was last asked for, and notifies the rest in batches of `batch` ids (30 by default, so URLs stay near 1 KB), each
+//! retried with exponential backoff. Requests never wait for it. A device is recorded as notified
+//! only when the MDM took it (a 207 answer takes some ids of a batch and fails others), so a
+//! failed device is tried again in the next round. A round that fails or panics is logged and the
 //! next one runs as usual ([`crate::background::guarded`]).
 
 use std::collections::HashMap;
@@ -21,6 +24,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::background::guarded;
+use crate::os_updates::enqueue::{EnqueueTarget, send_batch};
 use crate::os_updates::service::OsUpdates;
 
 /// Devices read per page in a round.
@@ -29,13 +33,15 @@ const PAGE: u32 = 1000;
 /// Where and how to notify.
 #[derive(Debug, Clone)]
 pub struct NotifierConfig {
-    /// NanoMDM's enqueue URL, ending in `/` (the ids are appended), such as
-    /// `https://mdm.example/v1/enqueue/`.
+    /// NanoMDM's enqueue URL, such as `https://mdm.example/v1/enqueue/` (a trailing slash is
+    /// optional: the ids always go in a segment of their own).
     pub enqueue_url: String,
+    /// The basic-auth user: `nanomdm` (NanoMDM) or `nanohub` (NanoHUB).
+    pub api_user: String,
     pub api_key: Option<String>,
     /// The longest time between two rounds.
     pub every: Duration,
-    /// Devices per request.
+    /// Devices per request (at least 1).
     pub batch: usize,
     /// Attempts per batch before giving up until the next round.
     pub attempts: u32,
@@ -43,13 +49,26 @@ pub struct NotifierConfig {
     pub backoff: Duration,
 }
 
+/// The basic-auth user unless told otherwise (NanoMDM's).
+pub const DEFAULT_API_USER: &str = "nanomdm";
+
+/// Devices per enqueue request unless told otherwise: 30 ids of 36 characters keep the URL near
+/// 1 KB, well under what proxies and servers accept.
+pub const DEFAULT_BATCH: usize = 30;
+
+/// The largest batch `--mdm-batch-size` accepts (about 4 KB of ids).
+pub const MAX_BATCH: usize = 100;
+
 impl NotifierConfig {
+    /// User `nanomdm`, a round at least every minute, batches of [`DEFAULT_BATCH`], 4 attempts
+    /// from 500 ms apart.
     pub fn new(enqueue_url: String, api_key: Option<String>) -> NotifierConfig {
         NotifierConfig {
             enqueue_url,
+            api_user: DEFAULT_API_USER.to_owned(),
             api_key,
             every: Duration::from_secs(60),
-            batch: 200,
+            batch: DEFAULT_BATCH,
             attempts: 4,
             backoff: Duration::from_millis(500),
         }
@@ -168,57 +187,31 @@ pub async fn notify_round(
         devices: served.len(),
         ..RoundReport::default()
     };
+    let target = EnqueueTarget {
+        url: &config.enqueue_url,
+        user: &config.api_user,
+        api_key: config.api_key.as_deref(),
+        attempts: config.attempts,
+        backoff: config.backoff,
+    };
     for batch in changed.chunks(config.batch.max(1)) {
-        let ids: Vec<&str> = batch.iter().map(|(id, _)| id.as_str()).collect();
-        if send_with_retries(client, config, &ids).await {
-            os_updates.store.record_notified(batch).await?;
-            report.notified += batch.len();
-        } else {
-            report.failed += batch.len();
+        let ids: Vec<String> = batch.iter().map(|(id, _)| id.clone()).collect();
+        let result = send_batch(client, &target, &ids, command_plist).await;
+        if !result.delivered.is_empty() {
+            let delivered: std::collections::HashSet<&str> =
+                result.delivered.iter().map(String::as_str).collect();
+            let notified: Vec<(String, String)> = batch
+                .iter()
+                .filter(|(id, _)| delivered.contains(id.as_str()))
+                .cloned()
+                .collect();
+            os_updates.store.record_notified(&notified).await?;
+            report.notified += notified.len();
         }
+        report.failed += result.failed.len();
     }
     report.elapsed_ms = started.elapsed().as_millis();
     Ok(report)
-}
-
-async fn send_with_retries(
-    client: &reqwest::Client,
-    config: &NotifierConfig,
-    ids: &[&str],
-) -> bool {
-    let url = format!(
-        "{}{}",
-        config.enqueue_url,
-        ids.iter()
-            .map(|id| urlencode(id))
-            .collect::<Vec<_>>()
-            .join(",")
-    );
-    let mut delay = config.backoff;
-    for attempt in 1..=config.attempts.max(1) {
-        let mut request = client
-            .put(&url)
-            .header("content-type", "application/x-apple-aspen-mdm")
-            .body(command_plist());
-        if let Some(key) = &config.api_key {
-            request = request.basic_auth("nanomdm", Some(key));
-        }
-        match request.send().await {
-            Ok(response) if response.status().is_success() => return true,
-            Ok(response) => tracing::warn!(
-                status = %response.status(),
-                attempt,
-                devices = ids.len(),
-                "notifier: the MDM refused the command"
-            ),
-            Err(error) => tracing::warn!(%error, attempt, "notifier: the MDM did not answer"),
-        }
-        if attempt < config.attempts {
-            tokio::time::sleep(delay).await;
-            delay *= 2;
-        }
-    }
-    false
 }
 
 /// The `DeclarativeManagement` command, with a fresh command UUID.
@@ -237,18 +230,6 @@ pub fn command_plist() -> Vec<u8> {
          </dict>\n</plist>\n"
     )
     .into_bytes()
-}
-
-/// Percent-encodes what an enrollment id may hold that a path segment may not.
-fn urlencode(id: &str) -> String {
-    id.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (byte as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -270,11 +251,5 @@ mod tests {
             command.get("CommandUUID"),
             "every command has its own UUID"
         );
-    }
-
-    #[test]
-    fn ids_are_encoded_for_the_path() {
-        assert_eq!(urlencode("A1B2-c3"), "A1B2-c3");
-        assert_eq!(urlencode("a,b/c d"), "a%2Cb%2Fc%20d");
     }
 }

@@ -18,6 +18,7 @@ pub fn device_status(result: &DeviceResult, at: Timestamp) -> Value {
         "device": views::device(&served.device),
         "evaluatedAt": at.to_string(),
         "state": result.state.as_str(),
+        "unsupportedReason": served.served.unsupported,
         "policy": served.policy.as_ref().map(views::policy_ref),
         "targetVersion": enforcement.map(|e| e.version.as_str().to_owned()),
         "targetBuild": enforcement.and_then(|e| e.target_build.clone()),
@@ -104,6 +105,7 @@ pub fn device_line(result: &DeviceResult) -> Value {
     json!({
         "id": served.device.id,
         "state": result.state.as_str(),
+        "unsupportedReason": served.served.unsupported,
         "osVersion": served.device.os_version.as_ref().map(|version| version.as_str().to_owned()),
         "targetVersion": enforcement.map(|e| e.version.as_str().to_owned()),
         "deadline": enforcement.map(|e| e.deadline_text()),

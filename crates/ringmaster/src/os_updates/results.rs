@@ -95,7 +95,13 @@ impl OsUpdates {
             .unwrap_or_default();
         let known = device.platform.is_some() && device.os_version.is_some();
         let plan = served.policy.as_ref().and(served.served.plan.as_ref());
-        let state = classify(known, plan, &served.served.declarations, &status);
+        let state = classify(
+            known,
+            plan,
+            served.served.unsupported.is_some(),
+            &served.served.declarations,
+            &status,
+        );
         let rejected = rejected_declarations(&served.served.declarations, &status);
         DeviceResult {
             served,

@@ -11,6 +11,7 @@ use arc_swap::ArcSwap;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use ringmaster_domain::assignment::Resolution;
+use ringmaster_domain::catalog::hardware::HardwareCatalog;
 use ringmaster_domain::catalog::release::{Platform, Release};
 use ringmaster_domain::catalog::{FeedError, parse_feed};
 use ringmaster_domain::field_error::FieldErrors;
@@ -74,6 +75,8 @@ pub struct ImportReport {
     /// Build-less entries that a release with a build took over.
     pub merged: usize,
     pub unchanged: usize,
+    /// Models whose facts (OS majors, board ids) the feed added or changed.
+    pub models: usize,
     /// The catalog's revision after the import.
     pub revision: i64,
 }
@@ -161,6 +164,12 @@ impl OsUpdates {
         }
         let count = releases.len();
         let outcome = self.store.import_releases(releases).await?;
+        let models = self.store.import_hardware(&parsed.hardware).await?;
+        let revision = if models > 0 {
+            self.store.os_update_revision().await?
+        } else {
+            outcome.revision
+        };
         self.refresh_after_write().await;
         Ok(ImportReport {
             format: format.as_str().to_owned(),
@@ -169,7 +178,8 @@ impl OsUpdates {
             updated: outcome.updated,
             merged: outcome.removed,
             unchanged: outcome.unchanged,
-            revision: outcome.revision,
+            models,
+            revision,
         })
     }
 
@@ -467,10 +477,11 @@ impl OsUpdates {
             None => Resolution::default(),
         };
         let policy_id = resolution.winner.as_ref().map(|winner| winner.policy);
-        let served = match facts(device) {
+        let served = match facts(device, &snapshot.hardware) {
             Some(facts) => device_declarations(
                 policy_id.and_then(|id| snapshot.prepared.get(&id)),
                 &facts,
+                &device.capabilities(),
                 &snapshot.releases,
                 at,
             ),
@@ -555,14 +566,19 @@ fn rollout_of(
     }
 }
 
-/// What the schedule needs to know about a stored device; `None` until its platform and
-/// version are known.
-pub fn facts(device: &StoredDevice) -> Option<DeviceFacts> {
+/// What the schedule needs to know about a stored device, its hardware described with the
+/// feeds' facts; `None` until its platform and version are known.
+pub fn facts(device: &StoredDevice, hardware: &HardwareCatalog) -> Option<DeviceFacts> {
+    let platform = device.platform?;
     Some(DeviceFacts {
-        platform: device.platform?,
+        platform,
         os_version: device.os_version.clone()?,
         os_build: device.os_build.clone(),
-        model: device.model.clone(),
+        hardware: hardware.describe(
+            platform,
+            device.model.as_deref(),
+            device.software_update_device_id.as_deref(),
+        ),
     })
 }
 

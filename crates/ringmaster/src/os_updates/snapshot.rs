@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use ringmaster_domain::assignment::{Assignments, BindingFacts, GroupFacts, PolicyFacts, Subject};
+use ringmaster_domain::catalog::hardware::HardwareCatalog;
 use ringmaster_domain::catalog::release::{Platform, Release};
 use ringmaster_domain::fleet::PreparedPolicy;
 use ringmaster_store::os_updates::OsUpdateConfig;
@@ -23,6 +24,8 @@ pub struct OsUpdateSnapshot {
     pub revision: i64,
     /// macOS releases, then iOS releases, each newest first.
     pub releases: Vec<Release>,
+    /// What the feeds say about models (OS majors, board ids).
+    pub hardware: HardwareCatalog,
     pub policies: BTreeMap<i64, StoredPolicy>,
     pub prepared: HashMap<i64, PreparedPolicy>,
     pub policy_groups: BTreeMap<i64, StoredPolicyGroup>,
@@ -75,6 +78,7 @@ impl OsUpdateSnapshot {
         OsUpdateSnapshot {
             revision: config.revision,
             releases: config.releases,
+            hardware: config.hardware,
             prepared: config
                 .policies
                 .iter()

@@ -104,6 +104,8 @@ pub fn device(device: &StoredDevice) -> Value {
         "osVersion": device.os_version.as_ref().map(|version| version.as_str()),
         "osBuild": device.os_build,
         "model": device.model,
+        "softwareUpdateDeviceId": device.software_update_device_id,
+        "enrollmentType": device.enrollment_type.map(|kind| kind.as_str()),
         "createdAt": device.created_at.to_string(),
         "updatedAt": device.updated_at.to_string(),
     })
@@ -192,6 +194,7 @@ pub fn schedule(plan: &DevicePlan) -> Value {
             "visibleOn": release.visible_on.to_string(),
             "visible": release.visible,
             "status": status_name(release.status),
+            "hardware": {"rule": release.support.as_str(), "reason": release.support.to_string()},
         })).collect::<Vec<_>>(),
     })
 }
@@ -203,6 +206,7 @@ pub fn declarations(served: &DeviceServed, at: Timestamp) -> Value {
         "device": served.device.id,
         "evaluatedAt": at.to_string(),
         "policy": served.policy.as_ref().map(policy_ref),
+        "unsupportedReason": served.served.unsupported,
         "declarationsToken": set.declarations_token(),
         "declarations": set.declarations().iter().map(|declaration| declaration.to_json()).collect::<Vec<_>>(),
         "schedule": served.served.plan.as_ref().map(schedule),

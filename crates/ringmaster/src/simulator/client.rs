@@ -2,12 +2,14 @@
 //!
 //! KMFDDM-style endpoints under a prefix (default `/ddm/`): `GET tokens`,
 //! `GET declaration-items`, `GET declaration/{kind}/{identifier}`, `PUT status`, each with
-//! `X-Enrollment-ID` and, when a secret is set, `Authorization: Bearer <secret>`.
-//! One client (one connection pool) serves any number of devices; clone it freely.
+//! the headers NanoMDM forwards (`X-Enrollment-ID`, `X-Enrollment-Type`, and on a user channel
+//! `X-Enrollment-ParentID`) and, when a secret is set, `Authorization: Bearer <secret>` or, as
+//! NanoMDM's `-dm-send-hmac-key` and `-dm-recv-hmac-key` do ([`SecretUse::Hmac`]),
+//! `X-Hmac-Signature` of each request body, with every answer's signature checked.
+//! One client (one connection pool) serves any number of devices; clone it freely. Where the
+//! server is and how the secret goes are in [`crate::simulator::endpoint`].
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
@@ -16,113 +18,18 @@ use reqwest::{Method, Url};
 use serde_json::Value;
 
 use crate::simulator::device::SimulatedDevice;
+pub use crate::simulator::endpoint::{
+    BearerSecret, ClientSetupError, DEFAULT_PREFIX, ENROLLMENT_ID_HEADER, ENROLLMENT_PARENT_HEADER,
+    ENROLLMENT_TYPE_HEADER, SIGNATURE_HEADER, SecretUse, ServerEndpoint,
+};
+use crate::simulator::endpoint::{Caller, hmac_base64};
 use crate::simulator::protocol::{DeclarationItems, DeclarationKey, StatusReport, SyncTokens};
-
-/// The path prefix of the DDM endpoints unless told otherwise.
-pub const DEFAULT_PREFIX: &str = "/ddm/";
-
-/// The header that names the device.
-pub const ENROLLMENT_ID_HEADER: &str = "X-Enrollment-ID";
 
 /// How long one request may take before it counts as failed.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Longest part of an error body kept in a [`SyncError`].
 const ERROR_BODY_CHARS: usize = 300;
-
-/// The shared secret sent as `Authorization: Bearer …`. `Debug` never shows it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct BearerSecret(String);
-
-impl BearerSecret {
-    pub fn new(secret: impl Into<String>) -> Self {
-        Self(secret.into())
-    }
-
-    /// The secret itself, for the header.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for BearerSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("BearerSecret(***)")
-    }
-}
-
-impl FromStr for BearerSecret {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        if text.is_empty() {
-            Err("the secret must not be empty".to_owned())
-        } else {
-            Ok(Self(text.to_owned()))
-        }
-    }
-}
-
-/// Where the DDM endpoints are.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServerEndpoint {
-    /// `http://127.0.0.1:8080`; a path in it goes before the prefix.
-    pub base_url: String,
-    /// `/ddm/`; slashes at either end are optional.
-    pub prefix: String,
-    pub secret: Option<BearerSecret>,
-}
-
-impl ServerEndpoint {
-    /// The endpoints under [`DEFAULT_PREFIX`] of `base_url`, without a secret.
-    pub fn new(base_url: impl Into<String>) -> Self {
-        Self {
-            base_url: base_url.into(),
-            prefix: DEFAULT_PREFIX.to_owned(),
-            secret: None,
-        }
-    }
-
-    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.prefix = prefix.into();
-        self
-    }
-
-    pub fn with_secret(mut self, secret: Option<BearerSecret>) -> Self {
-        self.secret = secret;
-        self
-    }
-
-    /// The URL the endpoint names end in: base, then the prefix, ending in `/`.
-    pub fn root_url(&self) -> Result<Url, ClientSetupError> {
-        let mut url = Url::parse(&self.base_url).map_err(|error| ClientSetupError {
-            message: format!("the server URL {:?} is not a URL: {error}", self.base_url),
-        })?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(ClientSetupError {
-                message: format!("the server URL {:?} is not http or https", self.base_url),
-            });
-        }
-        let base_path = url.path().trim_end_matches('/').to_owned();
-        let prefix = self.prefix.trim_matches('/');
-        let path = if prefix.is_empty() {
-            format!("{base_path}/")
-        } else {
-            format!("{base_path}/{prefix}/")
-        };
-        url.set_path(&path);
-        url.set_query(None);
-        url.set_fragment(None);
-        Ok(url)
-    }
-}
-
-/// A [`SyncClient`] could not be built (bad URL, TLS setup).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct ClientSetupError {
-    pub message: String,
-}
 
 /// Why a request of a sync failed. `path` is relative to the prefix (`declaration/configuration/x`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -255,6 +162,7 @@ pub struct SyncClient {
     http: reqwest::Client,
     root: Url,
     secret: Option<BearerSecret>,
+    signing: SecretUse,
 }
 
 impl SyncClient {
@@ -281,6 +189,7 @@ impl SyncClient {
             http,
             root: endpoint.root_url()?,
             secret: endpoint.secret.clone(),
+            signing: endpoint.secret_use,
         })
     }
 
@@ -308,12 +217,18 @@ impl SyncClient {
         device: &mut SimulatedDevice,
         outcome: &mut SyncOutcome,
     ) -> Result<(), SyncError> {
-        let enrollment_id = device.enrollment_id().to_owned();
+        let profile = device.profile();
+        let caller = Caller {
+            enrollment_id: profile.enrollment_id.clone(),
+            channel: profile.channel,
+            parent_id: profile.parent_id.clone(),
+        };
+        let enrollment_id = &caller;
         let records = &mut outcome.requests;
-        let tokens = self.get_tokens(&enrollment_id, records).await?;
+        let tokens = self.get_tokens(enrollment_id, records).await?;
         if device.needs_declaration_items(&tokens) {
             outcome.fetched_items = true;
-            let items = self.get_items(&enrollment_id, records).await?;
+            let items = self.get_items(enrollment_id, records).await?;
             if items.declarations_token != tokens.declarations_token {
                 outcome.issues.push(format!(
                     "declaration-items has DeclarationsToken {:?} but tokens said {:?}",
@@ -323,7 +238,7 @@ impl SyncClient {
             let plan = device.plan_fetches(&items);
             let mut fetched = BTreeMap::new();
             for key in plan.fetch {
-                let body = self.get_declaration(&enrollment_id, &key, records).await?;
+                let body = self.get_declaration(enrollment_id, &key, records).await?;
                 fetched.insert(key, body);
             }
             let applied = device.apply_declarations(&items, &fetched);
@@ -334,7 +249,7 @@ impl SyncClient {
         }
         if let Some(report) = device.status_report() {
             let sent = self
-                .put_status(&enrollment_id, &report.to_json(), &mut outcome.requests)
+                .put_status(enrollment_id, &report.to_json(), &mut outcome.requests)
                 .await;
             outcome.report = Some(report);
             sent?;
@@ -347,7 +262,8 @@ impl SyncClient {
 
     /// `GET tokens` for one enrollment.
     pub async fn tokens(&self, enrollment_id: &str) -> Result<SyncTokens, SyncError> {
-        self.get_tokens(enrollment_id, &mut Vec::new()).await
+        self.get_tokens(&Caller::device(enrollment_id), &mut Vec::new())
+            .await
     }
 
     /// `GET declaration-items` for one enrollment.
@@ -355,7 +271,8 @@ impl SyncClient {
         &self,
         enrollment_id: &str,
     ) -> Result<DeclarationItems, SyncError> {
-        self.get_items(enrollment_id, &mut Vec::new()).await
+        self.get_items(&Caller::device(enrollment_id), &mut Vec::new())
+            .await
     }
 
     /// `GET declaration/{kind}/{identifier}` for one enrollment: the declaration JSON.
@@ -364,19 +281,19 @@ impl SyncClient {
         enrollment_id: &str,
         key: &DeclarationKey,
     ) -> Result<Value, SyncError> {
-        self.get_declaration(enrollment_id, key, &mut Vec::new())
+        self.get_declaration(&Caller::device(enrollment_id), key, &mut Vec::new())
             .await
     }
 
     /// `PUT status` with any JSON body (a [`StatusReport::to_json`] or a hand-made one).
     pub async fn send_status(&self, enrollment_id: &str, report: &Value) -> Result<(), SyncError> {
-        self.put_status(enrollment_id, report, &mut Vec::new())
+        self.put_status(&Caller::device(enrollment_id), report, &mut Vec::new())
             .await
     }
 
     async fn get_tokens(
         &self,
-        enrollment_id: &str,
+        enrollment_id: &Caller,
         records: &mut Vec<RequestRecord>,
     ) -> Result<SyncTokens, SyncError> {
         let path = "tokens".to_owned();
@@ -395,7 +312,7 @@ impl SyncClient {
 
     async fn get_items(
         &self,
-        enrollment_id: &str,
+        enrollment_id: &Caller,
         records: &mut Vec<RequestRecord>,
     ) -> Result<DeclarationItems, SyncError> {
         let path = "declaration-items".to_owned();
@@ -409,7 +326,7 @@ impl SyncClient {
 
     async fn get_declaration(
         &self,
-        enrollment_id: &str,
+        enrollment_id: &Caller,
         key: &DeclarationKey,
         records: &mut Vec<RequestRecord>,
     ) -> Result<Value, SyncError> {
@@ -421,7 +338,7 @@ impl SyncClient {
 
     async fn put_status(
         &self,
-        enrollment_id: &str,
+        enrollment_id: &Caller,
         report: &Value,
         records: &mut Vec<RequestRecord>,
     ) -> Result<(), SyncError> {
@@ -452,7 +369,7 @@ impl SyncClient {
         method: Method,
         path: &str,
         url: Url,
-        enrollment_id: &str,
+        enrollment_id: &Caller,
         body: Option<&Value>,
         records: &mut Vec<RequestRecord>,
     ) -> Result<Value, SyncError> {
@@ -475,7 +392,7 @@ impl SyncClient {
         method: Method,
         path: &str,
         url: Url,
-        enrollment_id: &str,
+        enrollment_id: &Caller,
         body: Option<&Value>,
         records: &mut Vec<RequestRecord>,
     ) -> Result<bytes::Bytes, SyncError> {
@@ -484,19 +401,36 @@ impl SyncClient {
         let mut request = self
             .http
             .request(method, url)
-            .header(ENROLLMENT_ID_HEADER, enrollment_id);
-        if let Some(secret) = &self.secret {
-            request = request.header(AUTHORIZATION, format!("Bearer {}", secret.expose()));
+            .header(ENROLLMENT_ID_HEADER, &enrollment_id.enrollment_id)
+            .header(ENROLLMENT_TYPE_HEADER, enrollment_id.channel.header_value());
+        if let Some(parent) = &enrollment_id.parent_id {
+            request = request.header(ENROLLMENT_PARENT_HEADER, parent);
         }
-        if let Some(body) = body {
-            let bytes = serde_json::to_vec(body).expect("a JSON value serializes");
+        let bytes = body
+            .map(|body| serde_json::to_vec(body).expect("a JSON value serializes"))
+            .unwrap_or_default();
+        match (&self.secret, self.signing) {
+            (Some(secret), SecretUse::Hmac) => {
+                request = request.header(SIGNATURE_HEADER, hmac_base64(secret.expose(), &bytes));
+            }
+            (Some(secret), SecretUse::Bearer) => {
+                request = request.header(AUTHORIZATION, format!("Bearer {}", secret.expose()));
+            }
+            (None, _) => {}
+        }
+        if body.is_some() {
             request = request.header(CONTENT_TYPE, "application/json").body(bytes);
         }
         let answer = async {
             let response = request.send().await?;
             let status = response.status();
+            let signature = response
+                .headers()
+                .get(SIGNATURE_HEADER)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned);
             let bytes = response.bytes().await?;
-            Ok::<_, reqwest::Error>((status, bytes))
+            Ok::<_, reqwest::Error>((status, signature, bytes))
         }
         .await;
         let mut record = RequestRecord {
@@ -506,9 +440,24 @@ impl SyncClient {
             duration: Duration::ZERO,
         };
         let result = match answer {
-            Ok((status, bytes)) => {
+            Ok((status, signature, bytes)) => {
                 record.status = Some(status.as_u16());
-                if status.is_success() {
+                let unsigned = match (&self.secret, self.signing) {
+                    (Some(secret), SecretUse::Hmac) => {
+                        signature.as_deref() != Some(hmac_base64(secret.expose(), &bytes).as_str())
+                    }
+                    _ => false,
+                };
+                if unsigned {
+                    Err(protocol_error(
+                        &method_name,
+                        path,
+                        format!(
+                            "the HTTP {} answer's X-Hmac-Signature is missing or does not match                              its body (NanoMDM's -dm-recv-hmac-key would refuse it)",
+                            status.as_u16()
+                        ),
+                    ))
+                } else if status.is_success() {
                     Ok(bytes)
                 } else {
                     Err(SyncError::Status {

@@ -282,6 +282,8 @@ impl Fleet {
                 build_version: system.build.clone(),
                 model_identifier: model.model_identifier.clone(),
                 device_id: model.device_id.clone(),
+                channel: crate::simulator::kinds::EnrollmentChannel::Device,
+                parent_id: None,
             };
             devices.push(SimulatedDevice::new(profile, options));
         }

@@ -50,11 +50,15 @@
 //! `device.operating-system.family` only if it subscribes to it (or to
 //! `device.operating-system`); device-local time is UTC unless
 //! [`device::DeviceOptions::utc_offset`] says otherwise; every enforced version is assumed to
-//! exist. See [`device`] for the rest.
+//! exist. See [`device`] for the rest. Which items and declaration types a device's OS version
+//! and enrollment channel support, and the `X-Enrollment-Type` it sends, are in [`kinds`].
 
 pub mod client;
 pub mod device;
+pub mod endpoint;
 pub mod fleet;
+pub mod kinds;
+pub mod profile;
 pub mod protocol;
 pub mod status;
 pub mod validate;

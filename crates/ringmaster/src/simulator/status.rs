@@ -14,6 +14,7 @@ use ringmaster_domain::catalog::release::Platform;
 use serde_json::{Map, Value, json};
 
 use crate::simulator::device::{InstallState, SimulatedDevice};
+use crate::simulator::kinds;
 use crate::simulator::protocol::{DECLARATION_KINDS, status_array_name};
 use crate::simulator::validate::KNOWN_DECLARATION_TYPES;
 
@@ -102,7 +103,13 @@ pub(crate) fn all_items(device: &SimulatedDevice) -> BTreeMap<String, Value> {
     put("softwareupdate.failure-reason", failure_reason(device));
     put("softwareupdate.install-reason", install_reason(device));
     put("management.declarations", declarations(device));
-    put("management.client-capabilities", client_capabilities());
+    put(
+        "management.client-capabilities",
+        client_capabilities_of(device),
+    );
+    items.retain(|name, _| {
+        kinds::reports_item(name, profile.platform, &base_version, profile.channel)
+    });
     items
 }
 
@@ -180,13 +187,43 @@ fn declarations(device: &SimulatedDevice) -> Value {
 /// A minimal plausible `management.client-capabilities`: protocol 1.0.0, no optional features,
 /// the declaration types of [`KNOWN_DECLARATION_TYPES`] and the items of [`SUPPORTED_ITEMS`].
 pub fn client_capabilities() -> Value {
+    capabilities_where(|_| true, |_| true)
+}
+
+/// `management.client-capabilities` as `device` reports it: only the items and declaration
+/// types its OS and channel support ([`kinds`]).
+pub fn client_capabilities_of(device: &SimulatedDevice) -> Value {
+    let profile = device.profile();
+    let version = device.os_version().without_supplemental();
+    capabilities_where(
+        |item| kinds::reports_item(item, profile.platform, &version, profile.channel),
+        |declaration_type| {
+            kinds::refuses_declaration(
+                declaration_type,
+                profile.platform,
+                &version,
+                profile.channel,
+            )
+            .is_none()
+        },
+    )
+}
+
+fn capabilities_where(item_ok: impl Fn(&str) -> bool, type_ok: impl Fn(&str) -> bool) -> Value {
     let of_kind = |prefix: &str| -> Vec<&str> {
         KNOWN_DECLARATION_TYPES
             .iter()
             .copied()
-            .filter(|declaration_type| declaration_type.starts_with(prefix))
+            .filter(|declaration_type| {
+                declaration_type.starts_with(prefix) && type_ok(declaration_type)
+            })
             .collect()
     };
+    let items: Vec<&str> = SUPPORTED_ITEMS
+        .iter()
+        .copied()
+        .filter(|item| item_ok(item))
+        .collect();
     json!({
         "supported-versions": ["1.0.0"],
         "supported-features": {},
@@ -197,7 +234,7 @@ pub fn client_capabilities() -> Value {
                 "configurations": of_kind("com.apple.configuration."),
                 "management": of_kind("com.apple.management."),
             },
-            "status-items": SUPPORTED_ITEMS,
+            "status-items": items,
         },
     })
 }

@@ -388,6 +388,7 @@ async fn the_full_backup_is_documented_files_beside_patch_archive_and_scope_titl
             "ringmaster/backup.json",
             "ringmaster/tokens.json",
             "ringmaster/os-updates/releases.json",
+            "ringmaster/os-updates/hardware-models.json",
             "ringmaster/os-updates/policy-groups.json",
             "ringmaster/os-updates/policies.json",
             "ringmaster/os-updates/devices.json",

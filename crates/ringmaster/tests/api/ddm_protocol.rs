@@ -139,9 +139,10 @@ async fn a_device_enrolls_itself_reports_its_os_and_gets_its_policy() {
         let device = admin_json(&app, "/api/v1/devices/mac-1").await;
         assert_eq!(device["platform"], "macOS");
         assert_eq!(device["osVersion"], "26.0.1");
+        assert_eq!(device["model"], "Mac16,1", "the model identifier");
         assert_eq!(
-            device["model"], "J413AP",
-            "the software-update device id wins"
+            device["softwareUpdateDeviceId"], "J413AP",
+            "the software-update device id, beside the model"
         );
         rollout_setup(&app, "mac-1").await;
 

@@ -29,6 +29,7 @@ async fn create_fleet(app: &TestApp, count: usize) -> Vec<String> {
             os_version: AppleOsVersion::parse("26.0").unwrap(),
             os_build: None,
             model: None,
+            software_update_device_id: None,
         })
         .collect();
     let store = app.database.store().await;

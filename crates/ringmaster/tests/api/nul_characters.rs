@@ -375,6 +375,7 @@ async fn migrating_an_old_sqlite_database_holding_nul_into_postgresql_names_the_
         os_version: AppleOsVersion::parse("26.0").unwrap(),
         os_build: None,
         model: Some("Mac\u{0}16,1".into()),
+        software_update_device_id: None,
     };
     store.insert_device(&device, now).await.unwrap();
     store

@@ -307,7 +307,7 @@ async fn each_ring_sees_26_1_after_its_deferral_and_must_install_it_by_its_deadl
             match deadline {
                 Some(deadline) => {
                     assert_eq!(enforcement.len(), 1, "{device}");
-                    assert_eq!(enforcement[0]["Payload"]["TargetOSVersion"], "26.1.0");
+                    assert_eq!(enforcement[0]["Payload"]["TargetOSVersion"], "26.1");
                     assert_eq!(enforcement[0]["Payload"]["TargetBuildVersion"], "25B78");
                     assert_eq!(
                         enforcement[0]["Payload"]["TargetLocalDateTime"], deadline,

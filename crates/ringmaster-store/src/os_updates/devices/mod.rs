@@ -1,19 +1,22 @@
 //! Devices and device groups.
 //!
 //! A device is one row keyed by its enrollment id, with the platform, OS version (as the device
-//! wrote it), build and model it last reported. Devices are read per request rather than cached,
+//! wrote it, with any supplemental suffix), build, model identifier and software-update id it last
+//! reported. Devices are read per request rather than cached,
 //! so inserting or updating one does not bump the OS-update counter; deleting one does, as that
 //! also removes it from groups and bindings (foreign keys cascade). Bulk writes go
 //! [`ROWS_PER_STATEMENT`] rows a statement in one transaction.
 //!
 //! - [`groups`]: device groups, which are configuration.
 
+pub mod enrollment;
 pub mod groups;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 use ringmaster_domain::apple_version::AppleOsVersion;
+use ringmaster_domain::capabilities::{DeviceCapabilities, EnrollmentType};
 use ringmaster_domain::catalog::release::Platform;
 
 use crate::error::StoreError;
@@ -30,7 +33,10 @@ pub struct NewDevice {
     pub platform: Platform,
     pub os_version: AppleOsVersion,
     pub os_build: Option<String>,
+    /// The model identifier (`Mac15,3`, `iPhone17,1`).
     pub model: Option<String>,
+    /// What `softwareupdate.device-id` reports (a board id on a Mac, `J504AP`).
+    pub software_update_device_id: Option<String>,
 }
 
 /// A device as stored. A device that enrolled itself through a DDM check-in has no platform or
@@ -41,9 +47,27 @@ pub struct StoredDevice {
     pub platform: Option<Platform>,
     pub os_version: Option<AppleOsVersion>,
     pub os_build: Option<String>,
+    /// The model identifier (`Mac15,3`, `iPhone17,1`).
     pub model: Option<String>,
+    /// What `softwareupdate.device-id` reports (a board id on a Mac, `J504AP`).
+    pub software_update_device_id: Option<String>,
+    /// How it enrolled (`device`, `userEnrollmentDevice`); `None` until an MDM says.
+    pub enrollment_type: Option<EnrollmentType>,
+    /// The configuration types its `management.client-capabilities` list (of those ringmaster
+    /// serves); `None` until it reports them.
+    pub client_configurations: Option<BTreeSet<String>>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+impl StoredDevice {
+    /// Its enrollment and client capabilities, for capability gating.
+    pub fn capabilities(&self) -> DeviceCapabilities {
+        DeviceCapabilities {
+            enrollment: self.enrollment_type,
+            configurations: self.client_configurations.clone(),
+        }
+    }
 }
 
 /// A device group as stored.
@@ -76,7 +100,7 @@ impl Store {
     ) -> Result<StoredDevice, StoreError> {
         let stamp = now.to_string();
         on_pool!(self, pool => {
-            let sql = concat!(insert_devices!(), "($1, $2, $3, $4, $5, $6, $6)");
+            let sql = concat!(insert_devices!(), "($1, $2, $3, $4, $5, $6, $7, $7)");
             bind_device!(sqlx::query(sql), device)
                 .bind(&stamp)
                 .execute(pool)
@@ -97,7 +121,7 @@ impl Store {
         on_pool!(self, pool => {
             sqlx::query(concat!(
                 insert_devices!(),
-                "($1, NULL, NULL, NULL, NULL, $2, $2) ON CONFLICT (id) DO NOTHING"
+                "($1, NULL, NULL, NULL, NULL, NULL, $2, $2) ON CONFLICT (id) DO NOTHING"
             ))
             .bind(id)
             .bind(&stamp)
@@ -126,9 +150,10 @@ impl Store {
             let written: Option<DeviceRow> = bind_device!(
                 sqlx::query_as(concat!(
                     insert_devices!(),
-                    "($1, $2, $3, $4, $5, $6, $6)",
+                    "($1, $2, $3, $4, $5, $6, $7, $7)",
                     upsert_devices_tail!(),
-                    " RETURNING id, platform, os_version, os_build, model, created_at, updated_at"
+                    " RETURNING id, platform, os_version, os_build, model, software_update_device_id, \
+                     enrollment_type, client_configurations, created_at, updated_at"
                 )),
                 device
             )
@@ -213,7 +238,7 @@ impl Store {
                 let sql = format!(
                     "{}{}{}",
                     insert_devices!(),
-                    values_list(chunk.len(), 7),
+                    values_list(chunk.len(), 8),
                     upsert_devices_tail!()
                 );
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -260,15 +285,16 @@ impl Store {
 
 macro_rules! select_devices {
     () => {
-        "SELECT id, platform, os_version, os_build, model, created_at, updated_at FROM devices"
+        "SELECT id, platform, os_version, os_build, model, software_update_device_id, \
+         enrollment_type, client_configurations, created_at, updated_at FROM devices"
     };
 }
 use select_devices;
 
 macro_rules! insert_devices {
     () => {
-        "INSERT INTO devices (id, platform, os_version, os_build, model, created_at, updated_at) \
-         VALUES "
+        "INSERT INTO devices (id, platform, os_version, os_build, model, \
+         software_update_device_id, created_at, updated_at) VALUES "
     };
 }
 use insert_devices;
@@ -279,16 +305,19 @@ macro_rules! upsert_devices_tail {
     () => {
         " ON CONFLICT (id) DO UPDATE SET platform = excluded.platform, \
          os_version = excluded.os_version, os_build = excluded.os_build, model = excluded.model, \
+         software_update_device_id = excluded.software_update_device_id, \
          updated_at = excluded.updated_at \
          WHERE devices.platform IS DISTINCT FROM excluded.platform \
          OR devices.os_version IS DISTINCT FROM excluded.os_version \
          OR devices.os_build IS DISTINCT FROM excluded.os_build \
-         OR devices.model IS DISTINCT FROM excluded.model"
+         OR devices.model IS DISTINCT FROM excluded.model \
+         OR devices.software_update_device_id IS DISTINCT FROM excluded.software_update_device_id"
     };
 }
 use upsert_devices_tail;
 
-/// Binds a device's first five columns (id, platform, os_version, os_build, model).
+/// Binds a device's first six columns (id, platform, os_version, os_build, model,
+/// software_update_device_id).
 macro_rules! bind_device {
     ($query:expr, $device:expr) => {
         $query
@@ -297,6 +326,7 @@ macro_rules! bind_device {
             .bind($device.os_version.as_str())
             .bind(&$device.os_build)
             .bind(&$device.model)
+            .bind(&$device.software_update_device_id)
     };
 }
 use bind_device;
@@ -308,6 +338,9 @@ fn stored_device(device: &NewDevice, created_at: Timestamp, updated_at: Timestam
         os_version: Some(device.os_version.clone()),
         os_build: device.os_build.clone(),
         model: device.model.clone(),
+        software_update_device_id: device.software_update_device_id.clone(),
+        enrollment_type: None,
+        client_configurations: None,
         created_at,
         updated_at,
     }
@@ -320,6 +353,9 @@ struct DeviceRow {
     os_version: Option<String>,
     os_build: Option<String>,
     model: Option<String>,
+    software_update_device_id: Option<String>,
+    enrollment_type: Option<String>,
+    client_configurations: Option<String>,
     created_at: String,
     updated_at: String,
 }
@@ -341,11 +377,22 @@ impl DeviceRow {
                     .map_err(|why| tracing::warn!(device = %self.id, "stored OS version: {why}"))
                     .ok()
             }),
+            // An unknown stored spelling or list reads as not said, like a device that has not
+            // reported yet.
+            enrollment_type: self
+                .enrollment_type
+                .as_deref()
+                .and_then(EnrollmentType::parse),
+            client_configurations: self
+                .client_configurations
+                .as_deref()
+                .and_then(|text| serde_json::from_str(text).ok()),
             created_at: parse_timestamp(&self.created_at, &what, "created_at")?,
             updated_at: parse_timestamp(&self.updated_at, &what, "updated_at")?,
             id: self.id,
             os_build: self.os_build,
             model: self.model,
+            software_update_device_id: self.software_update_device_id,
         })
     }
 }
