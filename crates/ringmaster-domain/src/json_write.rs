@@ -64,7 +64,10 @@ mod tests {
     fn objects_have_one_key_per_line_indented_by_two_spaces() {
         let text = String::from_utf8(to_vec(&json!({"database_id": 7, "id": "Composer"})).unwrap())
             .unwrap();
-        assert_eq!(text, "{\n  \"database_id\": 7,\n  \"id\": \"Composer\"\n}\n");
+        assert_eq!(
+            text,
+            "{\n  \"database_id\": 7,\n  \"id\": \"Composer\"\n}\n"
+        );
         // What `echo ${response}` makes of it in a shell: whitespace collapsed.
         let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(collapsed.starts_with("{ \"database_id\":"), "{collapsed}");
@@ -76,7 +79,10 @@ mod tests {
             json!({"name": "A", "id": "A", "nested": {"list": [1, 2], "empty": []}}),
             json!({"name": "line\nbreak", "id": "B"}),
         ];
-        let entries: Vec<Vec<u8>> = items.iter().map(|item| array_entry(item).unwrap()).collect();
+        let entries: Vec<Vec<u8>> = items
+            .iter()
+            .map(|item| array_entry(item).unwrap())
+            .collect();
         let borrowed: Vec<&[u8]> = entries.iter().map(Vec::as_slice).collect();
         assert_eq!(
             String::from_utf8(array_of(&borrowed)).unwrap(),

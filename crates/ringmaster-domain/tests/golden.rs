@@ -233,7 +233,12 @@ fn the_version_fixture_becomes_the_new_current_version_of_jamf_admin() {
     parse::check_patch_against_title(&patch, &record.definition).unwrap();
     let now: jiff::Timestamp = "2026-01-02T03:30:00Z".parse().unwrap();
     assert_eq!(
-        edit::add_patch(&mut record, patch.clone(), edit::Placement::VersionOrder, now),
+        edit::add_patch(
+            &mut record,
+            patch.clone(),
+            edit::Placement::VersionOrder,
+            now
+        ),
         Ok(edit::Outcome::Changed)
     );
     let feed = render::feed_title(&record);

@@ -205,19 +205,43 @@ mod tests {
     #[test]
     fn a_version_without_a_position_goes_where_version_order_puts_it() {
         let mut record = record(&["10.2.0", "10.1.1"]);
-        let outcome = add_patch(&mut record, patch("10.1.5"), Placement::VersionOrder, at(LATER));
+        let outcome = add_patch(
+            &mut record,
+            patch("10.1.5"),
+            Placement::VersionOrder,
+            at(LATER),
+        );
         assert_eq!(outcome, Ok(Outcome::Changed));
         assert_eq!(versions(&record), ["10.2.0", "10.1.5", "10.1.1"]);
-        assert_eq!(record.current_version(), Some("10.2.0"), "an older version is not current");
+        assert_eq!(
+            record.current_version(),
+            Some("10.2.0"),
+            "an older version is not current"
+        );
         assert_eq!(record.last_modified, at(LATER));
 
-        add_patch(&mut record, patch("10.10.0"), Placement::VersionOrder, at(LATER)).unwrap();
+        add_patch(
+            &mut record,
+            patch("10.10.0"),
+            Placement::VersionOrder,
+            at(LATER),
+        )
+        .unwrap();
         assert_eq!(versions(&record), ["10.10.0", "10.2.0", "10.1.5", "10.1.1"]);
-        assert_eq!(record.current_version(), Some("10.10.0"), "the newest is current");
+        assert_eq!(
+            record.current_version(),
+            Some("10.10.0"),
+            "the newest is current"
+        );
 
         let before = record.clone();
-        let error = add_patch(&mut record, patch("10.01.5"), Placement::VersionOrder, at(LATER))
-            .expect_err("a tie");
+        let error = add_patch(
+            &mut record,
+            patch("10.01.5"),
+            Placement::VersionOrder,
+            at(LATER),
+        )
+        .expect_err("a tie");
         assert_eq!(
             error,
             TitleEditError::OrderUndecided {
@@ -239,7 +263,13 @@ mod tests {
     fn the_first_patch_of_an_empty_title_is_newest() {
         let mut record = record(&[]);
         assert_eq!(record.current_version(), None);
-        add_patch(&mut record, patch("0.1"), Placement::VersionOrder, at(LATER)).unwrap();
+        add_patch(
+            &mut record,
+            patch("0.1"),
+            Placement::VersionOrder,
+            at(LATER),
+        )
+        .unwrap();
         assert_eq!(record.current_version(), Some("0.1"));
     }
 

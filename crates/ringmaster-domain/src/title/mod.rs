@@ -14,6 +14,6 @@ pub mod model;
 pub mod parse;
 pub mod record;
 pub mod render;
-pub mod version_place;
 #[cfg(test)]
 mod test_support;
+pub mod version_place;

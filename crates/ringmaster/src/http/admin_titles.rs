@@ -22,11 +22,11 @@ use ringmaster_domain::title::render;
 use ringmaster_store::title_row::StoredTitle;
 use serde::{Deserialize, Serialize};
 
-use crate::http::pretty_json::PrettyJson;
 use crate::http::AppState;
 use crate::http::conditional::{if_match, set_etag};
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, ApiQuery};
+use crate::http::pretty_json::PrettyJson;
 use crate::http::upload::JsonUpload;
 
 pub fn router() -> Router<AppState> {
@@ -140,7 +140,9 @@ impl TitleWritten {
     }
 }
 
-async fn list_titles(State(state): State<AppState>) -> Result<PrettyJson<Vec<TitleStatus>>, ApiError> {
+async fn list_titles(
+    State(state): State<AppState>,
+) -> Result<PrettyJson<Vec<TitleStatus>>, ApiError> {
     let titles = state.patch_source.list_titles().await?;
     Ok(PrettyJson(titles.iter().map(TitleStatus::of).collect()))
 }

@@ -16,12 +16,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use crate::http::pretty_json::PrettyJson;
 use crate::backup::restore::{self, RestoreError};
 use crate::backup::{self, Scope};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::ApiQuery;
+use crate::http::pretty_json::PrettyJson;
 use crate::http::upload::ZipUpload;
 use crate::patch_source::patchserver_archive;
 use crate::patch_source::service::now;

@@ -12,22 +12,22 @@
 //! - `GET|POST /devices/{id}/legacy-mechanisms` (`{"kind": "patchPolicy"|"deferralProfile",
 //!   "name"}`) and `DELETE …/{kind}/{name}`: legacy update mechanisms, which conflict with DDM.
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use ringmaster_domain::field_error::FieldErrors;
 use ringmaster_domain::inventory::{parse_device, parse_device_group};
 use ringmaster_store::os_updates::devices::NewDevice;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::http::pretty_json::PrettyJson;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::os_query::{AtQuery, device_path_id, json_body, numeric_id, path_name};
+use crate::http::pretty_json::PrettyJson;
 use crate::http::upload::JsonUpload;
 use crate::os_updates::result_views;
 use crate::os_updates::results::LEGACY_KINDS;
@@ -128,7 +128,9 @@ async fn get_device(
     ApiPath(id): ApiPath<String>,
 ) -> Result<PrettyJson<Value>, ApiError> {
     let id = device_path_id(&id)?;
-    Ok(PrettyJson(views::device(&state.os_updates.device(id).await?)))
+    Ok(PrettyJson(views::device(
+        &state.os_updates.device(id).await?,
+    )))
 }
 
 async fn delete_device(
@@ -269,7 +271,9 @@ async fn create_device_group(
     ))
 }
 
-async fn list_device_groups(State(state): State<AppState>) -> Result<PrettyJson<Vec<Value>>, ApiError> {
+async fn list_device_groups(
+    State(state): State<AppState>,
+) -> Result<PrettyJson<Vec<Value>>, ApiError> {
     let groups = state.os_updates.device_groups().await?;
     Ok(PrettyJson(groups.iter().map(views::device_group).collect()))
 }

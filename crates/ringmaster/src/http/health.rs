@@ -4,8 +4,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::http::pretty_json::PrettyJson;
 use crate::http::AppState;
+use crate::http::pretty_json::PrettyJson;
 
 pub async fn get_health(State(state): State<AppState>) -> (StatusCode, PrettyJson<Value>) {
     let snapshot = state.patch_source.cache.snapshot();

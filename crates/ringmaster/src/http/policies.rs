@@ -13,22 +13,22 @@
 //! - `GET /policies/{id}/plan` and `GET /policy-groups/plan?platform=` (every ring) with
 //!   `?from=&to=` and `?format=svg` for the timeline picture.
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use ringmaster_domain::catalog::release::Platform;
 use ringmaster_domain::inventory::parse_bindings;
 use ringmaster_store::os_updates::policies::{BindingSubject, BindingTargets, StoredPolicy};
 use serde_json::{Value, json};
 
-use crate::http::pretty_json::PrettyJson;
 use crate::http::AppState;
 use crate::http::conditional::{if_match, set_etag};
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::os_query::{AtQuery, PlanFormat, PlanQuery, json_body, numeric_id};
+use crate::http::pretty_json::PrettyJson;
 use crate::http::upload::JsonUpload;
 use crate::os_updates::result_views;
 use crate::os_updates::results::DeviceResult;
@@ -185,7 +185,9 @@ async fn put_bindings(
     Ok(PrettyJson(views::bindings_view(&written)))
 }
 
-async fn list_policy_groups(State(state): State<AppState>) -> Result<PrettyJson<Vec<Value>>, ApiError> {
+async fn list_policy_groups(
+    State(state): State<AppState>,
+) -> Result<PrettyJson<Vec<Value>>, ApiError> {
     let groups = state.os_updates.policy_groups().await?;
     Ok(PrettyJson(groups.iter().map(group_view).collect()))
 }
@@ -195,7 +197,9 @@ async fn get_policy_group(
     ApiPath(id): ApiPath<String>,
 ) -> Result<PrettyJson<Value>, ApiError> {
     let id = numeric_id(&id, "policy group")?;
-    Ok(PrettyJson(group_view(&state.os_updates.policy_group(id).await?)))
+    Ok(PrettyJson(group_view(
+        &state.os_updates.policy_group(id).await?,
+    )))
 }
 
 fn group_view(detail: &PolicyGroupDetail) -> Value {

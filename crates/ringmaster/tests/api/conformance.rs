@@ -71,11 +71,9 @@ pub(crate) fn submitted_patch_meaning(patch: &Value) -> Value {
         "releaseDate".into(),
         Value::String(loose_instant(date).to_string()),
     );
-    for key in ["killApps"] {
-        object
-            .entry(key)
-            .or_insert_with(|| Value::Array(Vec::new()));
-    }
+    object
+        .entry("killApps")
+        .or_insert_with(|| Value::Array(Vec::new()));
     meaning
 }
 
