@@ -202,9 +202,12 @@ impl From<TitleError> for ApiError {
                 TitleEditError::VersionExists(_) => ApiError::Conflict(edit_error.to_string()),
                 TitleEditError::VersionNotFound(_) => ApiError::NotFound(edit_error.to_string()),
                 TitleEditError::VersionPinned(_) => ApiError::Conflict(edit_error.to_string()),
-                TitleEditError::OrderUndecided { .. }
-                | TitleEditError::VersionDisabled(_)
-                | TitleEditError::IdMismatch { .. } => {
+                TitleEditError::OrderUndecided { .. } => {
+                    let mut errors = FieldErrors::new();
+                    errors.push("/version", &edit_error.to_string());
+                    ApiError::invalid_document(&errors)
+                }
+                TitleEditError::VersionDisabled(_) | TitleEditError::IdMismatch { .. } => {
                     ApiError::bad_request(edit_error.to_string())
                 }
             },

@@ -985,6 +985,25 @@ async fn an_older_version_without_a_position_is_inserted_in_version_order() {
             "{backend:?}: {status}"
         );
         assert_eq!(status["currentVersion"], "10.2.0", "{backend:?}: {status}");
+
+        let body = expect_error(
+            add_version(&app, "", &version("10.02.0")).await,
+            400,
+            &format!("{backend:?} tie 10.02.0"),
+        )
+        .await;
+        assert_eq!(
+            body["errors"][0]["pointer"], "/version",
+            "{backend:?}: {body}"
+        );
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("10.2.0")
+                && message.contains("?after=")
+                && message.contains("?before="),
+            "{backend:?}: the reason and both ways to place it: {message}"
+        );
+        assert_eq!(status_of(&app, "JamfAdmin").await, status, "{backend:?}");
         app.stop().await;
     }
 }
