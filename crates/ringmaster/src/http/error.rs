@@ -204,7 +204,7 @@ impl From<TitleError> for ApiError {
                 TitleEditError::VersionPinned(_) => ApiError::Conflict(edit_error.to_string()),
                 TitleEditError::OrderUndecided { .. } => {
                     let mut errors = FieldErrors::new();
-                    errors.push("/version", &edit_error.to_string());
+                    errors.push("/version", edit_error.to_string());
                     ApiError::invalid_document(&errors)
                 }
                 TitleEditError::VersionDisabled(_) | TitleEditError::IdMismatch { .. } => {
