@@ -16,6 +16,7 @@
 //! - [`inventory`]: the admin documents for devices, device groups and bindings.
 //! - [`jamf_time`]: the loose ISO-8601 timestamps real patch definitions carry, and their strict output form.
 //! - [`json_read`]: reading untyped JSON for the hand-written parsers.
+//! - [`json_write`]: pretty-printed JSON, the one form every answer is written in.
 //! - [`plan_chart`]: the rollout timeline as an SVG picture (rings against dates).
 //! - [`policy`]: DDM update policies and the default deployment rings.
 //! - [`schedule`]: which releases a device sees, which version it must install, and by when.
@@ -35,6 +36,7 @@ pub mod ids;
 pub mod inventory;
 pub mod jamf_time;
 pub mod json_read;
+pub mod json_write;
 pub mod plan_chart;
 pub mod policy;
 pub mod schedule;

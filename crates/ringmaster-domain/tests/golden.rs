@@ -14,6 +14,7 @@
 
 use std::path::PathBuf;
 
+use ringmaster_domain::json_write;
 use ringmaster_domain::title::model::SoftwareTitle;
 use ringmaster_domain::title::record::TitleRecord;
 use ringmaster_domain::title::{edit, parse, render};
@@ -46,10 +47,9 @@ fn new_record(name: &str) -> TitleRecord {
     TitleRecord::new(parsed_fixture(name), LAST_MODIFIED.parse().unwrap())
 }
 
+/// The bytes the server writes for `value` (`json_write::to_vec`, also used by the feed cache).
 fn pretty(value: &Value) -> String {
-    let mut text = serde_json::to_string_pretty(value).unwrap();
-    text.push('\n');
-    text
+    String::from_utf8(json_write::to_vec(value).unwrap()).unwrap()
 }
 
 /// Compares `rendered` with the golden file, or rewrites the file when `UPDATE_GOLDEN=1`.
@@ -233,7 +233,12 @@ fn the_version_fixture_becomes_the_new_current_version_of_jamf_admin() {
     parse::check_patch_against_title(&patch, &record.definition).unwrap();
     let now: jiff::Timestamp = "2026-01-02T03:30:00Z".parse().unwrap();
     assert_eq!(
-        edit::add_patch(&mut record, patch.clone(), edit::Placement::Newest, now),
+        edit::add_patch(
+            &mut record,
+            patch.clone(),
+            edit::Placement::VersionOrder,
+            now
+        ),
         Ok(edit::Outcome::Changed)
     );
     let feed = render::feed_title(&record);
@@ -241,7 +246,7 @@ fn the_version_fixture_becomes_the_new_current_version_of_jamf_admin() {
     assert_eq!(feed["lastModified"], "2026-01-02T03:30:00Z");
     assert_eq!(feed["patches"][0], render::patch(&patch));
     assert_eq!(
-        edit::add_patch(&mut record, patch, edit::Placement::Newest, now),
+        edit::add_patch(&mut record, patch, edit::Placement::VersionOrder, now),
         Err(edit::TitleEditError::VersionExists("10.3.0".into())),
         "posting the same version again is a conflict (AutoPkg reads it as already there)"
     );

@@ -9,13 +9,14 @@ use jiff::Timestamp;
 use crate::jamf_time::next_last_modified;
 use crate::title::model::{Patch, SoftwareTitle};
 use crate::title::record::TitleRecord;
-use crate::version_order;
+use crate::title::version_place::{self, Undecided};
 
 /// Where a new patch goes in the newest-first list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Placement {
-    /// On top, as the newest; refused unless it is newer than the version now on top.
-    Newest,
+    /// Where version order puts it: below every newer version, above every older one
+    /// ([`version_place`]); refused when the list does not decide.
+    VersionOrder,
     /// Just below (older than) the named version.
     After(String),
     /// Just above (newer than) the named version.
@@ -36,10 +37,13 @@ pub enum TitleEditError {
     #[error("version {0:?} does not exist in this title")]
     VersionNotFound(String),
     #[error(
-        "version {candidate:?} is not newer than {newest:?}, the newest version of this title; \
-         give ?after=VERSION or ?before=VERSION to insert it at a position"
+        "version {candidate:?} cannot be placed by version order: {reason}; \
+         give ?after=VERSION to put it just below VERSION, or ?before=VERSION to put it just above"
     )]
-    NotNewer { candidate: String, newest: String },
+    OrderUndecided {
+        candidate: String,
+        reason: Undecided,
+    },
     #[error("version {0:?} is pinned as currentVersion; unpin it or pin another version first")]
     VersionPinned(String),
     #[error("version {0:?} is disabled; enable it before pinning it as currentVersion")]
@@ -63,17 +67,14 @@ pub fn add_patch(
         return Err(TitleEditError::VersionExists(patch.version));
     }
     let index = match &placement {
-        Placement::Newest => {
-            if let Some(newest) = patches.first()
-                && !version_order::is_newer(&patch.version, &newest.version)
-            {
-                return Err(TitleEditError::NotNewer {
-                    candidate: patch.version,
-                    newest: newest.version.clone(),
-                });
-            }
-            0
-        }
+        Placement::VersionOrder => version_place::index_by_version_order(
+            patches.iter().map(|existing| existing.version.as_str()),
+            &patch.version,
+        )
+        .map_err(|reason| TitleEditError::OrderUndecided {
+            candidate: patch.version.clone(),
+            reason,
+        })?,
         Placement::After(anchor) => position(&record.definition, anchor)? + 1,
         Placement::Before(anchor) => position(&record.definition, anchor)?,
     };
@@ -202,35 +203,73 @@ mod tests {
     const LATER: &str = "2026-01-02T04:04:05Z";
 
     #[test]
-    fn adding_as_newest_is_refused_unless_newer_than_the_top_version() {
+    fn a_version_without_a_position_goes_where_version_order_puts_it() {
         let mut record = record(&["10.2.0", "10.1.1"]);
-        let before = record.clone();
-        for candidate in ["10.1.5", "9.99.0", "10.2.0 beta", "10.2"] {
-            let error = add_patch(&mut record, patch(candidate), Placement::Newest, at(LATER))
-                .expect_err(candidate);
-            assert_eq!(
-                error,
-                TitleEditError::NotNewer {
-                    candidate: candidate.into(),
-                    newest: "10.2.0".into(),
-                }
-            );
-            assert!(error.to_string().contains("?after=VERSION"), "{error}");
-        }
-        assert_eq!(record, before, "a refused add changes nothing");
-
-        let outcome = add_patch(&mut record, patch("10.10.0"), Placement::Newest, at(LATER));
+        let outcome = add_patch(
+            &mut record,
+            patch("10.1.5"),
+            Placement::VersionOrder,
+            at(LATER),
+        );
         assert_eq!(outcome, Ok(Outcome::Changed));
-        assert_eq!(versions(&record), ["10.10.0", "10.2.0", "10.1.1"]);
-        assert_eq!(record.current_version(), Some("10.10.0"));
+        assert_eq!(versions(&record), ["10.2.0", "10.1.5", "10.1.1"]);
+        assert_eq!(
+            record.current_version(),
+            Some("10.2.0"),
+            "an older version is not current"
+        );
         assert_eq!(record.last_modified, at(LATER));
+
+        add_patch(
+            &mut record,
+            patch("10.10.0"),
+            Placement::VersionOrder,
+            at(LATER),
+        )
+        .unwrap();
+        assert_eq!(versions(&record), ["10.10.0", "10.2.0", "10.1.5", "10.1.1"]);
+        assert_eq!(
+            record.current_version(),
+            Some("10.10.0"),
+            "the newest is current"
+        );
+
+        let before = record.clone();
+        let error = add_patch(
+            &mut record,
+            patch("10.01.5"),
+            Placement::VersionOrder,
+            at(LATER),
+        )
+        .expect_err("a tie");
+        assert_eq!(
+            error,
+            TitleEditError::OrderUndecided {
+                candidate: "10.01.5".into(),
+                reason: Undecided::Tie {
+                    existing: "10.1.5".into()
+                },
+            }
+        );
+        let message = error.to_string();
+        assert!(
+            message.contains("?after=VERSION") && message.contains("?before=VERSION"),
+            "{message}"
+        );
+        assert_eq!(record, before, "a refused add changes nothing");
     }
 
     #[test]
     fn the_first_patch_of_an_empty_title_is_newest() {
         let mut record = record(&[]);
         assert_eq!(record.current_version(), None);
-        add_patch(&mut record, patch("0.1"), Placement::Newest, at(LATER)).unwrap();
+        add_patch(
+            &mut record,
+            patch("0.1"),
+            Placement::VersionOrder,
+            at(LATER),
+        )
+        .unwrap();
         assert_eq!(record.current_version(), Some("0.1"));
     }
 
@@ -298,7 +337,7 @@ mod tests {
         let mut record = record(&["3.0", "2.0", "1.0"]);
         let before = record.clone();
         for placement in [
-            Placement::Newest,
+            Placement::VersionOrder,
             Placement::After("1.0".into()),
             Placement::Before("3.0".into()),
         ] {
@@ -412,7 +451,7 @@ mod tests {
             pin_current_version(&mut record, "2.0", now).unwrap(),
             pin_current_version(&mut record, "3.0", now).unwrap(),
             unpin_current_version(&mut record, now),
-            add_patch(&mut record, patch("4.0"), Placement::Newest, now).unwrap(),
+            add_patch(&mut record, patch("4.0"), Placement::VersionOrder, now).unwrap(),
             remove_patch(&mut record, "4.0", now).unwrap(),
             set_title_enabled(&mut record, false, now),
             set_title_enabled(&mut record, true, now),

@@ -6,6 +6,7 @@
 //! - [`parse`]: JSON → model, reporting every problem with a JSON pointer.
 //! - [`render`]: model → the JSON Jamf Pro reads.
 //! - [`edit`]: the version lifecycle: add at a position, remove, enable, disable, pin.
+//! - [`version_place`]: where a version goes by version order when no position is given.
 
 pub mod edit;
 pub mod id;
@@ -15,3 +16,4 @@ pub mod record;
 pub mod render;
 #[cfg(test)]
 mod test_support;
+pub mod version_place;

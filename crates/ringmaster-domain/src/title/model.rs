@@ -51,8 +51,9 @@ pub struct Patch {
     pub kill_apps: Vec<KillApp>,
     pub components: Vec<Component>,
     pub capabilities: Vec<Criterion>,
-    /// Always `[]` in real data; kept as given.
-    pub dependencies: Vec<Value>,
+    /// Always `[]` in real data; kept as given, and left out when the definition leaves it out
+    /// (`None`), so a version is served exactly as submitted (PatchServer never served it).
+    pub dependencies: Option<Vec<Value>>,
     pub extra: ExtraFields,
 }
 

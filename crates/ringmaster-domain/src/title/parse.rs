@@ -13,13 +13,16 @@
 //! - `appName` and `bundleId` may be `null` (real definitions do that); no other field may.
 //!
 //! `lastModified` and `currentVersion` are checked when present but not kept: the server derives them.
+//! A `lastModified` string that is not a date (real files carry the placeholder
+//! `0000-00-000T00:00:00Z`) is accepted with a warning ([`ParsedTitle::warnings`]), since the
+//! server overwrites it anyway; any other kind of value there is refused like every other error.
 
 use std::collections::{HashMap, HashSet};
 
 use base64::Engine;
 use serde_json::{Map, Value};
 
-use crate::field_error::{FieldErrors, child};
+use crate::field_error::{FieldError, FieldErrors, child};
 use crate::jamf_time;
 use crate::json_read::{describe, expect_object, json_document};
 use crate::title::id::SoftwareTitleId;
@@ -28,9 +31,28 @@ use crate::title::model::{
     SoftwareTitle,
 };
 
+/// A valid definition and what it was accepted in spite of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedTitle {
+    pub title: SoftwareTitle,
+    /// Fields accepted but ignored, by JSON pointer (such as `/lastModified` that is no date).
+    pub warnings: Vec<FieldError>,
+}
+
 /// Parses a full definition from JSON text (what `POST /api/v1/title` receives).
 pub fn software_title_from_slice(bytes: &[u8]) -> Result<SoftwareTitle, FieldErrors> {
     software_title(&json_document(bytes, "the body")?)
+}
+
+/// As [`software_title_from_slice`], with the warnings an admin is answered.
+pub fn software_title_with_warnings(bytes: &[u8]) -> Result<ParsedTitle, FieldErrors> {
+    let mut warnings = Vec::new();
+    let title = definition(
+        &json_document(bytes, "the body")?,
+        SoftwareTitleId::parse,
+        &mut warnings,
+    )?;
+    Ok(ParsedTitle { title, warnings })
 }
 
 /// Parses one patch object from JSON text (what `POST /api/v1/title/{id}/version` receives).
@@ -46,19 +68,20 @@ pub fn patch_from_slice(bytes: &[u8]) -> Result<Patch, FieldErrors> {
 
 /// Parses and validates a full definition.
 pub fn software_title(document: &Value) -> Result<SoftwareTitle, FieldErrors> {
-    definition(document, SoftwareTitleId::parse)
+    definition(document, SoftwareTitleId::parse, &mut Vec::new())
 }
 
 /// Parses a definition read back from the database: as [`software_title`], except that an id
 /// stored before the id rule (one beginning with a dot) is still read
 /// ([`SoftwareTitleId::parse_stored`]), so such a title never stops a server from starting.
 pub fn stored_software_title(document: &Value) -> Result<SoftwareTitle, FieldErrors> {
-    definition(document, SoftwareTitleId::parse_stored)
+    definition(document, SoftwareTitleId::parse_stored, &mut Vec::new())
 }
 
 fn definition(
     document: &Value,
     parse_id: fn(&str) -> Result<SoftwareTitleId, String>,
+    warnings: &mut Vec<FieldError>,
 ) -> Result<SoftwareTitle, FieldErrors> {
     let mut errors = FieldErrors::new();
     let Some(object) = expect_object(document, "", &mut errors) else {
@@ -75,7 +98,12 @@ fn definition(
     if let Some(text) = reader.optional_string("lastModified")
         && let Err(why) = jamf_time::parse_loose(&text)
     {
-        reader.error("lastModified", why.to_string());
+        warnings.push(FieldError {
+            pointer: "/lastModified".into(),
+            message: format!(
+                "{why}; lastModified is ignored: the server sets it itself on every change"
+            ),
+        });
     }
     // Read for its type check and so it is not kept as an extra key; compared with the
     // patch versions in `check_cross_references`, then dropped (the server derives it).
@@ -262,6 +290,7 @@ fn read_patch(value: &Value, pointer: &str, errors: &mut FieldErrors) -> Option<
     let kill_apps = reader.array("killApps", Presence::Optional, read_kill_app);
     let components = reader.array("components", Presence::Required, read_component);
     let capabilities = reader.array("capabilities", Presence::Required, read_criterion);
+    let dependencies_given = object.contains_key("dependencies");
     let dependencies = reader.array("dependencies", Presence::Optional, |value, _, _| {
         Some(value.clone())
     });
@@ -275,7 +304,11 @@ fn read_patch(value: &Value, pointer: &str, errors: &mut FieldErrors) -> Option<
         kill_apps: kill_apps?,
         components: components?,
         capabilities: capabilities?,
-        dependencies: dependencies?,
+        dependencies: if dependencies_given {
+            Some(dependencies?)
+        } else {
+            None
+        },
         extra,
     })
 }
@@ -711,11 +744,11 @@ mod tests {
         patch.remove("dependencies");
         let title = software_title(&document).unwrap();
         assert!(title.extension_attributes.is_empty() && title.patches[0].kill_apps.is_empty());
-        // ...and are served as [], never left out or null.
+        // ...and are served as [] (never null), except dependencies, served only when given.
         let feed = render::feed_title(&TitleRecord::new(title, at(T0)));
         assert_eq!(feed["extensionAttributes"], json!([]));
         assert_eq!(feed["patches"][0]["killApps"], json!([]));
-        assert_eq!(feed["patches"][0]["dependencies"], json!([]));
+        assert!(feed["patches"][0].get("dependencies").is_none());
     }
 
     #[test]
@@ -918,14 +951,26 @@ mod tests {
             at("2017-12-05T09:02:47.630Z")
         );
 
+        // A lastModified that is no date is ignored with a warning (the server stamps its own);
+        // a release date that is no date is still refused.
         document["lastModified"] = json!("0000-00-000T00:00:00Z");
-        document["patches"][0]["releaseDate"] = json!("last Tuesday");
-        let errors = refused(&document);
-        assert_eq!(
-            pointers(&errors),
-            ["/lastModified", "/patches/0/releaseDate"]
+        let parsed = software_title_with_warnings(document.to_string().as_bytes()).unwrap();
+        assert_eq!(parsed.title, software_title(&document).unwrap());
+        let [warning] = parsed.warnings.as_slice() else {
+            panic!("one warning expected: {:?}", parsed.warnings);
+        };
+        assert_eq!(warning.pointer, "/lastModified");
+        assert!(
+            warning.message.contains("\"0000-00-000T00:00:00Z\"")
+                && warning.message.contains("ignored"),
+            "{}",
+            warning.message
         );
-        assert!(message_at(&errors, "/lastModified").contains("\"0000-00-000T00:00:00Z\""));
+        document["patches"][0]["releaseDate"] = json!("last Tuesday");
+        assert_eq!(pointers(&refused(&document)), ["/patches/0/releaseDate"]);
+        document["patches"][0]["releaseDate"] = json!("2017-9-12T14:19:38.270Z");
+        document["lastModified"] = json!(20170912);
+        assert_eq!(pointers(&refused(&document)), ["/lastModified"]);
     }
 
     #[test]

@@ -5,6 +5,9 @@
 //! (see [`TitleRecord::current_version`]); `lastModified` as `YYYY-MM-DDTHH:MM:SSZ`; release dates in
 //! strict ISO-8601 with their milliseconds; versions exactly as given; patches in curator order;
 //! keys in the order of Jamf's own feed, followed by any extra keys the definition carried.
+//! Keys a definition leaves out: `killApps`, `extensionAttributes` are served as `[]` (Jamf's feed
+//! and PatchServer always carried them); `dependencies` stays out (PatchServer never served it);
+//! a criterion's `and` stays out.
 
 use serde_json::{Map, Value, json};
 
@@ -85,10 +88,9 @@ pub fn patch(patch: &Patch) -> Value {
         Value::Array(patch.components.iter().map(component).collect()),
     );
     object.insert("capabilities".into(), criteria(&patch.capabilities));
-    object.insert(
-        "dependencies".into(),
-        Value::Array(patch.dependencies.clone()),
-    );
+    if let Some(dependencies) = &patch.dependencies {
+        object.insert("dependencies".into(), Value::Array(dependencies.clone()));
+    }
     append_extra(&mut object, &patch.extra);
     Value::Object(object)
 }

@@ -1,7 +1,8 @@
 //! `ringmaster title lint|import|export`.
 //!
 //! `lint` works offline (on files, or folders of them) and reports the same errors as the API, one per line as
-//! `FILE: POINTER: message`; it exits 1 when any file is invalid. `import` validates every file
+//! `FILE: POINTER: message` (and fields accepted but ignored as `FILE: POINTER: warning: message`);
+//! it exits 1 when any file is invalid. `import` validates every file
 //! before writing anything and writes all titles in one transaction. `export` writes a folder of
 //! `<id>.json`, or a backup zip when the path ends in `.zip`.
 
@@ -11,7 +12,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use ringmaster_domain::field_error::FieldErrors;
+use ringmaster_domain::field_error::{FieldError, FieldErrors};
 use ringmaster_domain::title::parse;
 use ringmaster_domain::title::record::TitleRecord;
 use ringmaster_store::titles::ExistingTitles;
@@ -57,7 +58,16 @@ fn lint(paths: &[std::path::PathBuf]) -> anyhow::Result<ExitCode> {
             })
             .and_then(|bytes| lint_document(&bytes));
         match result {
-            Ok(kind) => writeln!(stdout, "{shown}: ok ({kind})")?,
+            Ok((kind, warnings)) => {
+                writeln!(stdout, "{shown}: ok ({kind})")?;
+                for warning in &warnings {
+                    writeln!(
+                        stdout,
+                        "{shown}: {}: warning: {}",
+                        warning.pointer, warning.message
+                    )?;
+                }
+            }
             Err(errors) => {
                 invalid += 1;
                 for error in &errors {
@@ -81,15 +91,16 @@ fn lint(paths: &[std::path::PathBuf]) -> anyhow::Result<ExitCode> {
 
 /// Lints a full definition, or a single version object when the document is one
 /// (no `patches` and no `id`, but a `version`).
-fn lint_document(bytes: &[u8]) -> Result<&'static str, FieldErrors> {
+fn lint_document(bytes: &[u8]) -> Result<(&'static str, Vec<FieldError>), FieldErrors> {
     let document = ringmaster_domain::json_read::json_document(bytes, "the file")?;
     let is_version_object = document.get("patches").is_none()
         && document.get("id").is_none()
         && document.get("version").is_some();
     if is_version_object {
-        parse::patch_from_slice(bytes).map(|_| "version object")
+        parse::patch_from_slice(bytes).map(|_| ("version object", Vec::new()))
     } else {
-        parse::software_title(&document).map(|_| "title definition")
+        parse::software_title_with_warnings(bytes)
+            .map(|parsed| ("title definition", parsed.warnings))
     }
 }
 

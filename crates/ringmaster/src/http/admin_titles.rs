@@ -6,13 +6,15 @@
 //! titles and versions, and pinning `currentVersion`. Reads and writes answer an `ETag` (the
 //! title's revision); `PUT` and `DELETE` of a title and `DELETE` of a version honour `If-Match`
 //! and answer 412 when the title changed in between. Concurrent edits never lose each other.
+//! A version posted without a position goes where version order puts it (`title::version_place`).
+//! Every answer is pretty JSON ([`PrettyJson`]); a create answers PatchServer's `database_id` first.
 
-use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
+use ringmaster_domain::field_error::FieldError;
 use ringmaster_domain::jamf_time::format_last_modified;
 use ringmaster_domain::title::edit::Placement;
 use ringmaster_domain::title::parse;
@@ -24,6 +26,7 @@ use crate::http::AppState;
 use crate::http::conditional::{if_match, set_etag};
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, ApiQuery};
+use crate::http::pretty_json::PrettyJson;
 use crate::http::upload::JsonUpload;
 
 pub fn router() -> Router<AppState> {
@@ -98,20 +101,66 @@ impl TitleStatus {
     }
 }
 
-async fn list_titles(State(state): State<AppState>) -> Result<Json<Vec<TitleStatus>>, ApiError> {
+/// The answer to `POST /api/v1/title` and `PUT /api/v1/title/{id}`: the title's status, with
+/// PatchServer's `database_id` first on a create (shell tools check that the answer begins
+/// `{ "database_id":`) and the warnings of the definition, if any.
+#[derive(Debug, Serialize)]
+pub struct TitleWritten {
+    /// An integer naming this title's creation, as PatchServer's row id did: the title's
+    /// revision when it was created. No route takes it; only on a create.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_id: Option<i64>,
+    #[serde(flatten)]
+    pub status: TitleStatus,
+    /// Fields accepted but ignored (a `lastModified` that is no date), by JSON pointer.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<TitleWarning>,
+}
+
+/// One field of a definition that was accepted but ignored.
+#[derive(Debug, Serialize)]
+pub struct TitleWarning {
+    pub pointer: String,
+    pub message: String,
+}
+
+impl TitleWritten {
+    fn of(stored: &StoredTitle, created: bool, warnings: Vec<FieldError>) -> TitleWritten {
+        TitleWritten {
+            database_id: created.then_some(stored.revision),
+            status: TitleStatus::of(stored),
+            warnings: warnings
+                .into_iter()
+                .map(|warning| TitleWarning {
+                    pointer: warning.pointer,
+                    message: warning.message,
+                })
+                .collect(),
+        }
+    }
+}
+
+async fn list_titles(
+    State(state): State<AppState>,
+) -> Result<PrettyJson<Vec<TitleStatus>>, ApiError> {
     let titles = state.patch_source.list_titles().await?;
-    Ok(Json(titles.iter().map(TitleStatus::of).collect()))
+    Ok(PrettyJson(titles.iter().map(TitleStatus::of).collect()))
 }
 
 async fn create_title(
     State(state): State<AppState>,
     JsonUpload(body): JsonUpload,
 ) -> Result<Response, ApiError> {
-    let definition = parse::software_title_from_slice(&body)
+    let parsed = parse::software_title_with_warnings(&body)
         .map_err(|errors| ApiError::invalid_document(&errors))?;
-    let stored = state.patch_source.create_title(definition).await?;
+    let stored = state.patch_source.create_title(parsed.title).await?;
     let location = format!("/api/v1/title/{}", stored.record.definition.id);
-    let mut response = with_revision(StatusCode::CREATED, &stored);
+    let mut response = (
+        StatusCode::CREATED,
+        PrettyJson(TitleWritten::of(&stored, true, parsed.warnings)),
+    )
+        .into_response();
+    set_etag(&mut response, stored.revision);
     if let Ok(value) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, value);
     }
@@ -123,7 +172,7 @@ async fn get_title(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let stored = state.patch_source.get_title(&id).await?;
-    let mut response = Json(render::definition(&stored.record)).into_response();
+    let mut response = PrettyJson(render::definition(&stored.record)).into_response();
     set_etag(&mut response, stored.revision);
     Ok(response)
 }
@@ -135,7 +184,10 @@ async fn replace_title(
     JsonUpload(body): JsonUpload,
 ) -> Result<Response, ApiError> {
     let if_match = if_match(&headers)?;
-    let definition = parse::software_title_from_slice(&body)
+    let parse::ParsedTitle {
+        title: definition,
+        warnings,
+    } = parse::software_title_with_warnings(&body)
         .map_err(|errors| ApiError::invalid_document(&errors))?;
     if definition.id.as_str() != id {
         let mut errors = ringmaster_domain::field_error::FieldErrors::new();
@@ -152,7 +204,9 @@ async fn replace_title(
         .patch_source
         .replace_title(&id, definition, if_match)
         .await?;
-    Ok(with_revision(StatusCode::OK, &stored))
+    let mut response = PrettyJson(TitleWritten::of(&stored, false, warnings)).into_response();
+    set_etag(&mut response, stored.revision);
+    Ok(response)
 }
 
 async fn delete_title(
@@ -226,7 +280,7 @@ async fn add_version(
         }
         (Some(after), None) => Placement::After(after),
         (None, Some(before)) => Placement::Before(before),
-        (None, None) => Placement::Newest,
+        (None, None) => Placement::VersionOrder,
     };
     let patch =
         parse::patch_from_slice(&body).map_err(|errors| ApiError::invalid_document(&errors))?;
@@ -263,7 +317,7 @@ async fn get_version(
             "version {version:?} does not exist in title {id:?}"
         ))
     })?;
-    let mut response = Json(render::patch(patch)).into_response();
+    let mut response = PrettyJson(render::patch(patch)).into_response();
     set_etag(&mut response, stored.revision);
     Ok(response)
 }
@@ -304,7 +358,7 @@ async fn disable_version(
 }
 
 fn with_revision(status: StatusCode, stored: &StoredTitle) -> Response {
-    let mut response = (status, Json(TitleStatus::of(stored))).into_response();
+    let mut response = (status, PrettyJson(TitleStatus::of(stored))).into_response();
     set_etag(&mut response, stored.revision);
     response
 }

@@ -9,7 +9,6 @@
 //! changes nothing. Existing titles (and, for a full backup, existing OS-update data) are
 //! replaced only with `?replace=true`; otherwise such a restore is refused with 409, naming them.
 
-use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -22,6 +21,7 @@ use crate::backup::{self, Scope};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::ApiQuery;
+use crate::http::pretty_json::PrettyJson;
 use crate::http::upload::ZipUpload;
 use crate::patch_source::patchserver_archive;
 use crate::patch_source::service::now;
@@ -157,5 +157,5 @@ async fn restore_backup(
     } else {
         StatusCode::CREATED
     };
-    Ok((status, Json(report)).into_response())
+    Ok((status, PrettyJson(report)).into_response())
 }

@@ -6,16 +6,17 @@
 //! of `macOS` or `iOS`, newest first. `DELETE /catalog/{platform}/{version}` (`?build=` for one
 //! build only) removes a release, so a bad import can be undone: 204, or 404 when none matches.
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
-use axum::{Json, Router};
 use ringmaster_domain::catalog::release::Platform;
 use serde_json::{Value, json};
 
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, ApiQuery};
+use crate::http::pretty_json::PrettyJson;
 use crate::http::upload::JsonUpload;
 use crate::os_updates::service::ImportReport;
 use crate::os_updates::views;
@@ -55,17 +56,19 @@ async fn delete_release(
 async fn import_feed(
     State(state): State<AppState>,
     JsonUpload(body): JsonUpload,
-) -> Result<Json<ImportReport>, ApiError> {
-    Ok(Json(state.os_updates.import_feed(&body, now()).await?))
+) -> Result<PrettyJson<ImportReport>, ApiError> {
+    Ok(PrettyJson(
+        state.os_updates.import_feed(&body, now()).await?,
+    ))
 }
 
 async fn list_catalog(
     State(state): State<AppState>,
     ApiPath(platform): ApiPath<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<PrettyJson<Value>, ApiError> {
     let platform = Platform::parse(&platform).map_err(ApiError::NotFound)?;
     let releases = state.os_updates.releases(Some(platform)).await?;
-    Ok(Json(json!({
+    Ok(PrettyJson(json!({
         "platform": platform.as_str(),
         "releases": releases.iter().map(views::release).collect::<Vec<_>>(),
     })))

@@ -12,11 +12,11 @@
 //! - `GET|POST /devices/{id}/legacy-mechanisms` (`{"kind": "patchPolicy"|"deferralProfile",
 //!   "name"}`) and `DELETE …/{kind}/{name}`: legacy update mechanisms, which conflict with DDM.
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use ringmaster_domain::field_error::FieldErrors;
 use ringmaster_domain::inventory::{parse_device, parse_device_group};
 use ringmaster_store::os_updates::devices::NewDevice;
@@ -27,6 +27,7 @@ use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::os_query::{AtQuery, device_path_id, json_body, numeric_id, path_name};
+use crate::http::pretty_json::PrettyJson;
 use crate::http::upload::JsonUpload;
 use crate::os_updates::result_views;
 use crate::os_updates::results::LEGACY_KINDS;
@@ -93,7 +94,7 @@ async fn create_device(
 async fn list_devices(
     State(state): State<AppState>,
     ApiQuery(page): ApiQuery<PageQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<PrettyJson<Value>, ApiError> {
     let limit = page.limit.unwrap_or(MAX_PAGE);
     if limit == 0 || limit > MAX_PAGE {
         return Err(ApiError::invalid_parameter(
@@ -116,7 +117,7 @@ async fn list_devices(
     let next = (devices.len() == limit as usize)
         .then(|| devices.last().map(|device| device.id.clone()))
         .flatten();
-    Ok(Json(json!({
+    Ok(PrettyJson(json!({
         "devices": devices.iter().map(views::device).collect::<Vec<_>>(),
         "next": next,
     })))
@@ -125,9 +126,11 @@ async fn list_devices(
 async fn get_device(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<PrettyJson<Value>, ApiError> {
     let id = device_path_id(&id)?;
-    Ok(Json(views::device(&state.os_updates.device(id).await?)))
+    Ok(PrettyJson(views::device(
+        &state.os_updates.device(id).await?,
+    )))
 }
 
 async fn delete_device(
@@ -143,45 +146,45 @@ async fn effective_policy(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<AtQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<PrettyJson<Value>, ApiError> {
     let id = device_path_id(&id)?;
     let at = query.instant(state.os_updates.clock.now())?;
     let served = state.os_updates.device_declarations(id, at).await?;
-    Ok(Json(views::effective_policy(&served, at)))
+    Ok(PrettyJson(views::effective_policy(&served, at)))
 }
 
 async fn declarations(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<AtQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<PrettyJson<Value>, ApiError> {
     let id = device_path_id(&id)?;
     let at = query.instant(state.os_updates.clock.now())?;
     let served = state.os_updates.device_declarations(id, at).await?;
-    Ok(Json(views::declarations(&served, at)))
+    Ok(PrettyJson(views::declarations(&served, at)))
 }
 
 async fn device_status(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<AtQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<PrettyJson<Value>, ApiError> {
     let id = device_path_id(&id)?;
     let at = query.instant(state.os_updates.clock.now())?;
     let result = state.os_updates.device_result(id, at).await?;
-    Ok(Json(result_views::device_status(&result, at)))
+    Ok(PrettyJson(result_views::device_status(&result, at)))
 }
 
 async fn list_legacy(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<PrettyJson<Value>, ApiError> {
     let id = device_path_id(&id)?;
     let result = state
         .os_updates
         .device_result(id, state.os_updates.clock.now())
         .await?;
-    Ok(Json(json!({
+    Ok(PrettyJson(json!({
         "legacyConflict": result.legacy_conflict(),
         "legacyMechanisms": result.legacy.iter().map(|m| json!({
             "kind": m.kind, "name": m.name, "recordedAt": m.recorded_at.to_string(),
@@ -229,7 +232,7 @@ async fn record_legacy(
     let mechanism = state.os_updates.record_legacy(id, kind, name).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({
+        PrettyJson(json!({
             "kind": mechanism.kind, "name": mechanism.name, "recordedAt": mechanism.recorded_at.to_string(),
         })),
     )
@@ -268,17 +271,19 @@ async fn create_device_group(
     ))
 }
 
-async fn list_device_groups(State(state): State<AppState>) -> Result<Json<Vec<Value>>, ApiError> {
+async fn list_device_groups(
+    State(state): State<AppState>,
+) -> Result<PrettyJson<Vec<Value>>, ApiError> {
     let groups = state.os_updates.device_groups().await?;
-    Ok(Json(groups.iter().map(views::device_group).collect()))
+    Ok(PrettyJson(groups.iter().map(views::device_group).collect()))
 }
 
 async fn get_device_group(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<PrettyJson<Value>, ApiError> {
     let id = numeric_id(&id, "device group")?;
-    Ok(Json(views::device_group(
+    Ok(PrettyJson(views::device_group(
         &state.os_updates.device_group(id).await?,
     )))
 }
@@ -287,7 +292,7 @@ async fn replace_device_group(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     JsonUpload(body): JsonUpload,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<PrettyJson<Value>, ApiError> {
     let id = numeric_id(&id, "device group")?;
     let document = parse_device_group(&json_body(&body)?)
         .map_err(|errors| ApiError::invalid_document(&errors))?;
@@ -295,7 +300,7 @@ async fn replace_device_group(
         .os_updates
         .replace_device_group(id, &document.name, &document.devices, now())
         .await?;
-    Ok(Json(views::device_group(&group)))
+    Ok(PrettyJson(views::device_group(&group)))
 }
 
 async fn delete_device_group(
@@ -308,7 +313,7 @@ async fn delete_device_group(
 }
 
 fn created(location: &str, body: Value) -> Response {
-    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    let mut response = (StatusCode::CREATED, PrettyJson(body)).into_response();
     if let Ok(value) = HeaderValue::from_str(location) {
         response.headers_mut().insert(header::LOCATION, value);
     }

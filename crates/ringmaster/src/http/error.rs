@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use ringmaster_domain::policy::parse::INVALID_GLOBAL_SETTINGS;
 
+use crate::http::pretty_json::PrettyJson;
 use crate::os_updates::service::OsUpdateError;
 use crate::patch_source::archive::{ArchiveError, FileErrors};
 use crate::patch_source::service::TitleError;
@@ -180,7 +181,7 @@ impl IntoResponse for ApiError {
             errors,
             error_count,
         };
-        let mut response = (status, axum::Json(body)).into_response();
+        let mut response = (status, PrettyJson(body)).into_response();
         if matches!(self, ApiError::Unauthorized) {
             response
                 .headers_mut()
@@ -201,9 +202,12 @@ impl From<TitleError> for ApiError {
                 TitleEditError::VersionExists(_) => ApiError::Conflict(edit_error.to_string()),
                 TitleEditError::VersionNotFound(_) => ApiError::NotFound(edit_error.to_string()),
                 TitleEditError::VersionPinned(_) => ApiError::Conflict(edit_error.to_string()),
-                TitleEditError::NotNewer { .. }
-                | TitleEditError::VersionDisabled(_)
-                | TitleEditError::IdMismatch { .. } => {
+                TitleEditError::OrderUndecided { .. } => {
+                    let mut errors = FieldErrors::new();
+                    errors.push("/version", edit_error.to_string());
+                    ApiError::invalid_document(&errors)
+                }
+                TitleEditError::VersionDisabled(_) | TitleEditError::IdMismatch { .. } => {
                     ApiError::bad_request(edit_error.to_string())
                 }
             },

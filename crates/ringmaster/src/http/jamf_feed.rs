@@ -41,7 +41,7 @@ async fn get_root() -> impl IntoResponse {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        r#"{"status":"ok"}"#,
+        "{\n  \"status\": \"ok\"\n}\n",
     )
 }
 

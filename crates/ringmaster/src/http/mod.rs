@@ -7,10 +7,13 @@
 //! - [`upload`]: body extractors with content-type and size checks.
 //! - [`extract`]: query, path and raw-body extractors whose rejections are [`error::ApiError`]s.
 //! - [`error`]: [`error::ApiError`], the one error type answered as JSON.
+//! - [`pretty_json`]: [`pretty_json::PrettyJson`], the one JSON answer type (pretty-printed, as
+//!   PatchServer answered): every admin answer and every error goes through it.
 //! - [`ddm`]: the DDM check-in endpoints devices reach through their MDM (under `--ddm-prefix`);
 //!   [`ddm_auth`] checks their secret before a body is read, [`checkin_plist`] reads Apple's
 //!   check-in plist within limits.
-//! - [`health`]: the `/healthz` route.
+//! - [`health`]: the `/healthz` route; [`home`]: `GET /`, a small HTML page (`<title>Patch Server</title>`).
+//! - [`path_normalize`]: repeated slashes in a path read as one, before any route is matched.
 //!
 //! Architecture invariant: handlers are thin; they parse input into domain types, call the patch
 //! source service, and shape the answer. No SQL here.
@@ -27,9 +30,12 @@ pub mod devices;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod home;
 pub mod jamf_feed;
 pub mod os_query;
+pub mod path_normalize;
 pub mod policies;
+pub mod pretty_json;
 pub mod upload;
 
 use axum::extract::{DefaultBodyLimit, Request};
@@ -116,7 +122,8 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(DefaultBodyLimit::max(json_limit))
         .layer(Extension(BodyLimit(json_limit)));
-    Router::new()
+    let routes = Router::new()
+        .route("/", get(home::get_home))
         .merge(device_side)
         .merge(jamf_feed::routes("/v1"))
         .merge(jamf_feed::routes("/jamf/v1"))
@@ -139,7 +146,14 @@ pub fn router(state: AppState) -> Router {
                 "a handler panicked"
             )))
         }))
-        .with_state(state)
+        .with_state(state);
+    // Outside the routes, so the path is normalized before a route is chosen (a layer on the
+    // router itself would run after routing).
+    Router::new().fallback_service(
+        tower::ServiceBuilder::new()
+            .map_request(path_normalize::collapse_repeated_slashes)
+            .service(routes),
+    )
 }
 
 async fn not_found() -> ApiError {

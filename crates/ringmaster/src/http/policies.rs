@@ -13,11 +13,11 @@
 //! - `GET /policies/{id}/plan` and `GET /policy-groups/plan?platform=` (every ring) with
 //!   `?from=&to=` and `?format=svg` for the timeline picture.
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use ringmaster_domain::catalog::release::Platform;
 use ringmaster_domain::inventory::parse_bindings;
 use ringmaster_store::os_updates::policies::{BindingSubject, BindingTargets, StoredPolicy};
@@ -28,6 +28,7 @@ use crate::http::conditional::{if_match, set_etag};
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::os_query::{AtQuery, PlanFormat, PlanQuery, json_body, numeric_id};
+use crate::http::pretty_json::PrettyJson;
 use crate::http::upload::JsonUpload;
 use crate::os_updates::result_views;
 use crate::os_updates::results::DeviceResult;
@@ -59,9 +60,9 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-async fn list_policies(State(state): State<AppState>) -> Result<Json<Vec<Value>>, ApiError> {
+async fn list_policies(State(state): State<AppState>) -> Result<PrettyJson<Vec<Value>>, ApiError> {
     let policies = state.os_updates.list_policies().await?;
-    Ok(Json(
+    Ok(PrettyJson(
         policies
             .iter()
             .map(|policy| views::policy(policy, &[]))
@@ -134,9 +135,9 @@ async fn delete_policy(
 async fn get_policy_bindings(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<PrettyJson<Value>, ApiError> {
     let subject = BindingSubject::Policy(numeric_id(&id, "policy")?);
-    Ok(Json(views::bindings_view(
+    Ok(PrettyJson(views::bindings_view(
         &state.os_updates.bindings(subject).await?,
     )))
 }
@@ -145,7 +146,7 @@ async fn put_policy_bindings(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     JsonUpload(body): JsonUpload,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<PrettyJson<Value>, ApiError> {
     let subject = BindingSubject::Policy(numeric_id(&id, "policy")?);
     put_bindings(&state, subject, &body).await
 }
@@ -153,9 +154,9 @@ async fn put_policy_bindings(
 async fn get_group_bindings(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<PrettyJson<Value>, ApiError> {
     let subject = BindingSubject::PolicyGroup(numeric_id(&id, "policy group")?);
-    Ok(Json(views::bindings_view(
+    Ok(PrettyJson(views::bindings_view(
         &state.os_updates.bindings(subject).await?,
     )))
 }
@@ -164,7 +165,7 @@ async fn put_group_bindings(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     JsonUpload(body): JsonUpload,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<PrettyJson<Value>, ApiError> {
     let subject = BindingSubject::PolicyGroup(numeric_id(&id, "policy group")?);
     put_bindings(&state, subject, &body).await
 }
@@ -173,7 +174,7 @@ async fn put_bindings(
     state: &AppState,
     subject: BindingSubject,
     body: &[u8],
-) -> Result<Json<Value>, ApiError> {
+) -> Result<PrettyJson<Value>, ApiError> {
     let document =
         parse_bindings(&json_body(body)?).map_err(|errors| ApiError::invalid_document(&errors))?;
     let targets = BindingTargets {
@@ -181,20 +182,24 @@ async fn put_bindings(
         device_groups: document.device_groups,
     };
     let written = state.os_updates.set_bindings(subject, &targets).await?;
-    Ok(Json(views::bindings_view(&written)))
+    Ok(PrettyJson(views::bindings_view(&written)))
 }
 
-async fn list_policy_groups(State(state): State<AppState>) -> Result<Json<Vec<Value>>, ApiError> {
+async fn list_policy_groups(
+    State(state): State<AppState>,
+) -> Result<PrettyJson<Vec<Value>>, ApiError> {
     let groups = state.os_updates.policy_groups().await?;
-    Ok(Json(groups.iter().map(group_view).collect()))
+    Ok(PrettyJson(groups.iter().map(group_view).collect()))
 }
 
 async fn get_policy_group(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<PrettyJson<Value>, ApiError> {
     let id = numeric_id(&id, "policy group")?;
-    Ok(Json(group_view(&state.os_updates.policy_group(id).await?)))
+    Ok(PrettyJson(group_view(
+        &state.os_updates.policy_group(id).await?,
+    )))
 }
 
 fn group_view(detail: &PolicyGroupDetail) -> Value {
@@ -218,7 +223,7 @@ async fn load_defaults(State(state): State<AppState>) -> Result<Response, ApiErr
         .collect();
     Ok((
         status,
-        Json(json!({"created": rings.created, "policyGroups": groups})),
+        PrettyJson(json!({"created": rings.created, "policyGroups": groups})),
     )
         .into_response())
 }
@@ -227,7 +232,7 @@ async fn policy_compliance(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<AtQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<PrettyJson<Value>, ApiError> {
     let id = numeric_id(&id, "policy")?;
     let at = query.instant(state.os_updates.clock.now())?;
     let detail = state.os_updates.policy(id).await?;
@@ -244,7 +249,7 @@ async fn policy_compliance(
             .get(&group)
             .map(|g| g.name.clone())
     });
-    Ok(Json(json!({
+    Ok(PrettyJson(json!({
         "policy": views::policy_ref(&detail),
         "ring": ring,
         "evaluatedAt": at.to_string(),
@@ -256,7 +261,7 @@ async fn policy_compliance(
 async fn rings_compliance(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<PlanQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<PrettyJson<Value>, ApiError> {
     let platform = match &query.platform {
         None => Platform::MacOs,
         Some(text) => {
@@ -287,7 +292,7 @@ async fn rings_compliance(
     let without = results.iter().filter(|result| {
         result.served.policy.is_none() && result.served.device.platform == Some(platform)
     });
-    Ok(Json(json!({
+    Ok(PrettyJson(json!({
         "platform": platform.as_str(),
         "evaluatedAt": at.to_string(),
         "rings": rings,
@@ -333,7 +338,7 @@ fn plan_response(
     format: PlanFormat,
 ) -> Response {
     match format {
-        PlanFormat::Json => Json(views::plan(rollouts, from, to)).into_response(),
+        PlanFormat::Json => PrettyJson(views::plan(rollouts, from, to)).into_response(),
         PlanFormat::Svg => (
             [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
             views::plan_svg(rollouts, title, from, to),
@@ -343,7 +348,7 @@ fn plan_response(
 }
 
 fn with_etag(status: StatusCode, stored: &StoredPolicy, body: Value) -> Response {
-    let mut response = (status, Json(body)).into_response();
+    let mut response = (status, PrettyJson(body)).into_response();
     set_etag(&mut response, stored.revision);
     response
 }

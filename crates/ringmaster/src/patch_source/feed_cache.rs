@@ -6,6 +6,10 @@
 //! (see `Store::title_changes_since`) and swaps it in. Only changed titles are re-rendered.
 //! Refreshes run after every write through this server and on a timer, which picks up writes by
 //! other servers sharing the database and by CLI commands.
+//!
+//! Bodies are pretty-printed ([`ringmaster_domain::json_write`]), as PatchServer served them and
+//! shell tools expect. Each summary is kept ready to sit inside the `/software` array, so a list
+//! is assembled from cached bytes without re-rendering anything.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -15,6 +19,7 @@ use arc_swap::ArcSwap;
 use bytes::Bytes;
 use flate2::Compression;
 use flate2::write::GzEncoder;
+use ringmaster_domain::json_write;
 use ringmaster_domain::title::record::TitleRecord;
 use ringmaster_domain::title::render;
 use ringmaster_store::error::StoreError;
@@ -51,6 +56,7 @@ impl RenderedBody {
 /// One served title: its summary entry and its full object.
 #[derive(Debug)]
 pub struct CachedTitle {
+    /// The summary as an entry of the pretty `/software` array ([`json_write::array_entry`]).
     pub summary: Bytes,
     pub patch: RenderedBody,
 }
@@ -72,7 +78,7 @@ impl FeedSnapshot {
         FeedSnapshot {
             revision: 0,
             titles: BTreeMap::new(),
-            software: RenderedBody::new(b"[]".to_vec()),
+            software: RenderedBody::new(json_write::array_of(&[])),
             stored_titles: 0,
         }
     }
@@ -86,7 +92,7 @@ impl FeedSnapshot {
             .filter_map(|id| self.titles.get(id))
             .map(|title| title.summary.as_ref())
             .collect();
-        json_array(&parts)
+        json_write::array_of(&parts)
     }
 }
 
@@ -143,7 +149,7 @@ impl FeedCache {
             .values()
             .map(|title| title.summary.as_ref())
             .collect();
-        let software = RenderedBody::new(json_array(&summaries));
+        let software = RenderedBody::new(json_write::array_of(&summaries));
         self.snapshot.store(Arc::new(FeedSnapshot {
             revision: changes.revision,
             titles,
@@ -161,25 +167,13 @@ impl FeedCache {
 }
 
 fn render_title(record: &TitleRecord) -> CachedTitle {
-    let summary = serde_json::to_vec(&render::feed_summary(record)).unwrap_or_default();
-    let patch = serde_json::to_vec(&render::feed_title(record)).unwrap_or_default();
+    // Writing a `Value` cannot fail.
+    let summary = json_write::array_entry(&render::feed_summary(record)).unwrap_or_default();
+    let patch = json_write::to_vec(&render::feed_title(record)).unwrap_or_default();
     CachedTitle {
         summary: Bytes::from(summary.into_boxed_slice()),
         patch: RenderedBody::new(patch),
     }
-}
-
-fn json_array(parts: &[&[u8]]) -> Vec<u8> {
-    let mut body = Vec::with_capacity(parts.iter().map(|part| part.len() + 1).sum::<usize>() + 2);
-    body.push(b'[');
-    for (index, part) in parts.iter().enumerate() {
-        if index > 0 {
-            body.push(b',');
-        }
-        body.extend_from_slice(part);
-    }
-    body.push(b']');
-    body
 }
 
 /// Compresses a body with gzip at the default level.

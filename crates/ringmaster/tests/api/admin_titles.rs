@@ -973,28 +973,37 @@ async fn adding_an_existing_version_is_refused_with_409_wherever_it_would_go() {
 }
 
 #[tokio::test]
-async fn adding_an_older_version_without_a_position_is_refused_with_the_reason() {
+async fn an_older_version_without_a_position_is_inserted_in_version_order() {
     for backend in backends() {
         let app = app_with_jamf_admin(backend).await;
-        let before = status_of(&app, "JamfAdmin").await;
-        for older in ["10.1.5", "9.9.9", "10.2"] {
-            let body = expect_error(
-                add_version(&app, "", &version(older)).await,
-                400,
-                &format!("{backend:?} older {older}"),
-            )
-            .await;
-            let message = body["message"].as_str().unwrap();
-            assert!(
-                message.contains(older) && message.contains("10.2.0"),
-                "{backend:?}: the message names both versions: {message}"
-            );
-            assert!(
-                message.contains("?after=") && message.contains("?before="),
-                "{backend:?}: the message says how to place it: {message}"
-            );
-        }
-        assert_eq!(status_of(&app, "JamfAdmin").await, before, "{backend:?}");
+        let response = add_version(&app, "", &version("10.1.5")).await;
+        assert_eq!(response.status(), 201, "{backend:?}");
+        let status = status_of(&app, "JamfAdmin").await;
+        assert_eq!(
+            status["versions"],
+            json!(["10.2.0", "10.1.5", "10.1.1", "10.1.0"]),
+            "{backend:?}: {status}"
+        );
+        assert_eq!(status["currentVersion"], "10.2.0", "{backend:?}: {status}");
+
+        let body = expect_error(
+            add_version(&app, "", &version("10.02.0")).await,
+            400,
+            &format!("{backend:?} tie 10.02.0"),
+        )
+        .await;
+        assert_eq!(
+            body["errors"][0]["pointer"], "/version",
+            "{backend:?}: {body}"
+        );
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("10.2.0")
+                && message.contains("?after=")
+                && message.contains("?before="),
+            "{backend:?}: the reason and both ways to place it: {message}"
+        );
+        assert_eq!(status_of(&app, "JamfAdmin").await, status, "{backend:?}");
         app.stop().await;
     }
 }
