@@ -54,7 +54,8 @@ fn mac_report(version: &str) -> Value {
     })
 }
 
-async fn bind_to_vanguard(app: &TestApp, device: &str) {
+/// The autumn-2025 macOS catalog, the default rings, and `device` bound to the first (Vanguard).
+pub(crate) async fn bind_to_vanguard(app: &TestApp, device: &str) {
     import(app, fixture("catalog/macos-26-autumn-2025.json")).await;
     let rings = json_body(
         app.admin(Method::POST, "/api/v1/policy-groups/defaults")

@@ -4,14 +4,12 @@
 //! the parent device's declaration states alone. Also a declaration the device does not know
 //! (`valid: "unknown"` with `Error.UnknownDeclarationType`) counts as a rejection.
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use ringmaster::clock::Clock;
 use serde_json::{Value, json};
 
-use crate::os_catalog::import;
-use crate::support::{
-    AppOptions, TestApp, admin_json, backends, fixture, json_body, spawn_app_with,
-};
+use crate::ddm_capabilities::bind_to_vanguard;
+use crate::support::{AppOptions, TestApp, admin_json, backends, json_body, spawn_app_with};
 
 /// One check-in message as an MDM forwards it: `keys` name the channel.
 async fn raw(
@@ -64,29 +62,6 @@ fn configuration_state(item: &Value, valid: &str, reasons: Value) -> Value {
         "configurations": [{"identifier": item["Identifier"], "server-token": item["ServerToken"],
             "active": valid == "valid", "valid": valid, "reasons": reasons}]
     }}}})
-}
-
-/// Catalog, the default rings, and `device` bound to the first ring.
-async fn bind(app: &TestApp, device: &str) {
-    import(app, fixture("catalog/macos-26-autumn-2025.json")).await;
-    let rings = json_body(
-        app.admin(Method::POST, "/api/v1/policy-groups/defaults")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let ring = rings["policyGroups"][0]["id"].as_i64().unwrap();
-    let response = app
-        .admin(
-            Method::PUT,
-            &format!("/api/v1/policy-groups/{ring}/bindings"),
-        )
-        .json(&json!({"devices": [device]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
 }
 
 fn enforcement(items: &Value) -> Value {
@@ -147,7 +122,7 @@ async fn raw_user_channels_get_the_empty_set_and_leave_the_device_alone() {
         let device = [("UDID", "UDID-1")];
         let response = raw(&app, &device, "status", Some(&mac_report())).await;
         assert_eq!(response.status(), StatusCode::OK);
-        bind(&app, "UDID-1").await;
+        bind_to_vanguard(&app, "UDID-1").await;
         let items = json_body(raw(&app, &device, "declaration-items", None).await).await;
         let enforcement = enforcement(&items);
         let rejected = configuration_state(
@@ -241,7 +216,7 @@ async fn an_unknown_declaration_type_counts_as_a_rejection_in_results_and_compli
                 .send()
         };
         assert_eq!(put(mac_report()).await.unwrap().status(), StatusCode::OK);
-        bind(&app, "mac-1").await;
+        bind_to_vanguard(&app, "mac-1").await;
         let items = json_body(
             app.client
                 .get(app.url("/ddm/declaration-items"))
