@@ -7,9 +7,12 @@
 # Environment:
 #   TEST_DATABASE_URL          use this PostgreSQL database instead of starting
 #                              a throwaway server
-#   RINGMASTER_TEST_SKIP_LINT=1  skip `cargo fmt --check` and `cargo clippy`
+#   RINGMASTER_TEST_SKIP_LINT=1  skip `cargo fmt --check`, `cargo clippy` and `cargo doc`
 #   CI=true                    fail (instead of warn) if PostgreSQL cannot be
-#                              installed or started
+#                              installed or started; install what is missing
+#                              without asking
+#   RINGMASTER_TEST_INSTALL=1  outside CI, install what is missing (apt-get)
+#                              without asking; on a terminal the script asks
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -59,8 +62,28 @@ find_pg_bin() {
     return 1
 }
 
+# Outside CI, installing a system package is the developer's call: ask on a terminal, and
+# without one install only when RINGMASTER_TEST_INSTALL=1 says so.
+may_install() {
+    local what="$1" answer
+    if is_ci || [ "${RINGMASTER_TEST_INSTALL:-}" = "1" ]; then
+        return 0
+    fi
+    if [ -t 0 ]; then
+        printf '%s is needed by the tests and missing. Install it with apt-get now? [y/N] ' "$what" >&2
+        read -r answer || answer=""
+        case "$answer" in
+            y | Y | yes | YES) return 0 ;;
+        esac
+        return 1
+    fi
+    warn "$what is missing; not installing it without asking (set RINGMASTER_TEST_INSTALL=1 to allow)"
+    return 1
+}
+
 install_pg() {
     local sudo=""
+    may_install "PostgreSQL" || return 1
     if [ "$(id -u)" -ne 0 ]; then
         if command -v sudo >/dev/null 2>&1; then
             sudo="sudo"
@@ -208,6 +231,9 @@ if [ "${RINGMASTER_TEST_SKIP_LINT:-0}" != "1" ]; then
 
     section "cargo clippy --workspace --all-targets --locked -- -D warnings"
     cargo clippy --workspace --all-targets --locked -- -D warnings
+
+    section "cargo doc --workspace --no-deps --locked (warnings denied)"
+    RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 else
     section "Skipping fmt and clippy (RINGMASTER_TEST_SKIP_LINT=1)"
 fi
@@ -215,6 +241,9 @@ fi
 if cargo nextest --version >/dev/null 2>&1; then
     section "cargo nextest run --workspace --locked --no-fail-fast $*"
     cargo nextest run --workspace --locked --no-fail-fast "$@"
+    # nextest does not run doctests; the examples in the docs must compile and pass too.
+    section "cargo test --workspace --doc --locked"
+    cargo test --workspace --doc --locked
 else
     section "cargo test --workspace --locked $* (cargo-nextest not installed)"
     cargo test --workspace --locked "$@"

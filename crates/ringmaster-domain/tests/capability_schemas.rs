@@ -21,6 +21,8 @@
 //! A fresh clone lacks the reference folder: the tests then print which folder is missing and
 //! pass, except under `CI=true`, where a missing folder fails them.
 
+mod reference;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -44,21 +46,7 @@ use serde_json::{Map, Value};
 const PLATFORMS: [Platform; 2] = [Platform::MacOs, Platform::Ios];
 
 fn reference_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/reference/apple-device-management");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "Apple's schemas folder {} is absent, and CI=true requires it",
-        dir.display()
-    );
-    eprintln!(
-        "skipping: Apple's schemas folder {} is absent",
-        dir.display()
-    );
-    None
+    reference::reference_path("apple-device-management")
 }
 
 /// `26.4` of `_release-26.4_67045e2`, as numbers for ordering.

@@ -5,6 +5,8 @@
 //! A fresh clone lacks that folder: the tests then print which folder is missing and pass, except
 //! under `CI=true`, where a missing folder fails them.
 
+mod reference;
+
 use std::path::PathBuf;
 
 use jiff::Timestamp;
@@ -20,20 +22,7 @@ use ringmaster_domain::schedule::{DeviceFacts, plan_device};
 const SNAPSHOT: &str = "2026-08-22T18:44:07Z";
 
 fn reference_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/os-feeds");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "the reference feeds folder {} is absent, and CI=true requires it",
-        dir.display()
-    );
-    eprintln!(
-        "skipping: the reference feeds folder {} is absent",
-        dir.display()
-    );
-    None
+    reference::reference_path("os-feeds")
 }
 
 /// The catalog and hardware facts of gdmf plus SOFA v2 macOS, merged as an import would.

@@ -2,9 +2,12 @@
 //!
 //! That folder is third-party data outside the repository (a snapshot of 2026-08-22, described
 //! in its `SOURCE.md` and in `docs/os-release-feeds.md`). A fresh clone lacks it: every test here
-//! then prints which folder is missing and passes without checking anything.
+//! then prints which folder is missing and passes without checking anything (under `CI=true`
+//! it fails instead).
 //! The assertions are what an admin would notice: the newest versions, the worked example's
 //! candidates for a MacBook Air, supplemental releases with their prerequisite builds.
+
+mod reference;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -19,16 +22,7 @@ use ringmaster_domain::catalog::{FeedFormat, detect_format, gdmf, parse_feed, so
 const GDMF_SEEN_AT: &str = "2026-08-22T18:44:07Z";
 
 fn reference_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/os-feeds");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "skipping: the reference feeds folder {} is absent",
-            dir.display()
-        );
-        None
-    }
+    reference::reference_path("os-feeds")
 }
 
 fn read(dir: &std::path::Path, name: &str) -> Vec<u8> {

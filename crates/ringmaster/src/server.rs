@@ -204,16 +204,54 @@ async fn wait_for_signal() {
     }
 }
 
-/// A database URL with any password replaced, for logs and errors.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let credentials = &url[scheme_end + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_owned(),
+/// A database URL with any password replaced by `***`, for logs and errors. A URL that does
+/// not parse but might hold credentials (it has an `@`) is not shown at all.
+pub fn redact(database_url: &str) -> String {
+    match url::Url::parse(database_url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            if parsed.set_password(Some("***")).is_ok() {
+                parsed.to_string()
+            } else {
+                "(a database URL with a password)".to_owned()
             }
         }
-        _ => url.to_owned(),
+        Ok(_) => database_url.to_owned(),
+        Err(_) if database_url.contains('@') => {
+            "(a database URL that does not parse, not shown as it may hold a password)".to_owned()
+        }
+        Err(_) => database_url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn a_password_never_reaches_a_log() {
+        assert_eq!(
+            redact("postgres://ringmaster:s3cret@db.example:5432/fleet"),
+            "postgres://ringmaster:***@db.example:5432/fleet"
+        );
+        // A password with characters a hand-written split would cut at.
+        let redacted = redact("postgres://user:p%40ss%3Aw0rd@db/fleet?sslmode=require");
+        assert!(!redacted.contains("p%40ss"), "{redacted}");
+        assert!(
+            redacted.contains("user:***@db/fleet?sslmode=require"),
+            "{redacted}"
+        );
+        let unparsable = redact("postgres://user:pa ss@[db/fleet");
+        assert!(!unparsable.contains("pa ss"), "{unparsable}");
+    }
+
+    #[test]
+    fn urls_without_a_password_are_shown_as_given() {
+        for url in [
+            "sqlite:ringmaster.db",
+            "sqlite:///var/lib/ringmaster/ringmaster.db?mode=rwc",
+            "postgres://ringmaster@db.example/fleet",
+        ] {
+            assert_eq!(redact(url), url);
+        }
     }
 }

@@ -4,12 +4,12 @@
 //! extensions for handlers and logs. Roles are stored with tokens but not enforced yet.
 
 use axum::extract::{Request, State};
-use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
 use ringmaster_store::tokens::ApiToken;
 
 use crate::http::AppState;
+use crate::http::bearer::bearer_token;
 use crate::http::error::ApiError;
 
 /// Refuses the request with 401 unless it carries a live admin token.
@@ -18,17 +18,8 @@ pub async fn require_token(
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let secret = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| {
-            let (scheme, token) = value.trim().split_once(' ')?;
-            scheme
-                .eq_ignore_ascii_case("bearer")
-                .then(|| token.trim().to_owned())
-        })
-        .filter(|token| !token.is_empty())
+    let secret = bearer_token(request.headers())
+        .map(str::to_owned)
         .ok_or(ApiError::Unauthorized)?;
     let token: ApiToken = state
         .patch_source

@@ -23,6 +23,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::http::AppState;
+use crate::http::bearer::{bearer_token, secret_matches};
 use crate::http::error::ApiError;
 use crate::http::upload::BodyLimit;
 
@@ -39,12 +40,8 @@ pub async fn require_ddm_secret(
         return Ok(next.run(request).await);
     };
     let headers = request.headers();
-    if let Some(bearer) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-    {
-        if constant_time_equal(bearer.trim().as_bytes(), secret.as_bytes()) {
+    if let Some(bearer) = bearer_token(headers) {
+        if secret_matches(bearer, secret) {
             return sign_answer(secret, next.run(request).await).await;
         }
         return Err(ApiError::Unauthorized);
@@ -112,8 +109,4 @@ pub fn signature(secret: &str, body: &[u8]) -> Result<Vec<u8>, ApiError> {
         .map_err(|error| ApiError::Internal(anyhow::anyhow!("HMAC key: {error}")))?;
     mac.update(body);
     Ok(mac.finalize().into_bytes().to_vec())
-}
-
-fn constant_time_equal(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -21,6 +21,7 @@
 pub mod admin_titles;
 pub mod auth;
 pub mod backup;
+pub mod bearer;
 pub mod catalog;
 pub mod checkin_plist;
 pub mod conditional;

@@ -3,8 +3,6 @@
 //! restore), enforcement for a Mac known only by its model with the real gdmf and SOFA feeds,
 //! and a Mac on a supplemental release shown, stored and scheduled with its `(a)`.
 
-use std::path::PathBuf;
-
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -14,17 +12,6 @@ use crate::support::{TestApp, admin_json, backends, json_body, shared_reference,
 
 /// When SOFA fetched the saved gdmf response.
 const SNAPSHOT: &str = "2026-08-22T18:44:07Z";
-
-/// A folder of `../shared/reference`; `None` (a printed skip) when absent, a failure under
-/// `CI=true`.
-fn reference(relative: &str) -> Option<PathBuf> {
-    let found = shared_reference(relative);
-    assert!(
-        found.is_some() || std::env::var("CI").as_deref() != Ok("true"),
-        "../shared/reference/{relative} is required when CI=true"
-    );
-    found
-}
 
 async fn create_device(app: &TestApp, document: Value) -> Value {
     let response = send(app, Method::POST, "/api/v1/devices", &document).await;
@@ -128,7 +115,7 @@ async fn a_device_keeps_its_model_and_software_update_id_apart() {
 
 #[tokio::test]
 async fn with_the_real_feeds_a_mac_known_by_model_is_enforced_like_one_known_by_board_id() {
-    let Some(feeds) = reference("os-feeds") else {
+    let Some(feeds) = shared_reference("os-feeds") else {
         return;
     };
     for backend in backends() {

@@ -29,6 +29,7 @@ mod hostile_checkin;
 mod id_lists;
 mod id_rule;
 mod jamf_feed;
+mod log_output;
 mod mdm_notifier;
 mod nul_characters;
 mod os_catalog;
