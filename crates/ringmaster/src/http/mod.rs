@@ -10,7 +10,8 @@
 //! - [`pretty_json`]: [`pretty_json::PrettyJson`], the one JSON answer type (pretty-printed, as
 //!   PatchServer answered): every admin answer and every error goes through it.
 //! - [`ddm`]: the DDM check-in endpoints devices reach through their MDM (under `--ddm-prefix`);
-//!   [`ddm_auth`] checks their secret before a body is read, [`checkin_plist`] reads Apple's
+//!   [`ddm_auth`] checks their secret before a body is read ([`bearer`] reads the
+//!   `Authorization` header for it and for [`auth`]), [`checkin_plist`] reads Apple's
 //!   check-in plist within limits.
 //! - [`health`]: the `/healthz` route; [`home`]: `GET /`, a small HTML page (`<title>Patch Server</title>`).
 //! - [`path_normalize`]: repeated slashes in a path read as one, before any route is matched.
