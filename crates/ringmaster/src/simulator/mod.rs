@@ -58,6 +58,7 @@ pub mod device;
 pub mod endpoint;
 pub mod fleet;
 pub mod kinds;
+pub mod mix;
 pub mod profile;
 pub mod protocol;
 pub mod status;

@@ -14,6 +14,7 @@ mod cli;
 mod cluster;
 mod conformance;
 mod ddm_capabilities;
+mod ddm_device_kinds;
 mod ddm_notify;
 mod ddm_protocol;
 mod ddm_rollout;
