@@ -6,7 +6,7 @@
 //! and iOS 18+ enforced with settings; the supplemental Mac up to date on `26.3.1 (a)`; user
 //! channels never become devices. The compliance view counts the unsupported apart.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use indicatif::ProgressBar;
 use jiff::Timestamp;
@@ -192,6 +192,9 @@ async fn every_device_kind_ends_as_a_real_one_would() {
         // grace 10).
         let mut day = "2026-08-17".parse::<jiff::civil::Date>().unwrap();
         let mut first_day = true;
+        // Every declaration type each device held while it ran the OS it started on (an
+        // enforcement goes once the device is up to date; an iOS 17 iPhone on 26 takes settings).
+        let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         while day <= "2026-09-30".parse().unwrap() {
             for hour in [0, 6, 12, 18] {
                 let now = day
@@ -201,6 +204,13 @@ async fn every_device_kind_ends_as_a_real_one_would() {
                     .timestamp();
                 clock.set(now);
                 sync_all(&client, &mut fleet, now).await;
+                for (kind, device) in kinds.iter().zip(fleet.devices()) {
+                    if device.os_version().as_str() == kind.spec().os_version {
+                        seen.entry(device.enrollment_id().to_owned())
+                            .or_default()
+                            .extend(held_types(device));
+                    }
+                }
             }
             if first_day {
                 first_day = false;
@@ -208,7 +218,7 @@ async fn every_device_kind_ends_as_a_real_one_would() {
             }
             day = day.tomorrow().unwrap();
         }
-        check_the_end(&app, &kinds, &fleet, backend).await;
+        check_the_end(&app, &kinds, &fleet, &seen, backend).await;
     }
 }
 
@@ -254,20 +264,26 @@ async fn check_the_end(
     app: &TestApp,
     kinds: &[DeviceKind],
     fleet: &Fleet,
+    seen: &BTreeMap<String, BTreeSet<String>>,
     backend: crate::support::TestBackend,
 ) {
     let mut unsupported_per_ring: BTreeMap<(String, String), u64> = BTreeMap::new();
     for (kind, device) in kinds.iter().zip(fleet.devices()) {
         let id = device.enrollment_id();
         let what = format!("{backend:?} {kind} {id}");
-        let types = held_types(device);
-        let holds = |declaration_type: &str| types.iter().any(|t| t == declaration_type);
+        let types = seen.get(id).cloned().unwrap_or_default();
+        let holds = |declaration_type: &str| types.contains(declaration_type);
         if device.profile().channel.is_user_channel() {
             let parent = device.profile().parent_id.clone().unwrap();
             for never in [id, parent.as_str()] {
                 let response = app
-                    .get(&format!("/api/v1/devices/{}", never.replace(':', "%3A")))
-                    .await;
+                    .admin(
+                        Method::GET,
+                        &format!("/api/v1/devices/{}", never.replace(':', "%3A")),
+                    )
+                    .send()
+                    .await
+                    .unwrap();
                 assert_eq!(response.status(), StatusCode::NOT_FOUND, "{what}: {never}");
             }
             assert!(types.is_empty(), "{what}: {types:?}");
@@ -298,8 +314,8 @@ async fn check_the_end(
             }
             DeviceKind::Macos14 | DeviceKind::Ios17 => {
                 assert_eq!(state, "upToDate", "{what}: {status}");
-                assert!(holds(ENFORCEMENT), "{what}: enforced: {types:?}");
-                assert!(!holds(SETTINGS), "{what}: no settings: {types:?}");
+                assert!(holds(ENFORCEMENT), "{what}: was enforced: {types:?}");
+                assert!(!holds(SETTINGS), "{what}: never settings: {types:?}");
                 let target = if *kind == DeviceKind::Macos14 {
                     "14.8.9"
                 } else {
@@ -310,6 +326,9 @@ async fn check_the_end(
             DeviceKind::Macos15 | DeviceKind::Macos26 | DeviceKind::MacosSupplemental => {
                 assert_eq!(state, "upToDate", "{what}: {status}");
                 assert!(holds(SETTINGS), "{what}: settings: {types:?}");
+                if *kind != DeviceKind::MacosSupplemental {
+                    assert!(holds(ENFORCEMENT), "{what}: was enforced: {types:?}");
+                }
                 assert_eq!(version, "26.3.1 (a)", "{what}: {status}");
                 assert_eq!(device.os_version().as_str(), "26.3.1 (a)", "{what}");
                 if *kind == DeviceKind::MacosSupplemental {
@@ -340,6 +359,7 @@ async fn check_the_end(
         "{backend:?}: {listed}"
     );
     // Compliance counts the unsupported apart, per ring and platform.
+    let mut counted = 0;
     for platform in ["macOS", "iOS"] {
         let compliance = admin_json(
             app,
@@ -356,6 +376,7 @@ async fn check_the_end(
                 .copied()
                 .unwrap_or(0);
             let counts: &Value = &ring["counts"];
+            counted += counts["unsupported"].as_u64().unwrap_or(0);
             assert_eq!(
                 counts["unsupported"].as_u64(),
                 Some(expected),
@@ -366,4 +387,6 @@ async fn check_the_end(
             }
         }
     }
+    // macOS 13, iOS 16 and User Enrollment devices, in every ring they were bound to.
+    assert_eq!(counted, 3 * PER_KIND as u64, "{backend:?}");
 }
