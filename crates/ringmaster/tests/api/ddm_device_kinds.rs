@@ -244,6 +244,13 @@ async fn check_the_first_day(
                     holds("com.apple.configuration.management.status-subscriptions"),
                     "{what}: keeps its status subscriptions: {types:?}"
                 );
+                let status = admin_json(app, &format!("/api/v1/devices/{id}/status")).await;
+                assert_eq!(status["state"], "unsupported", "{what}: from the start");
+            }
+            DeviceKind::MacosSupplemental => {
+                let status = admin_json(app, &format!("/api/v1/devices/{id}/status")).await;
+                assert_eq!(status["state"], "upToDate", "{what}: {status}");
+                assert_eq!(status["device"]["osVersion"], "26.3.1 (a)", "{what}");
             }
             _ => {}
         }
