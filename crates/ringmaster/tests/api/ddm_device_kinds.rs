@@ -397,3 +397,80 @@ async fn check_the_end(
     // macOS 13, iOS 16 and User Enrollment devices, in every ring they were bound to.
     assert_eq!(counted, 3 * PER_KIND as u64, "{backend:?}");
 }
+
+#[tokio::test]
+async fn simulate_mix_is_checked_and_chooses_the_kinds() {
+    // A bad mix is refused before anything is sent, naming the bad part.
+    let server = "http://127.0.0.1:9";
+    for (mix, words) in [
+        (
+            "macos26=50,macos12=5",
+            vec!["\"macos12\"", "macos13, macos14", "user-enrollment"],
+        ),
+        ("macos26=0", vec!["\"macos26=0\"", "whole number from 1 to"]),
+        ("macos26=two", vec!["\"macos26=two\"", "whole number"]),
+        ("ios26", vec!["\"ios26\" is not kind=share"]),
+        ("ios26=1,ios26=2", vec!["ios26 is given twice"]),
+    ] {
+        let run = crate::cli::ringmaster(&[
+            "simulate",
+            "--devices",
+            "3",
+            "--server",
+            server,
+            "--mix",
+            mix,
+        ])
+        .await;
+        assert_eq!(run.code, 2, "{mix}: {run:?}");
+        assert!(run.stderr.contains("--mix"), "{mix}: {}", run.stderr);
+        for word in words {
+            assert!(run.stderr.contains(word), "{mix}: {word}: {}", run.stderr);
+        }
+    }
+    let both = crate::cli::ringmaster(&[
+        "simulate",
+        "--devices",
+        "3",
+        "--server",
+        server,
+        "--mix",
+        "macos26=1",
+        "--mac-share",
+        "0.5",
+    ])
+    .await;
+    assert_eq!(both.code, 2, "{both:?}");
+
+    // A good one: the kinds asked for, and only the device channels become devices.
+    for backend in backends() {
+        let app = spawn_app_with(backend, AppOptions::default()).await;
+        let run = crate::cli::ringmaster(&[
+            "simulate",
+            "--devices",
+            "20",
+            "--server",
+            &app.base_url,
+            "--mix",
+            "macos13=1,mac-user=1,ios26=2",
+            "--json",
+        ])
+        .await;
+        assert_eq!(run.code, 0, "{backend:?}: {run:?}");
+        let summary: Value = serde_json::from_str(&run.stdout).unwrap();
+        let kinds = summary["kinds"].as_object().unwrap();
+        let names: Vec<&str> = kinds.keys().map(String::as_str).collect();
+        assert_eq!(names, ["macos13", "ios26", "mac-user"], "{summary}");
+        let count = |kind: &str| kinds[kind].as_u64().unwrap();
+        assert_eq!(count("ios26") + count("mac-user") + count("macos13"), 20);
+        assert_eq!(summary["failedSyncs"], 0, "{summary}");
+        let listed = admin_json(&app, "/api/v1/devices").await;
+        assert_eq!(
+            listed["devices"]
+                .as_array()
+                .map(|devices| devices.len() as u64),
+            Some(count("ios26") + count("macos13")),
+            "{backend:?}: {listed}"
+        );
+    }
+}
