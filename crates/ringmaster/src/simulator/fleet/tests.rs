@@ -109,3 +109,52 @@ fn a_supplemental_mac_and_a_shared_ipad_user_report_as_real_ones() {
     assert_eq!(items["device.operating-system.family"], "iPadOS");
     assert!(!items.contains_key("softwareupdate.install-state"));
 }
+
+/// The simulator decides on its own ([`crate::simulator::kinds`]) what a device takes; this
+/// checks, for every device-channel kind, that it agrees with the server's table
+/// (`ringmaster_domain::capabilities`), so the two cannot drift apart unnoticed.
+#[test]
+fn every_kind_takes_what_the_server_serves_it() {
+    use ringmaster_domain::apple_version::AppleOsVersion;
+    use ringmaster_domain::capabilities::{DeviceCapabilities, EnrollmentType, update_support};
+
+    use crate::simulator::kinds::refuses_declaration;
+
+    for kind in DeviceKind::ALL {
+        let spec = kind.spec();
+        let enrollment = match spec.channel {
+            EnrollmentChannel::Device => EnrollmentType::Device,
+            EnrollmentChannel::UserEnrollmentDevice => EnrollmentType::UserEnrollmentDevice,
+            // User channels are answered the empty set before any gating.
+            _ => continue,
+        };
+        let version = AppleOsVersion::parse(spec.os_version).unwrap();
+        let server = update_support(
+            spec.platform,
+            &version,
+            &DeviceCapabilities {
+                enrollment: Some(enrollment),
+                configurations: None,
+            },
+        );
+        let takes = |declaration_type: &str| {
+            refuses_declaration(
+                declaration_type,
+                spec.platform,
+                &version.without_supplemental(),
+                spec.channel,
+            )
+            .is_none()
+        };
+        assert_eq!(
+            takes("com.apple.configuration.softwareupdate.enforcement.specific"),
+            server.enforcement,
+            "{kind}: enforcement"
+        );
+        assert_eq!(
+            takes("com.apple.configuration.softwareupdate.settings"),
+            server.settings,
+            "{kind}: settings"
+        );
+    }
+}
