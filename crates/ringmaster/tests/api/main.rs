@@ -19,6 +19,7 @@ mod ddm_notify;
 mod ddm_protocol;
 mod ddm_rollout;
 mod ddm_signed_answers;
+mod ddm_status_fixtures;
 mod ddm_target_builds;
 mod ddm_user_channels;
 mod edge_config;
