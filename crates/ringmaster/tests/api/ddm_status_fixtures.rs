@@ -10,7 +10,16 @@ use crate::support::{TestApp, admin_json, backends, fixture, spawn_app};
 
 /// `(folder, platform, version, build, model, softwareupdate.device-id)`; the build of a Mac on a
 /// supplemental release is the supplemental one (`25D771280a`, as the catalog lists it).
-const DEVICES: [(&str, &str, &str, &str, &str, Option<&str>); 7] = [
+type Sample = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+);
+
+const DEVICES: [Sample; 7] = [
     ("macos-13", "macOS", "13.7.8", "22H730", "Mac14,2", None),
     ("macos-14", "macOS", "14.8.7", "23J520", "Mac14,2", None),
     (
