@@ -87,7 +87,7 @@ RINGS="$(api -X POST "$URL/api/v1/policy-groups/defaults")"
 simulate() { # simulate ROUND_NAME → JSON summary in $WORK/ROUND_NAME.json
     say "simulate: $1 ($DEVICES devices, $CONCURRENCY in flight)"
     RINGMASTER_DDM_SECRET="$SECRET" timeout 3600 "$BIN" simulate --devices "$DEVICES" --server "$URL" \
-        --concurrency "$CONCURRENCY" --mac-share 0.8 --json > "$WORK/$1.json"
+        --concurrency "$CONCURRENCY" --mix macos26=60,macos15=20,ios26=15,ios18=5 --json > "$WORK/$1.json"
 }
 
 simulate enroll
@@ -109,7 +109,7 @@ sleep 2
 simulate full
 say "simulate: two rounds ($DEVICES devices, $CONCURRENCY in flight)"
 RINGMASTER_DDM_SECRET="$SECRET" timeout 3600 "$BIN" simulate --devices "$DEVICES" --server "$URL" \
-    --concurrency "$CONCURRENCY" --mac-share 0.8 --rounds 2 --json > "$WORK/steady.json"
+    --concurrency "$CONCURRENCY" --mix macos26=60,macos15=20,ios26=15,ios18=5 --rounds 2 --json > "$WORK/steady.json"
 
 say "importing a new release and waiting for the notifier's round"
 BEFORE="$(cat "$WORK/notified")"

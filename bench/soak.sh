@@ -231,8 +231,10 @@ CLIENT_PIDS+=($!)
     run=0
     while [ "$SECONDS" -lt "$deadline" ] && [ ! -e "$WORK/STOP" ]; do
         run=$((run + 1))
+        # Device channels only (no user channels or unsupported kinds): the group bound below
+        # names every generated id, and each must be a device that takes the declarations.
         RINGMASTER_DDM_SECRET="$SECRET" timeout $((SOAK_SECONDS + 60)) "$BIN" simulate \
-            --server "$URL" --devices "$DEVICES" --rounds 2 --concurrency 16 --mac-share 0.7 \
+            --server "$URL" --devices "$DEVICES" --rounds 2 --concurrency 16 --mix macos26=53,macos15=17,ios26=22,ios18=8 \
             --id-prefix soak-sim- --json >"$WORK/simulate-$run.json" \
             2>"$WORK/simulate-$run.err" &
         simulate_pid=$!

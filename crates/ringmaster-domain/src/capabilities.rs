@@ -20,7 +20,11 @@
 //!
 //! When the device has reported `management.client-capabilities`, a declaration type missing
 //! from its `supported-payloads` → `declarations` → `configurations` is unsupported too, whatever
-//! its version. [`update_support`] combines the three; a device that can take no update
+//! its version. Its `supported-versions` (the DDM protocol versions the client speaks, `1.0.0`
+//! on every release so far) does not gate anything: no declaration's or key's support in Apple's
+//! schemas depends on a protocol version, only on the OS (`supportedOS`) and the enrollment, and a
+//! client that did not speak ringmaster's protocol could not have sent the report. It is stored
+//! with the rest of the item. [`update_support`] combines the three; a device that can take no update
 //! declaration keeps its status subscriptions and is `unsupported`, with the reason in words
 //! ([`UpdateSupport::reason`]).
 //!

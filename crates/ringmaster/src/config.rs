@@ -229,9 +229,20 @@ pub struct SimulateArgs {
     /// Enrollment ids are this prefix and a zero-padded number
     #[arg(long, default_value = "sim-")]
     pub id_prefix: String,
-    /// Share of Macs, 0 to 1; the rest are iPhones
-    #[arg(long, default_value_t = 0.5)]
-    pub mac_share: f64,
+    /// The kinds of device and their shares, `kind=share,…` with whole-number shares (such as
+    /// `macos14=20,macos26=50,ios17=10,user-enrollment=5`). Kinds: macos13, macos14, macos15,
+    /// macos26 (Macs on those majors; macOS 13 and 14 report no softwareupdate.device-id),
+    /// macos-supplemental (a Mac on 26.3.1 (a)), ios16, ios17, ios18, ios26 (iPhones),
+    /// mac-user (a Mac user's channel), shared-ipad (a Shared iPad user), user-enrollment (a
+    /// User Enrollment iPhone). Default: macos13=4,macos14=6,macos15=10,macos26=25,
+    /// macos-supplemental=5,ios16=4,ios17=6,ios18=10,ios26=25,mac-user=2,shared-ipad=1,
+    /// user-enrollment=2
+    #[arg(long, value_parser = checks::fleet_mix, conflicts_with = "mac_share")]
+    pub mix: Option<crate::simulator::mix::FleetMix>,
+    /// Share of Macs, 0 to 1, with the default mix's kinds in their proportions; the rest are
+    /// iPhones (and iPads)
+    #[arg(long)]
+    pub mac_share: Option<f64>,
     /// Share of devices whose user installs an enforced update early (at a random point
     /// before the deadline), 0 to 1
     #[arg(long, default_value_t = 0.0)]

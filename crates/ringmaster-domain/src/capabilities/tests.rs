@@ -154,3 +154,49 @@ fn floors_print_without_a_zero_minor() {
     assert!(!OsFloor::new(15, 4).admits(&version("15.3.9")));
     assert!(OsFloor::new(15, 4).admits(&version("16")));
 }
+
+#[test]
+fn supported_versions_change_nothing() {
+    let with_versions = |versions: Option<serde_json::Value>| {
+        let mut reported = json!({
+            "supported-payloads": {"declarations": {
+                "activations": ["com.apple.activation.simple"],
+                "configurations": [
+                    "com.apple.configuration.management.status-subscriptions",
+                    "com.apple.configuration.softwareupdate.enforcement.specific",
+                    "com.apple.configuration.softwareupdate.settings"
+                ],
+                "assets": [], "management": []
+            }}
+        });
+        if let Some(versions) = versions {
+            reported["supported-versions"] = versions;
+        }
+        let capabilities = DeviceCapabilities {
+            enrollment: Some(EnrollmentType::Device),
+            configurations: DeviceCapabilities::configurations_of(&reported),
+        };
+        [
+            ("macOS", "14.8"),
+            ("macOS", "15.3"),
+            ("macOS", "26.1"),
+            ("iOS", "17.7"),
+        ]
+        .map(|(platform, text)| {
+            let platform = Platform::parse(platform).unwrap();
+            update_support(platform, &version(text), &capabilities)
+        })
+    };
+    let reference = with_versions(Some(json!(["1.0.0"])));
+    assert!(reference[2].settings && reference[2].enforcement && reference[2].beta);
+    assert!(!reference[0].settings && reference[0].enforcement);
+    for versions in [
+        None,
+        Some(json!([])),
+        Some(json!(["1.0.0", "2.0.0"])),
+        Some(json!(["9.9"])),
+        Some(json!("1.0.0")),
+    ] {
+        assert_eq!(with_versions(versions.clone()), reference, "{versions:?}");
+    }
+}

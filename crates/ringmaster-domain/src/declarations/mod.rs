@@ -17,3 +17,5 @@ pub mod software_update;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_device_kinds;

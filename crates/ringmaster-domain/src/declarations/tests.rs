@@ -361,12 +361,12 @@ proptest! {
 
 // ---- golden files ----
 
-fn golden_dir() -> PathBuf {
+pub(super) fn golden_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/golden/declarations")
 }
 
 /// Compares `value` (pretty-printed) with the golden file, or rewrites it with `UPDATE_GOLDEN=1`.
-fn check_golden(file: &str, value: &Value) {
+pub(super) fn check_golden(file: &str, value: &Value) {
     let path = golden_dir().join(file);
     let mut rendered = serde_json::to_string_pretty(value).unwrap();
     rendered.push('\n');

@@ -1,6 +1,9 @@
 //! `ringmaster simulate`: enrolls and syncs a fleet of simulated devices against a DDM server
 //! for some rounds, then prints throughput, latency, errors and the OS versions reached.
 //!
+//! `--mix` chooses the kinds of device and their shares ([`crate::simulator::mix`]); without it
+//! the default mix (or, with `--mac-share`, the default mix with that share of Macs).
+//!
 //! The progress bar goes to standard error, the summary to standard output (`--json` for a
 //! machine-readable one). Exits 1 when any sync failed, 2 for unusable arguments.
 
@@ -14,16 +17,20 @@ use crate::simulator::device::DeviceOptions;
 use crate::simulator::fleet::{FleetClock, FleetConfig, FleetMix, FleetReport, run_fleet};
 
 pub(crate) async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
-    for (name, share) in [
-        ("--mac-share", args.mac_share),
-        ("--early-install-share", args.early_install_share),
-    ] {
-        if !(0.0..=1.0).contains(&share) {
-            return Ok(usage(&format!(
-                "{name} must be between 0 and 1, not {share}"
-            )));
-        }
+    if !(0.0..=1.0).contains(&args.early_install_share) {
+        return Ok(usage(&format!(
+            "--early-install-share must be between 0 and 1, not {}",
+            args.early_install_share
+        )));
     }
+    let mix = match (&args.mix, args.mac_share) {
+        (Some(mix), _) => mix.clone(),
+        (None, None) => FleetMix::default(),
+        (None, Some(share)) => match FleetMix::default_with_mac_share(share) {
+            Ok(mix) => mix,
+            Err(error) => return Ok(usage(&format!("--mac-share: {error}"))),
+        },
+    };
     if args.concurrency == 0 {
         return Ok(usage("--concurrency must be at least 1"));
     }
@@ -47,10 +54,7 @@ pub(crate) async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         concurrency: args.concurrency,
         seed: args.seed,
         id_prefix: args.id_prefix.clone(),
-        mix: FleetMix {
-            mac_share: args.mac_share,
-            ..FleetMix::default()
-        },
+        mix,
         device_options: DeviceOptions {
             full_report_every: args.full_report_every,
             report_unsubscribed_items: args.report_unsubscribed,
@@ -130,6 +134,12 @@ fn print_summary(out: &mut impl Write, report: &FleetReport, root: &str) -> std:
             writeln!(out, "  e.g. {sample}")?;
         }
     }
+    let kinds: Vec<String> = report
+        .kinds
+        .iter()
+        .map(|(kind, count)| format!("{kind} {count}"))
+        .collect();
+    writeln!(out, "kinds         {}", kinds.join(", "))?;
     writeln!(out, "OS versions at the end:")?;
     for count in &report.versions {
         writeln!(

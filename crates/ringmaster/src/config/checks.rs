@@ -43,6 +43,11 @@ pub fn concurrency(text: &str) -> Result<usize, String> {
     Ok(value)
 }
 
+/// `simulate --mix`: kinds and shares ([`crate::simulator::mix::FleetMix::parse`]).
+pub fn fleet_mix(text: &str) -> Result<crate::simulator::mix::FleetMix, String> {
+    crate::simulator::mix::FleetMix::parse(text).map_err(|error| error.to_string())
+}
+
 /// `--max-connections`: a count from 1 to [`MAX_COUNT`].
 pub fn connection_count(text: &str) -> Result<usize, String> {
     count(text)

@@ -262,6 +262,13 @@ impl SimulatedDevice {
         }
     }
 
+    /// The same device already running supplemental build `build` (`25D771280a`) on top of
+    /// its profile's build: its profile's version should carry the suffix (`26.3.1 (a)`).
+    pub fn running_supplemental_build(mut self, build: &str) -> Self {
+        self.supplemental_build = Some(build.to_owned());
+        self
+    }
+
     pub fn enrollment_id(&self) -> &str {
         &self.profile.enrollment_id
     }

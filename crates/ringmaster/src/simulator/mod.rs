@@ -10,8 +10,10 @@
 //! - [`client::SyncClient`]: one `reqwest::Client` that runs a device's whole sync against a
 //!   server (`tokens` → `declaration-items` → changed declarations → `PUT status`) and returns a
 //!   [`client::SyncOutcome`]; it also exposes each endpoint alone.
-//! - [`fleet`]: N devices from a seed, synced round after round with bounded concurrency, with
-//!   p50/p99 latency and syncs per second ([`fleet::run_fleet`]).
+//! - [`fleet`]: N devices from a seed and a mix of device kinds ([`mix`]: macOS 13 to 26, a
+//!   supplemental Mac, iOS 16 to 26, Mac users, Shared iPad users, User Enrollment), synced round
+//!   after round with bounded concurrency, with p50/p99 latency and syncs per second
+//!   ([`fleet::run_fleet`]).
 //!
 //! Driving it from an integration test:
 //!
@@ -58,6 +60,7 @@ pub mod device;
 pub mod endpoint;
 pub mod fleet;
 pub mod kinds;
+pub mod mix;
 pub mod profile;
 pub mod protocol;
 pub mod status;

@@ -62,9 +62,15 @@ pub(crate) fn all_items(device: &SimulatedDevice) -> BTreeMap<String, Value> {
     let mut put = |name: &str, value: Value| {
         items.insert(name.to_owned(), value);
     };
+    let family = model_family(profile);
     put(
         "device.operating-system.family",
-        profile.platform.as_str().into(),
+        if family == "iPad" {
+            "iPadOS"
+        } else {
+            profile.platform.as_str()
+        }
+        .into(),
     );
     put(
         "device.operating-system.version",
@@ -92,7 +98,7 @@ pub(crate) fn all_items(device: &SimulatedDevice) -> BTreeMap<String, Value> {
         "device.model.identifier",
         profile.model_identifier.clone().into(),
     );
-    put("device.model.family", model_family(profile.platform).into());
+    put("device.model.family", family.into());
     put("softwareupdate.device-id", profile.device_id.clone().into());
     put("softwareupdate.beta-enrollment", "".into());
     put(
@@ -113,9 +119,11 @@ pub(crate) fn all_items(device: &SimulatedDevice) -> BTreeMap<String, Value> {
     items
 }
 
-fn model_family(platform: Platform) -> &'static str {
-    match platform {
+/// `Mac`, `iPad` (and the OS family `iPadOS`) for an `iPad…` model, else `iPhone`.
+fn model_family(profile: &crate::simulator::device::DeviceProfile) -> &'static str {
+    match profile.platform {
         Platform::MacOs => "Mac",
+        Platform::Ios if profile.model_identifier.starts_with("iPad") => "iPad",
         Platform::Ios => "iPhone",
     }
 }

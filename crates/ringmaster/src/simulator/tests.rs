@@ -988,8 +988,15 @@ fn a_fleet_is_the_same_for_the_same_seed() {
             ..config.clone()
         })
     );
-    assert_eq!(first[0].enrollment_id, "sim-00000");
-    assert_eq!(first[199].enrollment_id, "sim-00199");
+    // A device channel's id, or a user channel's parent (its id is the parent's and the user's).
+    let device_channel = |profile: &DeviceProfile| {
+        profile
+            .parent_id
+            .clone()
+            .unwrap_or_else(|| profile.enrollment_id.clone())
+    };
+    assert_eq!(device_channel(&first[0]), "sim-00000");
+    assert_eq!(device_channel(&first[199]), "sim-00199");
     let macs = first
         .iter()
         .filter(|profile| profile.platform == Platform::MacOs)
@@ -1004,15 +1011,11 @@ fn a_fleet_is_the_same_for_the_same_seed() {
         .count();
     assert!((30..90).contains(&early), "{early} early of 200");
 
-    let all_macs = FleetConfig {
-        mix: crate::simulator::fleet::FleetMix {
-            mac_share: 1.0,
-            os_choices: Vec::new(),
-            ..Default::default()
-        },
+    let unusable = FleetConfig {
+        early_install_share: 1.5,
         ..FleetConfig::new(3)
     };
-    assert!(Fleet::generate(&all_macs).is_err());
+    assert!(Fleet::generate(&unusable).is_err());
 }
 
 #[test]
@@ -1276,10 +1279,7 @@ async fn a_fleet_runs_rounds_with_bounded_concurrency_and_installs_on_the_simula
     let config = FleetConfig {
         rounds: 6,
         concurrency: 4,
-        mix: crate::simulator::fleet::FleetMix {
-            mac_share: 1.0,
-            ..Default::default()
-        },
+        mix: crate::simulator::fleet::FleetMix::parse("macos26=3,macos15=1").unwrap(),
         failing_devices: BTreeSet::from([0]),
         clock: FleetClock::Simulated {
             start: at("2026-02-27T00:00:00Z"),
@@ -1297,7 +1297,7 @@ async fn a_fleet_runs_rounds_with_bounded_concurrency_and_installs_on_the_simula
     assert!(report.tally.issues == 0, "{:?}", report.tally.sample_issues);
     assert_eq!(report.latency.samples, 72);
     assert!(report.syncs_per_second > 0.0);
-    // Deadline 2026-02-28T17:30Z: the rounds of 03-01 … 03-04 take every Mac (15.7.1 ones
+    // Deadline 2026-02-28T17:30Z: the rounds of 03-01 … 03-04 take every Mac (15.7.7 ones
     // too) through the install to 26.1, except device 0, whose install fails.
     let on_26_1 = report
         .versions
