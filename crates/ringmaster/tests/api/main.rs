@@ -2,6 +2,7 @@
 //! real database (an SQLite file, and PostgreSQL when `TEST_DATABASE_URL` is set) and talks to
 //! it over HTTP.
 
+mod golden;
 mod support;
 
 mod admin_titles;
@@ -37,5 +38,7 @@ mod os_catalog_poll;
 mod os_cli;
 mod os_devices;
 mod os_policies;
+mod os_views_golden;
 mod restore_last_modified;
+mod title_errors_golden;
 mod token_import;
