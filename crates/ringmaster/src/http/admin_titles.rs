@@ -189,17 +189,6 @@ async fn replace_title(
         warnings,
     } = parse::software_title_with_warnings(&body)
         .map_err(|errors| ApiError::invalid_document(&errors))?;
-    if definition.id.as_str() != id {
-        let mut errors = ringmaster_domain::field_error::FieldErrors::new();
-        errors.push(
-            "/id",
-            format!(
-                "the id {:?} does not match the title {id:?} in the path",
-                definition.id.as_str()
-            ),
-        );
-        return Err(ApiError::invalid_document(&errors));
-    }
     let stored = state
         .patch_source
         .replace_title(&id, definition, if_match)

@@ -6,6 +6,7 @@ mod golden;
 mod support;
 
 mod admin_titles;
+mod answers_golden;
 mod backup_cli;
 mod backup_full;
 mod backup_hostile;
@@ -40,5 +41,4 @@ mod os_devices;
 mod os_policies;
 mod os_views_golden;
 mod restore_last_modified;
-mod title_errors_golden;
 mod token_import;
