@@ -7,6 +7,8 @@
 //! title's revision); `PUT` and `DELETE` of a title and `DELETE` of a version honour `If-Match`
 //! and answer 412 when the title changed in between. Concurrent edits never lose each other.
 //! A version posted without a position goes where version order puts it (`title::version_place`).
+//! A replacement whose body names another id is refused by the domain (`IdMismatch`: 400 with
+//! pointer `/id`), once the title at the path is found.
 //! Every answer is pretty JSON ([`PrettyJson`]); a create answers PatchServer's `database_id` first.
 
 use axum::Router;

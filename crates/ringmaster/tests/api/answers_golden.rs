@@ -26,6 +26,16 @@ async fn a_replacement_with_another_id_is_refused_as_the_golden_file_says() {
             .unwrap();
         assert_eq!(response.status().as_u16(), 400, "{backend:?}");
         check_golden_json("titles/error.id-mismatch.json", &json_body(response).await);
+        // The domain decides once it has the title: with no title at the path, the path names
+        // nothing, whatever the body says.
+        let response = app
+            .admin(Method::PUT, "/api/v1/title/Nothing")
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(&definition).unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 404, "{backend:?}");
     }
 }
 

@@ -17,9 +17,9 @@ use crate::support::{
     AppOptions, TestApp, admin_json, backends, fixture, json_body, spawn_app_with,
 };
 
-const SECRET: &str = "ddm-shared-secret";
+pub(crate) const SECRET: &str = "ddm-shared-secret";
 
-fn options(clock: &Clock, secret: Option<&str>) -> AppOptions {
+pub(crate) fn options(clock: &Clock, secret: Option<&str>) -> AppOptions {
     AppOptions {
         clock: clock.clone(),
         http: HttpConfig {
@@ -30,7 +30,7 @@ fn options(clock: &Clock, secret: Option<&str>) -> AppOptions {
     }
 }
 
-async fn check_in(
+pub(crate) async fn check_in(
     app: &TestApp,
     method: Method,
     endpoint: &str,
@@ -50,7 +50,7 @@ async fn check_in(
     request.send().await.expect("check-in")
 }
 
-async fn get_json(app: &TestApp, endpoint: &str, enrollment: &str) -> Value {
+pub(crate) async fn get_json(app: &TestApp, endpoint: &str, enrollment: &str) -> Value {
     let response = check_in(app, Method::GET, endpoint, enrollment, None).await;
     assert_eq!(response.status(), StatusCode::OK, "{endpoint}");
     json_body(response).await

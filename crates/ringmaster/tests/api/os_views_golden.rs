@@ -1,47 +1,24 @@
 //! The OS-update answers as golden files: one fleet (two Macs reporting over DDM, an iPad added
-//! by an admin, a Mac that checked in but never reported, the four rings, a lab group with its own policy, a legacy patch policy)
-//! and every admin view of it at fixed instants: policies, groups, bindings, devices, the
-//! effective policy, the declarations served, device status, compliance and the plan. The
+//! by an admin, a Mac that checked in but never reported, the four rings, a lab group with its
+//! own policy, a legacy patch policy) and every admin view of it at fixed instants: policies,
+//! groups, bindings, devices, the effective policy, the declarations served, device status,
+//! compliance and the plan, their refusals, and the same views printed by the CLI. The
 //! server's clock is manual, so everything but the wall-clock stamps is fixed.
 
 use jiff::SignedDuration;
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use ringmaster::clock::Clock;
-use ringmaster::http::HttpConfig;
 use serde_json::{Value, json};
 
+use crate::ddm_protocol::{SECRET, check_in, get_json, options};
 use crate::golden::{check_golden_json, check_golden_text, without_wall_clock};
 use crate::os_catalog::import;
 use crate::os_policies::send;
-use crate::support::{AppOptions, TestApp, backends, fixture, json_body, spawn_app_with};
-
-const SECRET: &str = "golden-ddm-secret";
+use crate::support::{TestApp, backends, fixture, json_body, spawn_app_with};
 
 async fn report(app: &TestApp, enrollment: &str, body: &Value) {
-    let response = app
-        .client
-        .put(app.url("/ddm/status"))
-        .header("X-Enrollment-ID", enrollment)
-        .bearer_auth(SECRET)
-        .header("content-type", "application/json")
-        .body(serde_json::to_vec(body).unwrap())
-        .send()
-        .await
-        .expect("status report");
+    let response = check_in(app, Method::PUT, "status", enrollment, Some(body)).await;
     assert!(response.status().is_success(), "{}", response.status());
-}
-
-async fn declaration_items(app: &TestApp, enrollment: &str) -> Value {
-    let response = app
-        .client
-        .get(app.url("/ddm/declaration-items"))
-        .header("X-Enrollment-ID", enrollment)
-        .bearer_auth(SECRET)
-        .send()
-        .await
-        .expect("declaration items");
-    assert_eq!(response.status(), StatusCode::OK);
-    json_body(response).await
 }
 
 fn mac_report(version: &str) -> Value {
@@ -90,18 +67,7 @@ fn golden_answer(file: &str, body: &Value) {
 async fn the_os_update_answers_match_the_golden_files() {
     for backend in backends() {
         let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
-        let app = spawn_app_with(
-            backend,
-            AppOptions {
-                clock: clock.clone(),
-                http: HttpConfig {
-                    ddm_secret: Some(SECRET.to_owned()),
-                    ..HttpConfig::default()
-                },
-                ..AppOptions::default()
-            },
-        )
-        .await;
+        let app = spawn_app_with(backend, options(&clock, Some(SECRET))).await;
         let imported = import(&app, fixture("catalog/macos-26-autumn-2025.json")).await;
         assert!(imported.status().is_success());
         let imported = import(&app, fixture("catalog/ios-26-autumn-2025.json")).await;
@@ -126,7 +92,7 @@ async fn the_os_update_answers_match_the_golden_files() {
         assert_eq!(status, 201, "{ipad}");
         golden_answer("device.created.json", &ipad);
         // A device that checks in but has never reported its OS.
-        declaration_items(&app, "mac-silent").await;
+        get_json(&app, "declaration-items", "mac-silent").await;
         let (status, lab) = call(
             &app,
             Method::POST,
@@ -179,7 +145,7 @@ async fn the_os_update_answers_match_the_golden_files() {
         }
 
         // mac-1 downloads, rejects its settings, and reports an item error.
-        let items = declaration_items(&app, "mac-1").await;
+        let items = get_json(&app, "declaration-items", "mac-1").await;
         let settings = items["Declarations"]["Configurations"]
             .as_array()
             .unwrap()
