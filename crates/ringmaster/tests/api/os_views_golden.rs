@@ -146,6 +146,9 @@ async fn the_os_update_answers_match_the_golden_files() {
 
         // mac-1 downloads, rejects its settings, and reports an item error.
         let items = get_json(&app, "declaration-items", "mac-1").await;
+        golden_answer("ddm.declaration-items.mac-1.json", &items);
+        let tokens = get_json(&app, "tokens", "mac-1").await;
+        golden_answer("ddm.tokens.mac-1.json", &tokens);
         let settings = items["Declarations"]["Configurations"]
             .as_array()
             .unwrap()
