@@ -6,6 +6,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::golden::check_golden_json;
+use crate::os_policies::send;
 use crate::support::{TestBackend, backends, fixture, json_body, spawn_app};
 
 #[tokio::test]
@@ -17,24 +18,12 @@ async fn a_replacement_with_another_id_is_refused_as_the_golden_file_says() {
         let mut definition: Value =
             serde_json::from_slice(&fixture("titles/JamfAdmin.json")).unwrap();
         definition["id"] = json!("JamfAdmin2");
-        let response = app
-            .admin(Method::PUT, "/api/v1/title/JamfAdmin")
-            .header("content-type", "application/json")
-            .body(serde_json::to_vec(&definition).unwrap())
-            .send()
-            .await
-            .unwrap();
+        let response = send(&app, Method::PUT, "/api/v1/title/JamfAdmin", &definition).await;
         assert_eq!(response.status().as_u16(), 400, "{backend:?}");
         check_golden_json("titles/error.id-mismatch.json", &json_body(response).await);
         // The domain decides once it has the title: with no title at the path, the path names
         // nothing, whatever the body says.
-        let response = app
-            .admin(Method::PUT, "/api/v1/title/Nothing")
-            .header("content-type", "application/json")
-            .body(serde_json::to_vec(&definition).unwrap())
-            .send()
-            .await
-            .unwrap();
+        let response = send(&app, Method::PUT, "/api/v1/title/Nothing", &definition).await;
         assert_eq!(response.status().as_u16(), 404, "{backend:?}");
     }
 }

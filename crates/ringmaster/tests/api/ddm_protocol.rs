@@ -70,6 +70,17 @@ fn mac_report(version: &str, full: bool) -> Value {
     })
 }
 
+/// The software-update settings item of a `declaration-items` answer.
+pub(crate) fn settings_item(items: &Value) -> Value {
+    items["Declarations"]["Configurations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["Identifier"] == "ringmaster.softwareupdate.settings")
+        .unwrap()
+        .clone()
+}
+
 /// Catalog, rings, and `enrollment` bound to Early Adoption; returns nothing.
 async fn rollout_setup(app: &TestApp, enrollment: &str) {
     import(app, fixture("catalog/macos-26-autumn-2025.json")).await;
@@ -224,13 +235,7 @@ async fn a_fetched_declaration_matches_the_token_given_even_when_the_policy_chan
         .await;
         rollout_setup(&app, "mac-1").await;
         let items = get_json(&app, "declaration-items", "mac-1").await;
-        let settings = items["Declarations"]["Configurations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|item| item["Identifier"] == "ringmaster.softwareupdate.settings")
-            .unwrap()
-            .clone();
+        let settings = settings_item(&items);
 
         // An admin changes the Early Adoption macOS policy between the items and the fetch.
         let policies = admin_json(&app, "/api/v1/policies").await;
@@ -488,13 +493,7 @@ async fn reports_merge_and_admins_see_state_failures_rejections_and_conflicts() 
         assert_eq!(status["reports"], 2);
 
         // The device rejects its settings declaration; then its install fails.
-        let settings = items["Declarations"]["Configurations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|item| item["Identifier"] == "ringmaster.softwareupdate.settings")
-            .unwrap()
-            .clone();
+        let settings = settings_item(&items);
         let rejection = json!({"StatusItems": {"management": {"declarations": {
             "activations": [], "assets": [], "management": [],
             "configurations": [{"identifier": settings["Identifier"], "server-token": settings["ServerToken"],

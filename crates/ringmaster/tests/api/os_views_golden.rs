@@ -10,7 +10,7 @@ use reqwest::Method;
 use ringmaster::clock::Clock;
 use serde_json::{Value, json};
 
-use crate::ddm_protocol::{SECRET, check_in, get_json, options};
+use crate::ddm_protocol::{SECRET, check_in, get_json, options, settings_item};
 use crate::golden::{check_golden_json, check_golden_text, without_wall_clock};
 use crate::os_catalog::import;
 use crate::os_policies::send;
@@ -149,13 +149,7 @@ async fn the_os_update_answers_match_the_golden_files() {
         golden_answer("ddm.declaration-items.mac-1.json", &items);
         let tokens = get_json(&app, "tokens", "mac-1").await;
         golden_answer("ddm.tokens.mac-1.json", &tokens);
-        let settings = items["Declarations"]["Configurations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|item| item["Identifier"] == "ringmaster.softwareupdate.settings")
-            .unwrap()
-            .clone();
+        let settings = settings_item(&items);
         report(&app, "mac-1", &json!({"StatusItems": {
             "softwareupdate": {
                 "install-state": "downloading",
