@@ -17,9 +17,7 @@ use ringmaster_domain::policy::parse::Warning;
 use ringmaster_domain::policy::render::render_policy;
 use ringmaster_domain::schedule::{DeferralKind, RolloutEntry, format_deadline};
 use ringmaster_store::os_updates::devices::{StoredDevice, StoredDeviceGroup};
-use ringmaster_store::os_updates::policies::{
-    BindingTargets, DefaultRings, StoredPolicy, StoredPolicyGroup,
-};
+use ringmaster_store::os_updates::policies::{BindingTargets, DefaultRings, StoredPolicy};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -167,20 +165,13 @@ pub struct PolicyGroupView {
 
 impl PolicyGroupView {
     pub fn of(detail: &PolicyGroupDetail) -> PolicyGroupView {
-        PolicyGroupView::new(&detail.group, &detail.policies, &detail.bindings)
-    }
-
-    pub fn new(
-        group: &StoredPolicyGroup,
-        policies: &[StoredPolicy],
-        bindings: &BindingTargets,
-    ) -> PolicyGroupView {
+        let group = &detail.group;
         PolicyGroupView {
             id: group.id,
             name: group.name.clone(),
             ring_order: group.ring_order,
-            policies: policies.iter().map(PolicyRef::of).collect(),
-            bindings: BindingsView::of(bindings),
+            policies: detail.policies.iter().map(PolicyRef::of).collect(),
+            bindings: BindingsView::of(&detail.bindings),
             created_at: group.created_at.to_string(),
         }
     }
