@@ -71,6 +71,61 @@ impl fmt::Display for ComplianceState {
     }
 }
 
+/// How many devices are in each state (every state present, zero when none) and how many have a
+/// legacy update mechanism that conflicts with DDM. Serialized with the states' API spellings
+/// as keys, in the order of [`ComplianceState::ALL`], then `legacyConflict`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ComplianceCounts {
+    pub up_to_date: usize,
+    pub pending: usize,
+    pub overdue: usize,
+    pub failed: usize,
+    pub declaration_rejected: usize,
+    pub unsupported: usize,
+    pub no_policy: usize,
+    pub unknown: usize,
+    pub legacy_conflict: usize,
+}
+
+impl ComplianceCounts {
+    /// Counts one device in `state`, and in `legacyConflict` too when `legacy_conflict`.
+    pub fn add(&mut self, state: ComplianceState, legacy_conflict: bool) {
+        *self.of_mut(state) += 1;
+        self.legacy_conflict += usize::from(legacy_conflict);
+    }
+
+    /// How many devices are in `state`.
+    pub fn of(&self, state: ComplianceState) -> usize {
+        let mut copy = *self;
+        *copy.of_mut(state)
+    }
+
+    fn of_mut(&mut self, state: ComplianceState) -> &mut usize {
+        match state {
+            ComplianceState::UpToDate => &mut self.up_to_date,
+            ComplianceState::Pending => &mut self.pending,
+            ComplianceState::Overdue => &mut self.overdue,
+            ComplianceState::Failed => &mut self.failed,
+            ComplianceState::DeclarationRejected => &mut self.declaration_rejected,
+            ComplianceState::Unsupported => &mut self.unsupported,
+            ComplianceState::NoPolicy => &mut self.no_policy,
+            ComplianceState::Unknown => &mut self.unknown,
+        }
+    }
+}
+
+impl FromIterator<(ComplianceState, bool)> for ComplianceCounts {
+    /// Counts `(state, legacy conflict)` pairs, one per device.
+    fn from_iter<I: IntoIterator<Item = (ComplianceState, bool)>>(devices: I) -> Self {
+        let mut counts = ComplianceCounts::default();
+        for (state, legacy_conflict) in devices {
+            counts.add(state, legacy_conflict);
+        }
+        counts
+    }
+}
+
 /// A reported state that means the device will not apply the declaration: `invalid`, or
 /// `unknown` with reasons (`Error.UnknownDeclarationType`, …). `unknown` without reasons is a
 /// declaration not validated yet.
@@ -407,5 +462,33 @@ mod tests {
             ),
             ComplianceState::Unsupported
         );
+    }
+
+    #[test]
+    fn counts_name_every_state_by_its_api_spelling_in_order() {
+        let counts: ComplianceCounts = [
+            (ComplianceState::Overdue, true),
+            (ComplianceState::Overdue, false),
+            (ComplianceState::Unknown, false),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(counts.of(ComplianceState::Overdue), 2);
+        assert_eq!(counts.of(ComplianceState::Unknown), 1);
+        assert_eq!(counts.of(ComplianceState::UpToDate), 0);
+        assert_eq!(counts.legacy_conflict, 1);
+        let json = serde_json::to_value(counts).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut expected: Vec<&str> = ComplianceState::ALL.iter().map(|s| s.as_str()).collect();
+        expected.push("legacyConflict");
+        assert_eq!(keys, expected);
+        for state in ComplianceState::ALL {
+            assert_eq!(json[state.as_str()], counts.of(state));
+        }
     }
 }

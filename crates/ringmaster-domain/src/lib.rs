@@ -14,10 +14,12 @@
 //! - [`field_error`]: validation errors that name a field by JSON pointer.
 //! - [`ids`]: the one id rule for titles, devices and enrollment ids, and the limit of ids a list.
 //! - [`inventory`]: the admin documents for devices, device groups and bindings.
+//! - [`legacy`]: legacy update mechanisms (a Jamf patch policy, a deferral profile) recorded against a device.
 //! - [`jamf_time`]: the loose ISO-8601 timestamps real patch definitions carry, and their strict output form.
 //! - [`json_read`]: reading untyped JSON for the hand-written parsers.
 //! - [`json_write`]: pretty-printed JSON, the one form every answer is written in.
 //! - [`plan_chart`]: the rollout timeline as an SVG picture (rings against dates).
+//! - [`plan_window`]: the days a rollout plan covers, and its default of 90 days.
 //! - [`policy`]: DDM update policies and the default deployment rings.
 //! - [`schedule`]: which releases a device sees, which version it must install, and by when.
 //! - [`title`]: Jamf software titles: model, parsing with validation, rendering, edits.
@@ -37,7 +39,9 @@ pub mod inventory;
 pub mod jamf_time;
 pub mod json_read;
 pub mod json_write;
+pub mod legacy;
 pub mod plan_chart;
+pub mod plan_window;
 pub mod policy;
 pub mod schedule;
 pub mod title;

@@ -43,8 +43,8 @@ use jiff::civil::{Date, date};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
+use ringmaster::os_updates::served_views::DeclarationsView;
 use ringmaster::os_updates::service::OsUpdates;
-use ringmaster::os_updates::views;
 use ringmaster_domain::assignment::{Assignments, BindingFacts, GroupFacts, PolicyFacts, Subject};
 use ringmaster_domain::capabilities::DeviceCapabilities;
 use ringmaster_domain::catalog::hardware::DeviceHardware;
@@ -812,7 +812,7 @@ async fn request(options: &Options) -> anyhow::Result<()> {
         let device_read = Instant::now();
         let served = updates.declarations_for(&device, at);
         let computed = Instant::now();
-        let body = serde_json::to_vec(&views::declarations(&served, at))?;
+        let body = serde_json::to_vec(&DeclarationsView::of(&served, at))?;
         let end = Instant::now();
         black_box((token, &body));
         if round >= warm_up {
@@ -844,7 +844,7 @@ async fn request(options: &Options) -> anyhow::Result<()> {
         "token lookup (`Store::find_token`)",
         "device row (`OsUpdates::device`)",
         "computation (`OsUpdates::declarations_for`)",
-        "JSON answer (`views::declarations`, `serde_json::to_vec`)",
+        "JSON answer (`DeclarationsView`, `serde_json::to_vec`)",
         "all",
     ];
     for (label, mut times) in labels.into_iter().zip(phases) {

@@ -46,6 +46,12 @@ impl Platform {
             )),
         }
     }
+
+    /// Reads the platform a request names, or macOS when it names none (the rings' views
+    /// default to it).
+    pub fn parse_or_default(text: Option<&str>) -> Result<Self, String> {
+        text.map_or(Ok(Platform::MacOs), Platform::parse)
+    }
 }
 
 impl fmt::Display for Platform {

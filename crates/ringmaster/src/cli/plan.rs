@@ -4,18 +4,17 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use jiff::Span;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::plan_window::plan_window;
 use ringmaster_domain::schedule::format_deadline;
 
 use crate::cli::open_store;
 use crate::cli::policy::find;
 use crate::config::PlanArgs;
-use crate::http::os_query::DEFAULT_PLAN_DAYS;
 use crate::os_updates::service::{OsUpdates, PolicyRollout};
-use crate::os_updates::views;
+use crate::os_updates::views::{self, PlanView};
 use crate::patch_source::service::now;
 
 pub(crate) async fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
@@ -23,20 +22,22 @@ pub(crate) async fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
         Ok(platform) => platform,
         Err(why) => return Ok(usage(&format!("--platform: {why}"))),
     };
-    let from = match args.from.as_deref().map(str::parse::<Date>).transpose() {
-        Ok(day) => day.unwrap_or_else(|| now().to_zoned(TimeZone::UTC).date()),
-        Err(_) => return Ok(usage("--from: write the day as yyyy-mm-dd")),
+    let Ok(from) = args.from.as_deref().map(str::parse::<Date>).transpose() else {
+        return Ok(usage("--from: write the day as yyyy-mm-dd"));
     };
-    let to = match args.to.as_deref().map(str::parse::<Date>).transpose() {
-        Ok(day) => day.unwrap_or_else(|| {
-            from.checked_add(Span::new().days(DEFAULT_PLAN_DAYS))
-                .unwrap_or(Date::MAX)
-        }),
-        Err(_) => return Ok(usage("--to: write the day as yyyy-mm-dd")),
+    let Ok(to) = args.to.as_deref().map(str::parse::<Date>).transpose() else {
+        return Ok(usage("--to: write the day as yyyy-mm-dd"));
     };
-    if to < from {
-        return Ok(usage(&format!("--to ({to}) is before --from ({from})")));
-    }
+    let today = now().to_zoned(TimeZone::UTC).date();
+    let (from, to) = match plan_window(today, from, to) {
+        Ok(window) => window,
+        Err(reversed) => {
+            return Ok(usage(&format!(
+                "--to ({}) is before --from ({})",
+                reversed.to, reversed.from
+            )));
+        }
+    };
     let service = OsUpdates::new(open_store(&args.database.url).await?);
     service.refresh().await?;
     let (rollouts, title) = match &args.policy {
@@ -56,7 +57,7 @@ pub(crate) async fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
     };
     let mut out = std::io::stdout().lock();
     if args.json {
-        let json = views::plan(&rollouts, from, to);
+        let json = PlanView::of(&rollouts, from, to);
         writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
     } else {
         print_table(&mut out, &rollouts, from, to)?;

@@ -12,7 +12,7 @@ use ringmaster_store::os_updates::policies::StoredPolicy;
 use crate::cli::open_store;
 use crate::config::PolicyCommand;
 use crate::os_updates::service::{OsUpdateError, OsUpdates};
-use crate::os_updates::views;
+use crate::os_updates::views::PolicyView;
 use crate::patch_source::service::now;
 
 pub(crate) async fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
@@ -102,7 +102,7 @@ pub(crate) async fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
             writeln!(
                 out,
                 "{}",
-                serde_json::to_string_pretty(&views::policy(&stored, &[]))?
+                serde_json::to_string_pretty(&PolicyView::of(&stored, &[]))?
             )?;
             Ok(ExitCode::SUCCESS)
         }

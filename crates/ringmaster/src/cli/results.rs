@@ -1,5 +1,5 @@
 //! `ringmaster device-status ID` and `ringmaster compliance`: policy results on the command line,
-//! as the API gives them (`--json`) or as plain text.
+//! as the API gives them (`--json`) or as plain text, both from the API's typed views.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -10,8 +10,8 @@ use ringmaster_domain::catalog::release::Platform;
 use crate::cli::open_store;
 use crate::cli::policy::find;
 use crate::config::{ComplianceArgs, DeviceStatusArgs};
-use crate::os_updates::result_views;
-use crate::os_updates::results::DeviceResult;
+use crate::os_updates::result_views::{DeviceLine, DeviceStatusView};
+use crate::os_updates::results::PolicyCompliance;
 use crate::os_updates::service::{OsUpdateError, OsUpdates};
 use crate::patch_source::service::now;
 
@@ -29,75 +29,64 @@ pub(crate) async fn device_status(args: DeviceStatusArgs) -> anyhow::Result<Exit
         }
         Err(other) => return Err(other.into()),
     };
-    let json = result_views::device_status(&result, at);
+    let view = DeviceStatusView::of(&result, at);
     let mut out = std::io::stdout().lock();
     if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
+        writeln!(out, "{}", serde_json::to_string_pretty(&view)?)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let text = |key: &str| {
-        json[key]
-            .as_str()
-            .map(str::to_owned)
-            .unwrap_or_else(|| "-".into())
-    };
+    let text = |value: &Option<String>| value.clone().unwrap_or_else(|| "-".into());
+    let device = &view.device;
     writeln!(out, "device:      {}", args.device)?;
     writeln!(
         out,
         "runs:        {} {}",
-        json["device"]["platform"]
-            .as_str()
-            .unwrap_or("(not reported yet)"),
-        json["device"]["osVersion"].as_str().unwrap_or("")
+        device
+            .platform
+            .map_or("(not reported yet)", Platform::as_str),
+        device.os_version.as_deref().unwrap_or("")
     )?;
     writeln!(
         out,
         "hardware:    model {}, software-update id {}",
-        json["device"]["model"].as_str().unwrap_or("-"),
-        json["device"]["softwareUpdateDeviceId"]
-            .as_str()
-            .unwrap_or("-")
+        device.model.as_deref().unwrap_or("-"),
+        device.software_update_device_id.as_deref().unwrap_or("-")
     )?;
-    writeln!(out, "state:       {}", text("state"))?;
+    writeln!(out, "state:       {}", view.state)?;
     writeln!(
         out,
         "policy:      {}",
-        json["policy"]["name"].as_str().unwrap_or("none")
+        view.policy
+            .as_ref()
+            .map_or("none", |policy| policy.name.as_str())
     )?;
     writeln!(
         out,
         "target:      {} by {}",
-        text("targetVersion"),
-        text("deadline")
+        text(&view.target_version),
+        text(&view.deadline)
     )?;
-    writeln!(out, "why:         {}", text("explanation"))?;
-    writeln!(out, "install:     {}", text("installState"))?;
-    if let Some(reason) = json["failure"]["reason"].as_str() {
+    writeln!(out, "why:         {}", text(&view.explanation))?;
+    writeln!(out, "install:     {}", text(&view.install_state))?;
+    if let Some(reason) = view.failure.as_ref().and_then(|f| f.reason.as_deref()) {
         writeln!(out, "failure:     {reason}")?;
     }
-    for declaration in json["declarations"].as_array().into_iter().flatten() {
-        if declaration["valid"] == "invalid" {
-            let reasons: Vec<String> = declaration["reasons"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|r| {
-                    format!(
-                        "{} {}",
-                        r["code"].as_str().unwrap_or(""),
-                        r["description"].as_str().unwrap_or("")
-                    )
-                })
+    for declaration in &view.declarations {
+        if declaration.valid == "invalid" {
+            let reasons: Vec<String> = declaration
+                .reasons
+                .iter()
+                .map(|r| format!("{} {}", r.code, r.description.as_deref().unwrap_or("")))
                 .collect();
             writeln!(
                 out,
                 "rejected:    {} ({})",
-                declaration["identifier"].as_str().unwrap_or(""),
+                declaration.identifier,
                 reasons.join("; ")
             )?;
         }
     }
-    if json["legacyConflict"] == true {
+    if view.legacy_conflict {
         writeln!(
             out,
             "conflict:    a legacy update mechanism is recorded on this device"
@@ -119,20 +108,21 @@ pub(crate) async fn compliance(args: ComplianceArgs) -> anyhow::Result<ExitCode>
     };
     let service = OsUpdates::new(open_store(&args.database.url).await?);
     service.refresh().await?;
-    let results = service.fleet_results(at).await?;
-    let snapshot = service.snapshot();
-    let policies: Vec<(String, i64)> = match &args.policy {
+    let rows: Vec<(String, PolicyCompliance)> = match &args.policy {
         Some(key) => {
             let Some(policy) = find(&service, key).await? else {
                 eprintln!("error: no policy has the id or name {key:?}");
                 return Ok(ExitCode::FAILURE);
             };
-            vec![(policy.policy.name.as_str().to_owned(), policy.id)]
+            let compliance = service.policy_compliance(policy.id, at).await?;
+            vec![(policy.policy.name.as_str().to_owned(), compliance)]
         }
-        None => snapshot
-            .ring_policies(platform)
+        None => service
+            .rings_compliance(platform, at)
+            .await?
+            .rings
             .into_iter()
-            .map(|(group, policy)| (group.name.clone(), policy.id))
+            .map(|ring| (ring.group.name, ring.compliance))
             .collect(),
     };
     let mut out = std::io::stdout().lock();
@@ -141,35 +131,30 @@ pub(crate) async fn compliance(args: ComplianceArgs) -> anyhow::Result<ExitCode>
         "{:<24} {:>9} {:>8} {:>8} {:>7} {:>9} {:>9}",
         "RING", "UP TO DATE", "PENDING", "OVERDUE", "FAILED", "REJECTED", "LEGACY"
     )?;
-    for (name, id) in &policies {
-        let mine: Vec<&DeviceResult> = results
-            .iter()
-            .filter(|result| result.served.policy.as_ref().map(|p| p.id) == Some(*id))
-            .collect();
-        let counts = result_views::counts(mine.iter().copied());
-        let count = |key: &str| counts[key].as_u64().unwrap_or(0);
+    for (name, compliance) in &rows {
+        let counts = &compliance.counts;
         writeln!(
             out,
             "{:<24} {:>9} {:>8} {:>8} {:>7} {:>9} {:>9}",
             name,
-            count("upToDate"),
-            count("pending"),
-            count("overdue"),
-            count("failed"),
-            count("declarationRejected"),
-            count("legacyConflict"),
+            counts.up_to_date,
+            counts.pending,
+            counts.overdue,
+            counts.failed,
+            counts.declaration_rejected,
+            counts.legacy_conflict,
         )?;
         if args.devices {
-            for result in &mine {
-                let line = result_views::device_line(result);
+            for result in &compliance.results {
+                let line = DeviceLine::of(result);
                 writeln!(
                     out,
                     "  {:<36} {:<20} {} -> {} by {}",
-                    line["id"].as_str().unwrap_or(""),
-                    line["state"].as_str().unwrap_or(""),
-                    line["osVersion"].as_str().unwrap_or("?"),
-                    line["targetVersion"].as_str().unwrap_or("-"),
-                    line["deadline"].as_str().unwrap_or("-"),
+                    line.id,
+                    line.state,
+                    line.os_version.as_deref().unwrap_or("?"),
+                    line.target_version.as_deref().unwrap_or("-"),
+                    line.deadline.as_deref().unwrap_or("-"),
                 )?;
             }
         }

@@ -7,6 +7,8 @@
 //! title's revision); `PUT` and `DELETE` of a title and `DELETE` of a version honour `If-Match`
 //! and answer 412 when the title changed in between. Concurrent edits never lose each other.
 //! A version posted without a position goes where version order puts it (`title::version_place`).
+//! A replacement whose body names another id is refused by the domain (`IdMismatch`: 400 with
+//! pointer `/id`), once the title at the path is found.
 //! Every answer is pretty JSON ([`PrettyJson`]); a create answers PatchServer's `database_id` first.
 
 use axum::Router;
@@ -189,17 +191,6 @@ async fn replace_title(
         warnings,
     } = parse::software_title_with_warnings(&body)
         .map_err(|errors| ApiError::invalid_document(&errors))?;
-    if definition.id.as_str() != id {
-        let mut errors = ringmaster_domain::field_error::FieldErrors::new();
-        errors.push(
-            "/id",
-            format!(
-                "the id {:?} does not match the title {id:?} in the path",
-                definition.id.as_str()
-            ),
-        );
-        return Err(ApiError::invalid_document(&errors));
-    }
     let stored = state
         .patch_source
         .replace_title(&id, definition, if_match)

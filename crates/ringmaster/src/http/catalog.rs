@@ -11,7 +11,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use ringmaster_domain::catalog::release::Platform;
-use serde_json::{Value, json};
 
 use crate::http::AppState;
 use crate::http::error::ApiError;
@@ -19,7 +18,7 @@ use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::pretty_json::PrettyJson;
 use crate::http::upload::JsonUpload;
 use crate::os_updates::service::ImportReport;
-use crate::os_updates::views;
+use crate::os_updates::views::{CatalogView, ReleaseView};
 use crate::patch_source::service::now;
 
 pub fn router() -> Router<AppState> {
@@ -65,11 +64,11 @@ async fn import_feed(
 async fn list_catalog(
     State(state): State<AppState>,
     ApiPath(platform): ApiPath<String>,
-) -> Result<PrettyJson<Value>, ApiError> {
+) -> Result<PrettyJson<CatalogView>, ApiError> {
     let platform = Platform::parse(&platform).map_err(ApiError::NotFound)?;
     let releases = state.os_updates.releases(Some(platform)).await?;
-    Ok(PrettyJson(json!({
-        "platform": platform.as_str(),
-        "releases": releases.iter().map(views::release).collect::<Vec<_>>(),
-    })))
+    Ok(PrettyJson(CatalogView {
+        platform,
+        releases: releases.iter().map(ReleaseView::of).collect(),
+    }))
 }

@@ -17,11 +17,10 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use ringmaster_domain::field_error::FieldErrors;
 use ringmaster_domain::inventory::{parse_device, parse_device_group};
+use ringmaster_domain::legacy::{LEGACY_KINDS, is_legacy_kind, parse_legacy_mechanism};
 use ringmaster_store::os_updates::devices::NewDevice;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use crate::http::AppState;
 use crate::http::error::ApiError;
@@ -29,9 +28,9 @@ use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::os_query::{AtQuery, device_path_id, json_body, numeric_id, path_name};
 use crate::http::pretty_json::PrettyJson;
 use crate::http::upload::JsonUpload;
-use crate::os_updates::result_views;
-use crate::os_updates::results::LEGACY_KINDS;
-use crate::os_updates::views;
+use crate::os_updates::result_views::{DeviceStatusView, LegacyList, LegacyView};
+use crate::os_updates::served_views::{DeclarationsView, EffectivePolicyView};
+use crate::os_updates::views::{DeviceGroupView, DevicePage, DeviceView};
 use crate::patch_source::service::now;
 
 /// The most devices one page lists.
@@ -87,14 +86,14 @@ async fn create_device(
     let stored = state.os_updates.create_device(&device, now()).await?;
     Ok(created(
         &format!("/api/v1/devices/{}", stored.id),
-        views::device(&stored),
+        DeviceView::of(&stored),
     ))
 }
 
 async fn list_devices(
     State(state): State<AppState>,
     ApiQuery(page): ApiQuery<PageQuery>,
-) -> Result<PrettyJson<Value>, ApiError> {
+) -> Result<PrettyJson<DevicePage>, ApiError> {
     let limit = page.limit.unwrap_or(MAX_PAGE);
     if limit == 0 || limit > MAX_PAGE {
         return Err(ApiError::invalid_parameter(
@@ -117,18 +116,18 @@ async fn list_devices(
     let next = (devices.len() == limit as usize)
         .then(|| devices.last().map(|device| device.id.clone()))
         .flatten();
-    Ok(PrettyJson(json!({
-        "devices": devices.iter().map(views::device).collect::<Vec<_>>(),
-        "next": next,
-    })))
+    Ok(PrettyJson(DevicePage {
+        devices: devices.iter().map(DeviceView::of).collect(),
+        next,
+    }))
 }
 
 async fn get_device(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
-) -> Result<PrettyJson<Value>, ApiError> {
+) -> Result<PrettyJson<DeviceView>, ApiError> {
     let id = device_path_id(&id)?;
-    Ok(PrettyJson(views::device(
+    Ok(PrettyJson(DeviceView::of(
         &state.os_updates.device(id).await?,
     )))
 }
@@ -146,50 +145,45 @@ async fn effective_policy(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<AtQuery>,
-) -> Result<PrettyJson<Value>, ApiError> {
+) -> Result<PrettyJson<EffectivePolicyView>, ApiError> {
     let id = device_path_id(&id)?;
     let at = query.instant(state.os_updates.clock.now())?;
     let served = state.os_updates.device_declarations(id, at).await?;
-    Ok(PrettyJson(views::effective_policy(&served, at)))
+    Ok(PrettyJson(EffectivePolicyView::of(&served, at)))
 }
 
 async fn declarations(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<AtQuery>,
-) -> Result<PrettyJson<Value>, ApiError> {
+) -> Result<PrettyJson<DeclarationsView>, ApiError> {
     let id = device_path_id(&id)?;
     let at = query.instant(state.os_updates.clock.now())?;
     let served = state.os_updates.device_declarations(id, at).await?;
-    Ok(PrettyJson(views::declarations(&served, at)))
+    Ok(PrettyJson(DeclarationsView::of(&served, at)))
 }
 
 async fn device_status(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<AtQuery>,
-) -> Result<PrettyJson<Value>, ApiError> {
+) -> Result<PrettyJson<DeviceStatusView>, ApiError> {
     let id = device_path_id(&id)?;
     let at = query.instant(state.os_updates.clock.now())?;
     let result = state.os_updates.device_result(id, at).await?;
-    Ok(PrettyJson(result_views::device_status(&result, at)))
+    Ok(PrettyJson(DeviceStatusView::of(&result, at)))
 }
 
 async fn list_legacy(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
-) -> Result<PrettyJson<Value>, ApiError> {
+) -> Result<PrettyJson<LegacyList>, ApiError> {
     let id = device_path_id(&id)?;
     let result = state
         .os_updates
         .device_result(id, state.os_updates.clock.now())
         .await?;
-    Ok(PrettyJson(json!({
-        "legacyConflict": result.legacy_conflict(),
-        "legacyMechanisms": result.legacy.iter().map(|m| json!({
-            "kind": m.kind, "name": m.name, "recordedAt": m.recorded_at.to_string(),
-        })).collect::<Vec<_>>(),
-    })))
+    Ok(PrettyJson(LegacyList::of(&result)))
 }
 
 async fn record_legacy(
@@ -198,45 +192,13 @@ async fn record_legacy(
     JsonUpload(body): JsonUpload,
 ) -> Result<Response, ApiError> {
     let id = device_path_id(&id)?;
-    let document = json_body(&body)?;
-    let mut errors = FieldErrors::new();
-    let kind = document.get("kind").and_then(Value::as_str).unwrap_or("");
-    if !LEGACY_KINDS.contains(&kind) {
-        errors.push(
-            "/kind",
-            format!("kind is one of {}", LEGACY_KINDS.join(", ")),
-        );
-    }
-    let name = document
-        .get("name")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .trim();
-    if name.is_empty() {
-        errors.push(
-            "/name",
-            "name is required: the legacy policy's or profile's name",
-        );
-    }
-    if let Some(object) = document.as_object() {
-        for key in object
-            .keys()
-            .filter(|key| !["kind", "name"].contains(&key.as_str()))
-        {
-            errors.push(format!("/{key}"), "unknown key; expected kind, name");
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::invalid_document(&errors));
-    }
-    let mechanism = state.os_updates.record_legacy(id, kind, name).await?;
-    Ok((
-        StatusCode::CREATED,
-        PrettyJson(json!({
-            "kind": mechanism.kind, "name": mechanism.name, "recordedAt": mechanism.recorded_at.to_string(),
-        })),
-    )
-        .into_response())
+    let document = parse_legacy_mechanism(&json_body(&body)?)
+        .map_err(|errors| ApiError::invalid_document(&errors))?;
+    let mechanism = state
+        .os_updates
+        .record_legacy(id, &document.kind, &document.name)
+        .await?;
+    Ok((StatusCode::CREATED, PrettyJson(LegacyView::of(&mechanism))).into_response())
 }
 
 async fn delete_legacy(
@@ -245,7 +207,7 @@ async fn delete_legacy(
 ) -> Result<StatusCode, ApiError> {
     let id = device_path_id(&id)?;
     let name = path_name(&name, "legacy mechanism")?;
-    if !LEGACY_KINDS.contains(&kind.as_str()) {
+    if !is_legacy_kind(&kind) {
         return Err(ApiError::NotFound(format!(
             "no legacy mechanism kind {kind:?}; the kinds are {}",
             LEGACY_KINDS.join(", ")
@@ -267,23 +229,23 @@ async fn create_device_group(
         .await?;
     Ok(created(
         &format!("/api/v1/device-groups/{}", group.id),
-        views::device_group(&group),
+        DeviceGroupView::of(&group),
     ))
 }
 
 async fn list_device_groups(
     State(state): State<AppState>,
-) -> Result<PrettyJson<Vec<Value>>, ApiError> {
+) -> Result<PrettyJson<Vec<DeviceGroupView>>, ApiError> {
     let groups = state.os_updates.device_groups().await?;
-    Ok(PrettyJson(groups.iter().map(views::device_group).collect()))
+    Ok(PrettyJson(groups.iter().map(DeviceGroupView::of).collect()))
 }
 
 async fn get_device_group(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
-) -> Result<PrettyJson<Value>, ApiError> {
+) -> Result<PrettyJson<DeviceGroupView>, ApiError> {
     let id = numeric_id(&id, "device group")?;
-    Ok(PrettyJson(views::device_group(
+    Ok(PrettyJson(DeviceGroupView::of(
         &state.os_updates.device_group(id).await?,
     )))
 }
@@ -292,7 +254,7 @@ async fn replace_device_group(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     JsonUpload(body): JsonUpload,
-) -> Result<PrettyJson<Value>, ApiError> {
+) -> Result<PrettyJson<DeviceGroupView>, ApiError> {
     let id = numeric_id(&id, "device group")?;
     let document = parse_device_group(&json_body(&body)?)
         .map_err(|errors| ApiError::invalid_document(&errors))?;
@@ -300,7 +262,7 @@ async fn replace_device_group(
         .os_updates
         .replace_device_group(id, &document.name, &document.devices, now())
         .await?;
-    Ok(PrettyJson(views::device_group(&group)))
+    Ok(PrettyJson(DeviceGroupView::of(&group)))
 }
 
 async fn delete_device_group(
@@ -312,7 +274,7 @@ async fn delete_device_group(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn created(location: &str, body: Value) -> Response {
+fn created(location: &str, body: impl Serialize) -> Response {
     let mut response = (StatusCode::CREATED, PrettyJson(body)).into_response();
     if let Ok(value) = HeaderValue::from_str(location) {
         response.headers_mut().insert(header::LOCATION, value);

@@ -207,9 +207,15 @@ impl From<TitleError> for ApiError {
                     errors.push("/version", edit_error.to_string());
                     ApiError::invalid_document(&errors)
                 }
-                TitleEditError::VersionDisabled(_) | TitleEditError::IdMismatch { .. } => {
-                    ApiError::bad_request(edit_error.to_string())
+                TitleEditError::IdMismatch { path, body } => {
+                    let mut errors = FieldErrors::new();
+                    errors.push(
+                        "/id",
+                        format!("the id {body:?} does not match the title {path:?} in the path"),
+                    );
+                    ApiError::invalid_document(&errors)
                 }
+                TitleEditError::VersionDisabled(_) => ApiError::bad_request(edit_error.to_string()),
             },
             TitleError::Store(store_error) => ApiError::Internal(store_error.into()),
         }

@@ -2,33 +2,60 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::http::AppState;
 use crate::http::pretty_json::PrettyJson;
 
-pub async fn get_health(State(state): State<AppState>) -> (StatusCode, PrettyJson<Value>) {
+/// The answer of `GET /healthz`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    /// `ok`, or `unavailable` when the database cannot be reached.
+    pub status: &'static str,
+    pub database: DatabaseHealth,
+    pub patch_source: PatchSourceHealth,
+    pub version: &'static str,
+}
+
+/// The database's backend and whether it answers.
+#[derive(Debug, Clone, Serialize)]
+pub struct DatabaseHealth {
+    pub backend: &'static str,
+    pub reachable: bool,
+}
+
+/// What the patch source's cache holds.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PatchSourceHealth {
+    pub revision: i64,
+    pub served_titles: usize,
+    pub stored_titles: usize,
+}
+
+pub async fn get_health(State(state): State<AppState>) -> (StatusCode, PrettyJson<Health>) {
     let snapshot = state.patch_source.cache.snapshot();
-    let database = state.patch_source.store.ping().await;
-    let status = if database.is_ok() {
+    let reachable = state.patch_source.store.ping().await.is_ok();
+    let status = if reachable {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
     (
         status,
-        PrettyJson(json!({
-            "status": if database.is_ok() { "ok" } else { "unavailable" },
-            "database": {
-                "backend": state.patch_source.store.backend().name(),
-                "reachable": database.is_ok(),
+        PrettyJson(Health {
+            status: if reachable { "ok" } else { "unavailable" },
+            database: DatabaseHealth {
+                backend: state.patch_source.store.backend().name(),
+                reachable,
             },
-            "patchSource": {
-                "revision": snapshot.revision,
-                "servedTitles": snapshot.titles.len(),
-                "storedTitles": snapshot.stored_titles,
+            patch_source: PatchSourceHealth {
+                revision: snapshot.revision,
+                served_titles: snapshot.titles.len(),
+                stored_titles: snapshot.stored_titles,
             },
-            "version": env!("CARGO_PKG_VERSION"),
-        })),
+            version: env!("CARGO_PKG_VERSION"),
+        }),
     )
 }

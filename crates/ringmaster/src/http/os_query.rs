@@ -1,9 +1,11 @@
 //! Query parameters and path ids shared by the OS-update routes: `?at=`, `?from=`/`?to=`,
-//! `?format=`, numeric ids, device ids, and the JSON body of a write.
+//! `?format=`, `?platform=`, numeric ids, device ids, and the JSON body of a write.
 
+use jiff::Timestamp;
 use jiff::civil::Date;
-use jiff::{Span, Timestamp};
+use ringmaster_domain::catalog::release::Platform;
 use ringmaster_domain::ids::DeviceId;
+use ringmaster_domain::plan_window::plan_window;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -48,35 +50,37 @@ pub enum PlanFormat {
     Svg,
 }
 
-/// The default window: 90 days from the first day.
-pub const DEFAULT_PLAN_DAYS: i64 = 90;
-
 impl PlanQuery {
-    /// `from` (default: the UTC day of `at`, or of `now`) and `to` (default: 90 days later).
-    pub fn window(&self, now: Timestamp) -> Result<(Date, Date), ApiError> {
-        let today = AtQuery {
+    /// `?at=`, as [`AtQuery::instant`] reads it.
+    pub fn instant(&self, now: Timestamp) -> Result<Timestamp, ApiError> {
+        AtQuery {
             at: self.at.clone(),
         }
-        .instant(now)?
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .date();
-        let from = match &self.from {
-            Some(text) => parse_date("from", text)?,
-            None => today,
-        };
-        let to = match &self.to {
-            Some(text) => parse_date("to", text)?,
-            None => from
-                .checked_add(Span::new().days(DEFAULT_PLAN_DAYS))
-                .unwrap_or(Date::MAX),
-        };
-        if to < from {
-            return Err(ApiError::invalid_parameter(
-                "to",
-                format!("{to} is before from ({from})"),
-            ));
-        }
-        Ok((from, to))
+        .instant(now)
+    }
+
+    /// `?platform=` (default: macOS).
+    pub fn platform(&self) -> Result<Platform, ApiError> {
+        Platform::parse_or_default(self.platform.as_deref())
+            .map_err(|why| ApiError::invalid_parameter("platform", why))
+    }
+
+    /// `from` (default: the UTC day of `at`, or of `now`) and `to` (default: 90 days later), by
+    /// the domain's [`plan_window`].
+    pub fn window(&self, now: Timestamp) -> Result<(Date, Date), ApiError> {
+        let today = self.instant(now)?.to_zoned(jiff::tz::TimeZone::UTC).date();
+        let from = self
+            .from
+            .as_deref()
+            .map(|text| parse_date("from", text))
+            .transpose()?;
+        let to = self
+            .to
+            .as_deref()
+            .map(|text| parse_date("to", text))
+            .transpose()?;
+        plan_window(today, from, to)
+            .map_err(|reversed| ApiError::invalid_parameter("to", reversed.to_string()))
     }
 
     pub fn format(&self) -> Result<PlanFormat, ApiError> {

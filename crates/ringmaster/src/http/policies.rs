@@ -18,10 +18,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use ringmaster_domain::catalog::release::Platform;
 use ringmaster_domain::inventory::parse_bindings;
 use ringmaster_store::os_updates::policies::{BindingSubject, BindingTargets, StoredPolicy};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::http::AppState;
 use crate::http::conditional::{if_match, set_etag};
@@ -30,10 +29,11 @@ use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::os_query::{AtQuery, PlanFormat, PlanQuery, json_body, numeric_id};
 use crate::http::pretty_json::PrettyJson;
 use crate::http::upload::JsonUpload;
-use crate::os_updates::result_views;
-use crate::os_updates::results::DeviceResult;
-use crate::os_updates::service::{PolicyGroupDetail, PolicyRollout};
-use crate::os_updates::views;
+use crate::os_updates::result_views::{PolicyComplianceView, RingsComplianceView};
+use crate::os_updates::service::PolicyRollout;
+use crate::os_updates::views::{
+    self, BindingsView, DefaultRingsView, PlanView, PolicyGroupView, PolicyView,
+};
 use crate::patch_source::service::now;
 
 pub fn router() -> Router<AppState> {
@@ -60,12 +60,14 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-async fn list_policies(State(state): State<AppState>) -> Result<PrettyJson<Vec<Value>>, ApiError> {
+async fn list_policies(
+    State(state): State<AppState>,
+) -> Result<PrettyJson<Vec<PolicyView>>, ApiError> {
     let policies = state.os_updates.list_policies().await?;
     Ok(PrettyJson(
         policies
             .iter()
-            .map(|policy| views::policy(policy, &[]))
+            .map(|policy| PolicyView::of(policy, &[]))
             .collect(),
     ))
 }
@@ -79,7 +81,7 @@ async fn create_policy(
     let mut response = with_etag(
         StatusCode::CREATED,
         &stored,
-        views::policy(&stored, &warnings),
+        PolicyView::of(&stored, &warnings),
     );
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/policies/{}", stored.id)) {
         response.headers_mut().insert(header::LOCATION, location);
@@ -95,7 +97,7 @@ async fn get_policy(
     Ok(with_etag(
         StatusCode::OK,
         &stored,
-        views::policy(&stored, &[]),
+        PolicyView::of(&stored, &[]),
     ))
 }
 
@@ -115,7 +117,7 @@ async fn replace_policy(
     Ok(with_etag(
         StatusCode::OK,
         &stored,
-        views::policy(&stored, &warnings),
+        PolicyView::of(&stored, &warnings),
     ))
 }
 
@@ -135,9 +137,9 @@ async fn delete_policy(
 async fn get_policy_bindings(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
-) -> Result<PrettyJson<Value>, ApiError> {
+) -> Result<PrettyJson<BindingsView>, ApiError> {
     let subject = BindingSubject::Policy(numeric_id(&id, "policy")?);
-    Ok(PrettyJson(views::bindings_view(
+    Ok(PrettyJson(BindingsView::of(
         &state.os_updates.bindings(subject).await?,
     )))
 }
@@ -146,7 +148,7 @@ async fn put_policy_bindings(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     JsonUpload(body): JsonUpload,
-) -> Result<PrettyJson<Value>, ApiError> {
+) -> Result<PrettyJson<BindingsView>, ApiError> {
     let subject = BindingSubject::Policy(numeric_id(&id, "policy")?);
     put_bindings(&state, subject, &body).await
 }
@@ -154,9 +156,9 @@ async fn put_policy_bindings(
 async fn get_group_bindings(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
-) -> Result<PrettyJson<Value>, ApiError> {
+) -> Result<PrettyJson<BindingsView>, ApiError> {
     let subject = BindingSubject::PolicyGroup(numeric_id(&id, "policy group")?);
-    Ok(PrettyJson(views::bindings_view(
+    Ok(PrettyJson(BindingsView::of(
         &state.os_updates.bindings(subject).await?,
     )))
 }
@@ -165,7 +167,7 @@ async fn put_group_bindings(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     JsonUpload(body): JsonUpload,
-) -> Result<PrettyJson<Value>, ApiError> {
+) -> Result<PrettyJson<BindingsView>, ApiError> {
     let subject = BindingSubject::PolicyGroup(numeric_id(&id, "policy group")?);
     put_bindings(&state, subject, &body).await
 }
@@ -174,7 +176,7 @@ async fn put_bindings(
     state: &AppState,
     subject: BindingSubject,
     body: &[u8],
-) -> Result<PrettyJson<Value>, ApiError> {
+) -> Result<PrettyJson<BindingsView>, ApiError> {
     let document =
         parse_bindings(&json_body(body)?).map_err(|errors| ApiError::invalid_document(&errors))?;
     let targets = BindingTargets {
@@ -182,29 +184,24 @@ async fn put_bindings(
         device_groups: document.device_groups,
     };
     let written = state.os_updates.set_bindings(subject, &targets).await?;
-    Ok(PrettyJson(views::bindings_view(&written)))
+    Ok(PrettyJson(BindingsView::of(&written)))
 }
 
 async fn list_policy_groups(
     State(state): State<AppState>,
-) -> Result<PrettyJson<Vec<Value>>, ApiError> {
+) -> Result<PrettyJson<Vec<PolicyGroupView>>, ApiError> {
     let groups = state.os_updates.policy_groups().await?;
-    Ok(PrettyJson(groups.iter().map(group_view).collect()))
+    Ok(PrettyJson(groups.iter().map(PolicyGroupView::of).collect()))
 }
 
 async fn get_policy_group(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
-) -> Result<PrettyJson<Value>, ApiError> {
+) -> Result<PrettyJson<PolicyGroupView>, ApiError> {
     let id = numeric_id(&id, "policy group")?;
-    Ok(PrettyJson(group_view(
+    Ok(PrettyJson(PolicyGroupView::of(
         &state.os_updates.policy_group(id).await?,
     )))
-}
-
-fn group_view(detail: &PolicyGroupDetail) -> Value {
-    let policies: Vec<&StoredPolicy> = detail.policies.iter().collect();
-    views::policy_group(&detail.group, &policies, &detail.bindings)
 }
 
 async fn load_defaults(State(state): State<AppState>) -> Result<Response, ApiError> {
@@ -214,90 +211,29 @@ async fn load_defaults(State(state): State<AppState>) -> Result<Response, ApiErr
     } else {
         StatusCode::OK
     };
-    let ring_ids: Vec<i64> = rings.rings.iter().map(|ring| ring.group.id).collect();
     let details = state.os_updates.policy_groups().await?;
-    let groups: Vec<Value> = ring_ids
-        .iter()
-        .filter_map(|id| details.iter().find(|detail| detail.group.id == *id))
-        .map(group_view)
-        .collect();
-    Ok((
-        status,
-        PrettyJson(json!({"created": rings.created, "policyGroups": groups})),
-    )
-        .into_response())
+    Ok((status, PrettyJson(DefaultRingsView::of(&rings, &details))).into_response())
 }
 
 async fn policy_compliance(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<AtQuery>,
-) -> Result<PrettyJson<Value>, ApiError> {
+) -> Result<PrettyJson<PolicyComplianceView>, ApiError> {
     let id = numeric_id(&id, "policy")?;
     let at = query.instant(state.os_updates.clock.now())?;
-    let detail = state.os_updates.policy(id).await?;
-    let results = state.os_updates.fleet_results(at).await?;
-    let mine: Vec<&DeviceResult> = results
-        .iter()
-        .filter(|result| result.served.policy.as_ref().map(|p| p.id) == Some(id))
-        .collect();
-    let ring = detail.group_id.and_then(|group| {
-        state
-            .os_updates
-            .snapshot()
-            .policy_groups
-            .get(&group)
-            .map(|g| g.name.clone())
-    });
-    Ok(PrettyJson(json!({
-        "policy": views::policy_ref(&detail),
-        "ring": ring,
-        "evaluatedAt": at.to_string(),
-        "counts": result_views::counts(mine.iter().copied()),
-        "devices": mine.iter().map(|result| result_views::device_line(result)).collect::<Vec<_>>(),
-    })))
+    let compliance = state.os_updates.policy_compliance(id, at).await?;
+    Ok(PrettyJson(PolicyComplianceView::of(&compliance, at)))
 }
 
 async fn rings_compliance(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<PlanQuery>,
-) -> Result<PrettyJson<Value>, ApiError> {
-    let platform = match &query.platform {
-        None => Platform::MacOs,
-        Some(text) => {
-            Platform::parse(text).map_err(|why| ApiError::invalid_parameter("platform", why))?
-        }
-    };
-    let at = AtQuery {
-        at: query.at.clone(),
-    }
-    .instant(state.os_updates.clock.now())?;
-    let results = state.os_updates.fleet_results(at).await?;
-    let snapshot = state.os_updates.snapshot();
-    let rings: Vec<Value> = snapshot
-        .ring_policies(platform)
-        .into_iter()
-        .map(|(group, policy)| {
-            let mine = results
-                .iter()
-                .filter(|result| result.served.policy.as_ref().map(|p| p.id) == Some(policy.id));
-            json!({
-                "ring": group.name,
-                "ringOrder": group.ring_order,
-                "policy": views::policy_ref(policy),
-                "counts": result_views::counts(mine),
-            })
-        })
-        .collect();
-    let without = results.iter().filter(|result| {
-        result.served.policy.is_none() && result.served.device.platform == Some(platform)
-    });
-    Ok(PrettyJson(json!({
-        "platform": platform.as_str(),
-        "evaluatedAt": at.to_string(),
-        "rings": rings,
-        "withoutPolicy": without.count(),
-    })))
+) -> Result<PrettyJson<RingsComplianceView>, ApiError> {
+    let platform = query.platform()?;
+    let at = query.instant(state.os_updates.clock.now())?;
+    let compliance = state.os_updates.rings_compliance(platform, at).await?;
+    Ok(PrettyJson(RingsComplianceView::of(&compliance, at)))
 }
 
 async fn policy_plan(
@@ -317,12 +253,7 @@ async fn rings_plan(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<PlanQuery>,
 ) -> Result<Response, ApiError> {
-    let platform = match &query.platform {
-        None => Platform::MacOs,
-        Some(text) => {
-            Platform::parse(text).map_err(|why| ApiError::invalid_parameter("platform", why))?
-        }
-    };
+    let platform = query.platform()?;
     let (from, to) = query.window(state.os_updates.clock.now())?;
     let format = query.format()?;
     let rollouts = state.os_updates.rings_rollout(platform, from, to).await?;
@@ -338,7 +269,7 @@ fn plan_response(
     format: PlanFormat,
 ) -> Response {
     match format {
-        PlanFormat::Json => PrettyJson(views::plan(rollouts, from, to)).into_response(),
+        PlanFormat::Json => PrettyJson(PlanView::of(rollouts, from, to)).into_response(),
         PlanFormat::Svg => (
             [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
             views::plan_svg(rollouts, title, from, to),
@@ -347,7 +278,7 @@ fn plan_response(
     }
 }
 
-fn with_etag(status: StatusCode, stored: &StoredPolicy, body: Value) -> Response {
+fn with_etag(status: StatusCode, stored: &StoredPolicy, body: impl Serialize) -> Response {
     let mut response = (status, PrettyJson(body)).into_response();
     set_etag(&mut response, stored.revision);
     response

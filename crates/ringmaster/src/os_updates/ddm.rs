@@ -27,7 +27,8 @@ use ringmaster_domain::device_status::report::parse_status_report;
 use ringmaster_domain::field_error::FieldErrors;
 use ringmaster_store::error::StoreError;
 use ringmaster_store::os_updates::devices::{NewDevice, StoredDevice};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::os_updates::service::OsUpdates;
 
@@ -43,8 +44,52 @@ pub enum DdmRequest {
 /// What a check-in answers: a JSON body, or (for a status report) nothing.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DdmAnswer {
-    Json(Value),
+    Tokens(TokensAnswer),
+    DeclarationItems(DeclarationItemsAnswer),
+    /// One declaration, as it was recorded when served.
+    Declaration(Value),
     Empty,
+}
+
+/// `tokens`: `{"SyncTokens": {"DeclarationsToken", "Timestamp"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TokensAnswer {
+    pub sync_tokens: SyncTokens,
+}
+
+/// The device's declarations token, and when it was given (UTC, whole seconds).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SyncTokens {
+    pub declarations_token: String,
+    pub timestamp: String,
+}
+
+/// `declaration-items`: every kind's list present, even when empty, and the token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeclarationItemsAnswer {
+    pub declarations: DeclarationItems,
+    pub declarations_token: String,
+}
+
+/// The items of each kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeclarationItems {
+    pub activations: Vec<DeclarationItem>,
+    pub assets: Vec<DeclarationItem>,
+    pub configurations: Vec<DeclarationItem>,
+    pub management: Vec<DeclarationItem>,
+}
+
+/// One declaration by identifier and server token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeclarationItem {
+    pub identifier: String,
+    pub server_token: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -114,11 +159,11 @@ impl OsUpdates {
         match request {
             DdmRequest::Tokens => {
                 let set = self.serve_current(device).await?;
-                Ok(DdmAnswer::Json(self.tokens_json(&set)))
+                Ok(DdmAnswer::Tokens(self.tokens(&set)))
             }
             DdmRequest::DeclarationItems => {
                 let set = self.serve_current(device).await?;
-                Ok(DdmAnswer::Json(items_json(&set)))
+                Ok(DdmAnswer::DeclarationItems(declaration_items(&set)))
             }
             DdmRequest::Declaration { kind, identifier } => {
                 let kind = DeclarationKind::parse(&kind)
@@ -141,7 +186,7 @@ impl OsUpdates {
                                 })
                                 .is_some_and(|found| found.kind() == kind)
                     })
-                    .map(DdmAnswer::Json)
+                    .map(DdmAnswer::Declaration)
                     .ok_or_else(|| {
                         DdmError::NotFound(format!(
                             "this device has no {} declaration {identifier:?}",
@@ -160,8 +205,10 @@ impl OsUpdates {
     fn user_channel_answer(&self, request: DdmRequest) -> Result<DdmAnswer, DdmError> {
         let empty = DeclarationSet::default();
         match request {
-            DdmRequest::Tokens => Ok(DdmAnswer::Json(self.tokens_json(&empty))),
-            DdmRequest::DeclarationItems => Ok(DdmAnswer::Json(items_json(&empty))),
+            DdmRequest::Tokens => Ok(DdmAnswer::Tokens(self.tokens(&empty))),
+            DdmRequest::DeclarationItems => {
+                Ok(DdmAnswer::DeclarationItems(declaration_items(&empty)))
+            }
             DdmRequest::Declaration { .. } => Err(DdmError::NotFound(
                 "a user channel is served no declarations".to_owned(),
             )),
@@ -169,13 +216,13 @@ impl OsUpdates {
         }
     }
 
-    fn tokens_json(&self, set: &DeclarationSet) -> Value {
-        json!({
-            "SyncTokens": {
-                "DeclarationsToken": set.declarations_token(),
-                "Timestamp": self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            }
-        })
+    fn tokens(&self, set: &DeclarationSet) -> TokensAnswer {
+        TokensAnswer {
+            sync_tokens: SyncTokens {
+                declarations_token: set.declarations_token(),
+                timestamp: self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            },
+        }
     }
 
     /// Computes the device's set now and records it when it is not what the device was last
@@ -305,25 +352,23 @@ fn platform_of_model(identifier: &str) -> Option<Platform> {
     }
 }
 
-/// `declaration-items`: every kind's array present, even when empty.
-pub fn items_json(set: &DeclarationSet) -> Value {
-    let items = |kind: DeclarationKind| -> Vec<Value> {
+/// `declaration-items`: every kind's list present, even when empty.
+pub fn declaration_items(set: &DeclarationSet) -> DeclarationItemsAnswer {
+    let items = |kind: DeclarationKind| -> Vec<DeclarationItem> {
         set.of_kind(kind)
-            .map(|declaration| {
-                json!({
-                    "Identifier": declaration.identifier().as_str(),
-                    "ServerToken": declaration.server_token(),
-                })
+            .map(|declaration| DeclarationItem {
+                identifier: declaration.identifier().as_str().to_owned(),
+                server_token: declaration.server_token().to_owned(),
             })
             .collect()
     };
-    json!({
-        "Declarations": {
-            "Activations": items(DeclarationKind::Activation),
-            "Assets": items(DeclarationKind::Asset),
-            "Configurations": items(DeclarationKind::Configuration),
-            "Management": items(DeclarationKind::Management),
+    DeclarationItemsAnswer {
+        declarations: DeclarationItems {
+            activations: items(DeclarationKind::Activation),
+            assets: items(DeclarationKind::Asset),
+            configurations: items(DeclarationKind::Configuration),
+            management: items(DeclarationKind::Management),
         },
-        "DeclarationsToken": set.declarations_token(),
-    })
+        declarations_token: set.declarations_token(),
+    }
 }

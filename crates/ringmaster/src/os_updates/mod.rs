@@ -6,10 +6,12 @@
 //! - [`snapshot`]: the configuration (catalog, policies, groups, bindings) held in memory and
 //!   indexed, refreshed when the store's OS-update revision moves; device reads never wait on it.
 //! - [`ddm`]: the device side: answering check-ins and merging status reports.
-//! - [`results`], [`result_views`]: policy results: each device's status and compliance.
+//! - [`results`], [`result_views`]: policy results: each device's status, and the compliance of
+//!   a policy or of every ring (filtered and counted once, for the API and the CLI).
 //! - [`notifier`]: asking the MDM (NanoMDM's enqueue API) to make changed devices sync;
 //!   [`enqueue`] sends one batch and reads NanoMDM's per-device answer.
-//! - [`views`]: the JSON shapes the API answers and the CLI prints.
+//! - [`views`], [`served_views`]: the typed JSON answers the API writes and the CLI prints
+//!   (catalog, policies, groups, devices, plan; what a device is served and why).
 //! - [`feed_fetch`]: reading a feed from a file or an HTTPS URL (Apple's root certificate included).
 //! - [`catalog_delete`]: deleting a release, to undo a bad import.
 //! - [`catalog_poll`]: keeping the catalog current from a configured URL, once per cluster.
@@ -22,6 +24,7 @@ pub mod feed_fetch;
 pub mod notifier;
 pub mod result_views;
 pub mod results;
+pub mod served_views;
 pub mod service;
 pub mod snapshot;
 pub mod views;

@@ -5,15 +5,16 @@
 use std::collections::HashMap;
 
 use jiff::Timestamp;
-use ringmaster_domain::compliance::{ComplianceState, classify, rejected_declarations};
+use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::compliance::{
+    ComplianceCounts, ComplianceState, classify, rejected_declarations,
+};
 use ringmaster_domain::device_status::merge::DeviceStatus;
 use ringmaster_store::os_updates::ddm::{LegacyMechanism, StoredStatus};
 use ringmaster_store::os_updates::devices::StoredDevice;
+use ringmaster_store::os_updates::policies::{StoredPolicy, StoredPolicyGroup};
 
 use crate::os_updates::service::{DeviceServed, OsUpdateError, OsUpdates};
-
-/// The kinds of legacy mechanism that can be recorded against a device.
-pub const LEGACY_KINDS: [&str; 2] = ["patchPolicy", "deferralProfile"];
 
 /// One device's result.
 #[derive(Debug, Clone)]
@@ -148,5 +149,121 @@ impl OsUpdates {
             )));
         }
         Ok(())
+    }
+}
+
+/// One policy's devices, with their counts.
+#[derive(Debug, Clone)]
+pub struct PolicyCompliance {
+    pub policy: StoredPolicy,
+    /// The ring's name, when the policy is in a policy group.
+    pub ring: Option<String>,
+    /// The devices the policy applies to, in id order.
+    pub results: Vec<DeviceResult>,
+    pub counts: ComplianceCounts,
+}
+
+impl PolicyCompliance {
+    fn new(policy: StoredPolicy, ring: Option<String>, results: Vec<DeviceResult>) -> Self {
+        let counts = results
+            .iter()
+            .map(|result| (result.state, result.legacy_conflict()))
+            .collect();
+        PolicyCompliance {
+            policy,
+            ring,
+            results,
+            counts,
+        }
+    }
+}
+
+/// Every ring's compliance for one platform.
+#[derive(Debug, Clone)]
+pub struct RingsCompliance {
+    pub platform: Platform,
+    /// Earliest ring first.
+    pub rings: Vec<RingCompliance>,
+    /// Devices of the platform that no policy reaches.
+    pub without_policy: usize,
+}
+
+/// One ring's policy for the platform and its devices.
+#[derive(Debug, Clone)]
+pub struct RingCompliance {
+    pub group: StoredPolicyGroup,
+    pub compliance: PolicyCompliance,
+}
+
+impl OsUpdates {
+    /// The devices policy `id` applies to at `at`, and how many are in each state.
+    pub async fn policy_compliance(
+        &self,
+        id: i64,
+        at: Timestamp,
+    ) -> Result<PolicyCompliance, OsUpdateError> {
+        let policy = self.policy(id).await?;
+        let mut by_policy = self.results_by_policy(at).await?;
+        let ring = policy.group_id.and_then(|group| {
+            self.snapshot()
+                .policy_groups
+                .get(&group)
+                .map(|g| g.name.clone())
+        });
+        let results = by_policy.remove(&Some(id)).unwrap_or_default();
+        Ok(PolicyCompliance::new(policy, ring, results))
+    }
+
+    /// Each ring's policy for `platform` at `at`, its devices and counts, and how many devices
+    /// of the platform no policy reaches.
+    pub async fn rings_compliance(
+        &self,
+        platform: Platform,
+        at: Timestamp,
+    ) -> Result<RingsCompliance, OsUpdateError> {
+        let mut by_policy = self.results_by_policy(at).await?;
+        let snapshot = self.snapshot();
+        let rings = snapshot
+            .ring_policies(platform)
+            .into_iter()
+            .map(|(group, policy)| {
+                let results = by_policy.remove(&Some(policy.id)).unwrap_or_default();
+                RingCompliance {
+                    group: group.clone(),
+                    compliance: PolicyCompliance::new(
+                        policy.clone(),
+                        Some(group.name.clone()),
+                        results,
+                    ),
+                }
+            })
+            .collect();
+        let without_policy = by_policy.get(&None).map_or(0, |results| {
+            results
+                .iter()
+                .filter(|result| result.served.device.platform == Some(platform))
+                .count()
+        });
+        Ok(RingsCompliance {
+            platform,
+            rings,
+            without_policy,
+        })
+    }
+
+    /// Every device's result at `at`, by the id of the policy that applies (`None`: no policy),
+    /// each list in device id order.
+    async fn results_by_policy(
+        &self,
+        at: Timestamp,
+    ) -> Result<HashMap<Option<i64>, Vec<DeviceResult>>, OsUpdateError> {
+        let mut by_policy: HashMap<Option<i64>, Vec<DeviceResult>> = HashMap::new();
+        for result in self.fleet_results(at).await? {
+            by_policy
+                .entry(result.served.policy.as_ref().map(|policy| policy.id))
+                .or_default()
+                .push(result);
+        }
+        Ok(by_policy)
     }
 }

@@ -17,9 +17,9 @@ use crate::support::{
     AppOptions, TestApp, admin_json, backends, fixture, json_body, spawn_app_with,
 };
 
-const SECRET: &str = "ddm-shared-secret";
+pub(crate) const SECRET: &str = "ddm-shared-secret";
 
-fn options(clock: &Clock, secret: Option<&str>) -> AppOptions {
+pub(crate) fn options(clock: &Clock, secret: Option<&str>) -> AppOptions {
     AppOptions {
         clock: clock.clone(),
         http: HttpConfig {
@@ -30,7 +30,7 @@ fn options(clock: &Clock, secret: Option<&str>) -> AppOptions {
     }
 }
 
-async fn check_in(
+pub(crate) async fn check_in(
     app: &TestApp,
     method: Method,
     endpoint: &str,
@@ -50,7 +50,7 @@ async fn check_in(
     request.send().await.expect("check-in")
 }
 
-async fn get_json(app: &TestApp, endpoint: &str, enrollment: &str) -> Value {
+pub(crate) async fn get_json(app: &TestApp, endpoint: &str, enrollment: &str) -> Value {
     let response = check_in(app, Method::GET, endpoint, enrollment, None).await;
     assert_eq!(response.status(), StatusCode::OK, "{endpoint}");
     json_body(response).await
@@ -68,6 +68,17 @@ fn mac_report(version: &str, full: bool) -> Value {
         "Errors": [],
         "FullReport": full
     })
+}
+
+/// The software-update settings item of a `declaration-items` answer.
+pub(crate) fn settings_item(items: &Value) -> Value {
+    items["Declarations"]["Configurations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["Identifier"] == "ringmaster.softwareupdate.settings")
+        .unwrap()
+        .clone()
 }
 
 /// Catalog, rings, and `enrollment` bound to Early Adoption; returns nothing.
@@ -224,13 +235,7 @@ async fn a_fetched_declaration_matches_the_token_given_even_when_the_policy_chan
         .await;
         rollout_setup(&app, "mac-1").await;
         let items = get_json(&app, "declaration-items", "mac-1").await;
-        let settings = items["Declarations"]["Configurations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|item| item["Identifier"] == "ringmaster.softwareupdate.settings")
-            .unwrap()
-            .clone();
+        let settings = settings_item(&items);
 
         // An admin changes the Early Adoption macOS policy between the items and the fetch.
         let policies = admin_json(&app, "/api/v1/policies").await;
@@ -488,13 +493,7 @@ async fn reports_merge_and_admins_see_state_failures_rejections_and_conflicts() 
         assert_eq!(status["reports"], 2);
 
         // The device rejects its settings declaration; then its install fails.
-        let settings = items["Declarations"]["Configurations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|item| item["Identifier"] == "ringmaster.softwareupdate.settings")
-            .unwrap()
-            .clone();
+        let settings = settings_item(&items);
         let rejection = json!({"StatusItems": {"management": {"declarations": {
             "activations": [], "assets": [], "management": [],
             "configurations": [{"identifier": settings["Identifier"], "server-token": settings["ServerToken"],

@@ -2,9 +2,11 @@
 //! real database (an SQLite file, and PostgreSQL when `TEST_DATABASE_URL` is set) and talks to
 //! it over HTTP.
 
+mod golden;
 mod support;
 
 mod admin_titles;
+mod answers_golden;
 mod backup_cli;
 mod backup_full;
 mod backup_hostile;
@@ -40,5 +42,6 @@ mod os_catalog_poll;
 mod os_cli;
 mod os_devices;
 mod os_policies;
+mod os_views_golden;
 mod restore_last_modified;
 mod token_import;
