@@ -1,7 +1,8 @@
 //! `GET /api/v1/backup` and `POST /api/v1/restore`: PatchServer's zip layout plus ringmaster's
 //! state file, faithful round trips into a fresh server (disabled titles and versions, pins),
 //! all-or-nothing restores (409 over existing titles unless `?replace=true`, 400 naming the file
-//! and pointer of any invalid definition), upload forms, and PatchServer's own zips. These use the
+//! and pointer of any invalid definition); upload forms and PatchServer's own zips are in
+//! [`crate::backup_uploads`]. These use the
 //! titles-only backup (`?scope=titles`); `backup_full.rs` covers the full one.
 
 use std::collections::BTreeMap;
@@ -10,14 +11,14 @@ use std::io::{Cursor, Read, Write};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::conformance::{assert_feed_means, error_pointers};
+use crate::meaning::{assert_feed_means, error_pointers};
 use crate::support::{TestApp, backends, fixture, json_body, spawn_app};
 
-const JAMF_ADMIN: &str = "titles/JamfAdmin.json";
-const JAVA: &str = "titles/JavaSEDevelopmentKit8.json";
+pub(crate) const JAMF_ADMIN: &str = "titles/JamfAdmin.json";
+pub(crate) const JAVA: &str = "titles/JavaSEDevelopmentKit8.json";
 const STRING_BOOLEANS: &str = "titles/invalid/StringBooleans.json";
 
-fn fixture_json(relative: &str) -> Value {
+pub(crate) fn fixture_json(relative: &str) -> Value {
     serde_json::from_slice(&fixture(relative)).expect("fixture JSON")
 }
 
@@ -29,7 +30,7 @@ fn jamf_admin_copy(id: &str) -> Value {
     copy
 }
 
-async fn create(app: &TestApp, definition: &Value) {
+pub(crate) async fn create(app: &TestApp, definition: &Value) {
     let response = app
         .create_title(&serde_json::to_vec(definition).unwrap())
         .await;
@@ -50,7 +51,7 @@ async fn admin_ok(app: &TestApp, method: Method, path: &str, body: Option<Value>
     );
 }
 
-async fn backup(app: &TestApp) -> Vec<u8> {
+pub(crate) async fn backup(app: &TestApp) -> Vec<u8> {
     let response = app
         .admin(Method::GET, "/api/v1/backup?scope=titles")
         .send()
@@ -65,7 +66,7 @@ async fn backup(app: &TestApp) -> Vec<u8> {
     response.bytes().await.unwrap().to_vec()
 }
 
-async fn restore(app: &TestApp, query: &str, zip: Vec<u8>) -> reqwest::Response {
+pub(crate) async fn restore(app: &TestApp, query: &str, zip: Vec<u8>) -> reqwest::Response {
     app.admin(Method::POST, &format!("/api/v1/restore{query}"))
         .header("content-type", "application/zip")
         .body(zip)
@@ -91,7 +92,7 @@ fn unzip(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// A zip of the given entries (a trailing `/` makes a directory entry).
-fn make_zip(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
+pub(crate) fn make_zip(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
     let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
@@ -107,7 +108,7 @@ fn make_zip(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
 }
 
 /// Everything a server serves and says about its titles, `lastModified` and revisions left out.
-async fn snapshot(app: &TestApp) -> Value {
+pub(crate) async fn snapshot(app: &TestApp) -> Value {
     let strip = |value: &mut Value, keys: &[&str]| {
         if let Some(object) = value.as_object_mut() {
             for key in keys {
@@ -153,7 +154,7 @@ async fn snapshot(app: &TestApp) -> Value {
 }
 
 /// `/v1/software` exactly as served (lastModified included): for "nothing changed" checks.
-async fn software(app: &TestApp) -> Value {
+pub(crate) async fn software(app: &TestApp) -> Value {
     json_body(app.get("/v1/software").await).await
 }
 
@@ -507,147 +508,6 @@ async fn a_zip_with_one_invalid_definition_restores_nothing() {
             before,
             "{backend:?}: still nothing restored"
         );
-        app.stop().await;
-    }
-}
-
-#[tokio::test]
-async fn restore_refuses_what_is_not_a_zip_upload() {
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-
-        let response = restore(&app, "", b"this is not a zip".to_vec()).await;
-        assert_eq!(response.status(), 400, "{backend:?}");
-        let body = json_body(response).await;
-        assert_eq!(body["status"], 400, "{backend:?}");
-
-        let empty = make_zip(&[("README.txt", b"no definitions".to_vec())]);
-        let response = restore(&app, "", empty).await;
-        assert_eq!(
-            response.status(),
-            400,
-            "{backend:?}: a zip without definitions"
-        );
-
-        for content_type in ["application/json", "text/plain"] {
-            let response = app
-                .admin(Method::POST, "/api/v1/restore")
-                .header("content-type", content_type)
-                .body(backup(&app).await)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), 415, "{backend:?} {content_type}");
-            assert_eq!(json_body(response).await["status"], 415, "{backend:?}");
-        }
-        let response = app
-            .admin(Method::POST, "/api/v1/restore")
-            .body(backup(&app).await)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 415, "{backend:?}: no content type");
-
-        let unauthenticated = app
-            .client
-            .post(app.url("/api/v1/restore"))
-            .header("content-type", "application/zip")
-            .body(backup(&app).await)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(unauthenticated.status(), 401, "{backend:?}");
-        assert_eq!(software(&app).await, json!([]), "{backend:?}");
-        app.stop().await;
-    }
-}
-
-#[tokio::test]
-async fn restore_accepts_a_multipart_upload_with_a_file_part() {
-    for backend in backends() {
-        let source = spawn_app(backend).await;
-        create(&source, &fixture_json(JAMF_ADMIN)).await;
-        let zip = backup(&source).await;
-        let expected = snapshot(&source).await;
-        source.stop().await;
-
-        let target = spawn_app(backend).await;
-        let without_file = reqwest::multipart::Form::new().text("note", "no file part");
-        let response = target
-            .admin(Method::POST, "/api/v1/restore")
-            .multipart(without_file)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 400, "{backend:?}");
-        let body = json_body(response).await;
-        assert_eq!(
-            body["errors"][0]["parameter"], "file",
-            "{backend:?}: {body}"
-        );
-
-        let part = reqwest::multipart::Part::bytes(zip)
-            .file_name("backup.zip")
-            .mime_str("application/zip")
-            .unwrap();
-        let form = reqwest::multipart::Form::new()
-            .text("comment", "before the file")
-            .part("file", part);
-        let response = target
-            .admin(Method::POST, "/api/v1/restore")
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201, "{backend:?}");
-        assert_eq!(snapshot(&target).await, expected, "{backend:?}");
-        target.stop().await;
-    }
-}
-
-#[tokio::test]
-async fn a_patchserver_zip_without_state_restores_enabled_titles() {
-    // PatchServer's backup: `patch_archive/<id>.json` only (here with a directory entry and the
-    // clutter macOS adds when a user re-zips it).
-    let zip = make_zip(&[
-        ("patch_archive/", Vec::new()),
-        ("patch_archive/JamfAdmin.json", fixture(JAMF_ADMIN)),
-        ("patch_archive/JavaSEDevelopmentKit8.json", fixture(JAVA)),
-        (
-            "__MACOSX/patch_archive/._JamfAdmin.json",
-            b"\x00\x05\x16\x07 not JSON".to_vec(),
-        ),
-    ]);
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        let response = restore(&app, "", zip.clone()).await;
-        assert_eq!(response.status(), 201, "{backend:?}");
-
-        let titles = json_body(
-            app.admin(Method::GET, "/api/v1/title")
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        assert_eq!(titles.as_array().unwrap().len(), 2, "{backend:?}: {titles}");
-        for title in titles.as_array().unwrap() {
-            assert_eq!(title["enabled"], true, "{backend:?}: {title}");
-            assert_eq!(title["served"], true, "{backend:?}: {title}");
-            assert_eq!(title["disabledVersions"], json!([]), "{backend:?}: {title}");
-            assert!(
-                title.get("pinnedVersion").is_none_or(Value::is_null),
-                "{backend:?}: {title}"
-            );
-        }
-        for (relative, id) in [(JAMF_ADMIN, "JamfAdmin"), (JAVA, "JavaSEDevelopmentKit8")] {
-            let served = json_body(app.get(&format!("/v1/patch/{id}")).await).await;
-            assert_feed_means(
-                &format!("{backend:?} {id}"),
-                &fixture_json(relative),
-                &served,
-            );
-        }
         app.stop().await;
     }
 }

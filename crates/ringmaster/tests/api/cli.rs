@@ -1,16 +1,15 @@
 //! The command line, run as the real binary (`CARGO_BIN_EXE_ringmaster`) against real databases:
 //! help texts, tokens that a server on the same database accepts, `title lint`, `title import`
-//! (all or nothing, `--replace`), `title export` to a folder or a zip, and a running server picking
-//! up what the CLI wrote.
+//! (all or nothing, `--replace`), `title export` to a folder or a zip; a running server picking
+//! up what the CLI wrote is in [`crate::cli_live`].
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::conformance::{assert_feed_means, read_json, string_boolean_pointers};
+use crate::meaning::{assert_feed_means, read_json, string_boolean_pointers};
 use crate::support::{
     AppOptions, TestApp, TestDatabase, backends, fixture, json_body, repo_root, spawn_app,
     spawn_app_on,
@@ -52,12 +51,12 @@ fn fixture_path(relative: &str) -> PathBuf {
     repo_root().join("fixtures").join(relative)
 }
 
-fn text(path: &Path) -> String {
+pub(crate) fn text(path: &Path) -> String {
     path.to_str().expect("UTF-8 path").to_owned()
 }
 
 /// A folder holding copies of the named fixtures (flat, by file name).
-fn folder_of(fixtures: &[&str]) -> tempfile::TempDir {
+pub(crate) fn folder_of(fixtures: &[&str]) -> tempfile::TempDir {
     let folder = tempfile::tempdir().expect("temp dir");
     for relative in fixtures {
         let name = Path::new(relative).file_name().expect("file name");
@@ -66,10 +65,10 @@ fn folder_of(fixtures: &[&str]) -> tempfile::TempDir {
     folder
 }
 
-const VALID_TITLES: [&str; 2] = ["titles/JamfAdmin.json", "titles/JavaSEDevelopmentKit8.json"];
-const VALID_IDS: [&str; 2] = ["JamfAdmin", "JavaSEDevelopmentKit8"];
+pub(crate) const VALID_TITLES: [&str; 2] = ["titles/JamfAdmin.json", "titles/JavaSEDevelopmentKit8.json"];
+pub(crate) const VALID_IDS: [&str; 2] = ["JamfAdmin", "JavaSEDevelopmentKit8"];
 
-async fn software_ids(app: &TestApp) -> BTreeSet<String> {
+pub(crate) async fn software_ids(app: &TestApp) -> BTreeSet<String> {
     let software = json_body(app.get("/v1/software").await).await;
     software
         .as_array()
@@ -79,7 +78,7 @@ async fn software_ids(app: &TestApp) -> BTreeSet<String> {
         .collect()
 }
 
-fn ids(list: &[&str]) -> BTreeSet<String> {
+pub(crate) fn ids(list: &[&str]) -> BTreeSet<String> {
     list.iter().map(|id| (*id).to_owned()).collect()
 }
 
@@ -549,93 +548,4 @@ async fn served_state(app: &TestApp) -> Value {
         object.shift_remove("revision");
     }
     serde_json::json!({"software": software, "patches": patches, "titles": titles})
-}
-
-#[tokio::test]
-async fn a_running_server_picks_up_a_cli_import() {
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        assert!(software_ids(&app).await.is_empty(), "{backend:?}");
-        let url = app.database.url.clone();
-
-        let folder = folder_of(&VALID_TITLES);
-        let run = ringmaster(&["title", "import", &text(folder.path()), "--database", &url]).await;
-        assert_eq!(run.code, 0, "{backend:?}: {run:?}");
-        let waited = wait_until(|| async { software_ids(&app).await == ids(&VALID_IDS) }).await;
-        assert!(
-            waited.is_some(),
-            "{backend:?}: the import was not served within 2 s"
-        );
-
-        // Replacements of a title the server already serves are picked up too, each with a new
-        // lastModified (Jamf Pro notices changes by it). Three rounds, so that at least one falls
-        // within the second of the previous write.
-        std::fs::remove_file(folder.path().join("JavaSEDevelopmentKit8.json")).unwrap();
-        let mut previous =
-            json_body(app.get("/v1/software/JamfAdmin").await).await[0]["lastModified"].clone();
-        for round in 1..=3 {
-            let name = format!("Jamf Admin (from the CLI, round {round})");
-            let mut renamed: Value = serde_json::from_slice(&fixture(VALID_TITLES[0])).unwrap();
-            renamed["name"] = Value::String(name.clone());
-            std::fs::write(
-                folder.path().join("JamfAdmin.json"),
-                serde_json::to_vec_pretty(&renamed).unwrap(),
-            )
-            .unwrap();
-            let run = ringmaster(&[
-                "title",
-                "import",
-                &text(folder.path()),
-                "--replace",
-                "--database",
-                &url,
-            ])
-            .await;
-            assert_eq!(run.code, 0, "{backend:?}: {run:?}");
-            let waited = wait_until(|| async {
-                let served = json_body(app.get("/v1/patch/JamfAdmin").await).await;
-                served["name"] == name.as_str()
-            })
-            .await;
-            assert!(
-                waited.is_some(),
-                "{backend:?}: replacement {round} was not served within 2 s"
-            );
-            let summary = json_body(app.get("/v1/software/JamfAdmin").await).await;
-            assert_eq!(
-                summary[0]["name"],
-                name.as_str(),
-                "{backend:?}: summary too"
-            );
-            // BUG: `title import --replace` stamps replaced titles with the wall clock
-            // (records_from_files(now) + Store::restore_titles), not a lastModified strictly later
-            // than the stored one, so a replacement within the same second keeps lastModified.
-            let current = summary[0]["lastModified"].clone();
-            assert!(
-                current.as_str() > previous.as_str(),
-                "{backend:?}: replacement {round} moves lastModified forward ({previous} -> {current})"
-            );
-            previous = current;
-        }
-        app.stop().await;
-    }
-}
-
-/// Polls `check` every 50 ms for up to 2 s; the time it took, or `None`.
-async fn wait_until<F, Fut>(mut check: F) -> Option<Duration>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let start = Instant::now();
-    let deadline = start + Duration::from_secs(2);
-    loop {
-        if check().await {
-            return Some(start.elapsed());
-        }
-        if Instant::now() >= deadline {
-            return None;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }

@@ -12,8 +12,11 @@ use std::time::{Duration, Instant};
 use ringmaster::server::{RunningServer, ServerConfig};
 use serde_json::Value;
 
+use crate::os_catalog::import;
+use crate::os_devices::{bind_group, create_device, load_rings};
 use crate::support::{
-    AppOptions, TestBackend, TestDatabase, backends, fixture, json_body, spawn_app, spawn_app_with,
+    AppOptions, TestBackend, TestDatabase, admin_json, backends, fixture, json_body, spawn_app,
+    spawn_app_on, spawn_app_with,
 };
 
 /// Another server on the database of `app`, sharing its token.
@@ -240,6 +243,52 @@ async fn a_stale_if_match_through_another_server_answers_412_and_changes_nothing
         assert_eq!(still_there.status(), 200);
         second.stop().await.unwrap();
         first.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_binding_made_through_one_server_is_served_by_another_within_a_second() {
+    for backend in backends() {
+        let database = TestDatabase::new(backend).await;
+        let second_handle = database.another_handle();
+        let first =
+            spawn_app_on(database, AppOptions::default()).await;
+        let second =
+            spawn_app_on(second_handle, AppOptions::default())
+                .await;
+        import(&first, fixture("catalog/macos-26-autumn-2025.json")).await;
+        let rings = load_rings(&first).await;
+        create_device(&first, "mac-1", "macOS", "26.0.1").await;
+        bind_group(&first, rings[1], &["mac-1"], &[]).await;
+        let started = Instant::now();
+        loop {
+            let served = admin_json(
+                &second,
+                "/api/v1/devices/mac-1/declarations?at=2025-11-10T12:00:00Z",
+            )
+            .await;
+            if served["schedule"]["deadline"] == "2025-11-17T17:00:00" {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(2),
+                "{backend:?}: {served}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            admin_json(
+                &first,
+                "/api/v1/devices/mac-1/declarations?at=2025-11-10T12:00:00Z"
+            )
+            .await["declarationsToken"],
+            admin_json(
+                &second,
+                "/api/v1/devices/mac-1/declarations?at=2025-11-10T12:00:00Z"
+            )
+            .await["declarationsToken"],
+            "both servers serve the same set"
+        );
     }
 }
 

@@ -8,7 +8,7 @@ use crate::os_catalog::import;
 use crate::os_policies::send;
 use crate::support::{TestApp, admin_json, backends, fixture, json_body, spawn_app};
 
-async fn create_device(app: &TestApp, id: &str, platform: &str, version: &str) {
+pub(crate) async fn create_device(app: &TestApp, id: &str, platform: &str, version: &str) {
     let response = send(
         app,
         Method::POST,
@@ -32,7 +32,7 @@ async fn create_group(app: &TestApp, name: &str, devices: &[&str]) -> i64 {
 }
 
 /// Loads the rings; returns the policy-group ids, earliest ring first.
-async fn load_rings(app: &TestApp) -> Vec<i64> {
+pub(crate) async fn load_rings(app: &TestApp) -> Vec<i64> {
     let body = json_body(
         app.admin(Method::POST, "/api/v1/policy-groups/defaults")
             .send()
@@ -48,7 +48,7 @@ async fn load_rings(app: &TestApp) -> Vec<i64> {
         .collect()
 }
 
-async fn bind_group(app: &TestApp, group: i64, devices: &[&str], device_groups: &[i64]) {
+pub(crate) async fn bind_group(app: &TestApp, group: i64, devices: &[&str], device_groups: &[i64]) {
     let response = send(
         app,
         Method::PUT,
@@ -572,51 +572,5 @@ async fn groups_are_replaced_and_deleted_and_devices_are_listed_page_by_page() {
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    }
-}
-
-#[tokio::test]
-async fn a_binding_made_through_one_server_is_served_by_another_within_a_second() {
-    for backend in backends() {
-        let database = crate::support::TestDatabase::new(backend).await;
-        let second_handle = database.another_handle();
-        let first =
-            crate::support::spawn_app_on(database, crate::support::AppOptions::default()).await;
-        let second =
-            crate::support::spawn_app_on(second_handle, crate::support::AppOptions::default())
-                .await;
-        import(&first, fixture("catalog/macos-26-autumn-2025.json")).await;
-        let rings = load_rings(&first).await;
-        create_device(&first, "mac-1", "macOS", "26.0.1").await;
-        bind_group(&first, rings[1], &["mac-1"], &[]).await;
-        let started = std::time::Instant::now();
-        loop {
-            let served = admin_json(
-                &second,
-                "/api/v1/devices/mac-1/declarations?at=2025-11-10T12:00:00Z",
-            )
-            .await;
-            if served["schedule"]["deadline"] == "2025-11-17T17:00:00" {
-                break;
-            }
-            assert!(
-                started.elapsed() < std::time::Duration::from_secs(2),
-                "{backend:?}: {served}"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        assert_eq!(
-            admin_json(
-                &first,
-                "/api/v1/devices/mac-1/declarations?at=2025-11-10T12:00:00Z"
-            )
-            .await["declarationsToken"],
-            admin_json(
-                &second,
-                "/api/v1/devices/mac-1/declarations?at=2025-11-10T12:00:00Z"
-            )
-            .await["declarationsToken"],
-            "both servers serve the same set"
-        );
     }
 }
