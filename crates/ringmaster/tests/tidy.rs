@@ -1,7 +1,8 @@
 //! Tidy checks over the whole source tree, run as a test so `cargo test` is the one gate:
 //! every Rust file opens with a `//!` module doc; no test is ignored or expected to panic;
 //! no `dbg!` is left behind; nothing names a path of a developer's machine; HTTP handlers use
-//! only extractors whose rejections are our JSON errors.
+//! only extractors whose rejections are our JSON errors; the system time is read in `clock.rs`
+//! only.
 
 use std::path::{Path, PathBuf};
 
@@ -175,5 +176,28 @@ fn handlers_extract_only_through_extractors_that_answer_our_json_errors() {
     assert!(
         offenders.is_empty(),
         "use ApiPath / ApiQuery / JsonUpload (their rejections are ApiErrors), not axum's: {offenders:#?}"
+    );
+}
+
+#[test]
+fn the_system_time_is_read_only_by_the_clock() {
+    // Built from pieces so this file does not trip its own check.
+    let reading = format!("Timestamp::{}()", "now");
+    let offenders: Vec<String> = workspace_sources()
+        .into_iter()
+        .filter(|(path, _)| {
+            path.components().any(|part| part.as_os_str() == "src") && !path.ends_with("clock.rs")
+        })
+        .flat_map(|(path, text)| {
+            text.lines()
+                .enumerate()
+                .filter(|(_, line)| line.contains(reading.as_str()))
+                .map(|(number, line)| format!("{}:{}: {}", path.display(), number + 1, line.trim()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "read the time through clock::Clock, so a manual clock governs it: {offenders:#?}"
     );
 }

@@ -17,6 +17,7 @@ use ringmaster_domain::title::parse;
 use ringmaster_domain::title::record::TitleRecord;
 use ringmaster_store::titles::ExistingTitles;
 
+use crate::clock::Clock;
 use crate::cli::open_store;
 use crate::config::TitleCommand;
 use crate::patch_source::archive::{self, ArchiveError, LastModified};
@@ -118,7 +119,7 @@ async fn import(path: &Path, replace: bool, database_url: &str) -> anyhow::Resul
         anyhow::bail!("no definitions (*.json files) found in {}", path.display());
     }
     let progress = progress_bar(files.len() as u64, "validating");
-    let parsed = archive::records_from_files(&files, LastModified::Now(now()), |name| {
+    let parsed = archive::records_from_files(&files, LastModified::Now(Clock::System.now()), |name| {
         progress.set_message(name.to_owned());
         progress.inc(1);
     });
@@ -143,7 +144,7 @@ async fn import(path: &Path, replace: bool, database_url: &str) -> anyhow::Resul
         Err(other) => return Err(other.into()),
     };
     let store = open_store(database_url).await?;
-    let source = PatchSource::new(store);
+    let source = PatchSource::new(store, Clock::System);
     let existing = if replace {
         ExistingTitles::Replace
     } else {
