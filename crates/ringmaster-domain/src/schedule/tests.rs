@@ -4,7 +4,6 @@
 use std::collections::BTreeSet;
 
 use jiff::civil::{Time, date, time};
-use proptest::prelude::*;
 
 use super::*;
 use crate::catalog::FeedFormat;

@@ -15,9 +15,9 @@ use indicatif::ProgressBar;
 use crate::backup::restore::{self, RestoreError};
 use crate::backup::{self, Scope};
 use crate::cli::open_store;
+use crate::clock::Clock;
 use crate::config::{BackupArgs, RestoreArgs};
 use crate::patch_source::archive::{ArchiveError, FileErrors};
-use crate::clock::Clock;
 use crate::patch_source::zip_read::ZipLimits;
 
 pub(crate) async fn backup(args: BackupArgs) -> anyhow::Result<ExitCode> {

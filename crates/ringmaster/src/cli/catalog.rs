@@ -11,10 +11,10 @@ use std::process::ExitCode;
 use ringmaster_domain::catalog::release::Platform;
 
 use crate::cli::open_store;
+use crate::clock::Clock;
 use crate::config::CatalogCommand;
 use crate::os_updates::feed_fetch::read_source;
 use crate::os_updates::service::{OsUpdateError, OsUpdates};
-use crate::clock::Clock;
 
 pub(crate) async fn run(command: CatalogCommand) -> anyhow::Result<ExitCode> {
     match command {

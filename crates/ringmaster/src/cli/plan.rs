@@ -12,10 +12,10 @@ use ringmaster_domain::schedule::format_deadline;
 
 use crate::cli::open_store;
 use crate::cli::policy::find;
+use crate::clock::Clock;
 use crate::config::PlanArgs;
 use crate::os_updates::service::{OsUpdates, PolicyRollout};
 use crate::os_updates::views::{self, PlanView};
-use crate::clock::Clock;
 
 pub(crate) async fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
     let platform = match Platform::parse(&args.platform) {

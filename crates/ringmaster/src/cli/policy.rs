@@ -10,10 +10,10 @@ use ringmaster_domain::json_read::json_document;
 use ringmaster_store::os_updates::policies::StoredPolicy;
 
 use crate::cli::open_store;
+use crate::clock::Clock;
 use crate::config::PolicyCommand;
 use crate::os_updates::service::{OsUpdateError, OsUpdates};
 use crate::os_updates::views::PolicyView;
-use crate::clock::Clock;
 
 pub(crate) async fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();

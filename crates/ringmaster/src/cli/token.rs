@@ -14,8 +14,8 @@ use rand::RngCore;
 use ringmaster_store::tokens::ROLE_ADMIN;
 
 use crate::cli::open_store;
-use crate::config::TokenCommand;
 use crate::clock::Clock;
+use crate::config::TokenCommand;
 
 pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
     match command {

@@ -56,7 +56,10 @@ async fn import_feed(
     JsonUpload(body): JsonUpload,
 ) -> Result<PrettyJson<ImportReport>, ApiError> {
     Ok(PrettyJson(
-        state.os_updates.import_feed(&body, state.clock.now()).await?,
+        state
+            .os_updates
+            .import_feed(&body, state.clock.now())
+            .await?,
     ))
 }
 

@@ -82,7 +82,10 @@ async fn create_device(
         model: document.model,
         software_update_device_id: document.software_update_device_id,
     };
-    let stored = state.os_updates.create_device(&device, state.clock.now()).await?;
+    let stored = state
+        .os_updates
+        .create_device(&device, state.clock.now())
+        .await?;
     Ok(created(
         &format!("/api/v1/devices/{}", stored.id),
         DeviceView::of(&stored),

@@ -76,7 +76,10 @@ async fn create_policy(
     JsonUpload(body): JsonUpload,
 ) -> Result<Response, ApiError> {
     let document = json_body(&body)?;
-    let (stored, warnings) = state.os_updates.create_policy(&document, state.clock.now()).await?;
+    let (stored, warnings) = state
+        .os_updates
+        .create_policy(&document, state.clock.now())
+        .await?;
     let mut response = with_etag(
         StatusCode::CREATED,
         &stored,
@@ -204,7 +207,10 @@ async fn get_policy_group(
 }
 
 async fn load_defaults(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let rings = state.os_updates.load_default_rings(state.clock.now()).await?;
+    let rings = state
+        .os_updates
+        .load_default_rings(state.clock.now())
+        .await?;
     let status = if rings.created {
         StatusCode::CREATED
     } else {

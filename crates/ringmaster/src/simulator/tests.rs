@@ -32,12 +32,12 @@ use crate::simulator::validate::{
     parse_local_date_time, settings_keys, validate_enforcement_payload, validate_settings_payload,
 };
 
-mod planning;
-mod validation;
-mod installs;
-mod reports;
 mod fleet_stats;
 mod http;
+mod installs;
+mod planning;
+mod reports;
+mod validation;
 
 // ---------------------------------------------------------------------------------------------
 // An in-memory server and a pure sync loop.

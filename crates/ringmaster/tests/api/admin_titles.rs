@@ -16,9 +16,9 @@ const VERSION_10_3_0: &str = "versions/JamfAdmin-10.3.0.json";
 
 mod authentication_and_creation;
 mod read_replace_delete;
-mod versions;
-mod states;
 mod routing_and_concurrency;
+mod states;
+mod versions;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

@@ -65,7 +65,8 @@ pub(crate) fn folder_of(fixtures: &[&str]) -> tempfile::TempDir {
     folder
 }
 
-pub(crate) const VALID_TITLES: [&str; 2] = ["titles/JamfAdmin.json", "titles/JavaSEDevelopmentKit8.json"];
+pub(crate) const VALID_TITLES: [&str; 2] =
+    ["titles/JamfAdmin.json", "titles/JavaSEDevelopmentKit8.json"];
 pub(crate) const VALID_IDS: [&str; 2] = ["JamfAdmin", "JavaSEDevelopmentKit8"];
 
 pub(crate) async fn software_ids(app: &TestApp) -> BTreeSet<String> {

@@ -251,11 +251,8 @@ async fn a_binding_made_through_one_server_is_served_by_another_within_a_second(
     for backend in backends() {
         let database = TestDatabase::new(backend).await;
         let second_handle = database.another_handle();
-        let first =
-            spawn_app_on(database, AppOptions::default()).await;
-        let second =
-            spawn_app_on(second_handle, AppOptions::default())
-                .await;
+        let first = spawn_app_on(database, AppOptions::default()).await;
+        let second = spawn_app_on(second_handle, AppOptions::default()).await;
         import(&first, fixture("catalog/macos-26-autumn-2025.json")).await;
         let rings = load_rings(&first).await;
         create_device(&first, "mac-1", "macOS", "26.0.1").await;

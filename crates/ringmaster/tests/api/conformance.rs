@@ -23,7 +23,6 @@ use crate::support::{TestApp, backends, json_body, shared_reference, spawn_app};
 const PLACEHOLDER_LAST_MODIFIED_FILE: &str = "AdobeAcrobatReaderDC.json";
 const PLACEHOLDER_LAST_MODIFIED: &str = "0000-00-000T00:00:00Z";
 
-
 /// The valid definitions: every `coreyhonadel/*.json` (not `invalid/`) and CommunityPatch's Xcode.
 fn reference_definitions(root: &Path) -> Vec<PathBuf> {
     let mut files = json_files_in(&root.join("coreyhonadel"));
