@@ -1,6 +1,11 @@
-//! The clock the OS-update side reads: the system's, or a manual one that tests and simulations
+//! The one clock the application reads: the system's, or a manual one that tests and simulations
 //! move forward by hand, so a whole rollout (deferrals ending, deadlines passing) can be driven
 //! through the real protocol in seconds.
+//!
+//! The server holds one [`Clock`] in its state and hands it to every service (the patch source
+//! stamping `lastModified`, the OS-update side, the notifier, catalog polling, the handlers); the
+//! command line reads [`Clock::System`]. This is the only module that reads the system time
+//! (`tests/tidy.rs` checks it), so nothing escapes a manual clock.
 
 use std::sync::{Arc, Mutex};
 

@@ -76,7 +76,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
 pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Result<RunningServer> {
     crate::config::checks::ddm_prefix(&config.http.ddm_prefix)
         .map_err(|problem| anyhow::anyhow!("invalid DDM prefix: {problem}"))?;
-    let patch_source = PatchSource::new(store.clone());
+    let patch_source = PatchSource::new(store.clone(), config.clock.clone());
     patch_source
         .cache
         .refresh(&patch_source.store)
@@ -101,6 +101,7 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
         patch_source: patch_source.clone(),
         os_updates: os_updates.clone(),
         config: config.http.clone(),
+        clock: config.clock.clone(),
     };
     let (shutdown, shutdown_requested) = watch::channel(false);
     let refresher = spawn_cache_refresher(

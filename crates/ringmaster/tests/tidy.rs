@@ -1,7 +1,8 @@
 //! Tidy checks over the whole source tree, run as a test so `cargo test` is the one gate:
 //! every Rust file opens with a `//!` module doc; no test is ignored or expected to panic;
 //! no `dbg!` is left behind; nothing names a path of a developer's machine; HTTP handlers use
-//! only extractors whose rejections are our JSON errors.
+//! only extractors whose rejections are our JSON errors; the system time is read in `clock.rs`
+//! only; no Rust file grows past 600 lines.
 
 use std::path::{Path, PathBuf};
 
@@ -176,4 +177,75 @@ fn handlers_extract_only_through_extractors_that_answer_our_json_errors() {
         offenders.is_empty(),
         "use ApiPath / ApiQuery / JsonUpload (their rejections are ApiErrors), not axum's: {offenders:#?}"
     );
+}
+
+#[test]
+fn the_system_time_is_read_only_by_the_clock() {
+    // Built from pieces so this file does not trip its own check.
+    let reading = format!("Timestamp::{}()", "now");
+    let offenders: Vec<String> = workspace_sources()
+        .into_iter()
+        .filter(|(path, _)| {
+            path.components().any(|part| part.as_os_str() == "src") && !path.ends_with("clock.rs")
+        })
+        .flat_map(|(path, text)| {
+            text.lines()
+                .enumerate()
+                .filter(|(_, line)| line.contains(reading.as_str()))
+                .map(|(number, line)| format!("{}:{}: {}", path.display(), number + 1, line.trim()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "read the time through clock::Clock, so a manual clock governs it: {offenders:#?}"
+    );
+}
+
+/// The most lines a Rust file may have: past it, split it by what a reader looks for.
+const MAX_LINES: usize = 600;
+
+/// Files still over [`MAX_LINES`], each with why; each must still be over it (remove it here
+/// when it is split), so the list cannot go stale.
+const STILL_TOO_LONG: [(&str, &str); 2] = [
+    (
+        "examples/bench_fleet.rs",
+        "the benchmark tools move to a bench crate with clap, which splits them",
+    ),
+    (
+        "examples/generate_titles.rs",
+        "the benchmark tools move to a bench crate with clap, which splits them",
+    ),
+];
+
+#[test]
+fn no_rust_file_grows_past_six_hundred_lines() {
+    let mut too_long = Vec::new();
+    let mut still_listed = Vec::new();
+    for (path, text) in workspace_sources() {
+        let lines = text.lines().count();
+        let listed = STILL_TOO_LONG
+            .iter()
+            .any(|(suffix, _)| path.ends_with(suffix));
+        if listed {
+            still_listed.push((path.display().to_string(), lines));
+        } else if lines > MAX_LINES {
+            too_long.push(format!("{}: {lines} lines", path.display()));
+        }
+    }
+    assert!(
+        too_long.is_empty(),
+        "files over {MAX_LINES} lines (split them by what a reader looks for): {too_long:#?}"
+    );
+    for (suffix, _) in STILL_TOO_LONG {
+        let found = still_listed
+            .iter()
+            .find(|(path, _)| path.ends_with(suffix))
+            .unwrap_or_else(|| panic!("{suffix} is listed as too long but does not exist"));
+        assert!(
+            found.1 > MAX_LINES,
+            "{suffix} has {} lines now: take it off STILL_TOO_LONG",
+            found.1
+        );
+    }
 }

@@ -15,9 +15,9 @@ use indicatif::ProgressBar;
 use crate::backup::restore::{self, RestoreError};
 use crate::backup::{self, Scope};
 use crate::cli::open_store;
+use crate::clock::Clock;
 use crate::config::{BackupArgs, RestoreArgs};
 use crate::patch_source::archive::{ArchiveError, FileErrors};
-use crate::patch_source::service::now;
 use crate::patch_source::zip_read::ZipLimits;
 
 pub(crate) async fn backup(args: BackupArgs) -> anyhow::Result<ExitCode> {
@@ -29,7 +29,7 @@ pub(crate) async fn backup(args: BackupArgs) -> anyhow::Result<ExitCode> {
     let tokens = installation.tables.tokens.len();
     let policies = installation.tables.policies.len();
     let devices = installation.tables.devices.len();
-    let zip = backup::write_backup(&installation, args.scope, now());
+    let zip = backup::write_backup(&installation, args.scope, Clock::System.now());
     std::fs::write(&args.out, &zip).with_context(|| format!("writing {}", args.out.display()))?;
     progress.finish_and_clear();
     match args.scope {
@@ -58,7 +58,7 @@ pub(crate) async fn restore(args: RestoreArgs) -> anyhow::Result<ExitCode> {
     let bytes =
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let limits = ZipLimits::with_total(args.max_restore_bytes);
-    let read = match backup::read_backup(&bytes, &limits, now()) {
+    let read = match backup::read_backup(&bytes, &limits, Clock::System.now()) {
         Ok(read) => read,
         Err(ArchiveError::Invalid(problems)) => {
             progress.finish_and_clear();

@@ -11,10 +11,10 @@ use std::process::ExitCode;
 use ringmaster_domain::catalog::release::Platform;
 
 use crate::cli::open_store;
+use crate::clock::Clock;
 use crate::config::CatalogCommand;
 use crate::os_updates::feed_fetch::read_source;
 use crate::os_updates::service::{OsUpdateError, OsUpdates};
-use crate::patch_source::service::now;
 
 pub(crate) async fn run(command: CatalogCommand) -> anyhow::Result<ExitCode> {
     match command {
@@ -27,7 +27,7 @@ pub(crate) async fn run(command: CatalogCommand) -> anyhow::Result<ExitCode> {
                 }
             };
             let service = OsUpdates::new(open_store(&database.url).await?);
-            match service.import_feed(&bytes, now()).await {
+            match service.import_feed(&bytes, Clock::System.now()).await {
                 Ok(report) => {
                     let mut out = std::io::stdout().lock();
                     writeln!(

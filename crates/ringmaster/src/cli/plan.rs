@@ -12,10 +12,10 @@ use ringmaster_domain::schedule::format_deadline;
 
 use crate::cli::open_store;
 use crate::cli::policy::find;
+use crate::clock::Clock;
 use crate::config::PlanArgs;
 use crate::os_updates::service::{OsUpdates, PolicyRollout};
 use crate::os_updates::views::{self, PlanView};
-use crate::patch_source::service::now;
 
 pub(crate) async fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
     let platform = match Platform::parse(&args.platform) {
@@ -28,7 +28,7 @@ pub(crate) async fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {
     let Ok(to) = args.to.as_deref().map(str::parse::<Date>).transpose() else {
         return Ok(usage("--to: write the day as yyyy-mm-dd"));
     };
-    let today = now().to_zoned(TimeZone::UTC).date();
+    let today = Clock::System.now().to_zoned(TimeZone::UTC).date();
     let (from, to) = match plan_window(today, from, to) {
         Ok(window) => window,
         Err(reversed) => {

@@ -10,17 +10,17 @@ use ringmaster_domain::json_read::json_document;
 use ringmaster_store::os_updates::policies::StoredPolicy;
 
 use crate::cli::open_store;
+use crate::clock::Clock;
 use crate::config::PolicyCommand;
 use crate::os_updates::service::{OsUpdateError, OsUpdates};
 use crate::os_updates::views::PolicyView;
-use crate::patch_source::service::now;
 
 pub(crate) async fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     match command {
         PolicyCommand::LoadDefaults { database } => {
             let service = OsUpdates::new(open_store(&database.url).await?);
-            let rings = service.load_default_rings(now()).await?;
+            let rings = service.load_default_rings(Clock::System.now()).await?;
             for ring in &rings.rings {
                 let policies: Vec<String> = ring
                     .policies
@@ -70,7 +70,7 @@ pub(crate) async fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
                 Err(errors) => return Ok(print_field_errors(&shown, errors.iter())),
             };
             let service = OsUpdates::new(open_store(&database.url).await?);
-            match service.create_policy(&document, now()).await {
+            match service.create_policy(&document, Clock::System.now()).await {
                 Ok((stored, warnings)) => {
                     for warning in warnings {
                         eprintln!("{shown}: {}: warning: {}", warning.pointer, warning.message);

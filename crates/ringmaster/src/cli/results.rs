@@ -9,11 +9,11 @@ use ringmaster_domain::catalog::release::Platform;
 
 use crate::cli::open_store;
 use crate::cli::policy::find;
+use crate::clock::Clock;
 use crate::config::{ComplianceArgs, DeviceStatusArgs};
 use crate::os_updates::result_views::{DeviceLine, DeviceStatusView};
 use crate::os_updates::results::PolicyCompliance;
 use crate::os_updates::service::{OsUpdateError, OsUpdates};
-use crate::patch_source::service::now;
 
 pub(crate) async fn device_status(args: DeviceStatusArgs) -> anyhow::Result<ExitCode> {
     let Some(at) = instant(args.at.as_deref()) else {
@@ -164,7 +164,7 @@ pub(crate) async fn compliance(args: ComplianceArgs) -> anyhow::Result<ExitCode>
 
 fn instant(at: Option<&str>) -> Option<Timestamp> {
     match at {
-        None => Some(now()),
+        None => Some(Clock::System.now()),
         Some(text) => match text.parse() {
             Ok(at) => Some(at),
             Err(_) => {

@@ -44,7 +44,7 @@ pub(crate) async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     let clock = match (args.start, args.round_step) {
         (None, None) => FleetClock::Real,
         (start, step) => FleetClock::Simulated {
-            start: start.unwrap_or_else(crate::patch_source::service::now),
+            start: start.unwrap_or_else(|| crate::clock::Clock::System.now()),
             step: step.unwrap_or(jiff::SignedDuration::ZERO),
         },
     };

@@ -18,6 +18,7 @@ use ringmaster_domain::title::record::TitleRecord;
 use ringmaster_store::titles::ExistingTitles;
 
 use crate::cli::open_store;
+use crate::clock::Clock;
 use crate::config::TitleCommand;
 use crate::patch_source::archive::{self, ArchiveError, LastModified};
 use crate::patch_source::service::{PatchSource, TitleError, now};
@@ -118,10 +119,11 @@ async fn import(path: &Path, replace: bool, database_url: &str) -> anyhow::Resul
         anyhow::bail!("no definitions (*.json files) found in {}", path.display());
     }
     let progress = progress_bar(files.len() as u64, "validating");
-    let parsed = archive::records_from_files(&files, LastModified::Now(now()), |name| {
-        progress.set_message(name.to_owned());
-        progress.inc(1);
-    });
+    let parsed =
+        archive::records_from_files(&files, LastModified::Now(Clock::System.now()), |name| {
+            progress.set_message(name.to_owned());
+            progress.inc(1);
+        });
     progress.finish_and_clear();
     let records: Vec<TitleRecord> = match parsed {
         Ok(records) => records,
@@ -143,7 +145,7 @@ async fn import(path: &Path, replace: bool, database_url: &str) -> anyhow::Resul
         Err(other) => return Err(other.into()),
     };
     let store = open_store(database_url).await?;
-    let source = PatchSource::new(store);
+    let source = PatchSource::new(store, Clock::System);
     let existing = if replace {
         ExistingTitles::Replace
     } else {

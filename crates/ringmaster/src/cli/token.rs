@@ -14,8 +14,8 @@ use rand::RngCore;
 use ringmaster_store::tokens::ROLE_ADMIN;
 
 use crate::cli::open_store;
+use crate::clock::Clock;
 use crate::config::TokenCommand;
-use crate::patch_source::service::now;
 
 pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
     match command {
@@ -25,7 +25,7 @@ pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
             let store = open_store(&database.url).await?;
             let secret = new_secret();
             store
-                .create_token(&name, &secret, ROLE_ADMIN, now())
+                .create_token(&name, &secret, ROLE_ADMIN, Clock::System.now())
                 .await
                 .with_context(|| format!("creating token {name:?}"))?;
             let mut stdout = std::io::stdout().lock();
@@ -45,7 +45,7 @@ pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
             let secret = imported_secret(&input).map_err(|problem| anyhow::anyhow!(problem))?;
             let store = open_store(&database.url).await?;
             store
-                .create_token(&name, secret, ROLE_ADMIN, now())
+                .create_token(&name, secret, ROLE_ADMIN, Clock::System.now())
                 .await
                 .with_context(|| format!("importing token {name:?}"))?;
             eprintln!("Imported admin token {name:?}: only its hash is stored.");
@@ -73,7 +73,7 @@ pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
         }
         TokenCommand::Revoke { name, database } => {
             let store = open_store(&database.url).await?;
-            if store.revoke_token(&name, now()).await? {
+            if store.revoke_token(&name, Clock::System.now()).await? {
                 eprintln!("Revoked token {name:?}.");
                 Ok(ExitCode::SUCCESS)
             } else {

@@ -24,7 +24,6 @@ use crate::http::extract::ApiQuery;
 use crate::http::pretty_json::PrettyJson;
 use crate::http::upload::ZipUpload;
 use crate::patch_source::patchserver_archive;
-use crate::patch_source::service::now;
 use crate::patch_source::zip_read::ZipLimits;
 
 pub fn router() -> Router<AppState> {
@@ -74,7 +73,7 @@ async fn get_backup(
         .read_backup()
         .await
         .map_err(|error| ApiError::Internal(error.into()))?;
-    let at = now();
+    let at = state.clock.now();
     let zip = tokio::task::spawn_blocking(move || backup::write_backup(&installation, scope, at))
         .await
         .map_err(|error| ApiError::Internal(error.into()))?;
@@ -134,7 +133,8 @@ async fn restore_backup(
     ZipUpload(body): ZipUpload,
 ) -> Result<Response, ApiError> {
     let limits = ZipLimits::with_total(state.config.max_restore_bytes as u64);
-    let read = tokio::task::spawn_blocking(move || backup::read_backup(&body, &limits, now()))
+    let now = state.clock.now();
+    let read = tokio::task::spawn_blocking(move || backup::read_backup(&body, &limits, now))
         .await
         .map_err(|error| ApiError::Internal(error.into()))??;
     let full = read.full.is_some();

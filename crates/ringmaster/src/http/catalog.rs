@@ -19,7 +19,6 @@ use crate::http::pretty_json::PrettyJson;
 use crate::http::upload::JsonUpload;
 use crate::os_updates::service::ImportReport;
 use crate::os_updates::views::{CatalogView, ReleaseView};
-use crate::patch_source::service::now;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -57,7 +56,10 @@ async fn import_feed(
     JsonUpload(body): JsonUpload,
 ) -> Result<PrettyJson<ImportReport>, ApiError> {
     Ok(PrettyJson(
-        state.os_updates.import_feed(&body, now()).await?,
+        state
+            .os_updates
+            .import_feed(&body, state.clock.now())
+            .await?,
     ))
 }
 

@@ -31,7 +31,6 @@ use crate::http::upload::JsonUpload;
 use crate::os_updates::result_views::{DeviceStatusView, LegacyList, LegacyView};
 use crate::os_updates::served_views::{DeclarationsView, EffectivePolicyView};
 use crate::os_updates::views::{DeviceGroupView, DevicePage, DeviceView};
-use crate::patch_source::service::now;
 
 /// The most devices one page lists.
 pub const MAX_PAGE: u32 = 1000;
@@ -83,7 +82,10 @@ async fn create_device(
         model: document.model,
         software_update_device_id: document.software_update_device_id,
     };
-    let stored = state.os_updates.create_device(&device, now()).await?;
+    let stored = state
+        .os_updates
+        .create_device(&device, state.clock.now())
+        .await?;
     Ok(created(
         &format!("/api/v1/devices/{}", stored.id),
         DeviceView::of(&stored),
@@ -225,7 +227,7 @@ async fn create_device_group(
         .map_err(|errors| ApiError::invalid_document(&errors))?;
     let group = state
         .os_updates
-        .create_device_group(&document.name, &document.devices, now())
+        .create_device_group(&document.name, &document.devices, state.clock.now())
         .await?;
     Ok(created(
         &format!("/api/v1/device-groups/{}", group.id),
@@ -260,7 +262,7 @@ async fn replace_device_group(
         .map_err(|errors| ApiError::invalid_document(&errors))?;
     let group = state
         .os_updates
-        .replace_device_group(id, &document.name, &document.devices, now())
+        .replace_device_group(id, &document.name, &document.devices, state.clock.now())
         .await?;
     Ok(PrettyJson(DeviceGroupView::of(&group)))
 }

@@ -47,6 +47,7 @@ use axum::{Extension, Router, middleware};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::clock::Clock;
 use crate::connections::ConnectionLimits;
 use crate::http::error::ApiError;
 use crate::http::upload::BodyLimit;
@@ -87,6 +88,8 @@ pub struct AppState {
     pub patch_source: PatchSource,
     pub os_updates: OsUpdates,
     pub config: HttpConfig,
+    /// The one clock every handler reads "now" from (a manual one in tests).
+    pub clock: Clock,
 }
 
 /// The whole application's routes.

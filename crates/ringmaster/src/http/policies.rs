@@ -34,7 +34,6 @@ use crate::os_updates::service::PolicyRollout;
 use crate::os_updates::views::{
     self, BindingsView, DefaultRingsView, PlanView, PolicyGroupView, PolicyView,
 };
-use crate::patch_source::service::now;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -77,7 +76,10 @@ async fn create_policy(
     JsonUpload(body): JsonUpload,
 ) -> Result<Response, ApiError> {
     let document = json_body(&body)?;
-    let (stored, warnings) = state.os_updates.create_policy(&document, now()).await?;
+    let (stored, warnings) = state
+        .os_updates
+        .create_policy(&document, state.clock.now())
+        .await?;
     let mut response = with_etag(
         StatusCode::CREATED,
         &stored,
@@ -112,7 +114,7 @@ async fn replace_policy(
     let expected = if_match(&headers)?;
     let (stored, warnings) = state
         .os_updates
-        .replace_policy(id, &document, expected, now())
+        .replace_policy(id, &document, expected, state.clock.now())
         .await?;
     Ok(with_etag(
         StatusCode::OK,
@@ -205,7 +207,10 @@ async fn get_policy_group(
 }
 
 async fn load_defaults(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let rings = state.os_updates.load_default_rings(now()).await?;
+    let rings = state
+        .os_updates
+        .load_default_rings(state.clock.now())
+        .await?;
     let status = if rings.created {
         StatusCode::CREATED
     } else {

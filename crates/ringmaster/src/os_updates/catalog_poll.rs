@@ -18,7 +18,6 @@ use tokio::task::JoinHandle;
 use crate::background::guarded;
 use crate::os_updates::feed_fetch::{Fetched, Validators, client, fetch_url};
 use crate::os_updates::service::OsUpdates;
-use crate::patch_source::service::now;
 
 /// Polling settings.
 #[derive(Debug, Clone)]
@@ -74,7 +73,7 @@ async fn poll_if_due(
     validators: &mut HashMap<String, Validators>,
 ) {
     let lease = format!("catalog-poll:{url}");
-    let started = now();
+    let started = os_updates.clock.now();
     let holder = format!("{server}@{}", started.as_millisecond());
     let period = SignedDuration::try_from(config.period).unwrap_or(SignedDuration::MAX);
     match os_updates
@@ -98,7 +97,7 @@ async fn poll_if_due(
         Ok(Fetched::Body {
             bytes,
             validators: fresh,
-        }) => match os_updates.import_feed(&bytes, now()).await {
+        }) => match os_updates.import_feed(&bytes, os_updates.clock.now()).await {
             Ok(report) => {
                 validators.insert(url.to_owned(), fresh);
                 tracing::info!(

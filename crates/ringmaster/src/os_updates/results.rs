@@ -125,7 +125,7 @@ impl OsUpdates {
             device_id: device.to_owned(),
             kind: kind.to_owned(),
             name: name.to_owned(),
-            recorded_at: crate::patch_source::service::now(),
+            recorded_at: self.clock.now(),
         };
         if !self.store.record_legacy_mechanism(&mechanism).await? {
             return Err(OsUpdateError::NotFound(format!("device {device:?}")));

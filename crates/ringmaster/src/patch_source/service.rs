@@ -22,6 +22,7 @@ use ringmaster_store::store::Store;
 use ringmaster_store::title_row::StoredTitle;
 use ringmaster_store::titles::{ExistingTitles, Modified, RestoreOutcome};
 
+use crate::clock::Clock;
 use crate::patch_source::feed_cache::FeedCache;
 
 #[derive(Debug, thiserror::Error)]
@@ -55,19 +56,28 @@ impl From<StoreError> for TitleError {
     }
 }
 
-/// The patch source: storage plus the read cache it keeps current.
+/// The patch source: storage plus the read cache it keeps current, and the clock that stamps
+/// `lastModified`.
 #[derive(Debug, Clone)]
 pub struct PatchSource {
     pub store: Store,
     pub cache: Arc<FeedCache>,
+    clock: Clock,
 }
 
 impl PatchSource {
-    pub fn new(store: Store) -> PatchSource {
+    /// A patch source over `store` that reads "now" from `clock`.
+    pub fn new(store: Store, clock: Clock) -> PatchSource {
         PatchSource {
             store,
             cache: Arc::new(FeedCache::default()),
+            clock,
         }
+    }
+
+    /// The time edits are stamped with.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
     }
 
     /// Brings the read cache up to date; failures are logged and retried by the next refresh.
@@ -91,7 +101,7 @@ impl PatchSource {
 
     /// Stores a new title (`POST /api/v1/title`).
     pub async fn create_title(&self, definition: SoftwareTitle) -> Result<StoredTitle, TitleError> {
-        let record = TitleRecord::new(definition, next_last_modified(None, now()));
+        let record = TitleRecord::new(definition, next_last_modified(None, self.clock.now()));
         let stored = self.store.insert_title(&record).await?;
         self.refresh_cache().await;
         Ok(stored)
@@ -215,7 +225,7 @@ impl PatchSource {
         let modified = self
             .store
             .modify_title(&title_id, if_match, |record| {
-                apply(record, now()).map(|outcome| outcome == Outcome::Changed)
+                apply(record, self.clock.now()).map(|outcome| outcome == Outcome::Changed)
             })
             .await?;
         match modified {
@@ -253,9 +263,4 @@ fn parse_path_id(id: &str) -> Result<SoftwareTitleId, TitleError> {
     // An id that cannot exist is simply not found. Lookups take ids stored before the id rule
     // (beginning with a dot), so such a title can still be read and deleted.
     SoftwareTitleId::parse_stored(id).map_err(|_| TitleError::NotFound(id.to_owned()))
-}
-
-/// The current time. The one place the patch source reads the clock.
-pub fn now() -> Timestamp {
-    Timestamp::now()
 }

@@ -44,7 +44,7 @@ impl FleetClock {
     /// "Now" for round `round` (0-based).
     pub fn at_round(self, round: usize) -> Timestamp {
         match self {
-            FleetClock::Real => crate::patch_source::service::now(),
+            FleetClock::Real => crate::clock::Clock::System.now(),
             FleetClock::Simulated { start, step } => {
                 let rounds = i32::try_from(round).unwrap_or(i32::MAX);
                 step.checked_mul(rounds)
