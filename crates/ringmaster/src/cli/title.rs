@@ -21,7 +21,7 @@ use crate::cli::open_store;
 use crate::clock::Clock;
 use crate::config::TitleCommand;
 use crate::patch_source::archive::{self, ArchiveError, LastModified};
-use crate::patch_source::service::{PatchSource, TitleError, now};
+use crate::patch_source::service::{PatchSource, TitleError};
 use crate::patch_source::zip_read::{DEFAULT_TOTAL_BYTES, ZipLimits};
 
 pub(crate) async fn run(command: TitleCommand) -> anyhow::Result<ExitCode> {

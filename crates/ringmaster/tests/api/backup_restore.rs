@@ -11,7 +11,7 @@ use std::io::{Cursor, Read, Write};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::meaning::{assert_feed_means, error_pointers};
+use crate::meaning::error_pointers;
 use crate::support::{TestApp, backends, fixture, json_body, spawn_app};
 
 pub(crate) const JAMF_ADMIN: &str = "titles/JamfAdmin.json";

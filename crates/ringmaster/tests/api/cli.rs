@@ -11,8 +11,7 @@ use serde_json::Value;
 
 use crate::meaning::{assert_feed_means, read_json, string_boolean_pointers};
 use crate::support::{
-    AppOptions, TestApp, TestDatabase, backends, fixture, json_body, repo_root, spawn_app,
-    spawn_app_on,
+    AppOptions, TestApp, TestDatabase, backends, fixture, json_body, repo_root, spawn_app_on,
 };
 
 /// What one run of the binary did.

@@ -5,7 +5,6 @@
 
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use jiff::SignedDuration;
 use reqwest::{Method, StatusCode};
 use ringmaster::clock::Clock;
 use ringmaster::http::HttpConfig;

@@ -1,6 +1,7 @@
 //! Status reports over the DDM protocol and what admins then see: reports merged item by item,
 //! the device's install state, failures, rejected declarations and legacy conflicts.
 
+use jiff::SignedDuration;
 use reqwest::{Method, StatusCode};
 use ringmaster::clock::Clock;
 use serde_json::{Value, json};
@@ -8,7 +9,8 @@ use serde_json::{Value, json};
 use crate::ddm_protocol::{
     SECRET, check_in, get_json, mac_report, options, rollout_setup, settings_item,
 };
-use crate::support::{admin_json, backends, json_body, spawn_app_with};
+use crate::os_policies::send;
+use crate::support::{admin_json, backends, spawn_app_with};
 
 #[tokio::test]
 async fn reports_merge_and_admins_see_state_failures_rejections_and_conflicts() {

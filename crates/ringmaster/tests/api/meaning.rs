@@ -3,7 +3,7 @@
 //! as the server shows them, absent optional arrays as `[]`; and the small readers those tests
 //! share (JSON files, error pointers, the string booleans real definitions carry).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
