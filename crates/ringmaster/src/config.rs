@@ -1,5 +1,9 @@
 //! Command-line flags and environment variables, defined once with clap so that every flag
 //! has its `RINGMASTER_*` variable and `--help` everywhere.
+//!
+//! The doc comments of the flags are their `--help` text, written for a terminal: `<id>` and
+//! bare URLs there are meant as they read, so rustdoc's HTML and URL lints are off here.
+#![allow(rustdoc::invalid_html_tags, rustdoc::bare_urls)]
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -1,7 +1,7 @@
 //! The OS-update configuration in memory: the catalog, policies prepared for the declarations
 //! engine, groups, bindings, and the precedence index.
 //!
-//! Built from one consistent read of the store ([`Store::load_os_update_config`]) and swapped in
+//! Built from one consistent read of the store ([`Store::load_os_update_config`](ringmaster_store::store::Store::load_os_update_config)) and swapped in
 //! whole, so a request always sees one revision of everything. Devices are not part of it: they
 //! are read from the store per request.
 

@@ -1,6 +1,6 @@
 //! A fleet of simulated devices: generated deterministically from a seed and a mix of device
 //! kinds ([`crate::simulator::mix`]), synced round after round with bounded concurrency, with
-//! latency and throughput measured ([`measure`]).
+//! latency and throughput measured (`fleet/measure.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

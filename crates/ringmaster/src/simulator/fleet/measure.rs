@@ -107,7 +107,7 @@ fn push_sample(samples: &mut Vec<String>, text: String) {
     }
 }
 
-/// The result of [`run_fleet`].
+/// The result of [`run_fleet`](super::run_fleet).
 #[derive(Debug, Clone)]
 pub struct FleetReport {
     pub devices: usize,
