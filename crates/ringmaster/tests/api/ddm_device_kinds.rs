@@ -12,9 +12,9 @@ use indicatif::ProgressBar;
 use jiff::Timestamp;
 use reqwest::{Method, StatusCode};
 use ringmaster::clock::Clock;
-use ringmaster::simulator::client::{ServerEndpoint, SyncClient};
-use ringmaster::simulator::device::{DeviceOptions, SimulatedDevice};
-use ringmaster::simulator::fleet::{DeviceKind, Fleet, FleetConfig, FleetMix};
+use ringmaster_simulator::client::{ServerEndpoint, SyncClient};
+use ringmaster_simulator::device::{DeviceOptions, SimulatedDevice};
+use ringmaster_simulator::fleet::{DeviceKind, Fleet, FleetConfig, FleetMix};
 use serde_json::{Value, json};
 
 use crate::os_catalog::import;

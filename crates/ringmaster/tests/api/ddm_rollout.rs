@@ -6,8 +6,8 @@
 use jiff::Timestamp;
 use reqwest::{Method, StatusCode};
 use ringmaster::clock::Clock;
-use ringmaster::simulator::client::{ServerEndpoint, SyncClient};
-use ringmaster::simulator::device::{DeviceOptions, DeviceProfile, SimulatedDevice};
+use ringmaster_simulator::client::{ServerEndpoint, SyncClient};
+use ringmaster_simulator::device::{DeviceOptions, DeviceProfile, SimulatedDevice};
 use serde_json::json;
 
 use crate::os_catalog::import;

@@ -22,7 +22,7 @@ use ringmaster_domain::catalog::release::Platform;
 use ringmaster_domain::declarations::envelope::{DeclarationKind, DeclarationType};
 use serde_json::{Map, Value, json};
 
-use crate::simulator::protocol::DeclarationKey;
+use crate::protocol::DeclarationKey;
 
 mod settings;
 
