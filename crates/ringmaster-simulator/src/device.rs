@@ -30,7 +30,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 use jiff::tz::Offset;
 use ringmaster_domain::apple_version::AppleOsVersion;
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 use ringmaster_domain::declarations::envelope::DeclarationKind;
 use serde_json::Value;
 

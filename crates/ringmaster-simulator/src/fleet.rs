@@ -11,7 +11,7 @@ use jiff::{SignedDuration, Timestamp};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use ringmaster_domain::apple_version::AppleOsVersion;
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 

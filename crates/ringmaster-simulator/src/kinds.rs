@@ -22,7 +22,7 @@
 //! item and refuses software-update declarations as `Error.ConfigurationNotSupported`.
 
 use ringmaster_domain::apple_version::AppleOsVersion;
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 
 use crate::device::DeviceProfile;
 use crate::validate::{Checked, Content, StatusReason, UNKNOWN_DECLARATION_TYPE};

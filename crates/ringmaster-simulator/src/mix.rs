@@ -30,7 +30,7 @@
 use std::fmt;
 
 use rand::Rng;
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 
 use crate::kinds::EnrollmentChannel;
 

@@ -2,7 +2,7 @@
 //! what it runs when the simulation starts.
 
 use ringmaster_domain::apple_version::AppleOsVersion;
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 
 use crate::kinds::EnrollmentChannel;
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use jiff::Timestamp;
 use jiff::tz::Offset;
 use ringmaster_domain::apple_version::AppleOsVersion;
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 use ringmaster_domain::declarations::companion::{
     ACTIVATION_IDENTIFIER, STATUS_SUBSCRIPTIONS_IDENTIFIER, device_declaration_set,
 };

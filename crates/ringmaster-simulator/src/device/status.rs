@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 use serde_json::{Map, Value, json};
 
 use super::{InstallState, SimulatedDevice};

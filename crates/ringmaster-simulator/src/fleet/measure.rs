@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 use serde_json::{Value, json};
 
 use crate::client::SyncOutcome;

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use ringmaster_domain::apple_version::AppleOsVersion;
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 use ringmaster_domain::ids::MAX_IDS_PER_LIST;
 use ringmaster_store::os_updates::devices::NewDevice;
 use serde_json::{Value, json};

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use reqwest::{Method, StatusCode};
 use ringmaster_domain::apple_version::AppleOsVersion;
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 use ringmaster_store::os_updates::devices::NewDevice;
 use serde_json::{Value, json};
 
