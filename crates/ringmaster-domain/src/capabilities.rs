@@ -39,7 +39,7 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::apple_version::AppleOsVersion;
-use crate::catalog::release::Platform;
+use crate::platform::Platform;
 use crate::declarations::envelope::DeclarationType;
 
 /// An enrollment type, as NanoMDM resolves a check-in (`mdm.EnrollType`).

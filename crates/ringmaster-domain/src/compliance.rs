@@ -206,7 +206,8 @@ mod tests {
     use crate::apple_version::AppleOsVersion;
     use crate::capabilities::DeviceCapabilities;
     use crate::catalog::FeedFormat;
-    use crate::catalog::release::{Platform, Release};
+    use crate::catalog::release::Release;
+    use crate::platform::Platform;
     use crate::device_status::items::report_json;
     use crate::device_status::report::parse_status_report_value;
     use crate::fleet::{PreparedPolicy, device_declarations};

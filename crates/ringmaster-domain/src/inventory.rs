@@ -14,7 +14,7 @@
 use serde_json::{Map, Value};
 
 use crate::apple_version::AppleOsVersion;
-use crate::catalog::release::Platform;
+use crate::platform::Platform;
 use crate::field_error::FieldErrors;
 use crate::ids::{DeviceId, MAX_IDS_PER_LIST, check_list_length};
 use crate::json_read::{describe, expect_object};
@@ -42,11 +42,29 @@ pub struct DeviceGroupDocument {
     pub devices: Vec<String>,
 }
 
-/// What a policy or policy group is bound to (as sent, duplicates included).
+/// What a policy or policy group is bound to: as sent (duplicates included) when parsed, sorted
+/// and without duplicates once stored ([`BindingTargets::normalized`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BindingsDocument {
+pub struct BindingTargets {
     pub devices: Vec<String>,
     pub device_groups: Vec<i64>,
+}
+
+impl BindingTargets {
+    /// Sorted, without duplicates.
+    pub fn normalized(&self) -> BindingTargets {
+        let devices: BTreeSet<&String> = self.devices.iter().collect();
+        let device_groups: BTreeSet<i64> = self.device_groups.iter().copied().collect();
+        BindingTargets {
+            devices: devices.into_iter().cloned().collect(),
+            device_groups: device_groups.into_iter().collect(),
+        }
+    }
+
+    /// Bound to nothing.
+    pub fn is_empty(&self) -> bool {
+        self.devices.is_empty() && self.device_groups.is_empty()
+    }
 }
 
 pub fn parse_device(document: &Value) -> Result<DeviceDocument, FieldErrors> {
@@ -122,7 +140,7 @@ pub fn parse_device_group(document: &Value) -> Result<DeviceGroupDocument, Field
     }
 }
 
-pub fn parse_bindings(document: &Value) -> Result<BindingsDocument, FieldErrors> {
+pub fn parse_bindings(document: &Value) -> Result<BindingTargets, FieldErrors> {
     let mut errors = FieldErrors::new();
     let Some(object) = expect_object(document, "", &mut errors) else {
         return Err(errors);
@@ -155,7 +173,7 @@ pub fn parse_bindings(document: &Value) -> Result<BindingsDocument, FieldErrors>
             ),
         ),
     }
-    errors.into_result(BindingsDocument {
+    errors.into_result(BindingTargets {
         devices,
         device_groups,
     })
@@ -358,7 +376,7 @@ mod tests {
         assert_eq!(bindings.device_groups, vec![3, 3, 4]);
         assert_eq!(
             parse_bindings(&json!({})).unwrap(),
-            BindingsDocument::default()
+            BindingTargets::default()
         );
         let errors = parse_bindings(&json!({"deviceGroups": ["3"], "policies": []})).unwrap_err();
         assert_eq!(pointers(errors), vec!["/policies", "/deviceGroups/0"]);

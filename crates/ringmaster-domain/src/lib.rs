@@ -20,6 +20,7 @@
 //! - [`json_write`]: pretty-printed JSON, the one form every answer is written in.
 //! - [`plan_chart`]: the rollout timeline as an SVG picture (rings against dates).
 //! - [`plan_window`]: the days a rollout plan covers, and its default of 90 days.
+//! - [`platform`]: the Apple platforms whose updates ringmaster manages (macOS, iOS).
 //! - [`policy`]: DDM update policies and the default deployment rings.
 //! - [`schedule`]: which releases a device sees, which version it must install, and by when.
 //! - [`title`]: Jamf software titles: model, parsing with validation, rendering, edits.
@@ -42,6 +43,7 @@ pub mod json_write;
 pub mod legacy;
 pub mod plan_chart;
 pub mod plan_window;
+pub mod platform;
 pub mod policy;
 pub mod schedule;
 pub mod title;

@@ -46,7 +46,8 @@ use jiff::{Span, Timestamp};
 
 use crate::apple_version::AppleOsVersion;
 use crate::catalog::hardware::{DeviceHardware, SupportRule, supports};
-use crate::catalog::release::{Platform, Release};
+use crate::catalog::release::Release;
+use crate::platform::Platform;
 
 /// Apple ignores deferrals for releases older than this many days.
 pub const MAX_DEFERRAL_DAYS: u16 = 90;

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use ringmaster_domain::capabilities::{
     DECLARATION_SUPPORT, DeclarationSupport, Introduced, KEY_SUPPORT, KeySupport, OsFloor,
 };
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 use ringmaster_domain::declarations::companion::{
     activation_declaration, status_subscriptions_declaration,
 };

@@ -21,7 +21,7 @@ mod reference;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 use ringmaster_domain::declarations::companion::*;
 use ringmaster_domain::declarations::envelope::*;
 use ringmaster_domain::declarations::samples::*;

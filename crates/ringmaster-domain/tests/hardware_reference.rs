@@ -14,7 +14,8 @@ use ringmaster_domain::apple_version::AppleOsVersion;
 use ringmaster_domain::catalog::hardware::{DeviceHardware, HardwareCatalog, supports};
 use ringmaster_domain::catalog::merge::merge_into_catalog;
 use ringmaster_domain::catalog::parse_feed;
-use ringmaster_domain::catalog::release::{Platform, Release};
+use ringmaster_domain::catalog::release::Release;
+use ringmaster_domain::platform::Platform;
 use ringmaster_domain::policy::rings::default_rings;
 use ringmaster_domain::schedule::{DeviceFacts, plan_device};
 

@@ -15,7 +15,8 @@ use std::path::PathBuf;
 use jiff::Timestamp;
 use jiff::civil::{Date, date};
 use ringmaster_domain::apple_version::AppleOsVersion;
-use ringmaster_domain::catalog::release::{Platform, Release};
+use ringmaster_domain::catalog::release::Release;
+use ringmaster_domain::platform::Platform;
 use ringmaster_domain::catalog::{FeedFormat, detect_format, gdmf, parse_feed, sofa};
 
 /// When SOFA fetched the saved gdmf response.

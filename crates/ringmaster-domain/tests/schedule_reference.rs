@@ -14,7 +14,8 @@ use jiff::Timestamp;
 use jiff::civil::{Time, time};
 use ringmaster_domain::apple_version::AppleOsVersion;
 use ringmaster_domain::catalog::parse_feed;
-use ringmaster_domain::catalog::release::{Platform, Release};
+use ringmaster_domain::catalog::release::Release;
+use ringmaster_domain::platform::Platform;
 use ringmaster_domain::schedule::{
     DeviceFacts, EnforcementScope, EnforcementTiming, NotEnforced, ScheduleTiming, plan_device,
 };

@@ -12,7 +12,8 @@ use jiff::Timestamp;
 use jiff::civil::date;
 use ringmaster_domain::apple_version::AppleOsVersion;
 use ringmaster_domain::catalog::FeedFormat;
-use ringmaster_domain::catalog::release::{Platform, Release, SecurityInfo};
+use ringmaster_domain::catalog::release::{Release, SecurityInfo};
+use ringmaster_domain::platform::Platform;
 use ringmaster_domain::policy::model::UpdatePolicy;
 use ringmaster_domain::policy::parse::parse_policy;
 use ringmaster_domain::policy::rings::default_rings;
@@ -21,7 +22,7 @@ use ringmaster_domain::title::parse;
 use ringmaster_domain::title::record::TitleRecord;
 use ringmaster_store::error::StoreError;
 use ringmaster_store::os_updates::devices::{GroupWrite, NewDevice, StoredDevice};
-use ringmaster_store::os_updates::policies::{BindingSubject, BindingTargets};
+use ringmaster_store::os_updates::policies::{Subject, BindingTargets};
 use ringmaster_store::store::{Backend, Store, StoreOptions};
 use sqlx::Connection;
 
@@ -218,7 +219,7 @@ async fn fill(source: &Store, url: &str) -> Given {
     assert!(source.delete_device_group(old_group).await.unwrap());
     source
         .set_bindings(
-            BindingSubject::Policy(extra.id),
+            Subject::Policy(extra.id),
             &BindingTargets {
                 devices: ids(&["ipad-1", "mac-2"]),
                 device_groups: vec![lab],
@@ -228,7 +229,7 @@ async fn fill(source: &Store, url: &str) -> Given {
         .unwrap();
     source
         .set_bindings(
-            BindingSubject::PolicyGroup(rings.rings[0].group.id),
+            Subject::PolicyGroup(rings.rings[0].group.id),
             &BindingTargets {
                 devices: vec![],
                 device_groups: vec![lab],
@@ -429,7 +430,7 @@ async fn a_hundred_thousand_devices_in_a_group_move_in_one_copy() {
         .unwrap();
     source
         .set_bindings(
-            BindingSubject::Policy(pilot.id),
+            Subject::Policy(pilot.id),
             &BindingTargets {
                 devices: everyone[..20_000].to_vec(),
                 device_groups: vec![group],

@@ -50,12 +50,13 @@ use ringmaster_domain::capabilities::DeviceCapabilities;
 use ringmaster_domain::catalog::hardware::DeviceHardware;
 use ringmaster_domain::catalog::merge::{ReleaseKey, merge_into_catalog};
 use ringmaster_domain::catalog::parse_feed;
-use ringmaster_domain::catalog::release::{Platform, Release};
+use ringmaster_domain::catalog::release::Release;
+use ringmaster_domain::platform::Platform;
 use ringmaster_domain::fleet::{FleetDeclarations, PreparedPolicy, device_declarations};
 use ringmaster_domain::policy::rings::default_rings;
 use ringmaster_domain::schedule::{DeviceFacts, plan_device};
 use ringmaster_store::os_updates::devices::{GroupWrite, NewDevice};
-use ringmaster_store::os_updates::policies::{BindingSubject, BindingTargets, BindingsWrite};
+use ringmaster_store::os_updates::policies::{BindingTargets, BindingsWrite};
 use ringmaster_store::store::{Store, StoreOptions};
 
 const USAGE: &str = "\
@@ -734,7 +735,7 @@ async fn seed(options: &Options) -> anyhow::Result<()> {
             devices: Vec::new(),
             device_groups: vec![group.id],
         };
-        let subject = BindingSubject::PolicyGroup(stored.group.id);
+        let subject = Subject::PolicyGroup(stored.group.id);
         if !matches!(
             store.set_bindings(subject, &targets).await?,
             BindingsWrite::Written(_)

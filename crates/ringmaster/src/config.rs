@@ -216,16 +216,16 @@ pub struct SimulateArgs {
     #[arg(long)]
     pub server: String,
     /// Path prefix of the server's DDM endpoints
-    #[arg(long, env = "RINGMASTER_DDM_PREFIX", default_value = crate::simulator::client::DEFAULT_PREFIX, value_parser = checks::ddm_prefix)]
+    #[arg(long, env = "RINGMASTER_DDM_PREFIX", default_value = ringmaster_simulator::client::DEFAULT_PREFIX, value_parser = checks::ddm_prefix)]
     pub prefix: String,
     /// Shared secret, sent as `Authorization: Bearer <secret>`; none when absent
     #[arg(long, env = "RINGMASTER_DDM_SECRET", hide_env_values = true)]
-    pub secret: Option<crate::simulator::client::BearerSecret>,
+    pub secret: Option<ringmaster_simulator::client::BearerSecret>,
     /// How many times every device syncs (1 to 1000000)
     #[arg(long, default_value_t = 1, value_parser = checks::count)]
     pub rounds: usize,
     /// Syncs in flight at once (1 to 10000)
-    #[arg(long, default_value_t = crate::simulator::fleet::DEFAULT_CONCURRENCY, value_parser = checks::concurrency)]
+    #[arg(long, default_value_t = ringmaster_simulator::fleet::DEFAULT_CONCURRENCY, value_parser = checks::concurrency)]
     pub concurrency: usize,
     /// Seed of the fleet's makeup: the same seed gives the same devices
     #[arg(long, default_value_t = 1)]
@@ -242,7 +242,7 @@ pub struct SimulateArgs {
     /// macos-supplemental=5,ios16=4,ios17=6,ios18=10,ios26=25,mac-user=2,shared-ipad=1,
     /// user-enrollment=2
     #[arg(long, value_parser = checks::fleet_mix, conflicts_with = "mac_share")]
-    pub mix: Option<crate::simulator::mix::FleetMix>,
+    pub mix: Option<ringmaster_simulator::mix::FleetMix>,
     /// Share of Macs, 0 to 1, with the default mix's kinds in their proportions; the rest are
     /// iPhones (and iPads)
     #[arg(long)]
@@ -263,7 +263,7 @@ pub struct SimulateArgs {
     pub start: Option<jiff::Timestamp>,
     /// Move the device clock this much per round (such as 12h or 1d) instead of following the
     /// wall clock
-    #[arg(long, value_parser = crate::simulator::fleet::parse_round_step)]
+    #[arg(long, value_parser = ringmaster_simulator::fleet::parse_round_step)]
     pub round_step: Option<jiff::SignedDuration>,
     /// Print the summary as JSON
     #[arg(long)]

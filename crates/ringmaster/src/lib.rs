@@ -14,7 +14,6 @@
 //! - [`http`]: routes, extractors and the API error type.
 //! - [`os_updates`]: the OS-update services: catalog, policies and rings, devices, declarations.
 //! - [`patch_source`]: the Jamf patch source services: title operations, the read cache, archives.
-//! - [`simulator`]: simulated Apple devices syncing DDM against a server (`ringmaster simulate`).
 //! - [`telemetry`]: structured logging.
 
 pub mod background;
@@ -27,5 +26,4 @@ pub mod http;
 pub mod os_updates;
 pub mod patch_source;
 pub mod server;
-pub mod simulator;
 pub mod telemetry;

@@ -23,7 +23,8 @@ use serde_json::Value;
 
 use crate::apple_version::AppleOsVersion;
 use crate::catalog::read::{self, Fields};
-use crate::catalog::release::{Platform, Release};
+use crate::catalog::release::Release;
+use crate::platform::Platform;
 use crate::catalog::{FeedError, FeedFormat, build_key, merge_duplicates};
 use crate::field_error::FieldErrors;
 

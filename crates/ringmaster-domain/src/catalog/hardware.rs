@@ -32,7 +32,8 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::apple_version::AppleOsVersion;
-use crate::catalog::release::{Platform, Release};
+use crate::catalog::release::Release;
+use crate::platform::Platform;
 use crate::schedule::{DevicePlan, NotEnforced};
 
 /// At most this many models (and, separately, board ids) are read from one feed.

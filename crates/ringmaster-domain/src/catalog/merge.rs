@@ -16,7 +16,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::catalog::release::{Platform, Release};
+use crate::catalog::release::Release;
+
+use crate::platform::Platform;
 
 /// How the catalog identifies a release.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

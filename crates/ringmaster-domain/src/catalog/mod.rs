@@ -34,7 +34,9 @@ use std::fmt;
 use jiff::Timestamp;
 use serde_json::Value;
 
-use crate::catalog::release::{Platform, Release};
+use crate::catalog::release::Release;
+
+use crate::platform::Platform;
 use crate::field_error::FieldErrors;
 
 /// The kinds of feed ringmaster imports.

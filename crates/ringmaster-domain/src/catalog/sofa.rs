@@ -34,7 +34,8 @@ use serde_json::Value;
 
 use crate::apple_version::AppleOsVersion;
 use crate::catalog::read::{self, Fields};
-use crate::catalog::release::{Platform, Release, SecurityInfo};
+use crate::catalog::release::{Release, SecurityInfo};
+use crate::platform::Platform;
 use crate::catalog::{FeedError, FeedFormat, detect_value, merge_duplicates, version_key};
 use crate::field_error::{FieldErrors, child};
 

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::catalog::release::Platform;
+use crate::platform::Platform;
 use crate::declarations::envelope::{
     Declaration, DeclarationKind, DeclarationSet, DeclarationType,
 };

@@ -21,7 +21,7 @@ use jiff::civil::DateTime;
 use serde_json::{Map, Value, json};
 
 use crate::apple_version::AppleOsVersion;
-use crate::catalog::release::Platform;
+use crate::platform::Platform;
 use crate::declarations::envelope::{Declaration, DeclarationIdentifier, DeclarationType};
 use crate::schedule::format_deadline;
 

@@ -19,7 +19,7 @@ use super::companion::*;
 use super::envelope::*;
 use super::samples::*;
 use super::software_update::*;
-use crate::catalog::release::Platform;
+use crate::platform::Platform;
 use crate::schedule::format_deadline;
 
 fn set_for(platform: Platform) -> DeclarationSet {

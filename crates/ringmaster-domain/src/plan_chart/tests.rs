@@ -10,7 +10,8 @@ use super::axis::{add_days, full_date};
 use super::*;
 use crate::apple_version::AppleOsVersion;
 use crate::catalog::FeedFormat;
-use crate::catalog::release::{Platform, Release};
+use crate::catalog::release::Release;
+use crate::platform::Platform;
 use crate::schedule::{EnforcementScope, EnforcementTiming, ScheduleTiming, rollout};
 
 fn entry(version: &str, kind: DeferralKind, visible_on: Date, grace: Option<i64>) -> RolloutEntry {

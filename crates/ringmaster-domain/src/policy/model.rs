@@ -21,7 +21,7 @@ use std::fmt;
 
 use jiff::civil::Time;
 
-use crate::catalog::release::Platform;
+use crate::platform::Platform;
 
 /// One DDM software-update policy for one platform.
 #[derive(Debug, Clone, PartialEq, Eq)]

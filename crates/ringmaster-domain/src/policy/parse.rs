@@ -25,7 +25,7 @@ use std::collections::HashMap;
 use jiff::civil::Time;
 use serde_json::{Map, Value};
 
-use crate::catalog::release::Platform;
+use crate::platform::Platform;
 use crate::field_error::FieldErrors;
 use crate::json_read::{describe, expect_object};
 use crate::policy::model::{

@@ -100,7 +100,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::catalog::release::Platform;
+    use crate::platform::Platform;
     use crate::policy::model::{
         ActionMode, AutomaticActions, Beta, BetaProgram, DeferralDays, DetailsUrl, Enforcement,
         EnforcementScope, GraceDays, Notifications, PolicyName, ProgramEnrollment,

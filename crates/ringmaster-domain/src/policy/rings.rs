@@ -15,7 +15,7 @@
 
 use jiff::civil::Time;
 
-use crate::catalog::release::Platform;
+use crate::platform::Platform;
 use crate::policy::model::{
     DeferralDays, Deferrals, Enforcement, EnforcementScope, GraceDays, PolicyName, UpdatePolicy,
 };

@@ -116,7 +116,7 @@ fn switch(mode: ActionMode) -> ManagedSwitch {
 mod tests {
     use serde_json::json;
 
-    use crate::catalog::release::Platform;
+    use crate::platform::Platform;
     use crate::declarations::software_update::settings_declaration;
     use crate::policy::parse::parse_policy;
 

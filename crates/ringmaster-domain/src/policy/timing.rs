@@ -38,7 +38,7 @@ impl UpdatePolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::release::Platform;
+    use crate::platform::Platform;
     use crate::policy::rings::{RING_LOCAL_TIME, default_rings};
     use crate::schedule::EnforcementScope;
 

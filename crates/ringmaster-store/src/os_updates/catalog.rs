@@ -15,7 +15,8 @@ use ringmaster_domain::apple_version::AppleOsVersion;
 use ringmaster_domain::catalog::FeedFormat;
 use ringmaster_domain::catalog::hardware::{HardwareCatalog, ModelFacts};
 use ringmaster_domain::catalog::merge::{ReleaseKey, merge_into_catalog};
-use ringmaster_domain::catalog::release::{Platform, Release, SecurityInfo};
+use ringmaster_domain::catalog::release::{Release, SecurityInfo};
+use ringmaster_domain::platform::Platform;
 
 use crate::error::StoreError;
 use crate::on_pool;

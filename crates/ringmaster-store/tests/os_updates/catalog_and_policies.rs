@@ -160,7 +160,7 @@ async fn deleting_a_policy_removes_its_bindings() {
             .insert_policy(&policy("Pilot", "macOS"), None, now())
             .await
             .unwrap();
-        let subject = BindingSubject::Policy(stored.id);
+        let subject = Subject::Policy(stored.id);
         let targets = BindingTargets {
             devices: ids(&["mac-1"]),
             device_groups: vec![],

@@ -18,7 +18,7 @@ async fn bindings_are_checked_and_replaced_whole() {
             .insert_policy(&policy("Pilot", "macOS"), None, now())
             .await
             .unwrap();
-        let subject = BindingSubject::Policy(pilot.id);
+        let subject = Subject::Policy(pilot.id);
 
         let refused = store
             .set_bindings(
@@ -77,7 +77,7 @@ async fn bindings_are_checked_and_replaced_whole() {
             .ensure_default_rings(&default_rings(), now())
             .await
             .unwrap();
-        let ring = BindingSubject::PolicyGroup(rings.rings[2].group.id);
+        let ring = Subject::PolicyGroup(rings.rings[2].group.id);
         store
             .set_bindings(
                 ring,
@@ -107,7 +107,7 @@ async fn bindings_are_checked_and_replaced_whole() {
         assert_eq!(
             store
                 .set_bindings(
-                    BindingSubject::PolicyGroup(9999),
+                    Subject::PolicyGroup(9999),
                     &BindingTargets::default()
                 )
                 .await
@@ -116,7 +116,7 @@ async fn bindings_are_checked_and_replaced_whole() {
         );
         assert_eq!(
             store
-                .get_bindings(BindingSubject::Policy(9999))
+                .get_bindings(Subject::Policy(9999))
                 .await
                 .unwrap(),
             None
@@ -235,7 +235,7 @@ async fn deleting_a_device_removes_it_from_groups_and_bindings() {
             .insert_policy(&policy("Pilot", "macOS"), None, now())
             .await
             .unwrap();
-        let subject = BindingSubject::Policy(pilot.id);
+        let subject = Subject::Policy(pilot.id);
         store
             .set_bindings(
                 subject,
@@ -403,7 +403,7 @@ async fn the_config_snapshot_sees_everything_at_one_revision() {
         };
         store
             .set_bindings(
-                BindingSubject::PolicyGroup(rings.rings[0].group.id),
+                Subject::PolicyGroup(rings.rings[0].group.id),
                 &BindingTargets {
                     devices: vec![],
                     device_groups: vec![group.id],
@@ -491,7 +491,7 @@ async fn the_revision_moves_on_configuration_writes_only() {
 
         store
             .set_bindings(
-                BindingSubject::Policy(pilot.id),
+                Subject::Policy(pilot.id),
                 &BindingTargets {
                     devices: ids(&["mac-1"]),
                     device_groups: vec![],

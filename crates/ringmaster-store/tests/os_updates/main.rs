@@ -9,14 +9,15 @@ use jiff::Timestamp;
 use jiff::civil::date;
 use ringmaster_domain::apple_version::AppleOsVersion;
 use ringmaster_domain::catalog::FeedFormat;
-use ringmaster_domain::catalog::release::{Platform, Release, SecurityInfo};
+use ringmaster_domain::catalog::release::{Release, SecurityInfo};
+use ringmaster_domain::platform::Platform;
 use ringmaster_domain::policy::model::UpdatePolicy;
 use ringmaster_domain::policy::parse::parse_policy;
 use ringmaster_domain::policy::rings::default_rings;
 use ringmaster_store::error::StoreError;
 use ringmaster_store::os_updates::devices::{GroupWrite, NewDevice};
 use ringmaster_store::os_updates::policies::{
-    BindingSubject, BindingTargets, BindingsWrite, StoredBinding, UnknownTargets,
+    Subject, BindingTargets, BindingsWrite, StoredBinding, UnknownTargets,
 };
 use ringmaster_store::store::Store;
 

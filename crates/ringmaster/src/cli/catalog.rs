@@ -8,7 +8,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 
 use crate::cli::open_store;
 use crate::clock::Clock;

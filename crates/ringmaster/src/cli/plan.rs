@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 use ringmaster_domain::plan_window::plan_window;
 use ringmaster_domain::schedule::format_deadline;
 

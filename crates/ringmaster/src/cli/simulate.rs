@@ -1,7 +1,7 @@
 //! `ringmaster simulate`: enrolls and syncs a fleet of simulated devices against a DDM server
 //! for some rounds, then prints throughput, latency, errors and the OS versions reached.
 //!
-//! `--mix` chooses the kinds of device and their shares ([`crate::simulator::mix`]); without it
+//! `--mix` chooses the kinds of device and their shares ([`ringmaster_simulator::mix`]); without it
 //! the default mix (or, with `--mac-share`, the default mix with that share of Macs).
 //!
 //! The progress bar goes to standard error, the summary to standard output (`--json` for a
@@ -12,9 +12,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::config::SimulateArgs;
-use crate::simulator::client::{ServerEndpoint, SyncClient};
-use crate::simulator::device::DeviceOptions;
-use crate::simulator::fleet::{FleetClock, FleetConfig, FleetMix, FleetReport, run_fleet};
+use ringmaster_simulator::client::{ServerEndpoint, SyncClient};
+use ringmaster_simulator::device::DeviceOptions;
+use ringmaster_simulator::fleet::{FleetClock, FleetConfig, FleetMix, FleetReport, run_fleet};
 
 pub(crate) async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     if !(0.0..=1.0).contains(&args.early_install_share) {

@@ -43,9 +43,9 @@ pub fn concurrency(text: &str) -> Result<usize, String> {
     Ok(value)
 }
 
-/// `simulate --mix`: kinds and shares ([`crate::simulator::mix::FleetMix::parse`]).
-pub fn fleet_mix(text: &str) -> Result<crate::simulator::mix::FleetMix, String> {
-    crate::simulator::mix::FleetMix::parse(text).map_err(|error| error.to_string())
+/// `simulate --mix`: kinds and shares ([`ringmaster_simulator::mix::FleetMix::parse`]).
+pub fn fleet_mix(text: &str) -> Result<ringmaster_simulator::mix::FleetMix, String> {
+    ringmaster_simulator::mix::FleetMix::parse(text).map_err(|error| error.to_string())
 }
 
 /// `--max-connections`: a count from 1 to [`MAX_COUNT`].

@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 use ringmaster_domain::ids::DeviceId;
 use ringmaster_domain::plan_window::plan_window;
 use serde::Deserialize;

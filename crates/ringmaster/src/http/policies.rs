@@ -19,7 +19,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use ringmaster_domain::inventory::parse_bindings;
-use ringmaster_store::os_updates::policies::{BindingSubject, BindingTargets, StoredPolicy};
+use ringmaster_store::os_updates::policies::{Subject, BindingTargets, StoredPolicy};
 use serde::Serialize;
 
 use crate::http::AppState;
@@ -140,7 +140,7 @@ async fn get_policy_bindings(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<PrettyJson<BindingsView>, ApiError> {
-    let subject = BindingSubject::Policy(numeric_id(&id, "policy")?);
+    let subject = Subject::Policy(numeric_id(&id, "policy")?);
     Ok(PrettyJson(BindingsView::of(
         &state.os_updates.bindings(subject).await?,
     )))
@@ -151,7 +151,7 @@ async fn put_policy_bindings(
     ApiPath(id): ApiPath<String>,
     JsonUpload(body): JsonUpload,
 ) -> Result<PrettyJson<BindingsView>, ApiError> {
-    let subject = BindingSubject::Policy(numeric_id(&id, "policy")?);
+    let subject = Subject::Policy(numeric_id(&id, "policy")?);
     put_bindings(&state, subject, &body).await
 }
 
@@ -159,7 +159,7 @@ async fn get_group_bindings(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<PrettyJson<BindingsView>, ApiError> {
-    let subject = BindingSubject::PolicyGroup(numeric_id(&id, "policy group")?);
+    let subject = Subject::PolicyGroup(numeric_id(&id, "policy group")?);
     Ok(PrettyJson(BindingsView::of(
         &state.os_updates.bindings(subject).await?,
     )))
@@ -170,21 +170,17 @@ async fn put_group_bindings(
     ApiPath(id): ApiPath<String>,
     JsonUpload(body): JsonUpload,
 ) -> Result<PrettyJson<BindingsView>, ApiError> {
-    let subject = BindingSubject::PolicyGroup(numeric_id(&id, "policy group")?);
+    let subject = Subject::PolicyGroup(numeric_id(&id, "policy group")?);
     put_bindings(&state, subject, &body).await
 }
 
 async fn put_bindings(
     state: &AppState,
-    subject: BindingSubject,
+    subject: Subject,
     body: &[u8],
 ) -> Result<PrettyJson<BindingsView>, ApiError> {
-    let document =
+    let targets =
         parse_bindings(&json_body(body)?).map_err(|errors| ApiError::invalid_document(&errors))?;
-    let targets = BindingTargets {
-        devices: document.devices,
-        device_groups: document.device_groups,
-    };
     let written = state.os_updates.set_bindings(subject, &targets).await?;
     Ok(PrettyJson(BindingsView::of(&written)))
 }

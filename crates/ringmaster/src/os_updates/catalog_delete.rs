@@ -2,7 +2,7 @@
 //! delete`), so a bad import can be undone; like every write, followed by a snapshot refresh.
 
 use ringmaster_domain::apple_version::AppleOsVersion;
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 
 use crate::os_updates::service::{OsUpdateError, OsUpdates};
 

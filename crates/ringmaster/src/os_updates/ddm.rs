@@ -20,7 +20,7 @@
 use bytes::Bytes;
 use ringmaster_domain::apple_version::AppleOsVersion;
 use ringmaster_domain::capabilities::{DeviceCapabilities, EnrollmentType};
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 use ringmaster_domain::declarations::envelope::{DeclarationKind, DeclarationSet};
 use ringmaster_domain::device_status::merge::DeviceStatus;
 use ringmaster_domain::device_status::report::parse_status_report;

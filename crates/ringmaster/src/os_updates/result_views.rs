@@ -2,7 +2,7 @@
 //! rings' compliance. Typed views (camelCase, in declaration order) that the CLI prints too.
 
 use jiff::Timestamp;
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 use ringmaster_domain::compliance::ComplianceCounts;
 use ringmaster_domain::device_status::report::StatusReason;
 use ringmaster_store::os_updates::ddm::LegacyMechanism;

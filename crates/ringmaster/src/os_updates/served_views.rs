@@ -4,7 +4,7 @@
 
 use jiff::Timestamp;
 use ringmaster_domain::assignment::{Candidate, Route, Subject, Via};
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 use ringmaster_domain::schedule::{DevicePlan, PlannedRelease, ReleaseStatus};
 use ringmaster_store::os_updates::devices::StoredDevice;
 use serde::Serialize;

@@ -12,7 +12,8 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use ringmaster_domain::assignment::Resolution;
 use ringmaster_domain::catalog::hardware::HardwareCatalog;
-use ringmaster_domain::catalog::release::{Platform, Release};
+use ringmaster_domain::catalog::release::Release;
+use ringmaster_domain::platform::Platform;
 use ringmaster_domain::catalog::{FeedError, parse_feed};
 use ringmaster_domain::field_error::FieldErrors;
 use ringmaster_domain::fleet::{DeviceDeclarations, device_declarations, status_only};
@@ -24,7 +25,7 @@ use ringmaster_store::os_updates::devices::{
     GroupWrite, NewDevice, StoredDevice, StoredDeviceGroup,
 };
 use ringmaster_store::os_updates::policies::{
-    BindingSubject, BindingTargets, BindingsWrite, DefaultRings, StoredPolicy, StoredPolicyGroup,
+    Subject, BindingTargets, BindingsWrite, DefaultRings, StoredPolicy, StoredPolicyGroup,
 };
 use ringmaster_store::store::Store;
 use serde_json::Value;
@@ -271,7 +272,7 @@ impl OsUpdates {
                     .collect(),
                 bindings: bindings
                     .iter()
-                    .find(|binding| binding.subject == BindingSubject::PolicyGroup(group.id))
+                    .find(|binding| binding.subject == Subject::PolicyGroup(group.id))
                     .map(|binding| binding.targets.clone())
                     .unwrap_or_default(),
                 group,
@@ -303,7 +304,7 @@ impl OsUpdates {
     /// pointer each (`/devices/3`, `/deviceGroups/0`).
     pub async fn set_bindings(
         &self,
-        subject: BindingSubject,
+        subject: Subject,
         targets: &BindingTargets,
     ) -> Result<BindingTargets, OsUpdateError> {
         match self.store.set_bindings(subject, targets).await? {
@@ -341,7 +342,7 @@ impl OsUpdates {
         }
     }
 
-    pub async fn bindings(&self, subject: BindingSubject) -> Result<BindingTargets, OsUpdateError> {
+    pub async fn bindings(&self, subject: Subject) -> Result<BindingTargets, OsUpdateError> {
         self.store
             .get_bindings(subject)
             .await?
@@ -585,9 +586,9 @@ fn policy_not_found(id: i64) -> OsUpdateError {
     OsUpdateError::NotFound(format!("policy {id}"))
 }
 
-fn subject_not_found(subject: BindingSubject) -> OsUpdateError {
+fn subject_not_found(subject: Subject) -> OsUpdateError {
     OsUpdateError::NotFound(match subject {
-        BindingSubject::Policy(id) => format!("policy {id}"),
-        BindingSubject::PolicyGroup(id) => format!("policy group {id}"),
+        Subject::Policy(id) => format!("policy {id}"),
+        Subject::PolicyGroup(id) => format!("policy group {id}"),
     })
 }

@@ -9,12 +9,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use ringmaster_domain::assignment::{Assignments, BindingFacts, GroupFacts, PolicyFacts, Subject};
 use ringmaster_domain::catalog::hardware::HardwareCatalog;
-use ringmaster_domain::catalog::release::{Platform, Release};
+use ringmaster_domain::catalog::release::Release;
+use ringmaster_domain::platform::Platform;
 use ringmaster_domain::fleet::PreparedPolicy;
 use ringmaster_store::os_updates::OsUpdateConfig;
 use ringmaster_store::os_updates::devices::StoredDeviceGroup;
 use ringmaster_store::os_updates::policies::{
-    BindingSubject, BindingTargets, StoredPolicy, StoredPolicyGroup,
+    BindingTargets, StoredPolicy, StoredPolicyGroup,
 };
 
 /// One revision of the configuration, indexed.
@@ -30,7 +31,7 @@ pub struct OsUpdateSnapshot {
     pub prepared: HashMap<i64, PreparedPolicy>,
     pub policy_groups: BTreeMap<i64, StoredPolicyGroup>,
     pub device_groups: BTreeMap<i64, StoredDeviceGroup>,
-    pub bindings: BTreeMap<BindingSubject, BindingTargets>,
+    pub bindings: BTreeMap<Subject, BindingTargets>,
     pub assignments: Assignments,
 }
 
@@ -69,7 +70,7 @@ impl OsUpdateSnapshot {
             .bindings
             .iter()
             .map(|binding| BindingFacts {
-                subject: subject_of(binding.subject),
+                subject: binding.subject,
                 devices: binding.targets.devices.clone(),
                 device_groups: binding.targets.device_groups.clone(),
             })
@@ -132,10 +133,3 @@ impl OsUpdateSnapshot {
     }
 }
 
-/// The domain's name for a store binding subject.
-pub fn subject_of(subject: BindingSubject) -> Subject {
-    match subject {
-        BindingSubject::Policy(id) => Subject::Policy(id),
-        BindingSubject::PolicyGroup(id) => Subject::PolicyGroup(id),
-    }
-}

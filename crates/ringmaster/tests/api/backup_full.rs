@@ -320,11 +320,9 @@ async fn round_trip(source_backend: TestBackend, target_backend: TestBackend) {
     target.stop().await;
 }
 
-#[tokio::test]
-async fn a_full_backup_round_trips_on_each_backend() {
-    for backend in backends() {
-        round_trip(backend, backend).await;
-    }
+on_each_backend!(a_full_backup_round_trips_on_each_backend);
+async fn a_full_backup_round_trips_on_each_backend(backend: TestBackend) {
+    round_trip(backend, backend).await;
 }
 
 #[tokio::test]
@@ -421,133 +419,129 @@ async fn the_full_backup_is_documented_files_beside_patch_archive_and_scope_titl
 /// Turns a file's content into a bad one.
 type Spoil = dyn Fn(&[u8]) -> Vec<u8>;
 
-#[tokio::test]
-async fn a_full_backup_with_one_bad_file_changes_nothing() {
-    for backend in backends() {
-        let source = spawn(backend).await;
-        populate(&source).await;
-        let zip = full_backup(&source).await;
-        let original = entries(&zip);
+on_each_backend!(a_full_backup_with_one_bad_file_changes_nothing);
+async fn a_full_backup_with_one_bad_file_changes_nothing(backend: TestBackend) {
+    let source = spawn(backend).await;
+    populate(&source).await;
+    let zip = full_backup(&source).await;
+    let original = entries(&zip);
 
-        // A fresh target, and one holding data restored with ?replace=true: neither changes.
-        let empty = spawn(backend).await;
-        let occupied = spawn(backend).await;
-        populate(&occupied).await;
-        for (target, query) in [(&empty, ""), (&occupied, "?replace=true")] {
-            let before = view(target).await;
-            let cases: [(&str, Box<Spoil>, &str); 6] = [
-                (
-                    "ringmaster/os-updates/devices.json",
-                    Box::new(|bytes| {
-                        let mut rows: Value = serde_json::from_slice(bytes).unwrap();
-                        rows[0]["model"] = json!("Mac15,3\u{0}");
-                        serde_json::to_vec(&rows).unwrap()
-                    }),
-                    "NUL character",
-                ),
-                (
-                    "ringmaster/state.json",
-                    Box::new(|bytes| {
-                        let mut state: Value = serde_json::from_slice(bytes).unwrap();
-                        let titles = state["titles"].as_object_mut().unwrap();
-                        let first = titles.values_mut().next().unwrap();
-                        first["disabledVersions"] = json!(["1\u{0}"]);
-                        serde_json::to_vec(&state).unwrap()
-                    }),
-                    "NUL character",
-                ),
-                (
-                    "ringmaster/os-updates/bindings.json",
-                    Box::new(|_| {
-                        br#"[{"policy_id": 999, "policy_group_id": null, "device_id": "mac-1", "device_group_id": null}]"#.to_vec()
-                    }),
-                    "",
-                ),
-                (
-                    "ringmaster/os-updates/policies.json",
-                    Box::new(|bytes| {
-                        let mut rows: Value = serde_json::from_slice(bytes).unwrap();
-                        rows[0]["document"] = json!("{\"name\": 5}");
-                        serde_json::to_vec(&rows).unwrap()
-                    }),
-                    "update_policies/",
-                ),
-                (
-                    "ringmaster/os-updates/devices.json",
-                    Box::new(|_| b"[{\"id\": \"x\"}]".to_vec()),
-                    "missing field",
-                ),
-                (
-                    "patch_archive/JamfAdmin.json",
-                    Box::new(|_| b"{\"id\": \"JamfAdmin\"}".to_vec()),
-                    "",
-                ),
-            ];
-            for (file, spoil, message) in &cases {
-                let spoiled: Vec<(String, Vec<u8>)> = original
-                    .iter()
-                    .map(|(name, content)| {
-                        if name == file {
-                            (name.clone(), spoil(content))
-                        } else {
-                            (name.clone(), content.clone())
-                        }
-                    })
-                    .collect();
-                let response = restore(target, query, zip_of(&spoiled)).await;
-                let status = response.status();
-                let body = json_body(response).await;
-                assert_eq!(
-                    status,
-                    StatusCode::BAD_REQUEST,
-                    "{backend:?} {file}: {body}"
-                );
-                let errors = body["errors"].as_array().unwrap();
-                assert!(
-                    errors.iter().any(|error| error["file"] == *file
-                        && error["message"].as_str().unwrap().contains(message)),
-                    "{backend:?} {file}: {body}"
-                );
-                assert_eq!(
-                    view(target).await,
-                    before,
-                    "{backend:?} {file}: nothing changed"
-                );
-            }
+    // A fresh target, and one holding data restored with ?replace=true: neither changes.
+    let empty = spawn(backend).await;
+    let occupied = spawn(backend).await;
+    populate(&occupied).await;
+    for (target, query) in [(&empty, ""), (&occupied, "?replace=true")] {
+        let before = view(target).await;
+        let cases: [(&str, Box<Spoil>, &str); 6] = [
+            (
+                "ringmaster/os-updates/devices.json",
+                Box::new(|bytes| {
+                    let mut rows: Value = serde_json::from_slice(bytes).unwrap();
+                    rows[0]["model"] = json!("Mac15,3\u{0}");
+                    serde_json::to_vec(&rows).unwrap()
+                }),
+                "NUL character",
+            ),
+            (
+                "ringmaster/state.json",
+                Box::new(|bytes| {
+                    let mut state: Value = serde_json::from_slice(bytes).unwrap();
+                    let titles = state["titles"].as_object_mut().unwrap();
+                    let first = titles.values_mut().next().unwrap();
+                    first["disabledVersions"] = json!(["1\u{0}"]);
+                    serde_json::to_vec(&state).unwrap()
+                }),
+                "NUL character",
+            ),
+            (
+                "ringmaster/os-updates/bindings.json",
+                Box::new(|_| {
+                    br#"[{"policy_id": 999, "policy_group_id": null, "device_id": "mac-1", "device_group_id": null}]"#.to_vec()
+                }),
+                "",
+            ),
+            (
+                "ringmaster/os-updates/policies.json",
+                Box::new(|bytes| {
+                    let mut rows: Value = serde_json::from_slice(bytes).unwrap();
+                    rows[0]["document"] = json!("{\"name\": 5}");
+                    serde_json::to_vec(&rows).unwrap()
+                }),
+                "update_policies/",
+            ),
+            (
+                "ringmaster/os-updates/devices.json",
+                Box::new(|_| b"[{\"id\": \"x\"}]".to_vec()),
+                "missing field",
+            ),
+            (
+                "patch_archive/JamfAdmin.json",
+                Box::new(|_| b"{\"id\": \"JamfAdmin\"}".to_vec()),
+                "",
+            ),
+        ];
+        for (file, spoil, message) in &cases {
+            let spoiled: Vec<(String, Vec<u8>)> = original
+                .iter()
+                .map(|(name, content)| {
+                    if name == file {
+                        (name.clone(), spoil(content))
+                    } else {
+                        (name.clone(), content.clone())
+                    }
+                })
+                .collect();
+            let response = restore(target, query, zip_of(&spoiled)).await;
+            let status = response.status();
+            let body = json_body(response).await;
+            assert_eq!(
+                status,
+                StatusCode::BAD_REQUEST,
+                "{backend:?} {file}: {body}"
+            );
+            let errors = body["errors"].as_array().unwrap();
+            assert!(
+                errors.iter().any(|error| error["file"] == *file
+                    && error["message"].as_str().unwrap().contains(message)),
+                "{backend:?} {file}: {body}"
+            );
+            assert_eq!(
+                view(target).await,
+                before,
+                "{backend:?} {file}: nothing changed"
+            );
         }
-        source.stop().await;
-        empty.stop().await;
-        occupied.stop().await;
     }
+    source.stop().await;
+    empty.stop().await;
+    occupied.stop().await;
 }
 
-#[tokio::test]
-async fn a_titles_only_restore_keeps_every_last_modified() {
-    for backend in backends() {
-        let source = spawn(backend).await;
-        populate(&source).await;
-        let zip = source
-            .admin(Method::GET, "/api/v1/backup?scope=titles")
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap()
-            .to_vec();
-        // Restored a few seconds later, titles keep the lastModified they had.
-        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-        let target = spawn(backend).await;
-        let response = restore(&target, "", zip).await;
-        assert_eq!(response.status(), StatusCode::CREATED, "{backend:?}");
-        assert_eq!(
-            json_body(target.get("/v1/software").await).await,
-            json_body(source.get("/v1/software").await).await,
-            "{backend:?}"
-        );
-        // A titles-only backup leaves the OS-update side alone.
-        assert_eq!(admin_json(&target, "/api/v1/policies").await, json!([]));
-        source.stop().await;
-        target.stop().await;
-    }
+on_each_backend!(a_titles_only_restore_keeps_every_last_modified);
+async fn a_titles_only_restore_keeps_every_last_modified(backend: TestBackend) {
+    let source = spawn(backend).await;
+    populate(&source).await;
+    let zip = source
+        .admin(Method::GET, "/api/v1/backup?scope=titles")
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    // Restored a few seconds later, titles keep the lastModified they had.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let target = spawn(backend).await;
+    let response = restore(&target, "", zip).await;
+    assert_eq!(response.status(), StatusCode::CREATED, "{backend:?}");
+    assert_eq!(
+        json_body(target.get("/v1/software").await).await,
+        json_body(source.get("/v1/software").await).await,
+        "{backend:?}"
+    );
+    // A titles-only backup leaves the OS-update side alone.
+    assert_eq!(admin_json(&target, "/api/v1/policies").await, json!([]));
+    source.stop().await;
+    target.stop().await;
 }

@@ -10,7 +10,7 @@ use std::io::{Cursor, Read};
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::support::{TestApp, backends, fixture, json_body, spawn_app};
+use crate::support::{TestApp, backends, fixture, json_body, spawn_app, TestBackend};
 
 async fn patchserver_backup(app: &TestApp) -> Vec<u8> {
     let response = app
@@ -159,147 +159,143 @@ fn title_without_and() -> Vec<u8> {
     serde_json::to_vec(&definition).expect("JSON")
 }
 
-#[tokio::test]
-async fn the_patchserver_backup_holds_exactly_the_served_titles_in_patchservers_layout() {
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        for body in [
-            fixture("titles/JamfAdmin.json"),
-            fixture("titles/JavaSEDevelopmentKit8.json"),
-            title_without_and(),
-        ] {
-            assert_eq!(app.create_title(&body).await.status(), 201, "{backend:?}");
-        }
-        let hidden = br#"{"id": "HiddenTitle", "name": "Hidden", "publisher": "Acme",
-            "appName": "Hidden.app", "bundleId": "com.acme.hidden",
-            "requirements": [{"name": "Application Bundle ID", "operator": "is",
-                "value": "com.acme.hidden", "type": "recon", "and": true}],
-            "patches": [{"version": "1.0", "releaseDate": "2024-01-01T00:00:00Z",
-                "standalone": true, "minimumOperatingSystem": "12.0", "reboot": false,
-                "killApps": [], "components": [], "capabilities": []}],
-            "extensionAttributes": []}"#;
-        assert_eq!(app.create_title(hidden).await.status(), 201, "{backend:?}");
-        let disable = |path: &str| app.admin(Method::POST, path).send();
-        assert_eq!(
-            disable("/api/v1/title/HiddenTitle/disable")
-                .await
-                .unwrap()
-                .status(),
-            200,
-            "{backend:?}"
-        );
-        assert_eq!(
-            disable("/api/v1/title/JamfAdmin/version/10.2.0/disable")
-                .await
-                .unwrap()
-                .status(),
-            200,
-            "{backend:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-
-        let zip = patchserver_backup(&app).await;
-        let files = entries(&zip);
-        let names: BTreeSet<&str> = files.keys().map(String::as_str).collect();
-        assert_eq!(
-            names,
-            BTreeSet::from([
-                "patch_archive/JamfAdmin.json",
-                "patch_archive/JavaSEDevelopmentKit8.json",
-                "patch_archive/NoAndTitle.json",
-            ]),
-            "{backend:?}: one file per served title and nothing else (no directories, no state)"
-        );
-        for (name, bytes) in &files {
-            let definition: Value = serde_json::from_slice(bytes).expect("JSON");
-            assert_patchserver_accepts(name, &definition);
-            let id = definition["id"].as_str().expect("id").to_owned();
-            assert_eq!(name, &format!("patch_archive/{id}.json"), "{backend:?}");
-            let mut expected = served(&app, &id).await;
-            if id == "NoAndTitle" {
-                assert!(expected.pointer("/requirements/0/and").is_none());
-                expected["requirements"][0]["and"] = Value::Bool(true);
-            }
-            assert_eq!(
-                definition, expected,
-                "{backend:?}: {name} is what Jamf is served"
-            );
-        }
-        let jamf_admin: Value =
-            serde_json::from_slice(&files["patch_archive/JamfAdmin.json"]).expect("JSON");
-        assert_eq!(jamf_admin["currentVersion"], "10.1.1", "{backend:?}");
-        assert!(
-            !jamf_admin.to_string().contains("10.2.0"),
-            "{backend:?}: a disabled version is not in PatchServer's backup"
-        );
-
-        // ringmaster restores it as any PatchServer backup: the same titles are served.
-        let target = spawn_app(backend).await;
-        let response = target
-            .admin(Method::POST, "/api/v1/restore")
-            .header("content-type", "application/zip")
-            .body(zip)
-            .send()
+on_each_backend!(the_patchserver_backup_holds_exactly_the_served_titles_in_patchservers_layout);
+async fn the_patchserver_backup_holds_exactly_the_served_titles_in_patchservers_layout(backend: TestBackend) {
+    let app = spawn_app(backend).await;
+    for body in [
+        fixture("titles/JamfAdmin.json"),
+        fixture("titles/JavaSEDevelopmentKit8.json"),
+        title_without_and(),
+    ] {
+        assert_eq!(app.create_title(&body).await.status(), 201, "{backend:?}");
+    }
+    let hidden = br#"{"id": "HiddenTitle", "name": "Hidden", "publisher": "Acme",
+        "appName": "Hidden.app", "bundleId": "com.acme.hidden",
+        "requirements": [{"name": "Application Bundle ID", "operator": "is",
+            "value": "com.acme.hidden", "type": "recon", "and": true}],
+        "patches": [{"version": "1.0", "releaseDate": "2024-01-01T00:00:00Z",
+            "standalone": true, "minimumOperatingSystem": "12.0", "reboot": false,
+            "killApps": [], "components": [], "capabilities": []}],
+        "extensionAttributes": []}"#;
+    assert_eq!(app.create_title(hidden).await.status(), 201, "{backend:?}");
+    let disable = |path: &str| app.admin(Method::POST, path).send();
+    assert_eq!(
+        disable("/api/v1/title/HiddenTitle/disable")
             .await
-            .expect("restore");
-        assert_eq!(response.status(), 201, "{backend:?}");
-        let report = json_body(response).await;
-        assert_eq!(
-            report["created"],
-            serde_json::json!(["JamfAdmin", "JavaSEDevelopmentKit8", "NoAndTitle"]),
-            "{backend:?}: {report}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        for (name, bytes) in &files {
-            let definition: Value = serde_json::from_slice(bytes).expect("JSON");
-            let id = definition["id"].as_str().expect("id");
-            assert_eq!(
-                served(&target, id).await,
-                definition,
-                "{backend:?}: {name} round-trips"
-            );
+            .unwrap()
+            .status(),
+        200,
+        "{backend:?}"
+    );
+    assert_eq!(
+        disable("/api/v1/title/JamfAdmin/version/10.2.0/disable")
+            .await
+            .unwrap()
+            .status(),
+        200,
+        "{backend:?}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let zip = patchserver_backup(&app).await;
+    let files = entries(&zip);
+    let names: BTreeSet<&str> = files.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        BTreeSet::from([
+            "patch_archive/JamfAdmin.json",
+            "patch_archive/JavaSEDevelopmentKit8.json",
+            "patch_archive/NoAndTitle.json",
+        ]),
+        "{backend:?}: one file per served title and nothing else (no directories, no state)"
+    );
+    for (name, bytes) in &files {
+        let definition: Value = serde_json::from_slice(bytes).expect("JSON");
+        assert_patchserver_accepts(name, &definition);
+        let id = definition["id"].as_str().expect("id").to_owned();
+        assert_eq!(name, &format!("patch_archive/{id}.json"), "{backend:?}");
+        let mut expected = served(&app, &id).await;
+        if id == "NoAndTitle" {
+            assert!(expected.pointer("/requirements/0/and").is_none());
+            expected["requirements"][0]["and"] = Value::Bool(true);
         }
         assert_eq!(
-            target.get("/jamf/v1/patch/HiddenTitle").await.status(),
-            404,
-            "{backend:?}"
+            definition, expected,
+            "{backend:?}: {name} is what Jamf is served"
         );
     }
+    let jamf_admin: Value =
+        serde_json::from_slice(&files["patch_archive/JamfAdmin.json"]).expect("JSON");
+    assert_eq!(jamf_admin["currentVersion"], "10.1.1", "{backend:?}");
+    assert!(
+        !jamf_admin.to_string().contains("10.2.0"),
+        "{backend:?}: a disabled version is not in PatchServer's backup"
+    );
+
+    // ringmaster restores it as any PatchServer backup: the same titles are served.
+    let target = spawn_app(backend).await;
+    let response = target
+        .admin(Method::POST, "/api/v1/restore")
+        .header("content-type", "application/zip")
+        .body(zip)
+        .send()
+        .await
+        .expect("restore");
+    assert_eq!(response.status(), 201, "{backend:?}");
+    let report = json_body(response).await;
+    assert_eq!(
+        report["created"],
+        serde_json::json!(["JamfAdmin", "JavaSEDevelopmentKit8", "NoAndTitle"]),
+        "{backend:?}: {report}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    for (name, bytes) in &files {
+        let definition: Value = serde_json::from_slice(bytes).expect("JSON");
+        let id = definition["id"].as_str().expect("id");
+        assert_eq!(
+            served(&target, id).await,
+            definition,
+            "{backend:?}: {name} round-trips"
+        );
+    }
+    assert_eq!(
+        target.get("/jamf/v1/patch/HiddenTitle").await.status(),
+        404,
+        "{backend:?}"
+    );
 }
 
-#[tokio::test]
-async fn an_unknown_backup_format_is_refused_naming_the_parameter() {
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        for (query, parameter) in [
-            ("format=kinobi", "format"),
-            ("format=", "format"),
-            ("format=patchserver&scope=full", "scope"),
-        ] {
-            let response = app
-                .admin(Method::GET, &format!("/api/v1/backup?{query}"))
-                .send()
-                .await
-                .expect("GET");
-            assert_eq!(response.status(), 400, "{backend:?} {query}");
-            let body = json_body(response).await;
-            assert_eq!(
-                body["errors"][0]["parameter"], parameter,
-                "{backend:?} {query}: {body}"
-            );
-        }
-        let ours = app
-            .admin(Method::GET, "/api/v1/backup?format=ringmaster")
+on_each_backend!(an_unknown_backup_format_is_refused_naming_the_parameter);
+async fn an_unknown_backup_format_is_refused_naming_the_parameter(backend: TestBackend) {
+    let app = spawn_app(backend).await;
+    for (query, parameter) in [
+        ("format=kinobi", "format"),
+        ("format=", "format"),
+        ("format=patchserver&scope=full", "scope"),
+    ] {
+        let response = app
+            .admin(Method::GET, &format!("/api/v1/backup?{query}"))
             .send()
             .await
             .expect("GET");
-        assert_eq!(ours.status(), 200, "{backend:?}");
-        let names: BTreeSet<String> = entries(&ours.bytes().await.expect("zip"))
-            .into_keys()
-            .collect();
-        assert!(
-            names.contains("ringmaster/backup.json"),
-            "{backend:?}: format=ringmaster is the full backup: {names:?}"
+        assert_eq!(response.status(), 400, "{backend:?} {query}");
+        let body = json_body(response).await;
+        assert_eq!(
+            body["errors"][0]["parameter"], parameter,
+            "{backend:?} {query}: {body}"
         );
     }
+    let ours = app
+        .admin(Method::GET, "/api/v1/backup?format=ringmaster")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(ours.status(), 200, "{backend:?}");
+    let names: BTreeSet<String> = entries(&ours.bytes().await.expect("zip"))
+        .into_keys()
+        .collect();
+    assert!(
+        names.contains("ringmaster/backup.json"),
+        "{backend:?}: format=ringmaster is the full backup: {names:?}"
+    );
 }

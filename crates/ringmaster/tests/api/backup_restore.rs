@@ -12,7 +12,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::meaning::error_pointers;
-use crate::support::{TestApp, backends, fixture, json_body, spawn_app};
+use crate::support::{TestApp, backends, fixture, json_body, spawn_app, TestBackend};
 
 pub(crate) const JAMF_ADMIN: &str = "titles/JamfAdmin.json";
 pub(crate) const JAVA: &str = "titles/JavaSEDevelopmentKit8.json";
@@ -158,267 +158,259 @@ pub(crate) async fn software(app: &TestApp) -> Value {
     json_body(app.get("/v1/software").await).await
 }
 
-#[tokio::test]
-async fn a_backup_restores_into_a_fresh_server_with_its_state() {
-    for backend in backends() {
-        let source = spawn_app(backend).await;
-        create(&source, &fixture_json(JAMF_ADMIN)).await;
-        create(&source, &fixture_json(JAVA)).await;
-        create(&source, &jamf_admin_copy("JamfAdminDisabled")).await;
-        let java_versions: Vec<String> = fixture_json(JAVA)["patches"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|patch| patch["version"].as_str().unwrap().to_owned())
-            .collect();
-        admin_ok(
-            &source,
-            Method::POST,
-            "/api/v1/title/JamfAdmin/version/10.1.1/disable",
-            None,
+on_each_backend!(a_backup_restores_into_a_fresh_server_with_its_state);
+async fn a_backup_restores_into_a_fresh_server_with_its_state(backend: TestBackend) {
+    let source = spawn_app(backend).await;
+    create(&source, &fixture_json(JAMF_ADMIN)).await;
+    create(&source, &fixture_json(JAVA)).await;
+    create(&source, &jamf_admin_copy("JamfAdminDisabled")).await;
+    let java_versions: Vec<String> = fixture_json(JAVA)["patches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|patch| patch["version"].as_str().unwrap().to_owned())
+        .collect();
+    admin_ok(
+        &source,
+        Method::POST,
+        "/api/v1/title/JamfAdmin/version/10.1.1/disable",
+        None,
+    )
+    .await;
+    admin_ok(
+        &source,
+        Method::PUT,
+        "/api/v1/title/JavaSEDevelopmentKit8/current-version",
+        Some(json!({"version": java_versions[2]})),
+    )
+    .await;
+    admin_ok(
+        &source,
+        Method::POST,
+        &format!(
+            "/api/v1/title/JavaSEDevelopmentKit8/version/{}/disable",
+            java_versions[0]
+        ),
+        None,
+    )
+    .await;
+    admin_ok(
+        &source,
+        Method::POST,
+        "/api/v1/title/JamfAdminDisabled/disable",
+        None,
+    )
+    .await;
+
+    let unauthenticated = source
+        .client
+        .get(source.url("/api/v1/backup"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unauthenticated.status(), 401, "{backend:?}");
+    let response = source
+        .admin(Method::GET, "/api/v1/backup?scope=titles")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{backend:?}");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/zip",
+        "{backend:?}"
+    );
+    let disposition = response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.starts_with("attachment;") && disposition.contains(".zip"),
+        "{backend:?}: {disposition}"
+    );
+    let zip = response.bytes().await.unwrap().to_vec();
+
+    let entries = unzip(&zip);
+    let names: Vec<&str> = entries.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "patch_archive/JamfAdmin.json",
+            "patch_archive/JamfAdminDisabled.json",
+            "patch_archive/JavaSEDevelopmentKit8.json",
+            "ringmaster/state.json",
+        ],
+        "{backend:?}"
+    );
+    for id in ["JamfAdmin", "JamfAdminDisabled", "JavaSEDevelopmentKit8"] {
+        let archived: Value =
+            serde_json::from_slice(&entries[&format!("patch_archive/{id}.json")]).unwrap();
+        let definition = json_body(
+            source
+                .admin(Method::GET, &format!("/api/v1/title/{id}"))
+                .send()
+                .await
+                .unwrap(),
         )
         .await;
-        admin_ok(
-            &source,
-            Method::PUT,
-            "/api/v1/title/JavaSEDevelopmentKit8/current-version",
-            Some(json!({"version": java_versions[2]})),
-        )
-        .await;
-        admin_ok(
-            &source,
-            Method::POST,
-            &format!(
-                "/api/v1/title/JavaSEDevelopmentKit8/version/{}/disable",
-                java_versions[0]
-            ),
-            None,
-        )
-        .await;
-        admin_ok(
-            &source,
-            Method::POST,
-            "/api/v1/title/JamfAdminDisabled/disable",
-            None,
-        )
-        .await;
-
-        let unauthenticated = source
-            .client
-            .get(source.url("/api/v1/backup"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(unauthenticated.status(), 401, "{backend:?}");
-        let response = source
-            .admin(Method::GET, "/api/v1/backup?scope=titles")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200, "{backend:?}");
         assert_eq!(
-            response.headers()["content-type"],
-            "application/zip",
-            "{backend:?}"
+            archived, definition,
+            "{backend:?} {id}: the archive holds the full definition"
         );
-        let disposition = response.headers()["content-disposition"]
-            .to_str()
-            .unwrap()
-            .to_owned();
-        assert!(
-            disposition.starts_with("attachment;") && disposition.contains(".zip"),
-            "{backend:?}: {disposition}"
-        );
-        let zip = response.bytes().await.unwrap().to_vec();
-
-        let entries = unzip(&zip);
-        let names: Vec<&str> = entries.keys().map(String::as_str).collect();
-        assert_eq!(
-            names,
-            [
-                "patch_archive/JamfAdmin.json",
-                "patch_archive/JamfAdminDisabled.json",
-                "patch_archive/JavaSEDevelopmentKit8.json",
-                "ringmaster/state.json",
-            ],
-            "{backend:?}"
-        );
-        for id in ["JamfAdmin", "JamfAdminDisabled", "JavaSEDevelopmentKit8"] {
-            let archived: Value =
-                serde_json::from_slice(&entries[&format!("patch_archive/{id}.json")]).unwrap();
-            let definition = json_body(
-                source
-                    .admin(Method::GET, &format!("/api/v1/title/{id}"))
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await;
-            assert_eq!(
-                archived, definition,
-                "{backend:?} {id}: the archive holds the full definition"
-            );
-        }
-        let state: Value = serde_json::from_slice(&entries["ringmaster/state.json"]).unwrap();
-        assert!(state.to_string().contains("10.1.1"), "{backend:?}: {state}");
-
-        let before = snapshot(&source).await;
-        assert_eq!(
-            before["feeds"]["JamfAdminDisabled"], "not served",
-            "{backend:?}"
-        );
-
-        let target = spawn_app(backend).await;
-        let response = restore(&target, "", zip).await;
-        assert_eq!(response.status(), 201, "{backend:?}");
-        let report = json_body(response).await;
-        let mut created: Vec<&str> = report["created"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|id| id.as_str().unwrap())
-            .collect();
-        created.sort();
-        assert_eq!(
-            created,
-            ["JamfAdmin", "JamfAdminDisabled", "JavaSEDevelopmentKit8"],
-            "{backend:?}"
-        );
-        assert_eq!(report["replaced"], json!([]), "{backend:?}");
-        assert_eq!(snapshot(&target).await, before, "{backend:?}");
-        source.stop().await;
-        target.stop().await;
     }
+    let state: Value = serde_json::from_slice(&entries["ringmaster/state.json"]).unwrap();
+    assert!(state.to_string().contains("10.1.1"), "{backend:?}: {state}");
+
+    let before = snapshot(&source).await;
+    assert_eq!(
+        before["feeds"]["JamfAdminDisabled"], "not served",
+        "{backend:?}"
+    );
+
+    let target = spawn_app(backend).await;
+    let response = restore(&target, "", zip).await;
+    assert_eq!(response.status(), 201, "{backend:?}");
+    let report = json_body(response).await;
+    let mut created: Vec<&str> = report["created"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| id.as_str().unwrap())
+        .collect();
+    created.sort();
+    assert_eq!(
+        created,
+        ["JamfAdmin", "JamfAdminDisabled", "JavaSEDevelopmentKit8"],
+        "{backend:?}"
+    );
+    assert_eq!(report["replaced"], json!([]), "{backend:?}");
+    assert_eq!(snapshot(&target).await, before, "{backend:?}");
+    source.stop().await;
+    target.stop().await;
 }
 
-#[tokio::test]
-async fn restoring_over_existing_titles_conflicts_unless_replace() {
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        create(&app, &fixture_json(JAMF_ADMIN)).await;
-        create(&app, &fixture_json(JAVA)).await;
-        let zip = backup(&app).await;
-        let original = snapshot(&app).await;
+on_each_backend!(restoring_over_existing_titles_conflicts_unless_replace);
+async fn restoring_over_existing_titles_conflicts_unless_replace(backend: TestBackend) {
+    let app = spawn_app(backend).await;
+    create(&app, &fixture_json(JAMF_ADMIN)).await;
+    create(&app, &fixture_json(JAVA)).await;
+    let zip = backup(&app).await;
+    let original = snapshot(&app).await;
 
-        // Change both titles after the backup.
-        admin_ok(
-            &app,
-            Method::POST,
-            "/api/v1/title/JamfAdmin/version/10.2.0/disable",
-            None,
-        )
-        .await;
-        admin_ok(
-            &app,
-            Method::POST,
-            "/api/v1/title/JavaSEDevelopmentKit8/disable",
-            None,
-        )
-        .await;
-        let changed = snapshot(&app).await;
-        let changed_software = software(&app).await;
+    // Change both titles after the backup.
+    admin_ok(
+        &app,
+        Method::POST,
+        "/api/v1/title/JamfAdmin/version/10.2.0/disable",
+        None,
+    )
+    .await;
+    admin_ok(
+        &app,
+        Method::POST,
+        "/api/v1/title/JavaSEDevelopmentKit8/disable",
+        None,
+    )
+    .await;
+    let changed = snapshot(&app).await;
+    let changed_software = software(&app).await;
 
-        let response = restore(&app, "", zip.clone()).await;
-        assert_eq!(response.status(), 409, "{backend:?}");
-        let body = json_body(response).await;
-        let message = body["message"].as_str().unwrap();
-        for id in ["JamfAdmin", "JavaSEDevelopmentKit8"] {
-            assert!(message.contains(id), "{backend:?}: names {id}: {message}");
-        }
-        assert_eq!(
-            snapshot(&app).await,
-            changed,
-            "{backend:?}: nothing changed"
-        );
-        assert_eq!(software(&app).await, changed_software, "{backend:?}");
-
-        let response = restore(&app, "?replace=true", zip).await;
-        assert_eq!(
-            response.status(),
-            200,
-            "{backend:?}: nothing new was created"
-        );
-        let report = json_body(response).await;
-        assert_eq!(report["created"], json!([]), "{backend:?}");
-        assert_eq!(
-            report["replaced"].as_array().unwrap().len(),
-            2,
-            "{backend:?}"
-        );
-        assert_eq!(
-            snapshot(&app).await,
-            original,
-            "{backend:?}: the backup's state is back"
-        );
-        app.stop().await;
+    let response = restore(&app, "", zip.clone()).await;
+    assert_eq!(response.status(), 409, "{backend:?}");
+    let body = json_body(response).await;
+    let message = body["message"].as_str().unwrap();
+    for id in ["JamfAdmin", "JavaSEDevelopmentKit8"] {
+        assert!(message.contains(id), "{backend:?}: names {id}: {message}");
     }
+    assert_eq!(
+        snapshot(&app).await,
+        changed,
+        "{backend:?}: nothing changed"
+    );
+    assert_eq!(software(&app).await, changed_software, "{backend:?}");
+
+    let response = restore(&app, "?replace=true", zip).await;
+    assert_eq!(
+        response.status(),
+        200,
+        "{backend:?}: nothing new was created"
+    );
+    let report = json_body(response).await;
+    assert_eq!(report["created"], json!([]), "{backend:?}");
+    assert_eq!(
+        report["replaced"].as_array().unwrap().len(),
+        2,
+        "{backend:?}"
+    );
+    assert_eq!(
+        snapshot(&app).await,
+        original,
+        "{backend:?}: the backup's state is back"
+    );
+    app.stop().await;
 }
 
-#[tokio::test]
-async fn a_replacing_restore_moves_last_modified_forward_only_for_titles_it_changes() {
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        create(&app, &fixture_json(JAMF_ADMIN)).await;
-        let zip = backup(&app).await;
-        let mut previous = software(&app).await[0]["lastModified"].clone();
-        // Three rounds in quick succession: at least one lands in the second of the previous write.
-        for round in 1..=3 {
-            // A change after the backup, so restoring the backup changes the title back.
-            admin_ok(&app, Method::POST, "/api/v1/title/JamfAdmin/disable", None).await;
-            let changed = software(&app).await;
-            let response = restore(&app, "?replace=true", zip.clone()).await;
-            assert_eq!(response.status(), 200, "{backend:?} round {round}");
-            let current = software(&app).await[0]["lastModified"].clone();
-            assert!(
-                current.as_str() > previous.as_str(),
-                "{backend:?} round {round}: lastModified moves forward ({previous} -> {current}; \
-                 after the change {changed})"
-            );
-            previous = current;
-        }
-        // The same backup once more: the title is restored exactly as it is stored, so Jamf Pro
-        // must not see a change.
+on_each_backend!(a_replacing_restore_moves_last_modified_forward_only_for_titles_it_changes);
+async fn a_replacing_restore_moves_last_modified_forward_only_for_titles_it_changes(backend: TestBackend) {
+    let app = spawn_app(backend).await;
+    create(&app, &fixture_json(JAMF_ADMIN)).await;
+    let zip = backup(&app).await;
+    let mut previous = software(&app).await[0]["lastModified"].clone();
+    // Three rounds in quick succession: at least one lands in the second of the previous write.
+    for round in 1..=3 {
+        // A change after the backup, so restoring the backup changes the title back.
+        admin_ok(&app, Method::POST, "/api/v1/title/JamfAdmin/disable", None).await;
+        let changed = software(&app).await;
         let response = restore(&app, "?replace=true", zip.clone()).await;
-        assert_eq!(response.status(), 200, "{backend:?}");
-        assert_eq!(
-            software(&app).await[0]["lastModified"],
-            previous,
-            "{backend:?}: an unchanged title keeps its lastModified"
+        assert_eq!(response.status(), 200, "{backend:?} round {round}");
+        let current = software(&app).await[0]["lastModified"].clone();
+        assert!(
+            current.as_str() > previous.as_str(),
+            "{backend:?} round {round}: lastModified moves forward ({previous} -> {current}; \
+             after the change {changed})"
         );
-        app.stop().await;
+        previous = current;
     }
+    // The same backup once more: the title is restored exactly as it is stored, so Jamf Pro
+    // must not see a change.
+    let response = restore(&app, "?replace=true", zip.clone()).await;
+    assert_eq!(response.status(), 200, "{backend:?}");
+    assert_eq!(
+        software(&app).await[0]["lastModified"],
+        previous,
+        "{backend:?}: an unchanged title keeps its lastModified"
+    );
+    app.stop().await;
 }
 
-#[tokio::test]
-async fn a_partial_conflict_restores_nothing() {
-    for backend in backends() {
-        let source = spawn_app(backend).await;
-        create(&source, &fixture_json(JAMF_ADMIN)).await;
-        create(&source, &fixture_json(JAVA)).await;
-        let zip = backup(&source).await;
-        source.stop().await;
+on_each_backend!(a_partial_conflict_restores_nothing);
+async fn a_partial_conflict_restores_nothing(backend: TestBackend) {
+    let source = spawn_app(backend).await;
+    create(&source, &fixture_json(JAMF_ADMIN)).await;
+    create(&source, &fixture_json(JAVA)).await;
+    let zip = backup(&source).await;
+    source.stop().await;
 
-        let target = spawn_app(backend).await;
-        create(&target, &fixture_json(JAMF_ADMIN)).await;
-        let before = software(&target).await;
-        let response = restore(&target, "", zip).await;
-        assert_eq!(response.status(), 409, "{backend:?}");
-        let message = json_body(response).await["message"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        assert!(message.contains("JamfAdmin"), "{backend:?}: {message}");
-        assert!(
-            !message.contains("JavaSEDevelopmentKit8"),
-            "{backend:?}: only existing titles are named: {message}"
-        );
-        assert_eq!(
-            software(&target).await,
-            before,
-            "{backend:?}: JavaSEDevelopmentKit8 was not created"
-        );
-        target.stop().await;
-    }
+    let target = spawn_app(backend).await;
+    create(&target, &fixture_json(JAMF_ADMIN)).await;
+    let before = software(&target).await;
+    let response = restore(&target, "", zip).await;
+    assert_eq!(response.status(), 409, "{backend:?}");
+    let message = json_body(response).await["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("JamfAdmin"), "{backend:?}: {message}");
+    assert!(
+        !message.contains("JavaSEDevelopmentKit8"),
+        "{backend:?}: only existing titles are named: {message}"
+    );
+    assert_eq!(
+        software(&target).await,
+        before,
+        "{backend:?}: JavaSEDevelopmentKit8 was not created"
+    );
+    target.stop().await;
 }
 
 #[tokio::test]

@@ -8,100 +8,96 @@ use crate::backup_restore::{
     JAMF_ADMIN, JAVA, backup, create, fixture_json, make_zip, restore, snapshot, software,
 };
 use crate::meaning::assert_feed_means;
-use crate::support::{backends, fixture, json_body, spawn_app};
+use crate::support::{backends, fixture, json_body, spawn_app, TestBackend};
 
-#[tokio::test]
-async fn restore_refuses_what_is_not_a_zip_upload() {
-    for backend in backends() {
-        let app = spawn_app(backend).await;
+on_each_backend!(restore_refuses_what_is_not_a_zip_upload);
+async fn restore_refuses_what_is_not_a_zip_upload(backend: TestBackend) {
+    let app = spawn_app(backend).await;
 
-        let response = restore(&app, "", b"this is not a zip".to_vec()).await;
-        assert_eq!(response.status(), 400, "{backend:?}");
-        let body = json_body(response).await;
-        assert_eq!(body["status"], 400, "{backend:?}");
+    let response = restore(&app, "", b"this is not a zip".to_vec()).await;
+    assert_eq!(response.status(), 400, "{backend:?}");
+    let body = json_body(response).await;
+    assert_eq!(body["status"], 400, "{backend:?}");
 
-        let empty = make_zip(&[("README.txt", b"no definitions".to_vec())]);
-        let response = restore(&app, "", empty).await;
-        assert_eq!(
-            response.status(),
-            400,
-            "{backend:?}: a zip without definitions"
-        );
+    let empty = make_zip(&[("README.txt", b"no definitions".to_vec())]);
+    let response = restore(&app, "", empty).await;
+    assert_eq!(
+        response.status(),
+        400,
+        "{backend:?}: a zip without definitions"
+    );
 
-        for content_type in ["application/json", "text/plain"] {
-            let response = app
-                .admin(Method::POST, "/api/v1/restore")
-                .header("content-type", content_type)
-                .body(backup(&app).await)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), 415, "{backend:?} {content_type}");
-            assert_eq!(json_body(response).await["status"], 415, "{backend:?}");
-        }
+    for content_type in ["application/json", "text/plain"] {
         let response = app
             .admin(Method::POST, "/api/v1/restore")
+            .header("content-type", content_type)
             .body(backup(&app).await)
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), 415, "{backend:?}: no content type");
-
-        let unauthenticated = app
-            .client
-            .post(app.url("/api/v1/restore"))
-            .header("content-type", "application/zip")
-            .body(backup(&app).await)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(unauthenticated.status(), 401, "{backend:?}");
-        assert_eq!(software(&app).await, json!([]), "{backend:?}");
-        app.stop().await;
+        assert_eq!(response.status(), 415, "{backend:?} {content_type}");
+        assert_eq!(json_body(response).await["status"], 415, "{backend:?}");
     }
+    let response = app
+        .admin(Method::POST, "/api/v1/restore")
+        .body(backup(&app).await)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 415, "{backend:?}: no content type");
+
+    let unauthenticated = app
+        .client
+        .post(app.url("/api/v1/restore"))
+        .header("content-type", "application/zip")
+        .body(backup(&app).await)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unauthenticated.status(), 401, "{backend:?}");
+    assert_eq!(software(&app).await, json!([]), "{backend:?}");
+    app.stop().await;
 }
 
-#[tokio::test]
-async fn restore_accepts_a_multipart_upload_with_a_file_part() {
-    for backend in backends() {
-        let source = spawn_app(backend).await;
-        create(&source, &fixture_json(JAMF_ADMIN)).await;
-        let zip = backup(&source).await;
-        let expected = snapshot(&source).await;
-        source.stop().await;
+on_each_backend!(restore_accepts_a_multipart_upload_with_a_file_part);
+async fn restore_accepts_a_multipart_upload_with_a_file_part(backend: TestBackend) {
+    let source = spawn_app(backend).await;
+    create(&source, &fixture_json(JAMF_ADMIN)).await;
+    let zip = backup(&source).await;
+    let expected = snapshot(&source).await;
+    source.stop().await;
 
-        let target = spawn_app(backend).await;
-        let without_file = reqwest::multipart::Form::new().text("note", "no file part");
-        let response = target
-            .admin(Method::POST, "/api/v1/restore")
-            .multipart(without_file)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 400, "{backend:?}");
-        let body = json_body(response).await;
-        assert_eq!(
-            body["errors"][0]["parameter"], "file",
-            "{backend:?}: {body}"
-        );
+    let target = spawn_app(backend).await;
+    let without_file = reqwest::multipart::Form::new().text("note", "no file part");
+    let response = target
+        .admin(Method::POST, "/api/v1/restore")
+        .multipart(without_file)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400, "{backend:?}");
+    let body = json_body(response).await;
+    assert_eq!(
+        body["errors"][0]["parameter"], "file",
+        "{backend:?}: {body}"
+    );
 
-        let part = reqwest::multipart::Part::bytes(zip)
-            .file_name("backup.zip")
-            .mime_str("application/zip")
-            .unwrap();
-        let form = reqwest::multipart::Form::new()
-            .text("comment", "before the file")
-            .part("file", part);
-        let response = target
-            .admin(Method::POST, "/api/v1/restore")
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201, "{backend:?}");
-        assert_eq!(snapshot(&target).await, expected, "{backend:?}");
-        target.stop().await;
-    }
+    let part = reqwest::multipart::Part::bytes(zip)
+        .file_name("backup.zip")
+        .mime_str("application/zip")
+        .unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("comment", "before the file")
+        .part("file", part);
+    let response = target
+        .admin(Method::POST, "/api/v1/restore")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{backend:?}");
+    assert_eq!(snapshot(&target).await, expected, "{backend:?}");
+    target.stop().await;
 }
 
 #[tokio::test]

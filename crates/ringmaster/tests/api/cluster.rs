@@ -71,222 +71,214 @@ async fn eventually(
     }
 }
 
-#[tokio::test]
-async fn a_write_through_one_server_is_served_by_another_within_a_second() {
-    for backend in backends() {
-        let options = AppOptions {
-            cache_refresh: Duration::from_millis(500),
-            ..AppOptions::default()
-        };
-        let first = spawn_app_with(backend, options).await;
-        let second = second_server(&first.database.url, Duration::from_millis(500)).await;
-        let second_url = format!("http://{}", second.address);
+on_each_backend!(a_write_through_one_server_is_served_by_another_within_a_second);
+async fn a_write_through_one_server_is_served_by_another_within_a_second(backend: TestBackend) {
+    let options = AppOptions {
+        cache_refresh: Duration::from_millis(500),
+        ..AppOptions::default()
+    };
+    let first = spawn_app_with(backend, options).await;
+    let second = second_server(&first.database.url, Duration::from_millis(500)).await;
+    let second_url = format!("http://{}", second.address);
 
-        assert_eq!(
-            first
-                .create_title(&fixture("titles/JamfAdmin.json"))
-                .await
-                .status(),
-            201
-        );
-        let took = eventually(
-            &first.client,
-            &format!("{second_url}/v1/software"),
-            Duration::from_secs(1),
-            |body| {
-                body.as_array()
-                    .is_some_and(|titles| titles.iter().any(|title| title["id"] == "JamfAdmin"))
-            },
-        )
-        .await;
-        eprintln!("{backend:?}: new title visible on the second server after {took:?}");
-
-        let response = first
-            .admin(reqwest::Method::POST, "/api/v1/title/JamfAdmin/version")
-            .header("content-type", "application/json")
-            .body(version_body("10.9.0"))
-            .send()
+    assert_eq!(
+        first
+            .create_title(&fixture("titles/JamfAdmin.json"))
             .await
-            .unwrap();
-        assert_eq!(response.status(), 201);
-        eventually(
-            &first.client,
-            &format!("{second_url}/v1/patch/JamfAdmin"),
-            Duration::from_secs(1),
-            |body| body["currentVersion"] == "10.9.0",
-        )
-        .await;
+            .status(),
+        201
+    );
+    let took = eventually(
+        &first.client,
+        &format!("{second_url}/v1/software"),
+        Duration::from_secs(1),
+        |body| {
+            body.as_array()
+                .is_some_and(|titles| titles.iter().any(|title| title["id"] == "JamfAdmin"))
+        },
+    )
+    .await;
+    eprintln!("{backend:?}: new title visible on the second server after {took:?}");
 
-        let deleted = first
-            .admin(reqwest::Method::DELETE, "/api/v1/title/JamfAdmin")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(deleted.status(), 204);
-        eventually(
-            &first.client,
-            &format!("{second_url}/v1/software"),
-            Duration::from_secs(1),
-            |body| body.as_array().is_some_and(Vec::is_empty),
-        )
-        .await;
-        second.stop().await.unwrap();
-        first.stop().await;
-    }
+    let response = first
+        .admin(reqwest::Method::POST, "/api/v1/title/JamfAdmin/version")
+        .header("content-type", "application/json")
+        .body(version_body("10.9.0"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    eventually(
+        &first.client,
+        &format!("{second_url}/v1/patch/JamfAdmin"),
+        Duration::from_secs(1),
+        |body| body["currentVersion"] == "10.9.0",
+    )
+    .await;
+
+    let deleted = first
+        .admin(reqwest::Method::DELETE, "/api/v1/title/JamfAdmin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    eventually(
+        &first.client,
+        &format!("{second_url}/v1/software"),
+        Duration::from_secs(1),
+        |body| body.as_array().is_some_and(Vec::is_empty),
+    )
+    .await;
+    second.stop().await.unwrap();
+    first.stop().await;
 }
 
-#[tokio::test]
-async fn concurrent_admins_on_two_servers_lose_no_write() {
-    for backend in backends() {
-        let first = spawn_app(backend).await;
-        let second = second_server(&first.database.url, Duration::from_millis(200)).await;
-        let urls = [first.base_url.clone(), format!("http://{}", second.address)];
-        assert_eq!(
-            first
-                .create_title(&fixture("titles/JamfAdmin.json"))
-                .await
-                .status(),
-            201
-        );
+on_each_backend!(concurrent_admins_on_two_servers_lose_no_write);
+async fn concurrent_admins_on_two_servers_lose_no_write(backend: TestBackend) {
+    let first = spawn_app(backend).await;
+    let second = second_server(&first.database.url, Duration::from_millis(200)).await;
+    let urls = [first.base_url.clone(), format!("http://{}", second.address)];
+    assert_eq!(
+        first
+            .create_title(&fixture("titles/JamfAdmin.json"))
+            .await
+            .status(),
+        201
+    );
 
-        let writers: Vec<_> = (0..16)
-            .map(|index| {
-                let client = first.client.clone();
-                let token = first.token.clone();
-                let base = urls[index % 2].clone();
-                tokio::spawn(async move {
-                    let version = format!("10.1.0.{index}");
-                    client
-                        .post(format!(
-                            "{base}/api/v1/title/JamfAdmin/version?after=10.1.0"
-                        ))
-                        .bearer_auth(token)
-                        .header("content-type", "application/json")
-                        .body(version_body(&version))
-                        .send()
-                        .await
-                        .unwrap()
-                        .status()
-                })
+    let writers: Vec<_> = (0..16)
+        .map(|index| {
+            let client = first.client.clone();
+            let token = first.token.clone();
+            let base = urls[index % 2].clone();
+            tokio::spawn(async move {
+                let version = format!("10.1.0.{index}");
+                client
+                    .post(format!(
+                        "{base}/api/v1/title/JamfAdmin/version?after=10.1.0"
+                    ))
+                    .bearer_auth(token)
+                    .header("content-type", "application/json")
+                    .body(version_body(&version))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
             })
-            .collect();
-        for writer in writers {
-            assert_eq!(writer.await.unwrap(), 201);
-        }
-        let title = json_body(
-            first
-                .admin(reqwest::Method::GET, "/api/v1/title/JamfAdmin")
-                .send()
-                .await
-                .unwrap(),
+        })
+        .collect();
+    for writer in writers {
+        assert_eq!(writer.await.unwrap(), 201);
+    }
+    let title = json_body(
+        first
+            .admin(reqwest::Method::GET, "/api/v1/title/JamfAdmin")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let versions: Vec<&str> = title["patches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|patch| patch["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(versions.len(), 3 + 16, "{versions:?}");
+    for index in 0..16 {
+        assert!(
+            versions.contains(&format!("10.1.0.{index}").as_str()),
+            "lost 10.1.0.{index}"
+        );
+    }
+    second.stop().await.unwrap();
+    first.stop().await;
+}
+
+on_each_backend!(a_stale_if_match_through_another_server_answers_412_and_changes_nothing);
+async fn a_stale_if_match_through_another_server_answers_412_and_changes_nothing(backend: TestBackend) {
+    let first = spawn_app(backend).await;
+    let second = second_server(&first.database.url, Duration::from_millis(200)).await;
+    assert_eq!(
+        first
+            .create_title(&fixture("titles/JamfAdmin.json"))
+            .await
+            .status(),
+        201
+    );
+    let read = first
+        .admin(reqwest::Method::GET, "/api/v1/title/JamfAdmin")
+        .send()
+        .await
+        .unwrap();
+    let etag = read.headers()["etag"].to_str().unwrap().to_owned();
+    let disabled = first
+        .client
+        .post(format!(
+            "http://{}/api/v1/title/JamfAdmin/disable",
+            second.address
+        ))
+        .bearer_auth(&first.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(disabled.status(), 200);
+    let stale_delete = first
+        .admin(reqwest::Method::DELETE, "/api/v1/title/JamfAdmin")
+        .header("if-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale_delete.status(), 412);
+    let still_there = first
+        .admin(reqwest::Method::GET, "/api/v1/title/JamfAdmin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(still_there.status(), 200);
+    second.stop().await.unwrap();
+    first.stop().await;
+}
+
+on_each_backend!(a_binding_made_through_one_server_is_served_by_another_within_a_second);
+async fn a_binding_made_through_one_server_is_served_by_another_within_a_second(backend: TestBackend) {
+    let database = TestDatabase::new(backend).await;
+    let second_handle = database.another_handle();
+    let first = spawn_app_on(database, AppOptions::default()).await;
+    let second = spawn_app_on(second_handle, AppOptions::default()).await;
+    import(&first, fixture("catalog/macos-26-autumn-2025.json")).await;
+    let rings = load_rings(&first).await;
+    create_device(&first, "mac-1", "macOS", "26.0.1").await;
+    bind_group(&first, rings[1], &["mac-1"], &[]).await;
+    let started = Instant::now();
+    loop {
+        let served = admin_json(
+            &second,
+            "/api/v1/devices/mac-1/declarations?at=2025-11-10T12:00:00Z",
         )
         .await;
-        let versions: Vec<&str> = title["patches"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|patch| patch["version"].as_str().unwrap())
-            .collect();
-        assert_eq!(versions.len(), 3 + 16, "{versions:?}");
-        for index in 0..16 {
-            assert!(
-                versions.contains(&format!("10.1.0.{index}").as_str()),
-                "lost 10.1.0.{index}"
-            );
+        if served["schedule"]["deadline"] == "2025-11-17T17:00:00" {
+            break;
         }
-        second.stop().await.unwrap();
-        first.stop().await;
-    }
-}
-
-#[tokio::test]
-async fn a_stale_if_match_through_another_server_answers_412_and_changes_nothing() {
-    for backend in backends() {
-        let first = spawn_app(backend).await;
-        let second = second_server(&first.database.url, Duration::from_millis(200)).await;
-        assert_eq!(
-            first
-                .create_title(&fixture("titles/JamfAdmin.json"))
-                .await
-                .status(),
-            201
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{backend:?}: {served}"
         );
-        let read = first
-            .admin(reqwest::Method::GET, "/api/v1/title/JamfAdmin")
-            .send()
-            .await
-            .unwrap();
-        let etag = read.headers()["etag"].to_str().unwrap().to_owned();
-        let disabled = first
-            .client
-            .post(format!(
-                "http://{}/api/v1/title/JamfAdmin/disable",
-                second.address
-            ))
-            .bearer_auth(&first.token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(disabled.status(), 200);
-        let stale_delete = first
-            .admin(reqwest::Method::DELETE, "/api/v1/title/JamfAdmin")
-            .header("if-match", &etag)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(stale_delete.status(), 412);
-        let still_there = first
-            .admin(reqwest::Method::GET, "/api/v1/title/JamfAdmin")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(still_there.status(), 200);
-        second.stop().await.unwrap();
-        first.stop().await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-#[tokio::test]
-async fn a_binding_made_through_one_server_is_served_by_another_within_a_second() {
-    for backend in backends() {
-        let database = TestDatabase::new(backend).await;
-        let second_handle = database.another_handle();
-        let first = spawn_app_on(database, AppOptions::default()).await;
-        let second = spawn_app_on(second_handle, AppOptions::default()).await;
-        import(&first, fixture("catalog/macos-26-autumn-2025.json")).await;
-        let rings = load_rings(&first).await;
-        create_device(&first, "mac-1", "macOS", "26.0.1").await;
-        bind_group(&first, rings[1], &["mac-1"], &[]).await;
-        let started = Instant::now();
-        loop {
-            let served = admin_json(
-                &second,
-                "/api/v1/devices/mac-1/declarations?at=2025-11-10T12:00:00Z",
-            )
-            .await;
-            if served["schedule"]["deadline"] == "2025-11-17T17:00:00" {
-                break;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(2),
-                "{backend:?}: {served}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        assert_eq!(
-            admin_json(
-                &first,
-                "/api/v1/devices/mac-1/declarations?at=2025-11-10T12:00:00Z"
-            )
-            .await["declarationsToken"],
-            admin_json(
-                &second,
-                "/api/v1/devices/mac-1/declarations?at=2025-11-10T12:00:00Z"
-            )
-            .await["declarationsToken"],
-            "both servers serve the same set"
-        );
-    }
+    assert_eq!(
+        admin_json(
+            &first,
+            "/api/v1/devices/mac-1/declarations?at=2025-11-10T12:00:00Z"
+        )
+        .await["declarationsToken"],
+        admin_json(
+            &second,
+            "/api/v1/devices/mac-1/declarations?at=2025-11-10T12:00:00Z"
+        )
+        .await["declarationsToken"],
+        "both servers serve the same set"
+    );
 }
 
 /// The real binary as a child process, on a database, listening on a free port.
@@ -344,115 +336,113 @@ impl Drop for ServerProcess {
     }
 }
 
-#[tokio::test]
-async fn a_killed_server_loses_no_acknowledged_write() {
-    for backend in backends() {
-        let database = TestDatabase::new(backend).await;
-        let token = "kill-test-token";
-        database
-            .store()
-            .await
-            .create_token("kill-test", token, "admin", jiff::Timestamp::now())
-            .await
-            .unwrap();
-        let mut server = ServerProcess::start(&database.url);
-        let client = reqwest::Client::new();
-        let created = client
-            .post(format!("{}/api/v1/title", server.base_url))
-            .bearer_auth(token)
-            .header("content-type", "application/json")
-            .body(fixture("titles/JamfAdmin.json"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(created.status(), 201);
+on_each_backend!(a_killed_server_loses_no_acknowledged_write);
+async fn a_killed_server_loses_no_acknowledged_write(backend: TestBackend) {
+    let database = TestDatabase::new(backend).await;
+    let token = "kill-test-token";
+    database
+        .store()
+        .await
+        .create_token("kill-test", token, "admin", jiff::Timestamp::now())
+        .await
+        .unwrap();
+    let mut server = ServerProcess::start(&database.url);
+    let client = reqwest::Client::new();
+    let created = client
+        .post(format!("{}/api/v1/title", server.base_url))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(fixture("titles/JamfAdmin.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
 
-        // Four writers add versions until the server dies under them.
-        let started = Instant::now();
-        let writers: Vec<_> = (0..4)
-            .map(|writer| {
-                let client = client.clone();
-                let base = server.base_url.clone();
-                tokio::spawn(async move {
-                    let mut acknowledged = Vec::new();
-                    for sequence in 0.. {
-                        let version = format!("10.1.0.{writer}.{sequence}");
-                        let result = client
-                            .post(format!(
-                                "{base}/api/v1/title/JamfAdmin/version?after=10.1.0"
-                            ))
-                            .bearer_auth(token)
-                            .header("content-type", "application/json")
-                            .body(version_body(&version))
-                            .timeout(Duration::from_secs(5))
-                            .send()
-                            .await;
-                        match result {
-                            Ok(response) if response.status() == 201 => acknowledged.push(version),
-                            Ok(response) => panic!("unexpected status {}", response.status()),
-                            Err(_) => break,
-                        }
-                        if started.elapsed() > Duration::from_secs(20) {
-                            break;
-                        }
+    // Four writers add versions until the server dies under them.
+    let started = Instant::now();
+    let writers: Vec<_> = (0..4)
+        .map(|writer| {
+            let client = client.clone();
+            let base = server.base_url.clone();
+            tokio::spawn(async move {
+                let mut acknowledged = Vec::new();
+                for sequence in 0.. {
+                    let version = format!("10.1.0.{writer}.{sequence}");
+                    let result = client
+                        .post(format!(
+                            "{base}/api/v1/title/JamfAdmin/version?after=10.1.0"
+                        ))
+                        .bearer_auth(token)
+                        .header("content-type", "application/json")
+                        .body(version_body(&version))
+                        .timeout(Duration::from_secs(5))
+                        .send()
+                        .await;
+                    match result {
+                        Ok(response) if response.status() == 201 => acknowledged.push(version),
+                        Ok(response) => panic!("unexpected status {}", response.status()),
+                        Err(_) => break,
                     }
-                    acknowledged
-                })
+                    if started.elapsed() > Duration::from_secs(20) {
+                        break;
+                    }
+                }
+                acknowledged
             })
-            .collect();
-        tokio::time::sleep(Duration::from_millis(1200)).await;
-        // SIGKILL: no graceful shutdown, no chance to flush anything.
-        server.child.kill().expect("kill");
-        server.child.wait().expect("wait");
-        let mut acknowledged = Vec::new();
-        for writer in writers {
-            acknowledged.extend(writer.await.unwrap());
-        }
-        assert!(
-            acknowledged.len() >= 4,
-            "too few writes before the kill: {}",
-            acknowledged.len()
-        );
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    // SIGKILL: no graceful shutdown, no chance to flush anything.
+    server.child.kill().expect("kill");
+    server.child.wait().expect("wait");
+    let mut acknowledged = Vec::new();
+    for writer in writers {
+        acknowledged.extend(writer.await.unwrap());
+    }
+    assert!(
+        acknowledged.len() >= 4,
+        "too few writes before the kill: {}",
+        acknowledged.len()
+    );
 
-        let restarted = ServerProcess::start(&database.url);
-        let title = client
-            .get(format!("{}/api/v1/title/JamfAdmin", restarted.base_url))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(title.status(), 200);
-        let title: Value = title.json().await.unwrap();
-        let stored: Vec<&str> = title["patches"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["version"].as_str().unwrap())
-            .collect();
-        for version in &acknowledged {
-            assert!(
-                stored.contains(&version.as_str()),
-                "{backend:?}: acknowledged {version} was lost"
-            );
-        }
-        // Nothing half-written: every stored version is whole and the feed serves the title.
-        let feed: Value = client
-            .get(format!("{}/v1/patch/JamfAdmin", restarted.base_url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(feed["patches"].as_array().unwrap().len(), stored.len());
-        for patch in feed["patches"].as_array().unwrap() {
-            assert_eq!(patch["components"][0]["version"], patch["version"]);
-        }
-        eprintln!(
-            "{backend:?}: {} acknowledged writes survived SIGKILL",
-            acknowledged.len()
+    let restarted = ServerProcess::start(&database.url);
+    let title = client
+        .get(format!("{}/api/v1/title/JamfAdmin", restarted.base_url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(title.status(), 200);
+    let title: Value = title.json().await.unwrap();
+    let stored: Vec<&str> = title["patches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["version"].as_str().unwrap())
+        .collect();
+    for version in &acknowledged {
+        assert!(
+            stored.contains(&version.as_str()),
+            "{backend:?}: acknowledged {version} was lost"
         );
     }
+    // Nothing half-written: every stored version is whole and the feed serves the title.
+    let feed: Value = client
+        .get(format!("{}/v1/patch/JamfAdmin", restarted.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(feed["patches"].as_array().unwrap().len(), stored.len());
+    for patch in feed["patches"].as_array().unwrap() {
+        assert_eq!(patch["components"][0]["version"], patch["version"]);
+    }
+    eprintln!(
+        "{backend:?}: {} acknowledged writes survived SIGKILL",
+        acknowledged.len()
+    );
 }
 
 #[tokio::test]

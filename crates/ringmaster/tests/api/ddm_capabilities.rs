@@ -7,9 +7,7 @@ use ringmaster::clock::Clock;
 use serde_json::{Value, json};
 
 use crate::os_catalog::import;
-use crate::support::{
-    AppOptions, TestApp, admin_json, backends, fixture, json_body, spawn_app_with,
-};
+use crate::support::{AppOptions, TestApp, admin_json, backends, fixture, json_body, spawn_app_with, TestBackend};
 
 async fn check_in(
     app: &TestApp,
@@ -77,149 +75,143 @@ pub(crate) async fn bind_to_vanguard(app: &TestApp, device: &str) {
     assert_eq!(response.status(), StatusCode::OK);
 }
 
-#[tokio::test]
-async fn a_user_channel_gets_an_empty_set_and_never_becomes_a_device() {
-    for backend in backends() {
-        let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
-        let app = spawn_app_with(
-            backend,
-            AppOptions {
-                clock: clock.clone(),
-                ..AppOptions::default()
-            },
-        )
-        .await;
-        let user = [
-            ("X-Enrollment-ID", "UDID-1:USER-1"),
-            ("X-Enrollment-Type", "User"),
-            ("X-Enrollment-ParentID", "UDID-1"),
-        ];
-        let items =
-            json_body(check_in(&app, Method::GET, "declaration-items", &user, None).await).await;
-        for kind in ["Activations", "Configurations", "Assets", "Management"] {
-            assert_eq!(items["Declarations"][kind], json!([]), "{kind}");
-        }
-        let tokens = json_body(check_in(&app, Method::GET, "tokens", &user, None).await).await;
-        assert_eq!(
-            tokens["SyncTokens"]["DeclarationsToken"],
-            items["DeclarationsToken"]
-        );
-        let fetched = check_in(
-            &app,
-            Method::GET,
-            "declaration/configuration/ringmaster.status-subscriptions",
-            &user,
-            None,
-        )
-        .await;
-        assert_eq!(fetched.status(), StatusCode::NOT_FOUND);
-        let status = check_in(
-            &app,
-            Method::PUT,
-            "status",
-            &user,
-            Some(&mac_report("26.0")),
-        )
-        .await;
-        assert_eq!(status.status(), StatusCode::OK);
-        let devices = admin_json(&app, "/api/v1/devices").await;
-        assert_eq!(
-            devices["devices"],
-            json!([]),
-            "{backend:?}: no phantom device"
-        );
+on_each_backend!(a_user_channel_gets_an_empty_set_and_never_becomes_a_device);
+async fn a_user_channel_gets_an_empty_set_and_never_becomes_a_device(backend: TestBackend) {
+    let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
+    let app = spawn_app_with(
+        backend,
+        AppOptions {
+            clock: clock.clone(),
+            ..AppOptions::default()
+        },
+    )
+    .await;
+    let user = [
+        ("X-Enrollment-ID", "UDID-1:USER-1"),
+        ("X-Enrollment-Type", "User"),
+        ("X-Enrollment-ParentID", "UDID-1"),
+    ];
+    let items =
+        json_body(check_in(&app, Method::GET, "declaration-items", &user, None).await).await;
+    for kind in ["Activations", "Configurations", "Assets", "Management"] {
+        assert_eq!(items["Declarations"][kind], json!([]), "{kind}");
     }
+    let tokens = json_body(check_in(&app, Method::GET, "tokens", &user, None).await).await;
+    assert_eq!(
+        tokens["SyncTokens"]["DeclarationsToken"],
+        items["DeclarationsToken"]
+    );
+    let fetched = check_in(
+        &app,
+        Method::GET,
+        "declaration/configuration/ringmaster.status-subscriptions",
+        &user,
+        None,
+    )
+    .await;
+    assert_eq!(fetched.status(), StatusCode::NOT_FOUND);
+    let status = check_in(
+        &app,
+        Method::PUT,
+        "status",
+        &user,
+        Some(&mac_report("26.0")),
+    )
+    .await;
+    assert_eq!(status.status(), StatusCode::OK);
+    let devices = admin_json(&app, "/api/v1/devices").await;
+    assert_eq!(
+        devices["devices"],
+        json!([]),
+        "{backend:?}: no phantom device"
+    );
 }
 
-#[tokio::test]
-async fn a_mac_on_13_is_unsupported_with_the_reason_and_keeps_its_subscriptions() {
-    for backend in backends() {
-        let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
-        let app = spawn_app_with(
-            backend,
-            AppOptions {
-                clock: clock.clone(),
-                ..AppOptions::default()
-            },
-        )
-        .await;
-        let device = [
-            ("X-Enrollment-ID", "mac-13"),
-            ("X-Enrollment-Type", "Device"),
-        ];
-        let response = check_in(
-            &app,
-            Method::PUT,
-            "status",
-            &device,
-            Some(&mac_report("13.6")),
-        )
-        .await;
-        assert_eq!(response.status(), StatusCode::OK);
-        bind_to_vanguard(&app, "mac-13").await;
-        let items =
-            json_body(check_in(&app, Method::GET, "declaration-items", &device, None).await).await;
-        let configurations = items["Declarations"]["Configurations"].as_array().unwrap();
-        assert_eq!(
-            configurations.len(),
-            1,
-            "{backend:?}: only status subscriptions"
-        );
-        let status = admin_json(&app, "/api/v1/devices/mac-13/status").await;
-        assert_eq!(status["state"], "unsupported", "{backend:?}");
-        assert_eq!(
-            status["unsupportedReason"],
-            "macOS 13.6 cannot take software-update declarations; enforcement needs macOS 14"
-        );
-        assert_eq!(status["device"]["enrollmentType"], "device");
-        assert_eq!(status["overdue"], false);
-    }
+on_each_backend!(a_mac_on_13_is_unsupported_with_the_reason_and_keeps_its_subscriptions);
+async fn a_mac_on_13_is_unsupported_with_the_reason_and_keeps_its_subscriptions(backend: TestBackend) {
+    let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
+    let app = spawn_app_with(
+        backend,
+        AppOptions {
+            clock: clock.clone(),
+            ..AppOptions::default()
+        },
+    )
+    .await;
+    let device = [
+        ("X-Enrollment-ID", "mac-13"),
+        ("X-Enrollment-Type", "Device"),
+    ];
+    let response = check_in(
+        &app,
+        Method::PUT,
+        "status",
+        &device,
+        Some(&mac_report("13.6")),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    bind_to_vanguard(&app, "mac-13").await;
+    let items =
+        json_body(check_in(&app, Method::GET, "declaration-items", &device, None).await).await;
+    let configurations = items["Declarations"]["Configurations"].as_array().unwrap();
+    assert_eq!(
+        configurations.len(),
+        1,
+        "{backend:?}: only status subscriptions"
+    );
+    let status = admin_json(&app, "/api/v1/devices/mac-13/status").await;
+    assert_eq!(status["state"], "unsupported", "{backend:?}");
+    assert_eq!(
+        status["unsupportedReason"],
+        "macOS 13.6 cannot take software-update declarations; enforcement needs macOS 14"
+    );
+    assert_eq!(status["device"]["enrollmentType"], "device");
+    assert_eq!(status["overdue"], false);
 }
 
-#[tokio::test]
-async fn a_user_enrollment_device_gets_no_update_declarations() {
-    for backend in backends() {
-        let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
-        let app = spawn_app_with(
-            backend,
-            AppOptions {
-                clock: clock.clone(),
-                ..AppOptions::default()
-            },
-        )
-        .await;
-        let device = [
-            ("X-Enrollment-ID", "byod-1"),
-            ("X-Enrollment-Type", "User Enrollment (Device)"),
-        ];
-        let response = check_in(
-            &app,
-            Method::PUT,
-            "status",
-            &device,
-            Some(&mac_report("26.0")),
-        )
-        .await;
-        assert_eq!(response.status(), StatusCode::OK);
-        bind_to_vanguard(&app, "byod-1").await;
-        let items =
-            json_body(check_in(&app, Method::GET, "declaration-items", &device, None).await).await;
-        assert_eq!(
-            items["Declarations"]["Configurations"]
-                .as_array()
-                .unwrap()
-                .len(),
-            1,
-            "{backend:?}: status subscriptions only"
-        );
-        let status = admin_json(&app, "/api/v1/devices/byod-1/status").await;
-        assert_eq!(status["state"], "unsupported");
-        assert!(
-            status["unsupportedReason"]
-                .as_str()
-                .unwrap()
-                .contains("User Enrollment")
-        );
-        assert_eq!(status["device"]["enrollmentType"], "userEnrollmentDevice");
-    }
+on_each_backend!(a_user_enrollment_device_gets_no_update_declarations);
+async fn a_user_enrollment_device_gets_no_update_declarations(backend: TestBackend) {
+    let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
+    let app = spawn_app_with(
+        backend,
+        AppOptions {
+            clock: clock.clone(),
+            ..AppOptions::default()
+        },
+    )
+    .await;
+    let device = [
+        ("X-Enrollment-ID", "byod-1"),
+        ("X-Enrollment-Type", "User Enrollment (Device)"),
+    ];
+    let response = check_in(
+        &app,
+        Method::PUT,
+        "status",
+        &device,
+        Some(&mac_report("26.0")),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    bind_to_vanguard(&app, "byod-1").await;
+    let items =
+        json_body(check_in(&app, Method::GET, "declaration-items", &device, None).await).await;
+    assert_eq!(
+        items["Declarations"]["Configurations"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "{backend:?}: status subscriptions only"
+    );
+    let status = admin_json(&app, "/api/v1/devices/byod-1/status").await;
+    assert_eq!(status["state"], "unsupported");
+    assert!(
+        status["unsupportedReason"]
+            .as_str()
+            .unwrap()
+            .contains("User Enrollment")
+    );
+    assert_eq!(status["device"]["enrollmentType"], "userEnrollmentDevice");
 }

@@ -12,14 +12,14 @@ use indicatif::ProgressBar;
 use jiff::Timestamp;
 use reqwest::{Method, StatusCode};
 use ringmaster::clock::Clock;
-use ringmaster::simulator::client::{ServerEndpoint, SyncClient};
-use ringmaster::simulator::device::{DeviceOptions, SimulatedDevice};
-use ringmaster::simulator::fleet::{DeviceKind, Fleet, FleetConfig, FleetMix};
+use ringmaster_simulator::client::{ServerEndpoint, SyncClient};
+use ringmaster_simulator::device::{DeviceOptions, SimulatedDevice};
+use ringmaster_simulator::fleet::{DeviceKind, Fleet, FleetConfig, FleetMix};
 use serde_json::{Value, json};
 
 use crate::os_catalog::import;
 use crate::os_policies::send;
-use crate::support::{AppOptions, TestApp, admin_json, backends, json_body, spawn_app_with};
+use crate::support::{AppOptions, TestApp, admin_json, backends, json_body, spawn_app_with, TestBackend};
 
 /// Devices of each kind; device `n` of kind `k` goes to ring `(2k + n) % 4`, so every ring holds
 /// several kinds and every kind is in two rings.
@@ -162,64 +162,62 @@ async fn bind_to_rings(app: &TestApp, kinds: &[DeviceKind], fleet: &Fleet) -> Ve
     ids
 }
 
-#[tokio::test]
-async fn every_device_kind_ends_as_a_real_one_would() {
-    for backend in backends() {
-        let start: Timestamp = "2026-08-16T08:00:00Z".parse().unwrap();
-        let clock = Clock::manual(start);
-        let app = spawn_app_with(
-            backend,
-            AppOptions {
-                clock: clock.clone(),
-                ..AppOptions::default()
-            },
-        )
-        .await;
-        let client = SyncClient::new(&ServerEndpoint::new(app.base_url.clone())).unwrap();
-        let (kinds, devices): (Vec<DeviceKind>, Vec<SimulatedDevice>) = fleet().into_iter().unzip();
-        let mut fleet = Fleet::new(devices);
+on_each_backend!(every_device_kind_ends_as_a_real_one_would);
+async fn every_device_kind_ends_as_a_real_one_would(backend: TestBackend) {
+    let start: Timestamp = "2026-08-16T08:00:00Z".parse().unwrap();
+    let clock = Clock::manual(start);
+    let app = spawn_app_with(
+        backend,
+        AppOptions {
+            clock: clock.clone(),
+            ..AppOptions::default()
+        },
+    )
+    .await;
+    let client = SyncClient::new(&ServerEndpoint::new(app.base_url.clone())).unwrap();
+    let (kinds, devices): (Vec<DeviceKind>, Vec<SimulatedDevice>) = fleet().into_iter().unzip();
+    let mut fleet = Fleet::new(devices);
 
-        // The devices enroll; the admin puts them into the rings; the catalog arrives.
-        sync_all(&client, &mut fleet, clock.now()).await;
-        bind_to_rings(&app, &kinds, &fleet).await;
-        assert_eq!(
-            import(&app, catalog()).await.status(),
-            StatusCode::OK,
-            "{backend:?}"
-        );
+    // The devices enroll; the admin puts them into the rings; the catalog arrives.
+    sync_all(&client, &mut fleet, clock.now()).await;
+    bind_to_rings(&app, &kinds, &fleet).await;
+    assert_eq!(
+        import(&app, catalog()).await.status(),
+        StatusCode::OK,
+        "{backend:?}"
+    );
 
-        // Day by day, four syncs a day, through the last ring's deadline (deferral 30 days,
-        // grace 10).
-        let mut day = "2026-08-17".parse::<jiff::civil::Date>().unwrap();
-        let mut first_day = true;
-        // Every declaration type each device held while it ran the OS it started on (an
-        // enforcement goes once the device is up to date; an iOS 17 iPhone on 26 takes settings).
-        let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        while day <= "2026-09-30".parse().unwrap() {
-            for hour in [0, 6, 12, 18] {
-                let now = day
-                    .at(hour, 30, 0, 0)
-                    .to_zoned(jiff::tz::TimeZone::UTC)
-                    .unwrap()
-                    .timestamp();
-                clock.set(now);
-                sync_all(&client, &mut fleet, now).await;
-                for (kind, device) in kinds.iter().zip(fleet.devices()) {
-                    if device.os_version().as_str() == kind.spec().os_version {
-                        seen.entry(device.enrollment_id().to_owned())
-                            .or_default()
-                            .extend(held_types(device));
-                    }
+    // Day by day, four syncs a day, through the last ring's deadline (deferral 30 days,
+    // grace 10).
+    let mut day = "2026-08-17".parse::<jiff::civil::Date>().unwrap();
+    let mut first_day = true;
+    // Every declaration type each device held while it ran the OS it started on (an
+    // enforcement goes once the device is up to date; an iOS 17 iPhone on 26 takes settings).
+    let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    while day <= "2026-09-30".parse().unwrap() {
+        for hour in [0, 6, 12, 18] {
+            let now = day
+                .at(hour, 30, 0, 0)
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .unwrap()
+                .timestamp();
+            clock.set(now);
+            sync_all(&client, &mut fleet, now).await;
+            for (kind, device) in kinds.iter().zip(fleet.devices()) {
+                if device.os_version().as_str() == kind.spec().os_version {
+                    seen.entry(device.enrollment_id().to_owned())
+                        .or_default()
+                        .extend(held_types(device));
                 }
             }
-            if first_day {
-                first_day = false;
-                check_the_first_day(&app, &kinds, &fleet, backend).await;
-            }
-            day = day.tomorrow().unwrap();
         }
-        check_the_end(&app, &kinds, &fleet, &seen, backend).await;
+        if first_day {
+            first_day = false;
+            check_the_first_day(&app, &kinds, &fleet, backend).await;
+        }
+        day = day.tomorrow().unwrap();
     }
+    check_the_end(&app, &kinds, &fleet, &seen, backend).await;
 }
 
 /// After the first day: what each kind is served and holds.

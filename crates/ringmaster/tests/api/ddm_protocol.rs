@@ -13,9 +13,7 @@ use sha2::Sha256;
 
 use crate::os_catalog::import;
 use crate::os_policies::send;
-use crate::support::{
-    AppOptions, TestApp, admin_json, backends, fixture, json_body, spawn_app_with,
-};
+use crate::support::{AppOptions, TestApp, admin_json, backends, fixture, json_body, spawn_app_with, TestBackend};
 
 pub(crate) const SECRET: &str = "ddm-shared-secret";
 
@@ -102,296 +100,290 @@ pub(crate) async fn rollout_setup(app: &TestApp, enrollment: &str) {
     assert_eq!(response.status(), StatusCode::OK);
 }
 
-#[tokio::test]
-async fn a_device_enrolls_itself_reports_its_os_and_gets_its_policy() {
-    for backend in backends() {
-        let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
-        let app = spawn_app_with(backend, options(&clock, Some(SECRET))).await;
+on_each_backend!(a_device_enrolls_itself_reports_its_os_and_gets_its_policy);
+async fn a_device_enrolls_itself_reports_its_os_and_gets_its_policy(backend: TestBackend) {
+    let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
+    let app = spawn_app_with(backend, options(&clock, Some(SECRET))).await;
 
-        // First contact: the device exists at once, its OS unknown, and subscribes to status.
-        let tokens = get_json(&app, "tokens", "mac-1").await;
-        let first_token = tokens["SyncTokens"]["DeclarationsToken"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        assert_eq!(tokens["SyncTokens"]["Timestamp"], "2025-11-12T09:00:00Z");
-        let device = admin_json(&app, "/api/v1/devices/mac-1").await;
-        assert_eq!(device["platform"], Value::Null);
-        let items = get_json(&app, "declaration-items", "mac-1").await;
-        assert_eq!(items["DeclarationsToken"], first_token.as_str());
-        for kind in ["Activations", "Configurations", "Assets", "Management"] {
-            assert!(
-                items["Declarations"][kind].is_array(),
-                "{kind} present even when empty"
-            );
-        }
-        assert_eq!(
-            items["Declarations"]["Configurations"]
-                .as_array()
-                .unwrap()
-                .len(),
-            1
-        );
-
-        // It reports; it is bound to a ring: its set grows and its token changes.
-        let response = check_in(
-            &app,
-            Method::PUT,
-            "status",
-            "mac-1",
-            Some(&mac_report("26.0.1", true)),
-        )
-        .await;
-        assert_eq!(response.status(), StatusCode::OK);
+    // First contact: the device exists at once, its OS unknown, and subscribes to status.
+    let tokens = get_json(&app, "tokens", "mac-1").await;
+    let first_token = tokens["SyncTokens"]["DeclarationsToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(tokens["SyncTokens"]["Timestamp"], "2025-11-12T09:00:00Z");
+    let device = admin_json(&app, "/api/v1/devices/mac-1").await;
+    assert_eq!(device["platform"], Value::Null);
+    let items = get_json(&app, "declaration-items", "mac-1").await;
+    assert_eq!(items["DeclarationsToken"], first_token.as_str());
+    for kind in ["Activations", "Configurations", "Assets", "Management"] {
         assert!(
-            response.bytes().await.unwrap().is_empty(),
-            "200 with an empty body"
-        );
-        let device = admin_json(&app, "/api/v1/devices/mac-1").await;
-        assert_eq!(device["platform"], "macOS");
-        assert_eq!(device["osVersion"], "26.0.1");
-        assert_eq!(device["model"], "Mac16,1", "the model identifier");
-        assert_eq!(
-            device["softwareUpdateDeviceId"], "J413AP",
-            "the software-update device id, beside the model"
-        );
-        rollout_setup(&app, "mac-1").await;
-
-        let items = get_json(&app, "declaration-items", "mac-1").await;
-        let token = items["DeclarationsToken"].as_str().unwrap().to_owned();
-        assert_ne!(token, first_token);
-        let configurations = items["Declarations"]["Configurations"]
-            .as_array()
-            .unwrap()
-            .clone();
-        assert_eq!(
-            configurations.len(),
-            3,
-            "settings, status subscriptions, enforcement: {items}"
-        );
-        for item in &configurations {
-            let identifier = item["Identifier"].as_str().unwrap();
-            let declaration = get_json(
-                &app,
-                &format!("declaration/configuration/{identifier}"),
-                "mac-1",
-            )
-            .await;
-            assert_eq!(declaration["ServerToken"], item["ServerToken"]);
-            assert_eq!(declaration["Identifier"], identifier);
-        }
-        let enforcement = configurations
-            .iter()
-            .find(|item| item["Identifier"].as_str().unwrap().contains("enforcement"))
-            .unwrap();
-        let body = get_json(
-            &app,
-            &format!(
-                "declaration/configuration/{}",
-                enforcement["Identifier"].as_str().unwrap()
-            ),
-            "mac-1",
-        )
-        .await;
-        assert_eq!(
-            body["Payload"]["TargetLocalDateTime"],
-            "2025-11-17T17:00:00"
-        );
-
-        // Asking again changes nothing; the tokens agree.
-        let again = get_json(&app, "tokens", "mac-1").await;
-        assert_eq!(again["SyncTokens"]["DeclarationsToken"], token.as_str());
-
-        // Wrong kind, unknown identifier, another device's declaration: 404.
-        let identifier = enforcement["Identifier"].as_str().unwrap();
-        for (endpoint, enrollment) in [
-            (format!("declaration/activation/{identifier}"), "mac-1"),
-            ("declaration/configuration/nope".to_owned(), "mac-1"),
-            (format!("declaration/configuration/{identifier}"), "mac-2"),
-            (format!("declaration/widget/{identifier}"), "mac-1"),
-        ] {
-            let response = check_in(&app, Method::GET, &endpoint, enrollment, None).await;
-            assert_eq!(
-                response.status(),
-                StatusCode::NOT_FOUND,
-                "{endpoint} for {enrollment}"
-            );
-        }
-    }
-}
-
-#[tokio::test]
-async fn a_fetched_declaration_matches_the_token_given_even_when_the_policy_changes_in_between() {
-    for backend in backends() {
-        let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
-        let app = spawn_app_with(backend, options(&clock, Some(SECRET))).await;
-        check_in(
-            &app,
-            Method::PUT,
-            "status",
-            "mac-1",
-            Some(&mac_report("26.0.1", true)),
-        )
-        .await;
-        rollout_setup(&app, "mac-1").await;
-        let items = get_json(&app, "declaration-items", "mac-1").await;
-        let settings = settings_item(&items);
-
-        // An admin changes the Early Adoption macOS policy between the items and the fetch.
-        let policies = admin_json(&app, "/api/v1/policies").await;
-        let early = policies
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["name"] == "Early Adoption (macOS)")
-            .unwrap()
-            .clone();
-        let mut changed = early.clone();
-        for key in ["id", "policyGroup", "revision", "createdAt", "updatedAt"] {
-            changed.as_object_mut().unwrap().remove(key);
-        }
-        changed["notifications"] = "oneHourBeforeDeadline".into();
-        let response = send(
-            &app,
-            Method::PUT,
-            &format!("/api/v1/policies/{}", early["id"]),
-            &changed,
-        )
-        .await;
-        assert_eq!(response.status(), StatusCode::OK);
-
-        let fetched = get_json(
-            &app,
-            "declaration/configuration/ringmaster.softwareupdate.settings",
-            "mac-1",
-        )
-        .await;
-        assert_eq!(
-            fetched["ServerToken"], settings["ServerToken"],
-            "the revision the token advertised"
-        );
-        assert_eq!(fetched["Payload"]["Notifications"], true);
-
-        // The next sync sees the change.
-        let items = get_json(&app, "declaration-items", "mac-1").await;
-        let fresh = get_json(
-            &app,
-            "declaration/configuration/ringmaster.softwareupdate.settings",
-            "mac-1",
-        )
-        .await;
-        assert_ne!(fresh["ServerToken"], settings["ServerToken"]);
-        assert_eq!(fresh["Payload"]["Notifications"], false);
-        assert!(
-            items["Declarations"]["Configurations"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|item| item["ServerToken"] == fresh["ServerToken"])
+            items["Declarations"][kind].is_array(),
+            "{kind} present even when empty"
         );
     }
-}
+    assert_eq!(
+        items["Declarations"]["Configurations"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 
-#[tokio::test]
-async fn check_ins_need_the_secret_as_a_bearer_token_or_an_hmac_of_the_body() {
-    for backend in backends() {
-        let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
-        let app = spawn_app_with(backend, options(&clock, Some(SECRET))).await;
-        let url = app.url("/ddm/status");
-        let body = serde_json::to_vec(&mac_report("26.0.1", true)).unwrap();
-        let put = || {
-            app.client
-                .put(&url)
-                .header("X-Enrollment-ID", "mac-1")
-                .header("content-type", "application/json")
-                .body(body.clone())
-        };
-        assert_eq!(
-            put().send().await.unwrap().status(),
-            StatusCode::UNAUTHORIZED
-        );
-        assert_eq!(
-            put().bearer_auth("wrong").send().await.unwrap().status(),
-            StatusCode::UNAUTHORIZED
-        );
-        let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
-        mac.update(&body);
-        let signature =
-            base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-        let response = put()
-            .header("X-Hmac-Signature", &signature)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        let forged = put()
-            .header("X-Hmac-Signature", "AAAA")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
-        // An admin API token is not the DDM secret, and the DDM secret is not an admin token.
-        let response = app
-            .client
-            .get(app.url("/ddm/tokens"))
-            .header("X-Enrollment-ID", "mac-1")
-            .bearer_auth(&app.token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-        let response = app
-            .client
-            .get(app.url("/api/v1/devices"))
-            .bearer_auth(SECRET)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    // It reports; it is bound to a ring: its set grows and its token changes.
+    let response = check_in(
+        &app,
+        Method::PUT,
+        "status",
+        "mac-1",
+        Some(&mac_report("26.0.1", true)),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.bytes().await.unwrap().is_empty(),
+        "200 with an empty body"
+    );
+    let device = admin_json(&app, "/api/v1/devices/mac-1").await;
+    assert_eq!(device["platform"], "macOS");
+    assert_eq!(device["osVersion"], "26.0.1");
+    assert_eq!(device["model"], "Mac16,1", "the model identifier");
+    assert_eq!(
+        device["softwareUpdateDeviceId"], "J413AP",
+        "the software-update device id, beside the model"
+    );
+    rollout_setup(&app, "mac-1").await;
 
-        let response = app
-            .client
-            .get(app.url("/ddm/tokens"))
-            .bearer_auth(SECRET)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            response.status(),
-            StatusCode::BAD_REQUEST,
-            "X-Enrollment-ID is required"
-        );
-        let long = "x".repeat(300);
-        let response = check_in(&app, Method::GET, "tokens", &long, None).await;
-        assert_eq!(
-            response.status(),
-            StatusCode::BAD_REQUEST,
-            "an overlong enrollment id"
-        );
-        let response = app
-            .admin(Method::GET, &format!("/api/v1/devices/{long}"))
-            .send()
-            .await
-            .unwrap();
+    let items = get_json(&app, "declaration-items", "mac-1").await;
+    let token = items["DeclarationsToken"].as_str().unwrap().to_owned();
+    assert_ne!(token, first_token);
+    let configurations = items["Declarations"]["Configurations"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        configurations.len(),
+        3,
+        "settings, status subscriptions, enforcement: {items}"
+    );
+    for item in &configurations {
+        let identifier = item["Identifier"].as_str().unwrap();
+        let declaration = get_json(
+            &app,
+            &format!("declaration/configuration/{identifier}"),
+            "mac-1",
+        )
+        .await;
+        assert_eq!(declaration["ServerToken"], item["ServerToken"]);
+        assert_eq!(declaration["Identifier"], identifier);
+    }
+    let enforcement = configurations
+        .iter()
+        .find(|item| item["Identifier"].as_str().unwrap().contains("enforcement"))
+        .unwrap();
+    let body = get_json(
+        &app,
+        &format!(
+            "declaration/configuration/{}",
+            enforcement["Identifier"].as_str().unwrap()
+        ),
+        "mac-1",
+    )
+    .await;
+    assert_eq!(
+        body["Payload"]["TargetLocalDateTime"],
+        "2025-11-17T17:00:00"
+    );
+
+    // Asking again changes nothing; the tokens agree.
+    let again = get_json(&app, "tokens", "mac-1").await;
+    assert_eq!(again["SyncTokens"]["DeclarationsToken"], token.as_str());
+
+    // Wrong kind, unknown identifier, another device's declaration: 404.
+    let identifier = enforcement["Identifier"].as_str().unwrap();
+    for (endpoint, enrollment) in [
+        (format!("declaration/activation/{identifier}"), "mac-1"),
+        ("declaration/configuration/nope".to_owned(), "mac-1"),
+        (format!("declaration/configuration/{identifier}"), "mac-2"),
+        (format!("declaration/widget/{identifier}"), "mac-1"),
+    ] {
+        let response = check_in(&app, Method::GET, &endpoint, enrollment, None).await;
         assert_eq!(
             response.status(),
             StatusCode::NOT_FOUND,
-            "and no device was created"
-        );
-        let response = check_in(
-            &app,
-            Method::PUT,
-            "status",
-            "mac-1",
-            Some(&json!({"StatusItems": []})),
-        )
-        .await;
-        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(
-            json_body(response).await["errors"][0]["pointer"],
-            "/StatusItems"
+            "{endpoint} for {enrollment}"
         );
     }
+}
+
+on_each_backend!(a_fetched_declaration_matches_the_token_given_even_when_the_policy_changes_in_between);
+async fn a_fetched_declaration_matches_the_token_given_even_when_the_policy_changes_in_between(backend: TestBackend) {
+    let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
+    let app = spawn_app_with(backend, options(&clock, Some(SECRET))).await;
+    check_in(
+        &app,
+        Method::PUT,
+        "status",
+        "mac-1",
+        Some(&mac_report("26.0.1", true)),
+    )
+    .await;
+    rollout_setup(&app, "mac-1").await;
+    let items = get_json(&app, "declaration-items", "mac-1").await;
+    let settings = settings_item(&items);
+
+    // An admin changes the Early Adoption macOS policy between the items and the fetch.
+    let policies = admin_json(&app, "/api/v1/policies").await;
+    let early = policies
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Early Adoption (macOS)")
+        .unwrap()
+        .clone();
+    let mut changed = early.clone();
+    for key in ["id", "policyGroup", "revision", "createdAt", "updatedAt"] {
+        changed.as_object_mut().unwrap().remove(key);
+    }
+    changed["notifications"] = "oneHourBeforeDeadline".into();
+    let response = send(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/policies/{}", early["id"]),
+        &changed,
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let fetched = get_json(
+        &app,
+        "declaration/configuration/ringmaster.softwareupdate.settings",
+        "mac-1",
+    )
+    .await;
+    assert_eq!(
+        fetched["ServerToken"], settings["ServerToken"],
+        "the revision the token advertised"
+    );
+    assert_eq!(fetched["Payload"]["Notifications"], true);
+
+    // The next sync sees the change.
+    let items = get_json(&app, "declaration-items", "mac-1").await;
+    let fresh = get_json(
+        &app,
+        "declaration/configuration/ringmaster.softwareupdate.settings",
+        "mac-1",
+    )
+    .await;
+    assert_ne!(fresh["ServerToken"], settings["ServerToken"]);
+    assert_eq!(fresh["Payload"]["Notifications"], false);
+    assert!(
+        items["Declarations"]["Configurations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|item| item["ServerToken"] == fresh["ServerToken"])
+    );
+}
+
+on_each_backend!(check_ins_need_the_secret_as_a_bearer_token_or_an_hmac_of_the_body);
+async fn check_ins_need_the_secret_as_a_bearer_token_or_an_hmac_of_the_body(backend: TestBackend) {
+    let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
+    let app = spawn_app_with(backend, options(&clock, Some(SECRET))).await;
+    let url = app.url("/ddm/status");
+    let body = serde_json::to_vec(&mac_report("26.0.1", true)).unwrap();
+    let put = || {
+        app.client
+            .put(&url)
+            .header("X-Enrollment-ID", "mac-1")
+            .header("content-type", "application/json")
+            .body(body.clone())
+    };
+    assert_eq!(
+        put().send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        put().bearer_auth("wrong").send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(&body);
+    let signature =
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    let response = put()
+        .header("X-Hmac-Signature", &signature)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let forged = put()
+        .header("X-Hmac-Signature", "AAAA")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+    // An admin API token is not the DDM secret, and the DDM secret is not an admin token.
+    let response = app
+        .client
+        .get(app.url("/ddm/tokens"))
+        .header("X-Enrollment-ID", "mac-1")
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let response = app
+        .client
+        .get(app.url("/api/v1/devices"))
+        .bearer_auth(SECRET)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+
+    let response = app
+        .client
+        .get(app.url("/ddm/tokens"))
+        .bearer_auth(SECRET)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::BAD_REQUEST,
+        "X-Enrollment-ID is required"
+    );
+    let long = "x".repeat(300);
+    let response = check_in(&app, Method::GET, "tokens", &long, None).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::BAD_REQUEST,
+        "an overlong enrollment id"
+    );
+    let response = app
+        .admin(Method::GET, &format!("/api/v1/devices/{long}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::NOT_FOUND,
+        "and no device was created"
+    );
+    let response = check_in(
+        &app,
+        Method::PUT,
+        "status",
+        "mac-1",
+        Some(&json!({"StatusItems": []})),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_body(response).await["errors"][0]["pointer"],
+        "/StatusItems"
+    );
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use ringmaster::http::HttpConfig;
 use serde_json::json;
 use sha2::Sha256;
 
-use crate::support::{AppOptions, TestApp, backends, spawn_app_with};
+use crate::support::{AppOptions, TestApp, backends, spawn_app_with, TestBackend};
 
 const SECRET: &str = "shared-dm-key";
 
@@ -51,49 +51,33 @@ async fn verified(response: reqwest::Response) -> (StatusCode, Vec<u8>) {
     (status, body)
 }
 
-#[tokio::test]
-async fn answers_to_signed_check_ins_are_signed_as_nanomdm_verifies() {
-    for backend in backends() {
-        let app = app(backend).await;
-        let report = serde_json::to_vec(&json!({"StatusItems": {"device": {"operating-system": {"family": "macOS", "version": "15.7.1"}}}, "FullReport": true})).unwrap();
+on_each_backend!(answers_to_signed_check_ins_are_signed_as_nanomdm_verifies);
+async fn answers_to_signed_check_ins_are_signed_as_nanomdm_verifies(backend: TestBackend) {
+    let app = app(backend).await;
+    let report = serde_json::to_vec(&json!({"StatusItems": {"device": {"operating-system": {"family": "macOS", "version": "15.7.1"}}}, "FullReport": true})).unwrap();
+    let (status, body) = verified(
+        app.client
+            .put(app.url("/ddm/status"))
+            .header("X-Enrollment-ID", "mac-signed")
+            .header("X-Enrollment-Type", "Device")
+            .header("Content-Type", "application/json")
+            .header("X-Hmac-Signature", sign(&report))
+            .body(report.clone())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{backend:?}");
+    assert!(
+        body.is_empty(),
+        "{backend:?}: the status answer is empty and signed"
+    );
+
+    for path in ["/ddm/tokens", "/ddm/declaration-items"] {
         let (status, body) = verified(
             app.client
-                .put(app.url("/ddm/status"))
-                .header("X-Enrollment-ID", "mac-signed")
-                .header("X-Enrollment-Type", "Device")
-                .header("Content-Type", "application/json")
-                .header("X-Hmac-Signature", sign(&report))
-                .body(report.clone())
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{backend:?}");
-        assert!(
-            body.is_empty(),
-            "{backend:?}: the status answer is empty and signed"
-        );
-
-        for path in ["/ddm/tokens", "/ddm/declaration-items"] {
-            let (status, body) = verified(
-                app.client
-                    .get(app.url(path))
-                    .header("X-Enrollment-ID", "mac-signed")
-                    .header("X-Hmac-Signature", sign(b""))
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await;
-            assert_eq!(status, StatusCode::OK, "{backend:?} {path}");
-            let _: serde_json::Value = serde_json::from_slice(&body).unwrap();
-        }
-
-        // An error answer to an authenticated request is signed too (NanoMDM checks every one).
-        let (status, _) = verified(
-            app.client
-                .get(app.url("/ddm/declaration/configuration/not-served"))
+                .get(app.url(path))
                 .header("X-Enrollment-ID", "mac-signed")
                 .header("X-Hmac-Signature", sign(b""))
                 .send()
@@ -101,58 +85,70 @@ async fn answers_to_signed_check_ins_are_signed_as_nanomdm_verifies() {
                 .unwrap(),
         )
         .await;
-        assert_eq!(status, StatusCode::NOT_FOUND, "{backend:?}");
-
-        // A bearer check-in is answered signed as well.
-        let (status, _) = verified(
-            app.client
-                .get(app.url("/ddm/tokens"))
-                .header("X-Enrollment-ID", "mac-signed")
-                .bearer_auth(SECRET)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{backend:?}");
+        assert_eq!(status, StatusCode::OK, "{backend:?} {path}");
+        let _: serde_json::Value = serde_json::from_slice(&body).unwrap();
     }
+
+    // An error answer to an authenticated request is signed too (NanoMDM checks every one).
+    let (status, _) = verified(
+        app.client
+            .get(app.url("/ddm/declaration/configuration/not-served"))
+            .header("X-Enrollment-ID", "mac-signed")
+            .header("X-Hmac-Signature", sign(b""))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{backend:?}");
+
+    // A bearer check-in is answered signed as well.
+    let (status, _) = verified(
+        app.client
+            .get(app.url("/ddm/tokens"))
+            .header("X-Enrollment-ID", "mac-signed")
+            .bearer_auth(SECRET)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{backend:?}");
 }
 
-#[tokio::test]
-async fn refusals_are_unsigned_and_a_bad_signature_is_named() {
-    for backend in backends() {
-        let app = app(backend).await;
-        let anonymous = app
+on_each_backend!(refusals_are_unsigned_and_a_bad_signature_is_named);
+async fn refusals_are_unsigned_and_a_bad_signature_is_named(backend: TestBackend) {
+    let app = app(backend).await;
+    let anonymous = app
+        .client
+        .get(app.url("/ddm/tokens"))
+        .header("X-Enrollment-ID", "mac-x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED, "{backend:?}");
+    assert!(
+        anonymous.headers().get("x-hmac-signature").is_none(),
+        "{backend:?}: a refusal gives no signature to replay"
+    );
+
+    for forged in [sign(b"another body"), "not base64!".to_owned()] {
+        let response = app
             .client
-            .get(app.url("/ddm/tokens"))
+            .put(app.url("/ddm/status"))
             .header("X-Enrollment-ID", "mac-x")
+            .header("X-Hmac-Signature", &forged)
+            .body("{}")
             .send()
             .await
             .unwrap();
-        assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED, "{backend:?}");
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{backend:?}");
+        assert!(response.headers().get("x-hmac-signature").is_none());
+        let body: serde_json::Value = response.json().await.unwrap();
+        let message = body["message"].as_str().unwrap();
         assert!(
-            anonymous.headers().get("x-hmac-signature").is_none(),
-            "{backend:?}: a refusal gives no signature to replay"
+            message.contains("X-Hmac-Signature") && !message.contains("bearer"),
+            "{backend:?}: {message}"
         );
-
-        for forged in [sign(b"another body"), "not base64!".to_owned()] {
-            let response = app
-                .client
-                .put(app.url("/ddm/status"))
-                .header("X-Enrollment-ID", "mac-x")
-                .header("X-Hmac-Signature", &forged)
-                .body("{}")
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{backend:?}");
-            assert!(response.headers().get("x-hmac-signature").is_none());
-            let body: serde_json::Value = response.json().await.unwrap();
-            let message = body["message"].as_str().unwrap();
-            assert!(
-                message.contains("X-Hmac-Signature") && !message.contains("bearer"),
-                "{backend:?}: {message}"
-            );
-        }
     }
 }

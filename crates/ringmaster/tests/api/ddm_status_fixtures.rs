@@ -6,7 +6,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::support::{TestApp, admin_json, backends, fixture, spawn_app};
+use crate::support::{TestApp, admin_json, backends, fixture, spawn_app, TestBackend};
 
 /// `(folder, platform, version, build, model, softwareupdate.device-id)`; the build of a Mac on a
 /// supplemental release is the supplemental one (`25D771280a`, as the catalog lists it).
@@ -63,65 +63,63 @@ async fn send_report(app: &TestApp, id: &str, body: Vec<u8>) -> StatusCode {
         .status()
 }
 
-#[tokio::test]
-async fn each_os_sample_reports_are_stored_as_a_real_device_of_it() {
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        for (dir, platform, version, build, model, device_id) in DEVICES {
-            for report in ["first-report", "incremental", "full-report", "errors"] {
-                let body = fixture(&format!("status/{dir}/{report}.json"));
-                let status = send_report(&app, dir, body).await;
-                assert_eq!(status, StatusCode::OK, "{backend:?} {dir}/{report}");
-            }
-            let device = admin_json(&app, &format!("/api/v1/devices/{dir}")).await;
-            let what = format!("{backend:?} {dir}: {device}");
-            assert_eq!(device["platform"], platform, "{what}");
-            assert_eq!(device["osVersion"], version, "{what}");
-            assert_eq!(device["osBuild"], build, "{what}");
-            assert_eq!(device["model"], model, "{what}");
-            assert_eq!(
-                device["softwareUpdateDeviceId"].as_str(),
-                device_id,
-                "{what}"
-            );
-            assert_eq!(device["enrollmentType"], "device", "{what}");
-
-            let status = admin_json(&app, &format!("/api/v1/devices/{dir}/status")).await;
-            let declarations = status["declarations"].as_array().unwrap();
-            let refused: Vec<&Value> = declarations
-                .iter()
-                .filter(|declaration| declaration["valid"] != "valid")
-                .collect();
-            assert_eq!(refused.len(), 1, "{backend:?} {dir}: {declarations:?}");
-            let code = refused[0]["reasons"][0]["code"]
-                .as_str()
-                .unwrap_or_default();
-            let expected = if dir.ends_with("-15") || dir.ends_with("-26") {
-                "Error.ConfigurationIsInvalid"
-            } else {
-                "Error.UnknownDeclarationType"
-            };
-            assert_eq!(code, expected, "{backend:?} {dir}");
-            let errors: Vec<&str> = status["errors"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter_map(|error| error["statusItem"].as_str())
-                .collect();
-            let item_errors: &[&str] = if device_id.is_some() {
-                &["softwareupdate.beta-enrollment"]
-            } else {
-                &[]
-            };
-            assert_eq!(errors, item_errors, "{backend:?} {dir}");
-            let install_state = status["installState"].as_str();
-            let expected_state = match dir {
-                "macos-13" | "ios-16" => None,
-                "macos-14" | "ios-17" => Some("failed"),
-                "macos-26" => Some("none"),
-                _ => Some("downloading"),
-            };
-            assert_eq!(install_state, expected_state, "{backend:?} {dir}: {status}");
+on_each_backend!(each_os_sample_reports_are_stored_as_a_real_device_of_it);
+async fn each_os_sample_reports_are_stored_as_a_real_device_of_it(backend: TestBackend) {
+    let app = spawn_app(backend).await;
+    for (dir, platform, version, build, model, device_id) in DEVICES {
+        for report in ["first-report", "incremental", "full-report", "errors"] {
+            let body = fixture(&format!("status/{dir}/{report}.json"));
+            let status = send_report(&app, dir, body).await;
+            assert_eq!(status, StatusCode::OK, "{backend:?} {dir}/{report}");
         }
+        let device = admin_json(&app, &format!("/api/v1/devices/{dir}")).await;
+        let what = format!("{backend:?} {dir}: {device}");
+        assert_eq!(device["platform"], platform, "{what}");
+        assert_eq!(device["osVersion"], version, "{what}");
+        assert_eq!(device["osBuild"], build, "{what}");
+        assert_eq!(device["model"], model, "{what}");
+        assert_eq!(
+            device["softwareUpdateDeviceId"].as_str(),
+            device_id,
+            "{what}"
+        );
+        assert_eq!(device["enrollmentType"], "device", "{what}");
+
+        let status = admin_json(&app, &format!("/api/v1/devices/{dir}/status")).await;
+        let declarations = status["declarations"].as_array().unwrap();
+        let refused: Vec<&Value> = declarations
+            .iter()
+            .filter(|declaration| declaration["valid"] != "valid")
+            .collect();
+        assert_eq!(refused.len(), 1, "{backend:?} {dir}: {declarations:?}");
+        let code = refused[0]["reasons"][0]["code"]
+            .as_str()
+            .unwrap_or_default();
+        let expected = if dir.ends_with("-15") || dir.ends_with("-26") {
+            "Error.ConfigurationIsInvalid"
+        } else {
+            "Error.UnknownDeclarationType"
+        };
+        assert_eq!(code, expected, "{backend:?} {dir}");
+        let errors: Vec<&str> = status["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|error| error["statusItem"].as_str())
+            .collect();
+        let item_errors: &[&str] = if device_id.is_some() {
+            &["softwareupdate.beta-enrollment"]
+        } else {
+            &[]
+        };
+        assert_eq!(errors, item_errors, "{backend:?} {dir}");
+        let install_state = status["installState"].as_str();
+        let expected_state = match dir {
+            "macos-13" | "ios-16" => None,
+            "macos-14" | "ios-17" => Some("failed"),
+            "macos-26" => Some("none"),
+            _ => Some("downloading"),
+        };
+        assert_eq!(install_state, expected_state, "{backend:?} {dir}: {status}");
     }
 }

@@ -7,7 +7,7 @@ use ringmaster::clock::Clock;
 use serde_json::{Value, json};
 
 use crate::os_catalog::import;
-use crate::support::{AppOptions, TestApp, backends, json_body, spawn_app_with};
+use crate::support::{AppOptions, TestApp, backends, json_body, spawn_app_with, TestBackend};
 
 async fn ddm(
     app: &TestApp,
@@ -104,67 +104,63 @@ async fn enroll_in_first_ring(app: &TestApp, devices: &[(&str, Value)], catalog:
     assert_eq!(response.status(), StatusCode::OK);
 }
 
-#[tokio::test]
-async fn one_build_on_the_hardware_is_targeted_and_two_are_left_to_the_device() {
-    for backend in backends() {
-        let app = app_at(backend, "2025-11-12T09:00:00Z").await;
-        let catalog = json!({"AssetSets": {"macOS": [
-            {"ProductVersion": "26.0.1", "Build": "25A362", "PostingDate": "2025-09-29",
-             "SupportedDevices": ["J413AP", "J274AP"]},
-            {"ProductVersion": "26.1", "Build": "25B78", "PostingDate": "2025-11-03",
-             "SupportedDevices": ["J413AP"]},
-            {"ProductVersion": "26.1", "Build": "25B79", "PostingDate": "2025-11-03",
-             "SupportedDevices": ["J413AP", "J274AP"]}
-        ]}});
-        enroll_in_first_ring(
-            &app,
-            &[
-                (
-                    "two-builds",
-                    report("26.0.1", "25A362", "J413AP", "Mac16,1"),
-                ),
-                (
-                    "one-build",
-                    report("26.0.1", "25A362", "J274AP", "Macmini9,1"),
-                ),
-            ],
-            &catalog,
-        )
-        .await;
-        let two = served_enforcement(&app, "two-builds").await;
-        assert_eq!(two["TargetOSVersion"], "26.1", "{backend:?}");
-        assert_eq!(two.get("TargetBuildVersion"), None, "{backend:?}: {two}");
-        let one = served_enforcement(&app, "one-build").await;
-        assert_eq!(one["TargetOSVersion"], "26.1", "{backend:?}");
-        assert_eq!(one["TargetBuildVersion"], "25B79", "{backend:?}: {one}");
-    }
+on_each_backend!(one_build_on_the_hardware_is_targeted_and_two_are_left_to_the_device);
+async fn one_build_on_the_hardware_is_targeted_and_two_are_left_to_the_device(backend: TestBackend) {
+    let app = app_at(backend, "2025-11-12T09:00:00Z").await;
+    let catalog = json!({"AssetSets": {"macOS": [
+        {"ProductVersion": "26.0.1", "Build": "25A362", "PostingDate": "2025-09-29",
+         "SupportedDevices": ["J413AP", "J274AP"]},
+        {"ProductVersion": "26.1", "Build": "25B78", "PostingDate": "2025-11-03",
+         "SupportedDevices": ["J413AP"]},
+        {"ProductVersion": "26.1", "Build": "25B79", "PostingDate": "2025-11-03",
+         "SupportedDevices": ["J413AP", "J274AP"]}
+    ]}});
+    enroll_in_first_ring(
+        &app,
+        &[
+            (
+                "two-builds",
+                report("26.0.1", "25A362", "J413AP", "Mac16,1"),
+            ),
+            (
+                "one-build",
+                report("26.0.1", "25A362", "J274AP", "Macmini9,1"),
+            ),
+        ],
+        &catalog,
+    )
+    .await;
+    let two = served_enforcement(&app, "two-builds").await;
+    assert_eq!(two["TargetOSVersion"], "26.1", "{backend:?}");
+    assert_eq!(two.get("TargetBuildVersion"), None, "{backend:?}: {two}");
+    let one = served_enforcement(&app, "one-build").await;
+    assert_eq!(one["TargetOSVersion"], "26.1", "{backend:?}");
+    assert_eq!(one["TargetBuildVersion"], "25B79", "{backend:?}: {one}");
 }
 
-#[tokio::test]
-async fn a_supplemental_release_is_always_targeted_by_its_build() {
-    for backend in backends() {
-        let app = app_at(backend, "2026-03-25T09:00:00Z").await;
-        let catalog = json!({
-            "AssetSets": {"macOS": [
-                {"ProductVersion": "26.3.1", "Build": "25D2128", "PostingDate": "2026-03-04",
-                 "SupportedDevices": ["J504AP"]}
-            ]},
-            "PublicBackgroundSecurityImprovements": {"macOS": [
-                {"ProductVersion": "26.3.1", "ProductVersionExtra": "(a)", "Build": "25D771280a",
-                 "PrerequisiteBuild": "25D2128", "PostingDate": "2026-03-17",
-                 "SupportedDevices": ["J504AP"]}
-            ]}
-        });
-        enroll_in_first_ring(
-            &app,
-            &[("on-base", report("26.3.1", "25D2128", "J504AP", "Mac15,3"))],
-            &catalog,
-        )
-        .await;
-        let payload = served_enforcement(&app, "on-base").await;
-        assert_eq!(
-            payload["TargetBuildVersion"], "25D771280a",
-            "{backend:?}: {payload}"
-        );
-    }
+on_each_backend!(a_supplemental_release_is_always_targeted_by_its_build);
+async fn a_supplemental_release_is_always_targeted_by_its_build(backend: TestBackend) {
+    let app = app_at(backend, "2026-03-25T09:00:00Z").await;
+    let catalog = json!({
+        "AssetSets": {"macOS": [
+            {"ProductVersion": "26.3.1", "Build": "25D2128", "PostingDate": "2026-03-04",
+             "SupportedDevices": ["J504AP"]}
+        ]},
+        "PublicBackgroundSecurityImprovements": {"macOS": [
+            {"ProductVersion": "26.3.1", "ProductVersionExtra": "(a)", "Build": "25D771280a",
+             "PrerequisiteBuild": "25D2128", "PostingDate": "2026-03-17",
+             "SupportedDevices": ["J504AP"]}
+        ]}
+    });
+    enroll_in_first_ring(
+        &app,
+        &[("on-base", report("26.3.1", "25D2128", "J504AP", "Mac15,3"))],
+        &catalog,
+    )
+    .await;
+    let payload = served_enforcement(&app, "on-base").await;
+    assert_eq!(
+        payload["TargetBuildVersion"], "25D771280a",
+        "{backend:?}: {payload}"
+    );
 }

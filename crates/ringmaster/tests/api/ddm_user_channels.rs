@@ -9,7 +9,7 @@ use ringmaster::clock::Clock;
 use serde_json::{Value, json};
 
 use crate::ddm_capabilities::bind_to_vanguard;
-use crate::support::{AppOptions, TestApp, admin_json, backends, json_body, spawn_app_with};
+use crate::support::{AppOptions, TestApp, admin_json, backends, json_body, spawn_app_with, TestBackend};
 
 /// One check-in message as an MDM forwards it: `keys` name the channel.
 async fn raw(
@@ -107,148 +107,144 @@ async fn assert_empty_user_channel(app: &TestApp, keys: &[(&str, &str)], what: &
     assert_eq!(status.status(), StatusCode::OK, "{what}");
 }
 
-#[tokio::test]
-async fn raw_user_channels_get_the_empty_set_and_leave_the_device_alone() {
-    for backend in backends() {
-        let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
-        let app = spawn_app_with(
-            backend,
-            AppOptions {
-                clock: clock.clone(),
-                ..AppOptions::default()
-            },
-        )
-        .await;
-        let device = [("UDID", "UDID-1")];
-        let response = raw(&app, &device, "status", Some(&mac_report())).await;
-        assert_eq!(response.status(), StatusCode::OK);
-        bind_to_vanguard(&app, "UDID-1").await;
-        let items = json_body(raw(&app, &device, "declaration-items", None).await).await;
-        let enforcement = enforcement(&items);
-        let rejected = configuration_state(
-            &enforcement,
-            "invalid",
-            json!([{"code": "Error.UnknownPayloadKeys", "description": "Unknown payload keys"}]),
-        );
-        assert_eq!(
-            raw(&app, &device, "status", Some(&rejected)).await.status(),
-            StatusCode::OK
-        );
-        let before = admin_json(&app, "/api/v1/devices/UDID-1/status").await;
-        assert_eq!(before["state"], "declarationRejected", "{backend:?}");
+on_each_backend!(raw_user_channels_get_the_empty_set_and_leave_the_device_alone);
+async fn raw_user_channels_get_the_empty_set_and_leave_the_device_alone(backend: TestBackend) {
+    let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
+    let app = spawn_app_with(
+        backend,
+        AppOptions {
+            clock: clock.clone(),
+            ..AppOptions::default()
+        },
+    )
+    .await;
+    let device = [("UDID", "UDID-1")];
+    let response = raw(&app, &device, "status", Some(&mac_report())).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    bind_to_vanguard(&app, "UDID-1").await;
+    let items = json_body(raw(&app, &device, "declaration-items", None).await).await;
+    let enforcement = enforcement(&items);
+    let rejected = configuration_state(
+        &enforcement,
+        "invalid",
+        json!([{"code": "Error.UnknownPayloadKeys", "description": "Unknown payload keys"}]),
+    );
+    assert_eq!(
+        raw(&app, &device, "status", Some(&rejected)).await.status(),
+        StatusCode::OK
+    );
+    let before = admin_json(&app, "/api/v1/devices/UDID-1/status").await;
+    assert_eq!(before["state"], "declarationRejected", "{backend:?}");
 
-        // The same Mac's user channel, a Shared iPad user, and a User Enrollment user.
-        let channels: [(&str, Vec<(&str, &str)>); 3] = [
-            (
-                "macOS user",
-                vec![
-                    ("UDID", "UDID-1"),
-                    ("UserID", "5F1B2C3D-0000-4000-8000-00000000A001"),
-                    ("UserShortName", "avery"),
-                    ("UserLongName", "Avery Example"),
-                ],
-            ),
-            (
-                "Shared iPad user",
-                vec![
-                    ("UDID", "IPAD-UDID-1"),
-                    ("UserID", "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF"),
-                    ("UserShortName", "student1@school.example"),
-                    ("UserLongName", "Student One"),
-                ],
-            ),
-            (
-                "User Enrollment user",
-                vec![
-                    ("EnrollmentID", "UE-ENROLL-1"),
-                    ("EnrollmentUserID", "UE-USER-1"),
-                    ("UserShortName", "byod"),
-                    ("UserLongName", "Bring Your Own"),
-                ],
-            ),
-        ];
-        for (what, keys) in &channels {
-            assert_empty_user_channel(&app, keys, what).await;
-            // A user channel reporting the enforcement valid changes nothing on the device.
-            let accepted = configuration_state(&enforcement, "valid", json!([]));
-            assert_eq!(
-                raw(&app, keys, "status", Some(&accepted)).await.status(),
-                StatusCode::OK,
-                "{what}"
-            );
-        }
-        let after = admin_json(&app, "/api/v1/devices/UDID-1/status").await;
-        assert_eq!(after["state"], "declarationRejected", "{backend:?}");
-        assert_eq!(after["declarations"], before["declarations"], "{backend:?}");
-        assert_eq!(after["reports"], before["reports"], "{backend:?}");
-        let devices = admin_json(&app, "/api/v1/devices").await;
-        let ids: Vec<&str> = devices["devices"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|device| device["id"].as_str().unwrap())
-            .collect();
-        assert_eq!(ids, vec!["UDID-1"], "{backend:?}: no user became a device");
+    // The same Mac's user channel, a Shared iPad user, and a User Enrollment user.
+    let channels: [(&str, Vec<(&str, &str)>); 3] = [
+        (
+            "macOS user",
+            vec![
+                ("UDID", "UDID-1"),
+                ("UserID", "5F1B2C3D-0000-4000-8000-00000000A001"),
+                ("UserShortName", "avery"),
+                ("UserLongName", "Avery Example"),
+            ],
+        ),
+        (
+            "Shared iPad user",
+            vec![
+                ("UDID", "IPAD-UDID-1"),
+                ("UserID", "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF"),
+                ("UserShortName", "student1@school.example"),
+                ("UserLongName", "Student One"),
+            ],
+        ),
+        (
+            "User Enrollment user",
+            vec![
+                ("EnrollmentID", "UE-ENROLL-1"),
+                ("EnrollmentUserID", "UE-USER-1"),
+                ("UserShortName", "byod"),
+                ("UserLongName", "Bring Your Own"),
+            ],
+        ),
+    ];
+    for (what, keys) in &channels {
+        assert_empty_user_channel(&app, keys, what).await;
+        // A user channel reporting the enforcement valid changes nothing on the device.
+        let accepted = configuration_state(&enforcement, "valid", json!([]));
+        assert_eq!(
+            raw(&app, keys, "status", Some(&accepted)).await.status(),
+            StatusCode::OK,
+            "{what}"
+        );
     }
+    let after = admin_json(&app, "/api/v1/devices/UDID-1/status").await;
+    assert_eq!(after["state"], "declarationRejected", "{backend:?}");
+    assert_eq!(after["declarations"], before["declarations"], "{backend:?}");
+    assert_eq!(after["reports"], before["reports"], "{backend:?}");
+    let devices = admin_json(&app, "/api/v1/devices").await;
+    let ids: Vec<&str> = devices["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|device| device["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["UDID-1"], "{backend:?}: no user became a device");
 }
 
-#[tokio::test]
-async fn an_unknown_declaration_type_counts_as_a_rejection_in_results_and_compliance() {
-    for backend in backends() {
-        let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
-        let app = spawn_app_with(
-            backend,
-            AppOptions {
-                clock: clock.clone(),
-                ..AppOptions::default()
-            },
-        )
-        .await;
-        let device = [("X-Enrollment-ID", "mac-1")];
-        let put = |body: Value| {
-            let mut request = app.client.put(app.url("/ddm/status"));
-            for (name, value) in device {
-                request = request.header(name, value);
-            }
-            request
-                .header("content-type", "application/json")
-                .body(serde_json::to_vec(&body).unwrap())
-                .send()
-        };
-        assert_eq!(put(mac_report()).await.unwrap().status(), StatusCode::OK);
-        bind_to_vanguard(&app, "mac-1").await;
-        let items = json_body(
-            app.client
-                .get(app.url("/ddm/declaration-items"))
-                .header("X-Enrollment-ID", "mac-1")
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        let enforcement = enforcement(&items);
-        let unknown = configuration_state(
-            &enforcement,
-            "unknown",
-            json!([{"code": "Error.UnknownDeclarationType", "description": "Unknown declaration type"}]),
-        );
-        assert_eq!(put(unknown).await.unwrap().status(), StatusCode::OK);
-        let status = admin_json(&app, "/api/v1/devices/mac-1/status").await;
-        assert_eq!(
-            status["state"], "declarationRejected",
-            "{backend:?}: {status}"
-        );
-        assert_eq!(
-            status["rejectedDeclarations"],
-            json!([enforcement["Identifier"]])
-        );
-        let compliance = admin_json(&app, "/api/v1/policy-groups/compliance?platform=macOS").await;
-        let rejected: i64 = compliance["rings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|ring| ring["counts"]["declarationRejected"].as_i64().unwrap_or(0))
-            .sum();
-        assert_eq!(rejected, 1, "{backend:?}: {compliance}");
-    }
+on_each_backend!(an_unknown_declaration_type_counts_as_a_rejection_in_results_and_compliance);
+async fn an_unknown_declaration_type_counts_as_a_rejection_in_results_and_compliance(backend: TestBackend) {
+    let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
+    let app = spawn_app_with(
+        backend,
+        AppOptions {
+            clock: clock.clone(),
+            ..AppOptions::default()
+        },
+    )
+    .await;
+    let device = [("X-Enrollment-ID", "mac-1")];
+    let put = |body: Value| {
+        let mut request = app.client.put(app.url("/ddm/status"));
+        for (name, value) in device {
+            request = request.header(name, value);
+        }
+        request
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(&body).unwrap())
+            .send()
+    };
+    assert_eq!(put(mac_report()).await.unwrap().status(), StatusCode::OK);
+    bind_to_vanguard(&app, "mac-1").await;
+    let items = json_body(
+        app.client
+            .get(app.url("/ddm/declaration-items"))
+            .header("X-Enrollment-ID", "mac-1")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let enforcement = enforcement(&items);
+    let unknown = configuration_state(
+        &enforcement,
+        "unknown",
+        json!([{"code": "Error.UnknownDeclarationType", "description": "Unknown declaration type"}]),
+    );
+    assert_eq!(put(unknown).await.unwrap().status(), StatusCode::OK);
+    let status = admin_json(&app, "/api/v1/devices/mac-1/status").await;
+    assert_eq!(
+        status["state"], "declarationRejected",
+        "{backend:?}: {status}"
+    );
+    assert_eq!(
+        status["rejectedDeclarations"],
+        json!([enforcement["Identifier"]])
+    );
+    let compliance = admin_json(&app, "/api/v1/policy-groups/compliance?platform=macOS").await;
+    let rejected: i64 = compliance["rings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|ring| ring["counts"]["declarationRejected"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(rejected, 1, "{backend:?}: {compliance}");
 }

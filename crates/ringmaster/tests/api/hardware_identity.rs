@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::os_catalog::import;
 use crate::os_policies::send;
-use crate::support::{TestApp, admin_json, backends, json_body, shared_reference, spawn_app};
+use crate::support::{TestApp, admin_json, backends, json_body, shared_reference, spawn_app, TestBackend};
 
 /// When SOFA fetched the saved gdmf response.
 const SNAPSHOT: &str = "2026-08-22T18:44:07Z";
@@ -52,65 +52,63 @@ async fn bind(app: &TestApp, ring: i64, devices: &[&str]) {
     assert_eq!(response.status(), StatusCode::OK);
 }
 
-#[tokio::test]
-async fn a_device_keeps_its_model_and_software_update_id_apart() {
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        let created = create_device(
-            &app,
-            json!({"id": "mac-1", "platform": "macOS", "osVersion": "26.5", "osBuild": "25F71",
-                   "model": "Mac15,3", "softwareUpdateDeviceId": "J504AP"}),
-        )
-        .await;
-        assert_eq!(created["model"], "Mac15,3");
-        assert_eq!(created["softwareUpdateDeviceId"], "J504AP");
-        let only_model = create_device(
-            &app,
-            json!({"id": "mac-2", "platform": "macOS", "osVersion": "26.5", "model": "Mac14,2"}),
-        )
-        .await;
-        assert_eq!(only_model["softwareUpdateDeviceId"], Value::Null);
-        let listed = admin_json(&app, "/api/v1/devices").await;
-        let first = &listed["devices"][0];
-        assert_eq!(
-            (&first["model"], &first["softwareUpdateDeviceId"]),
-            (&json!("Mac15,3"), &json!("J504AP"))
-        );
-        let refused = send(
-            &app,
-            Method::POST,
-            "/api/v1/devices",
-            &json!({"id": "mac-3", "platform": "macOS", "osVersion": "26.5", "softwareUpdateDeviceId": 7}),
-        )
-        .await;
-        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(
-            json_body(refused).await["errors"][0]["pointer"],
-            "/softwareUpdateDeviceId"
-        );
+on_each_backend!(a_device_keeps_its_model_and_software_update_id_apart);
+async fn a_device_keeps_its_model_and_software_update_id_apart(backend: TestBackend) {
+    let app = spawn_app(backend).await;
+    let created = create_device(
+        &app,
+        json!({"id": "mac-1", "platform": "macOS", "osVersion": "26.5", "osBuild": "25F71",
+               "model": "Mac15,3", "softwareUpdateDeviceId": "J504AP"}),
+    )
+    .await;
+    assert_eq!(created["model"], "Mac15,3");
+    assert_eq!(created["softwareUpdateDeviceId"], "J504AP");
+    let only_model = create_device(
+        &app,
+        json!({"id": "mac-2", "platform": "macOS", "osVersion": "26.5", "model": "Mac14,2"}),
+    )
+    .await;
+    assert_eq!(only_model["softwareUpdateDeviceId"], Value::Null);
+    let listed = admin_json(&app, "/api/v1/devices").await;
+    let first = &listed["devices"][0];
+    assert_eq!(
+        (&first["model"], &first["softwareUpdateDeviceId"]),
+        (&json!("Mac15,3"), &json!("J504AP"))
+    );
+    let refused = send(
+        &app,
+        Method::POST,
+        "/api/v1/devices",
+        &json!({"id": "mac-3", "platform": "macOS", "osVersion": "26.5", "softwareUpdateDeviceId": 7}),
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_body(refused).await["errors"][0]["pointer"],
+        "/softwareUpdateDeviceId"
+    );
 
-        // A full backup restored into a fresh installation gives both back.
-        let zip = app
-            .admin(Method::GET, "/api/v1/backup")
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        let fresh = spawn_app(backend).await;
-        let restored = fresh
-            .admin(Method::POST, "/api/v1/restore")
-            .header("content-type", "application/zip")
-            .body(zip.to_vec())
-            .send()
-            .await
-            .unwrap();
-        assert!(restored.status().is_success(), "{}", restored.status());
-        let device = admin_json(&fresh, "/api/v1/devices/mac-1").await;
-        assert_eq!(device["model"], "Mac15,3");
-        assert_eq!(device["softwareUpdateDeviceId"], "J504AP");
-    }
+    // A full backup restored into a fresh installation gives both back.
+    let zip = app
+        .admin(Method::GET, "/api/v1/backup")
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let fresh = spawn_app(backend).await;
+    let restored = fresh
+        .admin(Method::POST, "/api/v1/restore")
+        .header("content-type", "application/zip")
+        .body(zip.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert!(restored.status().is_success(), "{}", restored.status());
+    let device = admin_json(&fresh, "/api/v1/devices/mac-1").await;
+    assert_eq!(device["model"], "Mac15,3");
+    assert_eq!(device["softwareUpdateDeviceId"], "J504AP");
 }
 
 #[tokio::test]
@@ -227,68 +225,66 @@ async fn report_status(app: &TestApp, device: &str, body: &Value) {
     assert_eq!(response.status(), StatusCode::OK);
 }
 
-#[tokio::test]
-async fn a_mac_on_a_supplemental_release_is_on_it_everywhere() {
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        let response = import(&app, supplemental_catalog()).await;
+on_each_backend!(a_mac_on_a_supplemental_release_is_on_it_everywhere);
+async fn a_mac_on_a_supplemental_release_is_on_it_everywhere(backend: TestBackend) {
+    let app = spawn_app(backend).await;
+    let response = import(&app, supplemental_catalog()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let early = rings(&app).await[1].0;
+    for device in ["on-base", "on-supplemental"] {
+        let response = app
+            .client
+            .get(app.url("/ddm/tokens"))
+            .header("X-Enrollment-ID", device)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
-        let early = rings(&app).await[1].0;
-        for device in ["on-base", "on-supplemental"] {
-            let response = app
-                .client
-                .get(app.url("/ddm/tokens"))
-                .header("X-Enrollment-ID", device)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), StatusCode::OK);
-        }
-        bind(&app, early, &["on-base", "on-supplemental"]).await;
-        report_status(&app, "on-base", &report("", "25D2128")).await;
-        report_status(&app, "on-supplemental", &report("(a)", "25D771280a")).await;
-
-        let at = "2026-05-01T12:00:00Z";
-        let base = admin_json(&app, &format!("/api/v1/devices/on-base/status?at={at}")).await;
-        assert_eq!(base["device"]["osVersion"], "26.3.1");
-        assert_eq!(base["device"]["osBuild"], "25D2128");
-        assert_eq!(base["targetVersion"], "26.3.1 (a)");
-        assert_eq!(base["state"], "overdue");
-
-        let on = admin_json(
-            &app,
-            &format!("/api/v1/devices/on-supplemental/status?at={at}"),
-        )
-        .await;
-        assert_eq!(on["device"]["osVersion"], "26.3.1 (a)", "{on}");
-        assert_eq!(on["device"]["osBuild"], "25D771280a");
-        assert_eq!(on["device"]["model"], "Mac15,3");
-        assert_eq!(on["device"]["softwareUpdateDeviceId"], "J504AP");
-        assert_eq!(on["state"], "upToDate", "{on}");
-        assert_eq!(on["targetVersion"], Value::Null);
-        let device = admin_json(&app, "/api/v1/devices/on-supplemental").await;
-        assert_eq!(device["osVersion"], "26.3.1 (a)");
-        let run = crate::cli::ringmaster(&[
-            "device-status",
-            "on-supplemental",
-            "--at",
-            at,
-            "--database",
-            &app.database.url,
-        ])
-        .await;
-        assert_eq!(run.code, 0, "{run:?}");
-        for line in [
-            "runs:        macOS 26.3.1 (a)",
-            "hardware:    model Mac15,3, software-update id J504AP",
-            "state:       upToDate",
-        ] {
-            assert!(run.stdout.contains(line), "{line}: {}", run.stdout);
-        }
-
-        // The letter alone (`a`, as Apple's schema shows it) reads the same.
-        report_status(&app, "on-base", &report("a", "25D771280a")).await;
-        let device = admin_json(&app, "/api/v1/devices/on-base").await;
-        assert_eq!(device["osVersion"], "26.3.1 (a)");
     }
+    bind(&app, early, &["on-base", "on-supplemental"]).await;
+    report_status(&app, "on-base", &report("", "25D2128")).await;
+    report_status(&app, "on-supplemental", &report("(a)", "25D771280a")).await;
+
+    let at = "2026-05-01T12:00:00Z";
+    let base = admin_json(&app, &format!("/api/v1/devices/on-base/status?at={at}")).await;
+    assert_eq!(base["device"]["osVersion"], "26.3.1");
+    assert_eq!(base["device"]["osBuild"], "25D2128");
+    assert_eq!(base["targetVersion"], "26.3.1 (a)");
+    assert_eq!(base["state"], "overdue");
+
+    let on = admin_json(
+        &app,
+        &format!("/api/v1/devices/on-supplemental/status?at={at}"),
+    )
+    .await;
+    assert_eq!(on["device"]["osVersion"], "26.3.1 (a)", "{on}");
+    assert_eq!(on["device"]["osBuild"], "25D771280a");
+    assert_eq!(on["device"]["model"], "Mac15,3");
+    assert_eq!(on["device"]["softwareUpdateDeviceId"], "J504AP");
+    assert_eq!(on["state"], "upToDate", "{on}");
+    assert_eq!(on["targetVersion"], Value::Null);
+    let device = admin_json(&app, "/api/v1/devices/on-supplemental").await;
+    assert_eq!(device["osVersion"], "26.3.1 (a)");
+    let run = crate::cli::ringmaster(&[
+        "device-status",
+        "on-supplemental",
+        "--at",
+        at,
+        "--database",
+        &app.database.url,
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    for line in [
+        "runs:        macOS 26.3.1 (a)",
+        "hardware:    model Mac15,3, software-update id J504AP",
+        "state:       upToDate",
+    ] {
+        assert!(run.stdout.contains(line), "{line}: {}", run.stdout);
+    }
+
+    // The letter alone (`a`, as Apple's schema shows it) reads the same.
+    report_status(&app, "on-base", &report("a", "25D771280a")).await;
+    let device = admin_json(&app, "/api/v1/devices/on-base").await;
+    assert_eq!(device["osVersion"], "26.3.1 (a)");
 }

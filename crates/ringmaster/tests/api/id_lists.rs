@@ -6,13 +6,13 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use ringmaster_domain::apple_version::AppleOsVersion;
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 use ringmaster_domain::ids::MAX_IDS_PER_LIST;
 use ringmaster_store::os_updates::devices::NewDevice;
 use serde_json::{Value, json};
 
 use crate::os_policies::send;
-use crate::support::{TestApp, admin_json, backends, json_body, spawn_app};
+use crate::support::{TestApp, admin_json, backends, json_body, spawn_app, TestBackend};
 
 fn fleet_id(index: usize) -> String {
     format!("00008101-{index:016X}")
@@ -161,93 +161,89 @@ async fn a_fleet_sized_group_and_bindings_are_written_while_the_server_keeps_ans
     }
 }
 
-#[tokio::test]
-async fn a_list_longer_than_the_limit_is_refused_naming_the_list_and_nothing_is_written() {
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        let fleet = create_fleet(&app, 3).await;
-        let too_many: Vec<String> = (0..=MAX_IDS_PER_LIST)
-            .map(|index| fleet[index % 3].clone())
-            .collect();
-        let response = send(
-            &app,
-            Method::POST,
-            "/api/v1/device-groups",
-            &json!({"name": "Too many", "devices": too_many}),
-        )
-        .await;
-        assert_eq!(refused_pointers(response).await, vec!["/devices"]);
-        assert_eq!(admin_json(&app, "/api/v1/device-groups").await, json!([]));
+on_each_backend!(a_list_longer_than_the_limit_is_refused_naming_the_list_and_nothing_is_written);
+async fn a_list_longer_than_the_limit_is_refused_naming_the_list_and_nothing_is_written(backend: TestBackend) {
+    let app = spawn_app(backend).await;
+    let fleet = create_fleet(&app, 3).await;
+    let too_many: Vec<String> = (0..=MAX_IDS_PER_LIST)
+        .map(|index| fleet[index % 3].clone())
+        .collect();
+    let response = send(
+        &app,
+        Method::POST,
+        "/api/v1/device-groups",
+        &json!({"name": "Too many", "devices": too_many}),
+    )
+    .await;
+    assert_eq!(refused_pointers(response).await, vec!["/devices"]);
+    assert_eq!(admin_json(&app, "/api/v1/device-groups").await, json!([]));
 
-        let policy = send(
-            &app,
-            Method::POST,
-            "/api/v1/policies",
-            &json!({"name": "Fleet", "platform": "iOS"}),
-        )
-        .await;
-        let policy_id = json_body(policy).await["id"].as_i64().unwrap();
-        let path = format!("/api/v1/policies/{policy_id}/bindings");
-        let response = send(
-            &app,
-            Method::PUT,
-            &path,
-            &json!({"devices": too_many, "deviceGroups": vec![1; MAX_IDS_PER_LIST + 1]}),
-        )
-        .await;
-        let body = json_body(response).await;
-        let messages: Vec<&str> = body["errors"]
-            .as_array()
-            .unwrap()
+    let policy = send(
+        &app,
+        Method::POST,
+        "/api/v1/policies",
+        &json!({"name": "Fleet", "platform": "iOS"}),
+    )
+    .await;
+    let policy_id = json_body(policy).await["id"].as_i64().unwrap();
+    let path = format!("/api/v1/policies/{policy_id}/bindings");
+    let response = send(
+        &app,
+        Method::PUT,
+        &path,
+        &json!({"devices": too_many, "deviceGroups": vec![1; MAX_IDS_PER_LIST + 1]}),
+    )
+    .await;
+    let body = json_body(response).await;
+    let messages: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|error| error["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages
             .iter()
-            .map(|error| error["message"].as_str().unwrap())
-            .collect();
-        assert!(
-            messages
-                .iter()
-                .all(|message| message.contains("at most 100000")),
-            "{messages:?}"
-        );
-        assert_eq!(body["errors"][0]["pointer"], "/devices");
-        assert_eq!(body["errors"][1]["pointer"], "/deviceGroups");
-        assert_eq!(
-            admin_json(&app, &path).await,
-            json!({"devices": [], "deviceGroups": []})
-        );
-    }
+            .all(|message| message.contains("at most 100000")),
+        "{messages:?}"
+    );
+    assert_eq!(body["errors"][0]["pointer"], "/devices");
+    assert_eq!(body["errors"][1]["pointer"], "/deviceGroups");
+    assert_eq!(
+        admin_json(&app, &path).await,
+        json!({"devices": [], "deviceGroups": []})
+    );
 }
 
-#[tokio::test]
-async fn unknown_members_are_named_at_the_position_sent_even_after_duplicates() {
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        let fleet = create_fleet(&app, 2).await;
-        let response = send(
-            &app,
-            Method::POST,
-            "/api/v1/device-groups",
-            &json!({"name": "Lab", "devices": [fleet[0], fleet[0], fleet[1], "ghost", fleet[1]]}),
-        )
-        .await;
-        assert_eq!(refused_pointers(response).await, vec!["/devices/3"]);
-        let policy = send(
-            &app,
-            Method::POST,
-            "/api/v1/policies",
-            &json!({"name": "Lab", "platform": "iOS"}),
-        )
-        .await;
-        let policy_id = json_body(policy).await["id"].as_i64().unwrap();
-        let response = send(
-            &app,
-            Method::PUT,
-            &format!("/api/v1/policies/{policy_id}/bindings"),
-            &json!({"devices": [fleet[1], fleet[1], "ghost"], "deviceGroups": [7, 7]}),
-        )
-        .await;
-        assert_eq!(
-            refused_pointers(response).await,
-            vec!["/devices/2", "/deviceGroups/0", "/deviceGroups/1"]
-        );
-    }
+on_each_backend!(unknown_members_are_named_at_the_position_sent_even_after_duplicates);
+async fn unknown_members_are_named_at_the_position_sent_even_after_duplicates(backend: TestBackend) {
+    let app = spawn_app(backend).await;
+    let fleet = create_fleet(&app, 2).await;
+    let response = send(
+        &app,
+        Method::POST,
+        "/api/v1/device-groups",
+        &json!({"name": "Lab", "devices": [fleet[0], fleet[0], fleet[1], "ghost", fleet[1]]}),
+    )
+    .await;
+    assert_eq!(refused_pointers(response).await, vec!["/devices/3"]);
+    let policy = send(
+        &app,
+        Method::POST,
+        "/api/v1/policies",
+        &json!({"name": "Lab", "platform": "iOS"}),
+    )
+    .await;
+    let policy_id = json_body(policy).await["id"].as_i64().unwrap();
+    let response = send(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/policies/{policy_id}/bindings"),
+        &json!({"devices": [fleet[1], fleet[1], "ghost"], "deviceGroups": [7, 7]}),
+    )
+    .await;
+    assert_eq!(
+        refused_pointers(response).await,
+        vec!["/devices/2", "/deviceGroups/0", "/deviceGroups/1"]
+    );
 }

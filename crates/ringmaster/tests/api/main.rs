@@ -1,9 +1,12 @@
 //! The integration suite: one test binary that starts the real server on a random port over a
 //! real database (an SQLite file, and PostgreSQL when `TEST_DATABASE_URL` is set) and talks to
-//! it over HTTP.
+//! it over HTTP. A test that runs on both backends is two tests (`NAME::sqlite`,
+//! `NAME::postgres`, made by `on_each_backend!`), so one backend's failure never hides the other's.
+
+#[macro_use]
+mod support;
 
 mod golden;
-mod support;
 
 mod admin_titles;
 mod answers_golden;

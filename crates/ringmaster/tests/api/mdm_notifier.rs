@@ -183,109 +183,101 @@ async fn change_devices(app: &TestApp, devices: &[&str]) {
     .await;
 }
 
-#[tokio::test]
-async fn an_enqueue_url_without_its_slash_reaches_nanohub_in_short_batches() {
-    for backend in backends() {
-        let (url, receiver) = Receiver::start(Behaviour {
-            user: "nanohub".into(),
-            failing: Vec::new(),
+on_each_backend!(an_enqueue_url_without_its_slash_reaches_nanohub_in_short_batches);
+async fn an_enqueue_url_without_its_slash_reaches_nanohub_in_short_batches(backend: TestBackend) {
+    let (url, receiver) = Receiver::start(Behaviour {
+        user: "nanohub".into(),
+        failing: Vec::new(),
+    })
+    .await;
+    let app = app_notifying(backend, url, "nanohub", 2).await;
+    let devices = ["mac-1", "mac-2", "mac-3", "mac-4", "mac-5"];
+    for device in devices {
+        sync(&app, device).await;
+    }
+    change_devices(&app, &devices).await;
+    receiver
+        .wait_until("all five notified", |r| {
+            devices.iter().all(|id| r.times_sent(id) == 1)
         })
         .await;
-        let app = app_notifying(backend, url, "nanohub", 2).await;
-        let devices = ["mac-1", "mac-2", "mac-3", "mac-4", "mac-5"];
-        for device in devices {
-            sync(&app, device).await;
-        }
-        change_devices(&app, &devices).await;
-        receiver
-            .wait_until("all five notified", |r| {
-                devices.iter().all(|id| r.times_sent(id) == 1)
-            })
-            .await;
-        let requests = receiver.requests();
-        assert_eq!(requests.len(), 3, "{backend:?}: {requests:?}");
-        assert!(
-            requests.iter().all(|ids| ids.len() <= 2),
-            "{backend:?}: batches of at most 2: {requests:?}"
-        );
-        let sent: BTreeSet<&String> = requests.iter().flatten().collect();
-        assert_eq!(sent.len(), 5, "{backend:?}: each device once");
-    }
+    let requests = receiver.requests();
+    assert_eq!(requests.len(), 3, "{backend:?}: {requests:?}");
+    assert!(
+        requests.iter().all(|ids| ids.len() <= 2),
+        "{backend:?}: batches of at most 2: {requests:?}"
+    );
+    let sent: BTreeSet<&String> = requests.iter().flatten().collect();
+    assert_eq!(sent.len(), 5, "{backend:?}: each device once");
 }
 
-#[tokio::test]
-async fn a_partial_failure_retries_only_the_failed_ids() {
-    for backend in backends() {
-        let (url, receiver) = Receiver::start(Behaviour {
-            user: "nanomdm".into(),
-            failing: vec![("mac-2".into(), 1)],
-        })
-        .await;
-        let app = app_notifying(backend, url, "nanomdm", 30).await;
-        let devices = ["mac-1", "mac-2", "mac-3"];
-        for device in devices {
-            sync(&app, device).await;
-        }
-        change_devices(&app, &devices).await;
-        receiver
-            .wait_until("mac-2 sent again", |r| r.times_sent("mac-2") == 2)
-            .await;
-        let requests = receiver.requests();
-        assert_eq!(
-            requests,
-            vec![
-                vec!["mac-1".to_owned(), "mac-2".to_owned(), "mac-3".to_owned()],
-                vec!["mac-2".to_owned()],
-            ],
-            "{backend:?}: the 207 answer's failed id alone is sent again"
-        );
-        // Nothing more: all three were recorded as notified.
-        tokio::time::sleep(Duration::from_millis(700)).await;
-        assert_eq!(receiver.requests().len(), 2, "{backend:?}");
+on_each_backend!(a_partial_failure_retries_only_the_failed_ids);
+async fn a_partial_failure_retries_only_the_failed_ids(backend: TestBackend) {
+    let (url, receiver) = Receiver::start(Behaviour {
+        user: "nanomdm".into(),
+        failing: vec![("mac-2".into(), 1)],
+    })
+    .await;
+    let app = app_notifying(backend, url, "nanomdm", 30).await;
+    let devices = ["mac-1", "mac-2", "mac-3"];
+    for device in devices {
+        sync(&app, device).await;
     }
+    change_devices(&app, &devices).await;
+    receiver
+        .wait_until("mac-2 sent again", |r| r.times_sent("mac-2") == 2)
+        .await;
+    let requests = receiver.requests();
+    assert_eq!(
+        requests,
+        vec![
+            vec!["mac-1".to_owned(), "mac-2".to_owned(), "mac-3".to_owned()],
+            vec!["mac-2".to_owned()],
+        ],
+        "{backend:?}: the 207 answer's failed id alone is sent again"
+    );
+    // Nothing more: all three were recorded as notified.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(receiver.requests().len(), 2, "{backend:?}");
 }
 
-#[tokio::test]
-async fn an_id_that_keeps_failing_is_tried_next_round_and_the_others_are_not() {
-    for backend in backends() {
-        // The notifier tries 4 times a round: mac-2 fails 5 times, so a second round is needed.
-        let (url, receiver) = Receiver::start(Behaviour {
-            user: "nanomdm".into(),
-            failing: vec![("mac-2".into(), 5)],
-        })
-        .await;
-        let app = app_notifying(backend, url, "nanomdm", 30).await;
-        let devices = ["mac-1", "mac-2", "mac-3"];
-        for device in devices {
-            sync(&app, device).await;
-        }
-        change_devices(&app, &devices).await;
-        receiver
-            .wait_until("mac-2 finally taken", |r| r.times_sent("mac-2") == 6)
-            .await;
-        tokio::time::sleep(Duration::from_millis(700)).await;
-        assert_eq!(receiver.times_sent("mac-1"), 1, "{backend:?}");
-        assert_eq!(receiver.times_sent("mac-3"), 1, "{backend:?}");
-        assert_eq!(receiver.times_sent("mac-2"), 6, "{backend:?}");
+on_each_backend!(an_id_that_keeps_failing_is_tried_next_round_and_the_others_are_not);
+async fn an_id_that_keeps_failing_is_tried_next_round_and_the_others_are_not(backend: TestBackend) {
+    // The notifier tries 4 times a round: mac-2 fails 5 times, so a second round is needed.
+    let (url, receiver) = Receiver::start(Behaviour {
+        user: "nanomdm".into(),
+        failing: vec![("mac-2".into(), 5)],
+    })
+    .await;
+    let app = app_notifying(backend, url, "nanomdm", 30).await;
+    let devices = ["mac-1", "mac-2", "mac-3"];
+    for device in devices {
+        sync(&app, device).await;
     }
+    change_devices(&app, &devices).await;
+    receiver
+        .wait_until("mac-2 finally taken", |r| r.times_sent("mac-2") == 6)
+        .await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(receiver.times_sent("mac-1"), 1, "{backend:?}");
+    assert_eq!(receiver.times_sent("mac-3"), 1, "{backend:?}");
+    assert_eq!(receiver.times_sent("mac-2"), 6, "{backend:?}");
 }
 
-#[tokio::test]
-async fn the_wrong_user_is_refused_and_retried() {
-    for backend in backends() {
-        let (url, receiver) = Receiver::start(Behaviour {
-            user: "nanohub".into(),
-            failing: Vec::new(),
-        })
-        .await;
-        // The default user, nanomdm, is not NanoHUB's.
-        let app = app_notifying(backend, url, "nanomdm", 30).await;
-        sync(&app, "mac-1").await;
-        change_devices(&app, &["mac-1"]).await;
-        tokio::time::sleep(Duration::from_millis(900)).await;
-        assert!(
-            receiver.requests().is_empty(),
-            "{backend:?}: a 401 is not a delivery"
-        );
-    }
+on_each_backend!(the_wrong_user_is_refused_and_retried);
+async fn the_wrong_user_is_refused_and_retried(backend: TestBackend) {
+    let (url, receiver) = Receiver::start(Behaviour {
+        user: "nanohub".into(),
+        failing: Vec::new(),
+    })
+    .await;
+    // The default user, nanomdm, is not NanoHUB's.
+    let app = app_notifying(backend, url, "nanomdm", 30).await;
+    sync(&app, "mac-1").await;
+    change_devices(&app, &["mac-1"]).await;
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert!(
+        receiver.requests().is_empty(),
+        "{backend:?}: a 401 is not a delivery"
+    );
 }

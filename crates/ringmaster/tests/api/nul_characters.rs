@@ -8,7 +8,7 @@ use std::process::Command;
 
 use reqwest::{Method, StatusCode};
 use ringmaster_domain::apple_version::AppleOsVersion;
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 use ringmaster_store::os_updates::devices::NewDevice;
 use serde_json::{Value, json};
 
@@ -74,288 +74,284 @@ fn assert_refused_at(route: &str, status: StatusCode, body: &Value, pointer: &st
     );
 }
 
-#[tokio::test]
-async fn a_nul_character_is_refused_on_every_route_that_stores_strings_and_nothing_changes() {
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        assert_eq!(
-            app.create_title(&fixture("titles/JamfAdmin.json"))
-                .await
-                .status(),
-            StatusCode::CREATED
-        );
-        let title: Value = serde_json::from_slice(&fixture("titles/JamfAdmin.json")).unwrap();
-        let version: Value =
-            serde_json::from_slice(&fixture("versions/JamfAdmin-10.3.0.json")).unwrap();
-        let feed: Value =
-            serde_json::from_slice(&fixture("catalog/macos-26-autumn-2025.json")).unwrap();
-        assert_eq!(
-            import(&app, serde_json::to_vec(&feed).unwrap())
-                .await
-                .status(),
-            StatusCode::OK
-        );
-        let device =
-            json!({"id": "mac-1", "platform": "macOS", "osVersion": "26.0", "model": "Mac16,1"});
-        assert_eq!(
-            send(&app, Method::POST, "/api/v1/devices", &device)
-                .await
-                .status(),
-            StatusCode::CREATED
-        );
-        let policy = json!({"name": "Lab", "platform": "macOS"});
-        let created = send(&app, Method::POST, "/api/v1/policies", &policy).await;
-        let policy_id = json_body(created).await["id"].as_i64().unwrap();
-        let rings = app
-            .admin(Method::POST, "/api/v1/policy-groups/defaults")
-            .send()
+on_each_backend!(a_nul_character_is_refused_on_every_route_that_stores_strings_and_nothing_changes);
+async fn a_nul_character_is_refused_on_every_route_that_stores_strings_and_nothing_changes(backend: TestBackend) {
+    let app = spawn_app(backend).await;
+    assert_eq!(
+        app.create_title(&fixture("titles/JamfAdmin.json"))
             .await
-            .unwrap();
-        let ring_id = json_body(rings).await["policyGroups"][0]["id"]
-            .as_i64()
-            .unwrap();
-        let group = send(
-            &app,
+            .status(),
+        StatusCode::CREATED
+    );
+    let title: Value = serde_json::from_slice(&fixture("titles/JamfAdmin.json")).unwrap();
+    let version: Value =
+        serde_json::from_slice(&fixture("versions/JamfAdmin-10.3.0.json")).unwrap();
+    let feed: Value =
+        serde_json::from_slice(&fixture("catalog/macos-26-autumn-2025.json")).unwrap();
+    assert_eq!(
+        import(&app, serde_json::to_vec(&feed).unwrap())
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let device =
+        json!({"id": "mac-1", "platform": "macOS", "osVersion": "26.0", "model": "Mac16,1"});
+    assert_eq!(
+        send(&app, Method::POST, "/api/v1/devices", &device)
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let policy = json!({"name": "Lab", "platform": "macOS"});
+    let created = send(&app, Method::POST, "/api/v1/policies", &policy).await;
+    let policy_id = json_body(created).await["id"].as_i64().unwrap();
+    let rings = app
+        .admin(Method::POST, "/api/v1/policy-groups/defaults")
+        .send()
+        .await
+        .unwrap();
+    let ring_id = json_body(rings).await["policyGroups"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let group = send(
+        &app,
+        Method::POST,
+        "/api/v1/device-groups",
+        &json!({"name": "Lab", "devices": ["mac-1"]}),
+    )
+    .await;
+    let group_id = json_body(group).await["id"].as_i64().unwrap();
+    let report = json!({"StatusItems": {"device": {"model": {"identifier": "Mac16,1"}}}, "FullReport": true});
+    let reported = app
+        .client
+        .put(app.url("/ddm/status"))
+        .header("X-Enrollment-ID", "mac-1")
+        .json(&report)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reported.status(), StatusCode::OK);
+    let before = everything(&app, policy_id, ring_id, group_id).await;
+
+    let nul_report = with(
+        report.clone(),
+        "/StatusItems/device/model/identifier",
+        "Mac\0",
+    );
+    let json_cases: Vec<(Method, String, Value, &str)> = vec![
+        (
             Method::POST,
-            "/api/v1/device-groups",
-            &json!({"name": "Lab", "devices": ["mac-1"]}),
-        )
-        .await;
-        let group_id = json_body(group).await["id"].as_i64().unwrap();
-        let report = json!({"StatusItems": {"device": {"model": {"identifier": "Mac16,1"}}}, "FullReport": true});
-        let reported = app
-            .client
-            .put(app.url("/ddm/status"))
-            .header("X-Enrollment-ID", "mac-1")
-            .json(&report)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(reported.status(), StatusCode::OK);
-        let before = everything(&app, policy_id, ring_id, group_id).await;
-
-        let nul_report = with(
-            report.clone(),
-            "/StatusItems/device/model/identifier",
-            "Mac\0",
-        );
-        let json_cases: Vec<(Method, String, Value, &str)> = vec![
-            (
-                Method::POST,
-                "/api/v1/title".into(),
-                with(
-                    with(title.clone(), "/id", "NulTitle"),
-                    "/name",
-                    "Jamf\0Admin",
-                ),
+            "/api/v1/title".into(),
+            with(
+                with(title.clone(), "/id", "NulTitle"),
                 "/name",
+                "Jamf\0Admin",
             ),
-            (
-                Method::PUT,
-                "/api/v1/title/JamfAdmin".into(),
-                with(title.clone(), "/publisher", "Jamf\0"),
-                "/publisher",
-            ),
-            (
-                Method::POST,
-                "/api/v1/title/JamfAdmin/version".into(),
-                with(version.clone(), "/version", "10.4.0\0"),
-                "/version",
-            ),
-            (
-                Method::PUT,
-                "/api/v1/title/JamfAdmin/current-version".into(),
-                json!({"version": "10.3.0\0"}),
-                "/version",
-            ),
-            (
-                Method::POST,
-                "/api/v1/policies".into(),
-                json!({"name": "Nul\0", "platform": "macOS"}),
-                "/name",
-            ),
-            (
-                Method::POST,
-                "/api/v1/policies".into(),
-                json!({"name": "Key", "platform": "macOS", "note\0": "x"}),
-                "/note\0",
-            ),
-            (
-                Method::PUT,
-                format!("/api/v1/policies/{policy_id}"),
-                json!({"name": "Lab\0", "platform": "macOS"}),
-                "/name",
-            ),
-            (
-                Method::PUT,
-                format!("/api/v1/policies/{policy_id}/bindings"),
-                json!({"devices": ["mac-1", "mac\u{0}2"]}),
-                "/devices/1",
-            ),
-            (
-                Method::PUT,
-                format!("/api/v1/policy-groups/{ring_id}/bindings"),
-                json!({"devices": ["\0"]}),
-                "/devices/0",
-            ),
-            (
-                Method::POST,
-                "/api/v1/devices".into(),
-                with(device.clone(), "/id", "mac\u{0}2"),
-                "/id",
-            ),
-            (
-                Method::POST,
-                "/api/v1/devices".into(),
-                with(
-                    with(device.clone(), "/id", "mac-2"),
-                    "/model",
-                    "Mac\u{0}16,1",
-                ),
+            "/name",
+        ),
+        (
+            Method::PUT,
+            "/api/v1/title/JamfAdmin".into(),
+            with(title.clone(), "/publisher", "Jamf\0"),
+            "/publisher",
+        ),
+        (
+            Method::POST,
+            "/api/v1/title/JamfAdmin/version".into(),
+            with(version.clone(), "/version", "10.4.0\0"),
+            "/version",
+        ),
+        (
+            Method::PUT,
+            "/api/v1/title/JamfAdmin/current-version".into(),
+            json!({"version": "10.3.0\0"}),
+            "/version",
+        ),
+        (
+            Method::POST,
+            "/api/v1/policies".into(),
+            json!({"name": "Nul\0", "platform": "macOS"}),
+            "/name",
+        ),
+        (
+            Method::POST,
+            "/api/v1/policies".into(),
+            json!({"name": "Key", "platform": "macOS", "note\0": "x"}),
+            "/note\0",
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/policies/{policy_id}"),
+            json!({"name": "Lab\0", "platform": "macOS"}),
+            "/name",
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/policies/{policy_id}/bindings"),
+            json!({"devices": ["mac-1", "mac\u{0}2"]}),
+            "/devices/1",
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/policy-groups/{ring_id}/bindings"),
+            json!({"devices": ["\0"]}),
+            "/devices/0",
+        ),
+        (
+            Method::POST,
+            "/api/v1/devices".into(),
+            with(device.clone(), "/id", "mac\u{0}2"),
+            "/id",
+        ),
+        (
+            Method::POST,
+            "/api/v1/devices".into(),
+            with(
+                with(device.clone(), "/id", "mac-2"),
                 "/model",
+                "Mac\u{0}16,1",
             ),
-            (
-                Method::POST,
-                "/api/v1/device-groups".into(),
-                json!({"name": "Lab\0", "devices": ["mac-1"]}),
-                "/name",
-            ),
-            (
-                Method::PUT,
-                format!("/api/v1/device-groups/{group_id}"),
-                json!({"name": "Lab", "devices": ["mac-1", "mac\0"]}),
-                "/devices/1",
-            ),
-            (
-                Method::POST,
-                "/api/v1/devices/mac-1/legacy-mechanisms".into(),
-                json!({"kind": "patchPolicy", "name": "Old\0"}),
-                "/name",
-            ),
-            (
-                Method::POST,
-                "/api/v1/catalog/import".into(),
-                with(feed.clone(), "/AssetSets/macOS/0/Build", "25A354\0"),
-                "/AssetSets/macOS/0/Build",
-            ),
-        ];
-        for (method, path, body, pointer) in json_cases {
-            let route = format!("{backend:?} {method} {path}");
-            let response = send(&app, method, &path, &body).await;
-            let status = response.status();
-            assert_refused_at(&route, status, &json_body(response).await, pointer);
-        }
+            "/model",
+        ),
+        (
+            Method::POST,
+            "/api/v1/device-groups".into(),
+            json!({"name": "Lab\0", "devices": ["mac-1"]}),
+            "/name",
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/device-groups/{group_id}"),
+            json!({"name": "Lab", "devices": ["mac-1", "mac\0"]}),
+            "/devices/1",
+        ),
+        (
+            Method::POST,
+            "/api/v1/devices/mac-1/legacy-mechanisms".into(),
+            json!({"kind": "patchPolicy", "name": "Old\0"}),
+            "/name",
+        ),
+        (
+            Method::POST,
+            "/api/v1/catalog/import".into(),
+            with(feed.clone(), "/AssetSets/macOS/0/Build", "25A354\0"),
+            "/AssetSets/macOS/0/Build",
+        ),
+    ];
+    for (method, path, body, pointer) in json_cases {
+        let route = format!("{backend:?} {method} {path}");
+        let response = send(&app, method, &path, &body).await;
+        let status = response.status();
+        assert_refused_at(&route, status, &json_body(response).await, pointer);
+    }
 
+    let response = app
+        .client
+        .put(app.url("/ddm/status"))
+        .header("X-Enrollment-ID", "mac-1")
+        .json(&nul_report)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let body = json_body(response).await;
+    assert_refused_at(
+        "PUT /ddm/status",
+        status,
+        &body,
+        "/StatusItems/device/model/identifier",
+    );
+    for (message, pointer) in [
+        (
+            raw_check_in("mac-1", "status", Some(&nul_report)),
+            "/StatusItems/device/model/identifier",
+        ),
+        (raw_check_in("mac\u{0}1", "tokens", None), "/EnrollmentID"),
+    ] {
         let response = app
             .client
-            .put(app.url("/ddm/status"))
-            .header("X-Enrollment-ID", "mac-1")
-            .json(&nul_report)
+            .put(app.url("/mdm/checkin"))
+            .header("content-type", "application/x-apple-aspen-mdm-checkin")
+            .body(message)
             .send()
             .await
             .unwrap();
         let status = response.status();
         let body = json_body(response).await;
-        assert_refused_at(
-            "PUT /ddm/status",
-            status,
-            &body,
-            "/StatusItems/device/model/identifier",
-        );
-        for (message, pointer) in [
-            (
-                raw_check_in("mac-1", "status", Some(&nul_report)),
-                "/StatusItems/device/model/identifier",
-            ),
-            (raw_check_in("mac\u{0}1", "tokens", None), "/EnrollmentID"),
-        ] {
-            let response = app
-                .client
-                .put(app.url("/mdm/checkin"))
-                .header("content-type", "application/x-apple-aspen-mdm-checkin")
-                .body(message)
-                .send()
-                .await
-                .unwrap();
-            let status = response.status();
-            let body = json_body(response).await;
-            if pointer == "/EnrollmentID" {
-                assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-                assert_eq!(body["errors"][0]["pointer"], pointer, "{body}");
-            } else {
-                assert_refused_at("PUT /mdm/checkin", status, &body, pointer);
-            }
+        if pointer == "/EnrollmentID" {
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+            assert_eq!(body["errors"][0]["pointer"], pointer, "{body}");
+        } else {
+            assert_refused_at("PUT /mdm/checkin", status, &body, pointer);
         }
-
-        assert_eq!(
-            everything(&app, policy_id, ring_id, group_id).await,
-            before,
-            "{backend:?}: a refused request changed something"
-        );
     }
+
+    assert_eq!(
+        everything(&app, policy_id, ring_id, group_id).await,
+        before,
+        "{backend:?}: a refused request changed something"
+    );
 }
 
-#[tokio::test]
-async fn ids_holding_a_nul_or_control_character_in_paths_queries_and_headers_answer_json() {
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        let device = json!({"id": "mac-1", "platform": "macOS", "osVersion": "26.0"});
-        assert_eq!(
-            send(&app, Method::POST, "/api/v1/devices", &device)
-                .await
-                .status(),
-            StatusCode::CREATED
-        );
-        for (method, path) in [
-            (Method::GET, "/api/v1/devices/mac%001"),
-            (Method::DELETE, "/api/v1/devices/mac%00"),
-            (Method::GET, "/api/v1/devices/mac%00/status"),
-            (Method::GET, "/api/v1/devices/mac%00/declarations"),
-            (Method::GET, "/api/v1/devices/mac%00/effective-policy"),
-            (
-                Method::DELETE,
-                "/api/v1/devices/mac-1/legacy-mechanisms/patchPolicy/Old%00",
-            ),
-            (
-                Method::DELETE,
-                "/api/v1/devices/mac-1/legacy-mechanisms/patch%00/Old",
-            ),
-            (Method::GET, "/api/v1/title/Jamf%00Admin"),
-            (Method::DELETE, "/api/v1/title/Jamf%00Admin"),
-        ] {
-            let response = app.admin(method.clone(), path).send().await.unwrap();
-            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{method} {path}");
-            let body = json_body(response).await;
-            assert_eq!(body["status"], 404, "{body}");
-        }
-        let response = app
-            .admin(Method::GET, "/api/v1/devices?after=%00")
-            .send()
+on_each_backend!(ids_holding_a_nul_or_control_character_in_paths_queries_and_headers_answer_json);
+async fn ids_holding_a_nul_or_control_character_in_paths_queries_and_headers_answer_json(backend: TestBackend) {
+    let app = spawn_app(backend).await;
+    let device = json!({"id": "mac-1", "platform": "macOS", "osVersion": "26.0"});
+    assert_eq!(
+        send(&app, Method::POST, "/api/v1/devices", &device)
             .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(json_body(response).await["errors"][0]["parameter"], "after");
-        // A header cannot carry NUL; a tab inside an enrollment id is refused by the same rule.
-        let response = app
-            .client
-            .get(app.url("/ddm/tokens"))
-            .header("X-Enrollment-ID", "mac\t1")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+            .status(),
+        StatusCode::CREATED
+    );
+    for (method, path) in [
+        (Method::GET, "/api/v1/devices/mac%001"),
+        (Method::DELETE, "/api/v1/devices/mac%00"),
+        (Method::GET, "/api/v1/devices/mac%00/status"),
+        (Method::GET, "/api/v1/devices/mac%00/declarations"),
+        (Method::GET, "/api/v1/devices/mac%00/effective-policy"),
+        (
+            Method::DELETE,
+            "/api/v1/devices/mac-1/legacy-mechanisms/patchPolicy/Old%00",
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/devices/mac-1/legacy-mechanisms/patch%00/Old",
+        ),
+        (Method::GET, "/api/v1/title/Jamf%00Admin"),
+        (Method::DELETE, "/api/v1/title/Jamf%00Admin"),
+    ] {
+        let response = app.admin(method.clone(), path).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{method} {path}");
         let body = json_body(response).await;
-        assert_eq!(body["errors"][0]["parameter"], "X-Enrollment-ID", "{body}");
-        assert!(
-            body["errors"][0]["message"]
-                .as_str()
-                .unwrap()
-                .contains("U+0009"),
-            "{body}"
-        );
-        let devices = admin_json(&app, "/api/v1/devices").await;
-        assert_eq!(devices["devices"].as_array().map(Vec::len), Some(1));
+        assert_eq!(body["status"], 404, "{body}");
     }
+    let response = app
+        .admin(Method::GET, "/api/v1/devices?after=%00")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(json_body(response).await["errors"][0]["parameter"], "after");
+    // A header cannot carry NUL; a tab inside an enrollment id is refused by the same rule.
+    let response = app
+        .client
+        .get(app.url("/ddm/tokens"))
+        .header("X-Enrollment-ID", "mac\t1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body = json_body(response).await;
+    assert_eq!(body["errors"][0]["parameter"], "X-Enrollment-ID", "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("U+0009"),
+        "{body}"
+    );
+    let devices = admin_json(&app, "/api/v1/devices").await;
+    assert_eq!(devices["devices"].as_array().map(Vec::len), Some(1));
 }
 
 #[tokio::test]

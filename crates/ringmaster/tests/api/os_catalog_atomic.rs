@@ -57,47 +57,45 @@ async fn scalar(database: &TestDatabase, sql: &'static str) -> i64 {
 const REVISION: &str = "SELECT revision FROM os_update_counter WHERE id = 1";
 const MODELS: &str = "SELECT COUNT(*) FROM hardware_models";
 
-#[tokio::test]
-async fn an_import_whose_hardware_half_fails_leaves_the_catalog_as_it_was() {
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        let first = import(&app, fixture("catalog/macos-26-autumn-2025.json")).await;
-        assert_eq!(first.status(), StatusCode::OK);
-        let before = catalog(&app, "macOS").await;
-        let revision = scalar(&app.database, REVISION).await;
-        assert_eq!(scalar(&app.database, MODELS).await, 0);
+on_each_backend!(an_import_whose_hardware_half_fails_leaves_the_catalog_as_it_was);
+async fn an_import_whose_hardware_half_fails_leaves_the_catalog_as_it_was(backend: TestBackend) {
+    let app = spawn_app(backend).await;
+    let first = import(&app, fixture("catalog/macos-26-autumn-2025.json")).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let before = catalog(&app, "macOS").await;
+    let revision = scalar(&app.database, REVISION).await;
+    assert_eq!(scalar(&app.database, MODELS).await, 0);
 
-        let refuse = match backend {
-            TestBackend::Sqlite => REFUSE_SQLITE,
-            TestBackend::Postgres => REFUSE_POSTGRES,
-        };
-        execute(&app.database, refuse).await;
-        let failed = import(&app, fixture("feeds/sofa-v2-macos.json")).await;
-        assert_eq!(
-            failed.status(),
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "{backend:?}"
-        );
-        assert_eq!(
-            catalog(&app, "macOS").await,
-            before,
-            "{backend:?}: releases"
-        );
-        assert_eq!(scalar(&app.database, MODELS).await, 0, "{backend:?}");
-        assert_eq!(
-            scalar(&app.database, REVISION).await,
-            revision,
-            "{backend:?}: no revision for a failed import"
-        );
+    let refuse = match backend {
+        TestBackend::Sqlite => REFUSE_SQLITE,
+        TestBackend::Postgres => REFUSE_POSTGRES,
+    };
+    execute(&app.database, refuse).await;
+    let failed = import(&app, fixture("feeds/sofa-v2-macos.json")).await;
+    assert_eq!(
+        failed.status(),
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{backend:?}"
+    );
+    assert_eq!(
+        catalog(&app, "macOS").await,
+        before,
+        "{backend:?}: releases"
+    );
+    assert_eq!(scalar(&app.database, MODELS).await, 0, "{backend:?}");
+    assert_eq!(
+        scalar(&app.database, REVISION).await,
+        revision,
+        "{backend:?}: no revision for a failed import"
+    );
 
-        let accept = match backend {
-            TestBackend::Sqlite => ACCEPT,
-            TestBackend::Postgres => ACCEPT_POSTGRES,
-        };
-        execute(&app.database, accept).await;
-        let again = import(&app, fixture("feeds/sofa-v2-macos.json")).await;
-        assert_eq!(again.status(), StatusCode::OK, "{backend:?}");
-        assert_ne!(catalog(&app, "macOS").await, before, "{backend:?}");
-        assert!(scalar(&app.database, MODELS).await > 0, "{backend:?}");
-    }
+    let accept = match backend {
+        TestBackend::Sqlite => ACCEPT,
+        TestBackend::Postgres => ACCEPT_POSTGRES,
+    };
+    execute(&app.database, accept).await;
+    let again = import(&app, fixture("feeds/sofa-v2-macos.json")).await;
+    assert_eq!(again.status(), StatusCode::OK, "{backend:?}");
+    assert_ne!(catalog(&app, "macOS").await, before, "{backend:?}");
+    assert!(scalar(&app.database, MODELS).await > 0, "{backend:?}");
 }

@@ -11,7 +11,7 @@ use ringmaster::os_updates::catalog_poll::CatalogPollConfig;
 use ringmaster::os_updates::feed_fetch::{Fetched, Validators, client, fetch_url};
 
 use crate::os_catalog::catalog;
-use crate::support::{AppOptions, TestApp, TestDatabase, backends, fixture, spawn_app_on};
+use crate::support::{AppOptions, TestApp, TestDatabase, backends, fixture, spawn_app_on, TestBackend};
 
 const ETAG: &str = "\"feed-1\"";
 
@@ -81,20 +81,18 @@ async fn wait_for_releases(app: &TestApp, count: usize) {
     }
 }
 
-#[tokio::test]
-async fn two_servers_poll_a_feed_once_per_period_between_them() {
-    for backend in backends() {
-        let (url, hits) = feed_server(0).await;
-        let database = TestDatabase::new(backend).await;
-        let second_database = database.another_handle();
-        let first = spawn_app_on(database, polling(&url)).await;
-        let second = spawn_app_on(second_database, polling(&url)).await;
-        wait_for_releases(&first, 4).await;
-        wait_for_releases(&second, 4).await;
-        // Many checks later, still one request: the lease holds for the period.
-        tokio::time::sleep(Duration::from_millis(800)).await;
-        assert_eq!(hits.load(Ordering::SeqCst), 1, "{backend:?}");
-    }
+on_each_backend!(two_servers_poll_a_feed_once_per_period_between_them);
+async fn two_servers_poll_a_feed_once_per_period_between_them(backend: TestBackend) {
+    let (url, hits) = feed_server(0).await;
+    let database = TestDatabase::new(backend).await;
+    let second_database = database.another_handle();
+    let first = spawn_app_on(database, polling(&url)).await;
+    let second = spawn_app_on(second_database, polling(&url)).await;
+    wait_for_releases(&first, 4).await;
+    wait_for_releases(&second, 4).await;
+    // Many checks later, still one request: the lease holds for the period.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(hits.load(Ordering::SeqCst), 1, "{backend:?}");
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::backup_full::{full_backup, populate, restore, spawn};
-use crate::support::{TestApp, backends, fixture, json_body};
+use crate::support::{TestApp, backends, fixture, json_body, TestBackend};
 
 /// `/jamf/v1/software` as (id, lastModified) pairs, sorted by id.
 async fn stamps(app: &TestApp) -> Vec<(String, String)> {
@@ -57,42 +57,38 @@ fn patchserver_zip(definitions: &[Value]) -> Vec<u8> {
     writer.finish().unwrap().into_inner()
 }
 
-#[tokio::test]
-async fn a_full_and_a_patchserver_backup_restore_with_every_last_modified() {
-    for backend in backends() {
-        let source = spawn(backend).await;
-        populate(&source).await;
-        let before = stamps(&source).await;
-        assert!(!before.is_empty(), "{backend:?}: the source serves titles");
-        let full = full_backup(&source).await;
-        let patchserver = backup(&source, "?format=patchserver").await;
-        // Restored later: a fresh server must not stamp the titles with its own time.
-        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-        for (what, zip) in [("full", full), ("patchserver", patchserver)] {
-            let target = spawn(backend).await;
-            let response = restore(&target, "", zip).await;
-            assert_eq!(response.status(), StatusCode::CREATED, "{backend:?} {what}");
-            assert_eq!(stamps(&target).await, before, "{backend:?} {what}");
-            target.stop().await;
-        }
-        source.stop().await;
+on_each_backend!(a_full_and_a_patchserver_backup_restore_with_every_last_modified);
+async fn a_full_and_a_patchserver_backup_restore_with_every_last_modified(backend: TestBackend) {
+    let source = spawn(backend).await;
+    populate(&source).await;
+    let before = stamps(&source).await;
+    assert!(!before.is_empty(), "{backend:?}: the source serves titles");
+    let full = full_backup(&source).await;
+    let patchserver = backup(&source, "?format=patchserver").await;
+    // Restored later: a fresh server must not stamp the titles with its own time.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    for (what, zip) in [("full", full), ("patchserver", patchserver)] {
+        let target = spawn(backend).await;
+        let response = restore(&target, "", zip).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "{backend:?} {what}");
+        assert_eq!(stamps(&target).await, before, "{backend:?} {what}");
+        target.stop().await;
     }
+    source.stop().await;
 }
 
-#[tokio::test]
-async fn a_patchserver_zip_keeps_the_last_modified_its_definitions_carry() {
-    for backend in backends() {
-        let app = spawn(backend).await;
-        let mut definition: Value =
-            serde_json::from_slice(&fixture("titles/JamfAdmin.json")).unwrap();
-        definition["lastModified"] = json!("2019-03-01T12:34:56Z");
-        let response = restore(&app, "", patchserver_zip(&[definition])).await;
-        assert_eq!(response.status(), StatusCode::CREATED, "{backend:?}");
-        assert_eq!(
-            stamps(&app).await,
-            vec![("JamfAdmin".to_owned(), "2019-03-01T12:34:56Z".to_owned())],
-            "{backend:?}"
-        );
-        app.stop().await;
-    }
+on_each_backend!(a_patchserver_zip_keeps_the_last_modified_its_definitions_carry);
+async fn a_patchserver_zip_keeps_the_last_modified_its_definitions_carry(backend: TestBackend) {
+    let app = spawn(backend).await;
+    let mut definition: Value =
+        serde_json::from_slice(&fixture("titles/JamfAdmin.json")).unwrap();
+    definition["lastModified"] = json!("2019-03-01T12:34:56Z");
+    let response = restore(&app, "", patchserver_zip(&[definition])).await;
+    assert_eq!(response.status(), StatusCode::CREATED, "{backend:?}");
+    assert_eq!(
+        stamps(&app).await,
+        vec![("JamfAdmin".to_owned(), "2019-03-01T12:34:56Z".to_owned())],
+        "{backend:?}"
+    );
+    app.stop().await;
 }

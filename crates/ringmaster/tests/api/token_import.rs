@@ -6,7 +6,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use crate::cli::CliRun;
-use crate::support::{AppOptions, TestDatabase, backends, spawn_app_on};
+use crate::support::{AppOptions, TestDatabase, backends, spawn_app_on, TestBackend};
 
 /// Runs `ringmaster ARGS…` with `input` on standard input, no `RINGMASTER_*` variables inherited.
 async fn ringmaster_with_input(args: &[&str], input: &[u8]) -> CliRun {
@@ -44,83 +44,81 @@ async fn ringmaster_with_input(args: &[&str], input: &[u8]) -> CliRun {
 
 const PATCH_TOKEN: &str = "94631ec5c65e4dd19fb81479abdd2929";
 
-#[tokio::test]
-async fn an_imported_patch_token_is_accepted_as_bearer_by_the_server() {
-    for backend in backends() {
-        let database = TestDatabase::new(backend).await;
-        let url = database.url.clone();
-        let import = |name: &'static str, input: Vec<u8>| {
-            let url = url.clone();
-            async move {
-                ringmaster_with_input(
-                    &["token", "import", "--name", name, "--database", &url],
-                    &input,
-                )
-                .await
-            }
-        };
-
-        let run = import("patch-token", format!("{PATCH_TOKEN}\n").into_bytes()).await;
-        assert_eq!(run.code, 0, "{backend:?}: {run:?}");
-        assert!(
-            run.stdout.is_empty(),
-            "{backend:?}: nothing on stdout: {run:?}"
-        );
-        assert!(
-            !run.stderr.contains(PATCH_TOKEN),
-            "{backend:?}: the secret is never echoed: {run:?}"
-        );
-
-        let again = import("patch-token", b"another-secret-0123456789".to_vec()).await;
-        assert_eq!(again.code, 1, "{backend:?}: a duplicate name: {again:?}");
-        assert!(
-            again.stderr.contains("patch-token"),
-            "{backend:?}: {again:?}"
-        );
-
-        let refused: [(&str, Vec<u8>, &str); 4] = [
-            ("empty", Vec::new(), "no secret"),
-            ("newline", b"\n".to_vec(), "no secret"),
-            ("short", b"abc123\n".to_vec(), "too short"),
-            ("long", vec![b'a'; 600], "too long"),
-        ];
-        for (name, input, message) in refused {
-            let run = import(name, input).await;
-            assert_eq!(run.code, 1, "{backend:?} {name}: {run:?}");
-            assert!(
-                run.stderr.contains(message),
-                "{backend:?} {name}: says {message:?}: {run:?}"
-            );
+on_each_backend!(an_imported_patch_token_is_accepted_as_bearer_by_the_server);
+async fn an_imported_patch_token_is_accepted_as_bearer_by_the_server(backend: TestBackend) {
+    let database = TestDatabase::new(backend).await;
+    let url = database.url.clone();
+    let import = |name: &'static str, input: Vec<u8>| {
+        let url = url.clone();
+        async move {
+            ringmaster_with_input(
+                &["token", "import", "--name", name, "--database", &url],
+                &input,
+            )
+            .await
         }
+    };
 
-        let list = crate::cli::ringmaster(&["token", "list", "--database", &url]).await;
-        assert_eq!(list.code, 0, "{backend:?}: {list:?}");
-        assert!(list.stdout.contains("patch-token"), "{backend:?}: {list:?}");
-        for name in ["empty", "newline", "short", "long"] {
-            assert!(
-                !list.stdout.contains(name),
-                "{backend:?}: a refused import stores nothing: {list:?}"
-            );
-        }
-        assert!(!list.stdout.contains(PATCH_TOKEN), "{backend:?}: {list:?}");
+    let run = import("patch-token", format!("{PATCH_TOKEN}\n").into_bytes()).await;
+    assert_eq!(run.code, 0, "{backend:?}: {run:?}");
+    assert!(
+        run.stdout.is_empty(),
+        "{backend:?}: nothing on stdout: {run:?}"
+    );
+    assert!(
+        !run.stderr.contains(PATCH_TOKEN),
+        "{backend:?}: the secret is never echoed: {run:?}"
+    );
 
-        let app = spawn_app_on(database, AppOptions::default()).await;
-        let status_with = |secret: &'static str| {
-            let request = app.client.get(app.url("/api/v1/title")).bearer_auth(secret);
-            async move { request.send().await.expect("GET").status() }
-        };
-        assert_eq!(status_with(PATCH_TOKEN).await, 200, "{backend:?}");
-        assert_eq!(
-            status_with("94631ec5c65e4dd19fb81479abdd2928").await,
-            401,
-            "{backend:?}: a near miss is refused"
-        );
-        assert_eq!(
-            status_with("another-secret-0123456789").await,
-            401,
-            "{backend:?}: the refused duplicate's secret was not stored"
+    let again = import("patch-token", b"another-secret-0123456789".to_vec()).await;
+    assert_eq!(again.code, 1, "{backend:?}: a duplicate name: {again:?}");
+    assert!(
+        again.stderr.contains("patch-token"),
+        "{backend:?}: {again:?}"
+    );
+
+    let refused: [(&str, Vec<u8>, &str); 4] = [
+        ("empty", Vec::new(), "no secret"),
+        ("newline", b"\n".to_vec(), "no secret"),
+        ("short", b"abc123\n".to_vec(), "too short"),
+        ("long", vec![b'a'; 600], "too long"),
+    ];
+    for (name, input, message) in refused {
+        let run = import(name, input).await;
+        assert_eq!(run.code, 1, "{backend:?} {name}: {run:?}");
+        assert!(
+            run.stderr.contains(message),
+            "{backend:?} {name}: says {message:?}: {run:?}"
         );
     }
+
+    let list = crate::cli::ringmaster(&["token", "list", "--database", &url]).await;
+    assert_eq!(list.code, 0, "{backend:?}: {list:?}");
+    assert!(list.stdout.contains("patch-token"), "{backend:?}: {list:?}");
+    for name in ["empty", "newline", "short", "long"] {
+        assert!(
+            !list.stdout.contains(name),
+            "{backend:?}: a refused import stores nothing: {list:?}"
+        );
+    }
+    assert!(!list.stdout.contains(PATCH_TOKEN), "{backend:?}: {list:?}");
+
+    let app = spawn_app_on(database, AppOptions::default()).await;
+    let status_with = |secret: &'static str| {
+        let request = app.client.get(app.url("/api/v1/title")).bearer_auth(secret);
+        async move { request.send().await.expect("GET").status() }
+    };
+    assert_eq!(status_with(PATCH_TOKEN).await, 200, "{backend:?}");
+    assert_eq!(
+        status_with("94631ec5c65e4dd19fb81479abdd2928").await,
+        401,
+        "{backend:?}: a near miss is refused"
+    );
+    assert_eq!(
+        status_with("another-secret-0123456789").await,
+        401,
+        "{backend:?}: the refused duplicate's secret was not stored"
+    );
 }
 
 #[tokio::test]

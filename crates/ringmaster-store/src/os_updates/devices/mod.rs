@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 use ringmaster_domain::apple_version::AppleOsVersion;
 use ringmaster_domain::capabilities::{DeviceCapabilities, EnrollmentType};
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 
 use crate::error::StoreError;
 use crate::on_pool;

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use crate::error::StoreError;
 use crate::on_pool;
 use crate::os_updates::policies::{
-    BindingSubject, BindingTargets, BindingsWrite, StoredBinding, UnknownTargets,
+    Subject, BindingTargets, BindingsWrite, StoredBinding, UnknownTargets,
 };
 use crate::os_updates::{
     ROWS_PER_STATEMENT, bump_os_update_counter, corrupt, existing_keys, values_list,
@@ -25,17 +25,17 @@ impl Store {
     /// the subject and every target exist. Targets are stored sorted and without duplicates.
     pub async fn set_bindings(
         &self,
-        subject: BindingSubject,
+        subject: Subject,
         targets: &BindingTargets,
     ) -> Result<BindingsWrite, StoreError> {
         let wanted = targets.normalized();
-        let queries = subject.queries();
-        let (policy_id, policy_group_id) = subject.columns();
+        let queries = queries_of(subject);
+        let (policy_id, policy_group_id) = columns_of(subject);
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             bump_os_update_counter!(tx);
             let exists: Option<i64> = sqlx::query_scalar(queries.exists)
-                .bind(subject.id())
+                .bind(subject_id(subject))
                 .fetch_optional(&mut *tx)
                 .await?;
             if exists.is_none() {
@@ -55,7 +55,7 @@ impl Store {
                 return Ok(BindingsWrite::Refused(unknown));
             }
             let rows: Vec<TargetRow> = sqlx::query_as(queries.targets)
-                .bind(subject.id())
+                .bind(subject_id(subject))
                 .fetch_all(&mut *tx)
                 .await?;
             if targets_of(rows) == wanted {
@@ -63,7 +63,7 @@ impl Store {
                 return Ok(BindingsWrite::Written(wanted));
             }
             sqlx::query(queries.delete)
-                .bind(subject.id())
+                .bind(subject_id(subject))
                 .execute(&mut *tx)
                 .await?;
             let rows: Vec<(Option<&str>, Option<i64>)> = wanted
@@ -92,20 +92,20 @@ impl Store {
     /// The targets of `subject` (sorted); `None` when there is no such subject.
     pub async fn get_bindings(
         &self,
-        subject: BindingSubject,
+        subject: Subject,
     ) -> Result<Option<BindingTargets>, StoreError> {
-        let queries = subject.queries();
+        let queries = queries_of(subject);
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let exists: Option<i64> = sqlx::query_scalar(queries.exists)
-                .bind(subject.id())
+                .bind(subject_id(subject))
                 .fetch_optional(&mut *tx)
                 .await?;
             if exists.is_none() {
                 return Ok(None);
             }
             let rows: Vec<TargetRow> = sqlx::query_as(queries.targets)
-                .bind(subject.id())
+                .bind(subject_id(subject))
                 .fetch_all(&mut *tx)
                 .await?;
             tx.commit().await?;
@@ -147,26 +147,25 @@ const POLICY_GROUP_QUERIES: SubjectQueries = SubjectQueries {
     delete: "DELETE FROM update_bindings WHERE policy_group_id = $1",
 };
 
-impl BindingSubject {
-    fn id(self) -> i64 {
-        match self {
-            BindingSubject::Policy(id) | BindingSubject::PolicyGroup(id) => id,
-        }
+/// The id of the policy or policy group a binding subject names.
+fn subject_id(subject: Subject) -> i64 {
+    match subject {
+        Subject::Policy(id) | Subject::PolicyGroup(id) => id,
     }
+}
 
-    fn queries(self) -> &'static SubjectQueries {
-        match self {
-            BindingSubject::Policy(_) => &POLICY_QUERIES,
-            BindingSubject::PolicyGroup(_) => &POLICY_GROUP_QUERIES,
-        }
+fn queries_of(subject: Subject) -> &'static SubjectQueries {
+    match subject {
+        Subject::Policy(_) => &POLICY_QUERIES,
+        Subject::PolicyGroup(_) => &POLICY_GROUP_QUERIES,
     }
+}
 
-    /// The `(policy_id, policy_group_id)` columns of the subject's binding rows.
-    fn columns(self) -> (Option<i64>, Option<i64>) {
-        match self {
-            BindingSubject::Policy(id) => (Some(id), None),
-            BindingSubject::PolicyGroup(id) => (None, Some(id)),
-        }
+/// The `(policy_id, policy_group_id)` columns of the subject's binding rows.
+fn columns_of(subject: Subject) -> (Option<i64>, Option<i64>) {
+    match subject {
+        Subject::Policy(id) => (Some(id), None),
+        Subject::PolicyGroup(id) => (None, Some(id)),
     }
 }
 
@@ -202,11 +201,11 @@ pub(crate) struct BindingRow {
 
 /// Binding rows → one [`StoredBinding`] per subject, sorted by subject, targets sorted.
 pub(crate) fn assemble_bindings(rows: Vec<BindingRow>) -> Result<Vec<StoredBinding>, StoreError> {
-    let mut by_subject: BTreeMap<BindingSubject, Vec<TargetRow>> = BTreeMap::new();
+    let mut by_subject: BTreeMap<Subject, Vec<TargetRow>> = BTreeMap::new();
     for row in rows {
         let subject = match (row.policy_id, row.policy_group_id) {
-            (Some(id), None) => BindingSubject::Policy(id),
-            (None, Some(id)) => BindingSubject::PolicyGroup(id),
+            (Some(id), None) => Subject::Policy(id),
+            (None, Some(id)) => Subject::PolicyGroup(id),
             (policy, group) => {
                 return Err(corrupt(
                     "update_bindings",

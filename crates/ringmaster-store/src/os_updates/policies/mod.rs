@@ -14,6 +14,8 @@ pub mod rings;
 use std::collections::BTreeSet;
 
 use jiff::Timestamp;
+pub use ringmaster_domain::assignment::Subject;
+pub use ringmaster_domain::inventory::BindingTargets;
 use ringmaster_domain::policy::model::UpdatePolicy;
 use ringmaster_domain::policy::parse::parse_policy;
 use ringmaster_domain::policy::render::render_policy;
@@ -45,40 +47,10 @@ pub struct StoredPolicyGroup {
     pub created_at: Timestamp,
 }
 
-/// What bindings are attached to.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
-pub enum BindingSubject {
-    Policy(i64),
-    PolicyGroup(i64),
-}
-
-/// The targets of one subject's bindings, sorted and without duplicates.
-#[derive(Clone, Default, PartialEq, Eq, Debug)]
-pub struct BindingTargets {
-    pub devices: Vec<String>,
-    pub device_groups: Vec<i64>,
-}
-
-impl BindingTargets {
-    /// Sorted, without duplicates.
-    fn normalized(&self) -> BindingTargets {
-        let devices: BTreeSet<&String> = self.devices.iter().collect();
-        let device_groups: BTreeSet<i64> = self.device_groups.iter().copied().collect();
-        BindingTargets {
-            devices: devices.into_iter().cloned().collect(),
-            device_groups: device_groups.into_iter().collect(),
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.devices.is_empty() && self.device_groups.is_empty()
-    }
-}
-
 /// One subject and its targets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredBinding {
-    pub subject: BindingSubject,
+    pub subject: Subject,
     pub targets: BindingTargets,
 }
 

@@ -5,74 +5,70 @@ use super::*;
 // ---------------------------------------------------------------------------------------------
 // Routing errors
 
-#[tokio::test]
-async fn an_unsupported_method_on_a_known_path_is_a_json_405() {
-    for backend in backends() {
-        let app = app_with_jamf_admin(backend).await;
-        let admin_cases = [
-            (Method::PATCH, "/api/v1/title/JamfAdmin"),
-            (Method::DELETE, "/api/v1/title"),
-            (Method::GET, "/api/v1/title/JamfAdmin/enable"),
-            (Method::PUT, "/api/v1/title/JamfAdmin/version"),
-            (Method::POST, "/api/v1/backup"),
-        ];
-        for (method, path) in admin_cases {
-            let response = send(&app, method.clone(), path).await;
-            let allow = allow_header(&response);
-            let what = format!("{backend:?} {method} {path}");
-            expect_error(response, 405, &what).await;
-            assert!(
-                !allow.is_empty(),
-                "{what}: a 405 must list the allowed methods in Allow"
-            );
-        }
-        for (method, path) in [
-            (Method::POST, "/v1/software"),
-            (Method::DELETE, "/v1/patch/JamfAdmin"),
-            (Method::PUT, "/jamf/v1/software/JamfAdmin"),
-        ] {
-            let response = app
-                .client
-                .request(method.clone(), app.url(path))
-                .send()
-                .await
-                .unwrap();
-            let allow = allow_header(&response);
-            let what = format!("{backend:?} {method} {path}");
-            expect_error(response, 405, &what).await;
-            assert!(allow.contains("GET"), "{what}: Allow is {allow:?}");
-        }
-        assert_eq!(
-            served_versions(&app, "JamfAdmin").await,
-            ["10.2.0", "10.1.1", "10.1.0"]
+on_each_backend!(an_unsupported_method_on_a_known_path_is_a_json_405);
+async fn an_unsupported_method_on_a_known_path_is_a_json_405(backend: TestBackend) {
+    let app = app_with_jamf_admin(backend).await;
+    let admin_cases = [
+        (Method::PATCH, "/api/v1/title/JamfAdmin"),
+        (Method::DELETE, "/api/v1/title"),
+        (Method::GET, "/api/v1/title/JamfAdmin/enable"),
+        (Method::PUT, "/api/v1/title/JamfAdmin/version"),
+        (Method::POST, "/api/v1/backup"),
+    ];
+    for (method, path) in admin_cases {
+        let response = send(&app, method.clone(), path).await;
+        let allow = allow_header(&response);
+        let what = format!("{backend:?} {method} {path}");
+        expect_error(response, 405, &what).await;
+        assert!(
+            !allow.is_empty(),
+            "{what}: a 405 must list the allowed methods in Allow"
         );
-        app.stop().await;
     }
+    for (method, path) in [
+        (Method::POST, "/v1/software"),
+        (Method::DELETE, "/v1/patch/JamfAdmin"),
+        (Method::PUT, "/jamf/v1/software/JamfAdmin"),
+    ] {
+        let response = app
+            .client
+            .request(method.clone(), app.url(path))
+            .send()
+            .await
+            .unwrap();
+        let allow = allow_header(&response);
+        let what = format!("{backend:?} {method} {path}");
+        expect_error(response, 405, &what).await;
+        assert!(allow.contains("GET"), "{what}: Allow is {allow:?}");
+    }
+    assert_eq!(
+        served_versions(&app, "JamfAdmin").await,
+        ["10.2.0", "10.1.1", "10.1.0"]
+    );
+    app.stop().await;
 }
 
-#[tokio::test]
-async fn an_unknown_path_is_a_json_404() {
-    for backend in backends() {
-        let app = app_with_jamf_admin(backend).await;
-        for path in [
-            "/api/v1/titles",
-            "/api/v1/title/",
-            "/api/v1/title/JamfAdmin/",
-            "/api/v1/title/JamfAdmin/versions",
-            "/api/v2/title",
-            "/v2/software",
-            "/nope",
-        ] {
-            let body = expect_error(
-                send(&app, Method::GET, path).await,
-                404,
-                &format!("{backend:?} GET {path}"),
-            )
-            .await;
-            assert_eq!(body["status"], 404);
-        }
-        app.stop().await;
+on_each_backend!(an_unknown_path_is_a_json_404);
+async fn an_unknown_path_is_a_json_404(backend: TestBackend) {
+    let app = app_with_jamf_admin(backend).await;
+    for path in [
+        "/api/v1/titles",
+        "/api/v1/title/",
+        "/api/v1/title/JamfAdmin/",
+        "/api/v1/title/JamfAdmin/versions",
+        "/api/v2/title",
+        "/v2/software",
+        "/nope",
+    ] {
+        let body = expect_error(
+            send(&app, Method::GET, path).await,
+            404,
+            &format!("{backend:?} GET {path}"),
+        )
+        .await;
+        assert_eq!(body["status"], 404);
     }
+    app.stop().await;
 }
 
 // ---------------------------------------------------------------------------------------------

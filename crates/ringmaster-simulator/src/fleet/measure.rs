@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 use serde_json::{Value, json};
 
-use crate::simulator::client::SyncOutcome;
-use crate::simulator::device::InstallState;
-use crate::simulator::fleet::Fleet;
-use crate::simulator::mix::DeviceKind;
+use crate::client::SyncOutcome;
+use crate::device::InstallState;
+use crate::fleet::Fleet;
+use crate::mix::DeviceKind;
 
 /// Devices on one OS version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +65,7 @@ pub struct SyncTally {
     pub declarations_fetched: usize,
     pub declarations_dropped: usize,
     pub invalid_declarations: usize,
-    /// Failed syncs by [`crate::simulator::client::SyncError::class`] (`HTTP 401`, `transport`…).
+    /// Failed syncs by [`crate::client::SyncError::class`] (`HTTP 401`, `transport`…).
     pub errors: BTreeMap<String, usize>,
     /// The first few distinct error messages.
     pub sample_errors: Vec<String>,

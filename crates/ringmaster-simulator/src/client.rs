@@ -7,7 +7,7 @@
 //! NanoMDM's `-dm-send-hmac-key` and `-dm-recv-hmac-key` do ([`SecretUse::Hmac`]),
 //! `X-Hmac-Signature` of each request body, with every answer's signature checked.
 //! One client (one connection pool) serves any number of devices; clone it freely. Where the
-//! server is and how the secret goes are in [`crate::simulator::endpoint`].
+//! server is and how the secret goes are in [`crate::endpoint`].
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -17,13 +17,13 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{Method, Url};
 use serde_json::Value;
 
-use crate::simulator::device::SimulatedDevice;
-pub use crate::simulator::endpoint::{
+use crate::device::SimulatedDevice;
+pub use crate::endpoint::{
     BearerSecret, ClientSetupError, DEFAULT_PREFIX, ENROLLMENT_ID_HEADER, ENROLLMENT_PARENT_HEADER,
     ENROLLMENT_TYPE_HEADER, SIGNATURE_HEADER, SecretUse, ServerEndpoint,
 };
-use crate::simulator::endpoint::{Caller, hmac_base64};
-use crate::simulator::protocol::{DeclarationItems, DeclarationKey, StatusReport, SyncTokens};
+use crate::endpoint::{Caller, hmac_base64};
+use crate::protocol::{DeclarationItems, DeclarationKey, StatusReport, SyncTokens};
 
 /// How long one request may take before it counts as failed.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);

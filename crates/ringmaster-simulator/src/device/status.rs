@@ -10,13 +10,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 use serde_json::{Map, Value, json};
 
-use crate::simulator::device::{InstallState, SimulatedDevice};
-use crate::simulator::kinds;
-use crate::simulator::protocol::{DECLARATION_KINDS, status_array_name};
-use crate::simulator::validate::KNOWN_DECLARATION_TYPES;
+use super::{InstallState, SimulatedDevice};
+use crate::kinds;
+use crate::protocol::{DECLARATION_KINDS, status_array_name};
+use crate::validate::KNOWN_DECLARATION_TYPES;
 
 /// Items every device reports without a subscription.
 pub const IMPLICIT_ITEMS: [&str; 2] = ["management.client-capabilities", "management.declarations"];
@@ -120,7 +120,7 @@ pub(crate) fn all_items(device: &SimulatedDevice) -> BTreeMap<String, Value> {
 }
 
 /// `Mac`, `iPad` (and the OS family `iPadOS`) for an `iPad…` model, else `iPhone`.
-fn model_family(profile: &crate::simulator::device::DeviceProfile) -> &'static str {
+fn model_family(profile: &crate::device::DeviceProfile) -> &'static str {
     match profile.platform {
         Platform::MacOs => "Mac",
         Platform::Ios if profile.model_identifier.starts_with("iPad") => "iPad",

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use jiff::Timestamp;
 use jiff::tz::Offset;
 use ringmaster_domain::apple_version::AppleOsVersion;
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 use ringmaster_domain::declarations::companion::{
     ACTIVATION_IDENTIFIER, STATUS_SUBSCRIPTIONS_IDENTIFIER, device_declaration_set,
 };
@@ -19,16 +19,16 @@ use ringmaster_domain::declarations::samples::{
 use ringmaster_domain::declarations::software_update::SETTINGS_IDENTIFIER;
 use serde_json::{Value, json};
 
-use crate::simulator::client::{BearerSecret, ServerEndpoint, SyncClient};
-use crate::simulator::device::{
+use crate::client::{BearerSecret, ServerEndpoint, SyncClient};
+use crate::device::{
     DeviceOptions, DeviceProfile, FetchPlan, InstallState, SimulatedDevice, made_up_build,
 };
-use crate::simulator::fleet::{Fleet, FleetClock, FleetConfig, LatencySummary, run_fleet};
-use crate::simulator::kinds::EnrollmentChannel;
-use crate::simulator::protocol::{
+use crate::fleet::{Fleet, FleetClock, FleetConfig, LatencySummary, run_fleet};
+use crate::kinds::EnrollmentChannel;
+use crate::protocol::{
     DeclarationItems, DeclarationKey, StatusReport, SyncTokens, nest_status_items,
 };
-use crate::simulator::validate::{
+use crate::validate::{
     parse_local_date_time, settings_keys, validate_enforcement_payload, validate_settings_payload,
 };
 

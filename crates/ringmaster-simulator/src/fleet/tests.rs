@@ -3,9 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::simulator::fleet::{DeviceKind, Fleet, FleetConfig, FleetMix};
-use crate::simulator::kinds::EnrollmentChannel;
-use crate::simulator::status::all_items;
+use crate::fleet::{DeviceKind, Fleet, FleetConfig, FleetMix};
+use crate::kinds::EnrollmentChannel;
+use crate::device::status::all_items;
 
 fn fleet(devices: usize, mix: FleetMix) -> Fleet {
     Fleet::generate(&FleetConfig {
@@ -110,7 +110,7 @@ fn a_supplemental_mac_and_a_shared_ipad_user_report_as_real_ones() {
     assert!(!items.contains_key("softwareupdate.install-state"));
 }
 
-/// The simulator decides on its own ([`crate::simulator::kinds`]) what a device takes; this
+/// The simulator decides on its own ([`crate::kinds`]) what a device takes; this
 /// checks, for every device-channel kind, that it agrees with the server's table
 /// (`ringmaster_domain::capabilities`), so the two cannot drift apart unnoticed.
 #[test]
@@ -118,7 +118,7 @@ fn every_kind_takes_what_the_server_serves_it() {
     use ringmaster_domain::apple_version::AppleOsVersion;
     use ringmaster_domain::capabilities::{DeviceCapabilities, EnrollmentType, update_support};
 
-    use crate::simulator::kinds::refuses_declaration;
+    use crate::kinds::refuses_declaration;
 
     for kind in DeviceKind::ALL {
         let spec = kind.spec();

@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use reqwest::Url;
 
-use crate::simulator::kinds::EnrollmentChannel;
+use crate::kinds::EnrollmentChannel;
 
 /// The path prefix of the DDM endpoints unless told otherwise.
 pub const DEFAULT_PREFIX: &str = "/ddm/";

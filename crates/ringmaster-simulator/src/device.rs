@@ -1,7 +1,7 @@
 //! [`SimulatedDevice`]: one Apple device's side of DDM as a pure state machine (no IO; the
 //! clock is given to it).
 //!
-//! One sync, in the order [`crate::simulator::client::SyncClient::sync`] drives it:
+//! One sync, in the order [`crate::client::SyncClient::sync`] drives it:
 //! 1. [`SimulatedDevice::begin_sync`] with "now": counts the sync and moves a running install one
 //!    step;
 //! 2. [`SimulatedDevice::needs_declaration_items`] with the `tokens` answer: true only when the
@@ -30,19 +30,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 use jiff::tz::Offset;
 use ringmaster_domain::apple_version::AppleOsVersion;
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 use ringmaster_domain::declarations::envelope::DeclarationKind;
 use serde_json::Value;
 
 mod install;
+pub mod status;
 
 pub use install::made_up_build;
 
-use crate::simulator::kinds;
-pub use crate::simulator::profile::DeviceProfile;
-use crate::simulator::protocol::{DeclarationItems, DeclarationKey, StatusReport, SyncTokens};
-use crate::simulator::status;
-use crate::simulator::validate::{
+use crate::kinds;
+pub use crate::profile::DeviceProfile;
+use crate::protocol::{DeclarationItems, DeclarationKey, StatusReport, SyncTokens};
+use crate::validate::{
     Content, Enforcement, StatusReason, UNKNOWN_DECLARATION_TYPE, check_declaration,
 };
 

@@ -1,12 +1,13 @@
 //! A simulator of Apple devices doing DDM software updates, to load-test and end-to-end test a
-//! ringmaster server (`ringmaster simulate` runs it from the command line).
+//! ringmaster server (`ringmaster simulate` runs it from the command line). It knows the server
+//! only by its HTTP protocol: this crate depends on the domain crate and on no server code.
 //!
 //! Three layers:
 //! - [`device::SimulatedDevice`]: one device as a pure state machine, no IO, clock given. It
 //!   compares `DeclarationsToken`s, fetches only changed `(Identifier, ServerToken)`s, drops what
 //!   is no longer listed, validates what it receives as a device would ([`validate`]), activates,
 //!   follows an enforcement to its deadline through `downloading` → `prepared` → `installing` →
-//!   the new version, and builds full or incremental status reports ([`status`]).
+//!   the new version, and builds full or incremental status reports ([`device::status`]).
 //! - [`client::SyncClient`]: one `reqwest::Client` that runs a device's whole sync against a
 //!   server (`tokens` → `declaration-items` → changed declarations → `PUT status`) and returns a
 //!   [`client::SyncOutcome`]; it also exposes each endpoint alone.
@@ -19,8 +20,8 @@
 //!
 //! ```no_run
 //! # async fn example(base_url: String) -> anyhow::Result<()> {
-//! use ringmaster::simulator::client::{BearerSecret, ServerEndpoint, SyncClient};
-//! use ringmaster::simulator::device::{DeviceOptions, DeviceProfile, InstallState, SimulatedDevice};
+//! use ringmaster_simulator::client::{BearerSecret, ServerEndpoint, SyncClient};
+//! use ringmaster_simulator::device::{DeviceOptions, DeviceProfile, InstallState, SimulatedDevice};
 //!
 //! let endpoint = ServerEndpoint::new(base_url) // "http://127.0.0.1:PORT"
 //!     .with_prefix("/ddm/")
@@ -56,6 +57,7 @@
 //! and enrollment channel support, and the `X-Enrollment-Type` it sends, are in [`kinds`].
 
 pub mod client;
+pub mod clock;
 pub mod device;
 pub mod endpoint;
 pub mod fleet;
@@ -63,7 +65,6 @@ pub mod kinds;
 pub mod mix;
 pub mod profile;
 pub mod protocol;
-pub mod status;
 pub mod validate;
 
 #[cfg(test)]

@@ -19,7 +19,7 @@
 //!
 //! Versions and builds are real releases (Apple's gdmf feed); models are ones that run them.
 //! What each kind reports and accepts follows from its OS version and channel alone, as on real
-//! devices ([`crate::simulator::kinds`]): `softwareupdate.device-id` only from macOS 15 and
+//! devices ([`crate::kinds`]): `softwareupdate.device-id` only from macOS 15 and
 //! iOS 18, no software-update declaration before macOS 14 and iOS 17, none on a user channel or a
 //! User Enrollment.
 //!
@@ -30,9 +30,9 @@
 use std::fmt;
 
 use rand::Rng;
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 
-use crate::simulator::kinds::EnrollmentChannel;
+use crate::kinds::EnrollmentChannel;
 
 /// One kind of simulated device (a row of the module table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -2,9 +2,9 @@
 //! what it runs when the simulation starts.
 
 use ringmaster_domain::apple_version::AppleOsVersion;
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 
-use crate::simulator::kinds::EnrollmentChannel;
+use crate::kinds::EnrollmentChannel;
 
 /// Who the device is and what it runs when the simulation starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub struct DeviceProfile {
     pub model_identifier: String,
     /// `softwareupdate.device-id`, matched against Apple's supported-device lists: a board id
     /// for Macs (`J413AP`), the product type for iPhones (`iPhone17,1`). Reported only where
-    /// the OS has the item (macOS 15, iOS 18 and later; see [`crate::simulator::kinds`]).
+    /// the OS has the item (macOS 15, iOS 18 and later; see [`crate::kinds`]).
     pub device_id: String,
     /// The channel it checks in on (`X-Enrollment-Type`); [`EnrollmentChannel::Device`] unless
     /// set with [`DeviceProfile::on_channel`].

@@ -226,7 +226,7 @@ async fn a_fleet_runs_rounds_with_bounded_concurrency_and_installs_on_the_simula
     let config = FleetConfig {
         rounds: 6,
         concurrency: 4,
-        mix: crate::simulator::fleet::FleetMix::parse("macos26=3,macos15=1").unwrap(),
+        mix: crate::fleet::FleetMix::parse("macos26=3,macos15=1").unwrap(),
         failing_devices: BTreeSet::from([0]),
         clock: FleetClock::Simulated {
             start: at("2026-02-27T00:00:00Z"),

@@ -1,5 +1,5 @@
 //! A fleet of simulated devices: generated deterministically from a seed and a mix of device
-//! kinds ([`crate::simulator::mix`]), synced round after round with bounded concurrency, with
+//! kinds ([`crate::mix`]), synced round after round with bounded concurrency, with
 //! latency and throughput measured (`fleet/measure.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -11,7 +11,7 @@ use jiff::{SignedDuration, Timestamp};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use ringmaster_domain::apple_version::AppleOsVersion;
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -19,41 +19,14 @@ mod measure;
 
 pub use measure::{FleetReport, LatencySummary, SyncTally, VersionCount};
 
-use crate::simulator::client::{SyncClient, SyncOutcome};
-use crate::simulator::device::{DeviceOptions, DeviceProfile, InstallState, SimulatedDevice};
-use crate::simulator::kinds::EnrollmentChannel;
-pub use crate::simulator::mix::{DeviceKind, FleetMix};
+use crate::client::{SyncClient, SyncOutcome};
+use crate::device::{DeviceOptions, DeviceProfile, InstallState, SimulatedDevice};
+use crate::kinds::EnrollmentChannel;
+pub use crate::clock::FleetClock;
+pub use crate::mix::{DeviceKind, FleetMix};
 
 /// Requests in flight at once unless told otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 64;
-
-/// The device clock of each round.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FleetClock {
-    /// The wall clock when the round starts.
-    Real,
-    /// `start` for the first round, then `step` later each round (a day per round plays a
-    /// rollout in a few seconds).
-    Simulated {
-        start: Timestamp,
-        step: SignedDuration,
-    },
-}
-
-impl FleetClock {
-    /// "Now" for round `round` (0-based).
-    pub fn at_round(self, round: usize) -> Timestamp {
-        match self {
-            FleetClock::Real => crate::clock::Clock::System.now(),
-            FleetClock::Simulated { start, step } => {
-                let rounds = i32::try_from(round).unwrap_or(i32::MAX);
-                step.checked_mul(rounds)
-                    .and_then(|offset| start.checked_add(offset).ok())
-                    .unwrap_or(Timestamp::MAX)
-            }
-        }
-    }
-}
 
 /// Everything a fleet run needs besides the server.
 #[derive(Debug, Clone, PartialEq)]

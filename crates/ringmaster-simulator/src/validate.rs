@@ -18,11 +18,11 @@
 
 use jiff::civil::DateTime;
 use ringmaster_domain::apple_version::AppleOsVersion;
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 use ringmaster_domain::declarations::envelope::{DeclarationKind, DeclarationType};
 use serde_json::{Map, Value, json};
 
-use crate::simulator::protocol::DeclarationKey;
+use crate::protocol::DeclarationKey;
 
 mod settings;
 

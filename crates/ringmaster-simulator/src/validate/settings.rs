@@ -2,7 +2,7 @@
 //! platform's schema lists (Apple's 26.4 schema), the type and range of each value, and Apple's
 //! beta-program rules.
 
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 use serde_json::{Map, Value};
 
 use super::{StatusReason, invalid, unknown_keys};

@@ -22,10 +22,10 @@
 //! item and refuses software-update declarations as `Error.ConfigurationNotSupported`.
 
 use ringmaster_domain::apple_version::AppleOsVersion;
-use ringmaster_domain::catalog::release::Platform;
+use ringmaster_domain::platform::Platform;
 
-use crate::simulator::device::DeviceProfile;
-use crate::simulator::validate::{Checked, Content, StatusReason, UNKNOWN_DECLARATION_TYPE};
+use crate::device::DeviceProfile;
+use crate::validate::{Checked, Content, StatusReason, UNKNOWN_DECLARATION_TYPE};
 
 /// The channel an enrollment checks in on, as NanoMDM names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
