@@ -39,8 +39,8 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::apple_version::AppleOsVersion;
-use crate::platform::Platform;
 use crate::declarations::envelope::DeclarationType;
+use crate::platform::Platform;
 
 /// An enrollment type, as NanoMDM resolves a check-in (`mdm.EnrollType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

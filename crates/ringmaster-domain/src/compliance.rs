@@ -207,10 +207,10 @@ mod tests {
     use crate::capabilities::DeviceCapabilities;
     use crate::catalog::FeedFormat;
     use crate::catalog::release::Release;
-    use crate::platform::Platform;
     use crate::device_status::items::report_json;
     use crate::device_status::report::parse_status_report_value;
     use crate::fleet::{PreparedPolicy, device_declarations};
+    use crate::platform::Platform;
     use crate::policy::rings::default_rings;
     use crate::schedule::DeviceFacts;
 

@@ -26,12 +26,12 @@ use jiff::Timestamp;
 use crate::capabilities::{DeviceCapabilities, UpdateSupport, update_support};
 use crate::catalog::hardware::supports;
 use crate::catalog::release::Release;
-use crate::platform::Platform;
 use crate::declarations::companion::{activation_declaration, status_subscriptions_declaration};
 use crate::declarations::envelope::{Declaration, DeclarationSet, DeclarationType};
 use crate::declarations::software_update::{
     EnforcementTarget, enforcement_declaration, settings_declaration,
 };
+use crate::platform::Platform;
 use crate::policy::model::UpdatePolicy;
 use crate::schedule::{DeviceFacts, DevicePlan, Enforcement, ScheduleTiming, plan_device};
 

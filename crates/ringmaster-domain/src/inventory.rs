@@ -11,13 +11,15 @@
 //! kept here, so every error names the position the caller sent, and stored once by the store.
 //! Unknown keys are refused, like everywhere else in the API, so a typo never passes silently.
 
+use std::collections::BTreeSet;
+
 use serde_json::{Map, Value};
 
 use crate::apple_version::AppleOsVersion;
-use crate::platform::Platform;
 use crate::field_error::FieldErrors;
 use crate::ids::{DeviceId, MAX_IDS_PER_LIST, check_list_length};
 use crate::json_read::{describe, expect_object};
+use crate::platform::Platform;
 
 /// The longest group name (and other short text: platform, build, model) accepted, in characters.
 pub const MAX_TEXT_CHARS: usize = 256;

@@ -29,7 +29,6 @@ use std::path::{Path, PathBuf};
 use ringmaster_domain::capabilities::{
     DECLARATION_SUPPORT, DeclarationSupport, Introduced, KEY_SUPPORT, KeySupport, OsFloor,
 };
-use ringmaster_domain::platform::Platform;
 use ringmaster_domain::declarations::companion::{
     activation_declaration, status_subscriptions_declaration,
 };
@@ -41,6 +40,7 @@ use ringmaster_domain::declarations::samples::{
 use ringmaster_domain::declarations::software_update::{
     enforcement_declaration, settings_declaration,
 };
+use ringmaster_domain::platform::Platform;
 use serde_json::{Map, Value};
 
 const PLATFORMS: [Platform; 2] = [Platform::MacOs, Platform::Ios];

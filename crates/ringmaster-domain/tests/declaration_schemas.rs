@@ -21,11 +21,11 @@ mod reference;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use ringmaster_domain::platform::Platform;
 use ringmaster_domain::declarations::companion::*;
 use ringmaster_domain::declarations::envelope::*;
 use ringmaster_domain::declarations::samples::*;
 use ringmaster_domain::declarations::software_update::*;
+use ringmaster_domain::platform::Platform;
 use serde_json::Value;
 
 /// The trees (relative to the reference folder) whose declaration schemas are checked.

@@ -16,8 +16,8 @@ use jiff::Timestamp;
 use jiff::civil::{Date, date};
 use ringmaster_domain::apple_version::AppleOsVersion;
 use ringmaster_domain::catalog::release::Release;
-use ringmaster_domain::platform::Platform;
 use ringmaster_domain::catalog::{FeedFormat, detect_format, gdmf, parse_feed, sofa};
+use ringmaster_domain::platform::Platform;
 
 /// When SOFA fetched the saved gdmf response.
 const GDMF_SEEN_AT: &str = "2026-08-22T18:44:07Z";

@@ -30,8 +30,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 use jiff::tz::Offset;
 use ringmaster_domain::apple_version::AppleOsVersion;
-use ringmaster_domain::platform::Platform;
 use ringmaster_domain::declarations::envelope::DeclarationKind;
+use ringmaster_domain::platform::Platform;
 use serde_json::Value;
 
 mod install;

@@ -159,7 +159,7 @@ impl ServerEndpoint {
     }
 }
 
-/// A [`SyncClient`](crate::simulator::client::SyncClient) could not be built (bad URL, TLS setup).
+/// A [`SyncClient`](crate::client::SyncClient) could not be built (bad URL, TLS setup).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct ClientSetupError {

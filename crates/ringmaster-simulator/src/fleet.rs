@@ -20,9 +20,9 @@ mod measure;
 pub use measure::{FleetReport, LatencySummary, SyncTally, VersionCount};
 
 use crate::client::{SyncClient, SyncOutcome};
+pub use crate::clock::FleetClock;
 use crate::device::{DeviceOptions, DeviceProfile, InstallState, SimulatedDevice};
 use crate::kinds::EnrollmentChannel;
-pub use crate::clock::FleetClock;
 pub use crate::mix::{DeviceKind, FleetMix};
 
 /// Requests in flight at once unless told otherwise.

@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex};
 use jiff::Timestamp;
 use jiff::tz::Offset;
 use ringmaster_domain::apple_version::AppleOsVersion;
-use ringmaster_domain::platform::Platform;
 use ringmaster_domain::declarations::companion::{
     ACTIVATION_IDENTIFIER, STATUS_SUBSCRIPTIONS_IDENTIFIER, device_declaration_set,
 };
@@ -17,6 +16,7 @@ use ringmaster_domain::declarations::samples::{
     maximal_enforcement, maximal_settings, minimal_settings,
 };
 use ringmaster_domain::declarations::software_update::SETTINGS_IDENTIFIER;
+use ringmaster_domain::platform::Platform;
 use serde_json::{Value, json};
 
 use crate::client::{BearerSecret, ServerEndpoint, SyncClient};

@@ -18,8 +18,8 @@
 
 use jiff::civil::DateTime;
 use ringmaster_domain::apple_version::AppleOsVersion;
-use ringmaster_domain::platform::Platform;
 use ringmaster_domain::declarations::envelope::{DeclarationKind, DeclarationType};
+use ringmaster_domain::platform::Platform;
 use serde_json::{Map, Value, json};
 
 use crate::protocol::DeclarationKey;

@@ -22,7 +22,7 @@ use ringmaster_domain::title::parse;
 use ringmaster_domain::title::record::TitleRecord;
 use ringmaster_store::error::StoreError;
 use ringmaster_store::os_updates::devices::{GroupWrite, NewDevice, StoredDevice};
-use ringmaster_store::os_updates::policies::{Subject, BindingTargets};
+use ringmaster_store::os_updates::policies::{BindingTargets, Subject};
 use ringmaster_store::store::{Backend, Store, StoreOptions};
 use sqlx::Connection;
 

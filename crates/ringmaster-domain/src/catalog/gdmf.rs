@@ -24,9 +24,9 @@ use serde_json::Value;
 use crate::apple_version::AppleOsVersion;
 use crate::catalog::read::{self, Fields};
 use crate::catalog::release::Release;
-use crate::platform::Platform;
 use crate::catalog::{FeedError, FeedFormat, build_key, merge_duplicates};
 use crate::field_error::FieldErrors;
+use crate::platform::Platform;
 
 /// The sets of ordinary releases, in the order they are read.
 const ASSET_SETS: [&str; 2] = ["PublicAssetSets", "AssetSets"];

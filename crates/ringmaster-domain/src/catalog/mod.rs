@@ -36,8 +36,8 @@ use serde_json::Value;
 
 use crate::catalog::release::Release;
 
-use crate::platform::Platform;
 use crate::field_error::FieldErrors;
+use crate::platform::Platform;
 
 /// The kinds of feed ringmaster imports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

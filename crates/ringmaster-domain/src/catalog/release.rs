@@ -7,8 +7,6 @@
 //! a gdmf feed ([`Release::seen_at`]), a [`jiff::Timestamp`].
 
 use std::collections::BTreeSet;
-use std::fmt;
-use std::str::FromStr;
 
 use jiff::Timestamp;
 use jiff::civil::Date;

@@ -35,9 +35,9 @@ use serde_json::Value;
 use crate::apple_version::AppleOsVersion;
 use crate::catalog::read::{self, Fields};
 use crate::catalog::release::{Release, SecurityInfo};
-use crate::platform::Platform;
 use crate::catalog::{FeedError, FeedFormat, detect_value, merge_duplicates, version_key};
 use crate::field_error::{FieldErrors, child};
+use crate::platform::Platform;
 
 /// Top-level keys only SOFA's macOS feeds have, to tell the platform of a feed whose rows lack
 /// `ProductName`.

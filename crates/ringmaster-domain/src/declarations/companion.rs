@@ -2,7 +2,6 @@
 
 use serde_json::{Value, json};
 
-use crate::platform::Platform;
 use crate::declarations::envelope::{
     Declaration, DeclarationKind, DeclarationSet, DeclarationType,
 };
@@ -10,6 +9,7 @@ use crate::declarations::software_update::{
     EnforcementTarget, SoftwareUpdateSettings, enforcement_declaration, fixed_identifier,
     settings_declaration,
 };
+use crate::platform::Platform;
 
 /// Identifier of the status-subscriptions declaration.
 pub const STATUS_SUBSCRIPTIONS_IDENTIFIER: &str = "ringmaster.status-subscriptions";

@@ -21,8 +21,8 @@ use jiff::civil::DateTime;
 use serde_json::{Map, Value, json};
 
 use crate::apple_version::AppleOsVersion;
-use crate::platform::Platform;
 use crate::declarations::envelope::{Declaration, DeclarationIdentifier, DeclarationType};
+use crate::platform::Platform;
 use crate::schedule::format_deadline;
 
 /// Identifier of the one settings declaration a device gets.

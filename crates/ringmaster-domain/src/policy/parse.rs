@@ -25,9 +25,9 @@ use std::collections::HashMap;
 use jiff::civil::Time;
 use serde_json::{Map, Value};
 
-use crate::platform::Platform;
 use crate::field_error::FieldErrors;
 use crate::json_read::{describe, expect_object};
+use crate::platform::Platform;
 use crate::policy::model::{
     ActionMode, ApiValue, AutomaticActions, Beta, BetaProgram, DeferralDays, Deferrals, DetailsUrl,
     Enforcement, GraceDays, PolicyName, ProgramEnrollment, RapidSecurityResponse,

@@ -116,8 +116,8 @@ fn switch(mode: ActionMode) -> ManagedSwitch {
 mod tests {
     use serde_json::json;
 
-    use crate::platform::Platform;
     use crate::declarations::software_update::settings_declaration;
+    use crate::platform::Platform;
     use crate::policy::parse::parse_policy;
 
     fn policy(document: serde_json::Value) -> crate::policy::model::UpdatePolicy {

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeSet;
 
+use crate::device::status::all_items;
 use crate::fleet::{DeviceKind, Fleet, FleetConfig, FleetMix};
 use crate::kinds::EnrollmentChannel;
-use crate::device::status::all_items;
 
 fn fleet(devices: usize, mix: FleetMix) -> Fleet {
     Fleet::generate(&FleetConfig {

@@ -106,19 +106,13 @@ async fn bindings_are_checked_and_replaced_whole() {
         );
         assert_eq!(
             store
-                .set_bindings(
-                    Subject::PolicyGroup(9999),
-                    &BindingTargets::default()
-                )
+                .set_bindings(Subject::PolicyGroup(9999), &BindingTargets::default())
                 .await
                 .unwrap(),
             BindingsWrite::SubjectNotFound
         );
         assert_eq!(
-            store
-                .get_bindings(Subject::Policy(9999))
-                .await
-                .unwrap(),
+            store.get_bindings(Subject::Policy(9999)).await.unwrap(),
             None
         );
 

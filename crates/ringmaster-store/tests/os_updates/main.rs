@@ -17,7 +17,7 @@ use ringmaster_domain::policy::rings::default_rings;
 use ringmaster_store::error::StoreError;
 use ringmaster_store::os_updates::devices::{GroupWrite, NewDevice};
 use ringmaster_store::os_updates::policies::{
-    Subject, BindingTargets, BindingsWrite, StoredBinding, UnknownTargets,
+    BindingTargets, BindingsWrite, StoredBinding, Subject, UnknownTargets,
 };
 use ringmaster_store::store::Store;
 

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use ringmaster_domain::platform::Platform;
 use ringmaster_domain::plan_window::plan_window;
+use ringmaster_domain::platform::Platform;
 use ringmaster_domain::schedule::format_deadline;
 
 use crate::cli::open_store;

@@ -3,9 +3,9 @@
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use ringmaster_domain::platform::Platform;
 use ringmaster_domain::ids::DeviceId;
 use ringmaster_domain::plan_window::plan_window;
+use ringmaster_domain::platform::Platform;
 use serde::Deserialize;
 use serde_json::Value;
 

@@ -19,7 +19,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use ringmaster_domain::inventory::parse_bindings;
-use ringmaster_store::os_updates::policies::{Subject, BindingTargets, StoredPolicy};
+use ringmaster_store::os_updates::policies::{StoredPolicy, Subject};
 use serde::Serialize;
 
 use crate::http::AppState;

@@ -20,11 +20,11 @@
 use bytes::Bytes;
 use ringmaster_domain::apple_version::AppleOsVersion;
 use ringmaster_domain::capabilities::{DeviceCapabilities, EnrollmentType};
-use ringmaster_domain::platform::Platform;
 use ringmaster_domain::declarations::envelope::{DeclarationKind, DeclarationSet};
 use ringmaster_domain::device_status::merge::DeviceStatus;
 use ringmaster_domain::device_status::report::parse_status_report;
 use ringmaster_domain::field_error::FieldErrors;
+use ringmaster_domain::platform::Platform;
 use ringmaster_store::error::StoreError;
 use ringmaster_store::os_updates::devices::{NewDevice, StoredDevice};
 use serde::Serialize;

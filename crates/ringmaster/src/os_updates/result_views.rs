@@ -2,9 +2,9 @@
 //! rings' compliance. Typed views (camelCase, in declaration order) that the CLI prints too.
 
 use jiff::Timestamp;
-use ringmaster_domain::platform::Platform;
 use ringmaster_domain::compliance::ComplianceCounts;
 use ringmaster_domain::device_status::report::StatusReason;
+use ringmaster_domain::platform::Platform;
 use ringmaster_store::os_updates::ddm::LegacyMechanism;
 use serde::Serialize;
 use serde_json::Value;

@@ -5,11 +5,11 @@
 use std::collections::HashMap;
 
 use jiff::Timestamp;
-use ringmaster_domain::platform::Platform;
 use ringmaster_domain::compliance::{
     ComplianceCounts, ComplianceState, classify, rejected_declarations,
 };
 use ringmaster_domain::device_status::merge::DeviceStatus;
+use ringmaster_domain::platform::Platform;
 use ringmaster_store::os_updates::ddm::{LegacyMechanism, StoredStatus};
 use ringmaster_store::os_updates::devices::StoredDevice;
 use ringmaster_store::os_updates::policies::{StoredPolicy, StoredPolicyGroup};

@@ -13,10 +13,10 @@ use jiff::civil::Date;
 use ringmaster_domain::assignment::Resolution;
 use ringmaster_domain::catalog::hardware::HardwareCatalog;
 use ringmaster_domain::catalog::release::Release;
-use ringmaster_domain::platform::Platform;
 use ringmaster_domain::catalog::{FeedError, parse_feed};
 use ringmaster_domain::field_error::FieldErrors;
 use ringmaster_domain::fleet::{DeviceDeclarations, device_declarations, status_only};
+use ringmaster_domain::platform::Platform;
 use ringmaster_domain::policy::parse::{Warning, parse_policy};
 use ringmaster_domain::policy::rings::default_rings;
 use ringmaster_domain::schedule::{DeviceFacts, RolloutEntry, rollout};
@@ -25,7 +25,7 @@ use ringmaster_store::os_updates::devices::{
     GroupWrite, NewDevice, StoredDevice, StoredDeviceGroup,
 };
 use ringmaster_store::os_updates::policies::{
-    Subject, BindingTargets, BindingsWrite, DefaultRings, StoredPolicy, StoredPolicyGroup,
+    BindingTargets, BindingsWrite, DefaultRings, StoredPolicy, StoredPolicyGroup, Subject,
 };
 use ringmaster_store::store::Store;
 use serde_json::Value;

@@ -10,13 +10,11 @@ use std::collections::{BTreeMap, HashMap};
 use ringmaster_domain::assignment::{Assignments, BindingFacts, GroupFacts, PolicyFacts, Subject};
 use ringmaster_domain::catalog::hardware::HardwareCatalog;
 use ringmaster_domain::catalog::release::Release;
-use ringmaster_domain::platform::Platform;
 use ringmaster_domain::fleet::PreparedPolicy;
+use ringmaster_domain::platform::Platform;
 use ringmaster_store::os_updates::OsUpdateConfig;
 use ringmaster_store::os_updates::devices::StoredDeviceGroup;
-use ringmaster_store::os_updates::policies::{
-    BindingTargets, StoredPolicy, StoredPolicyGroup,
-};
+use ringmaster_store::os_updates::policies::{BindingTargets, StoredPolicy, StoredPolicyGroup};
 
 /// One revision of the configuration, indexed.
 #[derive(Debug, Default)]
@@ -132,4 +130,3 @@ impl OsUpdateSnapshot {
         rings
     }
 }
-

@@ -12,8 +12,8 @@ use std::collections::BTreeSet;
 
 use jiff::civil::Date;
 use ringmaster_domain::catalog::release::Release;
-use ringmaster_domain::platform::Platform;
 use ringmaster_domain::plan_chart::{ChartRow, rollout_svg};
+use ringmaster_domain::platform::Platform;
 use ringmaster_domain::policy::parse::Warning;
 use ringmaster_domain::policy::render::render_policy;
 use ringmaster_domain::schedule::{DeferralKind, RolloutEntry, format_deadline};

@@ -7,15 +7,14 @@ use serde_json::{Value, json};
 
 use crate::golden::check_golden_json;
 use crate::os_policies::send;
-use crate::support::{TestBackend, backends, fixture, json_body, spawn_app};
+use crate::support::{TestBackend, fixture, json_body, spawn_app};
 
 on_each_backend!(a_replacement_with_another_id_is_refused_as_the_golden_file_says);
 async fn a_replacement_with_another_id_is_refused_as_the_golden_file_says(backend: TestBackend) {
     let app = spawn_app(backend).await;
     let created = app.create_title(&fixture("titles/JamfAdmin.json")).await;
     assert_eq!(created.status().as_u16(), 201, "{backend:?}");
-    let mut definition: Value =
-        serde_json::from_slice(&fixture("titles/JamfAdmin.json")).unwrap();
+    let mut definition: Value = serde_json::from_slice(&fixture("titles/JamfAdmin.json")).unwrap();
     definition["id"] = json!("JamfAdmin2");
     let response = send(&app, Method::PUT, "/api/v1/title/JamfAdmin", &definition).await;
     assert_eq!(response.status().as_u16(), 400, "{backend:?}");

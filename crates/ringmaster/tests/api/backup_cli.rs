@@ -9,7 +9,7 @@ use crate::backup_full::{
     SECOND_TOKEN, authenticates, entries, options, populate, spawn, view, zip_of,
 };
 use crate::cli::ringmaster;
-use crate::support::{TestDatabase, backends, spawn_app_on, TestBackend};
+use crate::support::{TestBackend, TestDatabase, spawn_app_on};
 
 /// Leaves out what a replacing restore moves on purpose: `lastModified` (strictly later).
 fn without_last_modified(mut document: Value) -> Value {

@@ -10,7 +10,7 @@ use std::io::{Cursor, Read};
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::support::{TestApp, backends, fixture, json_body, spawn_app, TestBackend};
+use crate::support::{TestApp, TestBackend, fixture, json_body, spawn_app};
 
 async fn patchserver_backup(app: &TestApp) -> Vec<u8> {
     let response = app
@@ -160,7 +160,9 @@ fn title_without_and() -> Vec<u8> {
 }
 
 on_each_backend!(the_patchserver_backup_holds_exactly_the_served_titles_in_patchservers_layout);
-async fn the_patchserver_backup_holds_exactly_the_served_titles_in_patchservers_layout(backend: TestBackend) {
+async fn the_patchserver_backup_holds_exactly_the_served_titles_in_patchservers_layout(
+    backend: TestBackend,
+) {
     let app = spawn_app(backend).await;
     for body in [
         fixture("titles/JamfAdmin.json"),

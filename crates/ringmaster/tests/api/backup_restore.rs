@@ -12,7 +12,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::meaning::error_pointers;
-use crate::support::{TestApp, backends, fixture, json_body, spawn_app, TestBackend};
+use crate::support::{TestApp, TestBackend, backends, fixture, json_body, spawn_app};
 
 pub(crate) const JAMF_ADMIN: &str = "titles/JamfAdmin.json";
 pub(crate) const JAVA: &str = "titles/JavaSEDevelopmentKit8.json";
@@ -351,7 +351,9 @@ async fn restoring_over_existing_titles_conflicts_unless_replace(backend: TestBa
 }
 
 on_each_backend!(a_replacing_restore_moves_last_modified_forward_only_for_titles_it_changes);
-async fn a_replacing_restore_moves_last_modified_forward_only_for_titles_it_changes(backend: TestBackend) {
+async fn a_replacing_restore_moves_last_modified_forward_only_for_titles_it_changes(
+    backend: TestBackend,
+) {
     let app = spawn_app(backend).await;
     create(&app, &fixture_json(JAMF_ADMIN)).await;
     let zip = backup(&app).await;

@@ -8,7 +8,7 @@ use crate::backup_restore::{
     JAMF_ADMIN, JAVA, backup, create, fixture_json, make_zip, restore, snapshot, software,
 };
 use crate::meaning::assert_feed_means;
-use crate::support::{backends, fixture, json_body, spawn_app, TestBackend};
+use crate::support::{TestBackend, backends, fixture, json_body, spawn_app};
 
 on_each_backend!(restore_refuses_what_is_not_a_zip_upload);
 async fn restore_refuses_what_is_not_a_zip_upload(backend: TestBackend) {

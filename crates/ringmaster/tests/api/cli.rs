@@ -10,7 +10,9 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::meaning::{assert_feed_means, read_json, string_boolean_pointers};
-use crate::support::{AppOptions, TestApp, TestDatabase, backends, fixture, json_body, repo_root, spawn_app_on, TestBackend};
+use crate::support::{
+    AppOptions, TestApp, TestBackend, TestDatabase, fixture, json_body, repo_root, spawn_app_on,
+};
 
 /// What one run of the binary did.
 #[derive(Debug)]
@@ -148,7 +150,9 @@ async fn help_on_every_command_mentions_its_flags() {
 }
 
 on_each_backend!(token_create_prints_only_a_token_that_a_server_on_the_database_accepts);
-async fn token_create_prints_only_a_token_that_a_server_on_the_database_accepts(backend: TestBackend) {
+async fn token_create_prints_only_a_token_that_a_server_on_the_database_accepts(
+    backend: TestBackend,
+) {
     let database = TestDatabase::new(backend).await;
     let url = database.url.clone();
     let run = ringmaster(&[
@@ -341,7 +345,9 @@ async fn title_import_writes_titles_that_a_server_serves(backend: TestBackend) {
 }
 
 on_each_backend!(title_import_is_all_or_nothing_and_refuses_existing_titles_without_replace);
-async fn title_import_is_all_or_nothing_and_refuses_existing_titles_without_replace(backend: TestBackend) {
+async fn title_import_is_all_or_nothing_and_refuses_existing_titles_without_replace(
+    backend: TestBackend,
+) {
     let database = TestDatabase::new(backend).await;
     let url = database.url.clone();
 
@@ -411,7 +417,9 @@ async fn title_import_is_all_or_nothing_and_refuses_existing_titles_without_repl
 }
 
 on_each_backend!(title_export_writes_a_folder_that_lints_and_a_zip_that_imports_elsewhere);
-async fn title_export_writes_a_folder_that_lints_and_a_zip_that_imports_elsewhere(backend: TestBackend) {
+async fn title_export_writes_a_folder_that_lints_and_a_zip_that_imports_elsewhere(
+    backend: TestBackend,
+) {
     let first = TestDatabase::new(backend).await;
     let first_url = first.url.clone();
     let folder = folder_of(&VALID_TITLES);

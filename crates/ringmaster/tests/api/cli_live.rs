@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::cli::{VALID_IDS, VALID_TITLES, folder_of, ids, ringmaster, software_ids, text};
-use crate::support::{backends, fixture, json_body, spawn_app, TestBackend};
+use crate::support::{TestBackend, fixture, json_body, spawn_app};
 
 on_each_backend!(a_running_server_picks_up_a_cli_import);
 async fn a_running_server_picks_up_a_cli_import(backend: TestBackend) {

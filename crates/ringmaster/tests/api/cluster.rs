@@ -196,7 +196,9 @@ async fn concurrent_admins_on_two_servers_lose_no_write(backend: TestBackend) {
 }
 
 on_each_backend!(a_stale_if_match_through_another_server_answers_412_and_changes_nothing);
-async fn a_stale_if_match_through_another_server_answers_412_and_changes_nothing(backend: TestBackend) {
+async fn a_stale_if_match_through_another_server_answers_412_and_changes_nothing(
+    backend: TestBackend,
+) {
     let first = spawn_app(backend).await;
     let second = second_server(&first.database.url, Duration::from_millis(200)).await;
     assert_eq!(
@@ -241,7 +243,9 @@ async fn a_stale_if_match_through_another_server_answers_412_and_changes_nothing
 }
 
 on_each_backend!(a_binding_made_through_one_server_is_served_by_another_within_a_second);
-async fn a_binding_made_through_one_server_is_served_by_another_within_a_second(backend: TestBackend) {
+async fn a_binding_made_through_one_server_is_served_by_another_within_a_second(
+    backend: TestBackend,
+) {
     let database = TestDatabase::new(backend).await;
     let second_handle = database.another_handle();
     let first = spawn_app_on(database, AppOptions::default()).await;

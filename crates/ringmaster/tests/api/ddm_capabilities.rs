@@ -7,7 +7,9 @@ use ringmaster::clock::Clock;
 use serde_json::{Value, json};
 
 use crate::os_catalog::import;
-use crate::support::{AppOptions, TestApp, admin_json, backends, fixture, json_body, spawn_app_with, TestBackend};
+use crate::support::{
+    AppOptions, TestApp, TestBackend, admin_json, fixture, json_body, spawn_app_with,
+};
 
 async fn check_in(
     app: &TestApp,
@@ -128,7 +130,9 @@ async fn a_user_channel_gets_an_empty_set_and_never_becomes_a_device(backend: Te
 }
 
 on_each_backend!(a_mac_on_13_is_unsupported_with_the_reason_and_keeps_its_subscriptions);
-async fn a_mac_on_13_is_unsupported_with_the_reason_and_keeps_its_subscriptions(backend: TestBackend) {
+async fn a_mac_on_13_is_unsupported_with_the_reason_and_keeps_its_subscriptions(
+    backend: TestBackend,
+) {
     let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
     let app = spawn_app_with(
         backend,

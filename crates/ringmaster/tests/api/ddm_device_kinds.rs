@@ -19,7 +19,9 @@ use serde_json::{Value, json};
 
 use crate::os_catalog::import;
 use crate::os_policies::send;
-use crate::support::{AppOptions, TestApp, admin_json, backends, json_body, spawn_app_with, TestBackend};
+use crate::support::{
+    AppOptions, TestApp, TestBackend, admin_json, backends, json_body, spawn_app_with,
+};
 
 /// Devices of each kind; device `n` of kind `k` goes to ring `(2k + n) % 4`, so every ring holds
 /// several kinds and every kind is in two rings.

@@ -13,7 +13,9 @@ use sha2::Sha256;
 
 use crate::os_catalog::import;
 use crate::os_policies::send;
-use crate::support::{AppOptions, TestApp, admin_json, backends, fixture, json_body, spawn_app_with, TestBackend};
+use crate::support::{
+    AppOptions, TestApp, TestBackend, admin_json, fixture, json_body, spawn_app_with,
+};
 
 pub(crate) const SECRET: &str = "ddm-shared-secret";
 
@@ -216,8 +218,12 @@ async fn a_device_enrolls_itself_reports_its_os_and_gets_its_policy(backend: Tes
     }
 }
 
-on_each_backend!(a_fetched_declaration_matches_the_token_given_even_when_the_policy_changes_in_between);
-async fn a_fetched_declaration_matches_the_token_given_even_when_the_policy_changes_in_between(backend: TestBackend) {
+on_each_backend!(
+    a_fetched_declaration_matches_the_token_given_even_when_the_policy_changes_in_between
+);
+async fn a_fetched_declaration_matches_the_token_given_even_when_the_policy_changes_in_between(
+    backend: TestBackend,
+) {
     let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
     let app = spawn_app_with(backend, options(&clock, Some(SECRET))).await;
     check_in(
@@ -309,8 +315,7 @@ async fn check_ins_need_the_secret_as_a_bearer_token_or_an_hmac_of_the_body(back
     );
     let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
     mac.update(&body);
-    let signature =
-        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
     let response = put()
         .header("X-Hmac-Signature", &signature)
         .send()

@@ -10,10 +10,12 @@ use crate::ddm_protocol::{
     SECRET, check_in, get_json, mac_report, options, rollout_setup, settings_item,
 };
 use crate::os_policies::send;
-use crate::support::{admin_json, backends, spawn_app_with, TestBackend};
+use crate::support::{TestBackend, admin_json, spawn_app_with};
 
 on_each_backend!(reports_merge_and_admins_see_state_failures_rejections_and_conflicts);
-async fn reports_merge_and_admins_see_state_failures_rejections_and_conflicts(backend: TestBackend) {
+async fn reports_merge_and_admins_see_state_failures_rejections_and_conflicts(
+    backend: TestBackend,
+) {
     let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
     let app = spawn_app_with(backend, options(&clock, Some(SECRET))).await;
     check_in(

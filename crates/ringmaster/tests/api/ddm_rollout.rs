@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::os_catalog::import;
 use crate::os_policies::send;
-use crate::support::{AppOptions, admin_json, backends, json_body, spawn_app_with, TestBackend};
+use crate::support::{AppOptions, TestBackend, admin_json, json_body, spawn_app_with};
 
 const RINGS: [&str; 4] = [
     "Vanguard",
@@ -68,7 +68,9 @@ fn ring_view(devices: &[SimulatedDevice]) -> Vec<(usize, usize)> {
 }
 
 on_each_backend!(each_ring_gets_the_release_after_its_deferral_and_installs_it_by_its_deadline);
-async fn each_ring_gets_the_release_after_its_deferral_and_installs_it_by_its_deadline(backend: TestBackend) {
+async fn each_ring_gets_the_release_after_its_deferral_and_installs_it_by_its_deadline(
+    backend: TestBackend,
+) {
     let start: Timestamp = "2025-11-01T08:00:00Z".parse().unwrap();
     let clock = Clock::manual(start);
     let app = spawn_app_with(
@@ -143,8 +145,7 @@ async fn each_ring_gets_the_release_after_its_deferral_and_installs_it_by_its_de
             }
         }
         // The compliance view agrees: nobody is ever overdue, failed or rejecting.
-        let compliance =
-            admin_json(&app, "/api/v1/policy-groups/compliance?platform=macOS").await;
+        let compliance = admin_json(&app, "/api/v1/policy-groups/compliance?platform=macOS").await;
         for ring in compliance["rings"].as_array().unwrap() {
             let counts = &ring["counts"];
             assert_eq!(counts["overdue"], 0, "{day}: {ring}");

@@ -10,7 +10,7 @@ use ringmaster::http::HttpConfig;
 use serde_json::json;
 use sha2::Sha256;
 
-use crate::support::{AppOptions, TestApp, backends, spawn_app_with, TestBackend};
+use crate::support::{AppOptions, TestApp, TestBackend, spawn_app_with};
 
 const SECRET: &str = "shared-dm-key";
 

@@ -6,7 +6,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::support::{TestApp, admin_json, backends, fixture, spawn_app, TestBackend};
+use crate::support::{TestApp, TestBackend, admin_json, fixture, spawn_app};
 
 /// `(folder, platform, version, build, model, softwareupdate.device-id)`; the build of a Mac on a
 /// supplemental release is the supplemental one (`25D771280a`, as the catalog lists it).

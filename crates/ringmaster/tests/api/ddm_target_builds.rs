@@ -7,7 +7,7 @@ use ringmaster::clock::Clock;
 use serde_json::{Value, json};
 
 use crate::os_catalog::import;
-use crate::support::{AppOptions, TestApp, backends, json_body, spawn_app_with, TestBackend};
+use crate::support::{AppOptions, TestApp, TestBackend, json_body, spawn_app_with};
 
 async fn ddm(
     app: &TestApp,
@@ -105,7 +105,9 @@ async fn enroll_in_first_ring(app: &TestApp, devices: &[(&str, Value)], catalog:
 }
 
 on_each_backend!(one_build_on_the_hardware_is_targeted_and_two_are_left_to_the_device);
-async fn one_build_on_the_hardware_is_targeted_and_two_are_left_to_the_device(backend: TestBackend) {
+async fn one_build_on_the_hardware_is_targeted_and_two_are_left_to_the_device(
+    backend: TestBackend,
+) {
     let app = app_at(backend, "2025-11-12T09:00:00Z").await;
     let catalog = json!({"AssetSets": {"macOS": [
         {"ProductVersion": "26.0.1", "Build": "25A362", "PostingDate": "2025-09-29",

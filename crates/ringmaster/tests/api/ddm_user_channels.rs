@@ -9,7 +9,7 @@ use ringmaster::clock::Clock;
 use serde_json::{Value, json};
 
 use crate::ddm_capabilities::bind_to_vanguard;
-use crate::support::{AppOptions, TestApp, admin_json, backends, json_body, spawn_app_with, TestBackend};
+use crate::support::{AppOptions, TestApp, TestBackend, admin_json, json_body, spawn_app_with};
 
 /// One check-in message as an MDM forwards it: `keys` name the channel.
 async fn raw(
@@ -191,7 +191,9 @@ async fn raw_user_channels_get_the_empty_set_and_leave_the_device_alone(backend:
 }
 
 on_each_backend!(an_unknown_declaration_type_counts_as_a_rejection_in_results_and_compliance);
-async fn an_unknown_declaration_type_counts_as_a_rejection_in_results_and_compliance(backend: TestBackend) {
+async fn an_unknown_declaration_type_counts_as_a_rejection_in_results_and_compliance(
+    backend: TestBackend,
+) {
     let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
     let app = spawn_app_with(
         backend,

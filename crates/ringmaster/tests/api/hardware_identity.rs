@@ -8,7 +8,9 @@ use serde_json::{Value, json};
 
 use crate::os_catalog::import;
 use crate::os_policies::send;
-use crate::support::{TestApp, admin_json, backends, json_body, shared_reference, spawn_app, TestBackend};
+use crate::support::{
+    TestApp, TestBackend, admin_json, backends, json_body, shared_reference, spawn_app,
+};
 
 /// When SOFA fetched the saved gdmf response.
 const SNAPSHOT: &str = "2026-08-22T18:44:07Z";

@@ -11,7 +11,7 @@ use crate::cli::ringmaster;
 use crate::hostile_checkin::{assert_client_error, assert_still_serving};
 use crate::os_catalog::{catalog, import};
 use crate::os_policies::send;
-use crate::support::{TestApp, TestBackend, TestDatabase, backends, fixture, spawn_app};
+use crate::support::{TestApp, TestBackend, TestDatabase, fixture, spawn_app};
 
 const ABSURD: &str = "1000000000.1000000000.10000";
 
@@ -119,7 +119,9 @@ async fn check_in_tokens(app: &TestApp) -> reqwest::Response {
 }
 
 on_each_backend!(a_feed_with_a_version_apple_could_not_issue_is_refused_and_changes_nothing);
-async fn a_feed_with_a_version_apple_could_not_issue_is_refused_and_changes_nothing(backend: TestBackend) {
+async fn a_feed_with_a_version_apple_could_not_issue_is_refused_and_changes_nothing(
+    backend: TestBackend,
+) {
     let app = spawn_app(backend).await;
     let feed = json!({"AssetSets": {"macOS": [
         {"ProductVersion": "26.2", "Build": "25C56", "PostingDate": "2025-12-12"},
@@ -151,7 +153,9 @@ async fn a_feed_with_a_version_apple_could_not_issue_is_refused_and_changes_noth
 }
 
 on_each_backend!(a_stored_release_with_an_absurd_version_breaks_nothing_and_can_be_deleted);
-async fn a_stored_release_with_an_absurd_version_breaks_nothing_and_can_be_deleted(backend: TestBackend) {
+async fn a_stored_release_with_an_absurd_version_breaks_nothing_and_can_be_deleted(
+    backend: TestBackend,
+) {
     let app = spawn_app(backend).await;
     fleet_of_one(&app).await;
     // As an older ringmaster stored it; the counter moves so every server reloads.

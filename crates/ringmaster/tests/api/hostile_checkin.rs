@@ -12,7 +12,9 @@ use reqwest::StatusCode;
 use ringmaster::http::HttpConfig;
 use serde_json::Value;
 
-use crate::support::{AppOptions, TestApp, backends, json_body, peak_memory_bytes, spawn_app, spawn_app_with, TestBackend};
+use crate::support::{
+    AppOptions, TestApp, TestBackend, json_body, peak_memory_bytes, spawn_app, spawn_app_with,
+};
 
 const SECRET: &str = "ddm-shared-secret";
 
@@ -149,8 +151,7 @@ async fn a_deeply_nested_binary_check_in_is_refused(backend: TestBackend) {
     }
     objects.push(vec![0x09]);
     let body = binary_plist(&objects);
-    let error =
-        assert_client_error(put_check_in(&app, body).await, StatusCode::BAD_REQUEST).await;
+    let error = assert_client_error(put_check_in(&app, body).await, StatusCode::BAD_REQUEST).await;
     assert!(
         error["message"]
             .as_str()
@@ -176,8 +177,7 @@ async fn a_binary_check_in_of_shared_references_is_refused_in_bounded_memory(bac
     let body = binary_plist(&objects);
     assert!(body.len() < 600, "{} bytes", body.len());
     let started = Instant::now();
-    let error =
-        assert_client_error(put_check_in(&app, body).await, StatusCode::BAD_REQUEST).await;
+    let error = assert_client_error(put_check_in(&app, body).await, StatusCode::BAD_REQUEST).await;
     assert!(
         error["message"]
             .as_str()
@@ -235,16 +235,17 @@ fn unauthenticated_big_put(address: &str, path: &str) -> String {
 }
 
 on_each_backend!(with_a_secret_an_unauthenticated_big_body_is_refused_before_it_is_read);
-async fn with_a_secret_an_unauthenticated_big_body_is_refused_before_it_is_read(backend: TestBackend) {
+async fn with_a_secret_an_unauthenticated_big_body_is_refused_before_it_is_read(
+    backend: TestBackend,
+) {
     let app = spawn_app_with(backend, with_secret()).await;
     let address = app.base_url.trim_start_matches("http://").to_owned();
     for path in ["/ddm/status", "/mdm/checkin"] {
         let address = address.clone();
         let started = Instant::now();
-        let answer =
-            tokio::task::spawn_blocking(move || unauthenticated_big_put(&address, path))
-                .await
-                .unwrap();
+        let answer = tokio::task::spawn_blocking(move || unauthenticated_big_put(&address, path))
+            .await
+            .unwrap();
         assert!(
             answer.starts_with("HTTP/1.1 401"),
             "{path}: the server waited for the body instead: {answer:?}"

@@ -6,13 +6,13 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use ringmaster_domain::apple_version::AppleOsVersion;
-use ringmaster_domain::platform::Platform;
 use ringmaster_domain::ids::MAX_IDS_PER_LIST;
+use ringmaster_domain::platform::Platform;
 use ringmaster_store::os_updates::devices::NewDevice;
 use serde_json::{Value, json};
 
 use crate::os_policies::send;
-use crate::support::{TestApp, admin_json, backends, json_body, spawn_app, TestBackend};
+use crate::support::{TestApp, TestBackend, admin_json, backends, json_body, spawn_app};
 
 fn fleet_id(index: usize) -> String {
     format!("00008101-{index:016X}")
@@ -162,7 +162,9 @@ async fn a_fleet_sized_group_and_bindings_are_written_while_the_server_keeps_ans
 }
 
 on_each_backend!(a_list_longer_than_the_limit_is_refused_naming_the_list_and_nothing_is_written);
-async fn a_list_longer_than_the_limit_is_refused_naming_the_list_and_nothing_is_written(backend: TestBackend) {
+async fn a_list_longer_than_the_limit_is_refused_naming_the_list_and_nothing_is_written(
+    backend: TestBackend,
+) {
     let app = spawn_app(backend).await;
     let fleet = create_fleet(&app, 3).await;
     let too_many: Vec<String> = (0..=MAX_IDS_PER_LIST)
@@ -216,7 +218,9 @@ async fn a_list_longer_than_the_limit_is_refused_naming_the_list_and_nothing_is_
 }
 
 on_each_backend!(unknown_members_are_named_at_the_position_sent_even_after_duplicates);
-async fn unknown_members_are_named_at_the_position_sent_even_after_duplicates(backend: TestBackend) {
+async fn unknown_members_are_named_at_the_position_sent_even_after_duplicates(
+    backend: TestBackend,
+) {
     let app = spawn_app(backend).await;
     let fleet = create_fleet(&app, 2).await;
     let response = send(

@@ -10,7 +10,9 @@ use ringmaster_domain::title::record::TitleRecord;
 use serde_json::{Value, json};
 
 use crate::os_policies::send;
-use crate::support::{AppOptions, TestDatabase, admin_json, backends, fixture, json_body, spawn_app, spawn_app_on, TestBackend};
+use crate::support::{
+    AppOptions, TestBackend, TestDatabase, admin_json, fixture, json_body, spawn_app, spawn_app_on,
+};
 
 const USER_CHANNEL_ID: &str = "00008101-000A1B2C3D4E5F6A:2F1E8D0C-3B4A-5968-7A6B-5C4D3E2F1A0B";
 
@@ -45,7 +47,9 @@ fn raw_check_in(key: &str, enrollment: &str) -> Vec<u8> {
 }
 
 on_each_backend!(dot_led_control_and_padded_ids_are_refused_everywhere_and_real_ids_pass);
-async fn dot_led_control_and_padded_ids_are_refused_everywhere_and_real_ids_pass(backend: TestBackend) {
+async fn dot_led_control_and_padded_ids_are_refused_everywhere_and_real_ids_pass(
+    backend: TestBackend,
+) {
     let app = spawn_app(backend).await;
     for id in [".", "..", ".hidden"] {
         let response = app.create_title(&jamf_admin_with_id(id)).await;
@@ -148,7 +152,9 @@ async fn dot_led_control_and_padded_ids_are_refused_everywhere_and_real_ids_pass
 }
 
 on_each_backend!(a_title_stored_with_a_dot_led_id_before_the_rule_still_loads_and_can_be_deleted);
-async fn a_title_stored_with_a_dot_led_id_before_the_rule_still_loads_and_can_be_deleted(backend: TestBackend) {
+async fn a_title_stored_with_a_dot_led_id_before_the_rule_still_loads_and_can_be_deleted(
+    backend: TestBackend,
+) {
     let database = TestDatabase::new(backend).await;
     let mut definition =
         parse::software_title_from_slice(&fixture("titles/JamfAdmin.json")).unwrap();

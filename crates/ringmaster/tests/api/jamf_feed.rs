@@ -8,7 +8,7 @@ use std::io::Read;
 use flate2::read::GzDecoder;
 use serde_json::Value;
 
-use crate::support::{TestApp, backends, fixture, json_body, spawn_app, TestBackend};
+use crate::support::{TestApp, TestBackend, fixture, json_body, spawn_app};
 
 /// Both base paths Jamf Pro administrators may register.
 const BASES: [&str; 2] = ["/v1", "/jamf/v1"];
@@ -132,7 +132,9 @@ async fn jamf_connection_test_sequence_succeeds_on_both_base_paths(backend: Test
 }
 
 on_each_backend!(software_lists_enabled_titles_by_id_agreeing_with_their_patch_objects);
-async fn software_lists_enabled_titles_by_id_agreeing_with_their_patch_objects(backend: TestBackend) {
+async fn software_lists_enabled_titles_by_id_agreeing_with_their_patch_objects(
+    backend: TestBackend,
+) {
     let app = spawn_app(backend).await;
     // Created out of id order: the list is still sorted by id.
     for title in [JAVA, JAMF_ADMIN] {
@@ -389,8 +391,7 @@ async fn if_none_match_answers_304_until_the_served_content_changes(backend: Tes
     for path in paths {
         let first = app.get(path).await;
         assert_eq!(first.status(), 200, "{backend:?} {path}");
-        let etag =
-            header(&first, "etag").unwrap_or_else(|| panic!("{backend:?} {path}: no ETag"));
+        let etag = header(&first, "etag").unwrap_or_else(|| panic!("{backend:?} {path}: no ETag"));
         assert!(
             etag.starts_with('"') && etag.ends_with('"') && etag.len() > 2,
             "{backend:?} {path}: ETag {etag:?} is not a quoted entity tag"

@@ -18,9 +18,7 @@ use serde_json::json;
 
 use crate::os_catalog::import;
 use crate::os_policies::send;
-use crate::support::{
-    AppOptions, TestApp, TestBackend, backends, fixture, json_body, spawn_app_with,
-};
+use crate::support::{AppOptions, TestApp, TestBackend, fixture, json_body, spawn_app_with};
 
 /// What the receiver does with an id.
 #[derive(Clone, Default)]

@@ -75,7 +75,9 @@ fn assert_refused_at(route: &str, status: StatusCode, body: &Value, pointer: &st
 }
 
 on_each_backend!(a_nul_character_is_refused_on_every_route_that_stores_strings_and_nothing_changes);
-async fn a_nul_character_is_refused_on_every_route_that_stores_strings_and_nothing_changes(backend: TestBackend) {
+async fn a_nul_character_is_refused_on_every_route_that_stores_strings_and_nothing_changes(
+    backend: TestBackend,
+) {
     let app = spawn_app(backend).await;
     assert_eq!(
         app.create_title(&fixture("titles/JamfAdmin.json"))
@@ -294,7 +296,9 @@ async fn a_nul_character_is_refused_on_every_route_that_stores_strings_and_nothi
 }
 
 on_each_backend!(ids_holding_a_nul_or_control_character_in_paths_queries_and_headers_answer_json);
-async fn ids_holding_a_nul_or_control_character_in_paths_queries_and_headers_answer_json(backend: TestBackend) {
+async fn ids_holding_a_nul_or_control_character_in_paths_queries_and_headers_answer_json(
+    backend: TestBackend,
+) {
     let app = spawn_app(backend).await;
     let device = json!({"id": "mac-1", "platform": "macOS", "osVersion": "26.0"});
     assert_eq!(

@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::support::{TestApp, backends, fixture, json_body, shared_reference, spawn_app, TestBackend};
+use crate::support::{TestApp, TestBackend, fixture, json_body, shared_reference, spawn_app};
 
 pub(crate) async fn import(app: &TestApp, body: Vec<u8>) -> reqwest::Response {
     app.admin(Method::POST, "/api/v1/catalog/import")
@@ -44,8 +44,7 @@ async fn a_feed_is_imported_once_and_listed_newest_first(backend: TestBackend) {
     assert_eq!(report["added"], 4);
     let revision = report["revision"].clone();
 
-    let again =
-        json_body(import(&app, fixture("catalog/macos-26-autumn-2025.json")).await).await;
+    let again = json_body(import(&app, fixture("catalog/macos-26-autumn-2025.json")).await).await;
     assert_eq!(again["added"], 0, "{again}");
     assert_eq!(again["updated"], 0, "{again}");
     assert_eq!(again["unchanged"], 4, "{again}");

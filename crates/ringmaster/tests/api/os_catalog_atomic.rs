@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use sqlx::Connection;
 
 use crate::os_catalog::{catalog, import};
-use crate::support::{TestBackend, TestDatabase, backends, fixture, spawn_app};
+use crate::support::{TestBackend, TestDatabase, fixture, spawn_app};
 
 const REFUSE_SQLITE: &str = "CREATE TRIGGER refuse_models BEFORE INSERT ON hardware_models \
      BEGIN SELECT RAISE(ABORT, 'hardware facts refused'); END;";

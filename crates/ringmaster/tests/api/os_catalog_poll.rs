@@ -11,7 +11,7 @@ use ringmaster::os_updates::catalog_poll::CatalogPollConfig;
 use ringmaster::os_updates::feed_fetch::{Fetched, Validators, client, fetch_url};
 
 use crate::os_catalog::catalog;
-use crate::support::{AppOptions, TestApp, TestDatabase, backends, fixture, spawn_app_on, TestBackend};
+use crate::support::{AppOptions, TestApp, TestBackend, TestDatabase, fixture, spawn_app_on};
 
 const ETAG: &str = "\"feed-1\"";
 

@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use crate::cli::ringmaster;
-use crate::support::{AppOptions, TestDatabase, backends, json_body, repo_root, spawn_app_on, TestBackend};
+use crate::support::{AppOptions, TestBackend, TestDatabase, json_body, repo_root, spawn_app_on};
 
 fn fixture_path(relative: &str) -> String {
     repo_root()

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::os_catalog::import;
 use crate::os_policies::send;
-use crate::support::{TestApp, admin_json, backends, fixture, json_body, spawn_app, TestBackend};
+use crate::support::{TestApp, TestBackend, admin_json, backends, fixture, json_body, spawn_app};
 
 pub(crate) async fn create_device(app: &TestApp, id: &str, platform: &str, version: &str) {
     let response = send(
@@ -407,9 +407,7 @@ async fn the_plan_shows_every_ring_as_json_and_as_a_picture(backend: TestBackend
     let response = app
         .admin(
             Method::GET,
-            &format!(
-                "/api/v1/policies/{policy_id}/plan?from=2025-11-01&to=2025-12-31&format=svg"
-            ),
+            &format!("/api/v1/policies/{policy_id}/plan?from=2025-11-01&to=2025-12-31&format=svg"),
         )
         .send()
         .await

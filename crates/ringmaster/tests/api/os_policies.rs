@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, backends, json_body, spawn_app, TestBackend};
+use crate::support::{TestApp, TestBackend, backends, json_body, spawn_app};
 
 pub(crate) async fn send(
     app: &TestApp,

@@ -14,7 +14,7 @@ use crate::ddm_protocol::{SECRET, check_in, get_json, options, settings_item};
 use crate::golden::{check_golden_json, check_golden_text, without_wall_clock};
 use crate::os_catalog::import;
 use crate::os_policies::send;
-use crate::support::{TestApp, backends, fixture, json_body, spawn_app_with, TestBackend};
+use crate::support::{TestApp, TestBackend, fixture, json_body, spawn_app_with};
 
 async fn report(app: &TestApp, enrollment: &str, body: &Value) {
     let response = check_in(app, Method::PUT, "status", enrollment, Some(body)).await;
@@ -74,8 +74,7 @@ async fn the_os_update_answers_match_the_golden_files(backend: TestBackend) {
     golden_get(&app, "/api/v1/catalog/macOS", "catalog.macos.json").await;
 
     // The rings, a lab policy (with a warning), a lab group, and the devices.
-    let (status, rings) =
-        call(&app, Method::POST, "/api/v1/policy-groups/defaults", None).await;
+    let (status, rings) = call(&app, Method::POST, "/api/v1/policy-groups/defaults", None).await;
     assert_eq!(status, 201, "{backend:?}");
     golden_answer("policy-groups.defaults.json", &rings);
     let ring = |index: usize| rings["policyGroups"][index]["id"].as_i64().unwrap();
@@ -85,7 +84,9 @@ async fn the_os_update_answers_match_the_golden_files(backend: TestBackend) {
         &app,
         Method::POST,
         "/api/v1/devices",
-        Some(&json!({"id": "ipad-1", "platform": "iOS", "osVersion": "26.0.1", "model": "iPad16,3"})),
+        Some(
+            &json!({"id": "ipad-1", "platform": "iOS", "osVersion": "26.0.1", "model": "iPad16,3"}),
+        ),
     )
     .await;
     assert_eq!(status, 201, "{ipad}");

@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::backup_full::{full_backup, populate, restore, spawn};
-use crate::support::{TestApp, backends, fixture, json_body, TestBackend};
+use crate::support::{TestApp, TestBackend, fixture, json_body};
 
 /// `/jamf/v1/software` as (id, lastModified) pairs, sorted by id.
 async fn stamps(app: &TestApp) -> Vec<(String, String)> {
@@ -80,8 +80,7 @@ async fn a_full_and_a_patchserver_backup_restore_with_every_last_modified(backen
 on_each_backend!(a_patchserver_zip_keeps_the_last_modified_its_definitions_carry);
 async fn a_patchserver_zip_keeps_the_last_modified_its_definitions_carry(backend: TestBackend) {
     let app = spawn(backend).await;
-    let mut definition: Value =
-        serde_json::from_slice(&fixture("titles/JamfAdmin.json")).unwrap();
+    let mut definition: Value = serde_json::from_slice(&fixture("titles/JamfAdmin.json")).unwrap();
     definition["lastModified"] = json!("2019-03-01T12:34:56Z");
     let response = restore(&app, "", patchserver_zip(&[definition])).await;
     assert_eq!(response.status(), StatusCode::CREATED, "{backend:?}");

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use crate::cli::CliRun;
-use crate::support::{AppOptions, TestDatabase, backends, spawn_app_on, TestBackend};
+use crate::support::{AppOptions, TestBackend, TestDatabase, spawn_app_on};
 
 /// Runs `ringmaster ARGS…` with `input` on standard input, no `RINGMASTER_*` variables inherited.
 async fn ringmaster_with_input(args: &[&str], input: &[u8]) -> CliRun {

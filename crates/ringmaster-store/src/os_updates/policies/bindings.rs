@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use crate::error::StoreError;
 use crate::on_pool;
 use crate::os_updates::policies::{
-    Subject, BindingTargets, BindingsWrite, StoredBinding, UnknownTargets,
+    BindingTargets, BindingsWrite, StoredBinding, Subject, UnknownTargets,
 };
 use crate::os_updates::{
     ROWS_PER_STATEMENT, bump_os_update_counter, corrupt, existing_keys, values_list,

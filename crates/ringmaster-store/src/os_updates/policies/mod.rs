@@ -11,8 +11,6 @@
 pub mod bindings;
 pub mod rings;
 
-use std::collections::BTreeSet;
-
 use jiff::Timestamp;
 pub use ringmaster_domain::assignment::Subject;
 pub use ringmaster_domain::inventory::BindingTargets;

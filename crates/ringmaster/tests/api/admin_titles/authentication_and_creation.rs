@@ -111,7 +111,9 @@ async fn creating_a_title_answers_201_with_its_location_and_serves_it(backend: T
 }
 
 on_each_backend!(creating_a_title_whose_id_exists_is_refused_with_409_and_keeps_the_original);
-async fn creating_a_title_whose_id_exists_is_refused_with_409_and_keeps_the_original(backend: TestBackend) {
+async fn creating_a_title_whose_id_exists_is_refused_with_409_and_keeps_the_original(
+    backend: TestBackend,
+) {
     let app = app_with_jamf_admin(backend).await;
     let before = status_of(&app, "JamfAdmin").await;
     let mut other: Value = serde_json::from_slice(&fixture(JAMF_ADMIN)).unwrap();

@@ -204,7 +204,9 @@ async fn deleting_a_title_answers_204_then_404_and_stops_serving_it(backend: Tes
 // Optimistic concurrency
 
 on_each_backend!(a_write_with_a_stale_if_match_is_refused_with_412_and_changes_nothing);
-async fn a_write_with_a_stale_if_match_is_refused_with_412_and_changes_nothing(backend: TestBackend) {
+async fn a_write_with_a_stale_if_match_is_refused_with_412_and_changes_nothing(
+    backend: TestBackend,
+) {
     let app = app_with_jamf_admin(backend).await;
     let stale = etag(&send(&app, Method::GET, "/api/v1/title/JamfAdmin").await);
     assert!(

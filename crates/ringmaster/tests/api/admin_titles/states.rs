@@ -62,7 +62,9 @@ async fn a_disabled_title_is_not_served_but_stays_in_the_admin_list(backend: Tes
 }
 
 on_each_backend!(a_disabled_version_is_not_served_and_current_version_moves_to_the_next);
-async fn a_disabled_version_is_not_served_and_current_version_moves_to_the_next(backend: TestBackend) {
+async fn a_disabled_version_is_not_served_and_current_version_moves_to_the_next(
+    backend: TestBackend,
+) {
     let app = app_with_jamf_admin(backend).await;
     let response = send(
         &app,
@@ -83,8 +85,7 @@ async fn a_disabled_version_is_not_served_and_current_version_moves_to_the_next(
         ["10.1.1", "10.1.0"],
         "{backend:?}"
     );
-    assert_current_version_everywhere(&app, "JamfAdmin", "10.1.1", &format!("{backend:?}"))
-        .await;
+    assert_current_version_everywhere(&app, "JamfAdmin", "10.1.1", &format!("{backend:?}")).await;
     let definition = json_body(send(&app, Method::GET, "/api/v1/title/JamfAdmin").await).await;
     assert_eq!(
         versions_of(&definition["patches"]),
@@ -110,8 +111,7 @@ async fn a_disabled_version_is_not_served_and_current_version_moves_to_the_next(
         ["10.2.0", "10.1.0"],
         "{backend:?}"
     );
-    assert_current_version_everywhere(&app, "JamfAdmin", "10.2.0", &format!("{backend:?}"))
-        .await;
+    assert_current_version_everywhere(&app, "JamfAdmin", "10.2.0", &format!("{backend:?}")).await;
     for path in [
         "/api/v1/title/JamfAdmin/version/9.9.9/disable",
         "/api/v1/title/JamfAdmin/version/9.9.9/enable",
@@ -139,13 +139,8 @@ async fn pinning_a_version_makes_it_current_everywhere_until_unpinned(backend: T
     assert_eq!(response.status(), 200, "{backend:?}");
     let status = json_body(response).await;
     assert_eq!(status["pinnedVersion"], "10.1.1");
-    assert_current_version_everywhere(
-        &app,
-        "JamfAdmin",
-        "10.1.1",
-        &format!("{backend:?} pinned"),
-    )
-    .await;
+    assert_current_version_everywhere(&app, "JamfAdmin", "10.1.1", &format!("{backend:?} pinned"))
+        .await;
     assert_eq!(
         served_versions(&app, "JamfAdmin").await,
         ["10.2.0", "10.1.1", "10.1.0"],

@@ -22,8 +22,7 @@ async fn adding_a_newer_version_answers_201_and_makes_it_current_everywhere(back
         ["10.3.0", "10.2.0", "10.1.1", "10.1.0"],
         "{backend:?}"
     );
-    assert_current_version_everywhere(&app, "JamfAdmin", "10.3.0", &format!("{backend:?}"))
-        .await;
+    assert_current_version_everywhere(&app, "JamfAdmin", "10.3.0", &format!("{backend:?}")).await;
     app.stop().await;
 }
 
@@ -85,9 +84,7 @@ async fn an_older_version_without_a_position_is_inserted_in_version_order(backen
     );
     let message = body["errors"][0]["message"].as_str().unwrap_or_default();
     assert!(
-        message.contains("10.2.0")
-            && message.contains("?after=")
-            && message.contains("?before="),
+        message.contains("10.2.0") && message.contains("?after=") && message.contains("?before="),
         "{backend:?}: the reason and both ways to place it: {message}"
     );
     assert_eq!(status_of(&app, "JamfAdmin").await, status, "{backend:?}");
@@ -194,7 +191,9 @@ async fn giving_both_after_and_before_is_refused_naming_the_parameter(backend: T
 }
 
 on_each_backend!(an_anchor_version_that_does_not_exist_is_refused_naming_the_parameter);
-async fn an_anchor_version_that_does_not_exist_is_refused_naming_the_parameter(backend: TestBackend) {
+async fn an_anchor_version_that_does_not_exist_is_refused_naming_the_parameter(
+    backend: TestBackend,
+) {
     let app = app_with_jamf_admin(backend).await;
     let before = status_of(&app, "JamfAdmin").await;
     // "10.2" is not "10.2.0": versions are matched exactly.
@@ -219,7 +218,9 @@ async fn an_anchor_version_that_does_not_exist_is_refused_naming_the_parameter(b
 }
 
 on_each_backend!(a_version_naming_an_unknown_extension_attribute_is_refused_with_its_pointer);
-async fn a_version_naming_an_unknown_extension_attribute_is_refused_with_its_pointer(backend: TestBackend) {
+async fn a_version_naming_an_unknown_extension_attribute_is_refused_with_its_pointer(
+    backend: TestBackend,
+) {
     let app = app_with_jamf_admin(backend).await;
     let before = status_of(&app, "JamfAdmin").await;
     let mut patch: Value = serde_json::from_slice(&fixture(VERSION_10_3_0)).unwrap();
@@ -344,8 +345,7 @@ async fn deleting_a_version_answers_204_and_stops_serving_it(backend: TestBacken
         ["10.1.1", "10.1.0"],
         "{backend:?}"
     );
-    assert_current_version_everywhere(&app, "JamfAdmin", "10.1.1", &format!("{backend:?}"))
-        .await;
+    assert_current_version_everywhere(&app, "JamfAdmin", "10.1.1", &format!("{backend:?}")).await;
     for path in [
         "/api/v1/title/JamfAdmin/version/10.2.0",
         "/api/v1/title/JamfAdmin/version/1.0",
