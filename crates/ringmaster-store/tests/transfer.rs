@@ -176,7 +176,10 @@ async fn fill(source: &Store, url: &str) -> Given {
         .create_token("ci", "secret-1", "admin", now())
         .await
         .unwrap();
-    source.insert_title(&title("Alpha")).await.unwrap();
+    source
+        .insert_title(&title("Alpha"), jiff::Timestamp::now())
+        .await
+        .unwrap();
     source.import_releases(catalog()).await.unwrap();
     let rings = source
         .ensure_default_rings(&default_rings(), now())
@@ -292,9 +295,15 @@ async fn os_update_data_moves_with_every_id_and_new_rows_get_fresh_ids() {
     // A title created and deleted on the last target leaves a tombstone numbered by the
     // target's own counter; the copy replaces that counter, so the tombstone must go.
     let last = targets.last().unwrap();
-    last.insert_title(&title("Ghost")).await.unwrap();
+    last.insert_title(&title("Ghost"), jiff::Timestamp::now())
+        .await
+        .unwrap();
     let ghost = SoftwareTitleId::parse("Ghost").unwrap();
-    assert!(last.delete_title(&ghost, None).await.unwrap());
+    assert!(
+        last.delete_title(&ghost, None, jiff::Timestamp::now())
+            .await
+            .unwrap()
+    );
     let mut from = &source;
     for target in &targets {
         copy(from, target).await;
@@ -332,7 +341,10 @@ async fn os_update_data_moves_with_every_id_and_new_rows_get_fresh_ids() {
         let backend = target.backend();
         let since = target.title_revision().await.unwrap();
         for id in ["Beta", "Gamma"] {
-            target.insert_title(&title(id)).await.unwrap();
+            target
+                .insert_title(&title(id), jiff::Timestamp::now())
+                .await
+                .unwrap();
         }
         let changes = target.title_changes_since(since).await.unwrap();
         assert_eq!(changes.changed.len(), 2, "{backend:?}");

@@ -381,6 +381,11 @@ pub struct ServeArgs {
     /// (1 to 3600)
     #[arg(long, env = "RINGMASTER_IDLE_TIMEOUT_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub idle_timeout_secs: u64,
+    /// The server's public base URL as Jamf Pro reaches it, such as https://patch.example:
+    /// webhook events then carry absolute URLs (`<public URL>/jamf/v1/patch/<id>`). Without it
+    /// they carry the path alone (`/jamf/v1/patch/<id>`), as PatchServer's do
+    #[arg(long, env = "RINGMASTER_PUBLIC_URL", value_parser = checks::http_url)]
+    pub public_url: Option<String>,
     /// Connections served at once (1 to 1000000); more wait in the listen backlog until one ends
     #[arg(long, env = "RINGMASTER_MAX_CONNECTIONS", default_value_t = crate::connections::DEFAULT_MAX_CONNECTIONS, value_parser = checks::connection_count)]
     pub max_connections: usize,

@@ -16,6 +16,7 @@
 //! - [`patch_source`]: the Jamf patch source services: title operations, the read cache, archives.
 //! - [`simulator`]: simulated Apple devices syncing DDM against a server (`ringmaster simulate`).
 //! - [`telemetry`]: structured logging.
+//! - [`webhooks`]: PatchServer's webhooks: creating, listing, deleting, and delivering events.
 
 pub mod background;
 pub mod backup;
@@ -29,3 +30,4 @@ pub mod patch_source;
 pub mod server;
 pub mod simulator;
 pub mod telemetry;
+pub mod webhooks;

@@ -102,6 +102,10 @@ fn serve_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
             check_every: seconds(3600),
         }),
         clock: crate::clock::Clock::System,
+        webhooks: crate::webhooks::delivery::WebhookDeliveryConfig {
+            public_url: args.public_url.clone(),
+            ..Default::default()
+        },
         notifier: args.mdm_enqueue_url.clone().map(|url| {
             let mut notify = NotifierConfig::new(url, mdm_api_key);
             notify.every = seconds(args.notify_every_secs);

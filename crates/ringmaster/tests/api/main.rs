@@ -39,3 +39,5 @@ mod os_devices;
 mod os_policies;
 mod restore_last_modified;
 mod token_import;
+mod webhook_delivery;
+mod webhooks;
