@@ -32,6 +32,9 @@ pub enum Command {
     /// Manage admin API tokens
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage PatchServer's webhooks (POSTed an event when a title changes)
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
     /// Check, import and export software-title definitions
     #[command(subcommand)]
     Title(TitleCommand),
@@ -422,6 +425,39 @@ pub enum TokenCommand {
     Revoke {
         #[arg(long)]
         name: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// List webhooks as JSON (as GET /api/v1/webhooks answers)
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Add a webhook; prints its id
+    Add {
+        /// The http:// or https:// URL events are POSTed to
+        #[arg(long)]
+        url: String,
+        /// Keep it, but send it nothing
+        #[arg(long)]
+        disabled: bool,
+        /// Accept any TLS certificate from this receiver (self-signed ones)
+        #[arg(long)]
+        no_verify_ssl: bool,
+        /// Send the served definition with each event (`patch_definition`)
+        #[arg(long)]
+        send_definition: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Delete a webhook, and the events still queued for it
+    Delete {
+        /// The webhook's id (from `webhook list`)
+        id: String,
         #[command(flatten)]
         database: DatabaseArgs,
     },

@@ -8,7 +8,7 @@
 //! - [`clock`]: the clock the OS-update side reads (the system's, or a manual one for tests).
 //! - [`config`]: command-line flags and environment variables (clap).
 //! - [`cli`]: the subcommands (`serve`, `token`, `title`, `migrate`, `backup`, `restore`, `catalog`,
-//!   `policy`, `plan`).
+//!   `policy`, `plan`, `webhook`).
 //! - [`server`]: starting, running and stopping the HTTP server.
 //! - [`connections`]: the accept loop, with header, body and idle timeouts and a connection cap.
 //! - [`http`]: routes, extractors and the API error type.

@@ -12,6 +12,7 @@ mod results;
 mod simulate;
 mod title;
 mod token;
+mod webhook;
 
 use std::process::ExitCode;
 
@@ -54,6 +55,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Token(command) => token::run(command).await,
+        Command::Webhook(command) => webhook::run(command).await,
         Command::Title(command) => title::run(command).await,
         Command::Migrate(args) => migrate::run(args).await,
         Command::Backup(args) => backup::backup(args).await,

@@ -1,12 +1,14 @@
 //! PatchServer's webhook API (`GET`/`POST /api/v1/webhooks`, `DELETE /api/v1/webhooks/{id}`):
 //! its shapes and status codes, hostile input refused by pointer with nothing changed, the admin
 //! token required, and webhooks carried by a full backup (and an older backup without them still
-//! restoring). On both backends. `webhook_delivery.rs` covers what receivers get.
+//! restoring), and `ringmaster webhook` doing the same. On both backends. `webhook_delivery.rs`
+//! covers what receivers get.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::backup_full::{entries, full_backup, restore, zip_of};
+use crate::cli::ringmaster;
 use crate::os_policies::send;
 use crate::support::{TestApp, TestBackend, backends, json_body, spawn_app};
 
@@ -259,5 +261,61 @@ async fn backup_round_trip(backend: TestBackend) {
 async fn a_full_backup_carries_the_webhooks_and_an_older_one_without_them_restores() {
     for backend in backends() {
         backup_round_trip(backend).await;
+    }
+}
+
+async fn from_the_command_line(backend: TestBackend) {
+    let app = spawn_app(backend).await;
+    let database = app.database.url.clone();
+    let added = ringmaster(&[
+        "webhook",
+        "add",
+        "--url",
+        "https://cli.example/hook",
+        "--send-definition",
+        "--database",
+        &database,
+    ])
+    .await;
+    assert_eq!(added.code, 0, "{added:?}");
+    let id: i64 = added
+        .stdout
+        .trim()
+        .parse()
+        .expect("the id alone on its line");
+    let expected = json!([{"id": id, "url": "https://cli.example/hook", "enabled": true,
+                           "verify_ssl": true, "send_definition": true}]);
+    assert_eq!(list_webhooks(&app).await, expected, "the server sees it");
+    let listed = ringmaster(&["webhook", "list", "--database", &database]).await;
+    assert_eq!(listed.code, 0, "{listed:?}");
+    assert_eq!(
+        listed.stdout,
+        serde_json::to_string_pretty(&expected).unwrap() + "\n"
+    );
+    let refused = ringmaster(&[
+        "webhook",
+        "add",
+        "--url",
+        "ftp://cli.example/",
+        "--database",
+        &database,
+    ])
+    .await;
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(refused.stderr.starts_with("/url: "), "{refused:?}");
+    let id = id.to_string();
+    let deleted = ringmaster(&["webhook", "delete", &id, "--database", &database]).await;
+    assert_eq!(deleted.code, 0, "{deleted:?}");
+    let again = ringmaster(&["webhook", "delete", &id, "--database", &database]).await;
+    assert_eq!(again.code, 1, "{again:?}");
+    assert!(again.stderr.contains("does not exist"), "{again:?}");
+    assert_eq!(list_webhooks(&app).await, json!([]));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn ringmaster_webhook_adds_lists_and_deletes_what_the_server_serves() {
+    for backend in backends() {
+        from_the_command_line(backend).await;
     }
 }
