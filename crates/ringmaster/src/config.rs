@@ -440,8 +440,8 @@ pub enum WebhookCommand {
     /// Add a webhook; prints its id
     Add {
         /// The http:// or https:// URL events are POSTed to
-        #[arg(long)]
-        url: String,
+        #[arg(long = "url")]
+        webhook_url: String,
         /// Keep it, but send it nothing
         #[arg(long)]
         disabled: bool,

@@ -35,7 +35,7 @@ pub(crate) async fn run(command: WebhookCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         WebhookCommand::Add {
-            url,
+            webhook_url,
             disabled,
             no_verify_ssl,
             send_definition,
@@ -43,7 +43,7 @@ pub(crate) async fn run(command: WebhookCommand) -> anyhow::Result<ExitCode> {
         } => {
             let store = open_store(&database.url).await?;
             let document = serde_json::to_vec(&NewWebhookDocument {
-                url: &url,
+                url: &webhook_url,
                 enabled: !disabled,
                 verify_ssl: !no_verify_ssl,
                 send_definition,
