@@ -19,10 +19,12 @@ use ringmaster_domain::policy::rings::default_rings;
 use ringmaster_domain::title::id::SoftwareTitleId;
 use ringmaster_domain::title::parse;
 use ringmaster_domain::title::record::TitleRecord;
+use ringmaster_domain::webhook::NewWebhook;
 use ringmaster_store::error::StoreError;
 use ringmaster_store::os_updates::devices::{GroupWrite, NewDevice, StoredDevice};
 use ringmaster_store::os_updates::policies::{BindingSubject, BindingTargets};
 use ringmaster_store::store::{Backend, Store, StoreOptions};
+use ringmaster_store::webhooks::WebhookInsert;
 use sqlx::Connection;
 
 mod support;
@@ -176,10 +178,28 @@ async fn fill(source: &Store, url: &str) -> Given {
         .create_token("ci", "secret-1", "admin", now())
         .await
         .unwrap();
+    // Webhooks, with an id gap; the title write below queues a delivery, which stays behind.
+    let webhook = |body: &[u8]| NewWebhook::parse(body).unwrap();
+    let gone = source
+        .insert_webhook(&webhook(br#"{"url": "https://gone.example/"}"#), now())
+        .await
+        .unwrap();
+    source
+        .insert_webhook(
+            &webhook(br#"{"url": "https://kept.example/", "send_definition": true}"#),
+            now(),
+        )
+        .await
+        .unwrap();
+    let WebhookInsert::Created(gone) = gone else {
+        panic!("webhook refused");
+    };
+    assert!(source.delete_webhook(gone).await.unwrap());
     source
         .insert_title(&title("Alpha"), jiff::Timestamp::now())
         .await
         .unwrap();
+    assert_eq!(source.delivery_counts().await.unwrap().pending, 1);
     source.import_releases(catalog()).await.unwrap();
     let rings = source
         .ensure_default_rings(&default_rings(), now())

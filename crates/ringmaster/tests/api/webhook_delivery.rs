@@ -1,7 +1,7 @@
 //! Webhook events against a local receiver that fails first: each title create, edit, version add
 //! and delete arrives with PatchServer's payload keys, after retries, while the write itself
 //! answers at once; `send_definition` adds the served definition; a disabled webhook gets
-//! nothing; a delivery failing every attempt is dropped, and deleting a webhook drops what is
+//! nothing, nor does a write that changes nothing or is refused; a delivery failing every attempt is dropped, and deleting a webhook drops what is
 //! queued for it; two servers on one database send each event exactly once. On both backends.
 //! Retries follow the application clock, which these tests move by hand.
 
@@ -226,6 +226,21 @@ async fn events_arrive_after_retries(backend: TestBackend) {
         .unwrap();
     ok(disable, StatusCode::OK, "disable").await;
     receiver.wait_for("plain", 3, &clock).await;
+    // Writes that change nothing, or are refused, fire nothing.
+    let again = app
+        .admin(Method::POST, "/api/v1/title/JamfAdmin/disable")
+        .send()
+        .await
+        .unwrap();
+    ok(again, StatusCode::OK, "disable again").await;
+    let duplicate = send(
+        &app,
+        Method::POST,
+        "/api/v1/title/JamfAdmin/version",
+        &version_body("10.9.0"),
+    )
+    .await;
+    ok(duplicate, StatusCode::CONFLICT, "the same version again").await;
     let delete = app
         .admin(Method::DELETE, "/api/v1/title/JamfAdmin")
         .send()

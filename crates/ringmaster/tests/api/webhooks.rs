@@ -1,8 +1,8 @@
 //! PatchServer's webhook API (`GET`/`POST /api/v1/webhooks`, `DELETE /api/v1/webhooks/{id}`):
 //! its shapes and status codes, hostile input refused by pointer with nothing changed, the admin
-//! token required, and webhooks carried by a full backup (and an older backup without them still
-//! restoring), and `ringmaster webhook` doing the same. On both backends. `webhook_delivery.rs`
-//! covers what receivers get.
+//! token required; webhooks carried by a full backup (one the API would refuse is refused there
+//! too, and an older backup without them still restores); `ringmaster webhook` doing the same.
+//! On both backends. `webhook_delivery.rs` covers what receivers get.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -233,7 +233,33 @@ async fn backup_round_trip(backend: TestBackend) {
     assert_eq!(rows.as_array().unwrap().len(), 2);
     source.stop().await;
 
+    // A webhook the API would refuse is refused in a backup too, naming its file.
+    let spoiled: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|(name, content)| {
+            let content = if name == "ringmaster/webhooks.json" {
+                String::from_utf8_lossy(content)
+                    .replace("https://kept.example/", "ftp://kept.example/")
+                    .into_bytes()
+            } else {
+                content.clone()
+            };
+            (name.clone(), content)
+        })
+        .collect();
     let target = spawn_app(backend).await;
+    let refused = restore(&target, "", zip_of(&spoiled)).await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let refused = json_body(refused).await;
+    assert_eq!(
+        refused["errors"][0]["file"], "ringmaster/webhooks.json",
+        "{refused}"
+    );
+    assert_eq!(list_webhooks(&target).await, json!([]), "nothing restored");
+    assert_eq!(
+        target.get("/jamf/v1/software").await.text().await.unwrap(),
+        "[]\n"
+    );
     let restored = restore(&target, "", zip.clone()).await;
     assert_eq!(restored.status(), StatusCode::CREATED);
     let report = json_body(restored).await;
