@@ -176,6 +176,10 @@ async fn events_arrive_after_retries(backend: TestBackend) {
 
     let plain = receiver.wait_for("plain", 1, &clock).await;
     let full = receiver.wait_for("full", 1, &clock).await;
+    eprintln!(
+        "{backend:?}: the create answered in {took:?}; the event arrived after 3 attempts, {:?} after the write",
+        started.elapsed()
+    );
     assert_eq!(receiver.attempts("plain"), 3, "two failures, then taken");
     assert_eq!(receiver.attempts("full"), 3);
     let event = &plain[0];
