@@ -59,6 +59,11 @@ pub struct DeliveryCounts {
     pub dead: i64,
 }
 
+/// The largest definition queued with an event (the largest real ones are about 130 KB): a
+/// larger one is left out, and its event goes without `patch_definition`, so that one write
+/// queues at most this much per webhook.
+pub const MAX_QUEUED_DEFINITION_BYTES: usize = 1024 * 1024;
+
 /// One delivery per enabled webhook: `$1` event, `$2` title id, `$3` version, `$4` now (also
 /// the first due time), `$5` the definition, kept only for webhooks that send it.
 pub(crate) const QUEUE_DELIVERIES: &str = "INSERT INTO webhook_deliveries \
@@ -69,7 +74,8 @@ pub(crate) const QUEUE_DELIVERIES: &str = "INSERT INTO webhook_deliveries \
 /// Queues event `$event` (a [`ringmaster_domain::webhook::TitleEvent`]) about title `$title_id`
 /// for every enabled webhook, in transaction `$tx`, at `$now` (a `Timestamp`). `$record` is the
 /// title as written (before deletion, for a delete), or `None` when it cannot be read: the
-/// event then goes without a version or definition. Renders the definition only when a webhook
+/// event then goes without a version or definition (and without the definition when it is
+/// larger than [`MAX_QUEUED_DEFINITION_BYTES`]). Renders the definition only when a webhook
 /// sends it; with no enabled webhook, costs one read.
 macro_rules! queue_title_event {
     ($tx:ident, $event:expr, $title_id:expr, $record:expr, $now:expr) => {{
@@ -82,6 +88,16 @@ macro_rules! queue_title_event {
             let definition: Option<String> = if sends_definition.contains(&true) {
                 record
                     .map(|record| ringmaster_domain::title::render::feed_title(record).to_string())
+                    .filter(|text| {
+                        let fits = text.len() <= $crate::webhooks::MAX_QUEUED_DEFINITION_BYTES;
+                        if !fits {
+                            tracing::warn!(
+                                bytes = text.len(),
+                                "webhooks: a definition over 1 MiB is sent without patch_definition"
+                            );
+                        }
+                        fits
+                    })
             } else {
                 None
             };
