@@ -1,10 +1,11 @@
 //! Webhook events against a local receiver that fails first: each title create, edit, version add
 //! and delete arrives with PatchServer's payload keys, after retries, while the write itself
 //! answers at once; `send_definition` adds the served definition; a disabled webhook gets
-//! nothing, nor does a write that changes nothing or is refused; a delivery failing every attempt is dropped, and deleting a webhook drops what is
-//! queued for it; two servers on one database send each event exactly once. On both backends.
-//! Retries follow the application clock, which these tests move by hand.
-
+//! nothing, nor does a write that changes nothing or is refused; a delivery failing every attempt
+//! is dropped, and deleting a webhook drops what is queued for it; `verify_ssl: false` reaches a
+//! self-signed receiver that a verifying webhook cannot; two servers on one database send each
+//! event exactly once. On both backends. Retries follow the application clock, which these tests
+//! move by hand.
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -35,9 +36,15 @@ struct Receiver {
 
 impl Receiver {
     async fn start(failures: usize, delay: Duration) -> Receiver {
+        Receiver::start_with(failures, delay, false).await
+    }
+
+    /// With `tls`, over HTTPS with a self-signed certificate for 127.0.0.1 (`fixtures/tls`).
+    async fn start_with(failures: usize, delay: Duration, tls: bool) -> Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let scheme = if tls { "https" } else { "http" };
         let receiver = Receiver {
-            base: format!("http://{}", listener.local_addr().unwrap()),
+            base: format!("{scheme}://{}", listener.local_addr().unwrap()),
             attempts: Arc::default(),
             taken: Arc::default(),
         };
@@ -63,9 +70,13 @@ impl Receiver {
                 }
             }),
         );
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        if tls {
+            tokio::spawn(serve_tls(listener, app));
+        } else {
+            tokio::spawn(async move {
+                let _ = axum::serve(listener, app).await;
+            });
+        }
         receiver
     }
 
@@ -110,6 +121,38 @@ impl Receiver {
             clock.advance(jiff::SignedDuration::from_hours(1));
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+}
+
+/// Serves `app` over TLS with the self-signed certificate of `fixtures/tls`.
+async fn serve_tls(listener: tokio::net::TcpListener, app: axum::Router) {
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certificate = CertificateDer::from_pem_slice(&fixture("tls/self-signed.pem")).unwrap();
+    let key = PrivateKeyDer::from_pem_slice(&fixture("tls/self-signed.key")).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![certificate], key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    while let Ok((stream, _)) = listener.accept().await {
+        let acceptor = acceptor.clone();
+        let app = app.clone();
+        tokio::spawn(async move {
+            // A client that refuses the certificate ends the handshake: nothing to serve.
+            let Ok(stream) = acceptor.accept(stream).await else {
+                return;
+            };
+            let service = hyper_util::service::TowerToHyperService::new(app);
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+        });
     }
 }
 
@@ -432,5 +475,52 @@ async fn once_per_cluster(backend: TestBackend) {
 async fn two_servers_on_one_database_send_each_event_exactly_once() {
     for backend in backends() {
         once_per_cluster(backend).await;
+    }
+}
+
+async fn verify_ssl(backend: TestBackend) {
+    let clock = Clock::manual(START.parse().unwrap());
+    let receiver = Receiver::start_with(0, Duration::ZERO, true).await;
+    let config = WebhookDeliveryConfig {
+        attempts: 2,
+        ..fast_webhooks()
+    };
+    let app = spawn_app_with(backend, options(&clock, config)).await;
+    add_webhook(&app, &json!({"url": receiver.url("strict")})).await;
+    add_webhook(
+        &app,
+        &json!({"url": receiver.url("trusting"), "verify_ssl": false}),
+    )
+    .await;
+    ok(
+        app.create_title(&fixture("titles/JamfAdmin.json")).await,
+        StatusCode::CREATED,
+        "create",
+    )
+    .await;
+    let taken = receiver.wait_for("trusting", 1, &clock).await;
+    assert_eq!(taken[0]["event"], "new_title");
+    let store = app.database.store().await;
+    let started = Instant::now();
+    while store.delivery_counts().await.unwrap().dead == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "never marked dead"
+        );
+        clock.advance(jiff::SignedDuration::from_hours(1));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        receiver.attempts("strict"),
+        0,
+        "a verifying client never got past the self-signed certificate"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn verify_ssl_false_accepts_a_self_signed_receiver_and_only_for_that_webhook() {
+    for backend in backends() {
+        verify_ssl(backend).await;
     }
 }
