@@ -6,6 +6,7 @@
 //! self-signed receiver that a verifying webhook cannot; two servers on one database send each
 //! event exactly once. On both backends. Retries follow the application clock, which these tests
 //! move by hand.
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
