@@ -25,6 +25,7 @@
 //! - [`schedule`]: which releases a device sees, which version it must install, and by when.
 //! - [`title`]: Jamf software titles: model, parsing with validation, rendering, edits.
 //! - [`version_order`]: ordering of opaque application version strings ("is this newer?").
+//! - [`webhook`]: PatchServer's webhooks: the URL rule, the create document, title events, the payload.
 
 pub mod apple_version;
 pub mod assignment;
@@ -48,3 +49,4 @@ pub mod policy;
 pub mod schedule;
 pub mod title;
 pub mod version_order;
+pub mod webhook;

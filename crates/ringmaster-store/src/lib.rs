@@ -12,6 +12,7 @@
 //! - [`os_updates`]: the OS release catalog, update policies and rings, devices, device groups and
 //!   bindings, with their own change counter.
 //! - [`title_row`]: how a title record is laid out in a row.
+//! - [`webhooks`]: PatchServer's webhooks and the queue of their deliveries, filled by title writes.
 
 pub mod error;
 pub mod leases;
@@ -21,3 +22,4 @@ pub mod title_row;
 pub mod titles;
 pub mod tokens;
 pub mod transfer;
+pub mod webhooks;

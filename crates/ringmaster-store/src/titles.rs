@@ -3,15 +3,19 @@
 //! Every write bumps the single `change_counter` row first, in the same transaction, and stamps
 //! the written title (or its tombstone) with the new value. That serializes title writes, makes
 //! revisions follow commit order, and lets any server sharing the database find what changed
-//! since the revision its caches reflect ([`Store::title_changes_since`]).
+//! since the revision its caches reflect ([`Store::title_changes_since`]). Creates, edits and
+//! deletes also queue their webhook events in that transaction (`webhooks`); restores do not.
 
+use jiff::Timestamp;
 use ringmaster_domain::title::id::SoftwareTitleId;
 use ringmaster_domain::title::record::TitleRecord;
+use ringmaster_domain::webhook::TitleEvent;
 
 use crate::error::StoreError;
 use crate::on_pool;
 use crate::store::Store;
 use crate::title_row::{StoredTitle, TitleColumns, TitleRow};
+use crate::webhooks::queue_title_event;
 
 pub(crate) const SELECT_TITLE: &str = "SELECT id, enabled, pinned_version, disabled_versions, last_modified, definition, revision FROM titles";
 
@@ -74,8 +78,13 @@ impl Store {
         row.map(TitleRow::into_stored).transpose()
     }
 
-    /// Stores a new title; [`StoreError::AlreadyExists`] if its id is taken.
-    pub async fn insert_title(&self, record: &TitleRecord) -> Result<StoredTitle, StoreError> {
+    /// Stores a new title; [`StoreError::AlreadyExists`] if its id is taken. Queues a
+    /// `new_title` event for every enabled webhook, at `now`.
+    pub async fn insert_title(
+        &self,
+        record: &TitleRecord,
+        now: Timestamp,
+    ) -> Result<StoredTitle, StoreError> {
         let columns = TitleColumns::of(record);
         let revision = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -97,6 +106,7 @@ impl Store {
                 .bind(&columns.id)
                 .execute(&mut *tx)
                 .await?;
+            queue_title_event!(tx, TitleEvent::NewTitle, &columns.id, Some(record), now);
             tx.commit().await?;
             revision
         });
@@ -110,11 +120,14 @@ impl Store {
     /// first, which makes concurrent writers queue (row lock on PostgreSQL, the write lock on
     /// SQLite) instead of racing, so no edit is lost and none needs a retry. With
     /// `expected_revision`, the edit happens only if the title is still at that revision.
-    /// Nothing is written unless `edit` reports a change.
+    /// Nothing is written unless `edit` reports a change. A change queues a `new_version`
+    /// event (the edit added a version) or a `title_updated` one for every enabled webhook, at
+    /// `now`.
     pub async fn modify_title<E>(
         &self,
         id: &SoftwareTitleId,
         expected_revision: Option<i64>,
+        now: Timestamp,
         edit: impl FnOnce(&mut TitleRecord) -> Result<bool, E>,
     ) -> Result<Modified<E>, StoreError> {
         on_pool!(self, pool => {
@@ -147,28 +160,34 @@ impl Store {
             .bind(revision)
             .execute(&mut *tx)
             .await?;
+            let event = TitleEvent::of_edit(&stored.record, &record);
+            queue_title_event!(tx, event, id.as_str(), Some(&record), now);
             tx.commit().await?;
             Ok(Modified::Updated(StoredTitle { record, revision }))
         })
     }
 
     /// Deletes a title; `Ok(false)` if there was none. With `expected_revision`, only if the
-    /// title is still at that revision.
+    /// title is still at that revision. Queues a `title_deleted` event for every enabled
+    /// webhook, at `now`, with the title as it was (a row that no longer reads back, stored
+    /// before a rule tightened, goes without its version and definition).
     pub async fn delete_title(
         &self,
         id: &SoftwareTitleId,
         expected_revision: Option<i64>,
+        now: Timestamp,
     ) -> Result<bool, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let revision = bump_counter!(tx);
-            let found: Option<i64> = sqlx::query_scalar("SELECT revision FROM titles WHERE id = $1")
+            let row: Option<TitleRow> = sqlx::query_as(const_format(SELECT_TITLE, " WHERE id = $1"))
                 .bind(id.as_str())
                 .fetch_optional(&mut *tx)
                 .await?;
-            let Some(found) = found else {
+            let Some(row) = row else {
                 return Ok(false);
             };
+            let found = row.revision;
             if let Some(expected) = expected_revision
                 && expected != found
             {
@@ -183,6 +202,14 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             upsert_tombstone!(tx, id.as_str(), revision);
+            let deleted = row.into_stored().ok();
+            queue_title_event!(
+                tx,
+                TitleEvent::TitleDeleted,
+                id.as_str(),
+                deleted.as_ref().map(|stored| &stored.record),
+                now
+            );
             tx.commit().await?;
             Ok(true)
         })

@@ -39,8 +39,14 @@ fn title(id: &str, versions: &[&str]) -> TitleRecord {
 async fn the_change_feed_reports_writes_and_deletes_after_a_revision() {
     for (store, _dir) in stores().await {
         let start = store.title_revision().await.unwrap();
-        let first = store.insert_title(&title("Alpha", &["1.0"])).await.unwrap();
-        store.insert_title(&title("Beta", &["2.0"])).await.unwrap();
+        let first = store
+            .insert_title(&title("Alpha", &["1.0"]), jiff::Timestamp::now())
+            .await
+            .unwrap();
+        store
+            .insert_title(&title("Beta", &["2.0"]), jiff::Timestamp::now())
+            .await
+            .unwrap();
         let changes = store.title_changes_since(start).await.unwrap();
         let ids: Vec<String> = changes
             .changed
@@ -53,15 +59,25 @@ async fn the_change_feed_reports_writes_and_deletes_after_a_revision() {
         let alpha = title("Alpha", &["1.1", "1.0"]);
         let alpha_id = alpha.definition.id.clone();
         let updated = store
-            .modify_title(&alpha_id, Some(first.revision), |record| {
-                *record = alpha;
-                Ok::<bool, ()>(true)
-            })
+            .modify_title(
+                &alpha_id,
+                Some(first.revision),
+                jiff::Timestamp::now(),
+                |record| {
+                    *record = alpha;
+                    Ok::<bool, ()>(true)
+                },
+            )
             .await
             .unwrap();
         assert!(matches!(updated, Modified::Updated(_)), "{updated:?}");
         let beta_id = ringmaster_domain::title::id::SoftwareTitleId::parse("Beta").unwrap();
-        assert!(store.delete_title(&beta_id, None).await.unwrap());
+        assert!(
+            store
+                .delete_title(&beta_id, None, jiff::Timestamp::now())
+                .await
+                .unwrap()
+        );
         let changes = store.title_changes_since(after_inserts).await.unwrap();
         assert_eq!(changes.changed.len(), 1);
         assert_eq!(changes.changed[0].record.definition.patches.len(), 2);
@@ -74,7 +90,10 @@ async fn the_change_feed_reports_writes_and_deletes_after_a_revision() {
 #[tokio::test]
 async fn a_write_based_on_a_stale_revision_is_refused_and_changes_nothing() {
     for (store, _dir) in stores().await {
-        let stored = store.insert_title(&title("Gamma", &["1.0"])).await.unwrap();
+        let stored = store
+            .insert_title(&title("Gamma", &["1.0"]), jiff::Timestamp::now())
+            .await
+            .unwrap();
         let id = ringmaster_domain::title::id::SoftwareTitleId::parse("Gamma").unwrap();
         let replace_with = |versions: &'static [&'static str]| {
             move |record: &mut TitleRecord| {
@@ -83,12 +102,22 @@ async fn a_write_based_on_a_stale_revision_is_refused_and_changes_nothing() {
             }
         };
         let first = store
-            .modify_title(&id, Some(stored.revision), replace_with(&["1.1", "1.0"]))
+            .modify_title(
+                &id,
+                Some(stored.revision),
+                jiff::Timestamp::now(),
+                replace_with(&["1.1", "1.0"]),
+            )
             .await
             .unwrap();
         assert!(matches!(first, Modified::Updated(_)), "{first:?}");
         let stale = store
-            .modify_title(&id, Some(stored.revision), replace_with(&["9.9"]))
+            .modify_title(
+                &id,
+                Some(stored.revision),
+                jiff::Timestamp::now(),
+                replace_with(&["9.9"]),
+            )
             .await
             .unwrap();
         assert!(matches!(stale, Modified::Stale { .. }), "{stale:?}");
@@ -103,7 +132,11 @@ async fn concurrent_inserts_of_one_id_store_it_once() {
         let attempts: Vec<_> = (0..8)
             .map(|_| {
                 let store = store.clone();
-                tokio::spawn(async move { store.insert_title(&title("Delta", &["1.0"])).await })
+                tokio::spawn(async move {
+                    store
+                        .insert_title(&title("Delta", &["1.0"]), jiff::Timestamp::now())
+                        .await
+                })
             })
             .collect();
         let mut created = 0;
@@ -184,8 +217,14 @@ async fn a_whole_installation_moves_to_another_database_unchanged() {
     record.pinned_version = Some("2.0".into());
     record.disabled_versions.insert("1.0".into());
     record.enabled = false;
-    source.insert_title(&record).await.unwrap();
-    source.insert_title(&title("Zeta", &["1.0"])).await.unwrap();
+    source
+        .insert_title(&record, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    source
+        .insert_title(&title("Zeta", &["1.0"]), jiff::Timestamp::now())
+        .await
+        .unwrap();
     source
         .create_token("ci", "secret-1", "admin", Timestamp::now())
         .await

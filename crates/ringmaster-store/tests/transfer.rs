@@ -20,10 +20,12 @@ use ringmaster_domain::policy::rings::default_rings;
 use ringmaster_domain::title::id::SoftwareTitleId;
 use ringmaster_domain::title::parse;
 use ringmaster_domain::title::record::TitleRecord;
+use ringmaster_domain::webhook::NewWebhook;
 use ringmaster_store::error::StoreError;
 use ringmaster_store::os_updates::devices::{GroupWrite, NewDevice, StoredDevice};
 use ringmaster_store::os_updates::policies::{BindingTargets, Subject};
 use ringmaster_store::store::{Backend, Store, StoreOptions};
+use ringmaster_store::webhooks::WebhookInsert;
 use sqlx::Connection;
 
 mod support;
@@ -177,7 +179,28 @@ async fn fill(source: &Store, url: &str) -> Given {
         .create_token("ci", "secret-1", "admin", now())
         .await
         .unwrap();
-    source.insert_title(&title("Alpha")).await.unwrap();
+    // Webhooks, with an id gap; the title write below queues a delivery, which stays behind.
+    let webhook = |body: &[u8]| NewWebhook::parse(body).unwrap();
+    let gone = source
+        .insert_webhook(&webhook(br#"{"url": "https://gone.example/"}"#), now())
+        .await
+        .unwrap();
+    source
+        .insert_webhook(
+            &webhook(br#"{"url": "https://kept.example/", "send_definition": true}"#),
+            now(),
+        )
+        .await
+        .unwrap();
+    let WebhookInsert::Created(gone) = gone else {
+        panic!("webhook refused");
+    };
+    assert!(source.delete_webhook(gone).await.unwrap());
+    source
+        .insert_title(&title("Alpha"), jiff::Timestamp::now())
+        .await
+        .unwrap();
+    assert_eq!(source.delivery_counts().await.unwrap().pending, 1);
     source.import_releases(catalog()).await.unwrap();
     let rings = source
         .ensure_default_rings(&default_rings(), now())
@@ -293,9 +316,15 @@ async fn os_update_data_moves_with_every_id_and_new_rows_get_fresh_ids() {
     // A title created and deleted on the last target leaves a tombstone numbered by the
     // target's own counter; the copy replaces that counter, so the tombstone must go.
     let last = targets.last().unwrap();
-    last.insert_title(&title("Ghost")).await.unwrap();
+    last.insert_title(&title("Ghost"), jiff::Timestamp::now())
+        .await
+        .unwrap();
     let ghost = SoftwareTitleId::parse("Ghost").unwrap();
-    assert!(last.delete_title(&ghost, None).await.unwrap());
+    assert!(
+        last.delete_title(&ghost, None, jiff::Timestamp::now())
+            .await
+            .unwrap()
+    );
     let mut from = &source;
     for target in &targets {
         copy(from, target).await;
@@ -333,7 +362,10 @@ async fn os_update_data_moves_with_every_id_and_new_rows_get_fresh_ids() {
         let backend = target.backend();
         let since = target.title_revision().await.unwrap();
         for id in ["Beta", "Gamma"] {
-            target.insert_title(&title(id)).await.unwrap();
+            target
+                .insert_title(&title(id), jiff::Timestamp::now())
+                .await
+                .unwrap();
         }
         let changes = target.title_changes_since(since).await.unwrap();
         assert_eq!(changes.changed.len(), 2, "{backend:?}");

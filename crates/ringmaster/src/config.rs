@@ -36,6 +36,9 @@ pub enum Command {
     /// Manage admin API tokens
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage PatchServer's webhooks (POSTed an event when a title changes)
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
     /// Check, import and export software-title definitions
     #[command(subcommand)]
     Title(TitleCommand),
@@ -396,6 +399,11 @@ pub struct ServeArgs {
     /// (1 to 3600)
     #[arg(long, env = "RINGMASTER_IDLE_TIMEOUT_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub idle_timeout_secs: u64,
+    /// The server's public base URL as Jamf Pro reaches it, such as https://patch.example:
+    /// webhook events then carry absolute URLs (`<public URL>/jamf/v1/patch/<id>`). Without it
+    /// they carry the path alone (`/jamf/v1/patch/<id>`), as PatchServer's do
+    #[arg(long, env = "RINGMASTER_PUBLIC_URL", value_parser = checks::http_url)]
+    pub public_url: Option<String>,
     /// Connections served at once (1 to 1000000); more wait in the listen backlog until one ends
     #[arg(long, env = "RINGMASTER_MAX_CONNECTIONS", default_value_t = crate::connections::DEFAULT_MAX_CONNECTIONS, value_parser = checks::connection_count)]
     pub max_connections: usize,
@@ -432,6 +440,39 @@ pub enum TokenCommand {
     Revoke {
         #[arg(long)]
         name: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// List webhooks as JSON (as GET /api/v1/webhooks answers)
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Add a webhook; prints its id
+    Add {
+        /// The http:// or https:// URL events are POSTed to
+        #[arg(long = "url")]
+        webhook_url: String,
+        /// Keep it, but send it nothing
+        #[arg(long)]
+        disabled: bool,
+        /// Accept any TLS certificate from this receiver (self-signed ones)
+        #[arg(long)]
+        no_verify_ssl: bool,
+        /// Send the served definition with each event (`patch_definition`)
+        #[arg(long)]
+        send_definition: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Delete a webhook, and the events still queued for it
+    Delete {
+        /// The webhook's id (from `webhook list`)
+        id: String,
         #[command(flatten)]
         database: DatabaseArgs,
     },

@@ -8,13 +8,14 @@
 //! - [`clock`]: the clock the OS-update side reads (the system's, or a manual one for tests).
 //! - [`config`]: command-line flags and environment variables (clap).
 //! - [`cli`]: the subcommands (`serve`, `token`, `title`, `migrate`, `backup`, `restore`, `catalog`,
-//!   `policy`, `plan`).
+//!   `policy`, `plan`, `webhook`).
 //! - [`server`]: starting, running and stopping the HTTP server.
 //! - [`connections`]: the accept loop, with header, body and idle timeouts and a connection cap.
 //! - [`http`]: routes, extractors and the API error type.
 //! - [`os_updates`]: the OS-update services: catalog, policies and rings, devices, declarations.
 //! - [`patch_source`]: the Jamf patch source services: title operations, the read cache, archives.
 //! - [`telemetry`]: structured logging.
+//! - [`webhooks`]: PatchServer's webhooks: creating, listing, deleting, and delivering events.
 
 pub mod background;
 pub mod backup;
@@ -27,3 +28,4 @@ pub mod os_updates;
 pub mod patch_source;
 pub mod server;
 pub mod telemetry;
+pub mod webhooks;

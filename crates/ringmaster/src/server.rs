@@ -3,7 +3,7 @@
 //! [`start`] connects the store, fills the feed cache and the OS-update snapshot, binds the
 //! listener and returns a handle that knows its address (so tests bind port 0 and read the real
 //! one). A background task keeps both current with writes made elsewhere; another, when
-//! configured, polls release feeds. Shutdown is graceful: on SIGTERM or Ctrl-C the server stops
+//! configured, polls release feeds; another sends queued webhook events. Shutdown is graceful: on SIGTERM or Ctrl-C the server stops
 //! accepting, finishes requests in flight, and closes the database. Connections are served by
 //! [`crate::connections`], which enforces the timeouts and the connection cap; the open-file limit
 //! is raised at start.
@@ -25,6 +25,7 @@ use crate::os_updates::catalog_poll::{self, CatalogPollConfig};
 use crate::os_updates::notifier::{self, NotifierConfig};
 use crate::os_updates::service::OsUpdates;
 use crate::patch_source::service::PatchSource;
+use crate::webhooks::delivery::{self as webhook_delivery, WebhookDeliveryConfig};
 
 /// Everything needed to run a server.
 #[derive(Debug, Clone)]
@@ -39,6 +40,8 @@ pub struct ServerConfig {
     pub clock: Clock,
     /// Ask the MDM to make devices sync when their declarations change; `None` leaves it off.
     pub notifier: Option<NotifierConfig>,
+    /// How queued webhook events are sent (always on; with no webhook it only looks).
+    pub webhooks: WebhookDeliveryConfig,
 }
 
 /// A running server.
@@ -118,12 +121,19 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
         .catalog_poll
         .clone()
         .map(|poll| catalog_poll::spawn(os_updates.clone(), poll, shutdown.subscribe()));
+    let webhooks = webhook_delivery::spawn(
+        patch_source.store.clone(),
+        config.clock.clone(),
+        config.webhooks.clone(),
+        shutdown.subscribe(),
+    );
     let limits = config.http.connections;
     let app = http::router(state);
     let served_source = patch_source.clone();
     let task = tokio::spawn(async move {
         connections::serve(listener, app, limits, shutdown_requested).await;
         refresher.abort();
+        webhooks.abort();
         for task in [poller, notifier].into_iter().flatten() {
             task.abort();
         }

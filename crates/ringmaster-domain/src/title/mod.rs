@@ -15,5 +15,5 @@ pub mod parse;
 pub mod record;
 pub mod render;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 pub mod version_place;

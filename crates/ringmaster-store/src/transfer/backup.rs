@@ -3,8 +3,9 @@
 //! A backup holds the titles (as records; the edge writes them in PatchServer's layout) and, as
 //! raw rows of the transfer's tables ([`BackupTables`]), token hashes, the catalog, policy groups,
 //! policies, devices, device groups and their members, bindings and legacy mechanisms, with
-//! their ids, revisions and dates. What DDM keeps per device (served sets, merged status) is
-//! left out: devices report again, and are served afresh at their next check-in.
+//! their ids, revisions and dates, and the webhooks. What DDM keeps per device (served sets, merged status) is
+//! left out: devices report again, and are served afresh at their next check-in. So is the queue
+//! of webhook deliveries: events are about changes to the source, not to what a restore writes.
 //!
 //! [`Store::check_backup_tables`] restores the tables into a scratch in-memory SQLite database
 //! with the same code as a real restore, then reads everything back with the store's own
@@ -19,11 +20,15 @@
 //! (with tombstones). Titles follow [`Store::restore_titles`]. Tokens are merged, never
 //! removed: a backup token whose hash the target has is skipped; one whose name a different
 //! target token holds is refused unless `replace` (which replaces that token); the others are
-//! added, with new ids (nothing refers to a token's id).
+//! added, with new ids (nothing refers to a token's id). Webhooks keep their ids when the target
+//! has none (or with `replace`, which replaces the target's, their queued deliveries too);
+//! otherwise a backup webhook whose URL the target has is skipped and the others are added
+//! with new ids.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use ringmaster_domain::title::record::TitleRecord;
+use ringmaster_domain::webhook::{MAX_WEBHOOKS, WebhookUrl};
 
 use crate::error::StoreError;
 use crate::on_pool;
@@ -33,7 +38,7 @@ use crate::titles::{ExistingTitles, RestoreOutcome, upsert_tombstone};
 use crate::transfer::tables::{
     Cell, RawBinding, RawDevice, RawDeviceGroup, RawDeviceStatus, RawHardwareModel,
     RawLegacyMechanism, RawMember, RawPolicy, RawPolicyGroup, RawRelease, RawServedSet, RawTitle,
-    RawToken, Table, insert_rows,
+    RawToken, RawWebhook, Table, insert_rows,
 };
 use crate::transfer::{IDENTITY_TABLES, reset_identity_sequences};
 
@@ -51,6 +56,8 @@ pub struct BackupTables {
     pub members: Vec<RawMember>,
     pub bindings: Vec<RawBinding>,
     pub legacy_mechanisms: Vec<RawLegacyMechanism>,
+    /// Absent from backups made before webhooks were stored: none.
+    pub webhooks: Vec<RawWebhook>,
 }
 
 /// Both change counters of the installation a backup was taken from.
@@ -78,11 +85,14 @@ pub struct InstallationRestored {
     /// Tokens added, and skipped because the target has them.
     pub tokens_added: usize,
     pub tokens_skipped: usize,
+    /// Webhooks added, and skipped because the target has one with their URL.
+    pub webhooks_added: usize,
+    pub webhooks_skipped: usize,
 }
 
 /// The tables [`BackupTables`] holds, and those a backup leaves out on purpose (titles go in
 /// PatchServer's layout; DDM state is reported again). Together they are every copied table.
-pub const BACKED_UP_TABLES: [&str; 10] = [
+pub const BACKED_UP_TABLES: [&str; 11] = [
     RawToken::NAME,
     RawRelease::NAME,
     RawHardwareModel::NAME,
@@ -93,6 +103,7 @@ pub const BACKED_UP_TABLES: [&str; 10] = [
     RawMember::NAME,
     RawBinding::NAME,
     RawLegacyMechanism::NAME,
+    RawWebhook::NAME,
 ];
 pub const LEFT_OUT_TABLES: [&str; 3] = [RawTitle::NAME, RawServedSet::NAME, RawDeviceStatus::NAME];
 
@@ -193,6 +204,7 @@ impl Store {
                 members: installation.members,
                 bindings: installation.bindings,
                 legacy_mechanisms: installation.legacy_mechanisms,
+                webhooks: installation.webhooks,
             },
             counters: BackupCounters {
                 title_revision: installation.title_revision,
@@ -203,8 +215,25 @@ impl Store {
 
     /// Checks that `tables` restore and read back: restores them into a scratch in-memory
     /// SQLite database, then reads the OS-update configuration, every device, every legacy
-    /// mechanism and every token back. [`StoreError::Refused`] names the table of a refused row.
+    /// mechanism, every token and every webhook back. [`StoreError::Refused`] names the table of a refused row.
     pub async fn check_backup_tables(tables: &BackupTables) -> Result<(), StoreError> {
+        if tables.webhooks.len() > MAX_WEBHOOKS {
+            return Err(StoreError::Refused {
+                table: RawWebhook::NAME.to_owned(),
+                why: format!(
+                    "{} webhooks; an installation keeps at most {MAX_WEBHOOKS}",
+                    tables.webhooks.len()
+                ),
+            });
+        }
+        for hook in &tables.webhooks {
+            if let Err(why) = WebhookUrl::parse(&hook.url) {
+                return Err(StoreError::Refused {
+                    table: RawWebhook::NAME.to_owned(),
+                    why: format!("webhook {}: {why}", hook.id),
+                });
+            }
+        }
         let scratch =
             Store::connect("sqlite::memory:", &StoreOptions { max_connections: 1 }).await?;
         scratch
@@ -231,6 +260,7 @@ impl Store {
             .await
             .map_err(refused_on_read)?;
         scratch.list_tokens().await.map_err(refused_on_read)?;
+        scratch.list_webhooks().await.map_err(refused_on_read)?;
         Ok(())
     }
 
@@ -308,6 +338,38 @@ impl Store {
             insert_table!(tx, postgres, RawMember, tables.members);
             insert_table!(tx, postgres, RawBinding, tables.bindings);
             insert_table!(tx, postgres, RawLegacyMechanism, tables.legacy_mechanisms);
+            if replace {
+                sqlx::query("DELETE FROM webhook_deliveries").execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM webhooks").execute(&mut *tx).await?;
+            }
+            let present: Vec<String> = sqlx::query_scalar("SELECT url FROM webhooks")
+                .fetch_all(&mut *tx)
+                .await?;
+            if present.is_empty() {
+                insert_table!(tx, postgres, RawWebhook, tables.webhooks);
+                restored.webhooks_added = tables.webhooks.len();
+            } else {
+                let present: HashSet<&str> = present.iter().map(String::as_str).collect();
+                for hook in &tables.webhooks {
+                    if present.contains(hook.url.as_str()) {
+                        restored.webhooks_skipped += 1;
+                        continue;
+                    }
+                    sqlx::query(
+                        "INSERT INTO webhooks (url, enabled, verify_ssl, send_definition, created_at) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&hook.url)
+                    .bind(hook.enabled)
+                    .bind(hook.verify_ssl)
+                    .bind(hook.send_definition)
+                    .bind(&hook.created_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|error| refused_rows(RawWebhook::NAME, error))?;
+                    restored.webhooks_added += 1;
+                }
+            }
             let present: Vec<(String, String)> =
                 sqlx::query_as("SELECT name, token_hash FROM api_tokens")
                     .fetch_all(&mut *tx)

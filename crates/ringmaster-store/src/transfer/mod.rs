@@ -4,10 +4,11 @@
 //! their admin state, `lastModified`, revision and creation date; token hashes with their ids and
 //! dates; and every OS-update table (releases, policy groups, policies, devices, device groups
 //! and their members, bindings, and what DDM keeps per device: served sets, status, legacy
-//! mechanisms), keeping every id, revision and timestamp as stored. Both change counters
+//! mechanisms) and webhooks, keeping every id, revision and timestamp as stored. Both change counters
 //! (`change_counter`, `os_update_counter`) take the source's values. Title tombstones and leases
 //! are not copied: they only matter to servers that ran on the source (and the target's own
-//! tombstones, numbered by the counter the copy replaces, are deleted).
+//! tombstones, numbered by the counter the copy replaces, are deleted). Neither is the queue of
+//! webhook deliveries: events still queued on the source are not sent from the target.
 //!
 //! [`Store::read_installation`] reads the source in one transaction (repeatable read on
 //! PostgreSQL). [`Store::write_installation`] writes the target in one transaction, all or
@@ -37,7 +38,7 @@ use crate::store::{Backend, Store};
 use tables::{Cell, Table, insert_rows, read_rows};
 pub use tables::{
     RawBinding, RawDevice, RawDeviceGroup, RawDeviceStatus, RawHardwareModel, RawLegacyMechanism,
-    RawMember, RawPolicy, RawPolicyGroup, RawRelease, RawServedSet, RawTitle, RawToken,
+    RawMember, RawPolicy, RawPolicyGroup, RawRelease, RawServedSet, RawTitle, RawToken, RawWebhook,
 };
 
 /// Everything an installation holds, as raw rows (each table sorted by key).
@@ -58,6 +59,7 @@ pub struct Installation {
     served_sets: Vec<RawServedSet>,
     device_statuses: Vec<RawDeviceStatus>,
     legacy_mechanisms: Vec<RawLegacyMechanism>,
+    webhooks: Vec<RawWebhook>,
 }
 
 /// How many rows each copied table holds.
@@ -81,11 +83,12 @@ pub struct TableCounts {
     /// Devices with a stored DDM status.
     pub device_statuses: usize,
     pub legacy_mechanisms: usize,
+    pub webhooks: usize,
 }
 
 impl TableCounts {
     /// Each count with its table's name, in copy order.
-    pub fn by_table(&self) -> [(&'static str, usize); 13] {
+    pub fn by_table(&self) -> [(&'static str, usize); 14] {
         [
             (RawTitle::NAME, self.titles),
             (RawToken::NAME, self.tokens),
@@ -100,11 +103,12 @@ impl TableCounts {
             (RawServedSet::NAME, self.served_sets),
             (RawDeviceStatus::NAME, self.device_statuses),
             (RawLegacyMechanism::NAME, self.legacy_mechanisms),
+            (RawWebhook::NAME, self.webhooks),
         ]
     }
 
     /// The counts by table name, to fill in [`TableCounts::by_table`] order.
-    fn slots(&mut self) -> [&mut usize; 13] {
+    fn slots(&mut self) -> [&mut usize; 14] {
         [
             &mut self.titles,
             &mut self.tokens,
@@ -119,13 +123,14 @@ impl TableCounts {
             &mut self.served_sets,
             &mut self.device_statuses,
             &mut self.legacy_mechanisms,
+            &mut self.webhooks,
         ]
     }
 }
 
 /// The tables whose rows make a database "not empty" (the other copied tables need rows in
 /// these).
-const CONTENT_TABLES: [&str; 7] = [
+const CONTENT_TABLES: [&str; 8] = [
     RawTitle::NAME,
     RawToken::NAME,
     RawRelease::NAME,
@@ -133,14 +138,16 @@ const CONTENT_TABLES: [&str; 7] = [
     RawPolicy::NAME,
     RawDevice::NAME,
     RawDeviceGroup::NAME,
+    RawWebhook::NAME,
 ];
 
 /// Tables whose `id` is an identity column on PostgreSQL, whose sequences follow a copy.
-const IDENTITY_TABLES: [&str; 4] = [
+const IDENTITY_TABLES: [&str; 5] = [
     RawToken::NAME,
     RawPolicyGroup::NAME,
     RawPolicy::NAME,
     RawDeviceGroup::NAME,
+    RawWebhook::NAME,
 ];
 
 impl Installation {
@@ -164,6 +171,7 @@ impl Installation {
             served_sets: self.served_sets.len(),
             device_statuses: self.device_statuses.len(),
             legacy_mechanisms: self.legacy_mechanisms.len(),
+            webhooks: self.webhooks.len(),
         }
     }
 
@@ -185,6 +193,7 @@ impl Installation {
         cells_with_nul(&self.served_sets, &mut found);
         cells_with_nul(&self.device_statuses, &mut found);
         cells_with_nul(&self.legacy_mechanisms, &mut found);
+        cells_with_nul(&self.webhooks, &mut found);
         if found.len() > MAX_NUL_CELLS_LISTED {
             let more = found.len() - MAX_NUL_CELLS_LISTED;
             found.truncate(MAX_NUL_CELLS_LISTED);
@@ -240,6 +249,7 @@ impl Installation {
                 RawLegacyMechanism::NAME,
                 self.legacy_mechanisms == other.legacy_mechanisms,
             ),
+            (RawWebhook::NAME, self.webhooks == other.webhooks),
         ];
         for (name, same) in tables {
             if !same {
@@ -374,6 +384,7 @@ impl Store {
                 served_sets: read_rows!(&mut *tx, RawServedSet),
                 device_statuses: read_rows!(&mut *tx, RawDeviceStatus),
                 legacy_mechanisms: read_rows!(&mut *tx, RawLegacyMechanism),
+                webhooks: read_rows!(&mut *tx, RawWebhook),
             };
             tx.commit().await?;
             installation
@@ -381,7 +392,8 @@ impl Store {
     }
 
     /// The tables holding data that make this database unfit as a migration target: titles,
-    /// tokens, releases, policy groups, policies, devices, device groups (empty when none).
+    /// tokens, releases, policy groups, policies, devices, device groups, webhooks (empty when
+    /// none).
     pub async fn occupied_tables(&self) -> Result<Vec<&'static str>, StoreError> {
         Ok(on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -444,6 +456,7 @@ impl Store {
             insert_rows!(tx, postgres, RawServedSet, installation.served_sets);
             insert_rows!(tx, postgres, RawDeviceStatus, installation.device_statuses);
             insert_rows!(tx, postgres, RawLegacyMechanism, installation.legacy_mechanisms);
+            insert_rows!(tx, postgres, RawWebhook, installation.webhooks);
             if postgres {
                 reset_identity_sequences!(tx);
             }

@@ -294,6 +294,18 @@ table! {
     }
 }
 
+table! {
+    /// A webhook (PatchServer's): where title events are POSTed.
+    RawWebhook = "webhooks", identity: true {
+        id: i64,
+        url: String,
+        enabled: bool,
+        verify_ssl: bool,
+        send_definition: bool,
+        created_at: String,
+    }
+}
+
 /// Every row of table `$type`, sorted (keys first), read through `$executor`.
 macro_rules! read_rows {
     ($executor:expr, $type:ty) => {{

@@ -2,7 +2,7 @@
 //!
 //! [`Store::compare_copy`] compares a source with its copy three ways: the row count of every
 //! copied table, the raw rows and both counters, and the data as the rest of the store reads it
-//! (titles, [`Store::load_os_update_config`], every device), so a difference in how a backend
+//! (titles, [`Store::load_os_update_config`], every device, the webhooks), so a difference in how a backend
 //! stores or returns a value shows up too. [`Store::columns_not_copied`] lists the tables and
 //! columns of the database's schema that the transfer does not know, so that a migration adding
 //! one makes `ringmaster migrate` refuse (and its tests fail) instead of silently leaving data
@@ -14,11 +14,12 @@ use crate::store::{Backend, Store};
 use crate::transfer::TableCounts;
 use crate::transfer::tables::{
     RawBinding, RawDevice, RawDeviceGroup, RawDeviceStatus, RawHardwareModel, RawLegacyMechanism,
-    RawMember, RawPolicy, RawPolicyGroup, RawRelease, RawServedSet, RawTitle, RawToken, Table,
+    RawMember, RawPolicy, RawPolicyGroup, RawRelease, RawServedSet, RawTitle, RawToken, RawWebhook,
+    Table,
 };
 
 /// Every table and column the transfer copies (the counters' single rows included).
-const COPIED: [(&str, &[&str]); 15] = [
+const COPIED: [(&str, &[&str]); 16] = [
     ("change_counter", &["id", "revision"]),
     ("os_update_counter", &["id", "revision"]),
     (RawTitle::NAME, RawTitle::COLUMNS),
@@ -34,10 +35,12 @@ const COPIED: [(&str, &[&str]); 15] = [
     (RawServedSet::NAME, RawServedSet::COLUMNS),
     (RawDeviceStatus::NAME, RawDeviceStatus::COLUMNS),
     (RawLegacyMechanism::NAME, RawLegacyMechanism::COLUMNS),
+    (RawWebhook::NAME, RawWebhook::COLUMNS),
 ];
 
-/// Tables left behind on purpose: they only matter to servers that ran on the source.
-const LEFT_BEHIND: [&str; 2] = ["title_tombstones", "leases"];
+/// Tables left behind on purpose: they only matter to servers that ran on the source (events
+/// queued there are not sent from a copy).
+const LEFT_BEHIND: [&str; 3] = ["title_tombstones", "leases", "webhook_deliveries"];
 
 const SQLITE_COLUMNS: &str = "SELECT m.name, p.name FROM sqlite_master AS m \
      JOIN pragma_table_info(m.name) AS p WHERE m.type = 'table'";
@@ -99,6 +102,9 @@ impl Store {
         if !self.same_devices(target).await? {
             differences.push("devices: they differ as read back".to_owned());
         }
+        if self.list_webhooks().await? != target.list_webhooks().await? {
+            differences.push("webhooks: they differ as read back".to_owned());
+        }
         Ok(differences)
     }
 
@@ -121,7 +127,7 @@ impl Store {
 
     /// The tables (`table`) and columns (`table.column`) of this database's schema that a
     /// transfer would not copy, sorted; empty when it copies everything but the tables it leaves
-    /// behind on purpose (title tombstones, leases) and the migrations' bookkeeping.
+    /// behind on purpose (title tombstones, leases, the webhook delivery queue) and the migrations' bookkeeping.
     pub async fn columns_not_copied(&self) -> Result<Vec<String>, StoreError> {
         let sql = match self.backend() {
             Backend::Sqlite => SQLITE_COLUMNS,

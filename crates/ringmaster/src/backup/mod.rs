@@ -6,6 +6,7 @@
 //!
 //! - `ringmaster/backup.json`: the [`Manifest`] (format version, scope, when, both counters);
 //! - `ringmaster/tokens.json`: token hashes with their names, roles and dates;
+//! - `ringmaster/webhooks.json`: the webhooks (optional: older backups lack it);
 //! - `ringmaster/os-updates/<table>.json`: one JSON array per OS-update table, one object per
 //!   row keyed by column name, as `ringmaster migrate` copies them ([`TableFile`] lists them).
 //!
@@ -34,6 +35,8 @@ use crate::patch_source::zip_read::{self, ZipLayout, ZipLimits};
 pub const MANIFEST_FILE: &str = "ringmaster/backup.json";
 /// The token hashes of a full backup.
 pub const TOKENS_FILE: &str = "ringmaster/tokens.json";
+/// The webhooks of a full backup.
+pub const WEBHOOKS_FILE: &str = "ringmaster/webhooks.json";
 /// The folder of OS-update table files.
 pub const OS_UPDATES_FOLDER: &str = "ringmaster/os-updates";
 /// The format a backup's manifest declares; restore refuses others.
@@ -76,10 +79,12 @@ pub enum TableFile {
     DeviceGroupMembers,
     Bindings,
     LegacyMechanisms,
+    /// Optional: backups made before webhooks were stored lack it.
+    Webhooks,
 }
 
 impl TableFile {
-    pub const ALL: [TableFile; 10] = [
+    pub const ALL: [TableFile; 11] = [
         TableFile::Tokens,
         TableFile::Releases,
         TableFile::HardwareModels,
@@ -90,6 +95,7 @@ impl TableFile {
         TableFile::DeviceGroupMembers,
         TableFile::Bindings,
         TableFile::LegacyMechanisms,
+        TableFile::Webhooks,
     ];
 
     /// The entry's name in the zip.
@@ -105,6 +111,7 @@ impl TableFile {
             TableFile::DeviceGroupMembers => "ringmaster/os-updates/device-group-members.json",
             TableFile::Bindings => "ringmaster/os-updates/bindings.json",
             TableFile::LegacyMechanisms => "ringmaster/os-updates/legacy-mechanisms.json",
+            TableFile::Webhooks => WEBHOOKS_FILE,
         }
     }
 
@@ -121,6 +128,7 @@ impl TableFile {
             TableFile::DeviceGroupMembers => "device_group_members",
             TableFile::Bindings => "update_bindings",
             TableFile::LegacyMechanisms => "legacy_mechanisms",
+            TableFile::Webhooks => "webhooks",
         }
     }
 
@@ -161,7 +169,8 @@ impl ZipLayout for BackupLayout {
         }
         Err(format!(
             "outside the backup layout: expected {ARCHIVE_FOLDER}/<id>.json, {STATE_FILE}, \
-             {MANIFEST_FILE}, {TOKENS_FILE} or a table file under {OS_UPDATES_FOLDER}/"
+             {MANIFEST_FILE}, {TOKENS_FILE}, {WEBHOOKS_FILE} or a table file under \
+             {OS_UPDATES_FOLDER}/"
         ))
     }
 }
@@ -204,6 +213,7 @@ pub fn write_backup(backup: &InstallationBackup, scope: Scope, now: Timestamp) -
                 TableFile::DeviceGroupMembers => pretty(&tables.members),
                 TableFile::Bindings => pretty(&tables.bindings),
                 TableFile::LegacyMechanisms => pretty(&tables.legacy_mechanisms),
+                TableFile::Webhooks => pretty(&tables.webhooks),
             };
             extra.push((file.path().to_owned(), body));
         }
@@ -271,7 +281,7 @@ pub fn read_backup(
             let mut tables = BackupTables::default();
             for file in TableFile::ALL {
                 let Some(found) = table_files.get(file.path()) else {
-                    if file == TableFile::HardwareModels {
+                    if matches!(file, TableFile::HardwareModels | TableFile::Webhooks) {
                         continue;
                     }
                     problems.push(file_error(
@@ -297,6 +307,7 @@ pub fn read_backup(
                     TableFile::LegacyMechanisms => {
                         rows(bytes).map(|rows| tables.legacy_mechanisms = rows)
                     }
+                    TableFile::Webhooks => rows(bytes).map(|rows| tables.webhooks = rows),
                 };
                 if let Err(errors) = read {
                     problems.push(FileErrors {
@@ -363,6 +374,7 @@ mod tests {
             STATE_FILE,
             MANIFEST_FILE,
             TOKENS_FILE,
+            WEBHOOKS_FILE,
             "ringmaster/os-updates/policies.json",
         ] {
             assert_eq!(BackupLayout.admits(name), Ok(true), "{name}");
@@ -389,7 +401,8 @@ mod tests {
             assert_eq!(TableFile::of_table(file.table()), Some(file));
             assert_eq!(TableFile::of_path(file.path()), Some(file));
             assert!(
-                file == TableFile::Tokens || file.path().starts_with(OS_UPDATES_FOLDER),
+                matches!(file, TableFile::Tokens | TableFile::Webhooks)
+                    || file.path().starts_with(OS_UPDATES_FOLDER),
                 "{}",
                 file.path()
             );

@@ -10,7 +10,7 @@
 use ringmaster_store::error::StoreError;
 use ringmaster_store::store::Store;
 use ringmaster_store::titles::ExistingTitles;
-use ringmaster_store::transfer::backup::BackupTables;
+use ringmaster_store::transfer::backup::{BackupTables, InstallationRestored};
 use serde::Serialize;
 
 use crate::backup::{ReadBackup, Scope, TableFile};
@@ -61,10 +61,13 @@ pub struct RestoredRows {
     /// Tokens added (a token the target has already, same hash, is skipped).
     pub tokens_added: usize,
     pub tokens_skipped: usize,
+    /// Webhooks added (one whose URL the target has is skipped).
+    pub webhooks_added: usize,
+    pub webhooks_skipped: usize,
 }
 
 impl RestoredRows {
-    fn of(tables: &BackupTables, tokens_added: usize, tokens_skipped: usize) -> RestoredRows {
+    fn of(tables: &BackupTables, restored: &InstallationRestored) -> RestoredRows {
         RestoredRows {
             releases: tables.releases.len(),
             policy_groups: tables.policy_groups.len(),
@@ -74,8 +77,10 @@ impl RestoredRows {
             device_group_members: tables.members.len(),
             bindings: tables.bindings.len(),
             legacy_mechanisms: tables.legacy_mechanisms.len(),
-            tokens_added,
-            tokens_skipped,
+            tokens_added: restored.tokens_added,
+            tokens_skipped: restored.tokens_skipped,
+            webhooks_added: restored.webhooks_added,
+            webhooks_skipped: restored.webhooks_skipped,
         }
     }
 }
@@ -122,15 +127,12 @@ pub async fn restore(
     let restored = store
         .restore_installation(&backup.titles, &tables, counters, replace)
         .await?;
+    let rows = RestoredRows::of(&tables, &restored);
     Ok(RestoreReport {
         created: restored.titles.created,
         replaced: restored.titles.replaced,
         scope: Some(Scope::Full),
         deleted: Some(restored.deleted_titles),
-        os_updates: Some(RestoredRows::of(
-            &tables,
-            restored.tokens_added,
-            restored.tokens_skipped,
-        )),
+        os_updates: Some(rows),
     })
 }

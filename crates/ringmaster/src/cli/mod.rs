@@ -12,6 +12,7 @@ mod results;
 mod simulate;
 mod title;
 mod token;
+mod webhook;
 
 use std::process::ExitCode;
 
@@ -54,6 +55,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Token(command) => token::run(command).await,
+        Command::Webhook(command) => webhook::run(command).await,
         Command::Title(command) => title::run(command).await,
         Command::Migrate(args) => migrate::run(args).await,
         Command::Backup(args) => backup::backup(args).await,
@@ -102,6 +104,10 @@ fn serve_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
             check_every: seconds(3600),
         }),
         clock: crate::clock::Clock::System,
+        webhooks: crate::webhooks::delivery::WebhookDeliveryConfig {
+            public_url: args.public_url.clone(),
+            ..Default::default()
+        },
         notifier: args.mdm_enqueue_url.clone().map(|url| {
             let mut notify = NotifierConfig::new(url, mdm_api_key);
             notify.every = seconds(args.notify_every_secs);

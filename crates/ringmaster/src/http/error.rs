@@ -17,6 +17,7 @@ use crate::http::pretty_json::PrettyJson;
 use crate::os_updates::service::OsUpdateError;
 use crate::patch_source::archive::{ArchiveError, FileErrors};
 use crate::patch_source::service::TitleError;
+use crate::webhooks::WebhookError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -218,6 +219,19 @@ impl From<TitleError> for ApiError {
                 TitleEditError::VersionDisabled(_) => ApiError::bad_request(edit_error.to_string()),
             },
             TitleError::Store(store_error) => ApiError::Internal(store_error.into()),
+        }
+    }
+}
+
+impl From<WebhookError> for ApiError {
+    fn from(error: WebhookError) -> Self {
+        match error {
+            WebhookError::Invalid(errors) => ApiError::invalid_document(&errors),
+            WebhookError::AlreadyExists(_) | WebhookError::TooMany => {
+                ApiError::Conflict(error.to_string())
+            }
+            WebhookError::NotFound(_) => ApiError::NotFound(error.to_string()),
+            WebhookError::Store(store_error) => ApiError::Internal(store_error.into()),
         }
     }
 }

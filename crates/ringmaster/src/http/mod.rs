@@ -2,6 +2,7 @@
 //!
 //! - [`jamf_feed`]: `/v1/…` and `/jamf/v1/…`, served from the feed cache.
 //! - [`admin_titles`], [`backup`]: `/api/v1/…` for titles, behind [`auth`].
+//! - [`webhooks`]: `/api/v1/webhooks`, PatchServer's webhooks, behind [`auth`].
 //! - [`catalog`], [`policies`], [`devices`]: `/api/v1/…` for OS updates, behind [`auth`];
 //!   [`os_query`] reads their shared parameters, [`conditional`] does `ETag`/`If-Match`.
 //! - [`upload`]: body extractors with content-type and size checks.
@@ -39,6 +40,7 @@ pub mod path_normalize;
 pub mod policies;
 pub mod pretty_json;
 pub mod upload;
+pub mod webhooks;
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::Method;
@@ -102,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .merge(catalog::router())
         .merge(policies::router())
         .merge(devices::router())
+        .merge(webhooks::router())
         .layer(DefaultBodyLimit::max(json_limit))
         .layer(Extension(BodyLimit(json_limit)))
         .merge(

@@ -5,7 +5,8 @@
 //! nothing. With an `If-Match` from the caller, the edit applies only to the revision the caller
 //! read, and otherwise fails as [`TitleError::Stale`] (HTTP 412). After every
 //! successful write the feed cache is refreshed before the caller answers, so the next read —
-//! on this server — already sees the change.
+//! on this server — already sees the change. Every write queues its webhook events in its own
+//! transaction (the store does), so answering never waits for a receiver.
 
 use std::sync::Arc;
 
@@ -62,7 +63,9 @@ impl From<StoreError> for TitleError {
 pub struct PatchSource {
     pub store: Store,
     pub cache: Arc<FeedCache>,
-    clock: Clock,
+    /// The application clock: it stamps `lastModified` and says when webhook events happen
+    /// (and become due).
+    pub clock: Clock,
 }
 
 impl PatchSource {
@@ -102,7 +105,7 @@ impl PatchSource {
     /// Stores a new title (`POST /api/v1/title`).
     pub async fn create_title(&self, definition: SoftwareTitle) -> Result<StoredTitle, TitleError> {
         let record = TitleRecord::new(definition, next_last_modified(None, self.clock.now()));
-        let stored = self.store.insert_title(&record).await?;
+        let stored = self.store.insert_title(&record, self.clock.now()).await?;
         self.refresh_cache().await;
         Ok(stored)
     }
@@ -122,7 +125,11 @@ impl PatchSource {
 
     pub async fn delete_title(&self, id: &str, if_match: Option<i64>) -> Result<(), TitleError> {
         let title_id = parse_path_id(id)?;
-        match self.store.delete_title(&title_id, if_match).await {
+        match self
+            .store
+            .delete_title(&title_id, if_match, self.clock.now())
+            .await
+        {
             Ok(true) => {
                 self.refresh_cache().await;
                 Ok(())
@@ -224,7 +231,7 @@ impl PatchSource {
         let title_id = parse_path_id(id)?;
         let modified = self
             .store
-            .modify_title(&title_id, if_match, |record| {
+            .modify_title(&title_id, if_match, self.clock.now(), |record| {
                 apply(record, self.clock.now()).map(|outcome| outcome == Outcome::Changed)
             })
             .await?;

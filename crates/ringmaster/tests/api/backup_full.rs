@@ -394,6 +394,7 @@ async fn the_full_backup_is_documented_files_beside_patch_archive_and_scope_titl
             "ringmaster/os-updates/device-group-members.json",
             "ringmaster/os-updates/bindings.json",
             "ringmaster/os-updates/legacy-mechanisms.json",
+            "ringmaster/webhooks.json",
         ]
         .map(str::to_owned),
     );

@@ -32,6 +32,7 @@ async fn second_server(database_url: &str, cache_refresh: Duration) -> RunningSe
         catalog_poll: None,
         clock: Default::default(),
         notifier: None,
+        webhooks: crate::support::fast_webhooks(),
     };
     ringmaster::server::start_with_store(config, store)
         .await

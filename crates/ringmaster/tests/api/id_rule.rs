@@ -162,7 +162,10 @@ async fn a_title_stored_with_a_dot_led_id_before_the_rule_still_loads_and_can_be
     database
         .store()
         .await
-        .insert_title(&TitleRecord::new(definition, jiff::Timestamp::now()))
+        .insert_title(
+            &TitleRecord::new(definition, jiff::Timestamp::now()),
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("store a title as an older server did");
 

@@ -52,3 +52,5 @@ mod os_policies;
 mod os_views_golden;
 mod restore_last_modified;
 mod token_import;
+mod webhook_delivery;
+mod webhooks;

@@ -166,6 +166,7 @@ pub(crate) struct AppOptions {
     pub(crate) catalog_poll: Option<CatalogPollConfig>,
     pub(crate) clock: ringmaster::clock::Clock,
     pub(crate) notifier: Option<ringmaster::os_updates::notifier::NotifierConfig>,
+    pub(crate) webhooks: ringmaster::webhooks::delivery::WebhookDeliveryConfig,
 }
 
 impl Default for AppOptions {
@@ -176,7 +177,16 @@ impl Default for AppOptions {
             catalog_poll: None,
             clock: ringmaster::clock::Clock::System,
             notifier: None,
+            webhooks: fast_webhooks(),
         }
+    }
+}
+
+/// Webhook delivery that looks for due events every 50 ms (the server's default is a second).
+pub(crate) fn fast_webhooks() -> ringmaster::webhooks::delivery::WebhookDeliveryConfig {
+    ringmaster::webhooks::delivery::WebhookDeliveryConfig {
+        poll: Duration::from_millis(50),
+        ..Default::default()
     }
 }
 
@@ -207,6 +217,7 @@ pub(crate) async fn spawn_app_on(database: TestDatabase, options: AppOptions) ->
         catalog_poll: options.catalog_poll,
         clock: options.clock,
         notifier: options.notifier,
+        webhooks: options.webhooks,
     };
     let server = ringmaster::server::start_with_store(config, store)
         .await
