@@ -214,22 +214,41 @@ pub async fn notify_round(
     Ok(report)
 }
 
-/// The `DeclarativeManagement` command, with a fresh command UUID.
+/// The MDM command that makes a device run a DDM sync.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct MdmCommand {
+    command: RequestType,
+    #[serde(rename = "CommandUUID")]
+    command_uuid: String,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct RequestType {
+    request_type: &'static str,
+}
+
+/// The `DeclarativeManagement` command as an XML plist, with a fresh command UUID.
 pub fn command_plist() -> Vec<u8> {
-    let uuid = format!(
-        "ringmaster-{:016x}{:016x}",
-        rand::random::<u64>(),
-        rand::random::<u64>()
-    );
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-         <!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n\
-         <plist version=\"1.0\">\n<dict>\n\
-         <key>Command</key>\n<dict>\n<key>RequestType</key>\n<string>DeclarativeManagement</string>\n</dict>\n\
-         <key>CommandUUID</key>\n<string>{uuid}</string>\n\
-         </dict>\n</plist>\n"
-    )
-    .into_bytes()
+    let command = MdmCommand {
+        command: RequestType {
+            request_type: "DeclarativeManagement",
+        },
+        command_uuid: format!(
+            "ringmaster-{:016x}{:016x}",
+            rand::random::<u64>(),
+            rand::random::<u64>()
+        ),
+    };
+    let mut xml = Vec::new();
+    // Writing two strings into memory cannot fail; an empty body would be refused by the MDM,
+    // never sent as a wrong command.
+    if let Err(error) = plist::to_writer_xml(&mut xml, &command) {
+        tracing::error!(%error, "could not write the DeclarativeManagement command");
+        xml.clear();
+    }
+    xml
 }
 
 #[cfg(test)]
@@ -238,7 +257,13 @@ mod tests {
 
     #[test]
     fn the_command_is_a_declarative_management_plist() {
-        let command: plist::Dictionary = plist::from_bytes(&command_plist()).unwrap();
+        let bytes = command_plist();
+        assert!(
+            bytes.starts_with(b"<?xml"),
+            "NanoMDM's enqueue API takes an XML plist"
+        );
+        let command: plist::Dictionary = plist::from_bytes(&bytes).unwrap();
+        assert_eq!(command.len(), 2, "Command and CommandUUID only: {command:?}");
         let inner = command.get("Command").unwrap().as_dictionary().unwrap();
         assert_eq!(
             inner.get("RequestType").unwrap().as_string(),
