@@ -215,18 +215,14 @@ mod tests {
     use crate::schedule::DeviceFacts;
 
     fn catalog() -> Vec<Release> {
-        vec![Release {
-            platform: Platform::MacOs,
-            version: AppleOsVersion::parse("26.1").unwrap(),
-            build: Some("25B78".into()),
-            released_on: date(2025, 11, 3),
-            expires_on: None,
-            supported_devices: BTreeSet::new(),
-            security: None,
-            prerequisite_build: None,
-            seen_at: None,
-            source: FeedFormat::Gdmf,
-        }]
+        vec![
+            Release::new(
+                Platform::MacOs,
+                AppleOsVersion::parse("26.1").unwrap(),
+                date(2025, 11, 3),
+            )
+            .with_build("25B78"),
+        ]
     }
 
     fn state_at(version: &str, at: &str, report: &[(&str, serde_json::Value)]) -> ComplianceState {

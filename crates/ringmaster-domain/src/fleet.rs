@@ -247,18 +247,12 @@ mod tests {
     use crate::policy::rings::default_rings;
 
     fn release(version: &str, build: &str, day: i8) -> Release {
-        Release {
-            platform: Platform::MacOs,
-            version: AppleOsVersion::parse(version).unwrap(),
-            build: Some(build.to_owned()),
-            released_on: date(2026, 11, day),
-            expires_on: None,
-            supported_devices: BTreeSet::new(),
-            security: None,
-            prerequisite_build: None,
-            seen_at: None,
-            source: FeedFormat::Gdmf,
-        }
+        Release::new(
+            Platform::MacOs,
+            AppleOsVersion::parse(version).unwrap(),
+            date(2026, 11, day),
+        )
+        .with_build(build)
     }
 
     fn mac(version: &str) -> DeviceFacts {

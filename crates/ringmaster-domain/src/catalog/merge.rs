@@ -179,17 +179,14 @@ mod tests {
     use std::collections::BTreeSet;
 
     fn release(version: &str, build: Option<&str>) -> Release {
-        Release {
-            platform: Platform::MacOs,
-            version: AppleOsVersion::parse(version).unwrap(),
-            build: build.map(str::to_owned),
-            released_on: date(2026, 9, 15),
-            expires_on: None,
-            supported_devices: BTreeSet::new(),
-            security: None,
-            prerequisite_build: None,
-            seen_at: None,
-            source: FeedFormat::Gdmf,
+        let release = Release::new(
+            Platform::MacOs,
+            AppleOsVersion::parse(version).unwrap(),
+            date(2026, 9, 15),
+        );
+        match build {
+            Some(build) => release.with_build(build),
+            None => release,
         }
     }
 

@@ -61,6 +61,48 @@ pub struct Release {
 }
 
 impl Release {
+    /// A release of which only the platform, the version and the day are known: no build, no
+    /// expiry, no devices listed, no security facts, from gdmf. The builder methods below add
+    /// the rest; tests and tools start here instead of writing every field.
+    pub fn new(platform: Platform, version: AppleOsVersion, released_on: Date) -> Release {
+        Release {
+            platform,
+            version,
+            build: None,
+            released_on,
+            expires_on: None,
+            supported_devices: BTreeSet::new(),
+            security: None,
+            prerequisite_build: None,
+            seen_at: None,
+            source: FeedFormat::Gdmf,
+        }
+    }
+
+    /// The same release with its build.
+    pub fn with_build(mut self, build: &str) -> Release {
+        self.build = Some(build.to_owned());
+        self
+    }
+
+    /// The same release, signed until `last_day`.
+    pub fn expiring_on(mut self, last_day: Date) -> Release {
+        self.expires_on = Some(last_day);
+        self
+    }
+
+    /// The same release, installable on exactly `devices`.
+    pub fn supported_on<'a>(mut self, devices: impl IntoIterator<Item = &'a str>) -> Release {
+        self.supported_devices = devices.into_iter().map(str::to_owned).collect();
+        self
+    }
+
+    /// The same release as a supplemental one installing on top of `build`.
+    pub fn installing_on(mut self, build: &str) -> Release {
+        self.prerequisite_build = Some(build.to_owned());
+        self
+    }
+
     /// A new major version's first release (`26.0`), as opposed to a minor update within a major.
     /// Whether installing a release is a major *upgrade* depends on the device's own version:
     /// see [`AppleOsVersion::is_major_upgrade_from`].
@@ -129,17 +171,14 @@ mod tests {
     use jiff::civil::date;
 
     fn release(version: &str, build: Option<&str>) -> Release {
-        Release {
-            platform: Platform::MacOs,
-            version: AppleOsVersion::parse(version).unwrap(),
-            build: build.map(str::to_owned),
-            released_on: date(2026, 8, 17),
-            expires_on: None,
-            supported_devices: BTreeSet::new(),
-            security: None,
-            prerequisite_build: None,
-            seen_at: None,
-            source: FeedFormat::Gdmf,
+        let release = Release::new(
+            Platform::MacOs,
+            AppleOsVersion::parse(version).unwrap(),
+            date(2026, 8, 17),
+        );
+        match build {
+            Some(build) => release.with_build(build),
+            None => release,
         }
     }
 

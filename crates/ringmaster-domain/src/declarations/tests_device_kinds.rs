@@ -23,18 +23,13 @@ use crate::policy::rings::default_rings;
 use crate::schedule::DeviceFacts;
 
 fn release(platform: Platform, version: &str, build: &str, devices: &[&str]) -> Release {
-    Release {
+    Release::new(
         platform,
-        version: AppleOsVersion::parse(version).unwrap(),
-        build: Some(build.to_owned()),
-        released_on: jiff::civil::date(2026, 8, 17),
-        expires_on: None,
-        supported_devices: devices.iter().map(|id| (*id).to_owned()).collect(),
-        security: None,
-        prerequisite_build: None,
-        seen_at: None,
-        source: FeedFormat::Gdmf,
-    }
+        AppleOsVersion::parse(version).unwrap(),
+        jiff::civil::date(2026, 8, 17),
+    )
+    .with_build(build)
+    .supported_on(devices.iter().copied())
 }
 
 fn catalog() -> Vec<Release> {

@@ -431,18 +431,12 @@ fn date_labels_stay_few_and_apart_over_any_span() {
 }
 
 fn mac_release(version: &str, build: &str, released_on: Date) -> Release {
-    Release {
-        platform: Platform::MacOs,
-        version: AppleOsVersion::parse(version).unwrap(),
-        build: Some(build.to_owned()),
+    Release::new(
+        Platform::MacOs,
+        AppleOsVersion::parse(version).unwrap(),
         released_on,
-        expires_on: None,
-        supported_devices: BTreeSet::new(),
-        security: None,
-        prerequisite_build: None,
-        seen_at: None,
-        source: FeedFormat::Gdmf,
-    }
+    )
+    .with_build(build)
 }
 
 #[test]

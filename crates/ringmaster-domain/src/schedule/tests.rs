@@ -15,34 +15,19 @@ fn version(text: &str) -> AppleOsVersion {
 }
 
 fn release(text: &str, build: &str, released_on: Date) -> Release {
-    Release {
-        platform: Platform::MacOs,
-        version: version(text),
-        build: Some(build.to_owned()),
-        released_on,
-        expires_on: None,
-        supported_devices: BTreeSet::new(),
-        security: None,
-        prerequisite_build: None,
-        seen_at: None,
-        source: FeedFormat::Gdmf,
-    }
+    Release::new(Platform::MacOs, version(text), released_on).with_build(build)
 }
 
-fn expiring(mut release: Release, last_day: Date) -> Release {
-    release.expires_on = Some(last_day);
-    release
+fn expiring(release: Release, last_day: Date) -> Release {
+    release.expiring_on(last_day)
 }
 
-fn for_models(mut release: Release, models: &[&str]) -> Release {
-    release.supported_devices = models.iter().map(|model| (*model).to_owned()).collect();
-    release
+fn for_models(release: Release, models: &[&str]) -> Release {
+    release.supported_on(models.iter().copied())
 }
 
 fn supplemental(text: &str, build: &str, prerequisite: &str, released_on: Date) -> Release {
-    let mut release = release(text, build, released_on);
-    release.prerequisite_build = Some(prerequisite.to_owned());
-    release
+    release(text, build, released_on).installing_on(prerequisite)
 }
 
 fn mac_timing(minor: Option<u16>, major: Option<u16>, grace: Option<u16>) -> ScheduleTiming {

@@ -38,17 +38,14 @@ fn later() -> Timestamp {
 }
 
 fn release(platform: Platform, version: &str, build: Option<&str>) -> Release {
-    Release {
+    let release = Release::new(
         platform,
-        version: AppleOsVersion::parse(version).unwrap(),
-        build: build.map(str::to_owned),
-        released_on: date(2026, 3, 24),
-        expires_on: None,
-        supported_devices: BTreeSet::new(),
-        security: None,
-        prerequisite_build: None,
-        seen_at: None,
-        source: FeedFormat::Gdmf,
+        AppleOsVersion::parse(version).unwrap(),
+        date(2026, 3, 24),
+    );
+    match build {
+        Some(build) => release.with_build(build),
+        None => release,
     }
 }
 

@@ -327,11 +327,9 @@ async fn events_arrive_after_retries(backend: TestBackend) {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn events_arrive_with_patchservers_payload_after_retries_and_writes_never_wait() {
-    for backend in backends() {
-        events_arrive_after_retries(backend).await;
-    }
+on_each_backend!(events_arrive_with_patchservers_payload_after_retries_and_writes_never_wait);
+async fn events_arrive_with_patchservers_payload_after_retries_and_writes_never_wait(backend: TestBackend) {
+    events_arrive_after_retries(backend).await;
 }
 
 async fn dead_and_dropped(backend: TestBackend) {
@@ -392,11 +390,9 @@ async fn dead_and_dropped(backend: TestBackend) {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_delivery_failing_every_attempt_is_dropped_and_deleting_a_webhook_drops_its_queue() {
-    for backend in backends() {
-        dead_and_dropped(backend).await;
-    }
+on_each_backend!(a_delivery_failing_every_attempt_is_dropped_and_deleting_a_webhook_drops_its_queue);
+async fn a_delivery_failing_every_attempt_is_dropped_and_deleting_a_webhook_drops_its_queue(backend: TestBackend) {
+    dead_and_dropped(backend).await;
 }
 
 async fn second_server(app: &TestApp) -> ringmaster::server::RunningServer {
@@ -472,11 +468,9 @@ async fn once_per_cluster(backend: TestBackend) {
     first.stop().await;
 }
 
-#[tokio::test]
-async fn two_servers_on_one_database_send_each_event_exactly_once() {
-    for backend in backends() {
-        once_per_cluster(backend).await;
-    }
+on_each_backend!(two_servers_on_one_database_send_each_event_exactly_once);
+async fn two_servers_on_one_database_send_each_event_exactly_once(backend: TestBackend) {
+    once_per_cluster(backend).await;
 }
 
 async fn verify_ssl(backend: TestBackend) {
@@ -519,9 +513,7 @@ async fn verify_ssl(backend: TestBackend) {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn verify_ssl_false_accepts_a_self_signed_receiver_and_only_for_that_webhook() {
-    for backend in backends() {
-        verify_ssl(backend).await;
-    }
+on_each_backend!(verify_ssl_false_accepts_a_self_signed_receiver_and_only_for_that_webhook);
+async fn verify_ssl_false_accepts_a_self_signed_receiver_and_only_for_that_webhook(backend: TestBackend) {
+    verify_ssl(backend).await;
 }

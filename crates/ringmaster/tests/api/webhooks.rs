@@ -283,11 +283,9 @@ async fn backup_round_trip(backend: TestBackend) {
     target.stop().await;
 }
 
-#[tokio::test]
-async fn a_full_backup_carries_the_webhooks_and_an_older_one_without_them_restores() {
-    for backend in backends() {
-        backup_round_trip(backend).await;
-    }
+on_each_backend!(a_full_backup_carries_the_webhooks_and_an_older_one_without_them_restores);
+async fn a_full_backup_carries_the_webhooks_and_an_older_one_without_them_restores(backend: TestBackend) {
+    backup_round_trip(backend).await;
 }
 
 async fn from_the_command_line(backend: TestBackend) {
@@ -345,9 +343,7 @@ async fn from_the_command_line(backend: TestBackend) {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn ringmaster_webhook_adds_lists_and_deletes_what_the_server_serves() {
-    for backend in backends() {
-        from_the_command_line(backend).await;
-    }
+on_each_backend!(ringmaster_webhook_adds_lists_and_deletes_what_the_server_serves);
+async fn ringmaster_webhook_adds_lists_and_deletes_what_the_server_serves(backend: TestBackend) {
+    from_the_command_line(backend).await;
 }

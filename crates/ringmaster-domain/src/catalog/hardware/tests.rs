@@ -10,18 +10,12 @@ use super::*;
 use crate::catalog::FeedFormat;
 
 fn release(version: &str, devices: &[&str]) -> Release {
-    Release {
-        platform: Platform::MacOs,
-        version: AppleOsVersion::parse(version).unwrap(),
-        build: None,
-        released_on: date(2026, 8, 17),
-        expires_on: None,
-        supported_devices: devices.iter().map(|id| (*id).to_owned()).collect(),
-        security: None,
-        prerequisite_build: None,
-        seen_at: None,
-        source: FeedFormat::Gdmf,
-    }
+    Release::new(
+        Platform::MacOs,
+        AppleOsVersion::parse(version).unwrap(),
+        date(2026, 8, 17),
+    )
+    .supported_on(devices.iter().copied())
 }
 
 fn version(text: &str) -> AppleOsVersion {
