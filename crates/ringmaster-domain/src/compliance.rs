@@ -205,7 +205,6 @@ mod tests {
     use super::*;
     use crate::apple_version::AppleOsVersion;
     use crate::capabilities::DeviceCapabilities;
-    use crate::catalog::FeedFormat;
     use crate::catalog::release::Release;
     use crate::device_status::items::report_json;
     use crate::device_status::report::parse_status_report_value;

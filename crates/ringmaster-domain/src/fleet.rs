@@ -236,13 +236,10 @@ impl FleetDeclarations {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
-
     use jiff::civil::date;
 
     use super::*;
     use crate::apple_version::AppleOsVersion;
-    use crate::catalog::FeedFormat;
     use crate::declarations::envelope::DeclarationKind;
     use crate::policy::rings::default_rings;
 

@@ -13,7 +13,6 @@ use super::envelope::DeclarationType;
 use super::tests::check_golden;
 use crate::apple_version::AppleOsVersion;
 use crate::capabilities::{DeviceCapabilities, EnrollmentType};
-use crate::catalog::FeedFormat;
 use crate::catalog::hardware::HardwareCatalog;
 use crate::catalog::release::Release;
 use crate::fleet::{DeviceDeclarations, PreparedPolicy, device_declarations};

@@ -9,7 +9,6 @@ use roxmltree::{Document, Node};
 use super::axis::{add_days, full_date};
 use super::*;
 use crate::apple_version::AppleOsVersion;
-use crate::catalog::FeedFormat;
 use crate::catalog::release::Release;
 use crate::platform::Platform;
 use crate::schedule::{EnforcementScope, EnforcementTiming, ScheduleTiming, rollout};

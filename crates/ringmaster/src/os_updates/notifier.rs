@@ -263,7 +263,11 @@ mod tests {
             "NanoMDM's enqueue API takes an XML plist"
         );
         let command: plist::Dictionary = plist::from_bytes(&bytes).unwrap();
-        assert_eq!(command.len(), 2, "Command and CommandUUID only: {command:?}");
+        assert_eq!(
+            command.len(),
+            2,
+            "Command and CommandUUID only: {command:?}"
+        );
         let inner = command.get("Command").unwrap().as_dictionary().unwrap();
         assert_eq!(
             inner.get("RequestType").unwrap().as_string(),

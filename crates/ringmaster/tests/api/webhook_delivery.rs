@@ -21,8 +21,7 @@ use serde_json::{Value, json};
 
 use crate::os_policies::send;
 use crate::support::{
-    AppOptions, TestApp, TestBackend, admin_json, backends, fast_webhooks, fixture, json_body,
-    spawn_app_with,
+    AppOptions, TestApp, TestBackend, admin_json, fast_webhooks, fixture, json_body, spawn_app_with,
 };
 use crate::webhooks::add_webhook;
 
@@ -328,7 +327,9 @@ async fn events_arrive_after_retries(backend: TestBackend) {
 }
 
 on_each_backend!(events_arrive_with_patchservers_payload_after_retries_and_writes_never_wait);
-async fn events_arrive_with_patchservers_payload_after_retries_and_writes_never_wait(backend: TestBackend) {
+async fn events_arrive_with_patchservers_payload_after_retries_and_writes_never_wait(
+    backend: TestBackend,
+) {
     events_arrive_after_retries(backend).await;
 }
 
@@ -390,8 +391,12 @@ async fn dead_and_dropped(backend: TestBackend) {
     app.stop().await;
 }
 
-on_each_backend!(a_delivery_failing_every_attempt_is_dropped_and_deleting_a_webhook_drops_its_queue);
-async fn a_delivery_failing_every_attempt_is_dropped_and_deleting_a_webhook_drops_its_queue(backend: TestBackend) {
+on_each_backend!(
+    a_delivery_failing_every_attempt_is_dropped_and_deleting_a_webhook_drops_its_queue
+);
+async fn a_delivery_failing_every_attempt_is_dropped_and_deleting_a_webhook_drops_its_queue(
+    backend: TestBackend,
+) {
     dead_and_dropped(backend).await;
 }
 
@@ -514,6 +519,8 @@ async fn verify_ssl(backend: TestBackend) {
 }
 
 on_each_backend!(verify_ssl_false_accepts_a_self_signed_receiver_and_only_for_that_webhook);
-async fn verify_ssl_false_accepts_a_self_signed_receiver_and_only_for_that_webhook(backend: TestBackend) {
+async fn verify_ssl_false_accepts_a_self_signed_receiver_and_only_for_that_webhook(
+    backend: TestBackend,
+) {
     verify_ssl(backend).await;
 }

@@ -284,7 +284,9 @@ async fn backup_round_trip(backend: TestBackend) {
 }
 
 on_each_backend!(a_full_backup_carries_the_webhooks_and_an_older_one_without_them_restores);
-async fn a_full_backup_carries_the_webhooks_and_an_older_one_without_them_restores(backend: TestBackend) {
+async fn a_full_backup_carries_the_webhooks_and_an_older_one_without_them_restores(
+    backend: TestBackend,
+) {
     backup_round_trip(backend).await;
 }
 

@@ -7,7 +7,6 @@ use proptest::prelude::*;
 use serde_json::json;
 
 use super::*;
-use crate::catalog::FeedFormat;
 
 fn release(version: &str, devices: &[&str]) -> Release {
     Release::new(
