@@ -38,7 +38,9 @@ mod os_catalog_poll;
 mod os_cli;
 mod os_devices;
 mod os_policies;
+#[cfg(unix)]
 mod patch_server_tools;
+#[cfg(unix)]
 mod patch_server_tools_admin;
 mod restore_last_modified;
 mod token_import;

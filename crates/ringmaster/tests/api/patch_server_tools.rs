@@ -13,9 +13,13 @@
 //! AutoPkg's `NotifyPatchServer` and PatchCLI, which speak HTTP from Python, are in
 //! `patch_server_tools_admin`. The tools are found on `PATH`; a missing one skips these tests with
 //! a message, and fails them under `CI=true` (`scripts/test.sh` installs `curl` when missing).
+//! Each run is bounded in time and sees only `PATH` and the variables it is given.
 
+use std::fs::File;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -27,8 +31,11 @@ const JAVA: &str = "titles/JavaSEDevelopmentKit8.json";
 // ---------------------------------------------------------------------------------------------
 // Running the pipelines
 
-/// What the pipelines need: `timeout` bounds each run.
-const TOOLS: [&str; 6] = ["bash", "curl", "grep", "cut", "tr", "timeout"];
+/// What the pipelines need.
+const TOOLS: [&str; 4] = ["bash", "curl", "grep", "cut"];
+
+/// How long one `bash -c` run may take before it is killed (with its pipeline) and fails.
+const RUN_LIMIT: Duration = Duration::from_secs(60);
 
 /// Whether every tool in [`TOOLS`] is on `PATH`. A missing one is a skip with a message, or a
 /// failure under `CI=true`.
@@ -70,8 +77,8 @@ impl ShellRun {
     }
 }
 
-/// Runs `script` with `bash -c` in `workdir`, bounded to 60 seconds, with only `PATH`, `LC_ALL=C`
-/// and `variables` in its environment (no proxy settings, no `~/.curlrc`).
+/// Runs `script` with `bash -c` in `workdir`, bounded by [`RUN_LIMIT`], with only `PATH`,
+/// `LC_ALL=C` and `variables` in its environment (no proxy settings, no `~/.curlrc`).
 pub(crate) async fn bash(script: &str, workdir: &Path, variables: &[(&str, &str)]) -> ShellRun {
     let script = script.to_owned();
     let workdir = workdir.to_owned();
@@ -79,25 +86,53 @@ pub(crate) async fn bash(script: &str, workdir: &Path, variables: &[(&str, &str)
         .iter()
         .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
         .collect();
-    tokio::task::spawn_blocking(move || {
-        let mut command = Command::new("timeout");
-        command
-            .args(["--kill-after=5", "60", "bash", "-c", &script])
-            .current_dir(&workdir)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("LC_ALL", "C")
-            .env("CURL_HOME", &workdir)
-            .envs(variables);
-        let output = command.output().expect("run bash");
-        ShellRun {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    tokio::task::spawn_blocking(move || run_bounded(&script, &workdir, variables))
+        .await
+        .expect("the shell task")
+}
+
+fn run_bounded(script: &str, workdir: &Path, variables: Vec<(String, String)>) -> ShellRun {
+    // Output goes to files, so a large answer can never block the pipeline on a full pipe.
+    let output = tempfile::tempdir().expect("temp dir");
+    let stdout_path = output.path().join("stdout");
+    let stderr_path = output.path().join("stderr");
+    let mut child = Command::new("bash")
+        .args(["-c", script])
+        .current_dir(workdir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("LC_ALL", "C")
+        .env("CURL_HOME", workdir)
+        .envs(variables)
+        .stdin(Stdio::null())
+        .stdout(File::create(&stdout_path).expect("stdout file"))
+        .stderr(File::create(&stderr_path).expect("stderr file"))
+        // Its own process group, so a timeout kills curl too, not only bash.
+        .process_group(0)
+        .spawn()
+        .expect("run bash");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for bash") {
+            break status;
         }
-    })
-    .await
-    .expect("the shell task")
+        if started.elapsed() > RUN_LIMIT {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", child.id())])
+                .status();
+            let _ = child.wait();
+            panic!("bash -c did not finish within {RUN_LIMIT:?}: {script}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let read = |path: &Path| {
+        String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()).into_owned()
+    };
+    ShellRun {
+        code: status.code().unwrap_or(-1),
+        stdout: read(&stdout_path),
+        stderr: read(&stderr_path),
+    }
 }
 
 /// A fixture definition with another id and name (a third title for the lists).
