@@ -186,6 +186,25 @@ async fn patch_server_updater_init_finds_the_home_page_and_accepts_the_create_an
             ("DEFINITION", definition_path.as_str()),
         ];
 
+        // Without `-t` the tool sends `Authorization: Bearer ` with nothing after it: refused
+        // (PatchServer with no token created let it through), and nothing is stored.
+        let anonymous_vars = [vars[0], ("TOKEN", ""), vars[2]];
+        let anonymous = bash(UPDATER_INIT, workdir.path(), &anonymous_vars).await;
+        assert_eq!(
+            anonymous.lines().first(),
+            Some(&"PUSH FAILED"),
+            "{backend:?}: {anonymous:?}"
+        );
+        assert!(
+            anonymous.stdout.contains("401"),
+            "{backend:?}: {anonymous:?}"
+        );
+        assert_eq!(
+            app.get("/jamf/v1/patch/JamfAdmin").await.status(),
+            404,
+            "{backend:?}"
+        );
+
         let run = bash(UPDATER_INIT, workdir.path(), &vars).await;
         assert_eq!(run.code, 0, "{backend:?}: {run:?}");
         let lines = run.lines();
