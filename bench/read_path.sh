@@ -11,6 +11,8 @@
 #   (c) GET /v1/patch/BigBrowser      with Accept-Encoding: gzip
 #   (d) GET /v1/patch/BigBrowser      without gzip
 #   (e) GET /v1/patch/<random id>     uniformly over all generated ids, with gzip
+#   (f) GET /v1/software              without gzip
+#   (g) GET /jamf/v1/patch/BigBrowser PatchServer's base path, with gzip
 # Prints a Markdown table (requests/s, p50, p99, transfer/s, ratio to the baseline, CPU used by
 # the server and by wrk) and the server's memory after loading and at its peak, to stdout.
 # Progress goes to stderr. Traffic goes to 127.0.0.1 only; every step is bounded in time.
@@ -292,6 +294,9 @@ measure "(c) \`GET /v1/patch/$BIG_ID\` (gzip)" patch_gzip -H 'Accept-Encoding: g
 measure "(d) \`GET /v1/patch/$BIG_ID\` (identity)" patch_plain "$BASE/v1/patch/$BIG_ID"
 measure "(e) \`GET /v1/patch/{random of $TITLES}\` (gzip)" patch_mix -H 'Accept-Encoding: gzip' \
     -s "$MIX_LUA" "$BASE/v1/"
+measure "(f) \`GET /v1/software\` (identity)" software_plain "$BASE/v1/software"
+measure "(g) \`GET /jamf/v1/patch/$BIG_ID\` (gzip)" jamf_patch_gzip -H 'Accept-Encoding: gzip' \
+    "$BASE/jamf/v1/patch/$BIG_ID"
 
 RSS_PEAK_KB="$(memory_kb VmHWM)"
 RSS_END_KB="$(memory_kb VmRSS)"

@@ -9,8 +9,8 @@
 #                              a throwaway server
 #   RINGMASTER_TEST_SKIP_LINT=1  skip `cargo fmt --check`, `cargo clippy` and `cargo doc`
 #   CI=true                    fail (instead of warn) if PostgreSQL cannot be
-#                              installed or started; install what is missing
-#                              without asking
+#                              installed or started, or curl cannot be
+#                              installed; install what is missing without asking
 #   RINGMASTER_TEST_INSTALL=1  outside CI, install what is missing (apt-get)
 #                              without asking; on a terminal the script asks
 set -euo pipefail
@@ -219,6 +219,44 @@ else
     elif ! start_pg; then
         pg_unavailable "could not start a throwaway PostgreSQL server (binaries in $PG_BIN)." || true
     fi
+fi
+
+# ---------------------------------------------------------------------------
+# Shell tools for the patch-server tool tests (curl, bash, grep, cut, tr)
+# ---------------------------------------------------------------------------
+
+# The tests in crates/ringmaster/tests/api/patch_server_tools*.rs run the shell
+# pipelines of existing patch-server tools; they skip without curl (and fail
+# under CI=true). Install curl when it is missing, as PostgreSQL above.
+install_curl() {
+    local sudo=""
+    may_install "curl" || return 1
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null 2>&1; then
+            sudo="sudo"
+        else
+            warn "not root and sudo is not available: cannot install curl"
+            return 1
+        fi
+    fi
+    if ! command -v apt-get >/dev/null 2>&1; then
+        warn "apt-get not found: cannot install curl automatically"
+        return 1
+    fi
+    section "Installing curl (apt-get install curl)"
+    $sudo apt-get update -qq &&
+        $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl
+}
+
+if ! command -v curl >/dev/null 2>&1; then
+    install_curl || true
+fi
+if ! command -v curl >/dev/null 2>&1; then
+    if is_ci; then
+        printf 'ERROR: curl is required on CI (CI=%s) for the patch-server tool tests; aborting.\n' "${CI:-}" >&2
+        exit 1
+    fi
+    warn "curl is not installed and could not be installed: the patch-server tool tests will SKIP."
 fi
 
 # ---------------------------------------------------------------------------

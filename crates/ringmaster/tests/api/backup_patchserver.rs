@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::support::{TestApp, TestBackend, fixture, json_body, spawn_app};
 
-async fn patchserver_backup(app: &TestApp) -> Vec<u8> {
+pub(crate) async fn patchserver_backup(app: &TestApp) -> Vec<u8> {
     let response = app
         .admin(Method::GET, "/api/v1/backup?format=patchserver")
         .send()
@@ -28,7 +28,7 @@ async fn patchserver_backup(app: &TestApp) -> Vec<u8> {
 }
 
 /// Every entry of a zip by name, directory entries included (their content is empty).
-fn entries(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn entries(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).expect("a readable zip");
     let mut entries = BTreeMap::new();
     for index in 0..archive.len() {

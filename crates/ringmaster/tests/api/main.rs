@@ -14,6 +14,7 @@ mod backup_cli;
 mod backup_full;
 mod backup_hostile;
 mod backup_patchserver;
+mod backup_patchserver_schema;
 mod backup_restore;
 mod backup_uploads;
 mod cli;
@@ -50,6 +51,10 @@ mod os_cli;
 mod os_devices;
 mod os_policies;
 mod os_views_golden;
+#[cfg(unix)]
+mod patch_server_tools;
+#[cfg(unix)]
+mod patch_server_tools_admin;
 mod restore_last_modified;
 mod token_import;
 mod webhook_delivery;
