@@ -101,6 +101,7 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
         .with_context(|| format!("listening on {}", config.listen))?;
     let address = listener.local_addr().context("reading the bound address")?;
     let state = AppState {
+        store: patch_source.store.clone(),
         patch_source: patch_source.clone(),
         os_updates: os_updates.clone(),
         config: config.http.clone(),

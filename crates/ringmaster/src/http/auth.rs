@@ -22,7 +22,6 @@ pub async fn require_token(
         .map(str::to_owned)
         .ok_or(ApiError::Unauthorized)?;
     let token: ApiToken = state
-        .patch_source
         .store
         .find_token(&secret)
         .await

@@ -68,7 +68,6 @@ async fn get_backup(
         return patchserver_backup(&state).await;
     }
     let installation = state
-        .patch_source
         .store
         .read_backup()
         .await
@@ -95,7 +94,6 @@ async fn get_backup(
 
 async fn patchserver_backup(state: &AppState) -> Result<Response, ApiError> {
     let records = state
-        .patch_source
         .store
         .list_titles()
         .await
@@ -138,7 +136,7 @@ async fn restore_backup(
         .await
         .map_err(|error| ApiError::Internal(error.into()))??;
     let full = read.full.is_some();
-    let report = restore::restore(&state.patch_source.store, read, query.replace)
+    let report = restore::restore(&state.store, read, query.replace)
         .await
         .map_err(|error| match error {
             RestoreError::AlreadyExists(what) => ApiError::Conflict(format!(

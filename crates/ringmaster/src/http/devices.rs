@@ -149,7 +149,7 @@ async fn effective_policy(
     ApiQuery(query): ApiQuery<AtQuery>,
 ) -> Result<PrettyJson<EffectivePolicyView>, ApiError> {
     let id = device_path_id(&id)?;
-    let at = query.instant(state.os_updates.clock.now())?;
+    let at = query.instant(state.clock.now())?;
     let served = state.os_updates.device_declarations(id, at).await?;
     Ok(PrettyJson(EffectivePolicyView::of(&served, at)))
 }
@@ -160,7 +160,7 @@ async fn declarations(
     ApiQuery(query): ApiQuery<AtQuery>,
 ) -> Result<PrettyJson<DeclarationsView>, ApiError> {
     let id = device_path_id(&id)?;
-    let at = query.instant(state.os_updates.clock.now())?;
+    let at = query.instant(state.clock.now())?;
     let served = state.os_updates.device_declarations(id, at).await?;
     Ok(PrettyJson(DeclarationsView::of(&served, at)))
 }
@@ -171,7 +171,7 @@ async fn device_status(
     ApiQuery(query): ApiQuery<AtQuery>,
 ) -> Result<PrettyJson<DeviceStatusView>, ApiError> {
     let id = device_path_id(&id)?;
-    let at = query.instant(state.os_updates.clock.now())?;
+    let at = query.instant(state.clock.now())?;
     let result = state.os_updates.device_result(id, at).await?;
     Ok(PrettyJson(DeviceStatusView::of(&result, at)))
 }
@@ -183,7 +183,7 @@ async fn list_legacy(
     let id = device_path_id(&id)?;
     let result = state
         .os_updates
-        .device_result(id, state.os_updates.clock.now())
+        .device_result(id, state.clock.now())
         .await?;
     Ok(PrettyJson(LegacyList::of(&result)))
 }

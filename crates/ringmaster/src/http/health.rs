@@ -36,7 +36,7 @@ pub struct PatchSourceHealth {
 
 pub async fn get_health(State(state): State<AppState>) -> (StatusCode, PrettyJson<Health>) {
     let snapshot = state.patch_source.cache.snapshot();
-    let reachable = state.patch_source.store.ping().await.is_ok();
+    let reachable = state.store.ping().await.is_ok();
     let status = if reachable {
         StatusCode::OK
     } else {
@@ -47,7 +47,7 @@ pub async fn get_health(State(state): State<AppState>) -> (StatusCode, PrettyJso
         PrettyJson(Health {
             status: if reachable { "ok" } else { "unavailable" },
             database: DatabaseHealth {
-                backend: state.patch_source.store.backend().name(),
+                backend: state.store.backend().name(),
                 reachable,
             },
             patch_source: PatchSourceHealth {

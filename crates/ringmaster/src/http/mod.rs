@@ -49,6 +49,8 @@ use axum::{Extension, Router, middleware};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
+use ringmaster_store::store::Store;
+
 use crate::clock::Clock;
 use crate::connections::ConnectionLimits;
 use crate::http::error::ApiError;
@@ -87,6 +89,9 @@ impl Default for HttpConfig {
 /// What every handler can reach.
 #[derive(Debug, Clone)]
 pub struct AppState {
+    /// The database every service writes to; handlers that need it alone (health, tokens,
+    /// webhooks, restore) reach it here.
+    pub store: Store,
     pub patch_source: PatchSource,
     pub os_updates: OsUpdates,
     pub config: HttpConfig,

@@ -222,7 +222,7 @@ async fn policy_compliance(
     ApiQuery(query): ApiQuery<AtQuery>,
 ) -> Result<PrettyJson<PolicyComplianceView>, ApiError> {
     let id = numeric_id(&id, "policy")?;
-    let at = query.instant(state.os_updates.clock.now())?;
+    let at = query.instant(state.clock.now())?;
     let compliance = state.os_updates.policy_compliance(id, at).await?;
     Ok(PrettyJson(PolicyComplianceView::of(&compliance, at)))
 }
@@ -232,7 +232,7 @@ async fn rings_compliance(
     ApiQuery(query): ApiQuery<PlanQuery>,
 ) -> Result<PrettyJson<RingsComplianceView>, ApiError> {
     let platform = query.platform()?;
-    let at = query.instant(state.os_updates.clock.now())?;
+    let at = query.instant(state.clock.now())?;
     let compliance = state.os_updates.rings_compliance(platform, at).await?;
     Ok(PrettyJson(RingsComplianceView::of(&compliance, at)))
 }
@@ -243,7 +243,7 @@ async fn policy_plan(
     ApiQuery(query): ApiQuery<PlanQuery>,
 ) -> Result<Response, ApiError> {
     let id = numeric_id(&id, "policy")?;
-    let (from, to) = query.window(state.os_updates.clock.now())?;
+    let (from, to) = query.window(state.clock.now())?;
     let format = query.format()?;
     let rollout = state.os_updates.policy_rollout(id, from, to).await?;
     let title = format!("Rollout of {}", rollout.policy.policy.name.as_str());
@@ -255,7 +255,7 @@ async fn rings_plan(
     ApiQuery(query): ApiQuery<PlanQuery>,
 ) -> Result<Response, ApiError> {
     let platform = query.platform()?;
-    let (from, to) = query.window(state.os_updates.clock.now())?;
+    let (from, to) = query.window(state.clock.now())?;
     let format = query.format()?;
     let rollouts = state.os_updates.rings_rollout(platform, from, to).await?;
     let title = format!("{platform} rollout by ring");

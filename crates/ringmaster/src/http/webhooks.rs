@@ -25,7 +25,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn list_webhooks(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let hooks = webhooks::list(&state.patch_source.store).await?;
+    let hooks = webhooks::list(&state.store).await?;
     Ok(PrettyJson(hooks).into_response())
 }
 
@@ -33,12 +33,7 @@ async fn create_webhook(
     State(state): State<AppState>,
     JsonUpload(body): JsonUpload,
 ) -> Result<Response, ApiError> {
-    let created = webhooks::add(
-        &state.patch_source.store,
-        &body,
-        state.patch_source.clock.now(),
-    )
-    .await?;
+    let created = webhooks::add(&state.store, &body, state.clock.now()).await?;
     Ok((StatusCode::CREATED, PrettyJson(created)).into_response())
 }
 
@@ -46,6 +41,6 @@ async fn delete_webhook(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
-    webhooks::delete(&state.patch_source.store, &id).await?;
+    webhooks::delete(&state.store, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

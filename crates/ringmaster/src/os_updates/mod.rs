@@ -2,7 +2,10 @@
 //! device is served. The services behind `/api/v1/catalog`, `/api/v1/policies`,
 //! `/api/v1/policy-groups`, `/api/v1/devices` and `/api/v1/device-groups`, and behind the CLI.
 //!
-//! - [`service`]: [`service::OsUpdates`], every operation, each write followed by a snapshot refresh.
+//! - [`service`]: [`service::OsUpdates`] and its errors; each write is followed by a snapshot
+//!   refresh. Its operations by area: [`catalog`] (imports, releases), [`policies`] (policies,
+//!   policy groups, rings, bindings), [`inventory`] (devices, device groups), [`served`] (what a
+//!   device is served and why, rollout plans).
 //! - [`snapshot`]: the configuration (catalog, policies, groups, bindings) held in memory and
 //!   indexed, refreshed when the store's OS-update revision moves; device reads never wait on it.
 //! - [`ddm`]: the device side: answering check-ins and merging status reports.
@@ -16,14 +19,18 @@
 //! - [`catalog_delete`]: deleting a release, to undo a bad import.
 //! - [`catalog_poll`]: keeping the catalog current from a configured URL, once per cluster.
 
+pub mod catalog;
 pub mod catalog_delete;
 pub mod catalog_poll;
 pub mod ddm;
 pub mod enqueue;
 pub mod feed_fetch;
+pub mod inventory;
 pub mod notifier;
+pub mod policies;
 pub mod result_views;
 pub mod results;
+pub mod served;
 pub mod served_views;
 pub mod service;
 pub mod snapshot;

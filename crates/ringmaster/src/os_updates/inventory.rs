@@ -1,0 +1,116 @@
+//! Devices and device groups.
+
+use jiff::Timestamp;
+use ringmaster_domain::field_error::FieldErrors;
+use ringmaster_store::os_updates::devices::{
+    GroupWrite, NewDevice, StoredDevice, StoredDeviceGroup,
+};
+
+use crate::os_updates::service::{OsUpdateError, OsUpdates};
+
+impl OsUpdates {
+    pub async fn create_device(
+        &self,
+        device: &NewDevice,
+        now: Timestamp,
+    ) -> Result<StoredDevice, OsUpdateError> {
+        Ok(self.store.insert_device(device, now).await?)
+    }
+
+    pub async fn device(&self, id: &str) -> Result<StoredDevice, OsUpdateError> {
+        self.store
+            .get_device(id)
+            .await?
+            .ok_or_else(|| OsUpdateError::NotFound(format!("device {id:?}")))
+    }
+
+    pub async fn devices(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<StoredDevice>, OsUpdateError> {
+        Ok(self.store.list_devices(after, limit).await?)
+    }
+
+    pub async fn device_groups(&self) -> Result<Vec<StoredDeviceGroup>, OsUpdateError> {
+        Ok(self.store.list_device_groups().await?)
+    }
+
+    pub async fn delete_device(&self, id: &str) -> Result<(), OsUpdateError> {
+        if !self.store.delete_device(id).await? {
+            return Err(OsUpdateError::NotFound(format!("device {id:?}")));
+        }
+        self.refresh_after_write().await;
+        Ok(())
+    }
+
+    pub async fn create_device_group(
+        &self,
+        name: &str,
+        devices: &[String],
+        now: Timestamp,
+    ) -> Result<StoredDeviceGroup, OsUpdateError> {
+        let written = self.store.insert_device_group(name, devices, now).await?;
+        self.group_written(written, devices, None).await
+    }
+
+    pub async fn replace_device_group(
+        &self,
+        id: i64,
+        name: &str,
+        devices: &[String],
+        now: Timestamp,
+    ) -> Result<StoredDeviceGroup, OsUpdateError> {
+        let written = self
+            .store
+            .replace_device_group(id, name, devices, now)
+            .await?;
+        self.group_written(written, devices, Some(id)).await
+    }
+
+    async fn group_written(
+        &self,
+        written: GroupWrite,
+        devices: &[String],
+        id: Option<i64>,
+    ) -> Result<StoredDeviceGroup, OsUpdateError> {
+        match written {
+            GroupWrite::Written(group) => {
+                self.refresh_after_write().await;
+                Ok(group)
+            }
+            GroupWrite::NotFound => Err(OsUpdateError::NotFound(format!(
+                "device group {}",
+                id.unwrap_or_default()
+            ))),
+            GroupWrite::UnknownDevices(positions) => {
+                let mut errors = FieldErrors::new();
+                for index in positions {
+                    errors.push(
+                        format!("/devices/{index}"),
+                        format!(
+                            "no device has the id {:?}; create it first (POST /api/v1/devices)",
+                            devices.get(index).map_or("", String::as_str)
+                        ),
+                    );
+                }
+                Err(OsUpdateError::Invalid(errors))
+            }
+        }
+    }
+
+    pub async fn device_group(&self, id: i64) -> Result<StoredDeviceGroup, OsUpdateError> {
+        self.store
+            .get_device_group(id)
+            .await?
+            .ok_or_else(|| OsUpdateError::NotFound(format!("device group {id}")))
+    }
+
+    pub async fn delete_device_group(&self, id: i64) -> Result<(), OsUpdateError> {
+        if !self.store.delete_device_group(id).await? {
+            return Err(OsUpdateError::NotFound(format!("device group {id}")));
+        }
+        self.refresh_after_write().await;
+        Ok(())
+    }
+}
