@@ -5,23 +5,12 @@
 //! archive holds exactly one `patch_archive/<id>.json` per title, each named after its `id`.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 use serde_json::Value;
 
 use crate::backup_patchserver::{entries, patchserver_backup};
-use crate::conformance::json_files_in;
+use crate::meaning::json_files_in;
 use crate::support::{backends, shared_reference, spawn_app};
-
-/// A file of `../shared/reference`; `None` (a printed skip) when absent, a failure under `CI=true`.
-fn reference(relative: &str) -> Option<PathBuf> {
-    let found = shared_reference(relative);
-    assert!(
-        found.is_some() || std::env::var("CI").as_deref() != Ok("true"),
-        "../shared/reference/{relative} is required when CI=true"
-    );
-    found
-}
 
 /// The keywords [`schema_problems`] understands; the schema must use no other.
 const KEYWORDS: [&str; 8] = [
@@ -105,8 +94,8 @@ fn schema_problems(schema: &Value, value: &Value, at: &str, problems: &mut Vec<S
 #[tokio::test]
 async fn every_file_of_a_patchserver_backup_passes_patchservers_own_schema() {
     let (Some(schema_file), Some(definitions)) = (
-        reference("jamf-patch-schema-full-definition.patchserver.json"),
-        reference("jamf-patch-definitions"),
+        shared_reference("jamf-patch-schema-full-definition.patchserver.json"),
+        shared_reference("jamf-patch-definitions"),
     ) else {
         return;
     };
