@@ -51,8 +51,8 @@ async fn sqlite() -> (Store, String, tempfile::TempDir) {
 }
 
 /// The databases a copy goes through after the source: PostgreSQL (when available) and back
-/// to a fresh SQLite file. Keep the `TempDir`s alive.
-async fn targets() -> (Vec<Store>, Vec<Option<tempfile::TempDir>>) {
+/// to a fresh SQLite file. Keep the `TestDatabase`s alive.
+async fn targets() -> (Vec<Store>, Vec<ringmaster_testing::TestDatabase>) {
     let mut all = stores().await;
     // `stores()` gives SQLite first; copies go to PostgreSQL (if any), then back to SQLite.
     all.rotate_left(1);

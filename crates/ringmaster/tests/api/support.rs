@@ -1,7 +1,8 @@
 //! Test support: starting servers on fresh databases, and a small HTTP client for them.
 //!
 //! [`backends`] lists the databases every test runs on: SQLite always, PostgreSQL when
-//! `TEST_DATABASE_URL` names a server (each test gets its own new database there).
+//! `TEST_DATABASE_URL` names a server (each test gets its own new database there, dropped after
+//! it); the fresh databases come from `ringmaster-testing`, shared with the store's tests.
 //! Under `CI=true` a missing `TEST_DATABASE_URL` is a failure, never a skip.
 
 #![allow(dead_code)]
@@ -12,39 +13,7 @@ use std::time::Duration;
 use ringmaster::http::HttpConfig;
 use ringmaster::os_updates::catalog_poll::CatalogPollConfig;
 use ringmaster::server::{RunningServer, ServerConfig};
-use ringmaster_store::store::{Store, StoreOptions};
-use sqlx::Connection;
-
-/// The database backends to run a test on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TestBackend {
-    Sqlite,
-    Postgres,
-}
-
-/// SQLite always; PostgreSQL when `TEST_DATABASE_URL` is set (required under `CI=true`).
-pub(crate) fn backends() -> Vec<TestBackend> {
-    let mut backends = vec![TestBackend::Sqlite];
-    backends.extend(postgres_backend());
-    backends
-}
-
-/// PostgreSQL when `TEST_DATABASE_URL` is set; `None` (with a note) otherwise, which `CI=true`
-/// turns into a failure.
-pub(crate) fn postgres_backend() -> Option<TestBackend> {
-    match std::env::var("TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => Some(TestBackend::Postgres),
-        _ => {
-            let on_ci = matches!(std::env::var("CI").as_deref(), Ok("true") | Ok("1"));
-            assert!(
-                !on_ci,
-                "CI=true but TEST_DATABASE_URL is not set: the PostgreSQL tests must not be skipped on CI"
-            );
-            eprintln!("note: TEST_DATABASE_URL is not set; the PostgreSQL case is skipped");
-            None
-        }
-    }
-}
+pub(crate) use ringmaster_testing::{TestBackend, TestDatabase, backends, postgres_backend};
 
 /// Runs `async fn NAME(backend: TestBackend)` as one test per backend, `NAME::sqlite` and
 /// `NAME::postgres` (the latter only with `TEST_DATABASE_URL`, which `CI=true` requires), so a
@@ -67,63 +36,6 @@ macro_rules! on_each_backend {
     };
 }
 
-/// A fresh, empty database of one backend; dropped with the test (SQLite) or left for the
-/// throwaway server to discard (PostgreSQL).
-#[derive(Debug)]
-pub(crate) struct TestDatabase {
-    pub(crate) url: String,
-    pub(crate) backend: TestBackend,
-    _dir: Option<tempfile::TempDir>,
-}
-
-impl TestDatabase {
-    pub(crate) async fn new(backend: TestBackend) -> TestDatabase {
-        match backend {
-            TestBackend::Sqlite => {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let path: PathBuf = dir.path().join("data").join("ringmaster.db");
-                TestDatabase {
-                    url: format!("sqlite://{}", path.display()),
-                    backend,
-                    _dir: Some(dir),
-                }
-            }
-            TestBackend::Postgres => {
-                let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
-                let name = format!("ringmaster_test_{}", random_suffix());
-                let mut connection = sqlx::PgConnection::connect(&admin_url)
-                    .await
-                    .expect("connect to TEST_DATABASE_URL");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&mut connection)
-                    .await
-                    .expect("create test database");
-                let _ = connection.close().await;
-                TestDatabase {
-                    url: replace_database_name(&admin_url, &name),
-                    backend,
-                    _dir: None,
-                }
-            }
-        }
-    }
-
-    /// Another handle on the same database, for a second server; the first keeps the files.
-    pub(crate) fn another_handle(&self) -> TestDatabase {
-        TestDatabase {
-            url: self.url.clone(),
-            backend: self.backend,
-            _dir: None,
-        }
-    }
-
-    pub(crate) async fn store(&self) -> Store {
-        Store::connect(&self.url, &StoreOptions::default())
-            .await
-            .expect("connect store")
-    }
-}
-
 fn random_suffix() -> String {
     use rand::Rng;
     let mut rng = rand::rng();
@@ -132,21 +44,6 @@ fn random_suffix() -> String {
         .collect()
 }
 
-fn replace_database_name(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map(|index| index + 3).unwrap_or(0);
-    let host_and_path = &base[scheme_end..];
-    let host = host_and_path.split('/').next().unwrap_or(host_and_path);
-    let mut result = format!("{}{host}/{name}", &base[..scheme_end]);
-    if let Some(query) = query {
-        result.push('?');
-        result.push_str(query);
-    }
-    result
-}
 
 /// A running server with a fresh database and an admin token.
 #[derive(Debug)]
