@@ -7,7 +7,8 @@
 # Environment:
 #   TEST_DATABASE_URL          use this PostgreSQL database instead of starting
 #                              a throwaway server
-#   RINGMASTER_TEST_SKIP_LINT=1  skip `cargo fmt --check`, `cargo clippy` and `cargo doc`
+#   RINGMASTER_TEST_SKIP_LINT=1  skip `cargo fmt --check`, `cargo clippy`, `cargo doc` and
+#                              `cargo machete`
 #   CI=true                    fail (instead of warn) if PostgreSQL cannot be
 #                              installed or started, or curl cannot be
 #                              installed; install what is missing without asking
@@ -272,6 +273,18 @@ if [ "${RINGMASTER_TEST_SKIP_LINT:-0}" != "1" ]; then
 
     section "cargo doc --workspace --no-deps --locked (warnings denied)"
     RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
+
+    # Unused dependencies: cargo-machete, installed from crates.io on CI when missing.
+    if ! command -v cargo-machete >/dev/null 2>&1 && is_ci; then
+        section "Installing cargo-machete (cargo install cargo-machete --locked)"
+        cargo install cargo-machete --locked --quiet
+    fi
+    if command -v cargo-machete >/dev/null 2>&1; then
+        section "cargo machete (no unused dependencies)"
+        cargo machete
+    else
+        warn "cargo-machete is not installed: unused dependencies are not checked (cargo install cargo-machete)"
+    fi
 else
     section "Skipping fmt and clippy (RINGMASTER_TEST_SKIP_LINT=1)"
 fi
