@@ -1,14 +1,15 @@
 //! ringmaster: a patch-management server for Apple fleets, and its CLI.
 //!
 //! This crate is the edge: configuration, HTTP, the command line, and the application services
-//! that join the pure domain (`ringmaster-domain`) to storage (`ringmaster-store`).
+//! that join the pure domain (`ringmaster-domain`) to storage (`ringmaster-store`); `ringmaster
+//! simulate` drives the device simulator of `ringmaster-simulator`.
 //!
 //! - [`backup`]: full backups of an installation: the zip layout, reading and restoring one.
 //! - [`background`]: running background rounds so that one that panics is logged, not fatal.
-//! - [`clock`]: the clock the OS-update side reads (the system's, or a manual one for tests).
+//! - [`clock`]: the one clock the application reads (the system's, or a manual one for tests).
 //! - [`config`]: command-line flags and environment variables (clap).
 //! - [`cli`]: the subcommands (`serve`, `token`, `title`, `migrate`, `backup`, `restore`, `catalog`,
-//!   `policy`, `plan`, `webhook`).
+//!   `policy`, `plan`, `webhook`, `simulate`).
 //! - [`server`]: starting, running and stopping the HTTP server.
 //! - [`connections`]: the accept loop, with header, body and idle timeouts and a connection cap.
 //! - [`http`]: routes, extractors and the API error type.
