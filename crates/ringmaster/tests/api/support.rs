@@ -44,7 +44,6 @@ fn random_suffix() -> String {
         .collect()
 }
 
-
 /// A running server with a fresh database and an admin token.
 #[derive(Debug)]
 pub(crate) struct TestApp {
