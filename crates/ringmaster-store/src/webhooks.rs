@@ -1,7 +1,7 @@
 //! PatchServer's webhooks, and the queue of their deliveries.
 //!
 //! Every title write (create, edit, delete) queues, in its own transaction and so all or nothing
-//! with it, one `webhook_deliveries` row per enabled webhook ([`queue_title_event!`]): a write
+//! with it, one `webhook_deliveries` row per enabled webhook (`queue_title_event!`): a write
 //! never waits for a receiver, and a queued event is never lost to a crash. A background task at
 //! the edge reads the rows that are due ([`Store::due_deliveries`]), sends them, and deletes each
 //! one delivered or reschedules it ([`Store::delivery_failed`]) until it is marked dead.
