@@ -3,7 +3,7 @@
 #
 #   bench/declarations.sh
 #
-# Builds the release binary and the `bench_fleet` example, seeds a temporary SQLite database with
+# Builds the release binary and `bench_fleet` (crate `ringmaster-bench`), seeds a temporary SQLite database with
 # `bench_fleet seed` (the catalog, the four default rings, 100,000 devices in four device groups
 # bound to the rings, an admin token), starts `ringmaster serve` on a free port of 127.0.0.1,
 # warms it up, and runs wrk at each load of BENCH_LOADS (connections, one wrk thread) against:
@@ -55,11 +55,11 @@ command -v curl >/dev/null || die "curl is needed"
 command -v cargo >/dev/null || die "cargo is needed"
 
 # --- build -------------------------------------------------------------------------------------
-say "building (cargo build --release --bin ringmaster --example bench_fleet)"
-timeout 3600 cargo build --release --quiet --bin ringmaster --example bench_fleet
+say "building (cargo build --release --bin ringmaster --bin bench_fleet)"
+timeout 3600 cargo build --release --quiet --bin ringmaster --bin bench_fleet
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 BIN="$TARGET_DIR/release/ringmaster"
-FLEET="$TARGET_DIR/release/examples/bench_fleet"
+FLEET="$TARGET_DIR/release/bench_fleet"
 [ -x "$BIN" ] && [ -x "$FLEET" ] || die "built binaries not found under $TARGET_DIR/release"
 
 # --- temporary state and cleanup ---------------------------------------------------------------

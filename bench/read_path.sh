@@ -3,7 +3,7 @@
 #
 #   bench/read_path.sh
 #
-# Builds the release binary and the `generate_titles` example, generates 1,000 realistic titles
+# Builds the release binary and `generate_titles` (crate `ringmaster-bench`), generates 1,000 realistic titles
 # (one of them `BigBrowser`, ~100 KB served), imports them into a temporary SQLite database,
 # starts `ringmaster serve` on a free port of 127.0.0.1, warms it up, and runs wrk against:
 #   (a) GET /v1/                      baseline: a tiny body, the framework's ceiling
@@ -54,11 +54,11 @@ command -v curl >/dev/null || die "curl is needed"
 command -v cargo >/dev/null || die "cargo is needed"
 
 # --- build -------------------------------------------------------------------------------------
-say "building (cargo build --release --bin ringmaster --example generate_titles)"
-timeout 3600 cargo build --release --quiet --bin ringmaster --example generate_titles
+say "building (cargo build --release --bin ringmaster --bin generate_titles)"
+timeout 3600 cargo build --release --quiet --bin ringmaster --bin generate_titles
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 BIN="$TARGET_DIR/release/ringmaster"
-GENERATE="$TARGET_DIR/release/examples/generate_titles"
+GENERATE="$TARGET_DIR/release/generate_titles"
 [ -x "$BIN" ] && [ -x "$GENERATE" ] || die "built binaries not found under $TARGET_DIR/release"
 
 # --- temporary state and cleanup ---------------------------------------------------------------

@@ -205,47 +205,17 @@ fn the_system_time_is_read_only_by_the_clock() {
 /// The most lines a Rust file may have: past it, split it by what a reader looks for.
 const MAX_LINES: usize = 600;
 
-/// Files still over [`MAX_LINES`], each with why; each must still be over it (remove it here
-/// when it is split), so the list cannot go stale.
-const STILL_TOO_LONG: [(&str, &str); 2] = [
-    (
-        "examples/bench_fleet.rs",
-        "the benchmark tools move to a bench crate with clap, which splits them",
-    ),
-    (
-        "examples/generate_titles.rs",
-        "the benchmark tools move to a bench crate with clap, which splits them",
-    ),
-];
-
 #[test]
 fn no_rust_file_grows_past_six_hundred_lines() {
-    let mut too_long = Vec::new();
-    let mut still_listed = Vec::new();
-    for (path, text) in workspace_sources() {
-        let lines = text.lines().count();
-        let listed = STILL_TOO_LONG
-            .iter()
-            .any(|(suffix, _)| path.ends_with(suffix));
-        if listed {
-            still_listed.push((path.display().to_string(), lines));
-        } else if lines > MAX_LINES {
-            too_long.push(format!("{}: {lines} lines", path.display()));
-        }
-    }
+    let too_long: Vec<String> = workspace_sources()
+        .into_iter()
+        .filter_map(|(path, text)| {
+            let lines = text.lines().count();
+            (lines > MAX_LINES).then(|| format!("{}: {lines} lines", path.display()))
+        })
+        .collect();
     assert!(
         too_long.is_empty(),
         "files over {MAX_LINES} lines (split them by what a reader looks for): {too_long:#?}"
     );
-    for (suffix, _) in STILL_TOO_LONG {
-        let found = still_listed
-            .iter()
-            .find(|(path, _)| path.ends_with(suffix))
-            .unwrap_or_else(|| panic!("{suffix} is listed as too long but does not exist"));
-        assert!(
-            found.1 > MAX_LINES,
-            "{suffix} has {} lines now: take it off STILL_TOO_LONG",
-            found.1
-        );
-    }
 }
