@@ -23,21 +23,14 @@
 # BENCH_DATABASE_URL.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 DEVICES="${BENCH_DEVICES:-100000}"
 CONCURRENCY="${BENCH_CONCURRENCY:-64}"
 SECRET="bench-ddm-secret"
 
-say() { printf '%s\n' "bench: $*" >&2; }
-die() { say "error: $*"; exit 1; }
-command -v python3 >/dev/null || die "python3 is needed"
-command -v curl >/dev/null || die "curl is needed"
+need python3 curl cargo
 
-say "building (cargo build --release --bin ringmaster)"
-timeout 3600 cargo build --release --quiet --bin ringmaster
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/ringmaster"
-[ -x "$BIN" ] || die "no $BIN"
+build_release ringmaster
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/ringmaster-ddm-bench.XXXXXX")"
 PIDS=()
@@ -48,7 +41,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 DB="${BENCH_DATABASE_URL:-sqlite://$WORK/ringmaster.db}"
 PORT="$(free_port)"; MDM_PORT="$(free_port)"
 URL="http://127.0.0.1:$PORT"

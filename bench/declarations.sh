@@ -27,8 +27,7 @@
 # when it is missing (needs root or sudo).
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DURATION="${BENCH_DURATION:-15}"
 LOADS="${BENCH_LOADS:-1 4 64}"
@@ -37,30 +36,14 @@ DEVICES="${BENCH_DEVICES:-100000}"
 AT="${BENCH_AT:-2025-11-20T12:00:00Z}"
 WARMUP_SECONDS=5
 
-say() { printf '%s\n' "bench: $*" >&2; }
-die() { say "error: $*"; exit 1; }
 
 # --- tools -------------------------------------------------------------------------------------
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
-        die "need root or sudo to run: $*"
-    fi
-}
-if ! command -v wrk >/dev/null; then
-    say "installing wrk with apt-get"
-    as_root timeout 600 apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq wrk >/dev/null
-fi
-command -v curl >/dev/null || die "curl is needed"
-command -v cargo >/dev/null || die "cargo is needed"
+need_wrk
+need curl cargo
 
 # --- build -------------------------------------------------------------------------------------
-say "building (cargo build --release --bin ringmaster --bin bench_fleet)"
-timeout 3600 cargo build --release --quiet --bin ringmaster --bin bench_fleet
-TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-BIN="$TARGET_DIR/release/ringmaster"
+build_release ringmaster bench_fleet
 FLEET="$TARGET_DIR/release/bench_fleet"
-[ -x "$BIN" ] && [ -x "$FLEET" ] || die "built binaries not found under $TARGET_DIR/release"
 
 # --- temporary state and cleanup ---------------------------------------------------------------
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/ringmaster-bench.XXXXXX")"

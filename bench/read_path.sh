@@ -23,8 +23,7 @@
 # SQLite file), BENCH_SERVERS=2 (two servers on the one database, the load split between them). Installs wrk with apt-get when it is missing (needs root or sudo).
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DURATION="${BENCH_DURATION:-15}"
 CONNECTIONS="${BENCH_CONNECTIONS:-64}"
@@ -36,30 +35,14 @@ case "$SERVERS" in 1|2) ;; *) echo "BENCH_SERVERS must be 1 or 2" >&2; exit 2 ;;
 WARMUP_SECONDS=5
 BIG_ID="BigBrowser"
 
-say() { printf '%s\n' "bench: $*" >&2; }
-die() { say "error: $*"; exit 1; }
 
 # --- tools -------------------------------------------------------------------------------------
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
-        die "need root or sudo to run: $*"
-    fi
-}
-if ! command -v wrk >/dev/null; then
-    say "installing wrk with apt-get"
-    as_root timeout 600 apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq wrk >/dev/null
-fi
-command -v curl >/dev/null || die "curl is needed"
-command -v cargo >/dev/null || die "cargo is needed"
+need_wrk
+need curl cargo
 
 # --- build -------------------------------------------------------------------------------------
-say "building (cargo build --release --bin ringmaster --bin generate_titles)"
-timeout 3600 cargo build --release --quiet --bin ringmaster --bin generate_titles
-TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-BIN="$TARGET_DIR/release/ringmaster"
+build_release ringmaster generate_titles
 GENERATE="$TARGET_DIR/release/generate_titles"
-[ -x "$BIN" ] && [ -x "$GENERATE" ] || die "built binaries not found under $TARGET_DIR/release"
 
 # --- temporary state and cleanup ---------------------------------------------------------------
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/ringmaster-bench.XXXXXX")"

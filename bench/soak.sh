@@ -39,8 +39,9 @@
 # Installs wrk with apt-get when it is missing (needs root or sudo). Traffic stays on 127.0.0.1.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
+BENCH_LOG_PREFIX=soak
+BENCH_DIE_CODE=2
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 SOAK_SECONDS="${SOAK_SECONDS:-180}"
 QUIET_SECONDS="${SOAK_QUIET_SECONDS:-20}"
@@ -52,28 +53,12 @@ SERVER_NOFILE="${SOAK_SERVER_NOFILE:-1024}"
 SERVER_MEMORY_MB="${SOAK_SERVER_MEMORY_MB:-4096}"
 SECRET="soak-ddm-secret"
 
-say() { printf '%s\n' "soak: $*" >&2; }
-die() { say "error: $*"; exit 2; }
 
 # --- tools -------------------------------------------------------------------------------------
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
-        die "need root or sudo to run: $*"
-    fi
-}
-if ! command -v wrk >/dev/null; then
-    say "installing wrk with apt-get"
-    as_root timeout 600 apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq wrk >/dev/null
-fi
-command -v curl >/dev/null || die "curl is needed"
-command -v python3 >/dev/null || die "python3 is needed"
-command -v cargo >/dev/null || die "cargo is needed"
+need_wrk
+need curl python3 cargo
 
-say "building (cargo build --release --bin ringmaster)"
-timeout 3600 cargo build --release --quiet --bin ringmaster
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/ringmaster"
-[ -x "$BIN" ] || die "no $BIN"
+build_release ringmaster
 CLIENTS="$ROOT/bench/soak.py"
 
 # --- temporary state and cleanup ---------------------------------------------------------------
@@ -109,7 +94,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 PORT="$(free_port)"
 URL="http://127.0.0.1:$PORT"
 DATABASE="sqlite://$WORK/soak.db"
