@@ -13,6 +13,7 @@ use jiff::civil::date;
 use ringmaster_domain::apple_version::AppleOsVersion;
 use ringmaster_domain::catalog::FeedFormat;
 use ringmaster_domain::catalog::release::{Release, SecurityInfo};
+use ringmaster_domain::ids::DeviceId;
 use ringmaster_domain::platform::Platform;
 use ringmaster_domain::policy::model::UpdatePolicy;
 use ringmaster_domain::policy::parse::parse_policy;
@@ -22,7 +23,7 @@ use ringmaster_domain::title::parse;
 use ringmaster_domain::title::record::TitleRecord;
 use ringmaster_domain::webhook::NewWebhook;
 use ringmaster_store::error::StoreError;
-use ringmaster_store::os_updates::devices::{GroupWrite, NewDevice, StoredDevice};
+use ringmaster_store::os_updates::devices::{DeviceDocument, GroupWrite, StoredDevice};
 use ringmaster_store::os_updates::policies::{BindingTargets, Subject};
 use ringmaster_store::store::{Backend, Store, StoreOptions};
 use ringmaster_store::webhooks::WebhookInsert;
@@ -110,9 +111,9 @@ fn policy(name: &str, platform: &str) -> UpdatePolicy {
         .policy
 }
 
-fn device(id: &str) -> NewDevice {
-    NewDevice {
-        id: id.to_owned(),
+fn device(id: &str) -> DeviceDocument {
+    DeviceDocument {
+        id: DeviceId::parse(id).unwrap(),
         platform: Platform::MacOs,
         os_version: AppleOsVersion::parse("26.3").unwrap(),
         os_build: Some("25D125".to_owned()),
@@ -442,11 +443,14 @@ async fn a_target_that_holds_only_a_device_is_refused_and_left_as_it_was() {
 #[tokio::test]
 async fn a_hundred_thousand_devices_in_a_group_move_in_one_copy() {
     let (source, _url, _dir) = sqlite().await;
-    let devices: Vec<NewDevice> = (0..100_000)
+    let devices: Vec<DeviceDocument> = (0..100_000)
         .map(|n| device(&format!("dev-{n:06}")))
         .collect();
     source.upsert_devices(&devices, now()).await.unwrap();
-    let everyone: Vec<String> = devices.iter().map(|device| device.id.clone()).collect();
+    let everyone: Vec<String> = devices
+        .iter()
+        .map(|device| device.id.as_str().to_owned())
+        .collect();
     let group = written(
         source
             .insert_device_group("Everyone", &everyone, now())

@@ -317,7 +317,8 @@ async fn devices_are_created_updated_and_paged() {
 #[tokio::test]
 async fn thousands_of_devices_are_written_in_one_call() {
     for (store, _dir) in stores().await {
-        let devices: Vec<NewDevice> = (0..5_000).map(|n| device(&format!("dev-{n:06}"))).collect();
+        let devices: Vec<DeviceDocument> =
+            (0..5_000).map(|n| device(&format!("dev-{n:06}"))).collect();
         let revision = store.os_update_revision().await.unwrap();
         let started = Instant::now();
         let written = store.upsert_devices(&devices, now()).await.unwrap();
@@ -347,7 +348,7 @@ async fn thousands_of_devices_are_written_in_one_call() {
         );
         assert_eq!(store.count_devices().await.unwrap(), 5_001);
 
-        let everyone: Vec<String> = devices.iter().map(|d| d.id.clone()).collect();
+        let everyone: Vec<String> = devices.iter().map(|d| d.id.as_str().to_owned()).collect();
         let group = store
             .insert_device_group("Everyone", &everyone, now())
             .await

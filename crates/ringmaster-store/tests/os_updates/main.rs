@@ -10,12 +10,13 @@ use jiff::civil::date;
 use ringmaster_domain::apple_version::AppleOsVersion;
 use ringmaster_domain::catalog::FeedFormat;
 use ringmaster_domain::catalog::release::{Release, SecurityInfo};
+use ringmaster_domain::ids::DeviceId;
 use ringmaster_domain::platform::Platform;
 use ringmaster_domain::policy::model::UpdatePolicy;
 use ringmaster_domain::policy::parse::parse_policy;
 use ringmaster_domain::policy::rings::default_rings;
 use ringmaster_store::error::StoreError;
-use ringmaster_store::os_updates::devices::{GroupWrite, NewDevice};
+use ringmaster_store::os_updates::devices::{DeviceDocument, GroupWrite};
 use ringmaster_store::os_updates::policies::{
     BindingTargets, BindingsWrite, StoredBinding, Subject, UnknownTargets,
 };
@@ -83,9 +84,9 @@ fn policy(name: &str, platform: &str) -> UpdatePolicy {
         .policy
 }
 
-fn device(id: &str) -> NewDevice {
-    NewDevice {
-        id: id.to_owned(),
+fn device(id: &str) -> DeviceDocument {
+    DeviceDocument {
+        id: DeviceId::parse(id).unwrap(),
         platform: Platform::MacOs,
         os_version: AppleOsVersion::parse("26.3").unwrap(),
         os_build: Some("25D125".to_owned()),

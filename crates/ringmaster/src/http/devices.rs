@@ -19,7 +19,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use ringmaster_domain::inventory::{parse_device, parse_device_group};
 use ringmaster_domain::legacy::{LEGACY_KINDS, is_legacy_kind, parse_legacy_mechanism};
-use ringmaster_store::os_updates::devices::NewDevice;
 use serde::{Deserialize, Serialize};
 
 use crate::http::AppState;
@@ -74,17 +73,9 @@ async fn create_device(
 ) -> Result<Response, ApiError> {
     let document =
         parse_device(&json_body(&body)?).map_err(|errors| ApiError::invalid_document(&errors))?;
-    let device = NewDevice {
-        id: document.id.into_string(),
-        platform: document.platform,
-        os_version: document.os_version,
-        os_build: document.os_build,
-        model: document.model,
-        software_update_device_id: document.software_update_device_id,
-    };
     let stored = state
         .os_updates
-        .create_device(&device, state.clock.now())
+        .create_device(&document, state.clock.now())
         .await?;
     Ok(created(
         &format!("/api/v1/devices/{}", stored.id),

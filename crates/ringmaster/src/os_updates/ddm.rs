@@ -24,9 +24,10 @@ use ringmaster_domain::declarations::envelope::{DeclarationKind, DeclarationSet}
 use ringmaster_domain::device_status::merge::DeviceStatus;
 use ringmaster_domain::device_status::report::parse_status_report;
 use ringmaster_domain::field_error::FieldErrors;
+use ringmaster_domain::ids::DeviceId;
 use ringmaster_domain::platform::Platform;
 use ringmaster_store::error::StoreError;
-use ringmaster_store::os_updates::devices::{NewDevice, StoredDevice};
+use ringmaster_store::os_updates::devices::{DeviceDocument, StoredDevice};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -275,7 +276,7 @@ impl OsUpdates {
 /// The model comes from `device.model.identifier` and the software-update id from
 /// `softwareupdate.device-id`, each kept when the status does not say; the version carries the
 /// supplemental suffix and the build is the supplemental build while one is installed.
-fn device_update(device: &StoredDevice, status: &DeviceStatus) -> Option<NewDevice> {
+fn device_update(device: &StoredDevice, status: &DeviceStatus) -> Option<DeviceDocument> {
     let os = status.operating_system();
     let model_identifier = status.model().identifier.filter(|id| !id.is_empty());
     let platform = match os.family.as_deref() {
@@ -306,8 +307,11 @@ fn device_update(device: &StoredDevice, status: &DeviceStatus) -> Option<NewDevi
         && device.os_build == os_build
         && device.model == model
         && device.software_update_device_id == software_update_device_id;
-    (!unchanged).then(|| NewDevice {
-        id: device.id.clone(),
+    if unchanged {
+        return None;
+    }
+    Some(DeviceDocument {
+        id: DeviceId::parse_stored(&device.id).ok()?,
         platform,
         os_version,
         os_build,

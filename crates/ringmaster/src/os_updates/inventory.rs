@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use ringmaster_domain::field_error::FieldErrors;
 use ringmaster_store::os_updates::devices::{
-    GroupWrite, NewDevice, StoredDevice, StoredDeviceGroup,
+    DeviceDocument, GroupWrite, StoredDevice, StoredDeviceGroup,
 };
 
 use crate::os_updates::service::{OsUpdateError, OsUpdates};
@@ -11,7 +11,7 @@ use crate::os_updates::service::{OsUpdateError, OsUpdates};
 impl OsUpdates {
     pub async fn create_device(
         &self,
-        device: &NewDevice,
+        device: &DeviceDocument,
         now: Timestamp,
     ) -> Result<StoredDevice, OsUpdateError> {
         Ok(self.store.insert_device(device, now).await?)

@@ -6,9 +6,10 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use ringmaster_domain::apple_version::AppleOsVersion;
+use ringmaster_domain::ids::DeviceId;
 use ringmaster_domain::ids::MAX_IDS_PER_LIST;
 use ringmaster_domain::platform::Platform;
-use ringmaster_store::os_updates::devices::NewDevice;
+use ringmaster_store::os_updates::devices::DeviceDocument;
 use serde_json::{Value, json};
 
 use crate::os_policies::send;
@@ -21,10 +22,10 @@ fn fleet_id(index: usize) -> String {
 /// Creates `count` devices straight through the store (the API would take a request each).
 async fn create_fleet(app: &TestApp, count: usize) -> Vec<String> {
     let ids: Vec<String> = (0..count).map(fleet_id).collect();
-    let devices: Vec<NewDevice> = ids
+    let devices: Vec<DeviceDocument> = ids
         .iter()
-        .map(|id| NewDevice {
-            id: id.clone(),
+        .map(|id| DeviceDocument {
+            id: DeviceId::parse(id).unwrap(),
             platform: Platform::Ios,
             os_version: AppleOsVersion::parse("26.0").unwrap(),
             os_build: None,

@@ -8,8 +8,9 @@ use std::process::Command;
 
 use reqwest::{Method, StatusCode};
 use ringmaster_domain::apple_version::AppleOsVersion;
+use ringmaster_domain::ids::DeviceId;
 use ringmaster_domain::platform::Platform;
-use ringmaster_store::os_updates::devices::NewDevice;
+use ringmaster_store::os_updates::devices::DeviceDocument;
 use serde_json::{Value, json};
 
 use crate::os_catalog::import;
@@ -369,8 +370,8 @@ async fn migrating_an_old_sqlite_database_holding_nul_into_postgresql_names_the_
     let sqlite = TestDatabase::new(TestBackend::Sqlite).await;
     let store = sqlite.store().await;
     let now = jiff::Timestamp::now();
-    let device = NewDevice {
-        id: "mac-1".into(),
+    let device = DeviceDocument {
+        id: DeviceId::parse("mac-1").unwrap(),
         platform: Platform::MacOs,
         os_version: AppleOsVersion::parse("26.0").unwrap(),
         os_build: None,

@@ -54,10 +54,11 @@ use ringmaster_domain::catalog::merge::{ReleaseKey, merge_into_catalog};
 use ringmaster_domain::catalog::parse_feed;
 use ringmaster_domain::catalog::release::Release;
 use ringmaster_domain::fleet::{FleetDeclarations, PreparedPolicy, device_declarations};
+use ringmaster_domain::ids::DeviceId;
 use ringmaster_domain::platform::Platform;
 use ringmaster_domain::policy::rings::default_rings;
 use ringmaster_domain::schedule::{DeviceFacts, plan_device};
-use ringmaster_store::os_updates::devices::{GroupWrite, NewDevice};
+use ringmaster_store::os_updates::devices::{DeviceDocument, GroupWrite};
 use ringmaster_store::os_updates::policies::{BindingTargets, BindingsWrite};
 use ringmaster_store::store::{Store, StoreOptions};
 

@@ -30,17 +30,19 @@ pub(super) async fn seed(options: &Options) -> anyhow::Result<()> {
 
     let devices = fleet(&catalog, options.devices)?;
     let started = Instant::now();
-    let rows: Vec<NewDevice> = devices
+    let rows: Vec<DeviceDocument> = devices
         .iter()
-        .map(|device| NewDevice {
-            id: device.id.clone(),
-            platform: device.facts.platform,
-            os_version: device.facts.os_version.clone(),
-            os_build: device.facts.os_build.clone(),
-            model: device.facts.hardware.model.clone(),
-            software_update_device_id: device.facts.hardware.software_update_device_id.clone(),
+        .map(|device| {
+            Ok(DeviceDocument {
+                id: DeviceId::parse(&device.id).map_err(anyhow::Error::msg)?,
+                platform: device.facts.platform,
+                os_version: device.facts.os_version.clone(),
+                os_build: device.facts.os_build.clone(),
+                model: device.facts.hardware.model.clone(),
+                software_update_device_id: device.facts.hardware.software_update_device_id.clone(),
+            })
         })
-        .collect();
+        .collect::<anyhow::Result<_>>()?;
     store.upsert_devices(&rows, now).await?;
     writeln!(
         log,

@@ -26,18 +26,7 @@ use crate::os_updates::{
 };
 use crate::store::Store;
 
-/// A device as a caller describes it (enrollment, check-in, bulk import).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewDevice {
-    pub id: String,
-    pub platform: Platform,
-    pub os_version: AppleOsVersion,
-    pub os_build: Option<String>,
-    /// The model identifier (`Mac15,3`, `iPhone17,1`).
-    pub model: Option<String>,
-    /// What `softwareupdate.device-id` reports (a board id on a Mac, `J504AP`).
-    pub software_update_device_id: Option<String>,
-}
+pub use ringmaster_domain::inventory::DeviceDocument;
 
 /// A device as stored. A device that enrolled itself through a DDM check-in has no platform or
 /// version until its first status report says them.
@@ -95,7 +84,7 @@ impl Store {
     /// Stores a new device; [`StoreError::AlreadyExists`] if its id is taken.
     pub async fn insert_device(
         &self,
-        device: &NewDevice,
+        device: &DeviceDocument,
         now: Timestamp,
     ) -> Result<StoredDevice, StoreError> {
         let stamp = now.to_string();
@@ -141,7 +130,7 @@ impl Store {
     /// `updated_at`.
     pub async fn upsert_device(
         &self,
-        device: &NewDevice,
+        device: &DeviceDocument,
         now: Timestamp,
     ) -> Result<(StoredDevice, bool), StoreError> {
         let stamp = now.to_string();
@@ -164,7 +153,7 @@ impl Store {
                 Some(row) => (row, true),
                 None => (
                     sqlx::query_as(concat!(select_devices!(), " WHERE id = $1"))
-                        .bind(&device.id)
+                        .bind(device.id.as_str())
                         .fetch_one(&mut *tx)
                         .await?,
                     false,
@@ -222,15 +211,15 @@ impl Store {
     /// than once, the last description wins. Returns how many devices were created or changed.
     pub async fn upsert_devices(
         &self,
-        devices: &[NewDevice],
+        devices: &[DeviceDocument],
         now: Timestamp,
     ) -> Result<usize, StoreError> {
         let stamp = now.to_string();
-        let by_id: BTreeMap<&str, &NewDevice> = devices
+        let by_id: BTreeMap<&str, &DeviceDocument> = devices
             .iter()
             .map(|device| (device.id.as_str(), device))
             .collect();
-        let devices: Vec<&NewDevice> = by_id.into_values().collect();
+        let devices: Vec<&DeviceDocument> = by_id.into_values().collect();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let mut written = 0;
@@ -321,7 +310,7 @@ use upsert_devices_tail;
 macro_rules! bind_device {
     ($query:expr, $device:expr) => {
         $query
-            .bind(&$device.id)
+            .bind($device.id.as_str())
             .bind($device.platform.as_str())
             .bind($device.os_version.as_str())
             .bind(&$device.os_build)
@@ -331,9 +320,13 @@ macro_rules! bind_device {
 }
 use bind_device;
 
-fn stored_device(device: &NewDevice, created_at: Timestamp, updated_at: Timestamp) -> StoredDevice {
+fn stored_device(
+    device: &DeviceDocument,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+) -> StoredDevice {
     StoredDevice {
-        id: device.id.clone(),
+        id: device.id.as_str().to_owned(),
         platform: Some(device.platform),
         os_version: Some(device.os_version.clone()),
         os_build: device.os_build.clone(),
