@@ -6,7 +6,7 @@
 //! cargo run --release -p ringmaster-bench --bin bench_fleet -- request --database URL [--token SECRET] [--requests 20000]
 //! ```
 //!
-//! `compute` and `seed` build the same deterministic fleet ([`fleet`]): 80% Macs and 20% iPhones
+//! `compute` and `seed` build the same deterministic fleet ([`fleet`](mod@fleet)): 80% Macs and 20% iPhones
 //! and iPads, each on a version of the catalog released by 2025-11-10 (mostly the newest major:
 //! 60% on it, 25% on the one before, 10% and 5% on older ones; uniform within a major), with a
 //! build and a model from that release's device list, and device `i` in ring `i % 4`. The
@@ -14,7 +14,7 @@
 //! gdmf and SOFA v2 feeds of `../shared/reference/os-feeds` when they are there (`--catalog
 //! full`, the default then).
 //!
-//! [`compute`] times, on the calling thread only, for several instants: (a) `plan_device` alone,
+//! [`compute`](mod@compute) times, on the calling thread only, for several instants: (a) `plan_device` alone,
 //! (b) `FleetDeclarations::device` (equal enforcement declarations shared), (b+) the same plus
 //! each set's `DeclarationsToken`, (c) `device_declarations` without sharing, (d) building
 //! `Assignments` (four device groups bound to the four rings) and resolving every device, and
@@ -23,12 +23,12 @@
 //! the median of the thread's CPU time, which other work on the machine hardly changes.
 //! `--at INSTANT --only CASE` runs one case at one instant, for a profiler.
 //!
-//! [`seed`] fills an EMPTY database through `Store` for `bench/declarations.sh`: the catalog, the
+//! [`seed`](mod@seed) fills an EMPTY database through `Store` for `bench/declarations.sh`: the catalog, the
 //! default rings, the devices, four device groups (a quarter each) bound to the four rings, and
 //! an admin token named `bench`, whose secret it prints (alone) to standard output. `--ids FILE`
 //! writes the device ids, one a line.
 //!
-//! [`request`] times, over a seeded database, what `GET /api/v1/devices/{id}/declarations` does
+//! [`request`](mod@request) times, over a seeded database, what `GET /api/v1/devices/{id}/declarations` does
 //! for random devices, one request at a time and without HTTP: the token lookup, the device-row
 //! read, the computation on the snapshot (`OsUpdates::declarations_for`) and the JSON answer.
 
