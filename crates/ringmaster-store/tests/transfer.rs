@@ -31,7 +31,7 @@ use sqlx::Connection;
 
 mod support;
 
-use support::stores;
+use support::{release, stores};
 
 fn now() -> Timestamp {
     "2026-05-01T10:00:00Z".parse().unwrap()
@@ -73,18 +73,6 @@ fn title(id: &str) -> TitleRecord {
         parse::software_title(&document).unwrap(),
         "2026-01-01T00:00:00Z".parse().unwrap(),
     )
-}
-
-fn release(platform: Platform, version: &str, build: Option<&str>) -> Release {
-    let release = Release::new(
-        platform,
-        AppleOsVersion::parse(version).unwrap(),
-        date(2026, 3, 24),
-    );
-    match build {
-        Some(build) => release.with_build(build),
-        None => release,
-    }
 }
 
 fn catalog() -> Vec<Release> {

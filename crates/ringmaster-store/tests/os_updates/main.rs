@@ -28,7 +28,7 @@ mod support;
 mod catalog_and_policies;
 mod inventory;
 
-use support::stores;
+use support::{release, stores};
 
 fn now() -> Timestamp {
     "2026-05-01T10:00:00Z".parse().unwrap()
@@ -36,18 +36,6 @@ fn now() -> Timestamp {
 
 fn later() -> Timestamp {
     "2026-05-02T11:30:00.25Z".parse().unwrap()
-}
-
-fn release(platform: Platform, version: &str, build: Option<&str>) -> Release {
-    let release = Release::new(
-        platform,
-        AppleOsVersion::parse(version).unwrap(),
-        date(2026, 3, 24),
-    );
-    match build {
-        Some(build) => release.with_build(build),
-        None => release,
-    }
 }
 
 /// Releases using every field, in catalog order (platform, newest first, then build).

@@ -14,7 +14,8 @@ use crate::cli::open_store;
 use crate::cli::policy::find;
 use crate::clock::Clock;
 use crate::config::PlanArgs;
-use crate::os_updates::service::{OsUpdates, PolicyRollout};
+use crate::os_updates::served::PolicyRollout;
+use crate::os_updates::service::OsUpdates;
 use crate::os_updates::views::{self, PlanView};
 
 pub(crate) async fn run(args: PlanArgs) -> anyhow::Result<ExitCode> {

@@ -17,7 +17,7 @@ use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::pretty_json::PrettyJson;
 use crate::http::upload::JsonUpload;
-use crate::os_updates::service::ImportReport;
+use crate::os_updates::catalog::ImportReport;
 use crate::os_updates::views::{CatalogView, ReleaseView};
 
 pub fn router() -> Router<AppState> {

@@ -30,7 +30,7 @@ use crate::http::os_query::{AtQuery, PlanFormat, PlanQuery, json_body, numeric_i
 use crate::http::pretty_json::PrettyJson;
 use crate::http::upload::JsonUpload;
 use crate::os_updates::result_views::{PolicyComplianceView, RingsComplianceView};
-use crate::os_updates::service::PolicyRollout;
+use crate::os_updates::served::PolicyRollout;
 use crate::os_updates::views::{
     self, BindingsView, DefaultRingsView, PlanView, PolicyGroupView, PolicyView,
 };

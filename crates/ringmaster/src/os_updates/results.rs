@@ -14,7 +14,8 @@ use ringmaster_store::os_updates::ddm::{LegacyMechanism, StoredStatus};
 use ringmaster_store::os_updates::devices::StoredDevice;
 use ringmaster_store::os_updates::policies::{StoredPolicy, StoredPolicyGroup};
 
-use crate::os_updates::service::{DeviceServed, OsUpdateError, OsUpdates};
+use crate::os_updates::served::DeviceServed;
+use crate::os_updates::service::{OsUpdateError, OsUpdates};
 
 /// One device's result.
 #[derive(Debug, Clone)]

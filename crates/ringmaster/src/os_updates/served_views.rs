@@ -10,7 +10,7 @@ use ringmaster_store::os_updates::devices::StoredDevice;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::os_updates::service::DeviceServed;
+use crate::os_updates::served::DeviceServed;
 use crate::os_updates::snapshot::OsUpdateSnapshot;
 use crate::os_updates::views::{PolicyRef, kind_name};
 

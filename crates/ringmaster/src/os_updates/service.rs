@@ -97,7 +97,3 @@ impl OsUpdates {
         }
     }
 }
-
-pub use crate::os_updates::catalog::ImportReport;
-pub use crate::os_updates::policies::PolicyGroupDetail;
-pub use crate::os_updates::served::{DeviceServed, PolicyRollout, facts};

@@ -22,7 +22,8 @@ use ringmaster_store::os_updates::policies::{BindingTargets, DefaultRings, Store
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::os_updates::service::{PolicyGroupDetail, PolicyRollout};
+use crate::os_updates::policies::PolicyGroupDetail;
+use crate::os_updates::served::PolicyRollout;
 
 /// One catalog release.
 #[derive(Debug, Clone, Serialize)]

@@ -99,23 +99,24 @@ struct Clients {
 }
 
 impl Clients {
-    fn new(timeout: Duration) -> Clients {
+    /// The two clients; an error when not even the verifying one can be built (no TLS roots).
+    fn new(timeout: Duration) -> Result<Clients, reqwest::Error> {
         let builder = || {
             reqwest::Client::builder()
                 .timeout(timeout)
                 .redirect(reqwest::redirect::Policy::none())
                 .user_agent(concat!("ringmaster/", env!("CARGO_PKG_VERSION")))
         };
-        let verifying = builder().build().unwrap_or_default();
+        let verifying = builder().build()?;
         // Failing to build the trusting client leaves the verifying one: safe, if stricter.
         let trusting = builder()
             .danger_accept_invalid_certs(true)
             .build()
             .unwrap_or_else(|_| verifying.clone());
-        Clients {
+        Ok(Clients {
             verifying,
             trusting,
-        }
+        })
     }
 }
 
@@ -127,7 +128,13 @@ pub fn spawn(
     mut shutdown: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let clients = Clients::new(config.timeout);
+        let clients = match Clients::new(config.timeout) {
+            Ok(clients) => clients,
+            Err(error) => {
+                tracing::error!(%error, "webhooks: cannot build an HTTP client; no events are sent");
+                return;
+            }
+        };
         let holder = format!("{}-{}", std::process::id(), rand::random::<u32>());
         let mut last_prune: Option<Instant> = None;
         let mut ticker = tokio::time::interval(config.poll);

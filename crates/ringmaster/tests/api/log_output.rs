@@ -24,13 +24,26 @@ async fn the_text_log_on_a_pipe_carries_no_colour_codes() {
         .spawn()
         .expect("start ringmaster serve");
     let stderr = child.stderr.take().expect("stderr");
+    // Read on a thread of its own, so a server that never says it listens fails the test in
+    // 30 s instead of blocking it.
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
     let mut seen = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(30);
-    for line in BufReader::new(stderr).lines() {
-        let Ok(line) = line else { break };
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        let Ok(line) = received.recv_timeout(left) else {
+            break;
+        };
         let listening = line.contains("ringmaster is listening");
         seen.push(line);
-        if listening || Instant::now() > deadline {
+        if listening {
             break;
         }
     }
