@@ -13,6 +13,7 @@
 
 mod reference;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use ringmaster_domain::declarations::envelope::DeclarationKind;
@@ -352,5 +353,95 @@ fn every_status_item_schema_round_trips_through_a_report() {
         schemas.len(),
         names.len(),
         with_views
+    );
+}
+
+/// The dotted names of the items a report's `StatusItems` tree holds, by Apple's item names:
+/// a node that is an item stops the walk, a node on the way to items is descended, and any
+/// other node is an item Apple's schemas do not know (returned in `unknown`).
+fn report_items(tree: &Value, prefix: &str, known: &BTreeSet<String>, unknown: &mut Vec<String>) {
+    let Some(object) = tree.as_object() else {
+        unknown.push(prefix.to_owned());
+        return;
+    };
+    for (key, value) in object {
+        let name = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        if known.contains(&name) {
+            continue;
+        }
+        let on_the_way = known
+            .iter()
+            .any(|item| item.starts_with(&format!("{name}.")));
+        if on_the_way {
+            report_items(value, &name, known, unknown);
+        } else {
+            unknown.push(name);
+        }
+    }
+}
+
+fn fixture_reports(dir: &Path, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            fixture_reports(&path, found);
+        } else if path.extension().is_some_and(|ext| ext == "json") {
+            found.push(path);
+        }
+    }
+}
+
+/// The project writes its own status fixtures: every item they report, and every item an error
+/// names, must be one Apple's schemas define, so the fixtures cannot drift from real reports.
+#[test]
+fn every_item_in_the_status_fixtures_is_one_apple_defines() {
+    let Some(reference) = reference_dir() else {
+        return;
+    };
+    let known: BTreeSet<String> = item_schemas(&reference)
+        .into_iter()
+        .map(|schema| schema.name)
+        .collect();
+    assert!(
+        known.len() > 10,
+        "expected Apple's status items, found {known:?}"
+    );
+    let mut files = Vec::new();
+    fixture_reports(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/status"),
+        &mut files,
+    );
+    assert!(
+        files.len() >= 20,
+        "expected the status fixtures, found {files:?}"
+    );
+    let mut problems = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let report: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|error| panic!("{}: {error}", file.display()));
+        let mut unknown = Vec::new();
+        report_items(&report["StatusItems"], "", &known, &mut unknown);
+        for error in report["Errors"].as_array().into_iter().flatten() {
+            if let Some(item) = error["StatusItem"].as_str()
+                && !known.contains(item)
+            {
+                unknown.push(item.to_owned());
+            }
+        }
+        for name in unknown {
+            problems.push(format!("{}: {name}", file.display()));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "status items Apple's schemas do not define: {problems:#?}"
     );
 }
