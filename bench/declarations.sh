@@ -96,7 +96,7 @@ BASE="http://127.0.0.1:$PORT"
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 say "starting the server on 127.0.0.1:$PORT (load average now $LOAD_BEFORE)"
-"$BIN" serve --listen "127.0.0.1:$PORT" --database "$DATABASE" --log info \
+"$BIN" serve --listen "127.0.0.1:$PORT" --database "$DATABASE" --ddm-open --log info \
     >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 ready=""

@@ -32,7 +32,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server (Jamf patch source and admin API)
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage admin API tokens
     #[command(subcommand)]
     Token(TokenCommand),
@@ -360,6 +360,41 @@ pub struct ServeArgs {
         conflicts_with = "ddm_secret"
     )]
     pub ddm_secret_file: Option<PathBuf>,
+    /// Serve the DDM check-in endpoints without a secret, to anyone who reaches them (they can
+    /// create devices and report their status). Without a secret and without this flag the
+    /// server refuses to start
+    #[arg(long, env = "RINGMASTER_DDM_OPEN", conflicts_with_all = ["ddm_secret", "ddm_secret_file"])]
+    pub ddm_open: bool,
+    /// HTTPS: the certificate chain (PEM, the server's certificate first). Re-read every
+    /// --tls-reload-secs, so a renewed certificate is served without a restart
+    #[arg(long, env = "RINGMASTER_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// HTTPS: the private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1)
+    #[arg(long, env = "RINGMASTER_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Seconds between two looks at --tls-cert and --tls-key for a new pair (1 to 3600)
+    #[arg(long, env = "RINGMASTER_TLS_RELOAD_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub tls_reload_secs: u64,
+    /// With TLS: also serve plain HTTP on this address (HTTPS stays on --listen)
+    #[arg(long, env = "RINGMASTER_PLAIN_LISTEN", requires = "tls_cert")]
+    pub plain_listen: Option<SocketAddr>,
+    /// A reverse proxy (CIDR such as 10.0.0.0/8, or one address) whose X-Forwarded-For and
+    /// X-Forwarded-Proto are believed; repeat for several. Forwarding headers from any other
+    /// peer are ignored
+    #[arg(long = "trusted-proxy", env = "RINGMASTER_TRUSTED_PROXY", value_delimiter = ',', value_parser = crate::http::client_address::parse_network)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Failed authentications (admin API, DDM, protected feed) allowed per client address, such
+    /// as 10/m: a burst of that many, refilled evenly; beyond it the address is answered 429
+    #[arg(long, env = "RINGMASTER_AUTH_FAILURE_LIMIT", default_value = "10/m")]
+    pub auth_failure_limit: crate::http::rate_limit::Rate,
+    /// Admin API requests allowed per token, such as 20/s or 600/m (429 with Retry-After
+    /// beyond); unlimited when absent
+    #[arg(long, env = "RINGMASTER_ADMIN_RATE_LIMIT")]
+    pub admin_rate_limit: Option<crate::http::rate_limit::Rate>,
+    /// Require credentials on the Jamf read routes (/v1/…, /jamf/v1/…): `bearer` (an admin API
+    /// token) or `basic` (any user name, an admin API token as the password). Open when absent
+    #[arg(long, env = "RINGMASTER_FEED_AUTH", value_enum)]
+    pub feed_auth: Option<crate::http::feed_auth::FeedAuth>,
     /// NanoMDM-style enqueue URL to ask for `DeclarativeManagement` when a device's declarations
     /// change, such as https://mdm.example/v1/enqueue/ (NanoHUB:
     /// https://mdm.example/api/v1/nanomdm/enqueue/); the device ids go in the last path segment,

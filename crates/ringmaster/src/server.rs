@@ -7,14 +7,21 @@
 //! accepting, finishes requests in flight, and closes the database. Connections are served by
 //! [`crate::connections`], which enforces the timeouts and the connection cap; the open-file limit
 //! is raised at start.
+//!
+//! With `--tls-cert`/`--tls-key` the listen address speaks HTTPS ([`crate::tls`]; the files are
+//! re-read every few seconds and a renewed certificate served without a restart), and
+//! `--plain-listen` adds a plain-HTTP listener beside it; both listeners share the connection
+//! cap and the timeouts. Without `--ddm-secret` the server refuses to start unless
+//! `--ddm-open` says the DDM check-ins are meant to be open.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use ringmaster_store::store::{Store, StoreOptions};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
 use crate::background::guarded;
@@ -47,7 +54,10 @@ pub struct ServerConfig {
 /// A running server.
 #[derive(Debug)]
 pub struct RunningServer {
+    /// The listen address (HTTPS with TLS configured).
     pub address: SocketAddr,
+    /// The plain-HTTP listener beside HTTPS (`--plain-listen`), if any.
+    pub plain_address: Option<SocketAddr>,
     pub patch_source: PatchSource,
     pub os_updates: OsUpdates,
     shutdown: watch::Sender<bool>,
@@ -86,26 +96,46 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
         .await
         .context("loading titles")?;
     let os_updates = OsUpdates::with_clock(store, config.clock.clone());
-    if config.http.ddm_secret.is_none() {
-        tracing::warn!(
-            "no --ddm-secret: the DDM check-in endpoints accept any caller; set one in production"
-        );
-    }
+    check_ddm_secret(&config.http)?;
     os_updates
         .refresh()
         .await
         .context("loading the OS-update configuration")?;
     descriptors::prepare_for(config.http.connections.max_connections);
+    let tls = config
+        .http
+        .tls
+        .as_ref()
+        .map(crate::tls::acceptor)
+        .transpose()?;
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     let address = listener.local_addr().context("reading the bound address")?;
+    let plain_listener = match config.http.tls.as_ref().and_then(|tls| tls.plain_listen) {
+        Some(plain) => Some(
+            TcpListener::bind(plain)
+                .await
+                .with_context(|| format!("listening on {plain} (--plain-listen)"))?,
+        ),
+        None => None,
+    };
+    let plain_address = plain_listener
+        .as_ref()
+        .map(TcpListener::local_addr)
+        .transpose()
+        .context("reading the bound address")?;
     let state = AppState {
         store: patch_source.store.clone(),
         patch_source: patch_source.clone(),
         os_updates: os_updates.clone(),
         config: config.http.clone(),
         clock: config.clock.clone(),
+        limiters: http::rate_limit::Limiters::new(
+            config.http.auth_failure_limit,
+            config.http.admin_rate_limit,
+        ),
+        feed_tokens: Default::default(),
     };
     let (shutdown, shutdown_requested) = watch::channel(false);
     let refresher = spawn_cache_refresher(
@@ -128,14 +158,38 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
         config.webhooks.clone(),
         shutdown.subscribe(),
     );
+    let reloader = match (&tls, &config.http.tls) {
+        (Some((_, resolver)), Some(files)) => Some(crate::tls::spawn_reloader(
+            files.clone(),
+            Arc::clone(resolver),
+            shutdown.subscribe(),
+        )),
+        _ => None,
+    };
     let limits = config.http.connections;
     let app = http::router(state);
     let served_source = patch_source.clone();
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let plain = plain_listener.map(|plain| {
+        tokio::spawn(connections::serve(
+            plain,
+            app.clone(),
+            limits,
+            None,
+            Arc::clone(&slots),
+            shutdown.subscribe(),
+        ))
+    });
+    let acceptor = tls.map(|(acceptor, _)| acceptor);
+    let https = acceptor.is_some();
     let task = tokio::spawn(async move {
-        connections::serve(listener, app, limits, shutdown_requested).await;
+        connections::serve(listener, app, limits, acceptor, slots, shutdown_requested).await;
+        if let Some(plain) = plain {
+            let _ = plain.await;
+        }
         refresher.abort();
         webhooks.abort();
-        for task in [poller, notifier].into_iter().flatten() {
+        for task in [poller, notifier, reloader].into_iter().flatten() {
             task.abort();
         }
         served_source.store.close().await;
@@ -143,6 +197,8 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
     });
     tracing::info!(
         %address,
+        https,
+        plain_address = plain_address.map(tracing::field::display),
         header_timeout_secs = limits.header_timeout.as_secs(),
         body_timeout_secs = limits.body_timeout.as_secs(),
         idle_timeout_secs = limits.idle_timeout.as_secs(),
@@ -151,11 +207,30 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
     );
     Ok(RunningServer {
         address,
+        plain_address,
         patch_source,
         os_updates,
         shutdown,
         task,
     })
+}
+
+/// Without a DDM secret, starting is refused unless `--ddm-open` asked for open check-ins.
+fn check_ddm_secret(http: &HttpConfig) -> anyhow::Result<()> {
+    match (&http.ddm_secret, http.ddm_open) {
+        (Some(_), _) => Ok(()),
+        (None, true) => {
+            tracing::warn!(
+                "--ddm-open: the DDM check-in endpoints accept any caller (anyone can create devices and report their status)"
+            );
+            Ok(())
+        }
+        (None, false) => anyhow::bail!(
+            "no DDM secret: set --ddm-secret-file (or RINGMASTER_DDM_SECRET) to the secret your MDM sends, \
+             or pass --ddm-open to serve the DDM check-in endpoints to anyone (then anyone who reaches them \
+             can create devices and report their status)"
+        ),
+    }
 }
 
 fn spawn_cache_refresher(

@@ -96,6 +96,22 @@ fn serve_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
                 idle_timeout: seconds(args.idle_timeout_secs),
                 max_connections: args.max_connections,
             },
+            ddm_open: args.ddm_open,
+            tls: match (&args.tls_cert, &args.tls_key) {
+                (Some(cert), Some(key)) => Some(crate::tls::TlsConfig {
+                    cert: cert.clone(),
+                    key: key.clone(),
+                    reload_every: seconds(args.tls_reload_secs),
+                    plain_listen: args.plain_listen,
+                }),
+                _ => None,
+            },
+            trusted_proxies: crate::http::client_address::TrustedProxies::new(
+                args.trusted_proxies.clone(),
+            ),
+            auth_failure_limit: args.auth_failure_limit,
+            admin_rate_limit: args.admin_rate_limit,
+            feed_auth: args.feed_auth,
         },
         cache_refresh: std::time::Duration::from_millis(args.cache_refresh_ms),
         catalog_poll: (!args.catalog_urls.is_empty()).then(|| CatalogPollConfig {

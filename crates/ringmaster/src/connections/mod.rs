@@ -15,6 +15,14 @@
 //!   therefore never stops answering for good, and never runs out of descriptors through
 //!   connections alone.
 //!
+//! - **TLS**: given a [`TlsAcceptor`], each connection's handshake must end within
+//!   `header_timeout` of its opening (a client that opens and sends nothing, or stalls mid
+//!   handshake, is dropped); the connection then holds its slot like any other, and the timeouts
+//!   above run on the decrypted stream.
+//!
+//! Every request carries a [`Peer`] extension: the TCP peer's address and whether the
+//! connection is TLS ([`crate::http::client_address`] reads it).
+//!
 //! Shutdown is graceful as before: when asked, the loop stops accepting, idle connections close
 //! at once, and requests in flight finish (bounded by the timeouts above) before [`serve`]
 //! returns.
@@ -32,8 +40,12 @@ use axum::body::Body;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
-use tokio::net::{TcpListener, TcpStream};
+use std::net::SocketAddr;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::connections::activity::{Activity, DeadlineBody, EndsIdle, TrackedStream};
@@ -72,14 +84,26 @@ impl Default for ConnectionLimits {
     }
 }
 
-/// Serves `app` on `listener` until `shutdown` turns true, then finishes gracefully.
+/// The connection a request came on, in its extensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer {
+    /// The TCP peer (a proxy's address when there is one in front).
+    pub address: SocketAddr,
+    /// Whether the connection is TLS.
+    pub tls: bool,
+}
+
+/// Serves `app` on `listener` until `shutdown` turns true, then finishes gracefully; with
+/// `tls`, every connection is a TLS one. `slots` is the connection cap, shared by every
+/// listener of the server.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: ConnectionLimits,
+    tls: Option<TlsAcceptor>,
+    slots: Arc<Semaphore>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
     loop {
         let slot = tokio::select! {
@@ -89,9 +113,9 @@ pub async fn serve(
             },
             _ = stop_requested(&mut shutdown) => break,
         };
-        let stream = tokio::select! {
+        let (stream, address) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => stream,
+                Ok((stream, address)) => (stream, address),
                 Err(error) => {
                     wait_after_accept_error(error).await;
                     continue;
@@ -101,8 +125,30 @@ pub async fn serve(
         };
         let app = app.clone();
         let watcher = graceful.watcher();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            serve_connection(stream, app, limits, watcher).await;
+            let _ = stream.set_nodelay(true);
+            match tls {
+                None => {
+                    let peer = Peer {
+                        address,
+                        tls: false,
+                    };
+                    serve_connection(stream, peer, app, limits, watcher).await;
+                }
+                Some(acceptor) => {
+                    let handshake =
+                        tokio::time::timeout(limits.header_timeout, acceptor.accept(stream)).await;
+                    match handshake {
+                        Ok(Ok(stream)) => {
+                            let peer = Peer { address, tls: true };
+                            serve_connection(stream, peer, app, limits, watcher).await;
+                        }
+                        Ok(Err(error)) => tracing::debug!(%error, "TLS handshake failed"),
+                        Err(_) => tracing::debug!("TLS handshake took too long"),
+                    }
+                }
+            }
             drop(slot);
         });
     }
@@ -115,13 +161,15 @@ pub async fn serve(
 }
 
 /// Serves one connection until it ends, its client is too slow, or it idles too long.
-async fn serve_connection(
-    stream: TcpStream,
+async fn serve_connection<S>(
+    stream: S,
+    peer: Peer,
     app: Router,
     limits: ConnectionLimits,
     watcher: Watcher,
-) {
-    let _ = stream.set_nodelay(true);
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let activity = Arc::new(Activity::new(limits));
     let io = TokioIo::new(TrackedStream::new(stream, Arc::clone(&activity)));
     let service_activity = Arc::clone(&activity);
@@ -131,7 +179,8 @@ async fn serve_connection(
         async move {
             activity.request_started();
             let deadline = tokio::time::Instant::now() + limits.body_timeout;
-            let request = request.map(|body| Body::new(DeadlineBody::new(body, deadline)));
+            let mut request = request.map(|body| Body::new(DeadlineBody::new(body, deadline)));
+            request.extensions_mut().insert(peer);
             let response = match app.oneshot(request).await {
                 Ok(response) => response,
                 Err(never) => match never {},

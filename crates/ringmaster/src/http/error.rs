@@ -34,6 +34,17 @@ pub enum ApiError {
     RequestTimeout(String),
     #[error("missing or invalid bearer token")]
     Unauthorized,
+    /// The Jamf read routes under `--feed-auth basic` (401, `WWW-Authenticate: Basic`).
+    #[error(
+        "missing or invalid credentials: basic authentication with an API token as the password"
+    )]
+    UnauthorizedBasic,
+    /// A rate limit (429, with `Retry-After`).
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
     /// A signed request whose signature is malformed or does not match (401).
     #[error("{0}")]
     BadSignature(String),
@@ -86,7 +97,10 @@ impl ApiError {
     pub fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Invalid { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized | ApiError::BadSignature(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized | ApiError::UnauthorizedBasic | ApiError::BadSignature(_) => {
+                StatusCode::UNAUTHORIZED
+            }
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -187,6 +201,20 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if matches!(self, ApiError::UnauthorizedBasic) {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"ringmaster\", charset=\"UTF-8\""),
+            );
+        }
+        if let ApiError::TooManyRequests {
+            retry_after_secs, ..
+        } = &self
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
         }
         response
     }

@@ -16,6 +16,11 @@
 //!   check-in plist within limits.
 //! - [`health`]: the `/healthz` route; [`home`]: `GET /`, a small HTML page (`<title>Patch Server</title>`).
 //! - [`path_normalize`]: repeated slashes in a path read as one, before any route is matched.
+//! - [`client_address`]: the [`client_address::ClientAddress`] extension of every request (the
+//!   peer, or what a `--trusted-proxy` forwarded), in the request span as `client`.
+//! - [`rate_limit`]: failed authentication per client address (outside [`auth`], [`ddm_auth`]
+//!   and [`feed_auth`]) and `--admin-rate-limit` per token (after [`auth`]), answered 429.
+//! - [`feed_auth`]: `--feed-auth basic|bearer` on the Jamf read routes.
 //!
 //! Architecture invariant: handlers are thin; they parse input into domain types, call the patch
 //! source service, and shape the answer. No SQL here.
@@ -26,12 +31,14 @@ pub mod backup;
 pub mod bearer;
 pub mod catalog;
 pub mod checkin_plist;
+pub mod client_address;
 pub mod conditional;
 pub mod ddm;
 pub mod ddm_auth;
 pub mod devices;
 pub mod error;
 pub mod extract;
+pub mod feed_auth;
 pub mod health;
 pub mod home;
 pub mod jamf_feed;
@@ -39,6 +46,7 @@ pub mod os_query;
 pub mod path_normalize;
 pub mod policies;
 pub mod pretty_json;
+pub mod rate_limit;
 pub mod upload;
 pub mod webhooks;
 
@@ -72,6 +80,19 @@ pub struct HttpConfig {
     pub ddm_secret: Option<String>,
     /// Timeouts and the connection cap ([`crate::connections`]).
     pub connections: ConnectionLimits,
+    /// Start without a DDM secret, the check-ins open to anyone (`--ddm-open`); without it and
+    /// without a secret the server refuses to start.
+    pub ddm_open: bool,
+    /// HTTPS on the listen address (`--tls-cert`, `--tls-key`); plain HTTP when `None`.
+    pub tls: Option<crate::tls::TlsConfig>,
+    /// Whose `X-Forwarded-For`/`-Proto` is believed (`--trusted-proxy`).
+    pub trusted_proxies: client_address::TrustedProxies,
+    /// Failed authentications allowed per client address (`--auth-failure-limit`).
+    pub auth_failure_limit: rate_limit::Rate,
+    /// Admin API requests allowed per token (`--admin-rate-limit`); unlimited when `None`.
+    pub admin_rate_limit: Option<rate_limit::Rate>,
+    /// Credentials required on the Jamf read routes (`--feed-auth`); open when `None`.
+    pub feed_auth: Option<feed_auth::FeedAuth>,
 }
 
 impl Default for HttpConfig {
@@ -82,6 +103,12 @@ impl Default for HttpConfig {
             ddm_prefix: DEFAULT_DDM_PREFIX.to_owned(),
             ddm_secret: None,
             connections: ConnectionLimits::default(),
+            ddm_open: false,
+            tls: None,
+            trusted_proxies: client_address::TrustedProxies::default(),
+            auth_failure_limit: rate_limit::DEFAULT_AUTH_FAILURE_LIMIT,
+            admin_rate_limit: None,
+            feed_auth: None,
         }
     }
 }
@@ -97,6 +124,10 @@ pub struct AppState {
     pub config: HttpConfig,
     /// The one clock every handler reads "now" from (a manual one in tests).
     pub clock: Clock,
+    /// The rate limiters ([`rate_limit`]), shared by every request.
+    pub limiters: std::sync::Arc<rate_limit::Limiters>,
+    /// Tokens the Jamf read routes verified recently ([`feed_auth`]).
+    pub feed_tokens: feed_auth::VerifiedTokens,
 }
 
 /// The whole application's routes.
@@ -119,7 +150,15 @@ pub fn router(state: AppState) -> Router {
         )
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
+            rate_limit::limit_per_token,
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
             auth::require_token,
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::guard_auth_failures,
         ));
     let ddm_prefix = format!("/{}", state.config.ddm_prefix.trim_matches('/'));
     let check_ins = if ddm_prefix == "/" {
@@ -133,27 +172,39 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             ddm_auth::require_ddm_secret,
         ))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::guard_auth_failures,
+        ))
         .layer(DefaultBodyLimit::max(json_limit))
         .layer(Extension(BodyLimit(json_limit)));
     let routes = Router::new()
         .route("/", get(home::get_home))
         .merge(device_side)
-        .merge(jamf_feed::routes("/v1"))
-        .merge(jamf_feed::routes("/jamf/v1"))
+        .merge(feed_routes(&state))
         .nest("/api/v1", admin)
         .route("/healthz", get(health::get_health))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                let client = request
+                    .extensions()
+                    .get::<client_address::ClientAddress>()
+                    .map(|client| client.ip);
                 tracing::info_span!(
                     "request",
                     method = %request.method(),
                     path = %request.uri().path(),
+                    client = client.map(tracing::field::display),
                     token = tracing::field::Empty,
                 )
             }),
         )
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            client_address::set_client_address,
+        ))
         .layer(CatchPanicLayer::custom(|_| {
             axum::response::IntoResponse::into_response(ApiError::Internal(anyhow::anyhow!(
                 "a handler panicked"
@@ -167,6 +218,24 @@ pub fn router(state: AppState) -> Router {
             .map_request(path_normalize::collapse_repeated_slashes)
             .service(routes),
     )
+}
+
+/// The Jamf read routes; behind [`feed_auth`] (and the failure limit) only with `--feed-auth`,
+/// so the open feed's read path takes no lock.
+fn feed_routes(state: &AppState) -> Router<AppState> {
+    let routes = jamf_feed::routes("/v1").merge(jamf_feed::routes("/jamf/v1"));
+    if state.config.feed_auth.is_none() {
+        return routes;
+    }
+    routes
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            feed_auth::require_feed_credentials,
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::guard_auth_failures,
+        ))
 }
 
 async fn not_found() -> ApiError {

@@ -27,7 +27,7 @@ async fn second_server(database_url: &str, cache_refresh: Duration) -> RunningSe
     let config = ServerConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         database_url: database_url.to_owned(),
-        http: Default::default(),
+        http: crate::support::open_ddm_http(),
         cache_refresh,
         catalog_poll: None,
         clock: Default::default(),
@@ -303,6 +303,7 @@ impl ServerProcess {
                 database_url,
                 "--log-format",
                 "json",
+                "--ddm-open",
             ])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

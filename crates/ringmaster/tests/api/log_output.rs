@@ -18,6 +18,7 @@ async fn the_text_log_on_a_pipe_carries_no_colour_codes() {
             "127.0.0.1:0",
             "--database",
             &database.url,
+            "--ddm-open",
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

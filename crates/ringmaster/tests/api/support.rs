@@ -78,6 +78,15 @@ impl Default for AppOptions {
     }
 }
 
+/// The default HTTP settings with the DDM check-ins open (`--ddm-open`), for servers started
+/// without [`spawn_app_on`].
+pub(crate) fn open_ddm_http() -> HttpConfig {
+    HttpConfig {
+        ddm_open: true,
+        ..HttpConfig::default()
+    }
+}
+
 /// Webhook delivery that looks for due events every 50 ms (the server's default is a second).
 pub(crate) fn fast_webhooks() -> ringmaster::webhooks::delivery::WebhookDeliveryConfig {
     ringmaster::webhooks::delivery::WebhookDeliveryConfig {
@@ -105,10 +114,14 @@ pub(crate) async fn spawn_app_on(database: TestDatabase, options: AppOptions) ->
         .create_token(&name, &token, "admin", jiff::Timestamp::now())
         .await
         .expect("create token");
+    let mut http = options.http;
+    // Test servers without a DDM secret run open, as `serve --ddm-open` does (the refusal to
+    // start without either is tested through the binary, in tests/api/edge_tls.rs).
+    http.ddm_open |= http.ddm_secret.is_none();
     let config = ServerConfig {
         listen: "127.0.0.1:0".parse().expect("address"),
         database_url: database.url.clone(),
-        http: options.http,
+        http,
         cache_refresh: options.cache_refresh,
         catalog_poll: options.catalog_poll,
         clock: options.clock,

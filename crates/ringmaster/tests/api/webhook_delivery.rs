@@ -405,7 +405,7 @@ async fn second_server(app: &TestApp) -> ringmaster::server::RunningServer {
     let config = ServerConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         database_url: app.database.url.clone(),
-        http: Default::default(),
+        http: crate::support::open_ddm_http(),
         cache_refresh: Duration::from_millis(200),
         catalog_poll: None,
         clock: Clock::System,
