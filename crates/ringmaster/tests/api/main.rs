@@ -34,6 +34,8 @@ mod ddm_user_channels;
 mod edge_config;
 mod edge_connections;
 mod edge_errors;
+mod edge_security;
+mod edge_tls;
 mod hardware_identity;
 mod hostile_catalog;
 mod hostile_checkin;

@@ -146,6 +146,16 @@ pub(crate) async fn spawn_app_on(database: TestDatabase, options: AppOptions) ->
 }
 
 impl TestApp {
+    /// The listen address (HTTPS when the test configured TLS).
+    pub(crate) fn address(&self) -> std::net::SocketAddr {
+        self.server.as_ref().expect("running").address
+    }
+
+    /// The plain-HTTP listener beside HTTPS, if the test asked for one.
+    pub(crate) fn plain_address(&self) -> Option<std::net::SocketAddr> {
+        self.server.as_ref().expect("running").plain_address
+    }
+
     pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
