@@ -68,7 +68,12 @@ pub(crate) struct AppOptions {
 impl Default for AppOptions {
     fn default() -> Self {
         AppOptions {
-            http: HttpConfig::default(),
+            http: HttpConfig {
+                // Tests refuse credentials by the hundred (every route, every role); the limit
+                // of failed authentication is tested on its own (edge_security.rs).
+                auth_failure_limit: "1000000/s".parse().expect("rate"),
+                ..HttpConfig::default()
+            },
             cache_refresh: Duration::from_millis(200),
             catalog_poll: None,
             clock: ringmaster::clock::Clock::System,
