@@ -54,15 +54,22 @@ struct PemFiles {
     key: Vec<u8>,
 }
 
+/// A served pair: the key handshakes use, and the files it was loaded from.
+#[derive(Debug)]
+struct Served {
+    key: Arc<CertifiedKey>,
+    files: PemFiles,
+}
+
 /// Hands every handshake the current certificate.
 #[derive(Debug)]
 pub struct CertificateResolver {
-    current: ArcSwap<CertifiedKey>,
+    current: ArcSwap<Served>,
 }
 
 impl ResolvesServerCert for CertificateResolver {
     fn resolve(&self, _client_hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
-        Some(self.current.load_full())
+        Some(Arc::clone(&self.current.load().key))
     }
 }
 
@@ -70,9 +77,9 @@ impl ResolvesServerCert for CertificateResolver {
 pub fn acceptor(config: &TlsConfig) -> anyhow::Result<(TlsAcceptor, Arc<CertificateResolver>)> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let files = read_files(config)?;
-    let key = certified_key(&files, &provider)?;
+    let key = Arc::new(certified_key(&files, &provider)?);
     let resolver = Arc::new(CertificateResolver {
-        current: ArcSwap::from_pointee(key),
+        current: ArcSwap::from_pointee(Served { key, files }),
     });
     let mut server = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
@@ -91,14 +98,17 @@ pub fn spawn_reloader(
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let provider = rustls::crypto::ring::default_provider();
-        let mut served = read_files(&config).ok();
+        // What the files held when last read (a pair that failed to load included, so that
+        // it is reported once); at first, what the served pair was loaded from.
+        let mut seen = Some(resolver.current.load().files.clone());
         let mut ticker = tokio::time::interval(config.reload_every);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = ticker.tick() => {
-                    let round = reload_round(&config, &resolver, &provider, served.take());
-                    served = guarded("TLS certificate reload", round).await.flatten();
+                    let previous = seen.clone();
+                    let round = reload_round(&config, &resolver, &provider, seen.take());
+                    seen = guarded("TLS certificate reload", round).await.flatten().or(previous);
                 }
                 _ = shutdown.changed() => return,
             }
@@ -106,12 +116,12 @@ pub fn spawn_reloader(
     })
 }
 
-/// One look at the files: swaps in a changed pair that loads; the contents now served.
+/// One look at the files: swaps in a changed pair that loads; the contents now seen.
 async fn reload_round(
     config: &TlsConfig,
     resolver: &CertificateResolver,
     provider: &CryptoProvider,
-    served: Option<PemFiles>,
+    seen: Option<PemFiles>,
 ) -> Option<PemFiles> {
     let config = config.clone();
     let read = tokio::task::spawn_blocking(move || read_files(&config)).await;
@@ -119,19 +129,22 @@ async fn reload_round(
         Ok(Ok(files)) => files,
         Ok(Err(error)) => {
             tracing::warn!(error = %format!("{error:#}"), "could not read the TLS files; serving the previous certificate");
-            return served;
+            return seen;
         }
         Err(error) => {
             tracing::warn!(%error, "reading the TLS files failed");
-            return served;
+            return seen;
         }
     };
-    if served.as_ref() == Some(&files) {
-        return served;
+    if seen.as_ref() == Some(&files) {
+        return seen;
     }
     match certified_key(&files, provider) {
         Ok(key) => {
-            resolver.current.store(Arc::new(key));
+            resolver.current.store(Arc::new(Served {
+                key: Arc::new(key),
+                files: files.clone(),
+            }));
             tracing::info!("TLS certificate reloaded");
             Some(files)
         }

@@ -166,16 +166,23 @@ pub fn router(state: AppState) -> Router {
     } else {
         Router::new().nest(&ddm_prefix, ddm::router())
     };
-    let device_side = check_ins
-        .merge(ddm::raw_check_in_router())
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            ddm_auth::require_ddm_secret,
-        ))
-        .route_layer(middleware::from_fn_with_state(
+    let device_side =
+        check_ins
+            .merge(ddm::raw_check_in_router())
+            .route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                ddm_auth::require_ddm_secret,
+            ));
+    // Open check-ins (`--ddm-open`) never fail authentication: no failure counting then.
+    let device_side = if state.config.ddm_secret.is_some() {
+        device_side.route_layer(middleware::from_fn_with_state(
             state.clone(),
             rate_limit::guard_auth_failures,
         ))
+    } else {
+        device_side
+    };
+    let device_side = device_side
         .layer(DefaultBodyLimit::max(json_limit))
         .layer(Extension(BodyLimit(json_limit)));
     let routes = Router::new()
