@@ -105,7 +105,10 @@ say "starting the server on $URL ($DATABASE; soft descriptor limit $SERVER_NOFIL
     ulimit -Sn "$SERVER_NOFILE"
     ulimit -v $((SERVER_MEMORY_MB * 1024))
     export RINGMASTER_DDM_SECRET="$SECRET"
-    exec "$BIN" --log warn serve --listen "127.0.0.1:$PORT" --database "$DATABASE"
+    # Every client here is 127.0.0.1, the hostile one included: the per-address limit of failed
+    # authentication would shut the honest clients out with it, so it is lifted.
+    exec "$BIN" --log warn serve --listen "127.0.0.1:$PORT" --database "$DATABASE" \
+        --auth-failure-limit 1000000/s
 ) >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 300); do

@@ -65,14 +65,15 @@ pub fn client_address(peer: Peer, headers: &HeaderMap, trusted: &TrustedProxies)
             https: peer.tls,
         };
     }
-    let forwarded: Vec<&str> = headers
+    // From the right: the last header line's last entry was written by the nearest proxy.
+    let forwarded = headers
         .get_all("x-forwarded-for")
         .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .collect();
+        .rev()
+        // A line that is not text reads as an entry that is not an address: the walk ends there.
+        .flat_map(|value| value.to_str().unwrap_or("?").rsplit(','));
     let mut client = peer_ip;
-    for entry in forwarded.iter().rev().take(MAX_FORWARDED_ENTRIES) {
+    for entry in forwarded.take(MAX_FORWARDED_ENTRIES) {
         let Some(ip) = forwarded_ip(entry) else {
             break;
         };
