@@ -153,7 +153,8 @@ table! {
 }
 
 table! {
-    /// An admin token: its hash, role and dates.
+    /// An admin token: its hash, role, scope and dates. Backups made before migration 0008 lack
+    /// `titles`, `expires_at` and `last_used_at`: they read as absent (every title, no expiry).
     RawToken = "api_tokens", identity: true {
         id: i64,
         name: String,
@@ -161,6 +162,9 @@ table! {
         role: String,
         created_at: String,
         revoked_at: Option<String>,
+        titles: Option<String>,
+        expires_at: Option<String>,
+        last_used_at: Option<String>,
     }
 }
 

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use base64::Engine;
 use rand::RngCore;
-use ringmaster_store::tokens::ROLE_ADMIN;
+use ringmaster_store::tokens::NewToken;
 
 use crate::cli::open_store;
 use crate::clock::Clock;
@@ -25,7 +25,7 @@ pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
             let store = open_store(&database.url).await?;
             let secret = new_secret();
             store
-                .create_token(&name, &secret, ROLE_ADMIN, Clock::System.now())
+                .create_token(&NewToken::admin(&name, &secret, Clock::System.now()))
                 .await
                 .with_context(|| format!("creating token {name:?}"))?;
             let mut stdout = std::io::stdout().lock();
@@ -45,7 +45,7 @@ pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
             let secret = imported_secret(&input).map_err(|problem| anyhow::anyhow!(problem))?;
             let store = open_store(&database.url).await?;
             store
-                .create_token(&name, secret, ROLE_ADMIN, Clock::System.now())
+                .create_token(&NewToken::admin(&name, secret, Clock::System.now()))
                 .await
                 .with_context(|| format!("importing token {name:?}"))?;
             eprintln!("Imported admin token {name:?}: only its hash is stored.");
@@ -65,8 +65,10 @@ pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
                     "{:<24} {:<8} {:<28} {}",
                     token.name,
                     token.role,
-                    token.created_at,
-                    token.revoked_at.as_deref().unwrap_or("-")
+                    token.created_at.to_string(),
+                    token
+                        .revoked_at
+                        .map_or_else(|| "-".to_owned(), |at| at.to_string())
                 )?;
             }
             Ok(ExitCode::SUCCESS)
