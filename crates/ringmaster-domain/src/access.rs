@@ -4,11 +4,14 @@
 //! - [`Role`]: `readOnly` < `manager` < `admin`, each including the one before.
 //! - [`TitleScope`]: the title ids a scoped token may act on (none: every title and every route).
 //! - [`parse_lifetime`]: `90d`, `12h` (what `--expires-in` and `expiresIn` take), bounded.
+//! - [`request`]: the body of `POST /api/v1/tokens`.
 //!
 //! A scoped token may use only the routes about one title (`/api/v1/title/{id}…`) whose title is
 //! in its scope, reading included; every other route, the title list and title creation among
 //! them, is refused. It is meant for a packaging tool (AutoPkg adding versions to `Firefox`),
 //! which needs nothing else.
+
+pub mod request;
 
 use std::collections::BTreeSet;
 use std::fmt;
