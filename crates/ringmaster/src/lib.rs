@@ -16,6 +16,7 @@
 //! - [`os_updates`]: the OS-update services: catalog, policies and rings, devices, declarations.
 //! - [`patch_source`]: the Jamf patch source services: title operations, the read cache, archives.
 //! - [`telemetry`]: structured logging.
+//! - [`tokens`]: admin API tokens: creating (with a role, expiry, title scope), listing, revoking.
 //! - [`webhooks`]: PatchServer's webhooks: creating, listing, deleting, and delivering events.
 
 pub mod background;
@@ -29,4 +30,5 @@ pub mod os_updates;
 pub mod patch_source;
 pub mod server;
 pub mod telemetry;
+pub mod tokens;
 pub mod webhooks;
