@@ -456,3 +456,42 @@ async fn the_cli_creates_a_scoped_expiring_token_lists_and_revokes_it(backend: T
     );
     app.stop().await;
 }
+
+on_each_backend!(a_full_backup_restores_a_tokens_role_scope_and_expiry);
+async fn a_full_backup_restores_a_tokens_role_scope_and_expiry(backend: TestBackend) {
+    let source = spawn_app(backend).await;
+    let secret = secret_of(
+        &source,
+        json!({"name": "autopkg", "role": "manager", "expiresIn": "30d", "titles": ["JamfAdmin"]}),
+    )
+    .await;
+    let zip = crate::backup_full::full_backup(&source).await;
+    let target = spawn_app(backend).await;
+    let restored = crate::backup_full::restore(&target, "", zip).await;
+    assert!(
+        restored.status().is_success(),
+        "{backend:?}: {:?}",
+        restored.text().await
+    );
+    let listed = crate::support::admin_json(&target, "/api/v1/tokens").await;
+    let autopkg = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|token| token["name"] == "autopkg")
+        .expect("restored")
+        .clone();
+    assert_eq!(autopkg["role"], "manager", "{autopkg}");
+    assert_eq!(autopkg["titles"], json!(["JamfAdmin"]), "{autopkg}");
+    assert!(autopkg["expiresAt"].is_string(), "{autopkg}");
+    assert_eq!(
+        status_as(&target, Method::GET, "/api/v1/title/JamfAdmin", &secret).await,
+        404
+    );
+    assert_eq!(
+        status_as(&target, Method::GET, "/api/v1/policies", &secret).await,
+        403
+    );
+    source.stop().await;
+    target.stop().await;
+}
