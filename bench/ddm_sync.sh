@@ -63,7 +63,7 @@ PY
 echo 0 > "$WORK/notified"
 python3 "$WORK/mdm.py" "$MDM_PORT" "$WORK/notified" & PIDS+=($!)
 
-TOKEN="$(timeout 120 "$BIN" token create --name bench --database "$DB" | tail -n 1)"
+TOKEN="$(timeout 120 "$BIN" token create --name bench --role admin --database "$DB" | tail -n 1)"
 say "starting the server on $URL ($DB)"
 RINGMASTER_DDM_SECRET="$SECRET" timeout 7200 "$BIN" --log-format json serve --listen "127.0.0.1:$PORT" \
     --database "$DB" --mdm-enqueue-url "http://127.0.0.1:$MDM_PORT/v1/enqueue/" \

@@ -99,7 +99,7 @@ URL="http://127.0.0.1:$PORT"
 DATABASE="sqlite://$WORK/soak.db"
 
 # --- server ------------------------------------------------------------------------------------
-TOKEN="$(timeout 120 "$BIN" token create --name soak --database "$DATABASE" | tail -n 1)"
+TOKEN="$(timeout 120 "$BIN" token create --name soak --role admin --database "$DATABASE" | tail -n 1)"
 say "starting the server on $URL ($DATABASE; soft descriptor limit $SERVER_NOFILE, address space ${SERVER_MEMORY_MB} MiB)"
 (
     ulimit -Sn "$SERVER_NOFILE"

@@ -3,6 +3,7 @@
 //! Everything here is plain data and pure functions: no IO, no clock, no database.
 //! "Now" is always a parameter. The storage layer and the HTTP/CLI edge build on these types.
 //!
+//! - [`access`]: roles (`readOnly` < `manager` < `admin`), a token's title scope and lifetime, and whether a token may use a route.
 //! - [`assignment`]: which update policy takes effect on a device (precedence and conflicts).
 //! - [`apple_version`]: Apple OS versions (`26.0.1`, `26.3.1 (a)`) and their order.
 //! - [`capabilities`]: what a device can take (declarations and keys by OS version, enrollment type, client capabilities).
@@ -27,6 +28,7 @@
 //! - [`version_order`]: ordering of opaque application version strings ("is this newer?").
 //! - [`webhook`]: PatchServer's webhooks: the URL rule, the create document, title events, the payload.
 
+pub mod access;
 pub mod apple_version;
 pub mod assignment;
 pub mod capabilities;

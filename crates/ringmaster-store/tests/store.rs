@@ -226,11 +226,19 @@ async fn a_whole_installation_moves_to_another_database_unchanged() {
         .await
         .unwrap();
     source
-        .create_token("ci", "secret-1", "admin", Timestamp::now())
+        .create_token(&ringmaster_store::tokens::NewToken::admin(
+            "ci",
+            "secret-1",
+            Timestamp::now(),
+        ))
         .await
         .unwrap();
     source
-        .create_token("old", "secret-2", "admin", Timestamp::now())
+        .create_token(&ringmaster_store::tokens::NewToken::admin(
+            "old",
+            "secret-2",
+            Timestamp::now(),
+        ))
         .await
         .unwrap();
     source.revoke_token("old", Timestamp::now()).await.unwrap();
@@ -271,5 +279,30 @@ async fn servers_starting_together_on_a_new_database_migrate_it_once() {
     for start in starts {
         let store = start.await.unwrap().expect("every server starts");
         assert_eq!(store.title_revision().await.unwrap(), 0);
+    }
+}
+
+#[tokio::test]
+async fn last_used_is_written_at_most_once_a_minute_per_token() {
+    for (store, _database) in stores().await {
+        let start: Timestamp = "2026-12-04T12:00:00Z".parse().unwrap();
+        let token = store
+            .create_token(&ringmaster_store::tokens::NewToken::admin(
+                "ci", "secret-1", start,
+            ))
+            .await
+            .unwrap();
+        assert_eq!(token.last_used_at, None);
+        assert!(store.touch_token(&token, start).await.unwrap());
+        let used = store.find_token("secret-1").await.unwrap().unwrap();
+        assert_eq!(used.last_used_at, Some(start));
+        let within = start + jiff::SignedDuration::from_secs(59);
+        assert!(!store.touch_token(&used, within).await.unwrap());
+        // A server holding the token as read before the first write loses the race.
+        assert!(!store.touch_token(&token, within).await.unwrap());
+        let after = start + jiff::SignedDuration::from_secs(60);
+        assert!(store.touch_token(&used, after).await.unwrap());
+        let listed = store.list_tokens().await.unwrap();
+        assert_eq!(listed[0].last_used_at, Some(after), "{:?}", store.backend());
     }
 }

@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use jiff::Timestamp;
 use jiff::civil::date;
+use ringmaster_domain::access::{Role, TitleScope};
 use ringmaster_domain::apple_version::AppleOsVersion;
 use ringmaster_domain::catalog::FeedFormat;
 use ringmaster_domain::catalog::release::{Release, SecurityInfo};
@@ -26,6 +27,7 @@ use ringmaster_store::error::StoreError;
 use ringmaster_store::os_updates::devices::{DeviceDocument, GroupWrite, StoredDevice};
 use ringmaster_store::os_updates::policies::{BindingTargets, Subject};
 use ringmaster_store::store::{Backend, Store, StoreOptions};
+use ringmaster_store::tokens::NewToken;
 use ringmaster_store::webhooks::WebhookInsert;
 use sqlx::Connection;
 
@@ -162,9 +164,23 @@ struct Given {
 /// written through a side connection.
 async fn fill(source: &Store, url: &str) -> Given {
     source
-        .create_token("ci", "secret-1", "admin", now())
+        .create_token(&NewToken::admin("ci", "secret-1", now()))
         .await
         .unwrap();
+    // A scoped, expiring manager token that has been used: every column of it moves.
+    let scope = TitleScope::parse(["Firefox", "Slack"]).unwrap();
+    let autopkg = source
+        .create_token(&NewToken {
+            name: "autopkg",
+            secret: "secret-2",
+            role: Role::Manager,
+            titles: Some(&scope),
+            expires_at: Some(later()),
+            now: now(),
+        })
+        .await
+        .unwrap();
+    assert!(source.touch_token(&autopkg, now()).await.unwrap());
     // Webhooks, with an id gap; the title write below queues a delivery, which stays behind.
     let webhook = |body: &[u8]| NewWebhook::parse(body).unwrap();
     let gone = source
@@ -330,6 +346,23 @@ async fn os_update_data_moves_with_every_id_and_new_rows_get_fresh_ids() {
             source.title_revision().await.unwrap()
         );
         assert!(target.find_token("secret-1").await.unwrap().is_some());
+        let autopkg = target.find_token("secret-2").await.unwrap().unwrap();
+        assert_eq!(
+            (
+                autopkg.role,
+                autopkg.titles.map(|scope| scope.to_stored()),
+                autopkg.expires_at,
+                autopkg.last_used_at
+            ),
+            (
+                Role::Manager,
+                Some("Firefox,Slack".to_owned()),
+                Some(later()),
+                Some(now())
+            ),
+            "{:?}",
+            target.backend()
+        );
         from = target;
     }
     // A change the counts cannot see is still a difference.

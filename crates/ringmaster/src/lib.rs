@@ -17,6 +17,7 @@
 //! - [`patch_source`]: the Jamf patch source services: title operations, the read cache, archives.
 //! - [`telemetry`]: structured logging.
 //! - [`tls`]: HTTPS certificates from PEM files, reloaded when the files change.
+//! - [`tokens`]: admin API tokens: creating (with a role, expiry, title scope), listing, revoking.
 //! - [`webhooks`]: PatchServer's webhooks: creating, listing, deleting, and delivering events.
 
 pub mod background;
@@ -31,4 +32,5 @@ pub mod patch_source;
 pub mod server;
 pub mod telemetry;
 pub mod tls;
+pub mod tokens;
 pub mod webhooks;

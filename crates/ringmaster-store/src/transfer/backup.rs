@@ -403,14 +403,17 @@ impl Store {
                         .await?;
                 }
                 sqlx::query(
-                    "INSERT INTO api_tokens (name, token_hash, role, created_at, revoked_at) \
-                     VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO api_tokens (name, token_hash, role, created_at, revoked_at, \
+                     titles, expires_at, last_used_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(&token.name)
                 .bind(&token.token_hash)
                 .bind(&token.role)
                 .bind(&token.created_at)
                 .bind(&token.revoked_at)
+                .bind(&token.titles)
+                .bind(&token.expires_at)
+                .bind(&token.last_used_at)
                 .execute(&mut *tx)
                 .await
                 .map_err(|error| refused_rows(RawToken::NAME, error))?;

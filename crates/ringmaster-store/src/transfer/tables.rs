@@ -153,7 +153,8 @@ table! {
 }
 
 table! {
-    /// An admin token: its hash, role and dates.
+    /// An admin token: its hash, role, scope and dates. Backups made before migration 0008 lack
+    /// `titles`, `expires_at` and `last_used_at`: they read as absent (every title, no expiry).
     RawToken = "api_tokens", identity: true {
         id: i64,
         name: String,
@@ -161,6 +162,9 @@ table! {
         role: String,
         created_at: String,
         revoked_at: Option<String>,
+        titles: Option<String>,
+        expires_at: Option<String>,
+        last_used_at: Option<String>,
     }
 }
 
@@ -345,6 +349,25 @@ pub(super) use insert_rows;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_row_of_a_backup_made_before_migration_0008_reads_as_unscoped_and_unexpiring() {
+        let old = r#"{"id": 1, "name": "ci", "token_hash": "ab", "role": "admin",
+            "created_at": "2026-01-01T00:00:00Z", "revoked_at": null}"#;
+        let row: RawToken = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            (
+                row.role.as_str(),
+                row.titles,
+                row.expires_at,
+                row.last_used_at
+            ),
+            ("admin", None, None, None)
+        );
+        let unknown = r#"{"id": 1, "name": "ci", "token_hash": "ab", "role": "admin",
+            "created_at": "2026-01-01T00:00:00Z", "revoked_at": null, "secret": "x"}"#;
+        assert!(serde_json::from_str::<RawToken>(unknown).is_err());
+    }
 
     #[test]
     fn inserts_name_every_column_and_override_identity_on_postgres_only() {

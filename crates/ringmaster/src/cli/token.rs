@@ -1,7 +1,7 @@
 //! `ringmaster token create|import|list|revoke`.
 //!
-//! A token is 32 random bytes, base64url, prefixed `rmt_` so it is recognisable in a leaked log.
-//! It is printed once, alone on its line, on standard output; only its hash is stored.
+//! A new token ([`crate::tokens::new_secret`]) is printed once, alone on its line, on standard
+//! output; only its hash is stored. `--role` is required; `--expires-in` and `--titles` are not.
 //! `import` stores the hash of a secret a tool already sends (PatchServer's `PATCH_TOKEN`), read
 //! from standard input so that it never shows in a process list or a shell history.
 
@@ -9,33 +9,43 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use base64::Engine;
-use rand::RngCore;
-use ringmaster_store::tokens::ROLE_ADMIN;
+use jiff::Timestamp;
+use ringmaster_domain::access::request::{TokenRequest, check_token_name};
 
 use crate::cli::open_store;
 use crate::clock::Clock;
-use crate::config::TokenCommand;
+use crate::config::{TokenAccessArgs, TokenCommand, TokenName};
+use crate::tokens::{self, TokenView};
 
 pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
     match command {
-        TokenCommand::Create { name, database } => {
-            let name = name.trim().to_owned();
-            anyhow::ensure!(!name.is_empty(), "--name must not be empty");
+        TokenCommand::Create {
+            name,
+            access,
+            database,
+        } => {
+            let request = request(&name, access)?;
             let store = open_store(&database.url).await?;
-            let secret = new_secret();
-            store
-                .create_token(&name, &secret, ROLE_ADMIN, Clock::System.now())
+            let secret = tokens::new_secret();
+            let created = tokens::create(&store, &request, &secret, Clock::System.now())
                 .await
-                .with_context(|| format!("creating token {name:?}"))?;
+                .with_context(|| format!("creating token {:?}", request.name))?;
             let mut stdout = std::io::stdout().lock();
             writeln!(stdout, "{secret}")?;
-            eprintln!("Created admin token {name:?}. It is shown only now: store it safely.");
+            eprintln!(
+                "Created {} token {:?}{}. It is shown only now: store it safely.",
+                created.view.role,
+                request.name,
+                described(&created.view)
+            );
             Ok(ExitCode::SUCCESS)
         }
-        TokenCommand::Import { name, database } => {
-            let name = name.trim().to_owned();
-            anyhow::ensure!(!name.is_empty(), "--name must not be empty");
+        TokenCommand::Import {
+            name,
+            access,
+            database,
+        } => {
+            let request = request(&name, access)?;
             let mut input = Vec::new();
             std::io::stdin()
                 .lock()
@@ -44,11 +54,15 @@ pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
                 .context("reading the secret from standard input")?;
             let secret = imported_secret(&input).map_err(|problem| anyhow::anyhow!(problem))?;
             let store = open_store(&database.url).await?;
-            store
-                .create_token(&name, secret, ROLE_ADMIN, Clock::System.now())
+            let created = tokens::create(&store, &request, secret, Clock::System.now())
                 .await
-                .with_context(|| format!("importing token {name:?}"))?;
-            eprintln!("Imported admin token {name:?}: only its hash is stored.");
+                .with_context(|| format!("importing token {:?}", request.name))?;
+            eprintln!(
+                "Imported {} token {:?}{}: only its hash is stored.",
+                created.view.role,
+                request.name,
+                described(&created.view)
+            );
             Ok(ExitCode::SUCCESS)
         }
         TokenCommand::List { database } => {
@@ -56,41 +70,64 @@ pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
             let mut stdout = std::io::stdout().lock();
             writeln!(
                 stdout,
-                "{:<24} {:<8} {:<28} REVOKED",
-                "NAME", "ROLE", "CREATED"
+                "{:<24} {:<8} {:<24} {:<20} {:<20} {:<20} REVOKED",
+                "NAME", "ROLE", "TITLES", "CREATED", "LAST USED", "EXPIRES"
             )?;
-            for token in store.list_tokens().await? {
+            for token in tokens::list(&store).await? {
                 writeln!(
                     stdout,
-                    "{:<24} {:<8} {:<28} {}",
+                    "{:<24} {:<8} {:<24} {:<20} {:<20} {:<20} {}",
                     token.name,
-                    token.role,
-                    token.created_at,
-                    token.revoked_at.as_deref().unwrap_or("-")
+                    token.role.as_str(),
+                    token
+                        .titles
+                        .as_ref()
+                        .map_or_else(|| "(all)".to_owned(), |ids| ids.join(",")),
+                    instant(Some(token.created_at)),
+                    instant(token.last_used_at),
+                    instant(token.expires_at),
+                    instant(token.revoked_at),
                 )?;
             }
             Ok(ExitCode::SUCCESS)
         }
         TokenCommand::Revoke { name, database } => {
             let store = open_store(&database.url).await?;
-            if store.revoke_token(&name, Clock::System.now()).await? {
-                eprintln!("Revoked token {name:?}.");
-                Ok(ExitCode::SUCCESS)
-            } else {
-                anyhow::bail!("no live token is named {name:?}")
-            }
+            tokens::revoke(&store, name.get(), Clock::System.now()).await?;
+            eprintln!("Revoked token {:?}.", name.get());
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
 
-/// A new random token.
-pub(crate) fn new_secret() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    format!(
-        "rmt_{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-    )
+/// The token the flags ask for.
+fn request(name: &TokenName, access: TokenAccessArgs) -> anyhow::Result<TokenRequest> {
+    let name = name.get().trim().to_owned();
+    check_token_name(&name).map_err(|why| anyhow::anyhow!("NAME: {why}"))?;
+    Ok(TokenRequest {
+        name,
+        role: access.role,
+        lifetime: access.expires_in,
+        titles: access.titles,
+    })
+}
+
+/// ", scoped to Firefox,Slack, expiring at …" for a new token's message.
+fn described(token: &TokenView) -> String {
+    let mut text = String::new();
+    if let Some(titles) = &token.titles {
+        text.push_str(&format!(", scoped to {}", titles.join(",")));
+    }
+    if let Some(at) = token.expires_at {
+        text.push_str(&format!(", expiring at {}", instant(Some(at))));
+    }
+    text
+}
+
+/// An instant to the second (`2026-12-04T12:00:00Z`), or `-`.
+fn instant(at: Option<Timestamp>) -> String {
+    at.and_then(|at| at.round(jiff::Unit::Second).ok())
+        .map_or_else(|| "-".to_owned(), |at| at.to_string())
 }
 
 /// The fewest characters an imported secret may have (PatchServer's tokens have 32).
@@ -107,7 +144,7 @@ pub(crate) fn imported_secret(input: &[u8]) -> Result<&str, String> {
         .or_else(|| input.strip_suffix(b"\n"))
         .unwrap_or(input);
     if input.is_empty() {
-        return Err("no secret on standard input (pipe it in: printf %s \"$SECRET\" | ringmaster token import --name NAME)".into());
+        return Err("no secret on standard input (pipe it in: printf %s \"$SECRET\" | ringmaster token import --name NAME --role ROLE)".into());
     }
     if input.len() < MIN_IMPORTED_SECRET_BYTES {
         return Err(format!(

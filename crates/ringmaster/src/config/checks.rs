@@ -164,6 +164,21 @@ pub fn read_secret_file(path: &Path, flag: &str) -> anyhow::Result<String> {
     Ok(secret.to_owned())
 }
 
+/// `--role`: readOnly, manager or admin; the error lists them.
+pub fn role(text: &str) -> Result<ringmaster_domain::access::Role, String> {
+    text.parse().map_err(|error| format!("{error}"))
+}
+
+/// `--expires-in`: days or hours, such as `90d` ([`ringmaster_domain::access::parse_lifetime`]).
+pub fn lifetime(text: &str) -> Result<jiff::SignedDuration, String> {
+    ringmaster_domain::access::parse_lifetime(text)
+}
+
+/// `--titles`: comma-separated title ids.
+pub fn title_scope(text: &str) -> Result<ringmaster_domain::access::TitleScope, String> {
+    ringmaster_domain::access::TitleScope::parse(text.split(','))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,12 +1,14 @@
 //! The API error type: one enum, one status mapping, one JSON shape.
 //!
-//! Every error answers `{"status", "error", "message", "errors"?, "errorCount"?}` where `errors`
+//! Every error answers `{"status", "error", "message", "errors"?, "errorCount"?}` (a 403 also
+//! `"requiredRole"` and `"tokenRole"`) where `errors`
 //! lists each bad field by JSON pointer (or query parameter, or file within an upload): at most
 //! [`MAX_LISTED_ERRORS`] of them, with `errorCount` saying how many there were in all. Causes of
 //! 500s are logged and never sent to clients.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use ringmaster_domain::access::Role;
 use ringmaster_domain::field_error::{FieldErrors, MAX_LISTED_ERRORS};
 use ringmaster_domain::title::edit::TitleEditError;
 use serde::Serialize;
@@ -44,6 +46,16 @@ pub enum ApiError {
     TooManyRequests {
         message: String,
         retry_after_secs: u64,
+    },
+    /// A known token past its expiry (401).
+    #[error("the token expired at {0}")]
+    TokenExpired(jiff::Timestamp),
+    /// A token whose role or scope does not allow the route (403); the answer names both roles.
+    #[error("{message}")]
+    Forbidden {
+        message: String,
+        required_role: Option<Role>,
+        token_role: Option<Role>,
     },
     /// A signed request whose signature is malformed or does not match (401).
     #[error("{0}")]
@@ -91,16 +103,23 @@ struct ErrorBody<'a> {
     /// How many errors there were; more than `errors` lists when the list was capped.
     #[serde(skip_serializing_if = "Option::is_none")]
     error_count: Option<usize>,
+    /// For a 403: the role the route needs, and the token's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    required_role: Option<Role>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_role: Option<Role>,
 }
 
 impl ApiError {
     pub fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Invalid { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized | ApiError::UnauthorizedBasic | ApiError::BadSignature(_) => {
-                StatusCode::UNAUTHORIZED
-            }
+            ApiError::Unauthorized
+            | ApiError::UnauthorizedBasic
+            | ApiError::TokenExpired(_)
+            | ApiError::BadSignature(_) => StatusCode::UNAUTHORIZED,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -189,15 +208,25 @@ impl IntoResponse for ApiError {
             }
             _ => (None, None),
         };
+        let (required_role, token_role) = match &self {
+            ApiError::Forbidden {
+                required_role,
+                token_role,
+                ..
+            } => (*required_role, *token_role),
+            _ => (None, None),
+        };
         let body = ErrorBody {
             status: status.as_u16(),
             error: status.canonical_reason().unwrap_or("Error"),
             message: self.to_string(),
             errors,
             error_count,
+            required_role,
+            token_role,
         };
         let mut response = (status, PrettyJson(body)).into_response();
-        if matches!(self, ApiError::Unauthorized) {
+        if matches!(self, ApiError::Unauthorized | ApiError::TokenExpired(_)) {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

@@ -99,7 +99,8 @@ pub async fn require_feed_credentials(
             .find_token(&secret)
             .await
             .map_err(|error| ApiError::Internal(error.into()))?;
-        if token.is_none() {
+        let live = token.is_some_and(|token| token.expires_at.is_none_or(|at| now < at));
+        if !live {
             return Err(refused());
         }
         state.feed_tokens.remember(hash, now);

@@ -5,6 +5,8 @@
 //! - [`webhooks`]: `/api/v1/webhooks`, PatchServer's webhooks, behind [`auth`].
 //! - [`catalog`], [`policies`], [`devices`]: `/api/v1/…` for OS updates, behind [`auth`];
 //!   [`os_query`] reads their shared parameters, [`conditional`] does `ETag`/`If-Match`.
+//! - [`auth`]: every admin request's token, role and scope, checked against [`roles`], the one
+//!   table of admin routes and the role each needs; [`tokens`]: `/api/v1/tokens`.
 //! - [`upload`]: body extractors with content-type and size checks.
 //! - [`extract`]: query, path and raw-body extractors whose rejections are [`error::ApiError`]s.
 //! - [`error`]: [`error::ApiError`], the one error type answered as JSON.
@@ -47,6 +49,8 @@ pub mod path_normalize;
 pub mod policies;
 pub mod pretty_json;
 pub mod rate_limit;
+pub mod roles;
+pub mod tokens;
 pub mod upload;
 pub mod webhooks;
 
@@ -141,6 +145,7 @@ pub fn router(state: AppState) -> Router {
         .merge(policies::router())
         .merge(devices::router())
         .merge(webhooks::router())
+        .merge(tokens::router())
         .layer(DefaultBodyLimit::max(json_limit))
         .layer(Extension(BodyLimit(json_limit)))
         .merge(

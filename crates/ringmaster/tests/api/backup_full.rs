@@ -141,7 +141,11 @@ pub(crate) async fn populate(app: &TestApp) {
     .await;
     let store = app.database.store().await;
     store
-        .create_token("second", SECOND_TOKEN, "admin", jiff::Timestamp::now())
+        .create_token(&ringmaster_store::tokens::NewToken::admin(
+            "second",
+            SECOND_TOKEN,
+            jiff::Timestamp::now(),
+        ))
         .await
         .expect("second token");
 }

@@ -127,7 +127,15 @@ async fn help_on_every_command_mentions_its_flags() {
         (&["token"], &["create", "list", "revoke"]),
         (
             &["token", "create"],
-            &["--name", "--database", "RINGMASTER_DATABASE_URL"],
+            &[
+                "--name",
+                "--role",
+                "readOnly",
+                "--expires-in",
+                "--titles",
+                "--database",
+                "RINGMASTER_DATABASE_URL",
+            ],
         ),
         (&["token", "list"], &["--database"]),
         (&["token", "revoke"], &["--name", "--database"]),
@@ -183,6 +191,8 @@ async fn token_create_prints_only_a_token_that_a_server_on_the_database_accepts(
         "create",
         "--name",
         "automation",
+        "--role",
+        "admin",
         "--database",
         &url,
     ])
@@ -215,6 +225,8 @@ async fn token_create_prints_only_a_token_that_a_server_on_the_database_accepts(
         "create",
         "--name",
         "automation",
+        "--role",
+        "admin",
         "--database",
         &url,
     ])

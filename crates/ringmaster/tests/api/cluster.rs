@@ -349,7 +349,11 @@ async fn a_killed_server_loses_no_acknowledged_write(backend: TestBackend) {
     database
         .store()
         .await
-        .create_token("kill-test", token, "admin", jiff::Timestamp::now())
+        .create_token(&ringmaster_store::tokens::NewToken::admin(
+            "kill-test",
+            token,
+            jiff::Timestamp::now(),
+        ))
         .await
         .unwrap();
     let mut server = ServerProcess::start(&database.url);

@@ -209,7 +209,11 @@ async fn admin_requests_are_limited_per_token(backend: TestBackend) {
     .await;
     let store = app.database.store().await;
     store
-        .create_token("second", "second-token-0123456789", "admin", start())
+        .create_token(&ringmaster_store::tokens::NewToken::admin(
+            "second",
+            "second-token-0123456789",
+            start(),
+        ))
         .await
         .unwrap();
     for _ in 0..2 {

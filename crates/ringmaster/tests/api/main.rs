@@ -58,6 +58,8 @@ mod patch_server_tools;
 #[cfg(unix)]
 mod patch_server_tools_admin;
 mod restore_last_modified;
+mod roles;
 mod token_import;
+mod tokens;
 mod webhook_delivery;
 mod webhooks;

@@ -116,7 +116,11 @@ pub(crate) async fn spawn_app_on(database: TestDatabase, options: AppOptions) ->
     let token = format!("test-token-{}", random_suffix());
     let name = format!("test-{}", random_suffix());
     store
-        .create_token(&name, &token, "admin", jiff::Timestamp::now())
+        .create_token(&ringmaster_store::tokens::NewToken::admin(
+            &name,
+            &token,
+            jiff::Timestamp::now(),
+        ))
         .await
         .expect("create token");
     let mut http = options.http;

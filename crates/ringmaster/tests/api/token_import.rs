@@ -52,7 +52,16 @@ async fn an_imported_patch_token_is_accepted_as_bearer_by_the_server(backend: Te
         let url = url.clone();
         async move {
             ringmaster_with_input(
-                &["token", "import", "--name", name, "--database", &url],
+                &[
+                    "token",
+                    "import",
+                    "--name",
+                    name,
+                    "--role",
+                    "admin",
+                    "--database",
+                    &url,
+                ],
                 &input,
             )
             .await

@@ -95,7 +95,11 @@ pub(super) async fn seed(options: &Options) -> anyhow::Result<()> {
             .map(|_| format!("{:02x}", rng.random::<u8>()))
             .collect()
     };
-    store.create_token("bench", &secret, "admin", now).await?;
+    store
+        .create_token(&ringmaster_store::tokens::NewToken::admin(
+            "bench", &secret, now,
+        ))
+        .await?;
     store.close().await;
     writeln!(std::io::stdout(), "{secret}")?;
     Ok(())
