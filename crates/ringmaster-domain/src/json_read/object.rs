@@ -127,8 +127,10 @@ impl<'a, 'e> ObjectReader<'a, 'e> {
     /// read.
     pub fn field(&mut self, key: &'a str) -> Option<&'a Value> {
         self.known.push(key);
-        let value = self.object.get(key)?;
-        (!(self.null_is_absent && value.is_null())).then_some(value)
+        if self.null_is_absent {
+            return present(self.object, key);
+        }
+        self.object.get(key)
     }
 
     /// Whether `key` holds a value (not `null`); when it does, it counts as read without being
@@ -298,6 +300,26 @@ impl<'a, 'e> ObjectReader<'a, 'e> {
             .map(|(key, value)| (key.clone(), value.clone()))
             .collect()
     }
+}
+
+/// The value of `key` by the null rule: `None` when absent or `null`. For readers that lend one
+/// object to many helpers (the feed readers, [`crate::catalog`]) rather than hold an
+/// [`ObjectReader`].
+pub fn present<'a>(object: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    object.get(key).filter(|value| !value.is_null())
+}
+
+/// The refusal of a missing required `key`: `"{key} is required"`, with `(what)` when given.
+pub fn missing_message(key: &str, what: Option<&str>) -> String {
+    match what {
+        Some(what) => format!("{key} is required ({what})"),
+        None => format!("{key} is required"),
+    }
+}
+
+/// The refusal of `found` where `what` was expected: `"{key} must be {what}, not {found}"`.
+pub fn wrong_kind_message(key: &str, what: &str, found: &Value) -> String {
+    format!("{key} must be {what}, not {}", describe(found))
 }
 
 #[cfg(test)]

@@ -66,6 +66,19 @@ pub fn patch_from_slice(bytes: &[u8]) -> Result<Patch, FieldErrors> {
     }
 }
 
+/// Reads `{"version": "…"}` (what `POST /api/v1/title/{id}/pin` receives): the version to pin.
+/// Other keys are ignored, as they always were.
+pub fn pinned_version(bytes: &[u8]) -> Result<String, FieldErrors> {
+    let document = json_document(bytes, "the body")?;
+    let mut errors = FieldErrors::new();
+    let version = ObjectReader::of(&document, "", &mut errors)
+        .and_then(|mut reader| reader.required_string("version"));
+    match version {
+        Some(version) if errors.is_empty() => Ok(version),
+        _ => Err(errors),
+    }
+}
+
 /// Parses and validates a full definition.
 pub fn software_title(document: &Value) -> Result<SoftwareTitle, FieldErrors> {
     definition(document, SoftwareTitleId::parse, &mut Vec::new())
