@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::apple_version::AppleOsVersion;
 use crate::field_error::FieldErrors;
-use crate::ids::{DeviceId, MAX_IDS_PER_LIST, check_list_length};
+use crate::ids::{DeviceGroupId, DeviceId, MAX_IDS_PER_LIST, check_list_length};
 use crate::json_read::describe;
 use crate::json_read::object::{ObjectReader, UnknownKey};
 use crate::platform::Platform;
@@ -50,14 +50,14 @@ pub struct DeviceGroupDocument {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BindingTargets {
     pub devices: Vec<String>,
-    pub device_groups: Vec<i64>,
+    pub device_groups: Vec<DeviceGroupId>,
 }
 
 impl BindingTargets {
     /// Sorted, without duplicates.
     pub fn normalized(&self) -> BindingTargets {
         let devices: BTreeSet<&String> = self.devices.iter().collect();
-        let device_groups: BTreeSet<i64> = self.device_groups.iter().copied().collect();
+        let device_groups: BTreeSet<DeviceGroupId> = self.device_groups.iter().copied().collect();
         BindingTargets {
             devices: devices.into_iter().cloned().collect(),
             device_groups: device_groups.into_iter().collect(),
@@ -167,7 +167,7 @@ pub fn parse_bindings(document: &Value) -> Result<BindingTargets, FieldErrors> {
             device_groups.reserve(items.len());
             for (index, item) in items.iter().enumerate() {
                 match item.as_i64() {
-                    Some(id) => device_groups.push(id),
+                    Some(id) => device_groups.push(DeviceGroupId::new(id)),
                     None => reader.errors.push(
                         format!("/deviceGroups/{index}"),
                         format!("a device group id is an integer, not {}", describe(item)),
@@ -357,7 +357,7 @@ mod tests {
         let bindings =
             parse_bindings(&json!({"devices": ["d1"], "deviceGroups": [3, 3, 4]})).unwrap();
         assert_eq!(bindings.devices, vec!["d1"]);
-        assert_eq!(bindings.device_groups, vec![3, 3, 4]);
+        assert_eq!(bindings.device_groups, [3, 3, 4].map(DeviceGroupId::new));
         assert_eq!(
             parse_bindings(&json!({})).unwrap(),
             BindingTargets::default()

@@ -17,6 +17,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use ringmaster_domain::ids::DeviceGroupId;
 use ringmaster_domain::inventory::{parse_device, parse_device_group};
 use ringmaster_domain::legacy::{LEGACY_KINDS, is_legacy_kind, parse_legacy_mechanism};
 use serde::{Deserialize, Serialize};
@@ -24,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, ApiQuery};
-use crate::http::os_query::{AtQuery, device_path_id, json_body, numeric_id, path_name};
+use crate::http::os_query::{AtQuery, device_path_id, json_body, path_id, path_name};
 use crate::http::pretty_json::PrettyJson;
 use crate::http::upload::JsonUpload;
 use crate::os_updates::result_views::{DeviceStatusView, LegacyList, LegacyView};
@@ -237,7 +238,7 @@ async fn get_device_group(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<PrettyJson<DeviceGroupView>, ApiError> {
-    let id = numeric_id(&id, "device group")?;
+    let id = path_id(DeviceGroupId::parse(&id))?;
     Ok(PrettyJson(DeviceGroupView::of(
         &state.os_updates.device_group(id).await?,
     )))
@@ -248,7 +249,7 @@ async fn replace_device_group(
     ApiPath(id): ApiPath<String>,
     JsonUpload(body): JsonUpload,
 ) -> Result<PrettyJson<DeviceGroupView>, ApiError> {
-    let id = numeric_id(&id, "device group")?;
+    let id = path_id(DeviceGroupId::parse(&id))?;
     let document = parse_device_group(&json_body(&body)?)
         .map_err(|errors| ApiError::invalid_document(&errors))?;
     let group = state
@@ -262,7 +263,7 @@ async fn delete_device_group(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
-    let id = numeric_id(&id, "device group")?;
+    let id = path_id(DeviceGroupId::parse(&id))?;
     state.os_updates.delete_device_group(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

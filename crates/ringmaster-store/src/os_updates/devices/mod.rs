@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 use ringmaster_domain::apple_version::AppleOsVersion;
 use ringmaster_domain::capabilities::{DeviceCapabilities, EnrollmentType};
+use ringmaster_domain::ids::DeviceGroupId;
 use ringmaster_domain::platform::Platform;
 
 use crate::error::StoreError;
@@ -62,7 +63,7 @@ impl StoredDevice {
 /// A device group as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredDeviceGroup {
-    pub id: i64,
+    pub id: DeviceGroupId,
     pub name: String,
     /// Member device ids, sorted (bytewise).
     pub devices: Vec<String>,
