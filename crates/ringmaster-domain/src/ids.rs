@@ -23,7 +23,8 @@
 //! So a device id is read one of two ways, both here: [`DeviceId::parse`] for an id that may
 //! become a device (an admin's device document, a group's members, a binding's devices, a DDM
 //! check-in's `X-Enrollment-ID` header or `EnrollmentID`/`UDID`), [`DeviceId::parse_stored`] for
-//! an id that only looks one up (the admin device routes' path, the device list's `after`).
+//! an id that only looks one up (the admin device routes' path, the device list's `after`). The
+//! types hold this: a check-in's channel and the store's `ensure_device` take a [`DeviceId`].
 //!
 //! Policy, policy-group and device-group ids are the database's integers, written as JSON numbers
 //! and as decimal path segments (`/api/v1/policies/3`); [`PolicyId::parse`] and its twins read a

@@ -138,7 +138,7 @@ async fn answer(
     // Only a user channel has a parent: without a type, a parent still says which it is.
     .or_else(|| header(ENROLLMENT_PARENT_HEADER).map(|_| EnrollmentType::User));
     let channel = CheckInChannel {
-        enrollment: enrollment.as_str(),
+        enrollment: &enrollment,
         enrollment_type,
     };
     respond(state, channel, request).await
@@ -216,7 +216,7 @@ async fn raw_check_in(
         text("EnrollmentUserID"),
     );
     let channel = CheckInChannel {
-        enrollment: enrollment.as_str(),
+        enrollment: &enrollment,
         enrollment_type,
     };
     respond(&state, channel, request).await

@@ -17,7 +17,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use ringmaster_domain::ids::DeviceGroupId;
+use ringmaster_domain::ids::{DeviceGroupId, DeviceId};
 use ringmaster_domain::inventory::{parse_device, parse_device_group};
 use ringmaster_domain::legacy::{LEGACY_KINDS, is_legacy_kind, parse_legacy_mechanism};
 use serde::{Deserialize, Serialize};
@@ -95,12 +95,13 @@ async fn list_devices(
             format!("limit is 1 to {MAX_PAGE}"),
         ));
     }
-    if let Some(after) = &page.after
-        && after.chars().any(char::is_control)
+    // The cursor is a device id read as lookups read one (empty means from the start).
+    if let Some(after) = page.after.as_deref().filter(|after| !after.is_empty())
+        && let Err(why) = DeviceId::parse_stored(after)
     {
         return Err(ApiError::invalid_parameter(
             "after",
-            "after is a device id, and ids hold no control characters",
+            format!("after is a device id: {why}"),
         ));
     }
     let devices = state
