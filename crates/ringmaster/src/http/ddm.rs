@@ -98,6 +98,8 @@ async fn answer(
     headers: &HeaderMap,
     request: DdmRequest,
 ) -> Result<Response, ApiError> {
+    // The whitespace HTTP allows around a field value is not part of it (RFC 9110, section
+    // 5.5), so trimming it reads the id the MDM sent; the id itself then follows the one rule.
     let enrollment = headers
         .get(ENROLLMENT_HEADER)
         .and_then(|value| value.to_str().ok())
