@@ -20,28 +20,29 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
+use crate::ids::{DeviceGroupId, PolicyGroupId, PolicyId};
 use crate::platform::Platform;
 
 /// What a binding attaches to targets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Subject {
-    Policy(i64),
-    PolicyGroup(i64),
+    Policy(PolicyId),
+    PolicyGroup(PolicyGroupId),
 }
 
 /// A policy as the resolution sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyFacts {
-    pub id: i64,
+    pub id: PolicyId,
     pub platform: Platform,
     /// The policy group (ring) holding it.
-    pub group: Option<i64>,
+    pub group: Option<PolicyGroupId>,
 }
 
 /// A policy group as the resolution sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GroupFacts {
-    pub id: i64,
+    pub id: PolicyGroupId,
     /// The ring's position; later rings are larger.
     pub ring_order: Option<i32>,
 }
@@ -51,7 +52,7 @@ pub struct GroupFacts {
 pub struct BindingFacts {
     pub subject: Subject,
     pub devices: Vec<String>,
-    pub device_groups: Vec<i64>,
+    pub device_groups: Vec<DeviceGroupId>,
 }
 
 /// How a binding reaches the device.
@@ -60,7 +61,7 @@ pub enum Via {
     /// Bound to the device itself.
     Device,
     /// Bound to a device group the device is in.
-    DeviceGroup(i64),
+    DeviceGroup(DeviceGroupId),
 }
 
 /// One way a policy reaches a device.
@@ -74,8 +75,8 @@ pub struct Route {
 /// A policy that reaches the device, with every route and its rank.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
-    pub policy: i64,
-    pub group: Option<i64>,
+    pub policy: PolicyId,
+    pub group: Option<PolicyGroupId>,
     pub ring_order: Option<i32>,
     /// Sorted, strongest first.
     pub routes: Vec<Route>,
@@ -87,7 +88,7 @@ impl Candidate {
     }
 
     /// Greater is stronger.
-    fn rank(&self) -> (bool, bool, Option<i32>, std::cmp::Reverse<i64>) {
+    fn rank(&self) -> (bool, bool, Option<i32>, std::cmp::Reverse<PolicyId>) {
         let route = self.strongest();
         (
             route.via == Via::Device,
@@ -161,16 +162,16 @@ impl Resolution {
 /// The bindings, indexed for resolving devices.
 #[derive(Debug, Clone, Default)]
 pub struct Assignments {
-    policies: HashMap<i64, PolicyFacts>,
-    ring_orders: HashMap<i64, Option<i32>>,
+    policies: HashMap<PolicyId, PolicyFacts>,
+    ring_orders: HashMap<PolicyGroupId, Option<i32>>,
     /// Policy group → its policies.
-    group_policies: HashMap<i64, Vec<i64>>,
+    group_policies: HashMap<PolicyGroupId, Vec<PolicyId>>,
     /// Device → subjects bound to it directly.
     device_subjects: HashMap<String, Vec<Subject>>,
     /// Device group → subjects bound to it.
-    group_subjects: HashMap<i64, Vec<Subject>>,
+    group_subjects: HashMap<DeviceGroupId, Vec<Subject>>,
     /// Device → the device groups it is in.
-    memberships: HashMap<String, Vec<i64>>,
+    memberships: HashMap<String, Vec<DeviceGroupId>>,
 }
 
 impl Assignments {
@@ -178,7 +179,7 @@ impl Assignments {
     pub fn new(
         policies: &[PolicyFacts],
         groups: &[GroupFacts],
-        device_groups: &[(i64, Vec<String>)],
+        device_groups: &[(DeviceGroupId, Vec<String>)],
         bindings: &[BindingFacts],
     ) -> Assignments {
         let mut index = Assignments {
@@ -224,16 +225,16 @@ impl Assignments {
     }
 
     /// The device groups `device` is in.
-    pub fn groups_of(&self, device: &str) -> &[i64] {
+    pub fn groups_of(&self, device: &str) -> &[DeviceGroupId] {
         self.memberships.get(device).map_or(&[], Vec::as_slice)
     }
 
     /// Which policy takes effect on `device` (of `platform`), and what it overrules.
     pub fn resolve(&self, device: &str, platform: Platform) -> Resolution {
-        let mut routes: BTreeMap<i64, Vec<Route>> = BTreeMap::new();
+        let mut routes: BTreeMap<PolicyId, Vec<Route>> = BTreeMap::new();
         let mut add = |via: Via, subject: Subject| {
             let single;
-            let policies: &[i64] = match subject {
+            let policies: &[PolicyId] = match subject {
                 Subject::Policy(id) => {
                     single = [id];
                     &single

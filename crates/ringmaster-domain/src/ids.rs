@@ -1,5 +1,6 @@
 //! The one id rule: what a software title id, a device's id and a check-in's enrollment id may
-//! be, and how many ids one list may hold.
+//! be, and how many ids one list may hold; and the numeric ids the database gives policies,
+//! policy groups and device groups ([`PolicyId`], [`PolicyGroupId`], [`DeviceGroupId`]).
 //!
 //! Every id, whoever sends it (the admin API, a definition file, a device's check-in):
 //! - is not empty and at most its kind's length ([`MAX_DEVICE_ID_CHARS`] characters for a device,
@@ -18,8 +19,20 @@
 //! Ids stored before this rule (a device or title id beginning with a dot) still load and can be
 //! looked up and deleted: lookups use [`check_stored_id`], which refuses only what no database
 //! can hold or no rule ever allowed (empty, overlong, control characters).
+//!
+//! So a device id is read one of two ways, both here: [`DeviceId::parse`] for an id that may
+//! become a device (an admin's device document, a group's members, a binding's devices, a DDM
+//! check-in's `X-Enrollment-ID` header or `EnrollmentID`/`UDID`), [`DeviceId::parse_stored`] for
+//! an id that only looks one up (the admin device routes' path, the device list's `after`). The
+//! types hold this: a check-in's channel and the store's `ensure_device` take a [`DeviceId`].
+//!
+//! Policy, policy-group and device-group ids are the database's integers, written as JSON numbers
+//! and as decimal path segments (`/api/v1/policies/3`); [`PolicyId::parse`] and its twins read a
+//! path segment as Rust reads an `i64` (so the wire is what it always was).
 
 use std::fmt;
+
+use serde::Serialize;
 
 /// The longest device (enrollment) id accepted, in characters.
 pub const MAX_DEVICE_ID_CHARS: usize = 256;
@@ -110,6 +123,59 @@ impl fmt::Display for DeviceId {
     }
 }
 
+/// A numeric id the database gives: one type per kind of row, so a policy's id is never passed
+/// where a device group's is expected.
+macro_rules! numeric_id {
+    ($(#[$doc:meta])* $name:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(i64);
+
+        impl $name {
+            /// The id the database gave.
+            pub const fn new(id: i64) -> $name {
+                $name(id)
+            }
+
+            /// Reads a path segment or command-line argument (decimal, as Rust reads an `i64`);
+            /// the error says it names no such row.
+            pub fn parse(text: &str) -> Result<$name, String> {
+                text.parse::<i64>()
+                    .map($name)
+                    .map_err(|_| format!("{} {text:?} does not exist", $what))
+            }
+
+            /// The integer, for the database and JSON.
+            pub const fn get(self) -> i64 {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+    };
+}
+
+numeric_id!(
+    /// An update policy's id.
+    PolicyId,
+    "policy"
+);
+numeric_id!(
+    /// A policy group's (ring's) id.
+    PolicyGroupId,
+    "policy group"
+);
+numeric_id!(
+    /// A device group's id.
+    DeviceGroupId,
+    "device group"
+);
+
 /// The id quoted for a message, or "the id" when it is too long to show.
 fn shown(text: &str) -> String {
     if text.chars().count() <= 40 {
@@ -165,6 +231,46 @@ mod tests {
         assert!(DeviceId::parse_stored(" padded ").is_ok());
         assert!(DeviceId::parse_stored("a\u{0}").is_err());
         assert!(DeviceId::parse_stored("").is_err());
+    }
+
+    #[test]
+    fn numeric_ids_read_as_an_i64_and_name_what_they_miss() {
+        assert_eq!(PolicyId::parse("3").unwrap().get(), 3);
+        assert_eq!(DeviceGroupId::parse("+3").unwrap(), DeviceGroupId::new(3));
+        assert_eq!(
+            PolicyGroupId::parse("x").unwrap_err(),
+            "policy group \"x\" does not exist"
+        );
+        assert!(PolicyId::parse("99999999999999999999").is_err());
+        assert_eq!(serde_json::to_string(&PolicyId::new(7)).unwrap(), "7");
+    }
+
+    proptest::proptest! {
+        /// The rule, said as a predicate: a device id is accepted exactly when it is 1 to 256
+        /// characters, holds no control character, and neither begins with a dot nor begins or
+        /// ends with whitespace; and every id accepted is accepted for lookups too.
+        #[test]
+        fn device_ids_follow_the_one_rule(text in "[ .a-z0-9:\u{0}-\u{1f}\u{7f}\u{85}\u{a0}\u{e9}-]{0,8}") {
+            let expected = !text.is_empty()
+                && !text.chars().any(char::is_control)
+                && !text.starts_with('.')
+                && !text.starts_with(char::is_whitespace)
+                && !text.ends_with(char::is_whitespace);
+            let parsed = DeviceId::parse(&text);
+            proptest::prop_assert_eq!(parsed.is_ok(), expected, "{:?}: {:?}", text, parsed);
+            if let Ok(id) = parsed {
+                proptest::prop_assert_eq!(id.as_str(), text.as_str());
+                proptest::prop_assert!(DeviceId::parse_stored(&text).is_ok());
+            }
+            let stored_expected = !text.is_empty() && !text.chars().any(char::is_control);
+            proptest::prop_assert_eq!(DeviceId::parse_stored(&text).is_ok(), stored_expected);
+        }
+
+        #[test]
+        fn device_ids_are_bounded_in_characters(length in 250usize..262, c in "[a-z\u{e9}\u{4e2d}]") {
+            let text = c.repeat(length);
+            proptest::prop_assert_eq!(DeviceId::parse(&text).is_ok(), length <= MAX_DEVICE_ID_CHARS);
+        }
     }
 
     #[test]

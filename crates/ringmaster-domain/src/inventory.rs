@@ -13,12 +13,13 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::apple_version::AppleOsVersion;
 use crate::field_error::FieldErrors;
-use crate::ids::{DeviceId, MAX_IDS_PER_LIST, check_list_length};
-use crate::json_read::{describe, expect_object};
+use crate::ids::{DeviceGroupId, DeviceId, MAX_IDS_PER_LIST, check_list_length};
+use crate::json_read::describe;
+use crate::json_read::object::{ObjectReader, UnknownKey};
 use crate::platform::Platform;
 
 /// The longest group name (and other short text: platform, build, model) accepted, in characters.
@@ -49,14 +50,14 @@ pub struct DeviceGroupDocument {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BindingTargets {
     pub devices: Vec<String>,
-    pub device_groups: Vec<i64>,
+    pub device_groups: Vec<DeviceGroupId>,
 }
 
 impl BindingTargets {
     /// Sorted, without duplicates.
     pub fn normalized(&self) -> BindingTargets {
         let devices: BTreeSet<&String> = self.devices.iter().collect();
-        let device_groups: BTreeSet<i64> = self.device_groups.iter().copied().collect();
+        let device_groups: BTreeSet<DeviceGroupId> = self.device_groups.iter().copied().collect();
         BindingTargets {
             devices: devices.into_iter().cloned().collect(),
             device_groups: device_groups.into_iter().collect(),
@@ -69,52 +70,61 @@ impl BindingTargets {
     }
 }
 
+/// The keys of a device document.
+const DEVICE_KEYS: [&str; 6] = [
+    "id",
+    "platform",
+    "osVersion",
+    "osBuild",
+    "model",
+    "softwareUpdateDeviceId",
+];
+
+/// A reader of `document` refusing, before any other problem, every key but `known` (inventory
+/// documents list unknown keys first, in these words).
+fn reader<'a, 'e>(
+    document: &'a Value,
+    known: &[&'a str],
+    errors: &'e mut FieldErrors,
+) -> Option<ObjectReader<'a, 'e>> {
+    let mut reader = ObjectReader::of(document, "", errors)?;
+    reader.declare(known);
+    let wording = format!("unknown key; expected one of {}", known.join(", "));
+    reader.refuse_unknown(UnknownKey::Say(&wording));
+    Some(reader)
+}
+
 pub fn parse_device(document: &Value) -> Result<DeviceDocument, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let Some(object) = expect_object(document, "", &mut errors) else {
+    let Some(mut reader) = reader(document, &DEVICE_KEYS, &mut errors) else {
         return Err(errors);
     };
-    refuse_unknown(
-        object,
-        &[
-            "id",
-            "platform",
-            "osVersion",
-            "osBuild",
-            "model",
-            "softwareUpdateDeviceId",
-        ],
-        &mut errors,
-    );
-    let id = match object.get("id") {
-        None | Some(Value::Null) => {
-            errors.push("/id", "id is required");
+    let id = match reader.field("id") {
+        None => {
+            reader.missing("id", None);
             None
         }
         Some(Value::String(text)) => DeviceId::parse(text)
-            .map_err(|why| errors.push("/id", why))
+            .map_err(|why| reader.error("id", why))
             .ok(),
         Some(other) => {
-            errors.push(
-                "/id",
-                format!("id must be a string, not {}", describe(other)),
-            );
+            reader.wrong_kind("id", "a string", other);
             None
         }
     };
-    let platform = required_text(object, "platform", &mut errors).and_then(|text| {
+    let platform = required_text(&mut reader, "platform").and_then(|text| {
         Platform::parse(&text)
-            .map_err(|why| errors.push("/platform", why))
+            .map_err(|why| reader.error("platform", why))
             .ok()
     });
-    let os_version = required_text(object, "osVersion", &mut errors).and_then(|text| {
+    let os_version = required_text(&mut reader, "osVersion").and_then(|text| {
         AppleOsVersion::parse(&text)
-            .map_err(|why| errors.push("/osVersion", why))
+            .map_err(|why| reader.error("osVersion", why))
             .ok()
     });
-    let os_build = optional_text(object, "osBuild", &mut errors);
-    let model = optional_text(object, "model", &mut errors);
-    let software_update_device_id = optional_text(object, "softwareUpdateDeviceId", &mut errors);
+    let os_build = optional_text(&mut reader, "osBuild");
+    let model = optional_text(&mut reader, "model");
+    let software_update_device_id = optional_text(&mut reader, "softwareUpdateDeviceId");
     match (id, platform, os_version) {
         (Some(id), Some(platform), Some(os_version)) if errors.is_empty() => Ok(DeviceDocument {
             id,
@@ -130,12 +140,11 @@ pub fn parse_device(document: &Value) -> Result<DeviceDocument, FieldErrors> {
 
 pub fn parse_device_group(document: &Value) -> Result<DeviceGroupDocument, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let Some(object) = expect_object(document, "", &mut errors) else {
+    let Some(mut reader) = reader(document, &["name", "devices"], &mut errors) else {
         return Err(errors);
     };
-    refuse_unknown(object, &["name", "devices"], &mut errors);
-    let name = required_text(object, "name", &mut errors);
-    let devices = device_ids(object.get("devices"), "/devices", &mut errors);
+    let name = required_text(&mut reader, "name");
+    let devices = device_ids(reader.field("devices"), "/devices", reader.errors);
     match name {
         Some(name) if errors.is_empty() => Ok(DeviceGroupDocument { name, devices }),
         _ => Err(errors),
@@ -144,31 +153,30 @@ pub fn parse_device_group(document: &Value) -> Result<DeviceGroupDocument, Field
 
 pub fn parse_bindings(document: &Value) -> Result<BindingTargets, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let Some(object) = expect_object(document, "", &mut errors) else {
+    let Some(mut reader) = reader(document, &["devices", "deviceGroups"], &mut errors) else {
         return Err(errors);
     };
-    refuse_unknown(object, &["devices", "deviceGroups"], &mut errors);
-    let devices = device_ids(object.get("devices"), "/devices", &mut errors);
+    let devices = device_ids(reader.field("devices"), "/devices", reader.errors);
     let mut device_groups = Vec::new();
-    match object.get("deviceGroups") {
-        None | Some(Value::Null) => {}
+    match reader.field("deviceGroups") {
+        None => {}
         Some(Value::Array(items)) if items.len() > MAX_IDS_PER_LIST => {
-            push_list_too_long(items.len(), "/deviceGroups", &mut errors);
+            push_list_too_long(items.len(), "/deviceGroups", reader.errors);
         }
         Some(Value::Array(items)) => {
             device_groups.reserve(items.len());
             for (index, item) in items.iter().enumerate() {
                 match item.as_i64() {
-                    Some(id) => device_groups.push(id),
-                    None => errors.push(
+                    Some(id) => device_groups.push(DeviceGroupId::new(id)),
+                    None => reader.errors.push(
                         format!("/deviceGroups/{index}"),
                         format!("a device group id is an integer, not {}", describe(item)),
                     ),
                 }
             }
         }
-        Some(other) => errors.push(
-            "/deviceGroups",
+        Some(other) => reader.error(
+            "deviceGroups",
             format!(
                 "deviceGroups is an array of device group ids, not {}",
                 describe(other)
@@ -219,54 +227,39 @@ fn push_list_too_long(length: usize, pointer: &str, errors: &mut FieldErrors) {
     }
 }
 
-fn required_text(
-    object: &Map<String, Value>,
-    key: &'static str,
-    errors: &mut FieldErrors,
-) -> Option<String> {
-    let pointer = format!("/{key}");
-    match object.get(key) {
-        None | Some(Value::Null) => {
-            errors.push(pointer, format!("{key} is required"));
+fn required_text(reader: &mut ObjectReader<'_, '_>, key: &'static str) -> Option<String> {
+    match reader.field(key) {
+        None => {
+            reader.missing(key, None);
             None
         }
         Some(Value::String(text)) => match check_text(text) {
             Ok(()) => Some(text.trim().to_owned()),
             Err(why) => {
-                errors.push(pointer, why);
+                reader.error(key, why);
                 None
             }
         },
         Some(other) => {
-            errors.push(
-                pointer,
-                format!("{key} must be a string, not {}", describe(other)),
-            );
+            reader.wrong_kind(key, "a string", other);
             None
         }
     }
 }
 
-fn optional_text(
-    object: &Map<String, Value>,
-    key: &'static str,
-    errors: &mut FieldErrors,
-) -> Option<String> {
-    match object.get(key) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(text)) if text.trim().is_empty() => None,
-        Some(Value::String(text)) => match check_text(text) {
+/// Optional short text; blank counts as absent.
+fn optional_text(reader: &mut ObjectReader<'_, '_>, key: &'static str) -> Option<String> {
+    match reader.field(key)? {
+        Value::String(text) if text.trim().is_empty() => None,
+        Value::String(text) => match check_text(text) {
             Ok(()) => Some(text.trim().to_owned()),
             Err(why) => {
-                errors.push(format!("/{key}"), why);
+                reader.error(key, why);
                 None
             }
         },
-        Some(other) => {
-            errors.push(
-                format!("/{key}"),
-                format!("{key} must be a string, not {}", describe(other)),
-            );
+        other => {
+            reader.wrong_kind(key, "a string", other);
             None
         }
     }
@@ -286,17 +279,6 @@ fn check_text(text: &str) -> Result<(), String> {
         return Err("must not contain control characters".into());
     }
     Ok(())
-}
-
-fn refuse_unknown(object: &Map<String, Value>, known: &[&str], errors: &mut FieldErrors) {
-    for key in object.keys() {
-        if !known.contains(&key.as_str()) {
-            errors.push(
-                format!("/{}", key.replace('~', "~0").replace('/', "~1")),
-                format!("unknown key; expected one of {}", known.join(", ")),
-            );
-        }
-    }
 }
 
 #[cfg(test)]
@@ -375,7 +357,7 @@ mod tests {
         let bindings =
             parse_bindings(&json!({"devices": ["d1"], "deviceGroups": [3, 3, 4]})).unwrap();
         assert_eq!(bindings.devices, vec!["d1"]);
-        assert_eq!(bindings.device_groups, vec![3, 3, 4]);
+        assert_eq!(bindings.device_groups, [3, 3, 4].map(DeviceGroupId::new));
         assert_eq!(
             parse_bindings(&json!({})).unwrap(),
             BindingTargets::default()

@@ -6,6 +6,8 @@
 //! store one, and no real title, policy, feed or status report carries one. Every request body
 //! and file the server reads goes through [`json_document`], so this is checked once, here.
 
+pub mod object;
+
 use serde_json::{Map, Value};
 
 use crate::field_error::{FieldErrors, escape_token};

@@ -4,9 +4,10 @@
 //! The admin document is `{"kind": "patchPolicy"|"deferralProfile", "name"}`; unknown keys are
 //! refused, each problem named by JSON pointer.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::field_error::FieldErrors;
+use crate::json_read::object::{ObjectReader, UnknownKey};
 
 /// The kinds of legacy mechanism that can be recorded against a device.
 pub const LEGACY_KINDS: [&str; 2] = ["patchPolicy", "deferralProfile"];
@@ -26,34 +27,32 @@ pub fn is_legacy_kind(kind: &str) -> bool {
 
 /// Reads `{"kind", "name"}`: a bad kind, a missing or blank name and every unknown key are
 /// reported, in that order.
+///
+/// A document that is no object is read as an empty one (each field then reported missing), as
+/// it always was: clients see `/kind` and `/name`, not a refusal of the document.
 pub fn parse_legacy_mechanism(document: &Value) -> Result<LegacyMechanismDocument, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let kind = document.get("kind").and_then(Value::as_str).unwrap_or("");
+    let empty = Map::new();
+    let mut reader = ObjectReader::new(document.as_object().unwrap_or(&empty), "", &mut errors);
+    let kind = reader.field("kind").and_then(Value::as_str).unwrap_or("");
     if !is_legacy_kind(kind) {
-        errors.push(
-            "/kind",
+        reader.error(
+            "kind",
             format!("kind is one of {}", LEGACY_KINDS.join(", ")),
         );
     }
-    let name = document
-        .get("name")
+    let name = reader
+        .field("name")
         .and_then(Value::as_str)
         .unwrap_or("")
         .trim();
     if name.is_empty() {
-        errors.push(
-            "/name",
+        reader.error(
+            "name",
             "name is required: the legacy policy's or profile's name",
         );
     }
-    if let Some(object) = document.as_object() {
-        for key in object
-            .keys()
-            .filter(|key| !["kind", "name"].contains(&key.as_str()))
-        {
-            errors.push(format!("/{key}"), "unknown key; expected kind, name");
-        }
-    }
+    reader.refuse_unknown(UnknownKey::Say("unknown key; expected kind, name"));
     if !errors.is_empty() {
         return Err(errors);
     }

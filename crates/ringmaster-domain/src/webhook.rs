@@ -12,8 +12,9 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::field_error::{FieldErrors, child};
-use crate::json_read::{describe, expect_object, json_document};
+use crate::field_error::FieldErrors;
+use crate::json_read::object::{ObjectReader, UnknownKey};
+use crate::json_read::{describe, json_document};
 use crate::title::record::TitleRecord;
 
 /// The longest webhook URL, in bytes (PatchServer's column is 255 characters).
@@ -130,49 +131,48 @@ impl NewWebhook {
     pub fn parse(bytes: &[u8]) -> Result<NewWebhook, FieldErrors> {
         let document = json_document(bytes, "the body")?;
         let mut errors = FieldErrors::new();
-        let Some(object) = expect_object(&document, "", &mut errors) else {
+        let Some(reader) = ObjectReader::of(&document, "", &mut errors) else {
             return Err(errors);
         };
-        let mut url = None;
+        // `null` is refused here like any value of the wrong kind, as it always was.
+        let mut reader = reader.refusing_null();
+        let url = match reader.field("url") {
+            None => {
+                reader.error(
+                    "url",
+                    "required: the http:// or https:// URL events are POSTed to",
+                );
+                None
+            }
+            Some(Value::String(text)) => WebhookUrl::parse(text)
+                .map_err(|why| reader.error("url", why))
+                .ok(),
+            Some(other) => {
+                reader.error(
+                    "url",
+                    format!("expected the URL as a string, not {}", describe(other)),
+                );
+                None
+            }
+        };
         let mut flags = [
             ("enabled", true),
             ("verify_ssl", true),
             ("send_definition", false),
         ];
-        for (key, value) in object {
-            let pointer = child("", key);
-            if key == "url" {
-                match value {
-                    Value::String(text) => match WebhookUrl::parse(text) {
-                        Ok(parsed) => url = Some(parsed),
-                        Err(why) => errors.push(pointer, why),
-                    },
-                    other => errors.push(
-                        pointer,
-                        format!("expected the URL as a string, not {}", describe(other)),
-                    ),
-                }
-            } else if let Some((_, flag)) = flags.iter_mut().find(|(name, _)| name == key) {
-                match value {
-                    Value::Bool(given) => *flag = *given,
-                    other => errors.push(
-                        pointer,
-                        format!("expected true or false, not {}", describe(other)),
-                    ),
-                }
-            } else {
-                errors.push(
-                    pointer,
-                    "unknown key: a webhook has url, enabled, verify_ssl and send_definition",
-                );
+        for (key, flag) in &mut flags {
+            match reader.field(key) {
+                None => {}
+                Some(Value::Bool(given)) => *flag = *given,
+                Some(other) => reader.error(
+                    key,
+                    format!("expected true or false, not {}", describe(other)),
+                ),
             }
         }
-        if !object.contains_key("url") {
-            errors.push(
-                "/url",
-                "required: the http:// or https:// URL events are POSTed to",
-            );
-        }
+        reader.refuse_unknown(UnknownKey::Say(
+            "unknown key: a webhook has url, enabled, verify_ssl and send_definition",
+        ));
         let [(_, enabled), (_, verify_ssl), (_, send_definition)] = flags;
         match url {
             Some(url) if errors.is_empty() => Ok(NewWebhook {
@@ -327,7 +327,8 @@ mod tests {
         )
         .unwrap_err();
         let pointers: Vec<&str> = errors.iter().map(|error| error.pointer.as_str()).collect();
-        assert_eq!(pointers, ["/url", "/enabled", "/secret", "/verify_ssl"]);
+        // Each key is read in turn, then the unknown ones are refused.
+        assert_eq!(pointers, ["/url", "/enabled", "/verify_ssl", "/secret"]);
         let errors = NewWebhook::parse(b"{}").unwrap_err();
         assert_eq!(errors.iter().next().unwrap().pointer, "/url");
         assert!(NewWebhook::parse(b"[]").is_err());

@@ -14,7 +14,7 @@ use ringmaster_domain::access::{Role, TitleScope};
 use ringmaster_domain::apple_version::AppleOsVersion;
 use ringmaster_domain::catalog::FeedFormat;
 use ringmaster_domain::catalog::release::{Release, SecurityInfo};
-use ringmaster_domain::ids::DeviceId;
+use ringmaster_domain::ids::{DeviceGroupId, DeviceId};
 use ringmaster_domain::platform::Platform;
 use ringmaster_domain::policy::model::UpdatePolicy;
 use ringmaster_domain::policy::parse::parse_policy;
@@ -116,7 +116,7 @@ fn ids(list: &[&str]) -> Vec<String> {
     list.iter().map(|id| (*id).to_owned()).collect()
 }
 
-fn written(write: GroupWrite) -> i64 {
+fn written(write: GroupWrite) -> DeviceGroupId {
     match write {
         GroupWrite::Written(group) => group.id,
         other => panic!("group not written: {other:?}"),
@@ -278,15 +278,15 @@ async fn fill(source: &Store, url: &str) -> Given {
     }
     side.close().await.unwrap();
     let mut given = Given {
-        policies: vec![doomed.id, extra.id],
-        policy_groups: vec![custom.id],
-        device_groups: vec![old_group, lab],
+        policies: vec![doomed.id.get(), extra.id.get()],
+        policy_groups: vec![custom.id.get()],
+        device_groups: vec![old_group.get(), lab.get()],
     };
     for ring in &rings.rings {
-        given.policy_groups.push(ring.group.id);
+        given.policy_groups.push(ring.group.id.get());
         given
             .policies
-            .extend(ring.policies.iter().map(|stored| stored.id));
+            .extend(ring.policies.iter().map(|stored| stored.id.get()));
     }
     given
 }
@@ -404,9 +404,9 @@ async fn os_update_data_moves_with_every_id_and_new_rows_get_fresh_ids() {
                 .unwrap(),
         );
         for (what, id, copied) in [
-            ("policy", policy.id, &given.policies),
-            ("policy group", group.id, &given.policy_groups),
-            ("device group", devices, &given.device_groups),
+            ("policy", policy.id.get(), &given.policies),
+            ("policy group", group.id.get(), &given.policy_groups),
+            ("device group", devices.get(), &given.device_groups),
         ] {
             assert!(
                 copied.iter().all(|copied| id > *copied),

@@ -3,6 +3,7 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::ids::{DeviceGroupId, PolicyGroupId, PolicyId};
 
 const MAC: Platform = Platform::MacOs;
 const IOS: Platform = Platform::Ios;
@@ -14,44 +15,49 @@ fn world(device_groups: &[(i64, &[&str])], bindings: &[(Subject, &[&str], &[i64]
     let mut groups = Vec::new();
     for ring in 1..=4 {
         groups.push(GroupFacts {
-            id: ring,
+            id: PolicyGroupId::new(ring),
             ring_order: Some(ring as i32 - 1),
         });
         policies.push(PolicyFacts {
-            id: 10 + ring,
+            id: PolicyId::new(10 + ring),
             platform: MAC,
-            group: Some(ring),
+            group: Some(PolicyGroupId::new(ring)),
         });
         policies.push(PolicyFacts {
-            id: 20 + ring,
+            id: PolicyId::new(20 + ring),
             platform: IOS,
-            group: Some(ring),
+            group: Some(PolicyGroupId::new(ring)),
         });
     }
     for id in [31, 32] {
         policies.push(PolicyFacts {
-            id,
+            id: PolicyId::new(id),
             platform: MAC,
             group: None,
         });
     }
-    let device_groups: Vec<(i64, Vec<String>)> = device_groups
+    let device_groups: Vec<(DeviceGroupId, Vec<String>)> = device_groups
         .iter()
-        .map(|(id, members)| (*id, members.iter().map(|m| m.to_string()).collect()))
+        .map(|(id, members)| {
+            (
+                DeviceGroupId::new(*id),
+                members.iter().map(|m| m.to_string()).collect(),
+            )
+        })
         .collect();
     let bindings: Vec<BindingFacts> = bindings
         .iter()
         .map(|(subject, devices, groups)| BindingFacts {
             subject: *subject,
             devices: devices.iter().map(|d| d.to_string()).collect(),
-            device_groups: groups.to_vec(),
+            device_groups: groups.iter().copied().map(DeviceGroupId::new).collect(),
         })
         .collect();
     Assignments::new(&policies, &groups, &device_groups, &bindings)
 }
 
 fn winner(resolution: &Resolution) -> Option<i64> {
-    resolution.winner.as_ref().map(|c| c.policy)
+    resolution.winner.as_ref().map(|c| c.policy.get())
 }
 
 #[test]
@@ -64,12 +70,15 @@ fn an_unbound_device_has_no_policy() {
 fn a_ring_bound_to_a_mixed_group_applies_each_platform_its_own_policy() {
     let world = world(
         &[(100, &["mac-1", "ipad-1"])],
-        &[(Subject::PolicyGroup(2), &[], &[100])],
+        &[(Subject::PolicyGroup(PolicyGroupId::new(2)), &[], &[100])],
     );
     let mac = world.resolve("mac-1", MAC);
     assert_eq!(winner(&mac), Some(12));
     assert_eq!(
-        mac.ignored.iter().map(|c| c.policy).collect::<Vec<_>>(),
+        mac.ignored
+            .iter()
+            .map(|c| c.policy.get())
+            .collect::<Vec<_>>(),
         vec![22]
     );
     assert!(!mac.has_conflict());
@@ -81,14 +90,14 @@ fn a_direct_binding_beats_a_group_binding_even_from_an_earlier_ring() {
     let world = world(
         &[(100, &["mac-1"])],
         &[
-            (Subject::PolicyGroup(4), &[], &[100]),
-            (Subject::PolicyGroup(1), &["mac-1"], &[]),
+            (Subject::PolicyGroup(PolicyGroupId::new(4)), &[], &[100]),
+            (Subject::PolicyGroup(PolicyGroupId::new(1)), &["mac-1"], &[]),
         ],
     );
     let resolution = world.resolve("mac-1", MAC);
     assert_eq!(winner(&resolution), Some(11));
     assert_eq!(resolution.overruled.len(), 1);
-    assert_eq!(resolution.overruled[0].candidate.policy, 14);
+    assert_eq!(resolution.overruled[0].candidate.policy.get(), 14);
     assert_eq!(resolution.overruled[0].rule, DecidingRule::Directness);
 }
 
@@ -97,8 +106,8 @@ fn a_policy_bound_on_its_own_beats_a_ring_bound_the_same_way() {
     let world = world(
         &[],
         &[
-            (Subject::PolicyGroup(4), &["mac-1"], &[]),
-            (Subject::Policy(31), &["mac-1"], &[]),
+            (Subject::PolicyGroup(PolicyGroupId::new(4)), &["mac-1"], &[]),
+            (Subject::Policy(PolicyId::new(31)), &["mac-1"], &[]),
         ],
     );
     let resolution = world.resolve("mac-1", MAC);
@@ -111,9 +120,9 @@ fn between_rings_the_later_one_wins() {
     let world = world(
         &[(100, &["mac-1"]), (101, &["mac-1"])],
         &[
-            (Subject::PolicyGroup(1), &[], &[100]),
-            (Subject::PolicyGroup(3), &[], &[101]),
-            (Subject::PolicyGroup(2), &[], &[101]),
+            (Subject::PolicyGroup(PolicyGroupId::new(1)), &[], &[100]),
+            (Subject::PolicyGroup(PolicyGroupId::new(3)), &[], &[101]),
+            (Subject::PolicyGroup(PolicyGroupId::new(2)), &[], &[101]),
         ],
     );
     let resolution = world.resolve("mac-1", MAC);
@@ -121,7 +130,7 @@ fn between_rings_the_later_one_wins() {
     let losers: Vec<(i64, DecidingRule)> = resolution
         .overruled
         .iter()
-        .map(|o| (o.candidate.policy, o.rule))
+        .map(|o| (o.candidate.policy.get(), o.rule))
         .collect();
     assert_eq!(
         losers,
@@ -134,8 +143,8 @@ fn between_standalone_policies_the_older_wins() {
     let world = world(
         &[],
         &[
-            (Subject::Policy(32), &["mac-1"], &[]),
-            (Subject::Policy(31), &["mac-1"], &[]),
+            (Subject::Policy(PolicyId::new(32)), &["mac-1"], &[]),
+            (Subject::Policy(PolicyId::new(31)), &["mac-1"], &[]),
         ],
     );
     let resolution = world.resolve("mac-1", MAC);
@@ -148,13 +157,13 @@ fn a_policy_reached_twice_is_one_candidate_with_its_strongest_route_first() {
     let world = world(
         &[(100, &["mac-1"])],
         &[
-            (Subject::PolicyGroup(2), &[], &[100]),
-            (Subject::Policy(12), &["mac-1"], &[]),
+            (Subject::PolicyGroup(PolicyGroupId::new(2)), &[], &[100]),
+            (Subject::Policy(PolicyId::new(12)), &["mac-1"], &[]),
         ],
     );
     let resolution = world.resolve("mac-1", MAC);
     let winner = resolution.winner.unwrap();
-    assert_eq!(winner.policy, 12);
+    assert_eq!(winner.policy.get(), 12);
     assert!(
         resolution.overruled.is_empty(),
         "not a conflict with itself"
@@ -164,11 +173,11 @@ fn a_policy_reached_twice_is_one_candidate_with_its_strongest_route_first() {
         vec![
             Route {
                 via: Via::Device,
-                subject: Subject::Policy(12)
+                subject: Subject::Policy(PolicyId::new(12))
             },
             Route {
-                via: Via::DeviceGroup(100),
-                subject: Subject::PolicyGroup(2)
+                via: Via::DeviceGroup(DeviceGroupId::new(100)),
+                subject: Subject::PolicyGroup(PolicyGroupId::new(2))
             },
         ]
     );
@@ -176,14 +185,18 @@ fn a_policy_reached_twice_is_one_candidate_with_its_strongest_route_first() {
 
 #[test]
 fn bindings_to_deleted_policies_are_skipped() {
-    let world = world(&[], &[(Subject::Policy(99), &["mac-1"], &[])]);
+    let world = world(
+        &[],
+        &[(Subject::Policy(PolicyId::new(99)), &["mac-1"], &[])],
+    );
     assert_eq!(world.resolve("mac-1", MAC), Resolution::default());
 }
 
 fn arb_subject() -> impl Strategy<Value = Subject> {
     prop_oneof![
-        prop::sample::select(vec![11i64, 12, 13, 14, 21, 22, 31, 32]).prop_map(Subject::Policy),
-        (1i64..=4).prop_map(Subject::PolicyGroup),
+        prop::sample::select(vec![11i64, 12, 13, 14, 21, 22, 31, 32])
+            .prop_map(|id| Subject::Policy(PolicyId::new(id))),
+        (1i64..=4).prop_map(|id| Subject::PolicyGroup(PolicyGroupId::new(id))),
     ]
 }
 
@@ -233,7 +246,7 @@ proptest! {
             .winner
             .iter()
             .chain(forward.overruled.iter().map(|o| &o.candidate))
-            .all(|c| ![21, 22, 23, 24].contains(&c.policy));
+            .all(|c| ![21, 22, 23, 24].contains(&c.policy.get()));
         prop_assert!(all_mac, "iOS policies never compete on a Mac");
     }
 }

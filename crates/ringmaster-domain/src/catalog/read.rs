@@ -1,7 +1,10 @@
 //! Small readers for feed JSON that record problems with a JSON pointer instead of stopping.
 //!
 //! Feeds are third-party data with many optional keys, so `null` is read as "absent" everywhere
-//! and unknown keys are ignored; only values ringmaster keeps are checked.
+//! and unknown keys are ignored; only values ringmaster keeps are checked. The null rule and the
+//! wording are the shared reader's ([`crate::json_read::object`]); [`Fields`] lends one object's
+//! fields to the many helpers of a feed (each taking the errors), where an
+//! [`ObjectReader`](crate::json_read::object::ObjectReader) would be held by one.
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -10,6 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::apple_version::AppleOsVersion;
 use crate::field_error::{FieldErrors, child};
+use crate::json_read::object::{missing_message, present, wrong_kind_message};
 use crate::json_read::{describe, expect_object};
 
 /// The longest build accepted (Apple's are up to 10 characters, such as `25D771280a`).
@@ -42,7 +46,7 @@ impl<'a> Fields<'a> {
 
     /// The value of `key`; `null` counts as absent.
     pub(crate) fn get(&self, key: &str) -> Option<&'a Value> {
-        self.object.get(key).filter(|value| !value.is_null())
+        present(self.object, key)
     }
 
     pub(crate) fn has(&self, key: &str) -> bool {
@@ -50,14 +54,11 @@ impl<'a> Fields<'a> {
     }
 
     fn missing(&self, key: &str, what: &str, errors: &mut FieldErrors) {
-        errors.push(self.pointer_to(key), format!("{key} is required ({what})"));
+        errors.push(self.pointer_to(key), missing_message(key, Some(what)));
     }
 
     fn wrong_type(&self, key: &str, what: &str, found: &Value, errors: &mut FieldErrors) {
-        errors.push(
-            self.pointer_to(key),
-            format!("{key} must be {what}, not {}", describe(found)),
-        );
+        errors.push(self.pointer_to(key), wrong_kind_message(key, what, found));
     }
 
     pub(crate) fn optional_str(&self, key: &str, errors: &mut FieldErrors) -> Option<&'a str> {

@@ -36,7 +36,8 @@ use crate::policy::model::{
 
 mod reader;
 
-use reader::Reader;
+use crate::json_read::object::ObjectReader;
+use reader::{UNKNOWN, optional_days, optional_value};
 
 /// A valid policy and the warnings about settings that will not reach devices.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +82,7 @@ pub fn parse_policy(document: &Value) -> Result<ParsedPolicy, FieldErrors> {
     let Some(object) = expect_object(document, "", &mut errors) else {
         return Err(errors);
     };
-    let mut reader = Reader::new(object, String::new(), &mut errors);
+    let mut reader = ObjectReader::new(object, "", &mut errors);
     let name = reader.required_string("name").and_then(|text| {
         PolicyName::parse(&text)
             .map_err(|why| reader.error("name", why))
@@ -106,35 +107,35 @@ pub fn parse_policy(document: &Value) -> Result<ParsedPolicy, FieldErrors> {
             None
         }
     };
-    let deferrals = match reader.object("deferrals") {
+    let deferrals = match reader.optional_object("deferrals") {
         Some(Some(object)) => read_deferrals(object, platform, reader.errors),
         Some(None) => platform.map(Deferrals::none),
         None => None,
     };
-    let enforcement = match reader.object("enforcement") {
+    let enforcement = match reader.optional_object("enforcement") {
         Some(Some(object)) => read_enforcement(object, reader.errors),
         Some(None) => Some(Enforcement::default()),
         None => None,
     };
-    let update_permissions = reader.optional_value::<UpdatePermissions>("updatePermissions");
-    let notifications = reader.optional_value("notifications");
-    let recommended_cadence = reader.optional_value("recommendedCadence");
-    let automatic_actions = match reader.object("automaticActions") {
+    let update_permissions = optional_value::<UpdatePermissions>(&mut reader, "updatePermissions");
+    let notifications = optional_value(&mut reader, "notifications");
+    let recommended_cadence = optional_value(&mut reader, "recommendedCadence");
+    let automatic_actions = match reader.optional_object("automaticActions") {
         Some(Some(object)) => read_automatic_actions(object, reader.errors),
         Some(None) => Some(AutomaticActions::default()),
         None => None,
     };
-    let rapid_security_response = match reader.object("rapidSecurityResponse") {
+    let rapid_security_response = match reader.optional_object("rapidSecurityResponse") {
         Some(Some(object)) => read_rapid_security_response(object, reader.errors),
         Some(None) => Some(RapidSecurityResponse::default()),
         None => None,
     };
-    let beta = match reader.object("beta") {
+    let beta = match reader.optional_object("beta") {
         Some(Some(object)) => read_beta(object, reader.errors),
         Some(None) => Some(Beta::default()),
         None => None,
     };
-    reader.finish();
+    reader.refuse_unknown(UNKNOWN);
 
     if platform == Some(Platform::MacOs) && matches!(recommended_cadence, Some(Some(_))) {
         warnings.push(Warning {
@@ -200,13 +201,13 @@ fn read_deferrals(
     platform: Option<Platform>,
     errors: &mut FieldErrors,
 ) -> Option<Deferrals> {
-    let mut reader = Reader::new(object, "/deferrals".into(), errors);
+    let mut reader = ObjectReader::new(object, "/deferrals", errors);
     // Each: Some(days) when read (days None = unset), None after an error.
     let major = read_deferral(&mut reader, "majorDays", platform);
     let minor = read_deferral(&mut reader, "minorDays", platform);
     let system = read_deferral(&mut reader, "systemDays", platform);
     let combined = read_deferral(&mut reader, "combinedDays", platform);
-    reader.finish();
+    reader.refuse_unknown(UNKNOWN);
     let platform = platform?;
     match platform {
         Platform::MacOs => Some(Deferrals::MacOs {
@@ -224,7 +225,7 @@ fn read_deferrals(
 /// A key of the other platform is refused with a message naming the right keys; with the
 /// platform unknown (itself an error) every key is read for its range only.
 fn read_deferral(
-    reader: &mut Reader<'_, '_>,
+    reader: &mut ObjectReader<'_, '_>,
     key: &'static str,
     platform: Option<Platform>,
 ) -> Option<Option<DeferralDays>> {
@@ -249,7 +250,7 @@ fn read_deferral(
         }
         return Some(None);
     }
-    let Some(days) = reader.optional_integer(key)? else {
+    let Some(days) = optional_days(reader, key)? else {
         return Some(None);
     };
     match DeferralDays::parse(days) {
@@ -262,9 +263,9 @@ fn read_deferral(
 }
 
 fn read_enforcement(object: &Map<String, Value>, errors: &mut FieldErrors) -> Option<Enforcement> {
-    let mut reader = Reader::new(object, "/enforcement".into(), errors);
+    let mut reader = ObjectReader::new(object, "/enforcement", errors);
     let enabled = reader.optional_bool("enabled");
-    let grace_period = reader.optional_integer("gracePeriodDays").map(|days| {
+    let grace_period = optional_days(&mut reader, "gracePeriodDays").map(|days| {
         days.map_or(Some(GraceDays::DEFAULT), |days| {
             GraceDays::parse(days)
                 .map_err(|why| reader.error("gracePeriodDays", format!("gracePeriodDays: {why}")))
@@ -293,8 +294,8 @@ fn read_enforcement(object: &Map<String, Value>, errors: &mut FieldErrors) -> Op
                 .map(Some)
         })
     });
-    let scope = reader.optional_value("scope");
-    reader.finish();
+    let scope = optional_value(&mut reader, "scope");
+    reader.refuse_unknown(UNKNOWN);
     Some(Enforcement {
         enabled: enabled?.unwrap_or(false),
         grace_period: grace_period??,
@@ -327,10 +328,11 @@ fn read_automatic_actions(
     object: &Map<String, Value>,
     errors: &mut FieldErrors,
 ) -> Option<AutomaticActions> {
-    let mut reader = Reader::new(object, "/automaticActions".into(), errors);
-    let download = reader.optional_value::<ActionMode>("download");
-    let install_os_updates = reader.optional_value::<ActionMode>("installOSUpdates");
-    let install_security_response = reader.optional_value::<ActionMode>("installSecurityResponse");
+    let mut reader = ObjectReader::new(object, "/automaticActions", errors);
+    let download = optional_value::<ActionMode>(&mut reader, "download");
+    let install_os_updates = optional_value::<ActionMode>(&mut reader, "installOSUpdates");
+    let install_security_response =
+        optional_value::<ActionMode>(&mut reader, "installSecurityResponse");
     if let Some(download) = download {
         let download = download.unwrap_or_default();
         for (key, install) in [
@@ -345,7 +347,7 @@ fn read_automatic_actions(
             }
         }
     }
-    reader.finish();
+    reader.refuse_unknown(UNKNOWN);
     Some(AutomaticActions {
         download: download?.unwrap_or_default(),
         install_os_updates: install_os_updates?.unwrap_or_default(),
@@ -357,11 +359,11 @@ fn read_rapid_security_response(
     object: &Map<String, Value>,
     errors: &mut FieldErrors,
 ) -> Option<RapidSecurityResponse> {
-    let mut reader = Reader::new(object, "/rapidSecurityResponse".into(), errors);
+    let mut reader = ObjectReader::new(object, "/rapidSecurityResponse", errors);
     let defaults = RapidSecurityResponse::default();
     let offer = reader.optional_bool("offer");
     let allow_rollback = reader.optional_bool("allowRollback");
-    reader.finish();
+    reader.refuse_unknown(UNKNOWN);
     Some(RapidSecurityResponse {
         offer: offer?.unwrap_or(defaults.offer),
         allow_rollback: allow_rollback?.unwrap_or(defaults.allow_rollback),
@@ -369,8 +371,8 @@ fn read_rapid_security_response(
 }
 
 fn read_beta(object: &Map<String, Value>, errors: &mut FieldErrors) -> Option<Beta> {
-    let mut reader = Reader::new(object, "/beta".into(), errors);
-    let program_enrollment = reader.optional_value::<ProgramEnrollment>("programEnrollment");
+    let mut reader = ObjectReader::new(object, "/beta", errors);
+    let program_enrollment = optional_value::<ProgramEnrollment>(&mut reader, "programEnrollment");
     let programs = match reader.field("offeredPrograms") {
         None => Some(Vec::new()),
         Some(Value::Array(items)) => {
@@ -423,7 +425,7 @@ fn read_beta(object: &Map<String, Value>, errors: &mut FieldErrors) -> Option<Be
             );
         }
     }
-    reader.finish();
+    reader.refuse_unknown(UNKNOWN);
     Some(Beta {
         program_enrollment: program_enrollment?.unwrap_or_default(),
         offered_programs: programs?,
@@ -437,10 +439,10 @@ fn read_beta_program(
 ) -> Option<BetaProgram> {
     let before = errors.len();
     let object = expect_object(value, pointer, errors)?;
-    let mut reader = Reader::new(object, pointer.to_owned(), errors);
+    let mut reader = ObjectReader::new(object, pointer, errors);
     let description = reader.required_non_empty_string("description");
     let token = reader.required_non_empty_string("token");
-    reader.finish();
+    reader.refuse_unknown(UNKNOWN);
     if errors.len() > before {
         return None;
     }

@@ -22,13 +22,13 @@ use std::collections::{HashMap, HashSet};
 use base64::Engine;
 use serde_json::{Map, Value};
 
-use crate::field_error::{FieldError, FieldErrors, child};
+use crate::field_error::{FieldError, FieldErrors};
 use crate::jamf_time;
-use crate::json_read::{describe, expect_object, json_document};
+use crate::json_read::json_document;
+use crate::json_read::object::{ObjectReader, Presence};
 use crate::title::id::SoftwareTitleId;
 use crate::title::model::{
-    Component, Criterion, CriterionType, ExtensionAttribute, ExtraFields, KillApp, Patch,
-    SoftwareTitle,
+    Component, Criterion, CriterionType, ExtensionAttribute, KillApp, Patch, SoftwareTitle,
 };
 
 /// A valid definition and what it was accepted in spite of.
@@ -66,6 +66,19 @@ pub fn patch_from_slice(bytes: &[u8]) -> Result<Patch, FieldErrors> {
     }
 }
 
+/// Reads `{"version": "…"}` (what `POST /api/v1/title/{id}/pin` receives): the version to pin.
+/// Other keys are ignored, as they always were.
+pub fn pinned_version(bytes: &[u8]) -> Result<String, FieldErrors> {
+    let document = json_document(bytes, "the body")?;
+    let mut errors = FieldErrors::new();
+    let version = ObjectReader::of(&document, "", &mut errors)
+        .and_then(|mut reader| reader.required_string("version"));
+    match version {
+        Some(version) if errors.is_empty() => Ok(version),
+        _ => Err(errors),
+    }
+}
+
 /// Parses and validates a full definition.
 pub fn software_title(document: &Value) -> Result<SoftwareTitle, FieldErrors> {
     definition(document, SoftwareTitleId::parse, &mut Vec::new())
@@ -84,10 +97,11 @@ fn definition(
     warnings: &mut Vec<FieldError>,
 ) -> Result<SoftwareTitle, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let Some(object) = expect_object(document, "", &mut errors) else {
+    let Some(reader) = ObjectReader::of(document, "", &mut errors) else {
         return Err(errors);
     };
-    let mut reader = ObjectReader::new(object, "", &mut errors);
+    let mut reader = reader.refusing_null();
+    let object = reader.object();
     let id = reader
         .required_string("id")
         .and_then(|text| parse_id(&text).map_err(|why| reader.error("id", why)).ok());
@@ -95,7 +109,7 @@ fn definition(
     let publisher = reader.required_non_empty_string("publisher");
     let app_name = reader.nullable_string("appName");
     let bundle_id = reader.nullable_string("bundleId");
-    if let Some(text) = reader.optional_string("lastModified")
+    if let Some(text) = reader.optional_string("lastModified").flatten()
         && let Err(why) = jamf_time::parse_loose(&text)
     {
         warnings.push(FieldError {
@@ -115,7 +129,7 @@ fn definition(
         Presence::Optional,
         read_extension_attribute,
     );
-    let extra = reader.finish();
+    let extra = reader.keep_unknown();
     check_cross_references(object, &mut errors);
 
     let (Some(id), Some(name), Some(publisher), Some(requirements), Some(patches), Some(eas)) = (
@@ -276,8 +290,7 @@ pub fn check_patch_against_title(patch: &Patch, title: &SoftwareTitle) -> Result
 }
 
 fn read_patch(value: &Value, pointer: &str, errors: &mut FieldErrors) -> Option<Patch> {
-    let object = expect_object(value, pointer, errors)?;
-    let mut reader = ObjectReader::new(object, pointer, errors);
+    let mut reader = ObjectReader::of(value, pointer, errors)?.refusing_null();
     let version = reader.required_non_empty_string("version");
     let release_date = reader.required_string("releaseDate").and_then(|text| {
         jamf_time::parse_loose(&text)
@@ -290,11 +303,11 @@ fn read_patch(value: &Value, pointer: &str, errors: &mut FieldErrors) -> Option<
     let kill_apps = reader.array("killApps", Presence::Optional, read_kill_app);
     let components = reader.array("components", Presence::Required, read_component);
     let capabilities = reader.array("capabilities", Presence::Required, read_criterion);
-    let dependencies_given = object.contains_key("dependencies");
+    let dependencies_given = reader.object().contains_key("dependencies");
     let dependencies = reader.array("dependencies", Presence::Optional, |value, _, _| {
         Some(value.clone())
     });
-    let extra = reader.finish();
+    let extra = reader.keep_unknown();
     Some(Patch {
         version: version?,
         release_date: release_date?,
@@ -314,11 +327,10 @@ fn read_patch(value: &Value, pointer: &str, errors: &mut FieldErrors) -> Option<
 }
 
 fn read_kill_app(value: &Value, pointer: &str, errors: &mut FieldErrors) -> Option<KillApp> {
-    let object = expect_object(value, pointer, errors)?;
-    let mut reader = ObjectReader::new(object, pointer, errors);
+    let mut reader = ObjectReader::of(value, pointer, errors)?.refusing_null();
     let bundle_id = reader.required_string("bundleId");
     let app_name = reader.required_string("appName");
-    let extra = reader.finish();
+    let extra = reader.keep_unknown();
     Some(KillApp {
         bundle_id: bundle_id?,
         app_name: app_name?,
@@ -327,12 +339,11 @@ fn read_kill_app(value: &Value, pointer: &str, errors: &mut FieldErrors) -> Opti
 }
 
 fn read_component(value: &Value, pointer: &str, errors: &mut FieldErrors) -> Option<Component> {
-    let object = expect_object(value, pointer, errors)?;
-    let mut reader = ObjectReader::new(object, pointer, errors);
+    let mut reader = ObjectReader::of(value, pointer, errors)?.refusing_null();
     let name = reader.required_string("name");
     let version = reader.required_string("version");
     let criteria = reader.array("criteria", Presence::Required, read_criterion);
-    let extra = reader.finish();
+    let extra = reader.keep_unknown();
     Some(Component {
         name: name?,
         version: version?,
@@ -342,8 +353,7 @@ fn read_component(value: &Value, pointer: &str, errors: &mut FieldErrors) -> Opt
 }
 
 fn read_criterion(value: &Value, pointer: &str, errors: &mut FieldErrors) -> Option<Criterion> {
-    let object = expect_object(value, pointer, errors)?;
-    let mut reader = ObjectReader::new(object, pointer, errors);
+    let mut reader = ObjectReader::of(value, pointer, errors)?.refusing_null();
     let name = reader.required_string("name");
     let operator = reader.required_string("operator");
     let value = reader.required_string("value");
@@ -362,8 +372,8 @@ fn read_criterion(value: &Value, pointer: &str, errors: &mut FieldErrors) -> Opt
                 None
             }
         });
-    let and = reader.optional_bool("and");
-    let extra = reader.finish();
+    let and = reader.optional_bool("and").flatten();
+    let extra = reader.keep_unknown();
     Some(Criterion {
         name: name?,
         operator: operator?,
@@ -379,8 +389,7 @@ fn read_extension_attribute(
     pointer: &str,
     errors: &mut FieldErrors,
 ) -> Option<ExtensionAttribute> {
-    let object = expect_object(value, pointer, errors)?;
-    let mut reader = ObjectReader::new(object, pointer, errors);
+    let mut reader = ObjectReader::of(value, pointer, errors)?.refusing_null();
     let key = reader.required_non_empty_string("key");
     let script = reader.required_string("value").and_then(|text| {
         let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
@@ -396,177 +405,13 @@ fn read_extension_attribute(
         }
     });
     let display_name = reader.required_string("displayName");
-    let extra = reader.finish();
+    let extra = reader.keep_unknown();
     Some(ExtensionAttribute {
         key: key?,
         value: script?,
         display_name: display_name?,
         extra,
     })
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Presence {
-    Required,
-    Optional,
-}
-
-/// Reads the fields of one JSON object, recording problems and remembering which keys it used.
-struct ObjectReader<'a, 'e> {
-    object: &'a Map<String, Value>,
-    pointer: &'a str,
-    errors: &'e mut FieldErrors,
-    known: Vec<&'static str>,
-}
-
-impl<'a, 'e> ObjectReader<'a, 'e> {
-    fn new(object: &'a Map<String, Value>, pointer: &'a str, errors: &'e mut FieldErrors) -> Self {
-        Self {
-            object,
-            pointer,
-            errors,
-            known: Vec::new(),
-        }
-    }
-
-    fn error(&mut self, key: &str, message: impl Into<String>) {
-        self.errors.push(child(self.pointer, key), message);
-    }
-
-    fn field(&mut self, key: &'static str) -> Option<&'a Value> {
-        self.known.push(key);
-        self.object.get(key)
-    }
-
-    fn required_string(&mut self, key: &'static str) -> Option<String> {
-        match self.field(key) {
-            None => {
-                self.error(key, format!("{key} is required"));
-                None
-            }
-            Some(Value::String(text)) => Some(text.clone()),
-            Some(other) => {
-                self.error(
-                    key,
-                    format!("{key} must be a string, not {}", describe(other)),
-                );
-                None
-            }
-        }
-    }
-
-    fn required_non_empty_string(&mut self, key: &'static str) -> Option<String> {
-        let text = self.required_string(key)?;
-        if text.trim().is_empty() {
-            self.error(key, format!("{key} must not be empty"));
-            return None;
-        }
-        Some(text)
-    }
-
-    fn optional_string(&mut self, key: &'static str) -> Option<String> {
-        match self.field(key)? {
-            Value::String(text) => Some(text.clone()),
-            other => {
-                self.error(
-                    key,
-                    format!("{key} must be a string, not {}", describe(other)),
-                );
-                None
-            }
-        }
-    }
-
-    /// A string that may be absent or `null` (only `appName` and `bundleId`).
-    fn nullable_string(&mut self, key: &'static str) -> Option<String> {
-        match self.field(key)? {
-            Value::Null => None,
-            Value::String(text) => Some(text.clone()),
-            other => {
-                self.error(
-                    key,
-                    format!("{key} must be a string or null, not {}", describe(other)),
-                );
-                None
-            }
-        }
-    }
-
-    fn required_bool(&mut self, key: &'static str) -> Option<bool> {
-        match self.field(key) {
-            None => {
-                self.error(key, format!("{key} is required (true or false)"));
-                None
-            }
-            Some(value) => self.boolean(key, value),
-        }
-    }
-
-    fn optional_bool(&mut self, key: &'static str) -> Option<bool> {
-        let value = self.field(key)?;
-        self.boolean(key, value)
-    }
-
-    fn boolean(&mut self, key: &str, value: &Value) -> Option<bool> {
-        match value {
-            Value::Bool(flag) => Some(*flag),
-            other => {
-                self.error(
-                    key,
-                    format!(
-                        "{key} must be a boolean (true or false without quotes), not {}",
-                        describe(other)
-                    ),
-                );
-                None
-            }
-        }
-    }
-
-    /// Reads an array field item by item. `None` when the field itself is unusable;
-    /// items that fail are left out (their errors are recorded) and make the caller fail later.
-    fn array<T>(
-        &mut self,
-        key: &'static str,
-        presence: Presence,
-        read_item: impl Fn(&Value, &str, &mut FieldErrors) -> Option<T>,
-    ) -> Option<Vec<T>> {
-        let items = match (self.field(key), presence) {
-            (None, Presence::Optional) => return Some(Vec::new()),
-            (None, Presence::Required) => {
-                self.error(key, format!("{key} is required (an array, possibly empty)"));
-                return None;
-            }
-            (Some(Value::Array(items)), _) => items,
-            (Some(other), _) => {
-                self.error(
-                    key,
-                    format!("{key} must be an array, not {}", describe(other)),
-                );
-                return None;
-            }
-        };
-        let array_pointer = child(self.pointer, key);
-        let mut parsed = Vec::with_capacity(items.len());
-        let mut all_ok = true;
-        for (index, item) in items.iter().enumerate() {
-            let before = self.errors.len();
-            match read_item(item, &child(&array_pointer, index), self.errors) {
-                Some(value) if self.errors.len() == before => parsed.push(value),
-                _ => all_ok = false,
-            }
-        }
-        all_ok.then_some(parsed)
-    }
-
-    /// The keys this reader did not ask for, without `null`s (nothing is ever served as null).
-    fn finish(self) -> ExtraFields {
-        self.object
-            .iter()
-            .filter(|(key, value)| !self.known.contains(&key.as_str()) && !value.is_null())
-            .map(|(key, value)| (key.clone(), value.clone()))
-            .collect()
-    }
 }
 
 /// Says what is wrong with base64 text in words an admin can act on.

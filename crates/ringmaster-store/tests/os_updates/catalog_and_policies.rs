@@ -1,6 +1,8 @@
 //! The release catalog and its imports, policies (unique names, stale writes) and the default
 //! rings, on each backend.
 
+use ringmaster_domain::ids::PolicyId;
+
 use super::*;
 
 #[tokio::test]
@@ -136,12 +138,12 @@ async fn policy_names_are_unique_and_stale_writes_are_refused() {
         assert_eq!(store.os_update_revision().await.unwrap(), revision);
         assert_eq!(
             store
-                .replace_policy(9999, &renamed, None, now())
+                .replace_policy(PolicyId::new(9999), &renamed, None, now())
                 .await
                 .unwrap(),
             None
         );
-        let listed: Vec<i64> = store
+        let listed: Vec<PolicyId> = store
             .list_policies()
             .await
             .unwrap()

@@ -1,6 +1,8 @@
 //! Bindings, devices and device groups, the configuration snapshot, and when the OS-update
 //! revision moves, on each backend.
 
+use ringmaster_domain::ids::{DeviceGroupId, PolicyGroupId, PolicyId};
+
 use super::*;
 
 #[tokio::test]
@@ -25,7 +27,7 @@ async fn bindings_are_checked_and_replaced_whole() {
                 subject,
                 &BindingTargets {
                     devices: ids(&["mac-a", "ghost", "mac-b"]),
-                    device_groups: vec![group.id, 4242],
+                    device_groups: vec![group.id, DeviceGroupId::new(4242)],
                 },
             )
             .await
@@ -106,13 +108,19 @@ async fn bindings_are_checked_and_replaced_whole() {
         );
         assert_eq!(
             store
-                .set_bindings(Subject::PolicyGroup(9999), &BindingTargets::default())
+                .set_bindings(
+                    Subject::PolicyGroup(PolicyGroupId::new(9999)),
+                    &BindingTargets::default()
+                )
                 .await
                 .unwrap(),
             BindingsWrite::SubjectNotFound
         );
         assert_eq!(
-            store.get_bindings(Subject::Policy(9999)).await.unwrap(),
+            store
+                .get_bindings(Subject::Policy(PolicyId::new(9999)))
+                .await
+                .unwrap(),
             None
         );
 
@@ -203,7 +211,7 @@ async fn device_groups_refuse_unknown_members_by_position() {
         );
         assert_eq!(
             store
-                .replace_device_group(9999, "X", &[], later())
+                .replace_device_group(DeviceGroupId::new(9999), "X", &[], later())
                 .await
                 .unwrap(),
             GroupWrite::NotFound

@@ -6,6 +6,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use ringmaster_domain::ids::PolicyId;
 use ringmaster_domain::json_read::json_document;
 use ringmaster_store::os_updates::policies::StoredPolicy;
 
@@ -129,7 +130,7 @@ pub(crate) async fn find(service: &OsUpdates, key: &str) -> anyhow::Result<Optio
     let policies = service.list_policies().await?;
     Ok(policies
         .iter()
-        .find(|policy| key.parse::<i64>().is_ok_and(|id| id == policy.id))
+        .find(|policy| PolicyId::parse(key).is_ok_and(|id| id == policy.id))
         .or_else(|| {
             policies
                 .iter()

@@ -231,13 +231,8 @@ async fn pin_current_version(
     ApiPath(id): ApiPath<String>,
     JsonUpload(body): JsonUpload,
 ) -> Result<Response, ApiError> {
-    let document = ringmaster_domain::json_read::json_document(&body, "the body")
-        .map_err(|errors| ApiError::invalid_document(&errors))?;
-    let version = match document.get("version") {
-        Some(serde_json::Value::String(version)) => version.clone(),
-        Some(_) => return Err(single_field_error("/version", "version must be a string")),
-        None => return Err(single_field_error("/version", "version is required")),
-    };
+    let version =
+        parse::pinned_version(&body).map_err(|errors| ApiError::invalid_document(&errors))?;
     let stored = state.patch_source.pin_version(&id, &version).await?;
     Ok(with_revision(StatusCode::OK, &stored))
 }
@@ -352,10 +347,4 @@ fn with_revision(status: StatusCode, stored: &StoredTitle) -> Response {
     let mut response = (status, PrettyJson(TitleStatus::of(stored))).into_response();
     set_etag(&mut response, stored.revision);
     response
-}
-
-fn single_field_error(pointer: &str, message: &str) -> ApiError {
-    let mut errors = ringmaster_domain::field_error::FieldErrors::new();
-    errors.push(pointer, message);
-    ApiError::invalid_document(&errors)
 }

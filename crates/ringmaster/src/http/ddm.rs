@@ -98,6 +98,8 @@ async fn answer(
     headers: &HeaderMap,
     request: DdmRequest,
 ) -> Result<Response, ApiError> {
+    // The whitespace HTTP allows around a field value is not part of it (RFC 9110, section
+    // 5.5), so trimming it reads the id the MDM sent; the id itself then follows the one rule.
     let enrollment = headers
         .get(ENROLLMENT_HEADER)
         .and_then(|value| value.to_str().ok())
@@ -138,7 +140,7 @@ async fn answer(
     // Only a user channel has a parent: without a type, a parent still says which it is.
     .or_else(|| header(ENROLLMENT_PARENT_HEADER).map(|_| EnrollmentType::User));
     let channel = CheckInChannel {
-        enrollment: enrollment.as_str(),
+        enrollment: &enrollment,
         enrollment_type,
     };
     respond(state, channel, request).await
@@ -216,7 +218,7 @@ async fn raw_check_in(
         text("EnrollmentUserID"),
     );
     let channel = CheckInChannel {
-        enrollment: enrollment.as_str(),
+        enrollment: &enrollment,
         enrollment_type,
     };
     respond(&state, channel, request).await

@@ -17,6 +17,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use ringmaster_domain::ids::{DeviceGroupId, DeviceId};
 use ringmaster_domain::inventory::{parse_device, parse_device_group};
 use ringmaster_domain::legacy::{LEGACY_KINDS, is_legacy_kind, parse_legacy_mechanism};
 use serde::{Deserialize, Serialize};
@@ -24,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, ApiQuery};
-use crate::http::os_query::{AtQuery, device_path_id, json_body, numeric_id, path_name};
+use crate::http::os_query::{AtQuery, device_path_id, json_body, path_id, path_name};
 use crate::http::pretty_json::PrettyJson;
 use crate::http::upload::JsonUpload;
 use crate::os_updates::result_views::{DeviceStatusView, LegacyList, LegacyView};
@@ -94,12 +95,13 @@ async fn list_devices(
             format!("limit is 1 to {MAX_PAGE}"),
         ));
     }
-    if let Some(after) = &page.after
-        && after.chars().any(char::is_control)
+    // The cursor is a device id read as lookups read one (empty means from the start).
+    if let Some(after) = page.after.as_deref().filter(|after| !after.is_empty())
+        && let Err(why) = DeviceId::parse_stored(after)
     {
         return Err(ApiError::invalid_parameter(
             "after",
-            "after is a device id, and ids hold no control characters",
+            format!("after is a device id: {why}"),
         ));
     }
     let devices = state
@@ -237,7 +239,7 @@ async fn get_device_group(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<PrettyJson<DeviceGroupView>, ApiError> {
-    let id = numeric_id(&id, "device group")?;
+    let id = path_id(DeviceGroupId::parse(&id))?;
     Ok(PrettyJson(DeviceGroupView::of(
         &state.os_updates.device_group(id).await?,
     )))
@@ -248,7 +250,7 @@ async fn replace_device_group(
     ApiPath(id): ApiPath<String>,
     JsonUpload(body): JsonUpload,
 ) -> Result<PrettyJson<DeviceGroupView>, ApiError> {
-    let id = numeric_id(&id, "device group")?;
+    let id = path_id(DeviceGroupId::parse(&id))?;
     let document = parse_device_group(&json_body(&body)?)
         .map_err(|errors| ApiError::invalid_document(&errors))?;
     let group = state
@@ -262,7 +264,7 @@ async fn delete_device_group(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
-    let id = numeric_id(&id, "device group")?;
+    let id = path_id(DeviceGroupId::parse(&id))?;
     state.os_updates.delete_device_group(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -104,10 +104,10 @@ fn parse_date(parameter: &str, text: &str) -> Result<Date, ApiError> {
     })
 }
 
-/// A numeric id from the path; anything else names nothing, so it is a 404.
-pub fn numeric_id(text: &str, what: &str) -> Result<i64, ApiError> {
-    text.parse::<i64>()
-        .map_err(|_| ApiError::NotFound(format!("{what} {text:?} does not exist")))
+/// A numeric id from the path (`PolicyId::parse(text)` and its twins); one that is no number
+/// names nothing, so it is a 404.
+pub fn path_id<T>(parsed: Result<T, String>) -> Result<T, ApiError> {
+    parsed.map_err(ApiError::NotFound)
 }
 
 /// A device id from the path. One that no device can have (empty, overlong, a control character

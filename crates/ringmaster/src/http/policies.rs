@@ -18,6 +18,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use ringmaster_domain::ids::{PolicyGroupId, PolicyId};
 use ringmaster_domain::inventory::parse_bindings;
 use ringmaster_store::os_updates::policies::{StoredPolicy, Subject};
 use serde::Serialize;
@@ -26,7 +27,7 @@ use crate::http::AppState;
 use crate::http::conditional::{if_match, set_etag};
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, ApiQuery};
-use crate::http::os_query::{AtQuery, PlanFormat, PlanQuery, json_body, numeric_id};
+use crate::http::os_query::{AtQuery, PlanFormat, PlanQuery, json_body, path_id};
 use crate::http::pretty_json::PrettyJson;
 use crate::http::upload::JsonUpload;
 use crate::os_updates::result_views::{PolicyComplianceView, RingsComplianceView};
@@ -95,7 +96,10 @@ async fn get_policy(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    let stored = state.os_updates.policy(numeric_id(&id, "policy")?).await?;
+    let stored = state
+        .os_updates
+        .policy(path_id(PolicyId::parse(&id))?)
+        .await?;
     Ok(with_etag(
         StatusCode::OK,
         &stored,
@@ -109,7 +113,7 @@ async fn replace_policy(
     headers: HeaderMap,
     JsonUpload(body): JsonUpload,
 ) -> Result<Response, ApiError> {
-    let id = numeric_id(&id, "policy")?;
+    let id = path_id(PolicyId::parse(&id))?;
     let document = json_body(&body)?;
     let expected = if_match(&headers)?;
     let (stored, warnings) = state
@@ -128,7 +132,7 @@ async fn delete_policy(
     ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    let id = numeric_id(&id, "policy")?;
+    let id = path_id(PolicyId::parse(&id))?;
     state
         .os_updates
         .delete_policy(id, if_match(&headers)?)
@@ -140,7 +144,7 @@ async fn get_policy_bindings(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<PrettyJson<BindingsView>, ApiError> {
-    let subject = Subject::Policy(numeric_id(&id, "policy")?);
+    let subject = Subject::Policy(path_id(PolicyId::parse(&id))?);
     Ok(PrettyJson(BindingsView::of(
         &state.os_updates.bindings(subject).await?,
     )))
@@ -151,7 +155,7 @@ async fn put_policy_bindings(
     ApiPath(id): ApiPath<String>,
     JsonUpload(body): JsonUpload,
 ) -> Result<PrettyJson<BindingsView>, ApiError> {
-    let subject = Subject::Policy(numeric_id(&id, "policy")?);
+    let subject = Subject::Policy(path_id(PolicyId::parse(&id))?);
     put_bindings(&state, subject, &body).await
 }
 
@@ -159,7 +163,7 @@ async fn get_group_bindings(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<PrettyJson<BindingsView>, ApiError> {
-    let subject = Subject::PolicyGroup(numeric_id(&id, "policy group")?);
+    let subject = Subject::PolicyGroup(path_id(PolicyGroupId::parse(&id))?);
     Ok(PrettyJson(BindingsView::of(
         &state.os_updates.bindings(subject).await?,
     )))
@@ -170,7 +174,7 @@ async fn put_group_bindings(
     ApiPath(id): ApiPath<String>,
     JsonUpload(body): JsonUpload,
 ) -> Result<PrettyJson<BindingsView>, ApiError> {
-    let subject = Subject::PolicyGroup(numeric_id(&id, "policy group")?);
+    let subject = Subject::PolicyGroup(path_id(PolicyGroupId::parse(&id))?);
     put_bindings(&state, subject, &body).await
 }
 
@@ -196,7 +200,7 @@ async fn get_policy_group(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<PrettyJson<PolicyGroupView>, ApiError> {
-    let id = numeric_id(&id, "policy group")?;
+    let id = path_id(PolicyGroupId::parse(&id))?;
     Ok(PrettyJson(PolicyGroupView::of(
         &state.os_updates.policy_group(id).await?,
     )))
@@ -221,7 +225,7 @@ async fn policy_compliance(
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<AtQuery>,
 ) -> Result<PrettyJson<PolicyComplianceView>, ApiError> {
-    let id = numeric_id(&id, "policy")?;
+    let id = path_id(PolicyId::parse(&id))?;
     let at = query.instant(state.clock.now())?;
     let compliance = state.os_updates.policy_compliance(id, at).await?;
     Ok(PrettyJson(PolicyComplianceView::of(&compliance, at)))
@@ -242,7 +246,7 @@ async fn policy_plan(
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<PlanQuery>,
 ) -> Result<Response, ApiError> {
-    let id = numeric_id(&id, "policy")?;
+    let id = path_id(PolicyId::parse(&id))?;
     let (from, to) = query.window(state.clock.now())?;
     let format = query.format()?;
     let rollout = state.os_updates.policy_rollout(id, from, to).await?;

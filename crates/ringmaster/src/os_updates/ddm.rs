@@ -106,7 +106,8 @@ pub enum DdmError {
 /// Who checks in: the enrollment id and, when the MDM says, its enrollment type.
 #[derive(Debug, Clone, Copy)]
 pub struct CheckInChannel<'a> {
-    pub enrollment: &'a str,
+    /// Read by [`DeviceId::parse`], the rule every id that may become a device follows.
+    pub enrollment: &'a DeviceId,
     /// `None` when the MDM did not say (an older NanoMDM, another MDM).
     pub enrollment_type: Option<EnrollmentType>,
 }
@@ -118,7 +119,7 @@ impl OsUpdates {
         channel: CheckInChannel<'_>,
         request: DdmRequest,
     ) -> Result<DdmAnswer, DdmError> {
-        let enrollment = channel.enrollment;
+        let enrollment = channel.enrollment.as_str();
         if let Some(kind) = channel
             .enrollment_type
             .filter(|kind| kind.is_user_channel())
@@ -131,7 +132,7 @@ impl OsUpdates {
             None => {
                 tracing::info!(enrollment, "a new device enrolled itself by checking in");
                 self.store
-                    .ensure_device(enrollment, self.clock.now())
+                    .ensure_device(channel.enrollment, self.clock.now())
                     .await?
             }
         };

@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 use ringmaster_domain::field_error::FieldErrors;
+use ringmaster_domain::ids::DeviceGroupId;
 use ringmaster_store::os_updates::devices::{
     DeviceDocument, GroupWrite, StoredDevice, StoredDeviceGroup,
 };
@@ -56,7 +57,7 @@ impl OsUpdates {
 
     pub async fn replace_device_group(
         &self,
-        id: i64,
+        id: DeviceGroupId,
         name: &str,
         devices: &[String],
         now: Timestamp,
@@ -72,7 +73,7 @@ impl OsUpdates {
         &self,
         written: GroupWrite,
         devices: &[String],
-        id: Option<i64>,
+        id: Option<DeviceGroupId>,
     ) -> Result<StoredDeviceGroup, OsUpdateError> {
         match written {
             GroupWrite::Written(group) => {
@@ -81,7 +82,7 @@ impl OsUpdates {
             }
             GroupWrite::NotFound => Err(OsUpdateError::NotFound(format!(
                 "device group {}",
-                id.unwrap_or_default()
+                id.map_or(0, DeviceGroupId::get)
             ))),
             GroupWrite::UnknownDevices(positions) => {
                 let mut errors = FieldErrors::new();
@@ -99,14 +100,17 @@ impl OsUpdates {
         }
     }
 
-    pub async fn device_group(&self, id: i64) -> Result<StoredDeviceGroup, OsUpdateError> {
+    pub async fn device_group(
+        &self,
+        id: DeviceGroupId,
+    ) -> Result<StoredDeviceGroup, OsUpdateError> {
         self.store
             .get_device_group(id)
             .await?
             .ok_or_else(|| OsUpdateError::NotFound(format!("device group {id}")))
     }
 
-    pub async fn delete_device_group(&self, id: i64) -> Result<(), OsUpdateError> {
+    pub async fn delete_device_group(&self, id: DeviceGroupId) -> Result<(), OsUpdateError> {
         if !self.store.delete_device_group(id).await? {
             return Err(OsUpdateError::NotFound(format!("device group {id}")));
         }

@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 use ringmaster_domain::field_error::FieldErrors;
+use ringmaster_domain::ids::{PolicyGroupId, PolicyId};
 use ringmaster_domain::policy::parse::{Warning, parse_policy};
 use ringmaster_domain::policy::rings::default_rings;
 use ringmaster_store::os_updates::policies::{
@@ -16,7 +17,7 @@ impl OsUpdates {
         Ok(self.store.list_policies().await?)
     }
 
-    pub async fn policy(&self, id: i64) -> Result<StoredPolicy, OsUpdateError> {
+    pub async fn policy(&self, id: PolicyId) -> Result<StoredPolicy, OsUpdateError> {
         self.store
             .get_policy(id)
             .await?
@@ -36,7 +37,7 @@ impl OsUpdates {
 
     pub async fn replace_policy(
         &self,
-        id: i64,
+        id: PolicyId,
         document: &Value,
         expected_revision: Option<i64>,
         now: Timestamp,
@@ -66,7 +67,7 @@ impl OsUpdates {
 
     pub async fn delete_policy(
         &self,
-        id: i64,
+        id: PolicyId,
         expected_revision: Option<i64>,
     ) -> Result<(), OsUpdateError> {
         if !self.store.delete_policy(id, expected_revision).await? {
@@ -99,7 +100,10 @@ impl OsUpdates {
             .collect())
     }
 
-    pub async fn policy_group(&self, id: i64) -> Result<PolicyGroupDetail, OsUpdateError> {
+    pub async fn policy_group(
+        &self,
+        id: PolicyGroupId,
+    ) -> Result<PolicyGroupDetail, OsUpdateError> {
         self.policy_groups()
             .await?
             .into_iter()
@@ -148,11 +152,7 @@ impl OsUpdates {
                         format!("/deviceGroups/{index}"),
                         format!(
                             "no device group has the id {}",
-                            targets
-                                .device_groups
-                                .get(index)
-                                .copied()
-                                .unwrap_or_default()
+                            targets.device_groups.get(index).map_or(0, |id| id.get())
                         ),
                     );
                 }
@@ -177,7 +177,7 @@ pub struct PolicyGroupDetail {
     pub bindings: BindingTargets,
 }
 
-pub(super) fn policy_not_found(id: i64) -> OsUpdateError {
+pub(super) fn policy_not_found(id: PolicyId) -> OsUpdateError {
     OsUpdateError::NotFound(format!("policy {id}"))
 }
 

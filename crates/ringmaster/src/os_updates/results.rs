@@ -9,6 +9,7 @@ use ringmaster_domain::compliance::{
     ComplianceCounts, ComplianceState, classify, rejected_declarations,
 };
 use ringmaster_domain::device_status::merge::DeviceStatus;
+use ringmaster_domain::ids::PolicyId;
 use ringmaster_domain::platform::Platform;
 use ringmaster_store::os_updates::ddm::{LegacyMechanism, StoredStatus};
 use ringmaster_store::os_updates::devices::StoredDevice;
@@ -200,7 +201,7 @@ impl OsUpdates {
     /// The devices policy `id` applies to at `at`, and how many are in each state.
     pub async fn policy_compliance(
         &self,
-        id: i64,
+        id: PolicyId,
         at: Timestamp,
     ) -> Result<PolicyCompliance, OsUpdateError> {
         let policy = self.policy(id).await?;
@@ -257,8 +258,8 @@ impl OsUpdates {
     async fn results_by_policy(
         &self,
         at: Timestamp,
-    ) -> Result<HashMap<Option<i64>, Vec<DeviceResult>>, OsUpdateError> {
-        let mut by_policy: HashMap<Option<i64>, Vec<DeviceResult>> = HashMap::new();
+    ) -> Result<HashMap<Option<PolicyId>, Vec<DeviceResult>>, OsUpdateError> {
+        let mut by_policy: HashMap<Option<PolicyId>, Vec<DeviceResult>> = HashMap::new();
         for result in self.fleet_results(at).await? {
             by_policy
                 .entry(result.served.policy.as_ref().map(|policy| policy.id))

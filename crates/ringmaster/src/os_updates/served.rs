@@ -8,6 +8,7 @@ use jiff::civil::Date;
 use ringmaster_domain::assignment::Resolution;
 use ringmaster_domain::catalog::hardware::HardwareCatalog;
 use ringmaster_domain::fleet::{DeviceDeclarations, device_declarations, status_only};
+use ringmaster_domain::ids::PolicyId;
 use ringmaster_domain::platform::Platform;
 use ringmaster_domain::schedule::{DeviceFacts, RolloutEntry, rollout};
 use ringmaster_store::os_updates::devices::StoredDevice;
@@ -78,7 +79,7 @@ impl OsUpdates {
     /// One policy's rollout between two days.
     pub async fn policy_rollout(
         &self,
-        id: i64,
+        id: PolicyId,
         from: Date,
         to: Date,
     ) -> Result<PolicyRollout, OsUpdateError> {

@@ -4,6 +4,7 @@
 
 use jiff::Timestamp;
 use ringmaster_domain::assignment::{Candidate, Route, Subject, Via};
+use ringmaster_domain::ids::{PolicyGroupId, PolicyId};
 use ringmaster_domain::platform::Platform;
 use ringmaster_domain::schedule::{DevicePlan, PlannedRelease, ReleaseStatus};
 use ringmaster_store::os_updates::devices::StoredDevice;
@@ -36,7 +37,7 @@ pub struct EffectivePolicyView {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CandidateRef {
-    pub id: i64,
+    pub id: PolicyId,
     pub name: String,
     pub policy_group: Option<RingRef>,
 }
@@ -45,7 +46,7 @@ pub struct CandidateRef {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RingRef {
-    pub id: i64,
+    pub id: PolicyGroupId,
     pub name: Option<String>,
     pub ring_order: Option<i32>,
 }
@@ -299,14 +300,20 @@ fn routes(snapshot: &OsUpdateSnapshot, routes: &[Route]) -> Vec<RouteView> {
                 Via::Device => ("device", None),
                 Via::DeviceGroup(id) => (
                     "deviceGroup",
-                    Some(group(id, snapshot.device_groups.get(&id).map(|g| &g.name))),
+                    Some(group(
+                        id.get(),
+                        snapshot.device_groups.get(&id).map(|g| &g.name),
+                    )),
                 ),
             };
             let (bound, policy_group) = match route.subject {
                 Subject::Policy(_) => ("policy", None),
                 Subject::PolicyGroup(id) => (
                     "policyGroup",
-                    Some(group(id, snapshot.policy_groups.get(&id).map(|g| &g.name))),
+                    Some(group(
+                        id.get(),
+                        snapshot.policy_groups.get(&id).map(|g| &g.name),
+                    )),
                 ),
             };
             RouteView {
@@ -350,7 +357,7 @@ fn platform_name(device: &StoredDevice) -> &'static str {
         })
 }
 
-fn name_of(snapshot: &OsUpdateSnapshot, policy: i64) -> String {
+fn name_of(snapshot: &OsUpdateSnapshot, policy: PolicyId) -> String {
     snapshot.policies.get(&policy).map_or_else(
         || format!("policy {policy}"),
         |p| p.policy.name.as_str().to_owned(),

@@ -11,6 +11,7 @@ use ringmaster_domain::assignment::{Assignments, BindingFacts, GroupFacts, Polic
 use ringmaster_domain::catalog::hardware::HardwareCatalog;
 use ringmaster_domain::catalog::release::Release;
 use ringmaster_domain::fleet::PreparedPolicy;
+use ringmaster_domain::ids::{DeviceGroupId, PolicyGroupId, PolicyId};
 use ringmaster_domain::platform::Platform;
 use ringmaster_store::os_updates::OsUpdateConfig;
 use ringmaster_store::os_updates::devices::StoredDeviceGroup;
@@ -25,10 +26,10 @@ pub struct OsUpdateSnapshot {
     pub releases: Vec<Release>,
     /// What the feeds say about models (OS majors, board ids).
     pub hardware: HardwareCatalog,
-    pub policies: BTreeMap<i64, StoredPolicy>,
-    pub prepared: HashMap<i64, PreparedPolicy>,
-    pub policy_groups: BTreeMap<i64, StoredPolicyGroup>,
-    pub device_groups: BTreeMap<i64, StoredDeviceGroup>,
+    pub policies: BTreeMap<PolicyId, StoredPolicy>,
+    pub prepared: HashMap<PolicyId, PreparedPolicy>,
+    pub policy_groups: BTreeMap<PolicyGroupId, StoredPolicyGroup>,
+    pub device_groups: BTreeMap<DeviceGroupId, StoredDeviceGroup>,
     pub bindings: BTreeMap<Subject, BindingTargets>,
     pub assignments: Assignments,
 }
@@ -59,7 +60,7 @@ impl OsUpdateSnapshot {
                 ring_order: group.ring_order,
             })
             .collect();
-        let members: Vec<(i64, Vec<String>)> = config
+        let members: Vec<(DeviceGroupId, Vec<String>)> = config
             .device_groups
             .iter()
             .map(|group| (group.id, group.devices.clone()))
@@ -108,7 +109,7 @@ impl OsUpdateSnapshot {
     }
 
     /// The policies of a group, ordered by id.
-    pub fn policies_in(&self, group: i64) -> impl Iterator<Item = &StoredPolicy> {
+    pub fn policies_in(&self, group: PolicyGroupId) -> impl Iterator<Item = &StoredPolicy> {
         self.policies
             .values()
             .filter(move |policy| policy.group_id == Some(group))

@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 
 use jiff::civil::Date;
 use ringmaster_domain::catalog::release::Release;
+use ringmaster_domain::ids::{DeviceGroupId, PolicyGroupId, PolicyId};
 use ringmaster_domain::plan_chart::{ChartRow, rollout_svg};
 use ringmaster_domain::platform::Platform;
 use ringmaster_domain::policy::parse::Warning;
@@ -92,11 +93,11 @@ pub struct CatalogView {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyView {
-    pub id: i64,
+    pub id: PolicyId,
     /// The policy document as it is written to the API (see `policy::render`).
     #[serde(flatten)]
     pub document: Map<String, Value>,
-    pub policy_group: Option<i64>,
+    pub policy_group: Option<PolicyGroupId>,
     pub revision: i64,
     pub created_at: String,
     pub updated_at: String,
@@ -138,7 +139,7 @@ impl PolicyView {
 /// `{id, name, platform}` of a policy.
 #[derive(Debug, Clone, Serialize)]
 pub struct PolicyRef {
-    pub id: i64,
+    pub id: PolicyId,
     pub name: String,
     pub platform: Platform,
 }
@@ -157,7 +158,7 @@ impl PolicyRef {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyGroupView {
-    pub id: i64,
+    pub id: PolicyGroupId,
     pub name: String,
     pub ring_order: Option<i32>,
     pub policies: Vec<PolicyRef>,
@@ -211,7 +212,7 @@ impl DefaultRingsView {
 #[serde(rename_all = "camelCase")]
 pub struct BindingsView {
     pub devices: Vec<String>,
-    pub device_groups: Vec<i64>,
+    pub device_groups: Vec<DeviceGroupId>,
 }
 
 impl BindingsView {
@@ -268,7 +269,7 @@ pub struct DevicePage {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceGroupView {
-    pub id: i64,
+    pub id: DeviceGroupId,
     pub name: String,
     pub devices: Vec<String>,
     pub revision: i64,

@@ -1,6 +1,8 @@
 //! `bench_fleet compute`: the declarations of a whole fleet timed on one thread, case by case and
 //! instant by instant, printed as a Markdown table.
 
+use ringmaster_domain::ids::{DeviceGroupId, PolicyGroupId, PolicyId};
+
 use super::*;
 
 /// The instants measured, with what they show.
@@ -46,39 +48,39 @@ pub(super) fn compute(options: &Options) -> anyhow::Result<()> {
     let policy_facts: Vec<PolicyFacts> = (0..4i64)
         .flat_map(|ring| {
             [(1, Platform::MacOs), (2, Platform::Ios)].map(|(offset, platform)| PolicyFacts {
-                id: 2 * ring + offset,
+                id: PolicyId::new(2 * ring + offset),
                 platform,
-                group: Some(ring + 1),
+                group: Some(PolicyGroupId::new(ring + 1)),
             })
         })
         .collect();
     let group_facts: Vec<GroupFacts> = (0..4)
         .map(|ring| GroupFacts {
-            id: i64::from(ring) + 1,
+            id: PolicyGroupId::new(i64::from(ring) + 1),
             ring_order: Some(ring),
         })
         .collect();
-    let members: Vec<(i64, Vec<String>)> = (0..4)
+    let members: Vec<(DeviceGroupId, Vec<String>)> = (0..4)
         .map(|ring| {
             let ids = devices
                 .iter()
                 .filter(|device| device.ring == ring)
                 .map(|device| device.id.clone())
                 .collect();
-            (101 + ring as i64, ids)
+            (DeviceGroupId::new(101 + ring as i64), ids)
         })
         .collect();
     let bindings: Vec<BindingFacts> = (0..4)
         .map(|ring| BindingFacts {
-            subject: Subject::PolicyGroup(ring + 1),
+            subject: Subject::PolicyGroup(PolicyGroupId::new(ring + 1)),
             devices: Vec::new(),
-            device_groups: vec![101 + ring],
+            device_groups: vec![DeviceGroupId::new(101 + ring)],
         })
         .collect();
-    let prepared: HashMap<i64, PreparedPolicy> = policy_facts
+    let prepared: HashMap<PolicyId, PreparedPolicy> = policy_facts
         .iter()
         .map(|facts| {
-            let ring = usize::try_from((facts.id - 1) / 2).expect("small ids");
+            let ring = usize::try_from((facts.id.get() - 1) / 2).expect("small ids");
             let platform = usize::from(facts.platform == Platform::Ios);
             (facts.id, rings[ring][platform].clone())
         })
@@ -220,7 +222,9 @@ pub(super) fn compute(options: &Options) -> anyhow::Result<()> {
             let mut sink = 0usize;
             for device in &devices {
                 let resolution = assignments.resolve(&device.id, device.facts.platform);
-                sink += resolution.winner.map_or(0, |winner| winner.policy as usize);
+                sink += resolution
+                    .winner
+                    .map_or(0, |winner| winner.policy.get() as usize);
             }
             sink
         };

@@ -530,3 +530,27 @@ fn a_lone_patch_parses_and_is_checked_against_its_title() {
 fn fixture_title_json(name: &str) -> Value {
     serde_json::from_slice(&fixture(&format!("titles/{name}.json"))).unwrap()
 }
+
+#[test]
+fn the_pin_body_names_the_version_and_refuses_anything_else_at_its_pointer() {
+    assert_eq!(
+        pinned_version(br#"{"version": "1.2", "note": 1}"#).unwrap(),
+        "1.2"
+    );
+    for (body, pointer, why) in [
+        (&br#"{}"#[..], "/version", "version is required"),
+        (br#"{"version": null}"#, "/version", "version is required"),
+        (
+            br#"{"version": 7}"#,
+            "/version",
+            "version must be a string, not the number 7",
+        ),
+        (br#"["1.2"]"#, "", "expected an object"),
+        (br#"{"#, "", "not valid JSON"),
+    ] {
+        let errors = pinned_version(body).unwrap_err();
+        let error = errors.iter().next().unwrap();
+        assert_eq!(error.pointer, pointer, "{errors}");
+        assert!(error.message.contains(why), "{errors}");
+    }
+}

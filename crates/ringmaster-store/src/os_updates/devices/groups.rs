@@ -8,6 +8,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use jiff::Timestamp;
+use ringmaster_domain::ids::DeviceGroupId;
 
 use crate::error::StoreError;
 use crate::on_pool;
@@ -51,7 +52,7 @@ impl Store {
             insert_members!(tx, id, members);
             tx.commit().await?;
             Ok(GroupWrite::Written(StoredDeviceGroup {
-                id,
+                id: DeviceGroupId::new(id),
                 name: name.to_owned(),
                 devices: members.iter().map(|id| (*id).to_owned()).collect(),
                 revision,
@@ -65,7 +66,7 @@ impl Store {
     /// nothing and is returned as stored.
     pub async fn replace_device_group(
         &self,
-        id: i64,
+        id: DeviceGroupId,
         name: &str,
         devices: &[String],
         now: Timestamp,
@@ -78,7 +79,7 @@ impl Store {
             let revision = bump_os_update_counter!(tx);
             let row: Option<DeviceGroupRow> =
                 sqlx::query_as(concat!(select_device_groups!(), " WHERE id = $1"))
-                    .bind(id)
+                    .bind(id.get())
                     .fetch_optional(&mut *tx)
                     .await?;
             let Some(row) = row else {
@@ -90,7 +91,7 @@ impl Store {
                 return Ok(GroupWrite::UnknownDevices(unknown));
             }
             let current: Vec<String> = sqlx::query_scalar(SELECT_GROUP_MEMBERS)
-                .bind(id)
+                .bind(id.get())
                 .fetch_all(&mut *tx)
                 .await?;
             let current: BTreeSet<&str> = current.iter().map(String::as_str).collect();
@@ -102,7 +103,7 @@ impl Store {
             sqlx::query(
                 "UPDATE device_groups SET name = $2, revision = $3, updated_at = $4 WHERE id = $1",
             )
-            .bind(id)
+            .bind(id.get())
             .bind(name)
             .bind(revision)
             .bind(&stamp)
@@ -115,14 +116,14 @@ impl Store {
                     "DELETE FROM device_group_members WHERE group_id = $1 AND device_id IN ({})",
                     placeholders(2, chunk.len())
                 );
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.get());
                 for device in chunk {
                     query = query.bind(*device);
                 }
                 query.execute(&mut *tx).await?;
             }
             let added: Vec<&str> = wanted.difference(&current).copied().collect();
-            insert_members!(tx, id, added);
+            insert_members!(tx, id.get(), added);
             tx.commit().await?;
             Ok(GroupWrite::Written(StoredDeviceGroup {
                 name: name.to_owned(),
@@ -133,15 +134,18 @@ impl Store {
         })
     }
 
-    pub async fn get_device_group(&self, id: i64) -> Result<Option<StoredDeviceGroup>, StoreError> {
+    pub async fn get_device_group(
+        &self,
+        id: DeviceGroupId,
+    ) -> Result<Option<StoredDeviceGroup>, StoreError> {
         let (row, members): (Option<DeviceGroupRow>, Vec<String>) = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let row = sqlx::query_as(concat!(select_device_groups!(), " WHERE id = $1"))
-                .bind(id)
+                .bind(id.get())
                 .fetch_optional(&mut *tx)
                 .await?;
             let members = sqlx::query_scalar(SELECT_GROUP_MEMBERS)
-                .bind(id)
+                .bind(id.get())
                 .fetch_all(&mut *tx)
                 .await?;
             tx.commit().await?;
@@ -163,12 +167,12 @@ impl Store {
     }
 
     /// Deletes a device group and its bindings; `Ok(false)` if there was none.
-    pub async fn delete_device_group(&self, id: i64) -> Result<bool, StoreError> {
+    pub async fn delete_device_group(&self, id: DeviceGroupId) -> Result<bool, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             bump_os_update_counter!(tx);
             let deleted = sqlx::query("DELETE FROM device_groups WHERE id = $1")
-                .bind(id)
+                .bind(id.get())
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
@@ -237,7 +241,7 @@ impl DeviceGroupRow {
         let what = format!("device_groups/{}", self.id);
         Ok(StoredDeviceGroup {
             created_at: parse_timestamp(&self.created_at, &what, "created_at")?,
-            id: self.id,
+            id: DeviceGroupId::new(self.id),
             name: self.name,
             devices,
             revision: self.revision,

@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 use ringmaster_domain::apple_version::AppleOsVersion;
 use ringmaster_domain::capabilities::{DeviceCapabilities, EnrollmentType};
+use ringmaster_domain::ids::{DeviceGroupId, DeviceId};
 use ringmaster_domain::platform::Platform;
 
 use crate::error::StoreError;
@@ -62,7 +63,7 @@ impl StoredDevice {
 /// A device group as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredDeviceGroup {
-    pub id: i64,
+    pub id: DeviceGroupId,
     pub name: String,
     /// Member device ids, sorted (bytewise).
     pub devices: Vec<String>,
@@ -103,7 +104,7 @@ impl Store {
     /// DDM check-in); returns the stored device, new or existing.
     pub async fn ensure_device(
         &self,
-        id: &str,
+        id: &DeviceId,
         now: Timestamp,
     ) -> Result<StoredDevice, StoreError> {
         let stamp = now.to_string();
@@ -112,12 +113,12 @@ impl Store {
                 insert_devices!(),
                 "($1, NULL, NULL, NULL, NULL, NULL, $2, $2) ON CONFLICT (id) DO NOTHING"
             ))
-            .bind(id)
+            .bind(id.as_str())
             .bind(&stamp)
             .execute(pool)
             .await?;
         });
-        self.get_device(id).await?.ok_or_else(|| {
+        self.get_device(id.as_str()).await?.ok_or_else(|| {
             corrupt(
                 &format!("devices/{id}"),
                 "vanished right after it was written",

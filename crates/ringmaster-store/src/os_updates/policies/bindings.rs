@@ -7,6 +7,8 @@
 
 use std::collections::BTreeMap;
 
+use ringmaster_domain::ids::{DeviceGroupId, PolicyGroupId, PolicyId};
+
 use crate::error::StoreError;
 use crate::on_pool;
 use crate::os_updates::policies::{
@@ -44,12 +46,13 @@ impl Store {
             let known_devices = existing_keys!(
                 tx, "SELECT id FROM devices WHERE id IN ", String, wanted.devices
             );
+            let wanted_groups: Vec<i64> = wanted.device_groups.iter().map(|id| id.get()).collect();
             let known_groups = existing_keys!(
-                tx, "SELECT id FROM device_groups WHERE id IN ", i64, wanted.device_groups
+                tx, "SELECT id FROM device_groups WHERE id IN ", i64, wanted_groups
             );
             let unknown = UnknownTargets {
                 devices: positions(&targets.devices, |id| !known_devices.contains(id)),
-                device_groups: positions(&targets.device_groups, |id| !known_groups.contains(id)),
+                device_groups: positions(&targets.device_groups, |id| !known_groups.contains(&id.get())),
             };
             if !unknown.devices.is_empty() || !unknown.device_groups.is_empty() {
                 return Ok(BindingsWrite::Refused(unknown));
@@ -70,7 +73,7 @@ impl Store {
                 .devices
                 .iter()
                 .map(|device| (Some(device.as_str()), None))
-                .chain(wanted.device_groups.iter().map(|group| (None, Some(*group))))
+                .chain(wanted.device_groups.iter().map(|group| (None, Some(group.get()))))
                 .collect();
             for chunk in rows.chunks(ROWS_PER_STATEMENT) {
                 let sql = format!("{INSERT_BINDINGS}{}", values_list(chunk.len(), 4));
@@ -150,7 +153,8 @@ const POLICY_GROUP_QUERIES: SubjectQueries = SubjectQueries {
 /// The id of the policy or policy group a binding subject names.
 fn subject_id(subject: Subject) -> i64 {
     match subject {
-        Subject::Policy(id) | Subject::PolicyGroup(id) => id,
+        Subject::Policy(id) => id.get(),
+        Subject::PolicyGroup(id) => id.get(),
     }
 }
 
@@ -164,8 +168,8 @@ fn queries_of(subject: Subject) -> &'static SubjectQueries {
 /// The `(policy_id, policy_group_id)` columns of the subject's binding rows.
 fn columns_of(subject: Subject) -> (Option<i64>, Option<i64>) {
     match subject {
-        Subject::Policy(id) => (Some(id), None),
-        Subject::PolicyGroup(id) => (None, Some(id)),
+        Subject::Policy(id) => (Some(id.get()), None),
+        Subject::PolicyGroup(id) => (None, Some(id.get())),
     }
 }
 
@@ -184,7 +188,9 @@ fn targets_of(rows: Vec<TargetRow>) -> BindingTargets {
     let mut targets = BindingTargets::default();
     for (device, device_group) in rows {
         targets.devices.extend(device);
-        targets.device_groups.extend(device_group);
+        targets
+            .device_groups
+            .extend(device_group.map(DeviceGroupId::new));
     }
     targets.devices.sort_unstable();
     targets.device_groups.sort_unstable();
@@ -204,8 +210,8 @@ pub(crate) fn assemble_bindings(rows: Vec<BindingRow>) -> Result<Vec<StoredBindi
     let mut by_subject: BTreeMap<Subject, Vec<TargetRow>> = BTreeMap::new();
     for row in rows {
         let subject = match (row.policy_id, row.policy_group_id) {
-            (Some(id), None) => Subject::Policy(id),
-            (None, Some(id)) => Subject::PolicyGroup(id),
+            (Some(id), None) => Subject::Policy(PolicyId::new(id)),
+            (None, Some(id)) => Subject::PolicyGroup(PolicyGroupId::new(id)),
             (policy, group) => {
                 return Err(corrupt(
                     "update_bindings",

@@ -13,6 +13,7 @@ pub mod rings;
 
 use jiff::Timestamp;
 pub use ringmaster_domain::assignment::Subject;
+use ringmaster_domain::ids::{PolicyGroupId, PolicyId};
 pub use ringmaster_domain::inventory::BindingTargets;
 use ringmaster_domain::policy::model::UpdatePolicy;
 use ringmaster_domain::policy::parse::parse_policy;
@@ -26,9 +27,9 @@ use crate::store::Store;
 /// A policy as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredPolicy {
-    pub id: i64,
+    pub id: PolicyId,
     pub policy: UpdatePolicy,
-    pub group_id: Option<i64>,
+    pub group_id: Option<PolicyGroupId>,
     /// The OS-update revision of the policy's last write; an `ETag` for admins.
     pub revision: i64,
     pub created_at: Timestamp,
@@ -38,7 +39,7 @@ pub struct StoredPolicy {
 /// A policy group as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredPolicyGroup {
-    pub id: i64,
+    pub id: PolicyGroupId,
     pub name: String,
     /// The ring's place for default rings (0 first); `None` for other groups.
     pub ring_order: Option<i32>,
@@ -91,7 +92,7 @@ impl Store {
     pub async fn insert_policy(
         &self,
         policy: &UpdatePolicy,
-        group_id: Option<i64>,
+        group_id: Option<PolicyGroupId>,
         now: Timestamp,
     ) -> Result<StoredPolicy, StoreError> {
         let document = render_policy(policy).to_string();
@@ -104,7 +105,7 @@ impl Store {
                 .bind(name)
                 .bind(policy.platform().as_str())
                 .bind(&document)
-                .bind(group_id)
+                .bind(group_id.map(PolicyGroupId::get))
                 .bind(revision)
                 .bind(&created_at)
                 .fetch_one(&mut *tx)
@@ -112,7 +113,7 @@ impl Store {
                 .map_err(|error| unique_or(error, || format!("policy \"{name}\"")))?;
             tx.commit().await?;
             Ok(StoredPolicy {
-                id,
+                id: PolicyId::new(id),
                 policy: policy.clone(),
                 group_id,
                 revision,
@@ -130,9 +131,9 @@ impl Store {
         rows.into_iter().map(PolicyRow::into_stored).collect()
     }
 
-    pub async fn get_policy(&self, id: i64) -> Result<Option<StoredPolicy>, StoreError> {
+    pub async fn get_policy(&self, id: PolicyId) -> Result<Option<StoredPolicy>, StoreError> {
         let row: Option<PolicyRow> = on_pool!(self, pool => {
-            sqlx::query_as(SELECT_POLICY).bind(id).fetch_optional(pool).await?
+            sqlx::query_as(SELECT_POLICY).bind(id.get()).fetch_optional(pool).await?
         });
         row.map(PolicyRow::into_stored).transpose()
     }
@@ -143,7 +144,7 @@ impl Store {
     /// writes nothing and returns the stored policy unchanged.
     pub async fn replace_policy(
         &self,
-        id: i64,
+        id: PolicyId,
         policy: &UpdatePolicy,
         expected_revision: Option<i64>,
         now: Timestamp,
@@ -155,7 +156,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             let revision = bump_os_update_counter!(tx);
             let row: Option<PolicyRow> = sqlx::query_as(SELECT_POLICY)
-                .bind(id)
+                .bind(id.get())
                 .fetch_optional(&mut *tx)
                 .await?;
             let Some(row) = row else {
@@ -179,7 +180,7 @@ impl Store {
                 "UPDATE update_policies SET name = $2, platform = $3, document = $4, \
                  revision = $5, updated_at = $6 WHERE id = $1",
             )
-            .bind(id)
+            .bind(id.get())
             .bind(name)
             .bind(policy.platform().as_str())
             .bind(&document)
@@ -202,7 +203,7 @@ impl Store {
     /// `expected_revision`, only if the policy is still at that revision.
     pub async fn delete_policy(
         &self,
-        id: i64,
+        id: PolicyId,
         expected_revision: Option<i64>,
     ) -> Result<bool, StoreError> {
         on_pool!(self, pool => {
@@ -210,7 +211,7 @@ impl Store {
             bump_os_update_counter!(tx);
             let found: Option<i64> =
                 sqlx::query_scalar("SELECT revision FROM update_policies WHERE id = $1")
-                    .bind(id)
+                    .bind(id.get())
                     .fetch_optional(&mut *tx)
                     .await?;
             let Some(found) = found else {
@@ -226,7 +227,7 @@ impl Store {
                 });
             }
             sqlx::query("DELETE FROM update_policies WHERE id = $1")
-                .bind(id)
+                .bind(id.get())
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
@@ -254,7 +255,7 @@ impl Store {
                 .map_err(|error| unique_or(error, || format!("policy group \"{name}\"")))?;
             tx.commit().await?;
             Ok(StoredPolicyGroup {
-                id,
+                id: PolicyGroupId::new(id),
                 name: name.to_owned(),
                 ring_order,
                 created_at: now,
@@ -270,10 +271,13 @@ impl Store {
         rows.into_iter().map(PolicyGroupRow::into_stored).collect()
     }
 
-    pub async fn get_policy_group(&self, id: i64) -> Result<Option<StoredPolicyGroup>, StoreError> {
+    pub async fn get_policy_group(
+        &self,
+        id: PolicyGroupId,
+    ) -> Result<Option<StoredPolicyGroup>, StoreError> {
         let row: Option<PolicyGroupRow> = on_pool!(self, pool => {
             sqlx::query_as(concat!(select_policy_groups!(), " WHERE id = $1"))
-                .bind(id)
+                .bind(id.get())
                 .fetch_optional(pool)
                 .await?
         });
@@ -282,13 +286,13 @@ impl Store {
 
     /// Deletes a policy group and its bindings; its policies stay, without a group (and with a
     /// new revision, as they changed). `Ok(false)` if there was none.
-    pub async fn delete_policy_group(&self, id: i64) -> Result<bool, StoreError> {
+    pub async fn delete_policy_group(&self, id: PolicyGroupId) -> Result<bool, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let revision = bump_os_update_counter!(tx);
             let found: Option<i64> =
                 sqlx::query_scalar("SELECT id FROM update_policy_groups WHERE id = $1")
-                    .bind(id)
+                    .bind(id.get())
                     .fetch_optional(&mut *tx)
                     .await?;
             if found.is_none() {
@@ -297,12 +301,12 @@ impl Store {
             sqlx::query(
                 "UPDATE update_policies SET group_id = NULL, revision = $2 WHERE group_id = $1",
             )
-            .bind(id)
+            .bind(id.get())
             .bind(revision)
             .execute(&mut *tx)
             .await?;
             sqlx::query("DELETE FROM update_policy_groups WHERE id = $1")
-                .bind(id)
+                .bind(id.get())
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
@@ -353,9 +357,9 @@ impl PolicyRow {
             serde_json::from_str(&self.document).map_err(|error| corrupt(&what, error))?;
         let parsed = parse_policy(&document).map_err(|errors| corrupt(&what, errors))?;
         Ok(StoredPolicy {
-            id: self.id,
+            id: PolicyId::new(self.id),
             policy: parsed.policy,
-            group_id: self.group_id,
+            group_id: self.group_id.map(PolicyGroupId::new),
             revision: self.revision,
             created_at: parse_timestamp(&self.created_at, &what, "created_at")?,
             updated_at: parse_timestamp(&self.updated_at, &what, "updated_at")?,
@@ -376,7 +380,7 @@ impl PolicyGroupRow {
         let what = format!("update_policy_groups/{}", self.id);
         Ok(StoredPolicyGroup {
             created_at: parse_timestamp(&self.created_at, &what, "created_at")?,
-            id: self.id,
+            id: PolicyGroupId::new(self.id),
             name: self.name,
             ring_order: self.ring_order,
         })

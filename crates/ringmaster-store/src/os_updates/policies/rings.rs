@@ -6,6 +6,7 @@
 //! callers, and each looks for the groups only after it.
 
 use jiff::Timestamp;
+use ringmaster_domain::ids::{PolicyGroupId, PolicyId};
 use ringmaster_domain::policy::render::render_policy;
 use ringmaster_domain::policy::rings::RingDefinition;
 
@@ -48,7 +49,7 @@ impl Store {
                         select_policies!(),
                         " WHERE group_id = $1 ORDER BY id"
                     ))
-                    .bind(group.id)
+                    .bind(group.id.get())
                     .fetch_all(&mut *tx)
                     .await?;
                     let policies = rows
@@ -82,16 +83,16 @@ impl Store {
                         .await
                         .map_err(|error| unique_or(error, || format!("policy \"{name}\"")))?;
                     policies.push(StoredPolicy {
-                        id,
+                        id: PolicyId::new(id),
                         policy: policy.clone(),
-                        group_id: Some(group_id),
+                        group_id: Some(PolicyGroupId::new(group_id)),
                         revision,
                         created_at: now,
                         updated_at: now,
                     });
                 }
                 let group = StoredPolicyGroup {
-                    id: group_id,
+                    id: PolicyGroupId::new(group_id),
                     name: ring.name.to_owned(),
                     ring_order,
                     created_at: now,
