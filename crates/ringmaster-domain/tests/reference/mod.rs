@@ -9,21 +9,5 @@ use std::path::PathBuf;
 
 /// `../shared/reference/<relative>` beside the repository, when it is there.
 pub(crate) fn reference_path(relative: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/reference")
-        .join(relative);
-    if path.exists() {
-        return Some(path);
-    }
-    let on_ci = matches!(std::env::var("CI").as_deref(), Ok("true") | Ok("1"));
-    assert!(
-        !on_ci,
-        "{} is absent, and CI=true requires ../shared/reference beside the clone",
-        path.display()
-    );
-    eprintln!(
-        "skipping: {} is absent (../shared is not beside this clone)",
-        path.display()
-    );
-    None
+    ringmaster_testing::shared_reference(relative)
 }

@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::support::{
-    AppOptions, TestApp, TestBackend, backends, fixture, json_body, spawn_app, spawn_app_with,
+    AppOptions, TestApp, TestBackend, fixture, json_body, spawn_app, spawn_app_with,
 };
 
 const JAMF_ADMIN: &str = "titles/JamfAdmin.json";

@@ -16,7 +16,8 @@ use serde_json::{Value, json};
 use crate::os_catalog::import;
 use crate::os_policies::send;
 use crate::support::{
-    AppOptions, TestApp, TestBackend, admin_json, backends, fixture, json_body, spawn_app_with,
+    AppOptions, TestApp, TestBackend, admin_json, fixture, json_body, postgres_backend,
+    spawn_app_with,
 };
 
 pub(crate) const SECOND_TOKEN: &str = "second-admin-token-from-the-source";
@@ -327,8 +328,8 @@ async fn a_full_backup_round_trips_on_each_backend(backend: TestBackend) {
 
 #[tokio::test]
 async fn a_full_backup_from_sqlite_restores_onto_postgres() {
-    if backends().contains(&TestBackend::Postgres) {
-        round_trip(TestBackend::Sqlite, TestBackend::Postgres).await;
+    if let Some(postgres) = postgres_backend() {
+        round_trip(TestBackend::Sqlite, postgres).await;
     }
 }
 
