@@ -104,6 +104,55 @@ impl TestDatabase {
             .await
             .expect("connect store")
     }
+
+    /// Runs `sql` (one or more statements) on the database directly, past the store, as an
+    /// older ringmaster or an admin might have.
+    pub async fn execute(&self, sql: &'static str) {
+        match self.backend {
+            TestBackend::Sqlite => {
+                let mut connection = sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .expect("connect to the test database");
+                sqlx::raw_sql(sql)
+                    .execute(&mut connection)
+                    .await
+                    .unwrap_or_else(|error| panic!("{sql}: {error}"));
+            }
+            TestBackend::Postgres => {
+                let mut connection = sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("connect to the test database");
+                sqlx::raw_sql(sql)
+                    .execute(&mut connection)
+                    .await
+                    .unwrap_or_else(|error| panic!("{sql}: {error}"));
+            }
+        }
+    }
+
+    /// The one integer `sql` selects, read from the database directly.
+    pub async fn scalar(&self, sql: &'static str) -> i64 {
+        match self.backend {
+            TestBackend::Sqlite => {
+                let mut connection = sqlx::SqliteConnection::connect(&self.url)
+                    .await
+                    .expect("connect to the test database");
+                sqlx::query_scalar(sql)
+                    .fetch_one(&mut connection)
+                    .await
+                    .unwrap_or_else(|error| panic!("{sql}: {error}"))
+            }
+            TestBackend::Postgres => {
+                let mut connection = sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("connect to the test database");
+                sqlx::query_scalar(sql)
+                    .fetch_one(&mut connection)
+                    .await
+                    .unwrap_or_else(|error| panic!("{sql}: {error}"))
+            }
+        }
+    }
 }
 
 impl Drop for TestDatabase {

@@ -5,6 +5,8 @@
 //! missing and passes. Under `CI=true` (or `CI=1`) a missing folder fails the test instead, so a
 //! CI run can never pass by skipping.
 
+pub(crate) mod apple;
+
 use std::path::PathBuf;
 
 /// `../shared/reference/<relative>` beside the repository, when it is there.

@@ -13,10 +13,10 @@ use ringmaster::server::{RunningServer, ServerConfig};
 use serde_json::Value;
 
 use crate::os_catalog::import;
-use crate::os_devices::{bind_group, create_device, load_rings};
+use crate::os_devices::{bind_group, create_device};
 use crate::support::{
-    AppOptions, TestBackend, TestDatabase, admin_json, fixture, json_body, postgres_backend,
-    spawn_app, spawn_app_on, spawn_app_with,
+    AppOptions, TestBackend, TestDatabase, admin_json, fixture, json_body, load_rings,
+    postgres_backend, spawn_app, spawn_app_on, spawn_app_with,
 };
 
 /// Another server on the database of `app`, sharing its token.

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::os_catalog::import;
 use crate::support::{
-    AppOptions, TestApp, TestBackend, admin_json, fixture, json_body, spawn_app_with,
+    AppOptions, TestApp, TestBackend, admin_json, fixture, json_body, load_rings, spawn_app_with,
 };
 
 async fn check_in(
@@ -57,14 +57,7 @@ fn mac_report(version: &str) -> Value {
 /// The autumn-2025 macOS catalog, the default rings, and `device` bound to the first (Vanguard).
 pub(crate) async fn bind_to_vanguard(app: &TestApp, device: &str) {
     import(app, fixture("catalog/macos-26-autumn-2025.json")).await;
-    let rings = json_body(
-        app.admin(Method::POST, "/api/v1/policy-groups/defaults")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let vanguard = rings["policyGroups"][0]["id"].as_i64().unwrap();
+    let vanguard = load_rings(app).await[0];
     let response = app
         .admin(
             Method::PUT,

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use crate::os_catalog::import;
 use crate::os_policies::send;
-use crate::support::{AppOptions, TestApp, TestBackend, admin_json, json_body, spawn_app_with};
+use crate::support::{AppOptions, TestApp, TestBackend, admin_json, load_rings, spawn_app_with};
 
 /// Devices of each kind; device `n` of kind `k` goes to ring `(2k + n) % 4`, so every ring holds
 /// several kinds and every kind is in two rings.
@@ -124,19 +124,7 @@ fn held_types(device: &SimulatedDevice) -> Vec<String> {
 }
 
 async fn bind_to_rings(app: &TestApp, kinds: &[DeviceKind], fleet: &Fleet) -> Vec<i64> {
-    let rings = json_body(
-        app.admin(Method::POST, "/api/v1/policy-groups/defaults")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let ids: Vec<i64> = rings["policyGroups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|group| group["id"].as_i64().unwrap())
-        .collect();
+    let ids = load_rings(app).await;
     let mut members: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     for (index, (kind, device)) in kinds.iter().zip(fleet.devices()).enumerate() {
         if device.profile().channel.is_user_channel() {

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::os_catalog::import;
 use crate::os_policies::send;
-use crate::support::{AppOptions, TestBackend, admin_json, json_body, spawn_app_with};
+use crate::support::{AppOptions, TestBackend, admin_json, load_rings, spawn_app_with};
 
 const RINGS: [&str; 4] = [
     "Vanguard",
@@ -97,21 +97,15 @@ async fn each_ring_gets_the_release_after_its_deferral_and_installs_it_by_its_de
 
     // The devices enroll themselves; the admin puts each pair into a ring.
     sync_all(&client, &mut devices, clock.now()).await;
-    let rings = json_body(
-        app.admin(Method::POST, "/api/v1/policy-groups/defaults")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    for (ring, group) in rings["policyGroups"].as_array().unwrap().iter().enumerate() {
+    let rings = load_rings(&app).await;
+    for (ring, group) in rings.iter().enumerate() {
         let members: Vec<String> = (0..PER_RING)
             .map(|n| format!("mac-{}", ring * PER_RING + n))
             .collect();
         let response = send(
             &app,
             Method::PUT,
-            &format!("/api/v1/policy-groups/{}/bindings", group["id"]),
+            &format!("/api/v1/policy-groups/{group}/bindings"),
             &json!({"devices": members}),
         )
         .await;
@@ -214,20 +208,11 @@ async fn a_failed_install_and_a_missed_deadline_show_in_the_device_status() {
     ];
     sync_all(&client, &mut devices, clock.now()).await;
     import(&app, release_feed("2025-11-03")).await;
-    let rings = json_body(
-        app.admin(Method::POST, "/api/v1/policy-groups/defaults")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let rings = load_rings(&app).await;
     send(
         &app,
         Method::PUT,
-        &format!(
-            "/api/v1/policy-groups/{}/bindings",
-            rings["policyGroups"][0]["id"]
-        ),
+        &format!("/api/v1/policy-groups/{}/bindings", rings[0]),
         &json!({"devices": ["mac-fails", "mac-offline"]}),
     )
     .await;

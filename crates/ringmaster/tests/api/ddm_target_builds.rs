@@ -7,7 +7,7 @@ use ringmaster::clock::Clock;
 use serde_json::{Value, json};
 
 use crate::os_catalog::import;
-use crate::support::{AppOptions, TestApp, TestBackend, json_body, spawn_app_with};
+use crate::support::{AppOptions, TestApp, TestBackend, json_body, load_rings, spawn_app_with};
 
 async fn ddm(
     app: &TestApp,
@@ -83,14 +83,7 @@ async fn enroll_in_first_ring(app: &TestApp, devices: &[(&str, Value)], catalog:
     }
     let response = import(app, serde_json::to_vec(catalog).unwrap()).await;
     assert_eq!(response.status(), StatusCode::OK);
-    let rings = json_body(
-        app.admin(Method::POST, "/api/v1/policy-groups/defaults")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let ring = rings["policyGroups"][0]["id"].as_i64().unwrap();
+    let ring = load_rings(app).await[0];
     let ids: Vec<&str> = devices.iter().map(|(id, _)| *id).collect();
     let response = app
         .admin(

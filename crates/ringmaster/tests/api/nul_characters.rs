@@ -16,7 +16,8 @@ use serde_json::{Value, json};
 use crate::os_catalog::import;
 use crate::os_policies::send;
 use crate::support::{
-    TestApp, TestBackend, TestDatabase, admin_json, fixture, json_body, postgres_backend, spawn_app,
+    TestApp, TestBackend, TestDatabase, admin_json, fixture, json_body, load_rings,
+    postgres_backend, spawn_app,
 };
 
 const AT: &str = "2030-01-01T00:00:00Z";
@@ -108,14 +109,7 @@ async fn a_nul_character_is_refused_on_every_route_that_stores_strings_and_nothi
     let policy = json!({"name": "Lab", "platform": "macOS"});
     let created = send(&app, Method::POST, "/api/v1/policies", &policy).await;
     let policy_id = json_body(created).await["id"].as_i64().unwrap();
-    let rings = app
-        .admin(Method::POST, "/api/v1/policy-groups/defaults")
-        .send()
-        .await
-        .unwrap();
-    let ring_id = json_body(rings).await["policyGroups"][0]["id"]
-        .as_i64()
-        .unwrap();
+    let ring_id = load_rings(&app).await[0];
     let group = send(
         &app,
         Method::POST,

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::os_catalog::import;
 use crate::os_policies::send;
-use crate::support::{TestApp, TestBackend, admin_json, fixture, json_body, spawn_app};
+use crate::support::{TestApp, TestBackend, admin_json, fixture, json_body, load_rings, spawn_app};
 
 pub(crate) async fn create_device(app: &TestApp, id: &str, platform: &str, version: &str) {
     let response = send(
@@ -29,23 +29,6 @@ async fn create_group(app: &TestApp, name: &str, devices: &[&str]) -> i64 {
     .await;
     assert_eq!(response.status(), StatusCode::CREATED, "group {name}");
     json_body(response).await["id"].as_i64().unwrap()
-}
-
-/// Loads the rings; returns the policy-group ids, earliest ring first.
-pub(crate) async fn load_rings(app: &TestApp) -> Vec<i64> {
-    let body = json_body(
-        app.admin(Method::POST, "/api/v1/policy-groups/defaults")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    body["policyGroups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|group| group["id"].as_i64().unwrap())
-        .collect()
 }
 
 pub(crate) async fn bind_group(app: &TestApp, group: i64, devices: &[&str], device_groups: &[i64]) {

@@ -193,6 +193,23 @@ pub(crate) async fn admin_json(app: &TestApp, path: &str) -> serde_json::Value {
     json_body(response).await
 }
 
+/// Loads the default rings (`POST /api/v1/policy-groups/defaults`); returns the policy-group ids, earliest ring first.
+pub(crate) async fn load_rings(app: &TestApp) -> Vec<i64> {
+    let body = json_body(
+        app.admin(reqwest::Method::POST, "/api/v1/policy-groups/defaults")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    body["policyGroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|group| group["id"].as_i64().unwrap())
+        .collect()
+}
+
 /// A response's JSON body (asserting the content type says JSON).
 pub(crate) async fn json_body(response: reqwest::Response) -> serde_json::Value {
     let content_type = response
