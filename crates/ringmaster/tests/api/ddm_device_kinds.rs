@@ -17,6 +17,7 @@ use ringmaster_simulator::device::{DeviceOptions, SimulatedDevice};
 use ringmaster_simulator::fleet::{DeviceKind, Fleet, FleetConfig, FleetMix};
 use serde_json::{Value, json};
 
+use crate::ddm_protocol::options;
 use crate::os_catalog::import;
 use crate::os_policies::send;
 use crate::support::{AppOptions, TestApp, TestBackend, admin_json, load_rings, spawn_app_with};
@@ -154,14 +155,7 @@ on_each_backend!(every_device_kind_ends_as_a_real_one_would);
 async fn every_device_kind_ends_as_a_real_one_would(backend: TestBackend) {
     let start: Timestamp = "2026-08-16T08:00:00Z".parse().unwrap();
     let clock = Clock::manual(start);
-    let app = spawn_app_with(
-        backend,
-        AppOptions {
-            clock: clock.clone(),
-            ..AppOptions::default()
-        },
-    )
-    .await;
+    let app = spawn_app_with(backend, options(&clock, None)).await;
     let client = SyncClient::new(&ServerEndpoint::new(app.base_url.clone())).unwrap();
     let (kinds, devices): (Vec<DeviceKind>, Vec<SimulatedDevice>) = fleet().into_iter().unzip();
     let mut fleet = Fleet::new(devices);

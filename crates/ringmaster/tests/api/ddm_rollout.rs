@@ -10,9 +10,10 @@ use ringmaster_simulator::client::{ServerEndpoint, SyncClient};
 use ringmaster_simulator::device::{DeviceOptions, DeviceProfile, SimulatedDevice};
 use serde_json::json;
 
+use crate::ddm_protocol::options;
 use crate::os_catalog::import;
 use crate::os_policies::send;
-use crate::support::{AppOptions, TestBackend, admin_json, load_rings, spawn_app_with};
+use crate::support::{TestBackend, admin_json, load_rings, spawn_app_with};
 
 const RINGS: [&str; 4] = [
     "Vanguard",
@@ -73,14 +74,7 @@ async fn each_ring_gets_the_release_after_its_deferral_and_installs_it_by_its_de
 ) {
     let start: Timestamp = "2025-11-01T08:00:00Z".parse().unwrap();
     let clock = Clock::manual(start);
-    let app = spawn_app_with(
-        backend,
-        AppOptions {
-            clock: clock.clone(),
-            ..AppOptions::default()
-        },
-    )
-    .await;
+    let app = spawn_app_with(backend, options(&clock, None)).await;
     let client = SyncClient::new(&ServerEndpoint::new(app.base_url.clone())).unwrap();
     let mut devices: Vec<SimulatedDevice> = (0..RINGS.len() * PER_RING)
         .map(|index| {
@@ -186,14 +180,7 @@ async fn each_ring_gets_the_release_after_its_deferral_and_installs_it_by_its_de
 #[tokio::test]
 async fn a_failed_install_and_a_missed_deadline_show_in_the_device_status() {
     let clock = Clock::manual("2025-11-05T08:00:00Z".parse().unwrap());
-    let app = spawn_app_with(
-        crate::support::TestBackend::Sqlite,
-        AppOptions {
-            clock: clock.clone(),
-            ..AppOptions::default()
-        },
-    )
-    .await;
+    let app = spawn_app_with(crate::support::TestBackend::Sqlite, options(&clock, None)).await;
     let client = SyncClient::new(&ServerEndpoint::new(app.base_url.clone())).unwrap();
     let failing = DeviceOptions {
         fail_install: true,

@@ -9,7 +9,8 @@ use ringmaster::clock::Clock;
 use serde_json::{Value, json};
 
 use crate::ddm_capabilities::bind_to_vanguard;
-use crate::support::{AppOptions, TestApp, TestBackend, admin_json, json_body, spawn_app_with};
+use crate::ddm_protocol::options;
+use crate::support::{TestApp, TestBackend, admin_json, json_body, spawn_app_with};
 
 /// One check-in message as an MDM forwards it: `keys` name the channel.
 async fn raw(
@@ -110,14 +111,7 @@ async fn assert_empty_user_channel(app: &TestApp, keys: &[(&str, &str)], what: &
 on_each_backend!(raw_user_channels_get_the_empty_set_and_leave_the_device_alone);
 async fn raw_user_channels_get_the_empty_set_and_leave_the_device_alone(backend: TestBackend) {
     let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
-    let app = spawn_app_with(
-        backend,
-        AppOptions {
-            clock: clock.clone(),
-            ..AppOptions::default()
-        },
-    )
-    .await;
+    let app = spawn_app_with(backend, options(&clock, None)).await;
     let device = [("UDID", "UDID-1")];
     let response = raw(&app, &device, "status", Some(&mac_report())).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -195,14 +189,7 @@ async fn an_unknown_declaration_type_counts_as_a_rejection_in_results_and_compli
     backend: TestBackend,
 ) {
     let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
-    let app = spawn_app_with(
-        backend,
-        AppOptions {
-            clock: clock.clone(),
-            ..AppOptions::default()
-        },
-    )
-    .await;
+    let app = spawn_app_with(backend, options(&clock, None)).await;
     let device = [("X-Enrollment-ID", "mac-1")];
     let put = |body: Value| {
         let mut request = app.client.put(app.url("/ddm/status"));

@@ -210,14 +210,19 @@ pub(crate) async fn load_rings(app: &TestApp) -> Vec<i64> {
         .collect()
 }
 
-/// A response's JSON body (asserting the content type says JSON).
-pub(crate) async fn json_body(response: reqwest::Response) -> serde_json::Value {
-    let content_type = response
+/// A response's `content-type` (empty when there is none).
+pub(crate) fn content_type(response: &reqwest::Response) -> String {
+    response
         .headers()
         .get("content-type")
         .and_then(|value| value.to_str().ok())
         .unwrap_or("")
-        .to_owned();
+        .to_owned()
+}
+
+/// A response's JSON body (asserting the content type says JSON).
+pub(crate) async fn json_body(response: reqwest::Response) -> serde_json::Value {
+    let content_type = content_type(&response);
     let status = response.status();
     let text = response.text().await.expect("body");
     assert!(
