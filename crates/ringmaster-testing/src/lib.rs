@@ -1,5 +1,6 @@
 //! Test support shared by ringmaster's crates.
 //!
+//! - [`binary_plist`]: hand-built binary property lists for the hostile check-in tests.
 //! - [`golden`]: golden files under `fixtures/golden/`, compared with a readable diff and
 //!   rewritten with `UPDATE_GOLDEN=1` (the domain's and the server's tests).
 //! - [`skip`]: a test whose outside requirement is missing says why it skips, and fails under
@@ -7,6 +8,7 @@
 //! - with the `database` feature, [`TestDatabase`] and [`backends`]: a fresh, empty database per
 //!   test on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL, dropped afterwards.
 
+pub mod binary_plist;
 pub mod golden;
 pub mod skip;
 
