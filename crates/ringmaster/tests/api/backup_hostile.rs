@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 
-use crate::backup_full::restore;
+use crate::backup_restore::restore;
 use crate::cli::ringmaster;
 use crate::support::{
     TestApp, TestBackend, TestDatabase, fixture, json_body, peak_memory_bytes, spawn_app,

@@ -19,7 +19,8 @@ pub(crate) async fn send(
         .expect("request")
 }
 
-fn lab_policy() -> Value {
+/// A policy with every setting given (none left to its default).
+pub(crate) fn lab_policy() -> Value {
     json!({
         "name": "Lab Macs", "platform": "macOS",
         "deferrals": {"majorDays": 30, "minorDays": 7, "systemDays": 3},

@@ -7,7 +7,8 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::backup_full::{entries, full_backup, restore, zip_of};
+use crate::backup_full::{entries, full_backup, zip_of};
+use crate::backup_restore::restore;
 use crate::cli::ringmaster;
 use crate::os_policies::send;
 use crate::support::{TestApp, TestBackend, json_body, spawn_app};
