@@ -54,6 +54,26 @@ pub struct TestDatabase {
     owned_postgres: Option<(String, String)>,
 }
 
+/// Runs `$body` with `$connection`, a fresh connection of the database's own backend.
+macro_rules! with_connection {
+    ($database:expr, $connection:ident => $body:expr) => {
+        match $database.backend {
+            TestBackend::Sqlite => {
+                let mut $connection = sqlx::SqliteConnection::connect(&$database.url)
+                    .await
+                    .expect("connect to the test database");
+                $body
+            }
+            TestBackend::Postgres => {
+                let mut $connection = sqlx::PgConnection::connect(&$database.url)
+                    .await
+                    .expect("connect to the test database");
+                $body
+            }
+        }
+    };
+}
+
 impl TestDatabase {
     pub async fn new(backend: TestBackend) -> TestDatabase {
         match backend {
@@ -108,50 +128,22 @@ impl TestDatabase {
     /// Runs `sql` (one or more statements) on the database directly, past the store, as an
     /// older ringmaster or an admin might have.
     pub async fn execute(&self, sql: &'static str) {
-        match self.backend {
-            TestBackend::Sqlite => {
-                let mut connection = sqlx::SqliteConnection::connect(&self.url)
-                    .await
-                    .expect("connect to the test database");
-                sqlx::raw_sql(sql)
-                    .execute(&mut connection)
-                    .await
-                    .unwrap_or_else(|error| panic!("{sql}: {error}"));
-            }
-            TestBackend::Postgres => {
-                let mut connection = sqlx::PgConnection::connect(&self.url)
-                    .await
-                    .expect("connect to the test database");
-                sqlx::raw_sql(sql)
-                    .execute(&mut connection)
-                    .await
-                    .unwrap_or_else(|error| panic!("{sql}: {error}"));
-            }
-        }
+        with_connection!(self, connection => {
+            sqlx::raw_sql(sql)
+                .execute(&mut connection)
+                .await
+                .unwrap_or_else(|error| panic!("{sql}: {error}"));
+        })
     }
 
     /// The one integer `sql` selects, read from the database directly.
     pub async fn scalar(&self, sql: &'static str) -> i64 {
-        match self.backend {
-            TestBackend::Sqlite => {
-                let mut connection = sqlx::SqliteConnection::connect(&self.url)
-                    .await
-                    .expect("connect to the test database");
-                sqlx::query_scalar(sql)
-                    .fetch_one(&mut connection)
-                    .await
-                    .unwrap_or_else(|error| panic!("{sql}: {error}"))
-            }
-            TestBackend::Postgres => {
-                let mut connection = sqlx::PgConnection::connect(&self.url)
-                    .await
-                    .expect("connect to the test database");
-                sqlx::query_scalar(sql)
-                    .fetch_one(&mut connection)
-                    .await
-                    .unwrap_or_else(|error| panic!("{sql}: {error}"))
-            }
-        }
+        with_connection!(self, connection => {
+            sqlx::query_scalar(sql)
+                .fetch_one(&mut connection)
+                .await
+                .unwrap_or_else(|error| panic!("{sql}: {error}"))
+        })
     }
 }
 
