@@ -180,8 +180,8 @@ async fn with_the_real_feeds_a_mac_known_by_model_is_enforced_like_one_known_by_
 }
 
 /// macOS 26.3.1 (25D2128) and its supplemental `26.3.1 (a)` (25D771280a), in gdmf's shape.
-fn supplemental_catalog() -> Vec<u8> {
-    serde_json::to_vec(&json!({
+pub(crate) fn supplemental_catalog() -> Value {
+    json!({
         "AssetSets": {"macOS": [
             {"ProductVersion": "26.3.1", "Build": "25D2128", "PostingDate": "2026-03-04",
              "SupportedDevices": ["J504AP"]}
@@ -191,8 +191,7 @@ fn supplemental_catalog() -> Vec<u8> {
              "PrerequisiteBuild": "25D2128", "PostingDate": "2026-03-17",
              "SupportedDevices": ["J504AP"]}
         ]}
-    }))
-    .unwrap()
+    })
 }
 
 fn report(extra: &str, supplemental_build: &str) -> Value {
@@ -228,7 +227,7 @@ async fn report_status(app: &TestApp, device: &str, body: &Value) {
 on_each_backend!(a_mac_on_a_supplemental_release_is_on_it_everywhere);
 async fn a_mac_on_a_supplemental_release_is_on_it_everywhere(backend: TestBackend) {
     let app = spawn_app(backend).await;
-    let response = import(&app, supplemental_catalog()).await;
+    let response = import(&app, serde_json::to_vec(&supplemental_catalog()).unwrap()).await;
     assert_eq!(response.status(), StatusCode::OK);
     let early = rings(&app).await[1].0;
     for device in ["on-base", "on-supplemental"] {

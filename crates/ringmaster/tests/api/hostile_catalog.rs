@@ -7,6 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::cli::ringmaster;
+use crate::ddm_protocol::mac_report;
 use crate::hostile_checkin::{assert_client_error, assert_still_serving};
 use crate::os_catalog::{catalog, import};
 use crate::os_policies::send;
@@ -38,17 +39,7 @@ async fn fleet_of_one(app: &TestApp) {
         StatusCode::OK
     );
     let rings = load_rings(app).await;
-    let report = json!({
-        "StatusItems": {
-            "device": {
-                "operating-system": {"family": "macOS", "version": "26.0.1", "build-version": "25A362"},
-                "model": {"identifier": "Mac16,1"}
-            },
-            "softwareupdate": {"device-id": "J413AP", "install-state": "none"}
-        },
-        "Errors": [],
-        "FullReport": true
-    });
+    let report = mac_report("26.0.1", true);
     let response = app
         .client
         .put(app.url("/ddm/status"))
