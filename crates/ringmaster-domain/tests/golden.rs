@@ -19,6 +19,7 @@ use ringmaster_domain::title::model::SoftwareTitle;
 use ringmaster_domain::title::record::TitleRecord;
 use ringmaster_domain::title::{edit, parse, render};
 use ringmaster_testing::golden;
+use ringmaster_testing::json::null_pointers;
 use serde_json::Value;
 
 /// The `lastModified` every golden record is stored with.
@@ -72,23 +73,6 @@ fn feeds_match_their_golden_files() {
     }
 }
 
-/// Pointers of every `null` in a document.
-fn nulls(value: &Value, pointer: &str) -> Vec<String> {
-    match value {
-        Value::Null => vec![pointer.to_owned()],
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .flat_map(|(index, item)| nulls(item, &format!("{pointer}/{index}")))
-            .collect(),
-        Value::Object(object) => object
-            .iter()
-            .flat_map(|(key, item)| nulls(item, &format!("{pointer}/{key}")))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 fn is_strict_release_date(text: &str) -> bool {
     // YYYY-MM-DDTHH:MM:SS, optional .fff, Z
     let bytes = text.as_bytes();
@@ -123,12 +107,12 @@ fn the_served_feeds_keep_jamfs_rules() {
         let summary = render::feed_summary(&record);
 
         assert_eq!(
-            nulls(&feed, ""),
+            null_pointers(&feed),
             Vec::<String>::new(),
             "{name}: no null is served"
         );
         assert_eq!(
-            nulls(&summary, ""),
+            null_pointers(&summary),
             Vec::<String>::new(),
             "{name}: no null is served"
         );

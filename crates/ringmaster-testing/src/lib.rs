@@ -3,6 +3,7 @@
 //! - [`binary_plist`]: hand-built binary property lists for the hostile check-in tests.
 //! - [`golden`]: golden files under `fixtures/golden/`, compared with a readable diff and
 //!   rewritten with `UPDATE_GOLDEN=1` (the domain's and the server's tests).
+//! - [`json`]: an object's keys in written order, the pointers of every `null`.
 //! - [`skip`]: a test whose outside requirement is missing says why it skips, and fails under
 //!   `CI=true`.
 //! - with the `database` feature, [`TestDatabase`] and [`backends`]: a fresh, empty database per
@@ -10,6 +11,7 @@
 
 pub mod binary_plist;
 pub mod golden;
+pub mod json;
 pub mod skip;
 
 #[cfg(feature = "database")]
