@@ -101,7 +101,7 @@ const CONTEXT: usize = 3;
 /// quadratic comparison stays small.
 const MAX_DIFF_LINES: usize = 4_000;
 
-/// A unified-style line diff of `old` to `new`: changed lines with [`CONTEXT`] lines around them,
+/// A unified-style line diff of `old` to `new`: changed lines with `CONTEXT` lines around them,
 /// `@@ line N @@` before each run (N counted in the golden file), trailing white space shown.
 pub fn line_diff(old: &str, new: &str) -> String {
     let old: Vec<&str> = old.split_inclusive('\n').collect();

@@ -6,7 +6,7 @@
 //! - [`json`]: an object's keys in written order, the pointers of every `null`.
 //! - [`skip`]: a test whose outside requirement is missing says why it skips, and fails under
 //!   `CI=true`.
-//! - with the `database` feature, [`TestDatabase`] and [`backends`]: a fresh, empty database per
+//! - with the `database` feature, `TestDatabase` and `backends`: a fresh, empty database per
 //!   test on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL, dropped afterwards.
 
 pub mod binary_plist;
