@@ -200,6 +200,7 @@ mod tests {
 
     use jiff::Timestamp;
     use jiff::civil::date;
+    use ringmaster_testing::json::keys;
     use serde_json::json;
 
     use super::*;
@@ -474,12 +475,7 @@ mod tests {
         assert_eq!(counts.of(ComplianceState::UpToDate), 0);
         assert_eq!(counts.legacy_conflict, 1);
         let json = serde_json::to_value(counts).unwrap();
-        let keys: Vec<&str> = json
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
+        let keys = keys(&json);
         let mut expected: Vec<&str> = ComplianceState::ALL.iter().map(|s| s.as_str()).collect();
         expected.push("legacyConflict");
         assert_eq!(keys, expected);

@@ -23,6 +23,8 @@
 
 mod reference;
 
+use reference::apple::{apple_device_management, declaration_schemas};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -45,10 +47,6 @@ use serde_json::{Map, Value};
 
 const PLATFORMS: [Platform; 2] = [Platform::MacOs, Platform::Ios];
 
-fn reference_dir() -> Option<PathBuf> {
-    reference::reference_path("apple-device-management")
-}
-
 /// `26.4` of `_release-26.4_67045e2`, as numbers for ordering.
 fn release_version(name: &str) -> Option<Vec<u32>> {
     let rest = name.strip_prefix("_release-")?;
@@ -69,37 +67,6 @@ fn newest_release(reference: &Path) -> PathBuf {
     newest
         .map(|(_, path)| path)
         .unwrap_or_else(|| panic!("no _release-* tree in {}", reference.display()))
-}
-
-fn yaml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return files;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(yaml_files(&path));
-        } else if path.extension().is_some_and(|ext| ext == "yaml") {
-            files.push(path);
-        }
-    }
-    files
-}
-
-/// The declaration schemas of `tree`, by `payload.declarationtype`.
-fn declaration_schemas(tree: &Path) -> BTreeMap<String, Value> {
-    yaml_files(&tree.join("declarative/declarations"))
-        .into_iter()
-        .filter_map(|path| {
-            let text = std::fs::read_to_string(&path)
-                .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-            let schema: Value = serde_yaml_ng::from_str(&text)
-                .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-            let kind = schema["payload"]["declarationtype"].as_str()?.to_owned();
-            Some((kind, schema))
-        })
-        .collect()
 }
 
 /// One platform's entry of a `supportedOS` mapping, with `own` (a key's entry) laid over
@@ -348,7 +315,7 @@ fn disagreements(
 }
 
 fn schemas() -> Option<BTreeMap<String, Value>> {
-    let reference = reference_dir()?;
+    let reference = apple_device_management()?;
     let tree = newest_release(&reference);
     let schemas = declaration_schemas(&tree);
     assert!(

@@ -18,8 +18,9 @@
 
 mod reference;
 
+use reference::apple::{apple_device_management, declaration_schemas, load_yaml, yaml_files};
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use ringmaster_domain::declarations::companion::*;
 use ringmaster_domain::declarations::envelope::*;
@@ -32,46 +33,6 @@ use serde_json::Value;
 const TREES: [&str; 2] = ["_release-26.4_67045e2", "_seed-2026-seed1_1548d42"];
 
 const PLATFORMS: [Platform; 2] = [Platform::MacOs, Platform::Ios];
-
-fn reference_dir() -> Option<PathBuf> {
-    reference::reference_path("apple-device-management")
-}
-
-fn load_yaml(path: &Path) -> Value {
-    let text =
-        std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-    serde_yaml_ng::from_str(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
-}
-
-/// Every YAML file under `dir`, recursively.
-fn yaml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return files;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(yaml_files(&path));
-        } else if path.extension().is_some_and(|ext| ext == "yaml") {
-            files.push(path);
-        }
-    }
-    files.sort();
-    files
-}
-
-/// The declaration schemas of one tree, by `payload.declarationtype`.
-fn declaration_schemas(tree: &Path) -> BTreeMap<String, Value> {
-    yaml_files(&tree.join("declarative/declarations"))
-        .into_iter()
-        .map(|path| load_yaml(&path))
-        .filter_map(|schema| {
-            let kind = schema["payload"]["declarationtype"].as_str()?.to_owned();
-            Some((kind, schema))
-        })
-        .collect()
-}
 
 /// False when `supported_os` (a `supportedOS` mapping, possibly absent) marks the platform n/a.
 /// `required_listed`: at payload level a platform missing from the mapping is unsupported; on a key
@@ -284,7 +245,7 @@ fn produced(platform: Platform) -> Vec<(String, Declaration)> {
 
 #[test]
 fn every_declaration_kind_matches_apples_schemas() {
-    let Some(reference) = reference_dir() else {
+    let Some(reference) = apple_device_management() else {
         return;
     };
     let mut failures = Vec::new();
@@ -314,7 +275,7 @@ fn every_declaration_kind_matches_apples_schemas() {
 
 #[test]
 fn the_checker_catches_what_it_should() {
-    let Some(reference) = reference_dir() else {
+    let Some(reference) = apple_device_management() else {
         return;
     };
     let schemas = declaration_schemas(&reference.join(TREES[0]));
@@ -388,7 +349,7 @@ fn the_checker_catches_what_it_should() {
 
 #[test]
 fn subscribed_status_items_exist_on_each_platform() {
-    let Some(reference) = reference_dir() else {
+    let Some(reference) = apple_device_management() else {
         return;
     };
     let items: BTreeMap<String, Value> = yaml_files(&reference.join("declarative/status"))

@@ -18,6 +18,8 @@ use ringmaster_domain::json_write;
 use ringmaster_domain::title::model::SoftwareTitle;
 use ringmaster_domain::title::record::TitleRecord;
 use ringmaster_domain::title::{edit, parse, render};
+use ringmaster_testing::golden;
+use ringmaster_testing::json::null_pointers;
 use serde_json::Value;
 
 /// The `lastModified` every golden record is stored with.
@@ -47,38 +49,16 @@ fn new_record(name: &str) -> TitleRecord {
     TitleRecord::new(parsed_fixture(name), LAST_MODIFIED.parse().unwrap())
 }
 
-/// The bytes the server writes for `value` (`json_write::to_vec`, also used by the feed cache).
-fn pretty(value: &Value) -> String {
-    String::from_utf8(json_write::to_vec(value).unwrap()).unwrap()
-}
-
-/// Compares `rendered` with the golden file, or rewrites the file when `UPDATE_GOLDEN=1`.
+/// Compares `rendered`, written as the server writes JSON (`json_write::to_vec`, which
+/// `ringmaster_testing::golden` is checked against here), with the golden file.
 fn check_golden(file: &str, rendered: &Value) {
-    let path = fixtures().join("golden").join(file);
-    let rendered = pretty(rendered);
-    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|flag| flag == "1") {
-        std::fs::write(&path, &rendered)
-            .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-        eprintln!("rewrote {}", path.display());
-        return;
-    }
-    let golden = String::from_utf8(read(&path)).unwrap();
-    if golden != rendered {
-        let line = golden
-            .lines()
-            .zip(rendered.lines())
-            .position(|(expected, actual)| expected != actual)
-            .unwrap_or_else(|| golden.lines().count().min(rendered.lines().count()))
-            + 1;
-        panic!(
-            "fixtures/golden/{file} differs from what is rendered, first at line {line}:\n\
-             golden:   {:?}\nrendered: {:?}\n\
-             If the change is intended, run UPDATE_GOLDEN=1 cargo test -p ringmaster-domain --test golden \
-             and review the diff.",
-            golden.lines().nth(line - 1).unwrap_or("<end of file>"),
-            rendered.lines().nth(line - 1).unwrap_or("<end of file>"),
-        );
-    }
+    let written = String::from_utf8(json_write::to_vec(rendered).unwrap()).unwrap();
+    assert_eq!(
+        written,
+        golden::pretty_json(rendered),
+        "json_write and the golden files write JSON alike"
+    );
+    golden::check_json(file, rendered);
 }
 
 #[test]
@@ -90,23 +70,6 @@ fn feeds_match_their_golden_files() {
             &format!("{name}.summary.json"),
             &render::feed_summary(&record),
         );
-    }
-}
-
-/// Pointers of every `null` in a document.
-fn nulls(value: &Value, pointer: &str) -> Vec<String> {
-    match value {
-        Value::Null => vec![pointer.to_owned()],
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .flat_map(|(index, item)| nulls(item, &format!("{pointer}/{index}")))
-            .collect(),
-        Value::Object(object) => object
-            .iter()
-            .flat_map(|(key, item)| nulls(item, &format!("{pointer}/{key}")))
-            .collect(),
-        _ => Vec::new(),
     }
 }
 
@@ -144,12 +107,12 @@ fn the_served_feeds_keep_jamfs_rules() {
         let summary = render::feed_summary(&record);
 
         assert_eq!(
-            nulls(&feed, ""),
+            null_pointers(&feed),
             Vec::<String>::new(),
             "{name}: no null is served"
         );
         assert_eq!(
-            nulls(&summary, ""),
+            null_pointers(&summary),
             Vec::<String>::new(),
             "{name}: no null is served"
         );

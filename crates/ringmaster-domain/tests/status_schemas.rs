@@ -13,6 +13,8 @@
 
 mod reference;
 
+use reference::apple::{apple_device_management, load_yaml};
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -30,16 +32,6 @@ const TREES: [&str; 4] = [
     "_seed-2026-seed1_1548d42",
     "_seed_iOS-18.2_macOS-15.2",
 ];
-
-fn reference_dir() -> Option<PathBuf> {
-    reference::reference_path("apple-device-management")
-}
-
-fn load_yaml(path: &Path) -> Value {
-    let text =
-        std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-    serde_yaml_ng::from_str(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
-}
 
 /// One status item schema: the file it came from, the item's name and its key spec.
 struct ItemSchema {
@@ -268,7 +260,7 @@ fn item_pointer(name: &str) -> String {
 
 #[test]
 fn every_status_item_schema_round_trips_through_a_report() {
-    let Some(reference) = reference_dir() else {
+    let Some(reference) = apple_device_management() else {
         return;
     };
     let schemas = item_schemas(&reference);
@@ -402,7 +394,7 @@ fn fixture_reports(dir: &Path, found: &mut Vec<PathBuf>) {
 /// names, must be one Apple's schemas define, so the fixtures cannot drift from real reports.
 #[test]
 fn every_item_in_the_status_fixtures_is_one_apple_defines() {
-    let Some(reference) = reference_dir() else {
+    let Some(reference) = apple_device_management() else {
         return;
     };
     let known: BTreeSet<String> = item_schemas(&reference)

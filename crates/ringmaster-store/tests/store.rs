@@ -8,7 +8,7 @@ use ringmaster_domain::title::record::TitleRecord;
 use ringmaster_store::error::StoreError;
 use ringmaster_store::store::{Store, StoreOptions};
 use ringmaster_store::titles::Modified;
-use sqlx::Connection;
+use ringmaster_testing::{TestDatabase, postgres_backend};
 
 mod support;
 
@@ -254,22 +254,13 @@ async fn a_whole_installation_moves_to_another_database_unchanged() {
 
 #[tokio::test]
 async fn servers_starting_together_on_a_new_database_migrate_it_once() {
-    let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
-        eprintln!(
-            "skipping: TEST_DATABASE_URL is not set (concurrent migration is a PostgreSQL concern)"
-        );
+    // Concurrent migration is a PostgreSQL concern: without TEST_DATABASE_URL this says so and
+    // returns (and fails under CI=true). The database is new and empty, and dropped afterwards.
+    let Some(backend) = postgres_backend() else {
         return;
     };
-    let name = format!(
-        "ringmaster_race_{}",
-        Timestamp::now().as_nanosecond().unsigned_abs() % 1_000_000_000_000
-    );
-    let mut connection = sqlx::PgConnection::connect(&admin_url).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut connection)
-        .await
-        .unwrap();
-    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    let database = TestDatabase::new(backend).await;
+    let url = database.url.clone();
     let starts: Vec<_> = (0..6)
         .map(|_| {
             let url = url.clone();

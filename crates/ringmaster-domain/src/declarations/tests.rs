@@ -9,8 +9,6 @@
 //!
 //! and review the diff.
 
-use std::path::PathBuf;
-
 use jiff::civil::date;
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -361,33 +359,9 @@ proptest! {
 
 // ---- golden files ----
 
-pub(super) fn golden_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/golden/declarations")
-}
-
-/// Compares `value` (pretty-printed) with the golden file, or rewrites it with `UPDATE_GOLDEN=1`.
+/// Compares `value` with `fixtures/golden/declarations/{file}` (see `ringmaster_testing::golden`).
 pub(super) fn check_golden(file: &str, value: &Value) {
-    let path = golden_dir().join(file);
-    let mut rendered = serde_json::to_string_pretty(value).unwrap();
-    rendered.push('\n');
-    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|flag| flag == "1") {
-        std::fs::create_dir_all(golden_dir()).unwrap();
-        std::fs::write(&path, &rendered)
-            .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-        return;
-    }
-    let golden = std::fs::read_to_string(&path).unwrap_or_else(|error| {
-        panic!(
-            "{}: {error}; run UPDATE_GOLDEN=1 cargo test -p ringmaster-domain --lib declarations",
-            path.display()
-        )
-    });
-    assert!(
-        golden == rendered,
-        "fixtures/golden/declarations/{file} differs from what is built.\n\
-         If the change is intended, run UPDATE_GOLDEN=1 cargo test -p ringmaster-domain --lib declarations \
-         and review the diff.\nbuilt:\n{rendered}"
-    );
+    ringmaster_testing::golden::check_json(&format!("declarations/{file}"), value);
 }
 
 #[test]

@@ -1,7 +1,6 @@
 //! Tests of [`super`].
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 use jiff::civil::{DateTime, date, time};
 use roxmltree::{Document, Node};
@@ -483,19 +482,5 @@ fn four_rings_match_the_golden_file() {
     let deadline: DateTime = entries[0][0].enforced_by.unwrap();
     assert_eq!(deadline, date(2026, 11, 7).at(17, 0, 0, 0));
 
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/golden/plan/four-rings.svg");
-    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|flag| flag == "1") {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &svg).unwrap();
-        return;
-    }
-    let golden = std::fs::read_to_string(&path)
-        .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-    assert!(
-        golden == svg,
-        "fixtures/golden/plan/four-rings.svg differs from what is rendered; if the change is \
-         intended, run UPDATE_GOLDEN=1 cargo test -p ringmaster-domain plan_chart and review \
-         the picture"
-    );
+    ringmaster_testing::golden::check_text("plan/four-rings.svg", &svg);
 }

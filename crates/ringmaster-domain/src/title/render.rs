@@ -201,6 +201,7 @@ fn append_extra(object: &mut Map<String, Value>, extra: &ExtraFields) {
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
+    use ringmaster_testing::json::{keys, null_pointers};
     use serde_json::json;
 
     use super::*;
@@ -217,27 +218,8 @@ mod tests {
             .collect()
     }
 
-    /// Pointers of every `null` in a document.
-    fn nulls(value: &Value, pointer: &str, found: &mut Vec<String>) {
-        match value {
-            Value::Null => found.push(pointer.to_owned()),
-            Value::Array(items) => {
-                for (index, item) in items.iter().enumerate() {
-                    nulls(item, &format!("{pointer}/{index}"), found);
-                }
-            }
-            Value::Object(object) => {
-                for (key, item) in object {
-                    nulls(item, &format!("{pointer}/{key}"), found);
-                }
-            }
-            _ => {}
-        }
-    }
-
     fn assert_no_nulls(value: &Value) {
-        let mut found = Vec::new();
-        nulls(value, "", &mut found);
+        let found = null_pointers(value);
         assert!(found.is_empty(), "null served at {found:?}");
     }
 
@@ -291,14 +273,8 @@ mod tests {
     #[test]
     fn the_feed_has_jamfs_keys_in_jamfs_order() {
         let feed = feed_title(&TitleRecord::new(fixture_title("JamfAdmin"), at(T0)));
-        let keys: Vec<&str> = feed
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
         assert_eq!(
-            keys,
+            keys(&feed),
             [
                 "name",
                 "publisher",
@@ -312,14 +288,8 @@ mod tests {
                 "id",
             ]
         );
-        let patch_keys: Vec<&str> = feed["patches"][0]
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
         assert_eq!(
-            patch_keys,
+            keys(&feed["patches"][0]),
             [
                 "version",
                 "releaseDate",
@@ -333,14 +303,8 @@ mod tests {
             ]
         );
         let summary = feed_summary(&TitleRecord::new(fixture_title("JamfAdmin"), at(T0)));
-        let keys: Vec<&str> = summary
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
         assert_eq!(
-            keys,
+            keys(&summary),
             ["name", "publisher", "lastModified", "currentVersion", "id"]
         );
     }
@@ -428,8 +392,7 @@ mod tests {
                     prop_assert_eq!(&summary[key], &feed[key], "{} differs", key);
                 }
                 prop_assert_eq!(summary.as_object().unwrap().len(), 5);
-                let mut found = Vec::new();
-                nulls(&feed, "", &mut found);
+                let found = null_pointers(&feed);
                 prop_assert!(found.is_empty(), "null served at {:?}", found);
 
                 let served = served_versions(&feed);

@@ -5,25 +5,11 @@
 //! missing and passes. Under `CI=true` (or `CI=1`) a missing folder fails the test instead, so a
 //! CI run can never pass by skipping.
 
+pub(crate) mod apple;
+
 use std::path::PathBuf;
 
 /// `../shared/reference/<relative>` beside the repository, when it is there.
 pub(crate) fn reference_path(relative: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/reference")
-        .join(relative);
-    if path.exists() {
-        return Some(path);
-    }
-    let on_ci = matches!(std::env::var("CI").as_deref(), Ok("true") | Ok("1"));
-    assert!(
-        !on_ci,
-        "{} is absent, and CI=true requires ../shared/reference beside the clone",
-        path.display()
-    );
-    eprintln!(
-        "skipping: {} is absent (../shared is not beside this clone)",
-        path.display()
-    );
-    None
+    ringmaster_testing::shared_reference(relative)
 }

@@ -144,19 +144,15 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            for release in &merge.added {
-                let columns = ReleaseColumns::of(release);
-                bind_release!(sqlx::query(INSERT_RELEASE), columns)
-                    .bind(revision)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            for release in &merge.updated {
-                let columns = ReleaseColumns::of(release);
-                bind_release!(sqlx::query(UPDATE_RELEASE), columns)
-                    .bind(revision)
-                    .execute(&mut *tx)
-                    .await?;
+            let writes = [(INSERT_RELEASE, &merge.added), (UPDATE_RELEASE, &merge.updated)];
+            for (sql, releases) in writes {
+                for release in releases {
+                    let columns = ReleaseColumns::of(release);
+                    bind_release!(sqlx::query(sql), columns)
+                        .bind(revision)
+                        .execute(&mut *tx)
+                        .await?;
+                }
             }
             for (model, facts) in &changed_models {
                 sqlx::query(UPSERT_MODEL)

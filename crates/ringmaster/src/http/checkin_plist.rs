@@ -221,60 +221,9 @@ fn unexpected_end() -> CheckInPlistError {
 
 #[cfg(test)]
 mod tests {
+    use ringmaster_testing::binary_plist::{array, ascii, binary_plist, dictionary};
+
     use super::*;
-
-    /// A binary plist of `objects` (already encoded), 2-byte references and offsets, rooted at
-    /// `root`.
-    fn binary_plist(objects: &[Vec<u8>], root: u64) -> Vec<u8> {
-        let mut bytes = b"bplist00".to_vec();
-        let mut offsets = Vec::new();
-        for object in objects {
-            offsets.push(u16::try_from(bytes.len()).unwrap());
-            bytes.extend_from_slice(object);
-        }
-        let table = bytes.len() as u64;
-        for offset in offsets {
-            bytes.extend_from_slice(&offset.to_be_bytes());
-        }
-        bytes.extend_from_slice(&[0; 6]);
-        bytes.extend_from_slice(&[2, 2]);
-        bytes.extend_from_slice(&(objects.len() as u64).to_be_bytes());
-        bytes.extend_from_slice(&root.to_be_bytes());
-        bytes.extend_from_slice(&table.to_be_bytes());
-        bytes
-    }
-
-    /// An array (fewer than 15 entries) of 2-byte references.
-    fn array(refs: &[u16]) -> Vec<u8> {
-        let mut bytes = vec![0xA0 | u8::try_from(refs.len()).unwrap()];
-        for reference in refs {
-            bytes.extend_from_slice(&reference.to_be_bytes());
-        }
-        bytes
-    }
-
-    fn ascii(text: &str) -> Vec<u8> {
-        let length = u8::try_from(text.len()).unwrap();
-        let mut bytes = if length < 15 {
-            vec![0x50 | length]
-        } else {
-            vec![0x5F, 0x10, length]
-        };
-        bytes.extend_from_slice(text.as_bytes());
-        bytes
-    }
-
-    /// A dictionary (fewer than 15 entries) of 2-byte key and value references.
-    fn dictionary(pairs: &[(u16, u16)]) -> Vec<u8> {
-        let mut bytes = vec![0xD0 | u8::try_from(pairs.len()).unwrap()];
-        for (key, _) in pairs {
-            bytes.extend_from_slice(&key.to_be_bytes());
-        }
-        for (_, value) in pairs {
-            bytes.extend_from_slice(&value.to_be_bytes());
-        }
-        bytes
-    }
 
     const XML_CHECK_IN: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">

@@ -300,6 +300,8 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+    use ringmaster_testing::json::keys;
+
     use super::*;
 
     #[test]
@@ -333,14 +335,8 @@ mod tests {
             attempts: 0,
         };
         let body = serde_json::to_value(payload(&delivery, Some("https://patch.example"))).unwrap();
-        let keys: Vec<&str> = body
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
         assert_eq!(
-            keys,
+            keys(&body),
             [
                 "event",
                 "timestamp",

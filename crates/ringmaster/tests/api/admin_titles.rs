@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::support::{
-    AppOptions, TestApp, TestBackend, backends, fixture, json_body, spawn_app, spawn_app_with,
+    AppOptions, TestApp, TestBackend, content_type, fixture, json_body, spawn_app, spawn_app_with,
 };
 
 const JAMF_ADMIN: &str = "titles/JamfAdmin.json";
@@ -72,12 +72,7 @@ fn version(number: &str) -> Vec<u8> {
 /// Asserts an error answer: its status, JSON content type and the documented shape.
 async fn expect_error(response: reqwest::Response, status: u16, what: &str) -> Value {
     let actual = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+    let content_type = content_type(&response);
     let text = response.text().await.unwrap_or_default();
     assert_eq!(actual, status, "{what}: body {text}");
     assert!(

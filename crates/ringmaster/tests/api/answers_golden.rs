@@ -5,9 +5,9 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::golden::check_golden_json;
 use crate::os_policies::send;
 use crate::support::{TestBackend, fixture, json_body, spawn_app};
+use ringmaster_testing::golden::check_json;
 
 on_each_backend!(a_replacement_with_another_id_is_refused_as_the_golden_file_says);
 async fn a_replacement_with_another_id_is_refused_as_the_golden_file_says(backend: TestBackend) {
@@ -18,7 +18,7 @@ async fn a_replacement_with_another_id_is_refused_as_the_golden_file_says(backen
     definition["id"] = json!("JamfAdmin2");
     let response = send(&app, Method::PUT, "/api/v1/title/JamfAdmin", &definition).await;
     assert_eq!(response.status().as_u16(), 400, "{backend:?}");
-    check_golden_json("titles/error.id-mismatch.json", &json_body(response).await);
+    check_json("titles/error.id-mismatch.json", &json_body(response).await);
     // The domain decides once it has the title: with no title at the path, the path names
     // nothing, whatever the body says.
     let response = send(&app, Method::PUT, "/api/v1/title/Nothing", &definition).await;

@@ -13,10 +13,12 @@ use reqwest::{Method, StatusCode};
 use ringmaster::clock::Clock;
 use serde_json::{Value, json};
 
+use crate::backup_restore::restore;
 use crate::os_catalog::import;
-use crate::os_policies::send;
+use crate::os_policies::{lab_policy, send};
 use crate::support::{
-    AppOptions, TestApp, TestBackend, admin_json, backends, fixture, json_body, spawn_app_with,
+    AppOptions, TestApp, TestBackend, admin_json, fixture, json_body, postgres_backend,
+    spawn_app_with,
 };
 
 pub(crate) const SECOND_TOKEN: &str = "second-admin-token-from-the-source";
@@ -63,16 +65,7 @@ pub(crate) async fn populate(app: &TestApp) {
     )
     .await;
     let early = rings["policyGroups"][1]["id"].as_i64().unwrap();
-    let policy = json!({
-        "name": "Lab Macs", "platform": "macOS",
-        "deferrals": {"majorDays": 30, "minorDays": 7, "systemDays": 3},
-        "enforcement": {"enabled": true, "gracePeriodDays": 5, "localTime": "18:30", "detailsUrl": "https://intranet.example/updates", "scope": "sameMajor"},
-        "updatePermissions": "adminsOnly",
-        "notifications": "oneHourBeforeDeadline",
-        "automaticActions": {"download": "alwaysOn", "installOSUpdates": "alwaysOn", "installSecurityResponse": "alwaysOn"},
-        "rapidSecurityResponse": {"offer": true, "allowRollback": false},
-        "beta": {"programEnrollment": "alwaysOff", "offeredPrograms": []}
-    });
+    let policy = lab_policy();
     let lab = ok(
         send(app, Method::POST, "/api/v1/policies", &policy).await,
         "policy",
@@ -236,15 +229,6 @@ pub(crate) async fn full_backup(app: &TestApp) -> Vec<u8> {
     response.bytes().await.unwrap().to_vec()
 }
 
-pub(crate) async fn restore(app: &TestApp, query: &str, zip: Vec<u8>) -> reqwest::Response {
-    app.admin(Method::POST, &format!("/api/v1/restore{query}"))
-        .header("content-type", "application/zip")
-        .body(zip)
-        .send()
-        .await
-        .unwrap()
-}
-
 pub(crate) async fn authenticates(app: &TestApp, token: &str) -> bool {
     app.client
         .get(app.url("/api/v1/policies"))
@@ -331,8 +315,8 @@ async fn a_full_backup_round_trips_on_each_backend(backend: TestBackend) {
 
 #[tokio::test]
 async fn a_full_backup_from_sqlite_restores_onto_postgres() {
-    if backends().contains(&TestBackend::Postgres) {
-        round_trip(TestBackend::Sqlite, TestBackend::Postgres).await;
+    if let Some(postgres) = postgres_backend() {
+        round_trip(TestBackend::Sqlite, postgres).await;
     }
 }
 

@@ -8,9 +8,11 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 
-use crate::backup_full::restore;
+use crate::backup_restore::restore;
 use crate::cli::ringmaster;
-use crate::support::{TestApp, backends, fixture, json_body, peak_memory_bytes, spawn_app};
+use crate::support::{
+    TestApp, TestBackend, TestDatabase, fixture, json_body, peak_memory_bytes, spawn_app,
+};
 
 /// One entry as written: its name, its bytes as stored, and what the headers say.
 struct Entry {
@@ -224,40 +226,38 @@ async fn refused(app: &TestApp, what: &str, zip: Vec<u8>, file: &str, why: &str)
 
 const DEFINITION: &str = "patch_archive/JamfAdmin.json";
 
-#[tokio::test]
-async fn an_entry_claiming_2_to_the_45_bytes_is_refused_naming_it() {
+on_each_backend!(an_entry_claiming_2_to_the_45_bytes_is_refused_naming_it);
+async fn an_entry_claiming_2_to_the_45_bytes_is_refused_naming_it(backend: TestBackend) {
     let mut entry = Entry::stored(DEFINITION, b"{}");
     entry.compressed = 1 << 45;
     entry.uncompressed = 1 << 45;
     let zip = write_zip(&[entry], None);
     assert!(zip.len() < 250, "a small zip: {} bytes", zip.len());
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        let response = restore(&app, "", zip.clone()).await;
-        let body = json_body(response).await;
-        assert_eq!(body["status"], 400, "{backend:?}: {body}");
-        assert_eq!(body["errors"][0]["file"], DEFINITION, "{backend:?}: {body}");
-        assert!(
-            body["errors"][0]["message"]
-                .as_str()
-                .unwrap()
-                .starts_with("the entry declares 35184372088832 bytes but holds"),
-            "{backend:?}: {body}"
-        );
-        assert_eq!(app.get("/v1/software").await.status(), StatusCode::OK);
-        app.stop().await;
-    }
+    let app = spawn_app(backend).await;
+    let response = restore(&app, "", zip.clone()).await;
+    let body = json_body(response).await;
+    assert_eq!(body["status"], 400, "{backend:?}: {body}");
+    assert_eq!(body["errors"][0]["file"], DEFINITION, "{backend:?}: {body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("the entry declares 35184372088832 bytes but holds"),
+        "{backend:?}: {body}"
+    );
+    assert_eq!(app.get("/v1/software").await.status(), StatusCode::OK);
+    app.stop().await;
     // The CLI says the same in plain words, and does not abort.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("claims.zip");
     std::fs::write(&path, &zip).unwrap();
-    let database = format!("sqlite://{}", dir.path().join("db.sqlite").display());
+    let database = TestDatabase::new(backend).await;
     let run = ringmaster(&[
         "title",
         "import",
         path.to_str().unwrap(),
         "--database",
-        &database,
+        &database.url,
     ])
     .await;
     assert_eq!(run.code, 1, "{}", run.stderr);
@@ -303,8 +303,10 @@ async fn a_deflate_bomb_is_refused_within_bounded_memory() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn lying_duplicate_encrypted_and_unsupported_entries_are_refused_naming_them() {
+on_each_backend!(lying_duplicate_encrypted_and_unsupported_entries_are_refused_naming_them);
+async fn lying_duplicate_encrypted_and_unsupported_entries_are_refused_naming_them(
+    backend: TestBackend,
+) {
     let definition = fixture("titles/JamfAdmin.json");
     let mut short = Entry::stored(DEFINITION, &definition);
     short.uncompressed = 10; // declared smaller than it is
@@ -380,21 +382,19 @@ async fn lying_duplicate_encrypted_and_unsupported_entries_are_refused_naming_th
             "needs ringmaster/backup.json",
         ),
     ];
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        for (what, zip, file, why) in &cases {
-            refused(&app, &format!("{backend:?} {what}"), zip.clone(), file, why).await;
-        }
-        // Still a working server: a truthful zip restores.
-        let response = restore(
-            &app,
-            "",
-            write_zip(&[Entry::stored(DEFINITION, &definition)], None),
-        )
-        .await;
-        assert_eq!(response.status(), StatusCode::CREATED, "{backend:?}");
-        app.stop().await;
+    let app = spawn_app(backend).await;
+    for (what, zip, file, why) in &cases {
+        refused(&app, &format!("{backend:?} {what}"), zip.clone(), file, why).await;
     }
+    // Still a working server: a truthful zip restores.
+    let response = restore(
+        &app,
+        "",
+        write_zip(&[Entry::stored(DEFINITION, &definition)], None),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED, "{backend:?}");
+    app.stop().await;
 }
 
 #[tokio::test]

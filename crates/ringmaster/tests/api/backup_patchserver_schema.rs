@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::backup_patchserver::{entries, patchserver_backup};
 use crate::meaning::json_files_in;
-use crate::support::{backends, shared_reference, spawn_app};
+use crate::support::{TestBackend, shared_reference, spawn_app};
 
 /// The keywords [`schema_problems`] understands; the schema must use no other.
 const KEYWORDS: [&str; 8] = [
@@ -91,8 +91,8 @@ fn schema_problems(schema: &Value, value: &Value, at: &str, problems: &mut Vec<S
     }
 }
 
-#[tokio::test]
-async fn every_file_of_a_patchserver_backup_passes_patchservers_own_schema() {
+on_each_backend!(every_file_of_a_patchserver_backup_passes_patchservers_own_schema);
+async fn every_file_of_a_patchserver_backup_passes_patchservers_own_schema(backend: TestBackend) {
     let (Some(schema_file), Some(definitions)) = (
         shared_reference("jamf-patch-schema-full-definition.patchserver.json"),
         shared_reference("jamf-patch-definitions"),
@@ -128,35 +128,33 @@ async fn every_file_of_a_patchserver_backup_passes_patchservers_own_schema() {
         ]
     );
 
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        let mut ids = BTreeSet::new();
-        for file in &files {
-            let body = std::fs::read(file).expect("read the definition");
-            let definition: Value = serde_json::from_slice(&body).expect("JSON");
-            ids.insert(format!(
-                "patch_archive/{}.json",
-                definition["id"].as_str().expect("id")
-            ));
-            let response = app.create_title(&body).await;
-            assert_eq!(response.status(), 201, "{backend:?} {}", file.display());
-        }
+    let app = spawn_app(backend).await;
+    let mut ids = BTreeSet::new();
+    for file in &files {
+        let body = std::fs::read(file).expect("read the definition");
+        let definition: Value = serde_json::from_slice(&body).expect("JSON");
+        ids.insert(format!(
+            "patch_archive/{}.json",
+            definition["id"].as_str().expect("id")
+        ));
+        let response = app.create_title(&body).await;
+        assert_eq!(response.status(), 201, "{backend:?} {}", file.display());
+    }
 
-        let archive = entries(&patchserver_backup(&app).await);
-        let names: BTreeSet<String> = archive.keys().cloned().collect();
-        assert_eq!(
-            names, ids,
-            "{backend:?}: one file per title, named after its id, nothing else"
+    let archive = entries(&patchserver_backup(&app).await);
+    let names: BTreeSet<String> = archive.keys().cloned().collect();
+    assert_eq!(
+        names, ids,
+        "{backend:?}: one file per title, named after its id, nothing else"
+    );
+    for (name, bytes) in &archive {
+        let definition: Value = serde_json::from_slice(bytes)
+            .unwrap_or_else(|error| panic!("{backend:?} {name}: not JSON ({error})"));
+        let mut problems = Vec::new();
+        schema_problems(&schema, &definition, "", &mut problems);
+        assert!(
+            problems.is_empty(),
+            "{backend:?} {name}: PatchServer refuses it: {problems:?}"
         );
-        for (name, bytes) in &archive {
-            let definition: Value = serde_json::from_slice(bytes)
-                .unwrap_or_else(|error| panic!("{backend:?} {name}: not JSON ({error})"));
-            let mut problems = Vec::new();
-            schema_problems(&schema, &definition, "", &mut problems);
-            assert!(
-                problems.is_empty(),
-                "{backend:?} {name}: PatchServer refuses it: {problems:?}"
-            );
-        }
     }
 }

@@ -12,7 +12,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::meaning::error_pointers;
-use crate::support::{TestApp, TestBackend, backends, fixture, json_body, spawn_app};
+use crate::support::{TestApp, TestBackend, fixture, json_body, spawn_app};
 
 pub(crate) const JAMF_ADMIN: &str = "titles/JamfAdmin.json";
 pub(crate) const JAVA: &str = "titles/JavaSEDevelopmentKit8.json";
@@ -415,8 +415,8 @@ async fn a_partial_conflict_restores_nothing(backend: TestBackend) {
     target.stop().await;
 }
 
-#[tokio::test]
-async fn a_zip_with_one_invalid_definition_restores_nothing() {
+on_each_backend!(a_zip_with_one_invalid_definition_restores_nothing);
+async fn a_zip_with_one_invalid_definition_restores_nothing(backend: TestBackend) {
     let zip = make_zip(&[
         ("patch_archive/JamfAdmin.json", fixture(JAMF_ADMIN)),
         (
@@ -425,83 +425,81 @@ async fn a_zip_with_one_invalid_definition_restores_nothing() {
         ),
         ("patch_archive/JavaSEDevelopmentKit8.json", fixture(JAVA)),
     ]);
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        create(&app, &jamf_admin_copy("AlreadyHere")).await;
-        let before = software(&app).await;
+    let app = spawn_app(backend).await;
+    create(&app, &jamf_admin_copy("AlreadyHere")).await;
+    let before = software(&app).await;
 
-        let response = restore(&app, "?replace=true", zip.clone()).await;
-        assert_eq!(response.status(), 400, "{backend:?}");
-        let body = json_body(response).await;
-        let errors = body["errors"].as_array().expect("errors");
-        assert!(!errors.is_empty(), "{backend:?}: {body}");
-        for error in errors {
-            assert_eq!(
-                error["file"], "patch_archive/StringBooleans.json",
-                "{backend:?}: only the invalid file is named: {body}"
-            );
-            assert!(error["message"].is_string(), "{backend:?}: {error}");
-        }
-        assert!(
-            error_pointers(&body).contains(&"/patches/0/components/0/criteria/1/and".to_owned()),
-            "{backend:?}: {body}"
-        );
+    let response = restore(&app, "?replace=true", zip.clone()).await;
+    assert_eq!(response.status(), 400, "{backend:?}");
+    let body = json_body(response).await;
+    let errors = body["errors"].as_array().expect("errors");
+    assert!(!errors.is_empty(), "{backend:?}: {body}");
+    for error in errors {
         assert_eq!(
-            software(&app).await,
-            before,
-            "{backend:?}: nothing was restored"
+            error["file"], "patch_archive/StringBooleans.json",
+            "{backend:?}: only the invalid file is named: {body}"
         );
-        for id in ["JamfAdmin", "JavaSEDevelopmentKit8"] {
-            let response = app
-                .admin(Method::GET, &format!("/api/v1/title/{id}"))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), 404, "{backend:?} {id}");
-        }
-
-        // Two files defining one title, and a state file naming a version that does not exist.
-        let duplicate = make_zip(&[
-            ("patch_archive/JamfAdmin.json", fixture(JAMF_ADMIN)),
-            ("patch_archive/JamfAdmin-again.json", fixture(JAMF_ADMIN)),
-        ]);
-        let response = restore(&app, "", duplicate).await;
-        assert_eq!(response.status(), 400, "{backend:?}");
-        let body = json_body(response).await;
-        assert!(
-            body["errors"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|error| { error["pointer"] == "/id" && error["file"].as_str().is_some() }),
-            "{backend:?}: {body}"
-        );
-        let bad_state = make_zip(&[
-            ("patch_archive/JamfAdmin.json", fixture(JAMF_ADMIN)),
-            (
-                "ringmaster/state.json",
-                serde_json::to_vec(&json!({
-                    "format": 1,
-                    "titles": {"JamfAdmin": {"enabled": true, "disabledVersions": ["0.0.0-missing"]}}
-                }))
-                .unwrap(),
-            ),
-        ]);
-        let response = restore(&app, "", bad_state).await;
-        assert_eq!(response.status(), 400, "{backend:?}");
-        let body = json_body(response).await;
-        assert!(
-            body["errors"][0]["file"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("ringmaster/state.json"),
-            "{backend:?}: {body}"
-        );
-        assert_eq!(
-            software(&app).await,
-            before,
-            "{backend:?}: still nothing restored"
-        );
-        app.stop().await;
+        assert!(error["message"].is_string(), "{backend:?}: {error}");
     }
+    assert!(
+        error_pointers(&body).contains(&"/patches/0/components/0/criteria/1/and".to_owned()),
+        "{backend:?}: {body}"
+    );
+    assert_eq!(
+        software(&app).await,
+        before,
+        "{backend:?}: nothing was restored"
+    );
+    for id in ["JamfAdmin", "JavaSEDevelopmentKit8"] {
+        let response = app
+            .admin(Method::GET, &format!("/api/v1/title/{id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "{backend:?} {id}");
+    }
+
+    // Two files defining one title, and a state file naming a version that does not exist.
+    let duplicate = make_zip(&[
+        ("patch_archive/JamfAdmin.json", fixture(JAMF_ADMIN)),
+        ("patch_archive/JamfAdmin-again.json", fixture(JAMF_ADMIN)),
+    ]);
+    let response = restore(&app, "", duplicate).await;
+    assert_eq!(response.status(), 400, "{backend:?}");
+    let body = json_body(response).await;
+    assert!(
+        body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|error| { error["pointer"] == "/id" && error["file"].as_str().is_some() }),
+        "{backend:?}: {body}"
+    );
+    let bad_state = make_zip(&[
+        ("patch_archive/JamfAdmin.json", fixture(JAMF_ADMIN)),
+        (
+            "ringmaster/state.json",
+            serde_json::to_vec(&json!({
+                "format": 1,
+                "titles": {"JamfAdmin": {"enabled": true, "disabledVersions": ["0.0.0-missing"]}}
+            }))
+            .unwrap(),
+        ),
+    ]);
+    let response = restore(&app, "", bad_state).await;
+    assert_eq!(response.status(), 400, "{backend:?}");
+    let body = json_body(response).await;
+    assert!(
+        body["errors"][0]["file"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("ringmaster/state.json"),
+        "{backend:?}: {body}"
+    );
+    assert_eq!(
+        software(&app).await,
+        before,
+        "{backend:?}: still nothing restored"
+    );
+    app.stop().await;
 }

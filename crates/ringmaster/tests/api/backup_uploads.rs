@@ -8,7 +8,7 @@ use crate::backup_restore::{
     JAMF_ADMIN, JAVA, backup, create, fixture_json, make_zip, restore, snapshot, software,
 };
 use crate::meaning::assert_feed_means;
-use crate::support::{TestBackend, backends, fixture, json_body, spawn_app};
+use crate::support::{TestBackend, fixture, json_body, spawn_app};
 
 on_each_backend!(restore_refuses_what_is_not_a_zip_upload);
 async fn restore_refuses_what_is_not_a_zip_upload(backend: TestBackend) {
@@ -100,8 +100,8 @@ async fn restore_accepts_a_multipart_upload_with_a_file_part(backend: TestBacken
     target.stop().await;
 }
 
-#[tokio::test]
-async fn a_patchserver_zip_without_state_restores_enabled_titles() {
+on_each_backend!(a_patchserver_zip_without_state_restores_enabled_titles);
+async fn a_patchserver_zip_without_state_restores_enabled_titles(backend: TestBackend) {
     // PatchServer's backup: `patch_archive/<id>.json` only (here with a directory entry and the
     // clutter macOS adds when a user re-zips it).
     let zip = make_zip(&[
@@ -113,36 +113,34 @@ async fn a_patchserver_zip_without_state_restores_enabled_titles() {
             b"\x00\x05\x16\x07 not JSON".to_vec(),
         ),
     ]);
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        let response = restore(&app, "", zip.clone()).await;
-        assert_eq!(response.status(), 201, "{backend:?}");
+    let app = spawn_app(backend).await;
+    let response = restore(&app, "", zip.clone()).await;
+    assert_eq!(response.status(), 201, "{backend:?}");
 
-        let titles = json_body(
-            app.admin(Method::GET, "/api/v1/title")
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        assert_eq!(titles.as_array().unwrap().len(), 2, "{backend:?}: {titles}");
-        for title in titles.as_array().unwrap() {
-            assert_eq!(title["enabled"], true, "{backend:?}: {title}");
-            assert_eq!(title["served"], true, "{backend:?}: {title}");
-            assert_eq!(title["disabledVersions"], json!([]), "{backend:?}: {title}");
-            assert!(
-                title.get("pinnedVersion").is_none_or(Value::is_null),
-                "{backend:?}: {title}"
-            );
-        }
-        for (relative, id) in [(JAMF_ADMIN, "JamfAdmin"), (JAVA, "JavaSEDevelopmentKit8")] {
-            let served = json_body(app.get(&format!("/v1/patch/{id}")).await).await;
-            assert_feed_means(
-                &format!("{backend:?} {id}"),
-                &fixture_json(relative),
-                &served,
-            );
-        }
-        app.stop().await;
+    let titles = json_body(
+        app.admin(Method::GET, "/api/v1/title")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(titles.as_array().unwrap().len(), 2, "{backend:?}: {titles}");
+    for title in titles.as_array().unwrap() {
+        assert_eq!(title["enabled"], true, "{backend:?}: {title}");
+        assert_eq!(title["served"], true, "{backend:?}: {title}");
+        assert_eq!(title["disabledVersions"], json!([]), "{backend:?}: {title}");
+        assert!(
+            title.get("pinnedVersion").is_none_or(Value::is_null),
+            "{backend:?}: {title}"
+        );
     }
+    for (relative, id) in [(JAMF_ADMIN, "JamfAdmin"), (JAVA, "JavaSEDevelopmentKit8")] {
+        let served = json_body(app.get(&format!("/v1/patch/{id}")).await).await;
+        assert_feed_means(
+            &format!("{backend:?} {id}"),
+            &fixture_json(relative),
+            &served,
+        );
+    }
+    app.stop().await;
 }

@@ -4,8 +4,9 @@
 //! up what the CLI wrote is in [`crate::cli_live`].
 
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
@@ -25,7 +26,16 @@ pub(crate) struct CliRun {
 /// Runs `ringmaster ARGS…` to completion (off the async runtime's threads), with no
 /// `RINGMASTER_*` variables inherited, in a fresh working directory.
 pub(crate) async fn ringmaster<S: AsRef<str>>(args: &[S]) -> CliRun {
+    ringmaster_with_input(args, None).await
+}
+
+/// [`ringmaster`] with `input`, when given, on standard input.
+pub(crate) async fn ringmaster_with_input<S: AsRef<str>>(
+    args: &[S],
+    input: Option<&[u8]>,
+) -> CliRun {
     let args: Vec<String> = args.iter().map(|arg| arg.as_ref().to_owned()).collect();
+    let input = input.map(<[u8]>::to_vec);
     tokio::task::spawn_blocking(move || {
         let workdir = tempfile::tempdir().expect("temp dir");
         let mut command = Command::new(env!("CARGO_BIN_EXE_ringmaster"));
@@ -35,7 +45,21 @@ pub(crate) async fn ringmaster<S: AsRef<str>>(args: &[S]) -> CliRun {
                 command.env_remove(name);
             }
         }
-        let output = command.output().expect("run the ringmaster binary");
+        let output = match input {
+            None => command.output().expect("run the ringmaster binary"),
+            Some(input) => {
+                command
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped());
+                let mut child = command.spawn().expect("run the ringmaster binary");
+                let mut stdin = child.stdin.take().expect("stdin");
+                // The binary may exit before reading everything (a refused secret); that is fine.
+                let _ = stdin.write_all(&input);
+                drop(stdin);
+                child.wait_with_output().expect("wait for the binary")
+            }
+        };
         CliRun {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -13,10 +13,10 @@ use ringmaster::server::{RunningServer, ServerConfig};
 use serde_json::Value;
 
 use crate::os_catalog::import;
-use crate::os_devices::{bind_group, create_device, load_rings};
+use crate::os_devices::{bind_group, create_device};
 use crate::support::{
-    AppOptions, TestBackend, TestDatabase, admin_json, backends, fixture, json_body, spawn_app,
-    spawn_app_on, spawn_app_with,
+    AppOptions, TestBackend, TestDatabase, admin_json, fixture, json_body, load_rings,
+    postgres_backend, spawn_app, spawn_app_on, spawn_app_with,
 };
 
 /// Another server on the database of `app`, sharing its token.
@@ -457,8 +457,7 @@ async fn a_killed_server_loses_no_acknowledged_write(backend: TestBackend) {
 
 #[tokio::test]
 async fn migrate_moves_an_installation_between_backends_and_back() {
-    if !backends().contains(&TestBackend::Postgres) {
-        eprintln!("skipping migrate between backends: no PostgreSQL (TEST_DATABASE_URL unset)");
+    if postgres_backend().is_none() {
         return;
     }
     let app = spawn_app(TestBackend::Sqlite).await;

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::cli::{CliRun, ringmaster};
 use crate::meaning::*;
-use crate::support::{TestApp, backends, json_body, shared_reference, spawn_app};
+use crate::support::{TestApp, TestBackend, json_body, shared_reference, spawn_app};
 
 /// The one reference definition whose `lastModified` is a placeholder (`0000-00-000T00:00:00Z`).
 const PLACEHOLDER_LAST_MODIFIED_FILE: &str = "AdobeAcrobatReaderDC.json";
@@ -38,8 +38,8 @@ async fn post_json(app: &TestApp, path: &str, body: &Value) -> reqwest::Response
         .expect("POST")
 }
 
-#[tokio::test]
-async fn every_reference_definition_is_served_with_its_meaning_unchanged() {
+on_each_backend!(every_reference_definition_is_served_with_its_meaning_unchanged);
+async fn every_reference_definition_is_served_with_its_meaning_unchanged(backend: TestBackend) {
     let Some(root) = shared_reference("jamf-patch-definitions") else {
         return;
     };
@@ -58,113 +58,108 @@ async fn every_reference_definition_is_served_with_its_meaning_unchanged() {
         "the reference file changed: {PLACEHOLDER_LAST_MODIFIED_FILE} no longer has the placeholder"
     );
 
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        let mut accepted: BTreeMap<String, Value> = BTreeMap::new();
-        for path in &files {
-            let name = file_name(path);
-            let label = format!("{backend:?} {name}");
-            let bytes = std::fs::read(path).expect("read reference file");
-            let original: Value = serde_json::from_slice(&bytes).expect("reference JSON");
-            let response = app.create_title(&bytes).await;
-            let status = response.status();
+    let app = spawn_app(backend).await;
+    let mut accepted: BTreeMap<String, Value> = BTreeMap::new();
+    for path in &files {
+        let name = file_name(path);
+        let label = format!("{backend:?} {name}");
+        let bytes = std::fs::read(path).expect("read reference file");
+        let original: Value = serde_json::from_slice(&bytes).expect("reference JSON");
+        let response = app.create_title(&bytes).await;
+        let status = response.status();
 
-            if name == PLACEHOLDER_LAST_MODIFIED_FILE {
-                let body = json_body(response).await;
-                assert_eq!(
-                    status, 201,
-                    "{label}: the placeholder lastModified is accepted with a warning: {body}"
-                );
-                let warned: Vec<&str> = body["warnings"]
-                    .as_array()
-                    .map(|all| all.iter().filter_map(|w| w["pointer"].as_str()).collect())
-                    .unwrap_or_default();
-                assert_eq!(
-                    warned,
-                    ["/lastModified"],
-                    "{label}: only the placeholder is warned about: {body}"
-                );
-                let id = original["id"].as_str().expect("id").to_owned();
-                accepted.insert(id, original);
-                continue;
-            }
-
-            let body = response.text().await.expect("body");
-            assert_eq!(status, 201, "{label}: {body}");
+        if name == PLACEHOLDER_LAST_MODIFIED_FILE {
+            let body = json_body(response).await;
+            assert_eq!(
+                status, 201,
+                "{label}: the placeholder lastModified is accepted with a warning: {body}"
+            );
+            let warned: Vec<&str> = body["warnings"]
+                .as_array()
+                .map(|all| all.iter().filter_map(|w| w["pointer"].as_str()).collect())
+                .unwrap_or_default();
+            assert_eq!(
+                warned,
+                ["/lastModified"],
+                "{label}: only the placeholder is warned about: {body}"
+            );
             let id = original["id"].as_str().expect("id").to_owned();
-            assert!(
-                accepted.insert(id, original).is_none(),
-                "{label}: id defined twice in the reference data"
-            );
+            accepted.insert(id, original);
+            continue;
         }
 
-        for (id, original) in &accepted {
-            let label = format!("{backend:?} {id}");
-            let response = app.get(&format!("/v1/patch/{id}")).await;
-            assert_eq!(response.status(), 200, "{label}");
-            let served = json_body(response).await;
-            assert_feed_means(&label, original, &served);
-            for key in ["appName", "bundleId"] {
-                assert!(
-                    served[key].is_string(),
-                    "{label}: {key} is served as a string, never null: {}",
-                    served[key]
-                );
-            }
-
-            // The admin API's definition keeps `null` names, so the title can be submitted again.
-            let definition = json_body(
-                app.admin(reqwest::Method::GET, &format!("/api/v1/title/{id}"))
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await;
-            let expected = submitted_meaning(original, NullNames::Kept);
-            if let Some(difference) = first_difference(&expected, &served_meaning(&definition), "")
-            {
-                panic!(
-                    "{label}: the admin definition differs from what was submitted: {difference}"
-                );
-            }
-        }
-
-        let software = json_body(app.get("/v1/software").await).await;
-        let listed: Vec<&str> = software
-            .as_array()
-            .expect("an array")
-            .iter()
-            .map(|summary| summary["id"].as_str().expect("id"))
-            .collect();
-        let unique: BTreeSet<&str> = listed.iter().copied().collect();
-        assert_eq!(
-            unique.len(),
-            listed.len(),
-            "{backend:?}: an id is listed twice: {listed:?}"
+        let body = response.text().await.expect("body");
+        assert_eq!(status, 201, "{label}: {body}");
+        let id = original["id"].as_str().expect("id").to_owned();
+        assert!(
+            accepted.insert(id, original).is_none(),
+            "{label}: id defined twice in the reference data"
         );
-        let expected: BTreeSet<&str> = accepted.keys().map(String::as_str).collect();
-        assert_eq!(
-            unique, expected,
-            "{backend:?}: /v1/software lists every accepted title"
-        );
-        for summary in software.as_array().unwrap() {
-            let id = summary["id"].as_str().unwrap();
-            assert_eq!(
-                summary["currentVersion"], accepted[id]["currentVersion"],
-                "{backend:?} {id}: the summary agrees with the definition"
-            );
-            assert_eq!(summary["name"], accepted[id]["name"], "{backend:?} {id}");
-            assert_eq!(
-                summary["publisher"], accepted[id]["publisher"],
-                "{backend:?} {id}"
-            );
-        }
-        app.stop().await;
     }
+
+    for (id, original) in &accepted {
+        let label = format!("{backend:?} {id}");
+        let response = app.get(&format!("/v1/patch/{id}")).await;
+        assert_eq!(response.status(), 200, "{label}");
+        let served = json_body(response).await;
+        assert_feed_means(&label, original, &served);
+        for key in ["appName", "bundleId"] {
+            assert!(
+                served[key].is_string(),
+                "{label}: {key} is served as a string, never null: {}",
+                served[key]
+            );
+        }
+
+        // The admin API's definition keeps `null` names, so the title can be submitted again.
+        let definition = json_body(
+            app.admin(reqwest::Method::GET, &format!("/api/v1/title/{id}"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        let expected = submitted_meaning(original, NullNames::Kept);
+        if let Some(difference) = first_difference(&expected, &served_meaning(&definition), "") {
+            panic!("{label}: the admin definition differs from what was submitted: {difference}");
+        }
+    }
+
+    let software = json_body(app.get("/v1/software").await).await;
+    let listed: Vec<&str> = software
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|summary| summary["id"].as_str().expect("id"))
+        .collect();
+    let unique: BTreeSet<&str> = listed.iter().copied().collect();
+    assert_eq!(
+        unique.len(),
+        listed.len(),
+        "{backend:?}: an id is listed twice: {listed:?}"
+    );
+    let expected: BTreeSet<&str> = accepted.keys().map(String::as_str).collect();
+    assert_eq!(
+        unique, expected,
+        "{backend:?}: /v1/software lists every accepted title"
+    );
+    for summary in software.as_array().unwrap() {
+        let id = summary["id"].as_str().unwrap();
+        assert_eq!(
+            summary["currentVersion"], accepted[id]["currentVersion"],
+            "{backend:?} {id}: the summary agrees with the definition"
+        );
+        assert_eq!(summary["name"], accepted[id]["name"], "{backend:?} {id}");
+        assert_eq!(
+            summary["publisher"], accepted[id]["publisher"],
+            "{backend:?} {id}"
+        );
+    }
+    app.stop().await;
 }
 
-#[tokio::test]
-async fn box_sync_string_booleans_are_refused_at_every_location() {
+on_each_backend!(box_sync_string_booleans_are_refused_at_every_location);
+async fn box_sync_string_booleans_are_refused_at_every_location(backend: TestBackend) {
     let Some(root) = shared_reference("jamf-patch-definitions") else {
         return;
     };
@@ -182,35 +177,33 @@ async fn box_sync_string_booleans_are_refused_at_every_location() {
         "BoxSync.json is the string-boolean fixture: {expected:?}"
     );
 
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        let response = app.create_title(&bytes).await;
-        assert_eq!(response.status(), 400, "{backend:?}");
-        let body = json_body(response).await;
-        assert_eq!(body["status"], 400);
-        let reported: BTreeSet<String> = error_pointers(&body).into_iter().collect();
-        assert_eq!(
-            reported, expected,
-            "{backend:?}: every string boolean is reported, and nothing else: {body}"
+    let app = spawn_app(backend).await;
+    let response = app.create_title(&bytes).await;
+    assert_eq!(response.status(), 400, "{backend:?}");
+    let body = json_body(response).await;
+    assert_eq!(body["status"], 400);
+    let reported: BTreeSet<String> = error_pointers(&body).into_iter().collect();
+    assert_eq!(
+        reported, expected,
+        "{backend:?}: every string boolean is reported, and nothing else: {body}"
+    );
+    for error in body["errors"].as_array().unwrap() {
+        let message = error["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("boolean"),
+            "{backend:?}: the message says a boolean is expected: {message}"
         );
-        for error in body["errors"].as_array().unwrap() {
-            let message = error["message"].as_str().unwrap_or_default();
-            assert!(
-                message.contains("boolean"),
-                "{backend:?}: the message says a boolean is expected: {message}"
-            );
-        }
-        assert_eq!(
-            json_body(app.get("/v1/software").await).await,
-            serde_json::json!([]),
-            "{backend:?}: nothing was stored"
-        );
-        app.stop().await;
     }
+    assert_eq!(
+        json_body(app.get("/v1/software").await).await,
+        serde_json::json!([]),
+        "{backend:?}: nothing was stored"
+    );
+    app.stop().await;
 }
 
-#[tokio::test]
-async fn the_xcode_version_object_is_added_and_served() {
+on_each_backend!(the_xcode_version_object_is_added_and_served);
+async fn the_xcode_version_object_is_added_and_served(backend: TestBackend) {
     let Some(root) = shared_reference("jamf-patch-definitions") else {
         return;
     };
@@ -252,92 +245,88 @@ async fn the_xcode_version_object_is_added_and_served() {
         }
     };
 
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        let response = post_json(&app, "/api/v1/title", &without).await;
-        assert_eq!(response.status(), 201, "{backend:?}");
-        let path = format!("/api/v1/title/{id}/version{query}");
-        let response = app
-            .admin(reqwest::Method::POST, &path)
-            .header("content-type", "application/json")
-            .body(version_bytes.clone())
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        assert_eq!(
-            status,
-            201,
-            "{backend:?}: {}",
-            response.text().await.unwrap()
-        );
+    let app = spawn_app(backend).await;
+    let response = post_json(&app, "/api/v1/title", &without).await;
+    assert_eq!(response.status(), 201, "{backend:?}");
+    let path = format!("/api/v1/title/{id}/version{query}");
+    let response = app
+        .admin(reqwest::Method::POST, &path)
+        .header("content-type", "application/json")
+        .body(version_bytes.clone())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    assert_eq!(
+        status,
+        201,
+        "{backend:?}: {}",
+        response.text().await.unwrap()
+    );
 
-        let served = json_body(app.get(&format!("/v1/patch/{id}")).await).await;
-        let order: Vec<&str> = served["patches"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|patch| patch["version"].as_str().unwrap())
-            .collect();
-        assert_eq!(order, expected_order, "{backend:?}");
-        assert_eq!(
-            served["currentVersion"], served["patches"][0]["version"],
-            "{backend:?}"
-        );
-        assert_eq!(
-            served["currentVersion"],
-            expected_order[0].as_str(),
-            "{backend:?}"
-        );
-        let served_patch = served["patches"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|patch| patch["version"] == version.as_str())
-            .expect("the version is served");
-        let expected = submitted_patch_meaning(&version_object);
-        if let Some(difference) =
-            first_difference(&expected, &served_patch_meaning(served_patch), "")
-        {
-            panic!("{backend:?}: the served version differs from the version object: {difference}");
-        }
-
-        let one = app
-            .admin(
-                reqwest::Method::GET,
-                &format!("/api/v1/title/{id}/version/{version}"),
-            )
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(one.status(), 200, "{backend:?}");
-        let one = json_body(one).await;
-        assert_eq!(
-            first_difference(&expected, &served_patch_meaning(&one), ""),
-            None,
-            "{backend:?}"
-        );
-
-        let summary = json_body(app.get(&format!("/v1/software/{id}")).await).await;
-        assert_eq!(
-            summary[0]["currentVersion"], served["currentVersion"],
-            "{backend:?}"
-        );
-
-        // AutoPkg's NotifyPatchServer treats 409 as "already at this version".
-        let again = app
-            .admin(
-                reqwest::Method::POST,
-                &format!("/api/v1/title/{id}/version"),
-            )
-            .header("content-type", "application/json")
-            .body(version_bytes.clone())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(again.status(), 409, "{backend:?}");
-        app.stop().await;
+    let served = json_body(app.get(&format!("/v1/patch/{id}")).await).await;
+    let order: Vec<&str> = served["patches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|patch| patch["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, expected_order, "{backend:?}");
+    assert_eq!(
+        served["currentVersion"], served["patches"][0]["version"],
+        "{backend:?}"
+    );
+    assert_eq!(
+        served["currentVersion"],
+        expected_order[0].as_str(),
+        "{backend:?}"
+    );
+    let served_patch = served["patches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|patch| patch["version"] == version.as_str())
+        .expect("the version is served");
+    let expected = submitted_patch_meaning(&version_object);
+    if let Some(difference) = first_difference(&expected, &served_patch_meaning(served_patch), "") {
+        panic!("{backend:?}: the served version differs from the version object: {difference}");
     }
+
+    let one = app
+        .admin(
+            reqwest::Method::GET,
+            &format!("/api/v1/title/{id}/version/{version}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(one.status(), 200, "{backend:?}");
+    let one = json_body(one).await;
+    assert_eq!(
+        first_difference(&expected, &served_patch_meaning(&one), ""),
+        None,
+        "{backend:?}"
+    );
+
+    let summary = json_body(app.get(&format!("/v1/software/{id}")).await).await;
+    assert_eq!(
+        summary[0]["currentVersion"], served["currentVersion"],
+        "{backend:?}"
+    );
+
+    // AutoPkg's NotifyPatchServer treats 409 as "already at this version".
+    let again = app
+        .admin(
+            reqwest::Method::POST,
+            &format!("/api/v1/title/{id}/version"),
+        )
+        .header("content-type", "application/json")
+        .body(version_bytes.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409, "{backend:?}");
+    app.stop().await;
 }
 
 #[tokio::test]

@@ -6,9 +6,10 @@ use reqwest::{Method, StatusCode};
 use ringmaster::clock::Clock;
 use serde_json::{Value, json};
 
+use crate::ddm_protocol::options;
 use crate::os_catalog::import;
 use crate::support::{
-    AppOptions, TestApp, TestBackend, admin_json, fixture, json_body, spawn_app_with,
+    TestApp, TestBackend, admin_json, fixture, json_body, load_rings, spawn_app_with,
 };
 
 async fn check_in(
@@ -57,14 +58,7 @@ fn mac_report(version: &str) -> Value {
 /// The autumn-2025 macOS catalog, the default rings, and `device` bound to the first (Vanguard).
 pub(crate) async fn bind_to_vanguard(app: &TestApp, device: &str) {
     import(app, fixture("catalog/macos-26-autumn-2025.json")).await;
-    let rings = json_body(
-        app.admin(Method::POST, "/api/v1/policy-groups/defaults")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let vanguard = rings["policyGroups"][0]["id"].as_i64().unwrap();
+    let vanguard = load_rings(app).await[0];
     let response = app
         .admin(
             Method::PUT,
@@ -80,14 +74,7 @@ pub(crate) async fn bind_to_vanguard(app: &TestApp, device: &str) {
 on_each_backend!(a_user_channel_gets_an_empty_set_and_never_becomes_a_device);
 async fn a_user_channel_gets_an_empty_set_and_never_becomes_a_device(backend: TestBackend) {
     let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
-    let app = spawn_app_with(
-        backend,
-        AppOptions {
-            clock: clock.clone(),
-            ..AppOptions::default()
-        },
-    )
-    .await;
+    let app = spawn_app_with(backend, options(&clock, None)).await;
     let user = [
         ("X-Enrollment-ID", "UDID-1:USER-1"),
         ("X-Enrollment-Type", "User"),
@@ -134,14 +121,7 @@ async fn a_mac_on_13_is_unsupported_with_the_reason_and_keeps_its_subscriptions(
     backend: TestBackend,
 ) {
     let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
-    let app = spawn_app_with(
-        backend,
-        AppOptions {
-            clock: clock.clone(),
-            ..AppOptions::default()
-        },
-    )
-    .await;
+    let app = spawn_app_with(backend, options(&clock, None)).await;
     let device = [
         ("X-Enrollment-ID", "mac-13"),
         ("X-Enrollment-Type", "Device"),
@@ -177,14 +157,7 @@ async fn a_mac_on_13_is_unsupported_with_the_reason_and_keeps_its_subscriptions(
 on_each_backend!(a_user_enrollment_device_gets_no_update_declarations);
 async fn a_user_enrollment_device_gets_no_update_declarations(backend: TestBackend) {
     let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
-    let app = spawn_app_with(
-        backend,
-        AppOptions {
-            clock: clock.clone(),
-            ..AppOptions::default()
-        },
-    )
-    .await;
+    let app = spawn_app_with(backend, options(&clock, None)).await;
     let device = [
         ("X-Enrollment-ID", "byod-1"),
         ("X-Enrollment-Type", "User Enrollment (Device)"),

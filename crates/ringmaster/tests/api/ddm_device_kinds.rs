@@ -17,11 +17,10 @@ use ringmaster_simulator::device::{DeviceOptions, SimulatedDevice};
 use ringmaster_simulator::fleet::{DeviceKind, Fleet, FleetConfig, FleetMix};
 use serde_json::{Value, json};
 
+use crate::ddm_protocol::options;
 use crate::os_catalog::import;
 use crate::os_policies::send;
-use crate::support::{
-    AppOptions, TestApp, TestBackend, admin_json, backends, json_body, spawn_app_with,
-};
+use crate::support::{AppOptions, TestApp, TestBackend, admin_json, load_rings, spawn_app_with};
 
 /// Devices of each kind; device `n` of kind `k` goes to ring `(2k + n) % 4`, so every ring holds
 /// several kinds and every kind is in two rings.
@@ -126,19 +125,7 @@ fn held_types(device: &SimulatedDevice) -> Vec<String> {
 }
 
 async fn bind_to_rings(app: &TestApp, kinds: &[DeviceKind], fleet: &Fleet) -> Vec<i64> {
-    let rings = json_body(
-        app.admin(Method::POST, "/api/v1/policy-groups/defaults")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let ids: Vec<i64> = rings["policyGroups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|group| group["id"].as_i64().unwrap())
-        .collect();
+    let ids = load_rings(app).await;
     let mut members: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     for (index, (kind, device)) in kinds.iter().zip(fleet.devices()).enumerate() {
         if device.profile().channel.is_user_channel() {
@@ -168,14 +155,7 @@ on_each_backend!(every_device_kind_ends_as_a_real_one_would);
 async fn every_device_kind_ends_as_a_real_one_would(backend: TestBackend) {
     let start: Timestamp = "2026-08-16T08:00:00Z".parse().unwrap();
     let clock = Clock::manual(start);
-    let app = spawn_app_with(
-        backend,
-        AppOptions {
-            clock: clock.clone(),
-            ..AppOptions::default()
-        },
-    )
-    .await;
+    let app = spawn_app_with(backend, options(&clock, None)).await;
     let client = SyncClient::new(&ServerEndpoint::new(app.base_url.clone())).unwrap();
     let (kinds, devices): (Vec<DeviceKind>, Vec<SimulatedDevice>) = fleet().into_iter().unzip();
     let mut fleet = Fleet::new(devices);
@@ -398,8 +378,8 @@ async fn check_the_end(
     assert_eq!(counted, 3 * PER_KIND as u64, "{backend:?}");
 }
 
-#[tokio::test]
-async fn simulate_mix_is_checked_and_chooses_the_kinds() {
+on_each_backend!(simulate_mix_is_checked_and_chooses_the_kinds);
+async fn simulate_mix_is_checked_and_chooses_the_kinds(backend: TestBackend) {
     // A bad mix is refused before anything is sent, naming the bad part.
     let server = "http://127.0.0.1:9";
     for (mix, words) in [
@@ -443,34 +423,32 @@ async fn simulate_mix_is_checked_and_chooses_the_kinds() {
     assert_eq!(both.code, 2, "{both:?}");
 
     // A good one: the kinds asked for, and only the device channels become devices.
-    for backend in backends() {
-        let app = spawn_app_with(backend, AppOptions::default()).await;
-        let run = crate::cli::ringmaster(&[
-            "simulate",
-            "--devices",
-            "20",
-            "--server",
-            &app.base_url,
-            "--mix",
-            "macos13=1,mac-user=1,ios26=2",
-            "--json",
-        ])
-        .await;
-        assert_eq!(run.code, 0, "{backend:?}: {run:?}");
-        let summary: Value = serde_json::from_str(&run.stdout).unwrap();
-        let kinds = summary["kinds"].as_object().unwrap();
-        let names: Vec<&str> = kinds.keys().map(String::as_str).collect();
-        assert_eq!(names, ["macos13", "ios26", "mac-user"], "{summary}");
-        let count = |kind: &str| kinds[kind].as_u64().unwrap();
-        assert_eq!(count("ios26") + count("mac-user") + count("macos13"), 20);
-        assert_eq!(summary["failedSyncs"], 0, "{summary}");
-        let listed = admin_json(&app, "/api/v1/devices").await;
-        assert_eq!(
-            listed["devices"]
-                .as_array()
-                .map(|devices| devices.len() as u64),
-            Some(count("ios26") + count("macos13")),
-            "{backend:?}: {listed}"
-        );
-    }
+    let app = spawn_app_with(backend, AppOptions::default()).await;
+    let run = crate::cli::ringmaster(&[
+        "simulate",
+        "--devices",
+        "20",
+        "--server",
+        &app.base_url,
+        "--mix",
+        "macos13=1,mac-user=1,ios26=2",
+        "--json",
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{backend:?}: {run:?}");
+    let summary: Value = serde_json::from_str(&run.stdout).unwrap();
+    let kinds = summary["kinds"].as_object().unwrap();
+    let names: Vec<&str> = kinds.keys().map(String::as_str).collect();
+    assert_eq!(names, ["macos13", "ios26", "mac-user"], "{summary}");
+    let count = |kind: &str| kinds[kind].as_u64().unwrap();
+    assert_eq!(count("ios26") + count("mac-user") + count("macos13"), 20);
+    assert_eq!(summary["failedSyncs"], 0, "{summary}");
+    let listed = admin_json(&app, "/api/v1/devices").await;
+    assert_eq!(
+        listed["devices"]
+            .as_array()
+            .map(|devices| devices.len() as u64),
+        Some(count("ios26") + count("macos13")),
+        "{backend:?}: {listed}"
+    );
 }

@@ -15,7 +15,7 @@ use serde_json::json;
 
 use crate::os_catalog::import;
 use crate::os_policies::send;
-use crate::support::{AppOptions, TestApp, fixture, json_body, spawn_app_with};
+use crate::support::{AppOptions, TestApp, fixture, load_rings, spawn_app_with};
 
 /// One enqueue the fake MDM received: device ids, the command's RequestType, the Authorization.
 type Enqueued = (Vec<String>, String, String);
@@ -147,14 +147,7 @@ async fn changed_devices_are_notified_once_per_change_and_failures_are_retried()
 
     // Bind Early Adoption to two of them: those two change (new settings), the third does not.
     import(&app, fixture("catalog/macos-26-autumn-2025.json")).await;
-    let rings = json_body(
-        app.admin(Method::POST, "/api/v1/policy-groups/defaults")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let early = rings["policyGroups"][1]["id"].as_i64().unwrap();
+    let early = load_rings(&app).await[1];
     send(
         &app,
         Method::PUT,

@@ -14,7 +14,7 @@ use sha2::Sha256;
 use crate::os_catalog::import;
 use crate::os_policies::send;
 use crate::support::{
-    AppOptions, TestApp, TestBackend, admin_json, fixture, json_body, spawn_app_with,
+    AppOptions, TestApp, TestBackend, admin_json, fixture, json_body, load_rings, spawn_app_with,
 };
 
 pub(crate) const SECRET: &str = "ddm-shared-secret";
@@ -84,14 +84,7 @@ pub(crate) fn settings_item(items: &Value) -> Value {
 /// Catalog, rings, and `enrollment` bound to Early Adoption; returns nothing.
 pub(crate) async fn rollout_setup(app: &TestApp, enrollment: &str) {
     import(app, fixture("catalog/macos-26-autumn-2025.json")).await;
-    let rings = json_body(
-        app.admin(Method::POST, "/api/v1/policy-groups/defaults")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let early = rings["policyGroups"][1]["id"].as_i64().unwrap();
+    let early = load_rings(app).await[1];
     let response = send(
         app,
         Method::PUT,

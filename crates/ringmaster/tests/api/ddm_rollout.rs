@@ -10,9 +10,10 @@ use ringmaster_simulator::client::{ServerEndpoint, SyncClient};
 use ringmaster_simulator::device::{DeviceOptions, DeviceProfile, SimulatedDevice};
 use serde_json::json;
 
+use crate::ddm_protocol::options;
 use crate::os_catalog::import;
 use crate::os_policies::send;
-use crate::support::{AppOptions, TestBackend, admin_json, json_body, spawn_app_with};
+use crate::support::{TestBackend, admin_json, load_rings, spawn_app_with};
 
 const RINGS: [&str; 4] = [
     "Vanguard",
@@ -73,14 +74,7 @@ async fn each_ring_gets_the_release_after_its_deferral_and_installs_it_by_its_de
 ) {
     let start: Timestamp = "2025-11-01T08:00:00Z".parse().unwrap();
     let clock = Clock::manual(start);
-    let app = spawn_app_with(
-        backend,
-        AppOptions {
-            clock: clock.clone(),
-            ..AppOptions::default()
-        },
-    )
-    .await;
+    let app = spawn_app_with(backend, options(&clock, None)).await;
     let client = SyncClient::new(&ServerEndpoint::new(app.base_url.clone())).unwrap();
     let mut devices: Vec<SimulatedDevice> = (0..RINGS.len() * PER_RING)
         .map(|index| {
@@ -97,21 +91,15 @@ async fn each_ring_gets_the_release_after_its_deferral_and_installs_it_by_its_de
 
     // The devices enroll themselves; the admin puts each pair into a ring.
     sync_all(&client, &mut devices, clock.now()).await;
-    let rings = json_body(
-        app.admin(Method::POST, "/api/v1/policy-groups/defaults")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    for (ring, group) in rings["policyGroups"].as_array().unwrap().iter().enumerate() {
+    let rings = load_rings(&app).await;
+    for (ring, group) in rings.iter().enumerate() {
         let members: Vec<String> = (0..PER_RING)
             .map(|n| format!("mac-{}", ring * PER_RING + n))
             .collect();
         let response = send(
             &app,
             Method::PUT,
-            &format!("/api/v1/policy-groups/{}/bindings", group["id"]),
+            &format!("/api/v1/policy-groups/{group}/bindings"),
             &json!({"devices": members}),
         )
         .await;
@@ -192,14 +180,7 @@ async fn each_ring_gets_the_release_after_its_deferral_and_installs_it_by_its_de
 #[tokio::test]
 async fn a_failed_install_and_a_missed_deadline_show_in_the_device_status() {
     let clock = Clock::manual("2025-11-05T08:00:00Z".parse().unwrap());
-    let app = spawn_app_with(
-        crate::support::TestBackend::Sqlite,
-        AppOptions {
-            clock: clock.clone(),
-            ..AppOptions::default()
-        },
-    )
-    .await;
+    let app = spawn_app_with(crate::support::TestBackend::Sqlite, options(&clock, None)).await;
     let client = SyncClient::new(&ServerEndpoint::new(app.base_url.clone())).unwrap();
     let failing = DeviceOptions {
         fail_install: true,
@@ -214,20 +195,11 @@ async fn a_failed_install_and_a_missed_deadline_show_in_the_device_status() {
     ];
     sync_all(&client, &mut devices, clock.now()).await;
     import(&app, release_feed("2025-11-03")).await;
-    let rings = json_body(
-        app.admin(Method::POST, "/api/v1/policy-groups/defaults")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let rings = load_rings(&app).await;
     send(
         &app,
         Method::PUT,
-        &format!(
-            "/api/v1/policy-groups/{}/bindings",
-            rings["policyGroups"][0]["id"]
-        ),
+        &format!("/api/v1/policy-groups/{}/bindings", rings[0]),
         &json!({"devices": ["mac-fails", "mac-offline"]}),
     )
     .await;

@@ -6,8 +6,9 @@ use reqwest::{Method, StatusCode};
 use ringmaster::clock::Clock;
 use serde_json::{Value, json};
 
+use crate::hardware_identity::supplemental_catalog;
 use crate::os_catalog::import;
-use crate::support::{AppOptions, TestApp, TestBackend, json_body, spawn_app_with};
+use crate::support::{AppOptions, TestApp, TestBackend, json_body, load_rings, spawn_app_with};
 
 async fn ddm(
     app: &TestApp,
@@ -83,14 +84,7 @@ async fn enroll_in_first_ring(app: &TestApp, devices: &[(&str, Value)], catalog:
     }
     let response = import(app, serde_json::to_vec(catalog).unwrap()).await;
     assert_eq!(response.status(), StatusCode::OK);
-    let rings = json_body(
-        app.admin(Method::POST, "/api/v1/policy-groups/defaults")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let ring = rings["policyGroups"][0]["id"].as_i64().unwrap();
+    let ring = load_rings(app).await[0];
     let ids: Vec<&str> = devices.iter().map(|(id, _)| *id).collect();
     let response = app
         .admin(
@@ -143,17 +137,7 @@ async fn one_build_on_the_hardware_is_targeted_and_two_are_left_to_the_device(
 on_each_backend!(a_supplemental_release_is_always_targeted_by_its_build);
 async fn a_supplemental_release_is_always_targeted_by_its_build(backend: TestBackend) {
     let app = app_at(backend, "2026-03-25T09:00:00Z").await;
-    let catalog = json!({
-        "AssetSets": {"macOS": [
-            {"ProductVersion": "26.3.1", "Build": "25D2128", "PostingDate": "2026-03-04",
-             "SupportedDevices": ["J504AP"]}
-        ]},
-        "PublicBackgroundSecurityImprovements": {"macOS": [
-            {"ProductVersion": "26.3.1", "ProductVersionExtra": "(a)", "Build": "25D771280a",
-             "PrerequisiteBuild": "25D2128", "PostingDate": "2026-03-17",
-             "SupportedDevices": ["J504AP"]}
-        ]}
-    });
+    let catalog = supplemental_catalog();
     enroll_in_first_ring(
         &app,
         &[("on-base", report("26.3.1", "25D2128", "J504AP", "Mac15,3"))],

@@ -9,7 +9,9 @@ use ringmaster::clock::Clock;
 use serde_json::{Value, json};
 
 use crate::ddm_capabilities::bind_to_vanguard;
-use crate::support::{AppOptions, TestApp, TestBackend, admin_json, json_body, spawn_app_with};
+use crate::ddm_protocol::mac_report;
+use crate::ddm_protocol::options;
+use crate::support::{TestApp, TestBackend, admin_json, json_body, spawn_app_with};
 
 /// One check-in message as an MDM forwards it: `keys` name the channel.
 async fn raw(
@@ -39,20 +41,6 @@ async fn raw(
         .send()
         .await
         .expect("PUT /mdm/checkin")
-}
-
-fn mac_report() -> Value {
-    json!({
-        "StatusItems": {
-            "device": {
-                "operating-system": {"family": "macOS", "version": "26.0.1", "build-version": "25A362"},
-                "model": {"identifier": "Mac16,1"}
-            },
-            "softwareupdate": {"device-id": "J413AP", "install-state": "none"}
-        },
-        "Errors": [],
-        "FullReport": true
-    })
 }
 
 /// A report of one configuration's state.
@@ -103,23 +91,16 @@ async fn assert_empty_user_channel(app: &TestApp, keys: &[(&str, &str)], what: &
             "{what}: {endpoint}"
         );
     }
-    let status = raw(app, keys, "status", Some(&mac_report())).await;
+    let status = raw(app, keys, "status", Some(&mac_report("26.0.1", true))).await;
     assert_eq!(status.status(), StatusCode::OK, "{what}");
 }
 
 on_each_backend!(raw_user_channels_get_the_empty_set_and_leave_the_device_alone);
 async fn raw_user_channels_get_the_empty_set_and_leave_the_device_alone(backend: TestBackend) {
     let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
-    let app = spawn_app_with(
-        backend,
-        AppOptions {
-            clock: clock.clone(),
-            ..AppOptions::default()
-        },
-    )
-    .await;
+    let app = spawn_app_with(backend, options(&clock, None)).await;
     let device = [("UDID", "UDID-1")];
-    let response = raw(&app, &device, "status", Some(&mac_report())).await;
+    let response = raw(&app, &device, "status", Some(&mac_report("26.0.1", true))).await;
     assert_eq!(response.status(), StatusCode::OK);
     bind_to_vanguard(&app, "UDID-1").await;
     let items = json_body(raw(&app, &device, "declaration-items", None).await).await;
@@ -195,14 +176,7 @@ async fn an_unknown_declaration_type_counts_as_a_rejection_in_results_and_compli
     backend: TestBackend,
 ) {
     let clock = Clock::manual("2025-11-12T09:00:00Z".parse().unwrap());
-    let app = spawn_app_with(
-        backend,
-        AppOptions {
-            clock: clock.clone(),
-            ..AppOptions::default()
-        },
-    )
-    .await;
+    let app = spawn_app_with(backend, options(&clock, None)).await;
     let device = [("X-Enrollment-ID", "mac-1")];
     let put = |body: Value| {
         let mut request = app.client.put(app.url("/ddm/status"));
@@ -214,7 +188,10 @@ async fn an_unknown_declaration_type_counts_as_a_rejection_in_results_and_compli
             .body(serde_json::to_vec(&body).unwrap())
             .send()
     };
-    assert_eq!(put(mac_report()).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        put(mac_report("26.0.1", true)).await.unwrap().status(),
+        StatusCode::OK
+    );
     bind_to_vanguard(&app, "mac-1").await;
     let items = json_body(
         app.client

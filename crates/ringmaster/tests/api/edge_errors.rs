@@ -6,7 +6,9 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::support::{AppOptions, TestApp, backends, peak_memory_bytes, spawn_app, spawn_app_with};
+use crate::support::{
+    AppOptions, TestApp, TestBackend, peak_memory_bytes, spawn_app, spawn_app_with,
+};
 
 /// One request that must be refused, and the status it must get.
 struct BadRequest {
@@ -112,8 +114,8 @@ async fn send(app: &TestApp, request: &BadRequest) -> reqwest::Response {
         .expect("send")
 }
 
-#[tokio::test]
-async fn every_kind_of_rejection_is_our_json_error() {
+on_each_backend!(every_kind_of_rejection_is_our_json_error);
+async fn every_kind_of_rejection_is_our_json_error(backend: TestBackend) {
     let small_limit = 4096;
     let too_big = vec![b' '; small_limit + 1];
     let cases = vec![
@@ -238,24 +240,22 @@ async fn every_kind_of_rejection_is_our_json_error() {
         bad(Method::GET, "/api/v1/no-such-route", StatusCode::NOT_FOUND),
         bad(Method::GET, "/api/v1/title", StatusCode::UNAUTHORIZED).anonymous(),
     ];
-    for backend in backends() {
-        let mut options = AppOptions::default();
-        options.http.max_body_bytes = small_limit;
-        let app = spawn_app_with(backend, options).await;
-        for case in &cases {
-            let what = format!("{} {} ({backend:?})", case.method, case.path);
-            let body = assert_error_document(send(&app, case).await, case.status, &what).await;
-            if let Some(parameter) = case.parameter {
-                assert_eq!(
-                    body["errors"][0]["parameter"], parameter,
-                    "{what}: names the parameter: {body}"
-                );
-            }
+    let mut options = AppOptions::default();
+    options.http.max_body_bytes = small_limit;
+    let app = spawn_app_with(backend, options).await;
+    for case in &cases {
+        let what = format!("{} {} ({backend:?})", case.method, case.path);
+        let body = assert_error_document(send(&app, case).await, case.status, &what).await;
+        if let Some(parameter) = case.parameter {
+            assert_eq!(
+                body["errors"][0]["parameter"], parameter,
+                "{what}: names the parameter: {body}"
+            );
         }
-        // The server still answers.
-        assert_eq!(app.get("/v1/").await.status(), StatusCode::OK);
-        app.stop().await;
     }
+    // The server still answers.
+    assert_eq!(app.get("/v1/").await.status(), StatusCode::OK);
+    app.stop().await;
 }
 
 /// A JSON body of about `bytes` whose list under `key` holds only `0`s, each one a mistake.
@@ -296,37 +296,35 @@ async fn assert_capped(response: reqwest::Response, at_least: usize, what: &str)
     );
 }
 
-#[tokio::test]
-async fn a_document_of_millions_of_mistakes_gets_a_capped_answer() {
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        let eight_megabytes = 8 * 1024 * 1024 - 64;
+on_each_backend!(a_document_of_millions_of_mistakes_gets_a_capped_answer);
+async fn a_document_of_millions_of_mistakes_gets_a_capped_answer(backend: TestBackend) {
+    let app = spawn_app(backend).await;
+    let eight_megabytes = 8 * 1024 * 1024 - 64;
 
-        let (status_report, mistakes) = many_mistakes("{\"Errors\":[", eight_megabytes);
-        let response = app
-            .client
-            .put(app.url("/ddm/status"))
-            .header("x-enrollment-id", "many-mistakes")
-            .header(CONTENT_TYPE, "application/json")
-            .body(status_report)
-            .send()
-            .await
-            .expect("PUT status");
-        assert_capped(response, mistakes, "PUT /ddm/status").await;
+    let (status_report, mistakes) = many_mistakes("{\"Errors\":[", eight_megabytes);
+    let response = app
+        .client
+        .put(app.url("/ddm/status"))
+        .header("x-enrollment-id", "many-mistakes")
+        .header(CONTENT_TYPE, "application/json")
+        .body(status_report)
+        .send()
+        .await
+        .expect("PUT status");
+    assert_capped(response, mistakes, "PUT /ddm/status").await;
 
-        let (title, _) = many_mistakes(
-            "{\"id\":\"many\",\"name\":\"Many\",\"publisher\":\"p\",\"appName\":null,\
-             \"bundleId\":null,\"lastModified\":\"2024-01-01T00:00:00Z\",\
-             \"currentVersion\":\"1\",\"requirements\":[],\"extensionAttributes\":[],\
-             \"patches\":[",
-            2 * 1024 * 1024,
-        );
-        let response = app.create_title(&title).await;
-        assert_capped(response, 100_000, "POST /api/v1/title").await;
+    let (title, _) = many_mistakes(
+        "{\"id\":\"many\",\"name\":\"Many\",\"publisher\":\"p\",\"appName\":null,\
+         \"bundleId\":null,\"lastModified\":\"2024-01-01T00:00:00Z\",\
+         \"currentVersion\":\"1\",\"requirements\":[],\"extensionAttributes\":[],\
+         \"patches\":[",
+        2 * 1024 * 1024,
+    );
+    let response = app.create_title(&title).await;
+    assert_capped(response, 100_000, "POST /api/v1/title").await;
 
-        assert_eq!(app.get("/v1/").await.status(), StatusCode::OK);
-        app.stop().await;
-    }
+    assert_eq!(app.get("/v1/").await.status(), StatusCode::OK);
+    app.stop().await;
     if let Some(peak) = peak_memory_bytes() {
         // Before the cap, one such answer took 1.7 GB; now about 330 MB, most of it the parsed
         // 8 MB document (four million JSON values).

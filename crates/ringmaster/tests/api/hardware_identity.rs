@@ -8,9 +8,7 @@ use serde_json::{Value, json};
 
 use crate::os_catalog::import;
 use crate::os_policies::send;
-use crate::support::{
-    TestApp, TestBackend, admin_json, backends, json_body, shared_reference, spawn_app,
-};
+use crate::support::{TestApp, TestBackend, admin_json, json_body, shared_reference, spawn_app};
 
 /// When SOFA fetched the saved gdmf response.
 const SNAPSHOT: &str = "2026-08-22T18:44:07Z";
@@ -113,77 +111,77 @@ async fn a_device_keeps_its_model_and_software_update_id_apart(backend: TestBack
     assert_eq!(device["softwareUpdateDeviceId"], "J504AP");
 }
 
-#[tokio::test]
-async fn with_the_real_feeds_a_mac_known_by_model_is_enforced_like_one_known_by_board_id() {
+on_each_backend!(with_the_real_feeds_a_mac_known_by_model_is_enforced_like_one_known_by_board_id);
+async fn with_the_real_feeds_a_mac_known_by_model_is_enforced_like_one_known_by_board_id(
+    backend: TestBackend,
+) {
     let Some(feeds) = shared_reference("os-feeds") else {
         return;
     };
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        for name in ["gdmf-pmv.json", "sofa-v2-macos_data_feed.json"] {
-            let response = import(&app, std::fs::read(feeds.join(name)).unwrap()).await;
-            assert_eq!(response.status(), StatusCode::OK, "{name}");
-            let report = json_body(response).await;
-            if name.starts_with("sofa") {
-                assert!(report["models"].as_u64().unwrap() > 50, "{report}");
-            }
+    let app = spawn_app(backend).await;
+    for name in ["gdmf-pmv.json", "sofa-v2-macos_data_feed.json"] {
+        let response = import(&app, std::fs::read(feeds.join(name)).unwrap()).await;
+        assert_eq!(response.status(), StatusCode::OK, "{name}");
+        let report = json_body(response).await;
+        if name.starts_with("sofa") {
+            assert!(report["models"].as_u64().unwrap() > 50, "{report}");
         }
-        for (ring, name) in rings(&app).await {
-            let by_model = format!("model-{ring}");
-            let by_board = format!("board-{ring}");
-            create_device(
-                &app,
-                json!({"id": by_model, "platform": "macOS", "osVersion": "26.5", "osBuild": "25F71", "model": "Mac15,3"}),
-            )
-            .await;
-            create_device(
-                &app,
-                json!({"id": by_board, "platform": "macOS", "osVersion": "26.5", "osBuild": "25F71",
-                       "softwareUpdateDeviceId": "J504AP"}),
-            )
-            .await;
-            bind(&app, ring, &[&by_model, &by_board]).await;
-            let schedule = |device: String| {
-                let app = &app;
-                async move {
-                    admin_json(
-                        app,
-                        &format!("/api/v1/devices/{device}/effective-policy?at={SNAPSHOT}"),
-                    )
-                    .await["schedule"]
-                        .clone()
-                }
-            };
-            let model_schedule = schedule(by_model.clone()).await;
-            let board_schedule = schedule(by_board.clone()).await;
-            assert!(
-                model_schedule["targetVersion"].is_string(),
-                "{name}: {model_schedule}"
-            );
-            for key in ["targetVersion", "targetBuild", "deadline", "overdue"] {
-                assert_eq!(model_schedule[key], board_schedule[key], "{name}: {key}");
+    }
+    for (ring, name) in rings(&app).await {
+        let by_model = format!("model-{ring}");
+        let by_board = format!("board-{ring}");
+        create_device(
+            &app,
+            json!({"id": by_model, "platform": "macOS", "osVersion": "26.5", "osBuild": "25F71", "model": "Mac15,3"}),
+        )
+        .await;
+        create_device(
+            &app,
+            json!({"id": by_board, "platform": "macOS", "osVersion": "26.5", "osBuild": "25F71",
+                   "softwareUpdateDeviceId": "J504AP"}),
+        )
+        .await;
+        bind(&app, ring, &[&by_model, &by_board]).await;
+        let schedule = |device: String| {
+            let app = &app;
+            async move {
+                admin_json(
+                    app,
+                    &format!("/api/v1/devices/{device}/effective-policy?at={SNAPSHOT}"),
+                )
+                .await["schedule"]
+                    .clone()
             }
-            let explanation = model_schedule["explanation"].as_str().unwrap();
-            assert!(
-                explanation.contains("J504AP, which the feeds map to model Mac15,3"),
-                "{name}: {explanation}"
-            );
-            let status = admin_json(
-                &app,
-                &format!("/api/v1/devices/{by_model}/status?at={SNAPSHOT}"),
-            )
-            .await;
-            assert!(
-                ["pending", "overdue"].contains(&status["state"].as_str().unwrap()),
-                "{name}: {status}"
-            );
+        };
+        let model_schedule = schedule(by_model.clone()).await;
+        let board_schedule = schedule(by_board.clone()).await;
+        assert!(
+            model_schedule["targetVersion"].is_string(),
+            "{name}: {model_schedule}"
+        );
+        for key in ["targetVersion", "targetBuild", "deadline", "overdue"] {
+            assert_eq!(model_schedule[key], board_schedule[key], "{name}: {key}");
         }
+        let explanation = model_schedule["explanation"].as_str().unwrap();
+        assert!(
+            explanation.contains("J504AP, which the feeds map to model Mac15,3"),
+            "{name}: {explanation}"
+        );
+        let status = admin_json(
+            &app,
+            &format!("/api/v1/devices/{by_model}/status?at={SNAPSHOT}"),
+        )
+        .await;
+        assert!(
+            ["pending", "overdue"].contains(&status["state"].as_str().unwrap()),
+            "{name}: {status}"
+        );
     }
 }
 
 /// macOS 26.3.1 (25D2128) and its supplemental `26.3.1 (a)` (25D771280a), in gdmf's shape.
-fn supplemental_catalog() -> Vec<u8> {
-    serde_json::to_vec(&json!({
+pub(crate) fn supplemental_catalog() -> Value {
+    json!({
         "AssetSets": {"macOS": [
             {"ProductVersion": "26.3.1", "Build": "25D2128", "PostingDate": "2026-03-04",
              "SupportedDevices": ["J504AP"]}
@@ -193,8 +191,7 @@ fn supplemental_catalog() -> Vec<u8> {
              "PrerequisiteBuild": "25D2128", "PostingDate": "2026-03-17",
              "SupportedDevices": ["J504AP"]}
         ]}
-    }))
-    .unwrap()
+    })
 }
 
 fn report(extra: &str, supplemental_build: &str) -> Value {
@@ -230,7 +227,7 @@ async fn report_status(app: &TestApp, device: &str, body: &Value) {
 on_each_backend!(a_mac_on_a_supplemental_release_is_on_it_everywhere);
 async fn a_mac_on_a_supplemental_release_is_on_it_everywhere(backend: TestBackend) {
     let app = spawn_app(backend).await;
-    let response = import(&app, supplemental_catalog()).await;
+    let response = import(&app, serde_json::to_vec(&supplemental_catalog()).unwrap()).await;
     assert_eq!(response.status(), StatusCode::OK);
     let early = rings(&app).await[1].0;
     for device in ["on-base", "on-supplemental"] {

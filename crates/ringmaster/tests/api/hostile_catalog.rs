@@ -5,52 +5,20 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use sqlx::Connection;
 
 use crate::cli::ringmaster;
+use crate::ddm_protocol::mac_report;
 use crate::hostile_checkin::{assert_client_error, assert_still_serving};
 use crate::os_catalog::{catalog, import};
 use crate::os_policies::send;
-use crate::support::{TestApp, TestBackend, TestDatabase, fixture, spawn_app};
+use crate::support::{TestApp, TestBackend, TestDatabase, fixture, load_rings, spawn_app};
 
 const ABSURD: &str = "1000000000.1000000000.10000";
 
-/// Runs `sql` on the test database directly, as an older ringmaster (or an admin) might have.
-async fn execute(database: &TestDatabase, sql: &'static str) {
-    match database.backend {
-        TestBackend::Sqlite => {
-            let mut connection = sqlx::SqliteConnection::connect(&database.url)
-                .await
-                .unwrap();
-            sqlx::raw_sql(sql).execute(&mut connection).await.unwrap();
-        }
-        TestBackend::Postgres => {
-            let mut connection = sqlx::PgConnection::connect(&database.url).await.unwrap();
-            sqlx::raw_sql(sql).execute(&mut connection).await.unwrap();
-        }
-    }
-}
-
 async fn os_update_revision(database: &TestDatabase) -> i64 {
-    let sql = "SELECT revision FROM os_update_counter WHERE id = 1";
-    match database.backend {
-        TestBackend::Sqlite => {
-            let mut connection = sqlx::SqliteConnection::connect(&database.url)
-                .await
-                .unwrap();
-            sqlx::query_scalar(sql)
-                .fetch_one(&mut connection)
-                .await
-                .unwrap()
-        }
-        TestBackend::Postgres => {
-            let mut connection = sqlx::PgConnection::connect(&database.url).await.unwrap();
-            sqlx::query_scalar(sql)
-                .fetch_one(&mut connection)
-                .await
-                .unwrap()
-        }
-    }
+    database
+        .scalar("SELECT revision FROM os_update_counter WHERE id = 1")
+        .await
 }
 
 fn versions(listed: &Value) -> Vec<String> {
@@ -70,24 +38,8 @@ async fn fleet_of_one(app: &TestApp) {
             .status(),
         StatusCode::OK
     );
-    let rings = crate::support::json_body(
-        app.admin(Method::POST, "/api/v1/policy-groups/defaults")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let report = json!({
-        "StatusItems": {
-            "device": {
-                "operating-system": {"family": "macOS", "version": "26.0.1", "build-version": "25A362"},
-                "model": {"identifier": "Mac16,1"}
-            },
-            "softwareupdate": {"device-id": "J413AP", "install-state": "none"}
-        },
-        "Errors": [],
-        "FullReport": true
-    });
+    let rings = load_rings(app).await;
+    let report = mac_report("26.0.1", true);
     let response = app
         .client
         .put(app.url("/ddm/status"))
@@ -98,7 +50,7 @@ async fn fleet_of_one(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let early = rings["policyGroups"][1]["id"].as_i64().unwrap();
+    let early = rings[1];
     let bound = send(
         app,
         Method::PUT,
@@ -159,15 +111,15 @@ async fn a_stored_release_with_an_absurd_version_breaks_nothing_and_can_be_delet
     let app = spawn_app(backend).await;
     fleet_of_one(&app).await;
     // As an older ringmaster stored it; the counter moves so every server reloads.
-    execute(
-        &app.database,
-        "INSERT INTO os_releases (platform, version_key, build, version, released_on, \
+    app.database
+        .execute(
+            "INSERT INTO os_releases (platform, version_key, build, version, released_on, \
          first_seen_at, expires_on, supported_devices, security, prerequisite_build, source, \
          revision) VALUES ('macOS', '1000000000.1000000000.10000', '99Z1', \
          '1000000000.1000000000.10000', '2025-09-01', NULL, NULL, '[]', NULL, NULL, 'gdmf', \
          1); UPDATE os_update_counter SET revision = revision + 1 WHERE id = 1;",
-    )
-    .await;
+        )
+        .await;
     tokio::time::sleep(std::time::Duration::from_millis(700)).await;
 
     assert_eq!(check_in_tokens(&app).await.status(), StatusCode::OK);
@@ -325,25 +277,23 @@ async fn the_refresher_keeps_working_after_a_round_that_fails(backend: TestBacke
     fleet_of_one(&app).await;
     let before = declarations_token(&app).await;
     // A row no ringmaster would write makes the next OS-update refresh fail.
-    execute(
-        &app.database,
-        "INSERT INTO update_policies (name, platform, document, group_id, revision, \
+    app.database
+        .execute(
+            "INSERT INTO update_policies (name, platform, document, group_id, revision, \
          created_at, updated_at) VALUES ('Broken', 'macOS', '{not json', NULL, 1, \
          '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'); \
          UPDATE os_update_counter SET revision = revision + 1 WHERE id = 1;",
-    )
-    .await;
+        )
+        .await;
     tokio::time::sleep(std::time::Duration::from_millis(700)).await;
     assert_eq!(
         declarations_token(&app).await,
         before,
         "the previous snapshot is served"
     );
-    execute(
-        &app.database,
-        "DELETE FROM update_policies WHERE name = 'Broken'",
-    )
-    .await;
+    app.database
+        .execute("DELETE FROM update_policies WHERE name = 'Broken'")
+        .await;
     // Another process removes the newest release; this server must notice by itself.
     let run = ringmaster(&[
         "catalog",

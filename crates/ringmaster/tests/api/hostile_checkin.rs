@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use ringmaster::http::HttpConfig;
+use ringmaster_testing::binary_plist::{array, ascii, binary_plist};
 use serde_json::Value;
 
 use crate::support::{
@@ -57,45 +58,6 @@ async fn put_check_in(app: &TestApp, body: Vec<u8>) -> reqwest::Response {
         .send()
         .await
         .expect("PUT /mdm/checkin")
-}
-
-/// A binary plist of encoded `objects` with 2-byte references and offsets, rooted at object 0.
-fn binary_plist(objects: &[Vec<u8>]) -> Vec<u8> {
-    let mut bytes = b"bplist00".to_vec();
-    let mut offsets = Vec::new();
-    for object in objects {
-        offsets.push(u16::try_from(bytes.len()).expect("small plist"));
-        bytes.extend_from_slice(object);
-    }
-    let table = bytes.len() as u64;
-    for offset in offsets {
-        bytes.extend_from_slice(&offset.to_be_bytes());
-    }
-    bytes.extend_from_slice(&[0, 0, 0, 0, 0, 0, 2, 2]);
-    bytes.extend_from_slice(&(objects.len() as u64).to_be_bytes());
-    bytes.extend_from_slice(&0u64.to_be_bytes());
-    bytes.extend_from_slice(&table.to_be_bytes());
-    bytes
-}
-
-/// A binary-plist array (under 15 entries) of 2-byte references.
-fn array(refs: &[u16]) -> Vec<u8> {
-    let mut bytes = vec![0xA0 | u8::try_from(refs.len()).expect("short array")];
-    for reference in refs {
-        bytes.extend_from_slice(&reference.to_be_bytes());
-    }
-    bytes
-}
-
-fn ascii(text: &str) -> Vec<u8> {
-    let length = u8::try_from(text.len()).expect("short string");
-    let mut bytes = if length < 15 {
-        vec![0x50 | length]
-    } else {
-        vec![0x5F, 0x10, length]
-    };
-    bytes.extend_from_slice(text.as_bytes());
-    bytes
 }
 
 /// Objects 0–6: `{MessageType: DeclarativeManagement, UDID: mac-1, X: <object 6>}`, so the attack
@@ -150,7 +112,7 @@ async fn a_deeply_nested_binary_check_in_is_refused(backend: TestBackend) {
         objects.push(array(&[6 + level + 1]));
     }
     objects.push(vec![0x09]);
-    let body = binary_plist(&objects);
+    let body = binary_plist(&objects, 0);
     let error = assert_client_error(put_check_in(&app, body).await, StatusCode::BAD_REQUEST).await;
     assert!(
         error["message"]
@@ -174,7 +136,7 @@ async fn a_binary_check_in_of_shared_references_is_refused_in_bounded_memory(bac
     // The root's `X` points at the top array rather than at `true`.
     let top = u16::try_from(objects.len() - 1).unwrap();
     objects[0][11..13].copy_from_slice(&top.to_be_bytes());
-    let body = binary_plist(&objects);
+    let body = binary_plist(&objects, 0);
     assert!(body.len() < 600, "{} bytes", body.len());
     let started = Instant::now();
     let error = assert_client_error(put_check_in(&app, body).await, StatusCode::BAD_REQUEST).await;
@@ -197,7 +159,7 @@ async fn a_well_formed_binary_check_in_still_works(backend: TestBackend) {
     // `X` is replaced by `Endpoint: tokens`.
     objects[5] = ascii("Endpoint");
     objects.push(ascii("tokens"));
-    let response = put_check_in(&app, binary_plist(&objects)).await;
+    let response = put_check_in(&app, binary_plist(&objects, 0)).await;
     assert_eq!(response.status(), StatusCode::OK);
     let tokens = json_body(response).await;
     assert!(

@@ -13,7 +13,7 @@ use ringmaster_store::os_updates::devices::DeviceDocument;
 use serde_json::{Value, json};
 
 use crate::os_policies::send;
-use crate::support::{TestApp, TestBackend, admin_json, backends, json_body, spawn_app};
+use crate::support::{TestApp, TestBackend, admin_json, json_body, spawn_app};
 
 fn fleet_id(index: usize) -> String {
     format!("00008101-{index:016X}")
@@ -88,78 +88,82 @@ async fn send_while_polling(
     (status, json_body(response).await, overlapping)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_fleet_sized_group_and_bindings_are_written_while_the_server_keeps_answering() {
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        let fleet = create_fleet(&app, MAX_IDS_PER_LIST).await;
-        // Duplicates are allowed and stored once; the list holds exactly the limit.
-        let mut members = fleet.clone();
-        members[MAX_IDS_PER_LIST - 1] = fleet[0].clone();
+on_each_backend!(
+    a_fleet_sized_group_and_bindings_are_written_while_the_server_keeps_answering,
+    flavor = "multi_thread",
+    worker_threads = 4
+);
+async fn a_fleet_sized_group_and_bindings_are_written_while_the_server_keeps_answering(
+    backend: TestBackend,
+) {
+    let app = spawn_app(backend).await;
+    let fleet = create_fleet(&app, MAX_IDS_PER_LIST).await;
+    // Duplicates are allowed and stored once; the list holds exactly the limit.
+    let mut members = fleet.clone();
+    members[MAX_IDS_PER_LIST - 1] = fleet[0].clone();
 
-        let started = Instant::now();
-        let (status, group, overlapping) = send_while_polling(
-            &app,
-            Method::POST,
-            "/api/v1/device-groups",
-            &json!({"name": "Whole fleet", "devices": members}),
-        )
-        .await;
-        eprintln!(
-            "{backend:?}: a group of {MAX_IDS_PER_LIST} ids took {:?}; /v1/ answered {overlapping} times meanwhile",
-            started.elapsed()
-        );
-        assert_eq!(status, StatusCode::CREATED, "{group}");
-        assert_eq!(
-            group["devices"].as_array().map(Vec::len),
-            Some(MAX_IDS_PER_LIST - 1)
-        );
-        let group_id = group["id"].as_i64().unwrap();
+    let started = Instant::now();
+    let (status, group, overlapping) = send_while_polling(
+        &app,
+        Method::POST,
+        "/api/v1/device-groups",
+        &json!({"name": "Whole fleet", "devices": members}),
+    )
+    .await;
+    eprintln!(
+        "{backend:?}: a group of {MAX_IDS_PER_LIST} ids took {:?}; /v1/ answered {overlapping} times meanwhile",
+        started.elapsed()
+    );
+    assert_eq!(status, StatusCode::CREATED, "{group}");
+    assert_eq!(
+        group["devices"].as_array().map(Vec::len),
+        Some(MAX_IDS_PER_LIST - 1)
+    );
+    let group_id = group["id"].as_i64().unwrap();
 
-        let policy = send(
-            &app,
-            Method::POST,
-            "/api/v1/policies",
-            &json!({"name": "Fleet", "platform": "iOS"}),
-        )
-        .await;
-        assert_eq!(policy.status(), StatusCode::CREATED);
-        let policy_id = json_body(policy).await["id"].as_i64().unwrap();
-        let started = Instant::now();
-        let (status, bindings, overlapping) = send_while_polling(
-            &app,
-            Method::PUT,
-            &format!("/api/v1/policies/{policy_id}/bindings"),
-            &json!({"devices": fleet, "deviceGroups": vec![group_id; MAX_IDS_PER_LIST]}),
-        )
-        .await;
-        eprintln!(
-            "{backend:?}: bindings of {MAX_IDS_PER_LIST} devices and {MAX_IDS_PER_LIST} group ids took {:?}; /v1/ answered {overlapping} times meanwhile",
-            started.elapsed()
-        );
-        assert_eq!(status, StatusCode::OK, "{bindings}");
-        assert_eq!(
-            bindings["devices"].as_array().map(Vec::len),
-            Some(MAX_IDS_PER_LIST)
-        );
-        assert_eq!(bindings["deviceGroups"], json!([group_id]));
+    let policy = send(
+        &app,
+        Method::POST,
+        "/api/v1/policies",
+        &json!({"name": "Fleet", "platform": "iOS"}),
+    )
+    .await;
+    assert_eq!(policy.status(), StatusCode::CREATED);
+    let policy_id = json_body(policy).await["id"].as_i64().unwrap();
+    let started = Instant::now();
+    let (status, bindings, overlapping) = send_while_polling(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/policies/{policy_id}/bindings"),
+        &json!({"devices": fleet, "deviceGroups": vec![group_id; MAX_IDS_PER_LIST]}),
+    )
+    .await;
+    eprintln!(
+        "{backend:?}: bindings of {MAX_IDS_PER_LIST} devices and {MAX_IDS_PER_LIST} group ids took {:?}; /v1/ answered {overlapping} times meanwhile",
+        started.elapsed()
+    );
+    assert_eq!(status, StatusCode::OK, "{bindings}");
+    assert_eq!(
+        bindings["devices"].as_array().map(Vec::len),
+        Some(MAX_IDS_PER_LIST)
+    );
+    assert_eq!(bindings["deviceGroups"], json!([group_id]));
 
-        // Replacing the group with the fleet in another order changes one member only.
-        let mut reversed = fleet.clone();
-        reversed.reverse();
-        let (status, replaced, _) = send_while_polling(
-            &app,
-            Method::PUT,
-            &format!("/api/v1/device-groups/{group_id}"),
-            &json!({"name": "Whole fleet", "devices": reversed}),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{replaced}");
-        assert_eq!(
-            replaced["devices"].as_array().map(Vec::len),
-            Some(MAX_IDS_PER_LIST)
-        );
-    }
+    // Replacing the group with the fleet in another order changes one member only.
+    let mut reversed = fleet.clone();
+    reversed.reverse();
+    let (status, replaced, _) = send_while_polling(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/device-groups/{group_id}"),
+        &json!({"name": "Whole fleet", "devices": reversed}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{replaced}");
+    assert_eq!(
+        replaced["devices"].as_array().map(Vec::len),
+        Some(MAX_IDS_PER_LIST)
+    );
 }
 
 on_each_backend!(a_list_longer_than_the_limit_is_refused_naming_the_list_and_nothing_is_written);

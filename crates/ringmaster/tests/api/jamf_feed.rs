@@ -6,6 +6,7 @@
 use std::io::Read;
 
 use flate2::read::GzDecoder;
+use ringmaster_testing::json::{keys, null_pointers};
 use serde_json::Value;
 
 use crate::support::{TestApp, TestBackend, fixture, json_body, spawn_app};
@@ -56,27 +57,8 @@ fn is_jamf_timestamp(text: &str) -> bool {
             })
 }
 
-/// JSON pointers of every `null` in a value.
-fn nulls(value: &Value, pointer: &str, found: &mut Vec<String>) {
-    match value {
-        Value::Null => found.push(pointer.to_owned()),
-        Value::Array(items) => {
-            for (index, item) in items.iter().enumerate() {
-                nulls(item, &format!("{pointer}/{index}"), found);
-            }
-        }
-        Value::Object(map) => {
-            for (key, item) in map {
-                nulls(item, &format!("{pointer}/{key}"), found);
-            }
-        }
-        _ => {}
-    }
-}
-
 fn assert_no_nulls(value: &Value, what: &str) {
-    let mut found = Vec::new();
-    nulls(value, "", &mut found);
+    let found = null_pointers(value);
     assert!(found.is_empty(), "{what} serves null at {found:?}");
 }
 
@@ -149,14 +131,8 @@ async fn software_lists_enabled_titles_by_id_agreeing_with_their_patch_objects(
                 "{backend:?} {path}"
             );
             for summary in software.as_array().unwrap() {
-                let keys: Vec<&str> = summary
-                    .as_object()
-                    .unwrap()
-                    .keys()
-                    .map(String::as_str)
-                    .collect();
                 assert_eq!(
-                    keys,
+                    keys(summary),
                     ["name", "publisher", "lastModified", "currentVersion", "id"],
                     "{backend:?} {path}: a summary has exactly Jamf's five keys"
                 );

@@ -18,7 +18,7 @@ use serde_json::json;
 
 use crate::os_catalog::import;
 use crate::os_policies::send;
-use crate::support::{AppOptions, TestApp, TestBackend, fixture, json_body, spawn_app_with};
+use crate::support::{AppOptions, TestApp, TestBackend, fixture, load_rings, spawn_app_with};
 
 /// What the receiver does with an id.
 #[derive(Clone, Default)]
@@ -164,14 +164,7 @@ async fn sync(app: &TestApp, enrollment: &str) {
 /// Binds `devices` to Early Adoption with 26.1 in the catalog: their declarations change.
 async fn change_devices(app: &TestApp, devices: &[&str]) {
     import(app, fixture("catalog/macos-26-autumn-2025.json")).await;
-    let rings = json_body(
-        app.admin(Method::POST, "/api/v1/policy-groups/defaults")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let early = rings["policyGroups"][1]["id"].as_i64().unwrap();
+    let early = load_rings(app).await[1];
     send(
         app,
         Method::PUT,

@@ -16,7 +16,8 @@ use serde_json::{Value, json};
 use crate::os_catalog::import;
 use crate::os_policies::send;
 use crate::support::{
-    TestApp, TestBackend, TestDatabase, admin_json, backends, fixture, json_body, spawn_app,
+    TestApp, TestBackend, TestDatabase, admin_json, fixture, json_body, load_rings,
+    postgres_backend, spawn_app,
 };
 
 const AT: &str = "2030-01-01T00:00:00Z";
@@ -108,14 +109,7 @@ async fn a_nul_character_is_refused_on_every_route_that_stores_strings_and_nothi
     let policy = json!({"name": "Lab", "platform": "macOS"});
     let created = send(&app, Method::POST, "/api/v1/policies", &policy).await;
     let policy_id = json_body(created).await["id"].as_i64().unwrap();
-    let rings = app
-        .admin(Method::POST, "/api/v1/policy-groups/defaults")
-        .send()
-        .await
-        .unwrap();
-    let ring_id = json_body(rings).await["policyGroups"][0]["id"]
-        .as_i64()
-        .unwrap();
+    let ring_id = load_rings(&app).await[0];
     let group = send(
         &app,
         Method::POST,
@@ -362,8 +356,7 @@ async fn ids_holding_a_nul_or_control_character_in_paths_queries_and_headers_ans
 #[tokio::test]
 async fn migrating_an_old_sqlite_database_holding_nul_into_postgresql_names_the_rows_and_copies_nothing()
  {
-    if !backends().contains(&TestBackend::Postgres) {
-        eprintln!("skipping migrate into PostgreSQL: no PostgreSQL (TEST_DATABASE_URL unset)");
+    if postgres_backend().is_none() {
         return;
     }
     // An SQLite database written before NUL characters were refused.

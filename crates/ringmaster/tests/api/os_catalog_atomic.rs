@@ -4,10 +4,9 @@
 //! were; once the database accepts the rows again, the same feed imports.
 
 use reqwest::StatusCode;
-use sqlx::Connection;
 
 use crate::os_catalog::{catalog, import};
-use crate::support::{TestBackend, TestDatabase, fixture, spawn_app};
+use crate::support::{TestBackend, fixture, spawn_app};
 
 const REFUSE_SQLITE: &str = "CREATE TRIGGER refuse_models BEFORE INSERT ON hardware_models \
      BEGIN SELECT RAISE(ABORT, 'hardware facts refused'); END;";
@@ -18,42 +17,6 @@ const REFUSE_POSTGRES: &str = "CREATE FUNCTION refuse_models() RETURNS trigger A
 const ACCEPT: &str = "DROP TRIGGER refuse_models";
 const ACCEPT_POSTGRES: &str = "DROP TRIGGER refuse_models ON hardware_models";
 
-async fn execute(database: &TestDatabase, sql: &'static str) {
-    match database.backend {
-        TestBackend::Sqlite => {
-            let mut connection = sqlx::SqliteConnection::connect(&database.url)
-                .await
-                .unwrap();
-            sqlx::raw_sql(sql).execute(&mut connection).await.unwrap();
-        }
-        TestBackend::Postgres => {
-            let mut connection = sqlx::PgConnection::connect(&database.url).await.unwrap();
-            sqlx::raw_sql(sql).execute(&mut connection).await.unwrap();
-        }
-    }
-}
-
-async fn scalar(database: &TestDatabase, sql: &'static str) -> i64 {
-    match database.backend {
-        TestBackend::Sqlite => {
-            let mut connection = sqlx::SqliteConnection::connect(&database.url)
-                .await
-                .unwrap();
-            sqlx::query_scalar(sql)
-                .fetch_one(&mut connection)
-                .await
-                .unwrap()
-        }
-        TestBackend::Postgres => {
-            let mut connection = sqlx::PgConnection::connect(&database.url).await.unwrap();
-            sqlx::query_scalar(sql)
-                .fetch_one(&mut connection)
-                .await
-                .unwrap()
-        }
-    }
-}
-
 const REVISION: &str = "SELECT revision FROM os_update_counter WHERE id = 1";
 const MODELS: &str = "SELECT COUNT(*) FROM hardware_models";
 
@@ -63,14 +26,14 @@ async fn an_import_whose_hardware_half_fails_leaves_the_catalog_as_it_was(backen
     let first = import(&app, fixture("catalog/macos-26-autumn-2025.json")).await;
     assert_eq!(first.status(), StatusCode::OK);
     let before = catalog(&app, "macOS").await;
-    let revision = scalar(&app.database, REVISION).await;
-    assert_eq!(scalar(&app.database, MODELS).await, 0);
+    let revision = app.database.scalar(REVISION).await;
+    assert_eq!(app.database.scalar(MODELS).await, 0);
 
     let refuse = match backend {
         TestBackend::Sqlite => REFUSE_SQLITE,
         TestBackend::Postgres => REFUSE_POSTGRES,
     };
-    execute(&app.database, refuse).await;
+    app.database.execute(refuse).await;
     let failed = import(&app, fixture("feeds/sofa-v2-macos.json")).await;
     assert_eq!(
         failed.status(),
@@ -82,9 +45,9 @@ async fn an_import_whose_hardware_half_fails_leaves_the_catalog_as_it_was(backen
         before,
         "{backend:?}: releases"
     );
-    assert_eq!(scalar(&app.database, MODELS).await, 0, "{backend:?}");
+    assert_eq!(app.database.scalar(MODELS).await, 0, "{backend:?}");
     assert_eq!(
-        scalar(&app.database, REVISION).await,
+        app.database.scalar(REVISION).await,
         revision,
         "{backend:?}: no revision for a failed import"
     );
@@ -93,9 +56,9 @@ async fn an_import_whose_hardware_half_fails_leaves_the_catalog_as_it_was(backen
         TestBackend::Sqlite => ACCEPT,
         TestBackend::Postgres => ACCEPT_POSTGRES,
     };
-    execute(&app.database, accept).await;
+    app.database.execute(accept).await;
     let again = import(&app, fixture("feeds/sofa-v2-macos.json")).await;
     assert_eq!(again.status(), StatusCode::OK, "{backend:?}");
     assert_ne!(catalog(&app, "macOS").await, before, "{backend:?}");
-    assert!(scalar(&app.database, MODELS).await > 0, "{backend:?}");
+    assert!(app.database.scalar(MODELS).await > 0, "{backend:?}");
 }

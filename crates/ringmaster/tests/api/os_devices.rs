@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::os_catalog::import;
 use crate::os_policies::send;
-use crate::support::{TestApp, TestBackend, admin_json, backends, fixture, json_body, spawn_app};
+use crate::support::{TestApp, TestBackend, admin_json, fixture, json_body, load_rings, spawn_app};
 
 pub(crate) async fn create_device(app: &TestApp, id: &str, platform: &str, version: &str) {
     let response = send(
@@ -29,23 +29,6 @@ async fn create_group(app: &TestApp, name: &str, devices: &[&str]) -> i64 {
     .await;
     assert_eq!(response.status(), StatusCode::CREATED, "group {name}");
     json_body(response).await["id"].as_i64().unwrap()
-}
-
-/// Loads the rings; returns the policy-group ids, earliest ring first.
-pub(crate) async fn load_rings(app: &TestApp) -> Vec<i64> {
-    let body = json_body(
-        app.admin(Method::POST, "/api/v1/policy-groups/defaults")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    body["policyGroups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|group| group["id"].as_i64().unwrap())
-        .collect()
 }
 
 pub(crate) async fn bind_group(app: &TestApp, group: i64, devices: &[&str], device_groups: &[i64]) {
@@ -253,10 +236,12 @@ async fn the_effective_policy_follows_the_precedence_and_reports_conflicts(backe
     );
 }
 
+on_each_backend!(each_ring_sees_26_1_after_its_deferral_and_must_install_it_by_its_deadline);
 /// The README's worked example: on 2025-11-10 (UTC), what each ring's Mac on 26.0.1 sees of
 /// macOS 26.1 (released 2025-11-03), and by when it must install it.
-#[tokio::test]
-async fn each_ring_sees_26_1_after_its_deferral_and_must_install_it_by_its_deadline() {
+async fn each_ring_sees_26_1_after_its_deferral_and_must_install_it_by_its_deadline(
+    backend: TestBackend,
+) {
     let expected = [
         // ring, visible on, deadline, enforced on 2025-11-10
         ("mac-vanguard", "2025-11-04", Some("2025-11-07T17:00:00")),
@@ -264,99 +249,95 @@ async fn each_ring_sees_26_1_after_its_deferral_and_must_install_it_by_its_deadl
         ("mac-general", "2025-11-18", None),
         ("mac-late", "2025-12-03", None),
     ];
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        assert_eq!(
-            import(&app, fixture("catalog/macos-26-autumn-2025.json"))
-                .await
-                .status(),
-            StatusCode::OK
-        );
-        let rings = load_rings(&app).await;
-        for ((device, _, _), ring) in expected.iter().zip(&rings) {
-            create_device(&app, device, "macOS", "26.0.1").await;
-            bind_group(&app, *ring, &[device], &[]).await;
-        }
-        for (device, visible_on, deadline) in expected {
-            let served = admin_json(
-                &app,
-                &format!("/api/v1/devices/{device}/declarations?at=2025-11-10T12:00:00Z"),
-            )
-            .await;
-            let schedule = &served["schedule"];
-            let release = schedule["releases"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|r| r["version"] == "26.1")
-                .unwrap();
-            assert_eq!(release["visibleOn"], visible_on, "{device}");
-            let declarations = served["declarations"].as_array().unwrap();
-            let enforcement: Vec<&Value> = declarations
-                .iter()
-                .filter(|d| {
-                    d["Type"] == "com.apple.configuration.softwareupdate.enforcement.specific"
-                })
-                .collect();
-            match deadline {
-                Some(deadline) => {
-                    assert_eq!(enforcement.len(), 1, "{device}");
-                    assert_eq!(enforcement[0]["Payload"]["TargetOSVersion"], "26.1");
-                    assert_eq!(enforcement[0]["Payload"]["TargetBuildVersion"], "25B78");
-                    assert_eq!(
-                        enforcement[0]["Payload"]["TargetLocalDateTime"], deadline,
-                        "{device}"
-                    );
-                    assert_eq!(schedule["deadline"], deadline);
-                }
-                None => assert!(enforcement.is_empty(), "{device} has nothing enforced yet"),
-            }
-            let types: Vec<&str> = declarations
-                .iter()
-                .map(|d| d["Type"].as_str().unwrap())
-                .collect();
-            for kind in [
-                "com.apple.configuration.softwareupdate.settings",
-                "com.apple.configuration.management.status-subscriptions",
-                "com.apple.activation.simple",
-            ] {
-                assert_eq!(
-                    types.iter().filter(|t| **t == kind).count(),
-                    1,
-                    "{device}: {kind}"
-                );
-            }
-            for declaration in declarations {
-                assert!(declaration["Identifier"].as_str().unwrap().len() <= 64);
-                assert_eq!(declaration["ServerToken"].as_str().unwrap().len(), 32);
-            }
-        }
-
-        // The same instant gives the same tokens; a later instant that changes the target, new ones.
-        let token = |body: &Value| body["declarationsToken"].as_str().unwrap().to_owned();
-        let at = |when: &str| format!("/api/v1/devices/mac-late/declarations?at={when}");
-        let first = admin_json(&app, &at("2025-11-10T12:00:00Z")).await;
-        assert_eq!(
-            token(&first),
-            token(&admin_json(&app, &at("2025-11-10T12:00:00Z")).await)
-        );
-        assert_eq!(
-            token(&first),
-            token(&admin_json(&app, &at("2025-11-20T12:00:00Z")).await),
-            "nothing visible changed"
-        );
-        let late = admin_json(&app, &at("2025-12-03T00:00:00Z")).await;
-        assert_ne!(token(&first), token(&late));
-        assert_eq!(late["schedule"]["deadline"], "2025-12-13T17:00:00");
-
-        let response = app
-            .admin(Method::GET, &at("next-tuesday"))
-            .send()
+    let app = spawn_app(backend).await;
+    assert_eq!(
+        import(&app, fixture("catalog/macos-26-autumn-2025.json"))
             .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(json_body(response).await["errors"][0]["parameter"], "at");
+            .status(),
+        StatusCode::OK
+    );
+    let rings = load_rings(&app).await;
+    for ((device, _, _), ring) in expected.iter().zip(&rings) {
+        create_device(&app, device, "macOS", "26.0.1").await;
+        bind_group(&app, *ring, &[device], &[]).await;
     }
+    for (device, visible_on, deadline) in expected {
+        let served = admin_json(
+            &app,
+            &format!("/api/v1/devices/{device}/declarations?at=2025-11-10T12:00:00Z"),
+        )
+        .await;
+        let schedule = &served["schedule"];
+        let release = schedule["releases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["version"] == "26.1")
+            .unwrap();
+        assert_eq!(release["visibleOn"], visible_on, "{device}");
+        let declarations = served["declarations"].as_array().unwrap();
+        let enforcement: Vec<&Value> = declarations
+            .iter()
+            .filter(|d| d["Type"] == "com.apple.configuration.softwareupdate.enforcement.specific")
+            .collect();
+        match deadline {
+            Some(deadline) => {
+                assert_eq!(enforcement.len(), 1, "{device}");
+                assert_eq!(enforcement[0]["Payload"]["TargetOSVersion"], "26.1");
+                assert_eq!(enforcement[0]["Payload"]["TargetBuildVersion"], "25B78");
+                assert_eq!(
+                    enforcement[0]["Payload"]["TargetLocalDateTime"], deadline,
+                    "{device}"
+                );
+                assert_eq!(schedule["deadline"], deadline);
+            }
+            None => assert!(enforcement.is_empty(), "{device} has nothing enforced yet"),
+        }
+        let types: Vec<&str> = declarations
+            .iter()
+            .map(|d| d["Type"].as_str().unwrap())
+            .collect();
+        for kind in [
+            "com.apple.configuration.softwareupdate.settings",
+            "com.apple.configuration.management.status-subscriptions",
+            "com.apple.activation.simple",
+        ] {
+            assert_eq!(
+                types.iter().filter(|t| **t == kind).count(),
+                1,
+                "{device}: {kind}"
+            );
+        }
+        for declaration in declarations {
+            assert!(declaration["Identifier"].as_str().unwrap().len() <= 64);
+            assert_eq!(declaration["ServerToken"].as_str().unwrap().len(), 32);
+        }
+    }
+
+    // The same instant gives the same tokens; a later instant that changes the target, new ones.
+    let token = |body: &Value| body["declarationsToken"].as_str().unwrap().to_owned();
+    let at = |when: &str| format!("/api/v1/devices/mac-late/declarations?at={when}");
+    let first = admin_json(&app, &at("2025-11-10T12:00:00Z")).await;
+    assert_eq!(
+        token(&first),
+        token(&admin_json(&app, &at("2025-11-10T12:00:00Z")).await)
+    );
+    assert_eq!(
+        token(&first),
+        token(&admin_json(&app, &at("2025-11-20T12:00:00Z")).await),
+        "nothing visible changed"
+    );
+    let late = admin_json(&app, &at("2025-12-03T00:00:00Z")).await;
+    assert_ne!(token(&first), token(&late));
+    assert_eq!(late["schedule"]["deadline"], "2025-12-13T17:00:00");
+
+    let response = app
+        .admin(Method::GET, &at("next-tuesday"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(json_body(response).await["errors"][0]["parameter"], "at");
 }
 
 on_each_backend!(the_plan_shows_every_ring_as_json_and_as_a_picture);

@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, TestBackend, backends, json_body, spawn_app};
+use crate::support::{TestApp, TestBackend, json_body, spawn_app};
 
 pub(crate) async fn send(
     app: &TestApp,
@@ -19,7 +19,8 @@ pub(crate) async fn send(
         .expect("request")
 }
 
-fn lab_policy() -> Value {
+/// A policy with every setting given (none left to its default).
+pub(crate) fn lab_policy() -> Value {
     json!({
         "name": "Lab Macs", "platform": "macOS",
         "deferrals": {"majorDays": 30, "minorDays": 7, "systemDays": 3},
@@ -192,8 +193,8 @@ async fn every_validation_error_names_its_field(backend: TestBackend) {
     assert_eq!(listed, json!([]), "nothing was stored");
 }
 
-#[tokio::test]
-async fn forbidden_automatic_action_combinations_answer_jumpclouds_message() {
+on_each_backend!(forbidden_automatic_action_combinations_answer_jumpclouds_message);
+async fn forbidden_automatic_action_combinations_answer_jumpclouds_message(backend: TestBackend) {
     let cases = [
         (
             "userControlled",
@@ -211,40 +212,38 @@ async fn forbidden_automatic_action_combinations_answer_jumpclouds_message() {
             "Installation cannot be forced when downloading is disabled.",
         ),
     ];
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        for (download, install, reason) in cases {
-            let mut policy = lab_policy();
-            policy["automaticActions"] = json!({
-                "download": download, "installOSUpdates": install, "installSecurityResponse": download
-            });
-            let response = send(&app, Method::POST, "/api/v1/policies", &policy).await;
-            assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-            let body = json_body(response).await;
-            assert_eq!(
-                body["message"],
-                format!("Invalid global settings declaration: {reason}"),
-                "{download}/{install}"
-            );
-            assert_eq!(errors(&body)[0].0, "/automaticActions/installOSUpdates");
-        }
-        // The same rule for the security install.
+    let app = spawn_app(backend).await;
+    for (download, install, reason) in cases {
         let mut policy = lab_policy();
         policy["automaticActions"] = json!({
-            "download": "alwaysOff", "installOSUpdates": "alwaysOff", "installSecurityResponse": "alwaysOn"
+            "download": download, "installOSUpdates": install, "installSecurityResponse": download
         });
-        let body = json_body(send(&app, Method::POST, "/api/v1/policies", &policy).await).await;
+        let response = send(&app, Method::POST, "/api/v1/policies", &policy).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let body = json_body(response).await;
         assert_eq!(
-            errors(&body)[0].0,
-            "/automaticActions/installSecurityResponse"
+            body["message"],
+            format!("Invalid global settings declaration: {reason}"),
+            "{download}/{install}"
         );
-        assert!(
-            body["message"]
-                .as_str()
-                .unwrap()
-                .starts_with("Invalid global settings declaration: ")
-        );
+        assert_eq!(errors(&body)[0].0, "/automaticActions/installOSUpdates");
     }
+    // The same rule for the security install.
+    let mut policy = lab_policy();
+    policy["automaticActions"] = json!({
+        "download": "alwaysOff", "installOSUpdates": "alwaysOff", "installSecurityResponse": "alwaysOn"
+    });
+    let body = json_body(send(&app, Method::POST, "/api/v1/policies", &policy).await).await;
+    assert_eq!(
+        errors(&body)[0].0,
+        "/automaticActions/installSecurityResponse"
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Invalid global settings declaration: ")
+    );
 }
 
 on_each_backend!(a_cadence_on_macos_is_kept_with_a_warning);

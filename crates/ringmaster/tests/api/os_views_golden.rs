@@ -8,10 +8,11 @@
 use jiff::SignedDuration;
 use reqwest::Method;
 use ringmaster::clock::Clock;
+use ringmaster_testing::golden::{check_json, check_text};
 use serde_json::{Value, json};
 
 use crate::ddm_protocol::{SECRET, check_in, get_json, options, settings_item};
-use crate::golden::{check_golden_json, check_golden_text, without_wall_clock};
+use crate::golden::without_wall_clock;
 use crate::os_catalog::import;
 use crate::os_policies::send;
 use crate::support::{TestApp, TestBackend, fixture, json_body, spawn_app_with};
@@ -49,7 +50,7 @@ async fn call(app: &TestApp, method: Method, path: &str, body: Option<&Value>) -
 async fn golden_get(app: &TestApp, path: &str, file: &str) -> Value {
     let (status, body) = call(app, Method::GET, path, None).await;
     assert_eq!(status, 200, "GET {path}: {body}");
-    check_golden_json(
+    check_json(
         &format!("os_updates/{file}"),
         &without_wall_clock(body.clone()),
     );
@@ -57,7 +58,7 @@ async fn golden_get(app: &TestApp, path: &str, file: &str) -> Value {
 }
 
 fn golden_answer(file: &str, body: &Value) {
-    check_golden_json(
+    check_json(
         &format!("os_updates/{file}"),
         &without_wall_clock(body.clone()),
     );
@@ -349,7 +350,7 @@ async fn the_os_update_answers_match_the_golden_files(backend: TestBackend) {
         args.extend(["--database", database.as_str()]);
         let run = crate::cli::ringmaster(&args).await;
         assert_eq!(run.code, 0, "{args:?}: {run:?}");
-        check_golden_text(&format!("os_updates/{file}"), &run.stdout);
+        check_text(&format!("os_updates/{file}"), &run.stdout);
     }
     let run = crate::cli::ringmaster(&[
         "device-status",
@@ -363,7 +364,7 @@ async fn the_os_update_answers_match_the_golden_files(backend: TestBackend) {
     .await;
     assert_eq!(run.code, 0, "{run:?}");
     let printed: Value = serde_json::from_str(&run.stdout).unwrap();
-    check_golden_json("os_updates/status.mac-1.json", &without_wall_clock(printed));
+    check_json("os_updates/status.mac-1.json", &without_wall_clock(printed));
     let run = crate::cli::ringmaster(&[
         "plan",
         "--json",
@@ -377,7 +378,7 @@ async fn the_os_update_answers_match_the_golden_files(backend: TestBackend) {
     .await;
     assert_eq!(run.code, 0, "{run:?}");
     let printed: Value = serde_json::from_str(&run.stdout).unwrap();
-    check_golden_json("os_updates/cli.plan.json", &printed);
+    check_json("os_updates/cli.plan.json", &printed);
     for (args, message) in [
         (
             vec!["plan", "--from", "2025-11-02", "--to", "2025-11-01"],

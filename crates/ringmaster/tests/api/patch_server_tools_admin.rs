@@ -13,7 +13,7 @@
 use serde_json::{Value, json};
 
 use crate::patch_server_tools::{bash, shell_tools_present};
-use crate::support::{TestApp, backends, fixture, json_body, spawn_app};
+use crate::support::{TestApp, TestBackend, fixture, json_body, spawn_app};
 
 const JAMF_ADMIN: &str = "titles/JamfAdmin.json";
 
@@ -144,148 +144,146 @@ async fn served_versions(app: &TestApp, id: &str) -> (Vec<String>, String) {
     (versions, current)
 }
 
-#[tokio::test]
-async fn notify_patch_server_posts_new_repeated_and_older_versions_as_patchserver_answers() {
+on_each_backend!(notify_patch_server_posts_new_repeated_and_older_versions_as_patchserver_answers);
+async fn notify_patch_server_posts_new_repeated_and_older_versions_as_patchserver_answers(
+    backend: TestBackend,
+) {
     if !shell_tools_present() {
         return;
     }
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        assert_eq!(app.create_title(&fixture(JAMF_ADMIN)).await.status(), 201);
-        // `patch_id` is the bundle's `CFBundleName` without spaces: "Jamf Admin" → JamfAdmin.
-        let url = app.url("/api/v1/title/JamfAdmin/version");
-        let token = Some(app.token.as_str());
+    let app = spawn_app(backend).await;
+    assert_eq!(app.create_title(&fixture(JAMF_ADMIN)).await.status(), 201);
+    // `patch_id` is the bundle's `CFBundleName` without spaces: "Jamf Admin" → JamfAdmin.
+    let url = app.url("/api/v1/title/JamfAdmin/version");
+    let token = Some(app.token.as_str());
 
-        let new = call(
-            "POST",
-            &url,
-            token,
-            Some(&notify_version("10.3.0", "2018-04-10T14:48:03Z")),
-        )
-        .await;
-        assert_eq!(new.status, 201, "{backend:?}: {new:?}");
-        new.json();
+    let new = call(
+        "POST",
+        &url,
+        token,
+        Some(&notify_version("10.3.0", "2018-04-10T14:48:03Z")),
+    )
+    .await;
+    assert_eq!(new.status, 201, "{backend:?}: {new:?}");
+    new.json();
 
-        // The recipe run again: 409, which the processor reports as "already at this version".
-        let again = call(
-            "POST",
-            &url,
-            token,
-            Some(&notify_version("10.3.0", "2018-04-10T14:48:03Z")),
-        )
-        .await;
-        assert_eq!(again.status, 409, "{backend:?}: {again:?}");
-        again.json();
+    // The recipe run again: 409, which the processor reports as "already at this version".
+    let again = call(
+        "POST",
+        &url,
+        token,
+        Some(&notify_version("10.3.0", "2018-04-10T14:48:03Z")),
+    )
+    .await;
+    assert_eq!(again.status, 409, "{backend:?}: {again:?}");
+    again.json();
 
-        // A fix shipped on an older branch, through a PATCH_URL that ends in `/`.
-        let slashed = format!("{}/", app.base_url) + "/api/v1/title/JamfAdmin/version";
-        assert!(slashed.contains("//api/v1/"), "{slashed}");
-        let older = call(
-            "POST",
-            &slashed,
-            token,
-            Some(&notify_version("10.1.5", "2018-05-02T09:00:00Z")),
-        )
-        .await;
-        assert_eq!(
-            older.status, 201,
-            "{backend:?}: an older version is accepted: {older:?}"
-        );
+    // A fix shipped on an older branch, through a PATCH_URL that ends in `/`.
+    let slashed = format!("{}/", app.base_url) + "/api/v1/title/JamfAdmin/version";
+    assert!(slashed.contains("//api/v1/"), "{slashed}");
+    let older = call(
+        "POST",
+        &slashed,
+        token,
+        Some(&notify_version("10.1.5", "2018-05-02T09:00:00Z")),
+    )
+    .await;
+    assert_eq!(
+        older.status, 201,
+        "{backend:?}: an older version is accepted: {older:?}"
+    );
 
-        let (versions, current) = served_versions(&app, "JamfAdmin").await;
-        assert_eq!(
-            versions,
-            ["10.3.0", "10.2.0", "10.1.5", "10.1.1", "10.1.0"],
-            "{backend:?}"
-        );
-        assert_eq!(
-            current, "10.3.0",
-            "{backend:?}: currentVersion stays the newest"
-        );
+    let (versions, current) = served_versions(&app, "JamfAdmin").await;
+    assert_eq!(
+        versions,
+        ["10.3.0", "10.2.0", "10.1.5", "10.1.1", "10.1.0"],
+        "{backend:?}"
+    );
+    assert_eq!(
+        current, "10.3.0",
+        "{backend:?}: currentVersion stays the newest"
+    );
 
-        // Without PATCH_TOKEN the processor sends no Authorization header: refused, nothing added.
-        let anonymous = call(
-            "POST",
-            &url,
-            None,
-            Some(&notify_version("10.4.0", "2018-06-01T00:00:00Z")),
-        )
-        .await;
-        assert_eq!(anonymous.status, 401, "{backend:?}: {anonymous:?}");
-        let (versions, _) = served_versions(&app, "JamfAdmin").await;
-        assert!(
-            !versions.iter().any(|version| version == "10.4.0"),
-            "{backend:?}"
-        );
-    }
+    // Without PATCH_TOKEN the processor sends no Authorization header: refused, nothing added.
+    let anonymous = call(
+        "POST",
+        &url,
+        None,
+        Some(&notify_version("10.4.0", "2018-06-01T00:00:00Z")),
+    )
+    .await;
+    assert_eq!(anonymous.status, 401, "{backend:?}: {anonymous:?}");
+    let (versions, _) = served_versions(&app, "JamfAdmin").await;
+    assert!(
+        !versions.iter().any(|version| version == "10.4.0"),
+        "{backend:?}"
+    );
 }
 
-#[tokio::test]
-async fn patchcli_calls_get_the_statuses_and_json_its_client_expects() {
+on_each_backend!(patchcli_calls_get_the_statuses_and_json_its_client_expects);
+async fn patchcli_calls_get_the_statuses_and_json_its_client_expects(backend: TestBackend) {
     if !shell_tools_present() {
         return;
     }
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        // `os.path.join(url, uri)`: one slash whether the profile's URL ends in `/` or not.
-        let url = |uri: &str| format!("{}/{uri}", app.base_url);
-        let token = Some(app.token.as_str());
-        let definition: Value = serde_json::from_slice(&fixture(JAMF_ADMIN)).expect("fixture");
-        let definition = serde_json::to_string(&definition).expect("JSON");
+    let app = spawn_app(backend).await;
+    // `os.path.join(url, uri)`: one slash whether the profile's URL ends in `/` or not.
+    let url = |uri: &str| format!("{}/{uri}", app.base_url);
+    let token = Some(app.token.as_str());
+    let definition: Value = serde_json::from_slice(&fixture(JAMF_ADMIN)).expect("fixture");
+    let definition = serde_json::to_string(&definition).expect("JSON");
 
-        // create_title
-        let created = call("POST", &url("api/v1/title"), token, Some(&definition)).await;
-        assert_eq!(created.status, 201, "{backend:?}: {created:?}");
-        let created_json = created.json();
-        assert!(
-            created_json["database_id"].is_i64(),
-            "{backend:?}: {created:?}"
-        );
-        assert_eq!(created_json["id"], "JamfAdmin", "{backend:?}");
+    // create_title
+    let created = call("POST", &url("api/v1/title"), token, Some(&definition)).await;
+    assert_eq!(created.status, 201, "{backend:?}: {created:?}");
+    let created_json = created.json();
+    assert!(
+        created_json["database_id"].is_i64(),
+        "{backend:?}: {created:?}"
+    );
+    assert_eq!(created_json["id"], "JamfAdmin", "{backend:?}");
 
-        // list_titles and get_title: no token sent.
-        let list = call("GET", &url("jamf/v1/software"), None, None).await;
-        assert_eq!(list.status, 200, "{backend:?}: {list:?}");
-        let list_json = list.json();
-        assert_eq!(list_json.as_array().map(Vec::len), Some(1), "{backend:?}");
-        assert_eq!(list_json[0]["id"], "JamfAdmin", "{backend:?}");
-        let title = call("GET", &url("jamf/v1/patch/JamfAdmin"), None, None).await;
-        assert_eq!(title.status, 200, "{backend:?}: {title:?}");
-        assert_eq!(title.json()["id"], "JamfAdmin", "{backend:?}");
+    // list_titles and get_title: no token sent.
+    let list = call("GET", &url("jamf/v1/software"), None, None).await;
+    assert_eq!(list.status, 200, "{backend:?}: {list:?}");
+    let list_json = list.json();
+    assert_eq!(list_json.as_array().map(Vec::len), Some(1), "{backend:?}");
+    assert_eq!(list_json[0]["id"], "JamfAdmin", "{backend:?}");
+    let title = call("GET", &url("jamf/v1/patch/JamfAdmin"), None, None).await;
+    assert_eq!(title.status, 200, "{backend:?}: {title:?}");
+    assert_eq!(title.json()["id"], "JamfAdmin", "{backend:?}");
 
-        // update_version: the answer is read as JSON.
-        let version = String::from_utf8(fixture("versions/JamfAdmin-10.3.0.json")).expect("UTF-8");
-        let added = call(
-            "POST",
-            &url("api/v1/title/JamfAdmin/version"),
-            token,
-            Some(&version),
-        )
-        .await;
-        assert_eq!(added.status, 201, "{backend:?}: {added:?}");
-        added.json();
+    // update_version: the answer is read as JSON.
+    let version = String::from_utf8(fixture("versions/JamfAdmin-10.3.0.json")).expect("UTF-8");
+    let added = call(
+        "POST",
+        &url("api/v1/title/JamfAdmin/version"),
+        token,
+        Some(&version),
+    )
+    .await;
+    assert_eq!(added.status, 201, "{backend:?}: {added:?}");
+    added.json();
 
-        // The errors PatchCLI tells apart: 401, 400, 404 (each with a JSON body).
-        let refused = call("POST", &url("api/v1/title"), None, Some(&definition)).await;
-        assert_eq!(refused.status, 401, "{backend:?}: {refused:?}");
-        refused.json();
-        let invalid = call(
-            "POST",
-            &url("api/v1/title"),
-            token,
-            Some(r#"{"id": "Broken"}"#),
-        )
-        .await;
-        assert_eq!(invalid.status, 400, "{backend:?}: {invalid:?}");
-        invalid.json();
-        let missing = call("GET", &url("jamf/v1/patch/NoSuchTitle"), None, None).await;
-        assert_eq!(missing.status, 404, "{backend:?}: {missing:?}");
+    // The errors PatchCLI tells apart: 401, 400, 404 (each with a JSON body).
+    let refused = call("POST", &url("api/v1/title"), None, Some(&definition)).await;
+    assert_eq!(refused.status, 401, "{backend:?}: {refused:?}");
+    refused.json();
+    let invalid = call(
+        "POST",
+        &url("api/v1/title"),
+        token,
+        Some(r#"{"id": "Broken"}"#),
+    )
+    .await;
+    assert_eq!(invalid.status, 400, "{backend:?}: {invalid:?}");
+    invalid.json();
+    let missing = call("GET", &url("jamf/v1/patch/NoSuchTitle"), None, None).await;
+    assert_eq!(missing.status, 404, "{backend:?}: {missing:?}");
 
-        // delete_title: 204 and no body, as PatchServer answers.
-        let deleted = call("DELETE", &url("api/v1/title/JamfAdmin"), token, None).await;
-        assert_eq!(deleted.status, 204, "{backend:?}: {deleted:?}");
-        assert!(deleted.body.is_empty(), "{backend:?}: {deleted:?}");
-        let gone = call("GET", &url("jamf/v1/patch/JamfAdmin"), None, None).await;
-        assert_eq!(gone.status, 404, "{backend:?}: {gone:?}");
-    }
+    // delete_title: 204 and no body, as PatchServer answers.
+    let deleted = call("DELETE", &url("api/v1/title/JamfAdmin"), token, None).await;
+    assert_eq!(deleted.status, 204, "{backend:?}: {deleted:?}");
+    assert!(deleted.body.is_empty(), "{backend:?}: {deleted:?}");
+    let gone = call("GET", &url("jamf/v1/patch/JamfAdmin"), None, None).await;
+    assert_eq!(gone.status, 404, "{backend:?}: {gone:?}");
 }

@@ -9,7 +9,8 @@ use std::io::{Cursor, Write};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::backup_full::{full_backup, populate, restore, spawn};
+use crate::backup_full::{full_backup, populate, spawn};
+use crate::backup_restore::restore;
 use crate::support::{TestApp, TestBackend, fixture, json_body};
 
 /// `/jamf/v1/software` as (id, lastModified) pairs, sorted by id.

@@ -1,6 +1,6 @@
 //! Test support: starting servers on fresh databases, and a small HTTP client for them.
 //!
-//! [`backends`] lists the databases every test runs on: SQLite always, PostgreSQL when
+//! `on_each_backend!` runs a test on each database: SQLite always, PostgreSQL when
 //! `TEST_DATABASE_URL` names a server (each test gets its own new database there, dropped after
 //! it); the fresh databases come from `ringmaster-testing`, shared with the store's tests.
 //! Under `CI=true` a missing `TEST_DATABASE_URL` is a failure, never a skip.
@@ -13,20 +13,25 @@ use std::time::Duration;
 use ringmaster::http::HttpConfig;
 use ringmaster::os_updates::catalog_poll::CatalogPollConfig;
 use ringmaster::server::{RunningServer, ServerConfig};
-pub(crate) use ringmaster_testing::{TestBackend, TestDatabase, backends, postgres_backend};
+pub(crate) use ringmaster_testing::{
+    TestBackend, TestDatabase, postgres_backend, shared_reference, skip_because,
+};
 
 /// Runs `async fn NAME(backend: TestBackend)` as one test per backend, `NAME::sqlite` and
 /// `NAME::postgres` (the latter only with `TEST_DATABASE_URL`, which `CI=true` requires), so a
-/// failure on one backend never hides the other's result.
+/// failure on one backend never hides the other's result. `on_each_backend!(NAME, flavor =
+/// "multi_thread", worker_threads = 4)` passes what follows the name to `#[tokio::test]`. A
+/// test that needs something outside (a tool, the reference data) checks for it at the start
+/// of NAME, so each backend's test skips with the reason (and fails under `CI=true`) alone.
 macro_rules! on_each_backend {
-    ($name:ident) => {
+    ($name:ident $(, $($runtime:tt)+)?) => {
         mod $name {
-            #[tokio::test]
+            #[tokio::test$(($($runtime)+))?]
             async fn sqlite() {
                 super::$name($crate::support::TestBackend::Sqlite).await;
             }
 
-            #[tokio::test]
+            #[tokio::test$(($($runtime)+))?]
             async fn postgres() {
                 if let Some(backend) = $crate::support::postgres_backend() {
                     super::$name(backend).await;
@@ -209,26 +214,6 @@ pub(crate) fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The third-party reference folder, or `None` (with a message) when `../shared` is absent;
-/// a failure instead under `CI=true`, so CI never passes by skipping.
-pub(crate) fn shared_reference(relative: &str) -> Option<PathBuf> {
-    let path = repo_root().join("../shared/reference").join(relative);
-    if path.exists() {
-        return Some(path);
-    }
-    let on_ci = matches!(std::env::var("CI").as_deref(), Ok("true") | Ok("1"));
-    assert!(
-        !on_ci,
-        "{} is absent, and CI=true requires ../shared/reference beside the clone",
-        path.display()
-    );
-    eprintln!(
-        "skipping: the reference folder {} is missing (../shared is not beside this clone)",
-        path.display()
-    );
-    None
-}
-
 /// `GET path` with the admin token, asserting 200; the JSON body.
 pub(crate) async fn admin_json(app: &TestApp, path: &str) -> serde_json::Value {
     let response = app
@@ -240,14 +225,36 @@ pub(crate) async fn admin_json(app: &TestApp, path: &str) -> serde_json::Value {
     json_body(response).await
 }
 
-/// A response's JSON body (asserting the content type says JSON).
-pub(crate) async fn json_body(response: reqwest::Response) -> serde_json::Value {
-    let content_type = response
+/// Loads the default rings (`POST /api/v1/policy-groups/defaults`); returns the policy-group ids, earliest ring first.
+pub(crate) async fn load_rings(app: &TestApp) -> Vec<i64> {
+    let body = json_body(
+        app.admin(reqwest::Method::POST, "/api/v1/policy-groups/defaults")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    body["policyGroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|group| group["id"].as_i64().unwrap())
+        .collect()
+}
+
+/// A response's `content-type` (empty when there is none).
+pub(crate) fn content_type(response: &reqwest::Response) -> String {
+    response
         .headers()
         .get("content-type")
         .and_then(|value| value.to_str().ok())
         .unwrap_or("")
-        .to_owned();
+        .to_owned()
+}
+
+/// A response's JSON body (asserting the content type says JSON).
+pub(crate) async fn json_body(response: reqwest::Response) -> serde_json::Value {
+    let content_type = content_type(&response);
     let status = response.status();
     let text = response.text().await.expect("body");
     assert!(

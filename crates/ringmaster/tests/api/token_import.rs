@@ -2,45 +2,8 @@
 //! in on standard input, becomes an admin token that the real server accepts as a bearer token;
 //! empty, short, long and duplicate imports are refused with a message and store nothing.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
-use crate::cli::CliRun;
+use crate::cli::ringmaster_with_input;
 use crate::support::{AppOptions, TestBackend, TestDatabase, spawn_app_on};
-
-/// Runs `ringmaster ARGS…` with `input` on standard input, no `RINGMASTER_*` variables inherited.
-async fn ringmaster_with_input(args: &[&str], input: &[u8]) -> CliRun {
-    let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
-    let input = input.to_vec();
-    tokio::task::spawn_blocking(move || {
-        let workdir = tempfile::tempdir().expect("temp dir");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_ringmaster"));
-        command
-            .args(&args)
-            .current_dir(workdir.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("RINGMASTER_") {
-                command.env_remove(name);
-            }
-        }
-        let mut child = command.spawn().expect("run the ringmaster binary");
-        let mut stdin = child.stdin.take().expect("stdin");
-        // The binary may exit before reading everything (a refused secret); that is fine.
-        let _ = stdin.write_all(&input);
-        drop(stdin);
-        let output = child.wait_with_output().expect("wait for the binary");
-        CliRun {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
-    })
-    .await
-    .expect("the CLI task")
-}
 
 const PATCH_TOKEN: &str = "94631ec5c65e4dd19fb81479abdd2929";
 
@@ -62,7 +25,7 @@ async fn an_imported_patch_token_is_accepted_as_bearer_by_the_server(backend: Te
                     "--database",
                     &url,
                 ],
-                &input,
+                Some(&input),
             )
             .await
         }

@@ -470,7 +470,7 @@ async fn a_full_backup_restores_a_tokens_role_scope_and_expiry(backend: TestBack
     .await;
     let zip = crate::backup_full::full_backup(&source).await;
     let target = spawn_app(backend).await;
-    let restored = crate::backup_full::restore(&target, "", zip).await;
+    let restored = crate::backup_restore::restore(&target, "", zip).await;
     assert!(
         restored.status().is_success(),
         "{backend:?}: {:?}",

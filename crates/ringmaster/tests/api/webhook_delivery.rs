@@ -17,6 +17,7 @@ use reqwest::{Method, StatusCode};
 use ringmaster::clock::Clock;
 use ringmaster::server::ServerConfig;
 use ringmaster::webhooks::delivery::WebhookDeliveryConfig;
+use ringmaster_testing::json::keys;
 use serde_json::{Value, json};
 
 use crate::os_policies::send;
@@ -226,14 +227,8 @@ async fn events_arrive_after_retries(backend: TestBackend) {
     assert_eq!(receiver.attempts("plain"), 3, "two failures, then taken");
     assert_eq!(receiver.attempts("full"), 3);
     let event = &plain[0];
-    let keys: Vec<&str> = event
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
     assert_eq!(
-        keys,
+        keys(event),
         [
             "event",
             "timestamp",

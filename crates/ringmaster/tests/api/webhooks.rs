@@ -7,10 +7,11 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::backup_full::{entries, full_backup, restore, zip_of};
+use crate::backup_full::{entries, full_backup, zip_of};
+use crate::backup_restore::restore;
 use crate::cli::ringmaster;
 use crate::os_policies::send;
-use crate::support::{TestApp, TestBackend, backends, json_body, spawn_app};
+use crate::support::{TestApp, TestBackend, json_body, spawn_app};
 
 pub(crate) async fn add_webhook(app: &TestApp, body: &Value) -> i64 {
     let response = send(app, Method::POST, "/api/v1/webhooks", body).await;
@@ -47,7 +48,12 @@ async fn refused_at(response: reqwest::Response) -> Vec<String> {
         .collect()
 }
 
-async fn crud(backend: TestBackend) {
+on_each_backend!(
+    webhooks_are_created_listed_and_deleted_as_patchserver_answers_and_bad_ones_change_nothing
+);
+async fn webhooks_are_created_listed_and_deleted_as_patchserver_answers_and_bad_ones_change_nothing(
+    backend: TestBackend,
+) {
     let app = spawn_app(backend).await;
     let empty = app
         .admin(Method::GET, "/api/v1/webhooks")
@@ -190,14 +196,6 @@ async fn crud(backend: TestBackend) {
     }
     assert_eq!(list_webhooks(&app).await, json!([expected[1]]));
     app.stop().await;
-}
-
-#[tokio::test]
-async fn webhooks_are_created_listed_and_deleted_as_patchserver_answers_and_bad_ones_change_nothing()
- {
-    for backend in backends() {
-        crud(backend).await;
-    }
 }
 
 async fn backup_round_trip(backend: TestBackend) {

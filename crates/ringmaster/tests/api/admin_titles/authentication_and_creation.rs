@@ -6,8 +6,10 @@ use super::*;
 // ---------------------------------------------------------------------------------------------
 // Authentication
 
-#[tokio::test]
-async fn every_admin_route_refuses_a_missing_wrong_or_non_bearer_token_with_401() {
+on_each_backend!(every_admin_route_refuses_a_missing_wrong_or_non_bearer_token_with_401);
+async fn every_admin_route_refuses_a_missing_wrong_or_non_bearer_token_with_401(
+    backend: TestBackend,
+) {
     let routes: [(Method, &str); 16] = [
         (Method::GET, "/api/v1/title"),
         (Method::POST, "/api/v1/title"),
@@ -32,52 +34,50 @@ async fn every_admin_route_refuses_a_missing_wrong_or_non_bearer_token_with_401(
         (Method::GET, "/api/v1/backup"),
         (Method::POST, "/api/v1/restore"),
     ];
-    for backend in backends() {
-        let app = app_with_jamf_admin(backend).await;
-        let before = status_of(&app, "JamfAdmin").await;
-        let credentials = [
-            None,
-            Some("Bearer not-the-token".to_owned()),
-            Some(format!("Bearer {}x", app.token)),
-            Some(format!("Basic {}", app.token)),
-            Some(format!("Token {}", app.token)),
-            Some(app.token.clone()),
-            Some("Bearer".to_owned()),
-            Some("Bearer ".to_owned()),
-        ];
-        for (method, path) in &routes {
-            for credential in &credentials {
-                let mut request = app
-                    .client
-                    .request(method.clone(), app.url(path))
-                    .header("content-type", "application/json")
-                    .body(fixture(VERSION_10_3_0));
-                if let Some(credential) = credential {
-                    request = request.header("authorization", credential);
-                }
-                let response = request.send().await.unwrap();
-                let what = format!("{backend:?} {method} {path} with {credential:?}");
-                let challenge = response
-                    .headers()
-                    .get("www-authenticate")
-                    .map(|value| value.to_str().unwrap().to_owned());
-                expect_error(response, 401, &what).await;
-                assert!(
-                    challenge
-                        .as_deref()
-                        .is_some_and(|value| value.starts_with("Bearer")),
-                    "{what}: WWW-Authenticate is {challenge:?}"
-                );
+    let app = app_with_jamf_admin(backend).await;
+    let before = status_of(&app, "JamfAdmin").await;
+    let credentials = [
+        None,
+        Some("Bearer not-the-token".to_owned()),
+        Some(format!("Bearer {}x", app.token)),
+        Some(format!("Basic {}", app.token)),
+        Some(format!("Token {}", app.token)),
+        Some(app.token.clone()),
+        Some("Bearer".to_owned()),
+        Some("Bearer ".to_owned()),
+    ];
+    for (method, path) in &routes {
+        for credential in &credentials {
+            let mut request = app
+                .client
+                .request(method.clone(), app.url(path))
+                .header("content-type", "application/json")
+                .body(fixture(VERSION_10_3_0));
+            if let Some(credential) = credential {
+                request = request.header("authorization", credential);
             }
+            let response = request.send().await.unwrap();
+            let what = format!("{backend:?} {method} {path} with {credential:?}");
+            let challenge = response
+                .headers()
+                .get("www-authenticate")
+                .map(|value| value.to_str().unwrap().to_owned());
+            expect_error(response, 401, &what).await;
+            assert!(
+                challenge
+                    .as_deref()
+                    .is_some_and(|value| value.starts_with("Bearer")),
+                "{what}: WWW-Authenticate is {challenge:?}"
+            );
         }
-        // Nothing refused changed anything.
-        assert_eq!(status_of(&app, "JamfAdmin").await, before, "{backend:?}");
-        assert_eq!(
-            served_versions(&app, "JamfAdmin").await,
-            ["10.2.0", "10.1.1", "10.1.0"]
-        );
-        app.stop().await;
     }
+    // Nothing refused changed anything.
+    assert_eq!(status_of(&app, "JamfAdmin").await, before, "{backend:?}");
+    assert_eq!(
+        served_versions(&app, "JamfAdmin").await,
+        ["10.2.0", "10.1.1", "10.1.0"]
+    );
+    app.stop().await;
 }
 
 // ---------------------------------------------------------------------------------------------
