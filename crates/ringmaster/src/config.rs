@@ -87,6 +87,8 @@ pub enum Command {
     /// Show how many devices of each ring (or of one policy) are up to date, pending, overdue,
     /// failed, or rejected a declaration
     Compliance(ComplianceArgs),
+    /// Show the audit log (who changed what, when, from where), newest first
+    Audit(AuditArgs),
 }
 
 #[derive(Debug, Args)]
@@ -203,6 +205,27 @@ pub struct PlanArgs {
     /// Also write the timeline as an SVG picture to this file
     #[arg(long)]
     pub svg: Option<PathBuf>,
+    /// Print JSON (the API's shape) instead of a table
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Entries at or after this RFC 3339 instant (2026-11-24T09:00:00Z)
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Entries about one object: its id, or kind/id (policy/3, title/Firefox)
+    #[arg(long)]
+    pub object: Option<String>,
+    /// Entries by one token (its name), or `cli` for CLI commands
+    #[arg(long)]
+    pub token: Option<String>,
+    /// At most this many entries (1 to 1000)
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
     /// Print JSON (the API's shape) instead of a table
     #[arg(long)]
     pub json: bool,
@@ -404,6 +427,10 @@ pub struct ServeArgs {
     /// they carry the path alone (`/jamf/v1/patch/<id>`), as PatchServer's do
     #[arg(long, env = "RINGMASTER_PUBLIC_URL", value_parser = checks::http_url)]
     pub public_url: Option<String>,
+    /// How long audit log entries are kept: days (365d) or hours (12h); `forever` (or 0) keeps
+    /// every entry. Older ones are deleted hourly, by one server of a cluster
+    #[arg(long, env = "RINGMASTER_AUDIT_RETENTION", default_value = crate::audit::DEFAULT_RETENTION, value_parser = crate::audit::parse_retention)]
+    pub audit_retention: crate::audit::Retention,
     /// Connections served at once (1 to 1000000); more wait in the listen backlog until one ends
     #[arg(long, env = "RINGMASTER_MAX_CONNECTIONS", default_value_t = crate::connections::DEFAULT_MAX_CONNECTIONS, value_parser = checks::connection_count)]
     pub max_connections: usize,

@@ -42,6 +42,8 @@ pub struct ServerConfig {
     pub notifier: Option<NotifierConfig>,
     /// How queued webhook events are sent (always on; with no webhook it only looks).
     pub webhooks: WebhookDeliveryConfig,
+    /// How long audit entries are kept, and how often the old ones are pruned.
+    pub audit: crate::audit::prune::AuditPruneConfig,
 }
 
 /// A running server.
@@ -128,6 +130,12 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
         config.webhooks.clone(),
         shutdown.subscribe(),
     );
+    let audit_prune = crate::audit::prune::spawn(
+        patch_source.store.clone(),
+        config.clock.clone(),
+        config.audit,
+        shutdown.subscribe(),
+    );
     let limits = config.http.connections;
     let app = http::router(state);
     let served_source = patch_source.clone();
@@ -135,7 +143,7 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
         connections::serve(listener, app, limits, shutdown_requested).await;
         refresher.abort();
         webhooks.abort();
-        for task in [poller, notifier].into_iter().flatten() {
+        for task in [poller, notifier, audit_prune].into_iter().flatten() {
             task.abort();
         }
         served_source.store.close().await;

@@ -24,9 +24,9 @@ pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
             anyhow::ensure!(!name.is_empty(), "--name must not be empty");
             let store = open_store(&database.url).await?;
             let secret = new_secret();
-            store
-                .create_token(&name, &secret, ROLE_ADMIN, Clock::System.now())
-                .await
+            let created = store.create_token(&name, &secret, ROLE_ADMIN, Clock::System.now());
+            crate::audit::cli::token_created(&store, "token create", &name, created)
+                .await?
                 .with_context(|| format!("creating token {name:?}"))?;
             let mut stdout = std::io::stdout().lock();
             writeln!(stdout, "{secret}")?;
@@ -44,9 +44,9 @@ pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
                 .context("reading the secret from standard input")?;
             let secret = imported_secret(&input).map_err(|problem| anyhow::anyhow!(problem))?;
             let store = open_store(&database.url).await?;
-            store
-                .create_token(&name, secret, ROLE_ADMIN, Clock::System.now())
-                .await
+            let created = store.create_token(&name, secret, ROLE_ADMIN, Clock::System.now());
+            crate::audit::cli::token_created(&store, "token import", &name, created)
+                .await?
                 .with_context(|| format!("importing token {name:?}"))?;
             eprintln!("Imported admin token {name:?}: only its hash is stored.");
             Ok(ExitCode::SUCCESS)
@@ -73,7 +73,8 @@ pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
         }
         TokenCommand::Revoke { name, database } => {
             let store = open_store(&database.url).await?;
-            if store.revoke_token(&name, Clock::System.now()).await? {
+            let revoke = store.revoke_token(&name, Clock::System.now());
+            if crate::audit::cli::token_revoked(&store, &name, revoke).await?? {
                 eprintln!("Revoked token {name:?}.");
                 Ok(ExitCode::SUCCESS)
             } else {
