@@ -10,6 +10,8 @@ mod golden;
 
 mod admin_titles;
 mod answers_golden;
+mod audit;
+mod audit_cli;
 mod backup_cli;
 mod backup_full;
 mod backup_hostile;
