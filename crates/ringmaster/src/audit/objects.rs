@@ -24,9 +24,23 @@ pub enum Reader {
     Device,
     DeviceGroup,
     Webhook,
+    /// No reading: the summary after is the answer's body, only its [`TOKEN_KEYS`] (a token's
+    /// answer at creation carries its secret, under whatever key).
+    TokenAnswer,
     /// No cheap reading: the summary after is the answer's body.
     None,
 }
+
+/// The keys of a token answer a summary keeps.
+pub const TOKEN_KEYS: [&str; 7] = [
+    "id",
+    "name",
+    "role",
+    "titles",
+    "expiresAt",
+    "createdAt",
+    "revokedAt",
+];
 
 /// The object a route changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +85,7 @@ pub fn object_of_route(pattern: &str, params: &[(String, String)]) -> AuditObjec
         }
         ["webhooks", ..] => ("webhook", Reader::Webhook),
         ["restore"] => ("installation", Reader::None),
-        ["tokens", ..] => ("token", Reader::None),
+        ["tokens", ..] => ("token", Reader::TokenAnswer),
         _ => ("other", Reader::None),
     };
     AuditObject { kind, id, reader }
@@ -142,7 +156,7 @@ impl Readers<'_> {
                 let hook = hooks.into_iter().find(|hook| hook.id == number)?;
                 summarize_answer(&hook)
             }
-            Reader::None => None,
+            Reader::TokenAnswer | Reader::None => None,
         }
     }
 
@@ -179,5 +193,9 @@ mod tests {
         );
         assert_eq!(release.id.as_deref(), Some("macOS:15.1"));
         assert_eq!(object_of_route("/api/v1/policies", &[]).id, None);
+        assert_eq!(
+            object_of_route("/api/v1/tokens", &[]).reader,
+            Reader::TokenAnswer
+        );
     }
 }

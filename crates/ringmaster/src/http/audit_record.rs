@@ -3,10 +3,11 @@
 //!
 //! For each `POST`, `PUT`, `PATCH` and `DELETE` it reads the object the route changes
 //! ([`objects::object_of_route`]) and its view before (for objects with an id in the path),
-//! writes the entry as `pending` ([`Store::begin_audit`]) and answers 500 without running the
+//! writes the entry as `pending` (`Store::begin_audit`) and answers 500 without running the
 //! handler when that fails, so that no change goes unrecorded. After the handler: a 2xx answer
 //! completes the entry with the status and the summary after (the object's view read again, or
-//! the answer's JSON body for creates and collections); any other answer (4xx, 5xx, a 412)
+//! the answer's JSON body for creates and collections, of a token's answer only the keys that
+//! are never its secret); any other answer (4xx, 5xx, a 412)
 //! deletes it, since nothing changed. A process that stops between the change and the
 //! completion leaves the entry `pending`: the change may or may not have committed, and the log
 //! says it was attempted. Reads (`GET`, `HEAD`) are not recorded.
@@ -27,7 +28,7 @@ use ringmaster_store::audit::{AuditActor, NewAuditEntry};
 use ringmaster_store::tokens::ApiToken;
 use serde_json::Value;
 
-use crate::audit::objects::{self, AuditObject, Readers};
+use crate::audit::objects::{self, AuditObject, Reader, Readers};
 use crate::audit::summary::summarize;
 use crate::http::AppState;
 use crate::http::error::ApiError;
@@ -142,9 +143,27 @@ async fn after_change(
         (Some(id), _) => readers.summary(object.reader, id).await,
         (None, _) => None,
     };
-    let after = read.or_else(|| body.map(summarize));
+    let after = read.or_else(|| match object.reader {
+        Reader::TokenAnswer => body.map(|body| summarize(&only_token_keys(body))),
+        _ => body.map(summarize),
+    });
     let new_id = if object.id.is_none() { id } else { None };
     (new_id, after)
+}
+
+/// A token answer with only the keys a summary may keep ([`objects::TOKEN_KEYS`]).
+fn only_token_keys(body: &Value) -> Value {
+    match body {
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .filter(|(key, _)| objects::TOKEN_KEYS.contains(&key.as_str()))
+                .map(|(key, value)| (key.clone(), value.clone()))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(only_token_keys).collect()),
+        _ => Value::Null,
+    }
 }
 
 /// The response, rebuilt, and its body as JSON when it is JSON of a known, bounded size.
@@ -167,5 +186,22 @@ async fn answer_json(response: Response) -> (Response, Option<Value>) {
             ApiError::Internal(anyhow::anyhow!("reading the answer: {error}")).into_response(),
             None,
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_answer_keeps_no_secret_under_any_key() {
+        let answer = serde_json::json!({
+            "id": 4, "name": "autopkg", "role": "manager", "value": "rm_secret", "plain": "x"
+        });
+        let kept = only_token_keys(&answer);
+        assert_eq!(
+            kept,
+            serde_json::json!({"id": 4, "name": "autopkg", "role": "manager"})
+        );
     }
 }
