@@ -84,19 +84,66 @@ pub struct AuditFilter {
     /// Of this object id, and of this kind when given.
     pub object_kind: Option<String>,
     pub object_id: Option<String>,
-    /// By this actor: a token's name, or `cli` for every CLI command.
+    /// By this actor: a token's name, or [`CLI_ACTOR`] for every CLI command.
     pub actor: Option<String>,
     /// At most this many (capped at [`MAX_AUDIT_LIMIT`]).
     pub limit: u32,
 }
 
 const SELECT_ENTRIES: &str = "SELECT id, occurred_at, actor_kind, token_id, actor, client_address, \
-     action, object_kind, object_id, outcome, status, before_summary, after_summary FROM audit_log \
-     WHERE ($1 IS NULL OR occurred_at >= $1) \
-     AND ($2 IS NULL OR object_kind = $2) \
-     AND ($3 IS NULL OR object_id = $3) \
-     AND ($4 IS NULL OR actor = $4 OR ($4 = 'cli' AND actor_kind = 'cli')) \
-     ORDER BY occurred_at DESC, id DESC LIMIT $5";
+     action, object_kind, object_id, outcome, status, before_summary, after_summary FROM audit_log";
+
+/// The read for `filter`: only the conditions it sets, so each can use its index (a
+/// `$n IS NULL OR …` condition cannot), with their values in parameter order.
+fn select_for(filter: &AuditFilter) -> (String, Vec<FilterValue<'_>>) {
+    let mut conditions = Vec::new();
+    let mut values = Vec::new();
+    if let Some(since) = filter.since {
+        values.push(FilterValue::Number(since.as_millisecond()));
+        conditions.push(format!("occurred_at >= ${}", values.len()));
+    }
+    if let Some(kind) = &filter.object_kind {
+        values.push(FilterValue::Text(kind));
+        conditions.push(format!("object_kind = ${}", values.len()));
+    }
+    if let Some(id) = &filter.object_id {
+        values.push(FilterValue::Text(id));
+        conditions.push(format!("object_id = ${}", values.len()));
+    }
+    match filter.actor.as_deref() {
+        None => {}
+        Some(CLI_ACTOR) => conditions.push("actor_kind = 'cli'".to_owned()),
+        Some(actor) => {
+            values.push(FilterValue::Text(actor));
+            conditions.push(format!(
+                "actor_kind = 'token' AND actor = ${}",
+                values.len()
+            ));
+        }
+    }
+    let filter_sql = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    };
+    let limit = i64::from(filter.limit.min(MAX_AUDIT_LIMIT));
+    values.push(FilterValue::Number(limit));
+    let sql = format!(
+        "{SELECT_ENTRIES}{filter_sql} ORDER BY occurred_at DESC, id DESC LIMIT ${}",
+        values.len()
+    );
+    (sql, values)
+}
+
+/// What [`AuditFilter::actor`] says to select every CLI command.
+pub const CLI_ACTOR: &str = "cli";
+
+/// One bound value of a filtered read.
+#[derive(Debug, Clone, Copy)]
+enum FilterValue<'a> {
+    Text(&'a str),
+    Number(i64),
+}
 
 /// `text` cut to at most `max` bytes, at a character boundary.
 pub fn truncate_bytes(text: &str, max: usize) -> &str {
@@ -183,16 +230,16 @@ impl Store {
     /// The entries `filter` selects, newest first, at most `filter.limit` (capped at
     /// [`MAX_AUDIT_LIMIT`]).
     pub async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
-        let limit = i64::from(filter.limit.min(MAX_AUDIT_LIMIT));
+        let (sql, values) = select_for(filter);
         Ok(on_pool!(self, pool => {
-            sqlx::query_as(SELECT_ENTRIES)
-                .bind(filter.since.map(|since| since.as_millisecond()))
-                .bind(filter.object_kind.as_deref())
-                .bind(filter.object_id.as_deref())
-                .bind(filter.actor.as_deref())
-                .bind(limit)
-                .fetch_all(pool)
-                .await?
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+            for value in &values {
+                query = match value {
+                    FilterValue::Text(text) => query.bind(*text),
+                    FilterValue::Number(number) => query.bind(*number),
+                };
+            }
+            query.fetch_all(pool).await?
         }))
     }
 
@@ -211,6 +258,23 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_read_names_only_the_filters_it_has() {
+        let filter = AuditFilter {
+            object_id: Some("3".to_owned()),
+            actor: Some(CLI_ACTOR.to_owned()),
+            limit: 5,
+            ..AuditFilter::default()
+        };
+        let (sql, values) = select_for(&filter);
+        assert!(sql.ends_with(
+            " WHERE object_id = $1 AND actor_kind = 'cli' ORDER BY occurred_at DESC, id DESC LIMIT $2"
+        ));
+        assert_eq!(values.len(), 2);
+        let (sql, _) = select_for(&AuditFilter::default());
+        assert!(!sql.contains("WHERE"));
+    }
 
     #[test]
     fn truncation_keeps_whole_characters() {

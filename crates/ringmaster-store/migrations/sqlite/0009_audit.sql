@@ -22,4 +22,5 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_occurred ON audit_log (occurred_at);
 CREATE INDEX audit_log_object ON audit_log (object_id, occurred_at);
-CREATE INDEX audit_log_actor ON audit_log (actor, occurred_at);
+CREATE INDEX audit_log_actor ON audit_log (actor_kind, actor, occurred_at);
+CREATE INDEX audit_log_actor_kind ON audit_log (actor_kind, occurred_at);
