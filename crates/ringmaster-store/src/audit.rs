@@ -10,7 +10,8 @@
 //! between): it may or may not have committed, and the log says so instead of forgetting it.
 //!
 //! The store keeps what it is given: summaries are redacted and bounded by the edge before they
-//! get here, and cut to [`MAX_SUMMARY_BYTES`] here again. Reads are newest first and bounded
+//! get here, and cut to [`MAX_SUMMARY_BYTES`] here again; the short text columns (actor,
+//! action, object, address) are cut and have control characters replaced. Reads are newest first and bounded
 //! ([`MAX_AUDIT_LIMIT`]). [`Store::prune_audit`] deletes entries older than a cutoff.
 
 use jiff::Timestamp;
@@ -157,8 +158,13 @@ pub fn truncate_bytes(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
+/// At most [`MAX_FIELD_CHARS`] of `text`, each control character (a NUL, which PostgreSQL
+/// cannot store, among them) replaced by U+FFFD: ids come from request paths.
 fn short(text: &str) -> String {
-    text.chars().take(MAX_FIELD_CHARS).collect()
+    text.chars()
+        .take(MAX_FIELD_CHARS)
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect()
 }
 
 fn bounded(summary: Option<&str>) -> Option<String> {
@@ -274,6 +280,12 @@ mod tests {
         assert_eq!(values.len(), 2);
         let (sql, _) = select_for(&AuditFilter::default());
         assert!(!sql.contains("WHERE"));
+    }
+
+    #[test]
+    fn short_fields_hold_no_control_character() {
+        assert_eq!(short("mac\u{0}1\n"), "mac\u{FFFD}1\u{FFFD}");
+        assert_eq!(short(&"x".repeat(400)).len(), MAX_FIELD_CHARS);
     }
 
     #[test]
