@@ -1,6 +1,7 @@
 //! The audit log through the real server: every kind of change through the admin API leaves one
 //! entry (who, when by the application clock, what route and object, before and after, secrets
-//! redacted), a refused write leaves none, `GET /api/v1/audit` filters and refuses bad
+//! redacted), a refused write leaves none, a change whose entry cannot be written is not made,
+//! `GET /api/v1/audit` filters and refuses bad
 //! parameters by name, old entries are pruned by the retention round, and a full backup carries
 //! the entries into a fresh installation. `audit_cli.rs` covers the CLI.
 
@@ -484,4 +485,59 @@ async fn a_full_backup_carries_the_audit_log_into_a_fresh_installation(backend: 
     let report = json_body(again).await;
     assert_eq!(report["osUpdates"]["auditSkipped"], 2, "{report}");
     assert_eq!(entries(&target, "").await.len(), 4);
+}
+
+/// Runs `sql` on the test database directly, behind the server's back.
+async fn execute(database: &crate::support::TestDatabase, sql: &'static str) {
+    use sqlx::Connection;
+    match database.backend {
+        TestBackend::Sqlite => {
+            let mut connection = sqlx::SqliteConnection::connect(&database.url)
+                .await
+                .unwrap();
+            sqlx::raw_sql(sql).execute(&mut connection).await.unwrap();
+        }
+        TestBackend::Postgres => {
+            let mut connection = sqlx::PgConnection::connect(&database.url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&mut connection).await.unwrap();
+        }
+    }
+}
+
+on_each_backend!(a_change_that_cannot_be_recorded_is_not_made);
+async fn a_change_that_cannot_be_recorded_is_not_made(backend: TestBackend) {
+    let clock = Clock::manual(START.parse().unwrap());
+    let app = spawn_app_with(backend, options(&clock)).await;
+    execute(
+        &app.database,
+        "ALTER TABLE audit_log RENAME TO audit_log_away",
+    )
+    .await;
+    let refused = app.create_title(&fixture("titles/JamfAdmin.json")).await;
+    assert_eq!(
+        refused.status(),
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{backend:?}: no entry, no change"
+    );
+    execute(
+        &app.database,
+        "ALTER TABLE audit_log_away RENAME TO audit_log",
+    )
+    .await;
+    let title = app
+        .admin(Method::GET, "/api/v1/title/JamfAdmin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(title.status(), StatusCode::NOT_FOUND, "{backend:?}");
+    assert!(entries(&app, "").await.is_empty());
+    // Reads go on regardless.
+    assert_eq!(
+        app.admin(Method::GET, "/api/v1/title")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
 }
