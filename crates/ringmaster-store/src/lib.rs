@@ -13,7 +13,9 @@
 //!   bindings, with their own change counter.
 //! - [`title_row`]: how a title record is laid out in a row.
 //! - [`webhooks`]: PatchServer's webhooks and the queue of their deliveries, filled by title writes.
+//! - [`audit`]: the audit log of changes made through the admin API and the CLI.
 
+pub mod audit;
 pub mod error;
 pub mod leases;
 pub mod os_updates;

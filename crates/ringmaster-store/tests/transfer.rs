@@ -23,6 +23,7 @@ use ringmaster_domain::title::id::SoftwareTitleId;
 use ringmaster_domain::title::parse;
 use ringmaster_domain::title::record::TitleRecord;
 use ringmaster_domain::webhook::NewWebhook;
+use ringmaster_store::audit::{AuditActor, NewAuditEntry};
 use ringmaster_store::error::StoreError;
 use ringmaster_store::os_updates::devices::{DeviceDocument, GroupWrite, StoredDevice};
 use ringmaster_store::os_updates::policies::{BindingTargets, Subject};
@@ -262,6 +263,36 @@ async fn fill(source: &Store, url: &str) -> Given {
         )
         .await
         .unwrap();
+    // The audit log: a done entry, one left pending, and an id gap (a discarded one).
+    let entry = |action: &str| NewAuditEntry {
+        occurred_at: now(),
+        actor: AuditActor::Token {
+            id: 1,
+            name: "ci".to_owned(),
+        },
+        client_address: Some("192.0.2.7".to_owned()),
+        action: action.to_owned(),
+        object_kind: Some("policy".to_owned()),
+        object_id: Some(extra.id.to_string()),
+        before: Some(r#"{"name":"Pilot"}"#.to_owned()),
+    };
+    let done = source
+        .begin_audit(&entry("PUT /api/v1/policies/{id}"))
+        .await
+        .unwrap();
+    source
+        .complete_audit(done, Some(200), None, Some(r#"{"name":"Pilot 2"}"#))
+        .await
+        .unwrap();
+    let refused = source
+        .begin_audit(&entry("DELETE /api/v1/policies/{id}"))
+        .await
+        .unwrap();
+    source.discard_audit(refused).await.unwrap();
+    source
+        .begin_audit(&entry("POST /api/v1/restore"))
+        .await
+        .unwrap();
     // What DDM keeps per device, and a device that enrolled itself (no platform or version yet).
     let mut side = sqlx::SqliteConnection::connect(url).await.unwrap();
     for sql in [
@@ -305,6 +336,7 @@ async fn os_update_data_moves_with_every_id_and_new_rows_get_fresh_ids() {
         (4, 5, 1)
     );
     assert_eq!((counts.members, counts.bindings), (3, 4));
+    assert_eq!(counts.audit, 2, "a done and a pending entry");
     assert_eq!(
         (
             counts.served_sets,

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub mod checks;
+pub mod token;
 
 /// The default database: an SQLite file under `./ringmaster-data/`, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://ringmaster-data/ringmaster.db";
@@ -35,7 +36,7 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Manage admin API tokens
     #[command(subcommand)]
-    Token(TokenCommand),
+    Token(token::TokenCommand),
     /// Manage PatchServer's webhooks (POSTed an event when a title changes)
     #[command(subcommand)]
     Webhook(WebhookCommand),
@@ -87,6 +88,8 @@ pub enum Command {
     /// Show how many devices of each ring (or of one policy) are up to date, pending, overdue,
     /// failed, or rejected a declaration
     Compliance(ComplianceArgs),
+    /// Show the audit log (who changed what, when, from where), newest first
+    Audit(AuditArgs),
 }
 
 #[derive(Debug, Args)]
@@ -203,6 +206,27 @@ pub struct PlanArgs {
     /// Also write the timeline as an SVG picture to this file
     #[arg(long)]
     pub svg: Option<PathBuf>,
+    /// Print JSON (the API's shape) instead of a table
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Entries at or after this RFC 3339 instant (2026-11-24T09:00:00Z)
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Entries about one object: its id, or kind/id (policy/3, title/Firefox)
+    #[arg(long)]
+    pub object: Option<String>,
+    /// Entries by one token (its name), or `cli` for CLI commands
+    #[arg(long)]
+    pub token: Option<String>,
+    /// At most this many entries (1 to 1000)
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
     /// Print JSON (the API's shape) instead of a table
     #[arg(long)]
     pub json: bool,
@@ -439,88 +463,13 @@ pub struct ServeArgs {
     /// they carry the path alone (`/jamf/v1/patch/<id>`), as PatchServer's do
     #[arg(long, env = "RINGMASTER_PUBLIC_URL", value_parser = checks::http_url)]
     pub public_url: Option<String>,
+    /// How long audit log entries are kept: days (365d) or hours (12h); `forever` (or 0) keeps
+    /// every entry. Older ones are deleted hourly, by one server of a cluster
+    #[arg(long, env = "RINGMASTER_AUDIT_RETENTION", default_value = crate::audit::DEFAULT_RETENTION, value_parser = crate::audit::parse_retention)]
+    pub audit_retention: crate::audit::Retention,
     /// Connections served at once (1 to 1000000); more wait in the listen backlog until one ends
     #[arg(long, env = "RINGMASTER_MAX_CONNECTIONS", default_value_t = crate::connections::DEFAULT_MAX_CONNECTIONS, value_parser = checks::connection_count)]
     pub max_connections: usize,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum TokenCommand {
-    /// Create a token and print it once, alone on its line
-    ///
-    /// `ringmaster token create autopkg --role manager --expires-in 30d --titles Firefox,Slack`.
-    /// Roles, each including the one before: readOnly (every read), manager (titles, versions,
-    /// policies, devices, the catalog), admin (also tokens, webhooks, backup and restore).
-    Create {
-        #[command(flatten)]
-        name: TokenName,
-        #[command(flatten)]
-        access: TokenAccessArgs,
-        #[command(flatten)]
-        database: DatabaseArgs,
-    },
-    /// Store an existing secret (read from standard input) as a token
-    ///
-    /// For tools that already send a secret, such as PatchServer's `PATCH_TOKEN`: pipe it in
-    /// (`printf %s "$PATCH_TOKEN" | ringmaster token import --name NAME --role admin`). One
-    /// trailing newline is dropped; the secret must be 16 to 512 visible ASCII characters. Only
-    /// its hash is stored.
-    Import {
-        #[command(flatten)]
-        name: TokenName,
-        #[command(flatten)]
-        access: TokenAccessArgs,
-        #[command(flatten)]
-        database: DatabaseArgs,
-    },
-    /// List tokens: name, role, scope, created, last used (within a minute), expiry, revoked;
-    /// never secrets
-    List {
-        #[command(flatten)]
-        database: DatabaseArgs,
-    },
-    /// Revoke a token by name (refused at once by every server on the database)
-    Revoke {
-        #[command(flatten)]
-        name: TokenName,
-        #[command(flatten)]
-        database: DatabaseArgs,
-    },
-}
-
-/// A token's name: `NAME` or `--name NAME`.
-#[derive(Debug, Args)]
-#[group(required = true, multiple = false)]
-pub struct TokenName {
-    /// A name to recognise the token by (unique)
-    #[arg(value_name = "NAME")]
-    pub positional: Option<String>,
-    /// The same, as a flag
-    #[arg(long = "name", value_name = "NAME")]
-    pub flag: Option<String>,
-}
-
-impl TokenName {
-    pub fn get(&self) -> &str {
-        self.positional
-            .as_deref()
-            .or(self.flag.as_deref())
-            .unwrap_or_default()
-    }
-}
-
-/// What a new token may do.
-#[derive(Debug, Args)]
-pub struct TokenAccessArgs {
-    /// The token's role: readOnly, manager or admin (required, so nobody gets more by accident)
-    #[arg(long, value_name = "readOnly|manager|admin", value_parser = checks::role)]
-    pub role: ringmaster_domain::access::Role,
-    /// Expire the token after this long: days or hours, such as 90d or 12h (1h to 3650d)
-    #[arg(long, value_name = "DURATION", value_parser = checks::lifetime)]
-    pub expires_in: Option<jiff::SignedDuration>,
-    /// Scope the token to these title ids (comma-separated): it may use only their routes
-    #[arg(long, value_name = "ID,ID", value_parser = checks::title_scope)]
-    pub titles: Option<ringmaster_domain::access::TitleScope>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,6 +4,7 @@
 //! that join the pure domain (`ringmaster-domain`) to storage (`ringmaster-store`); `ringmaster
 //! simulate` drives the device simulator of `ringmaster-simulator`.
 //!
+//! - [`audit`]: the audit log of changes: summaries, recording CLI changes, retention.
 //! - [`backup`]: full backups of an installation: the zip layout, reading and restoring one.
 //! - [`background`]: running background rounds so that one that panics is logged, not fatal.
 //! - [`clock`]: the one clock the application reads (the system's, or a manual one for tests).
@@ -20,6 +21,7 @@
 //! - [`tokens`]: admin API tokens: creating (with a role, expiry, title scope), listing, revoking.
 //! - [`webhooks`]: PatchServer's webhooks: creating, listing, deleting, and delivering events.
 
+pub mod audit;
 pub mod background;
 pub mod backup;
 pub mod cli;

@@ -49,6 +49,8 @@ pub struct ServerConfig {
     pub notifier: Option<NotifierConfig>,
     /// How queued webhook events are sent (always on; with no webhook it only looks).
     pub webhooks: WebhookDeliveryConfig,
+    /// How long audit entries are kept, and how often the old ones are pruned.
+    pub audit: crate::audit::prune::AuditPruneConfig,
 }
 
 /// A running server.
@@ -166,6 +168,12 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
         )),
         _ => None,
     };
+    let audit_prune = crate::audit::prune::spawn(
+        patch_source.store.clone(),
+        config.clock.clone(),
+        config.audit,
+        shutdown.subscribe(),
+    );
     let limits = config.http.connections;
     let app = http::router(state);
     let served_source = patch_source.clone();
@@ -189,7 +197,10 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
         }
         refresher.abort();
         webhooks.abort();
-        for task in [poller, notifier, reloader].into_iter().flatten() {
+        for task in [poller, notifier, reloader, audit_prune]
+            .into_iter()
+            .flatten()
+        {
             task.abort();
         }
         served_source.store.close().await;

@@ -23,7 +23,9 @@
 //! added, with new ids (nothing refers to a token's id). Webhooks keep their ids when the target
 //! has none (or with `replace`, which replaces the target's, their queued deliveries too);
 //! otherwise a backup webhook whose URL the target has is skipped and the others are added
-//! with new ids.
+//! with new ids. Audit entries are merged, never removed: an entry the target holds (the same
+//! instant, actor and action) is skipped, the others are added, keeping their ids when the
+//! target's log is empty and numbered after the target's entries otherwise.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -36,7 +38,7 @@ use crate::store::{Backend, Store, StoreOptions};
 use crate::title_row::{StoredTitle, TitleRow};
 use crate::titles::{ExistingTitles, RestoreOutcome, upsert_tombstone};
 use crate::transfer::tables::{
-    Cell, RawBinding, RawDevice, RawDeviceGroup, RawDeviceStatus, RawHardwareModel,
+    Cell, RawAuditEntry, RawBinding, RawDevice, RawDeviceGroup, RawDeviceStatus, RawHardwareModel,
     RawLegacyMechanism, RawMember, RawPolicy, RawPolicyGroup, RawRelease, RawServedSet, RawTitle,
     RawToken, RawWebhook, Table, insert_rows,
 };
@@ -58,6 +60,8 @@ pub struct BackupTables {
     pub legacy_mechanisms: Vec<RawLegacyMechanism>,
     /// Absent from backups made before webhooks were stored: none.
     pub webhooks: Vec<RawWebhook>,
+    /// Absent from backups made before the audit log: none.
+    pub audit: Vec<RawAuditEntry>,
 }
 
 /// Both change counters of the installation a backup was taken from.
@@ -88,11 +92,14 @@ pub struct InstallationRestored {
     /// Webhooks added, and skipped because the target has one with their URL.
     pub webhooks_added: usize,
     pub webhooks_skipped: usize,
+    /// Audit entries added, and skipped because the target holds them.
+    pub audit_added: usize,
+    pub audit_skipped: usize,
 }
 
 /// The tables [`BackupTables`] holds, and those a backup leaves out on purpose (titles go in
 /// PatchServer's layout; DDM state is reported again). Together they are every copied table.
-pub const BACKED_UP_TABLES: [&str; 11] = [
+pub const BACKED_UP_TABLES: [&str; 12] = [
     RawToken::NAME,
     RawRelease::NAME,
     RawHardwareModel::NAME,
@@ -104,6 +111,7 @@ pub const BACKED_UP_TABLES: [&str; 11] = [
     RawBinding::NAME,
     RawLegacyMechanism::NAME,
     RawWebhook::NAME,
+    RawAuditEntry::NAME,
 ];
 pub const LEFT_OUT_TABLES: [&str; 3] = [RawTitle::NAME, RawServedSet::NAME, RawDeviceStatus::NAME];
 
@@ -205,6 +213,7 @@ impl Store {
                 bindings: installation.bindings,
                 legacy_mechanisms: installation.legacy_mechanisms,
                 webhooks: installation.webhooks,
+                audit: installation.audit,
             },
             counters: BackupCounters {
                 title_revision: installation.title_revision,
@@ -419,6 +428,36 @@ impl Store {
                 .map_err(|error| refused_rows(RawToken::NAME, error))?;
                 restored.tokens_added += 1;
             }
+            if postgres {
+                // Holds off other audit writes, so the ids chosen below stay free.
+                sqlx::query("LOCK TABLE audit_log IN EXCLUSIVE MODE").execute(&mut *tx).await?;
+            }
+            let present: Vec<(i64, i64, String, String)> =
+                sqlx::query_as("SELECT id, occurred_at, actor, action FROM audit_log")
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let largest = present.iter().map(|(id, ..)| *id).max();
+            let seen: HashSet<(i64, &str, &str)> = present
+                .iter()
+                .map(|(_, at, actor, action)| (*at, actor.as_str(), action.as_str()))
+                .collect();
+            let mut added: Vec<RawAuditEntry> = tables
+                .audit
+                .iter()
+                .filter(|entry| {
+                    !seen.contains(&(entry.occurred_at, entry.actor.as_str(), entry.action.as_str()))
+                })
+                .cloned()
+                .collect();
+            restored.audit_skipped = tables.audit.len() - added.len();
+            restored.audit_added = added.len();
+            if let Some(largest) = largest {
+                // Nothing refers to an entry's id: entries of another history go after ours.
+                for (offset, entry) in (1..).zip(added.iter_mut()) {
+                    entry.id = largest.saturating_add(offset);
+                }
+            }
+            insert_table!(tx, postgres, RawAuditEntry, added);
             if postgres {
                 reset_identity_sequences!(tx);
             }

@@ -4,7 +4,7 @@
 //! their admin state, `lastModified`, revision and creation date; token hashes with their ids and
 //! dates; and every OS-update table (releases, policy groups, policies, devices, device groups
 //! and their members, bindings, and what DDM keeps per device: served sets, status, legacy
-//! mechanisms) and webhooks, keeping every id, revision and timestamp as stored. Both change counters
+//! mechanisms), webhooks and the audit log, keeping every id, revision and timestamp as stored. Both change counters
 //! (`change_counter`, `os_update_counter`) take the source's values. Title tombstones and leases
 //! are not copied: they only matter to servers that ran on the source (and the target's own
 //! tombstones, numbered by the counter the copy replaces, are deleted). Neither is the queue of
@@ -35,6 +35,7 @@ mod verify;
 use crate::error::StoreError;
 use crate::on_pool;
 use crate::store::{Backend, Store};
+pub use tables::RawAuditEntry;
 use tables::{Cell, Table, insert_rows, read_rows};
 pub use tables::{
     RawBinding, RawDevice, RawDeviceGroup, RawDeviceStatus, RawHardwareModel, RawLegacyMechanism,
@@ -60,6 +61,7 @@ pub struct Installation {
     device_statuses: Vec<RawDeviceStatus>,
     legacy_mechanisms: Vec<RawLegacyMechanism>,
     webhooks: Vec<RawWebhook>,
+    audit: Vec<RawAuditEntry>,
 }
 
 /// How many rows each copied table holds.
@@ -84,11 +86,13 @@ pub struct TableCounts {
     pub device_statuses: usize,
     pub legacy_mechanisms: usize,
     pub webhooks: usize,
+    /// Audit log entries.
+    pub audit: usize,
 }
 
 impl TableCounts {
     /// Each count with its table's name, in copy order.
-    pub fn by_table(&self) -> [(&'static str, usize); 14] {
+    pub fn by_table(&self) -> [(&'static str, usize); 15] {
         [
             (RawTitle::NAME, self.titles),
             (RawToken::NAME, self.tokens),
@@ -104,11 +108,12 @@ impl TableCounts {
             (RawDeviceStatus::NAME, self.device_statuses),
             (RawLegacyMechanism::NAME, self.legacy_mechanisms),
             (RawWebhook::NAME, self.webhooks),
+            (RawAuditEntry::NAME, self.audit),
         ]
     }
 
     /// The counts by table name, to fill in [`TableCounts::by_table`] order.
-    fn slots(&mut self) -> [&mut usize; 14] {
+    fn slots(&mut self) -> [&mut usize; 15] {
         [
             &mut self.titles,
             &mut self.tokens,
@@ -124,13 +129,14 @@ impl TableCounts {
             &mut self.device_statuses,
             &mut self.legacy_mechanisms,
             &mut self.webhooks,
+            &mut self.audit,
         ]
     }
 }
 
 /// The tables whose rows make a database "not empty" (the other copied tables need rows in
 /// these).
-const CONTENT_TABLES: [&str; 8] = [
+const CONTENT_TABLES: [&str; 9] = [
     RawTitle::NAME,
     RawToken::NAME,
     RawRelease::NAME,
@@ -139,15 +145,17 @@ const CONTENT_TABLES: [&str; 8] = [
     RawDevice::NAME,
     RawDeviceGroup::NAME,
     RawWebhook::NAME,
+    RawAuditEntry::NAME,
 ];
 
 /// Tables whose `id` is an identity column on PostgreSQL, whose sequences follow a copy.
-const IDENTITY_TABLES: [&str; 5] = [
+const IDENTITY_TABLES: [&str; 6] = [
     RawToken::NAME,
     RawPolicyGroup::NAME,
     RawPolicy::NAME,
     RawDeviceGroup::NAME,
     RawWebhook::NAME,
+    RawAuditEntry::NAME,
 ];
 
 impl Installation {
@@ -172,6 +180,7 @@ impl Installation {
             device_statuses: self.device_statuses.len(),
             legacy_mechanisms: self.legacy_mechanisms.len(),
             webhooks: self.webhooks.len(),
+            audit: self.audit.len(),
         }
     }
 
@@ -194,6 +203,7 @@ impl Installation {
         cells_with_nul(&self.device_statuses, &mut found);
         cells_with_nul(&self.legacy_mechanisms, &mut found);
         cells_with_nul(&self.webhooks, &mut found);
+        cells_with_nul(&self.audit, &mut found);
         if found.len() > MAX_NUL_CELLS_LISTED {
             let more = found.len() - MAX_NUL_CELLS_LISTED;
             found.truncate(MAX_NUL_CELLS_LISTED);
@@ -250,6 +260,7 @@ impl Installation {
                 self.legacy_mechanisms == other.legacy_mechanisms,
             ),
             (RawWebhook::NAME, self.webhooks == other.webhooks),
+            (RawAuditEntry::NAME, self.audit == other.audit),
         ];
         for (name, same) in tables {
             if !same {
@@ -385,6 +396,7 @@ impl Store {
                 device_statuses: read_rows!(&mut *tx, RawDeviceStatus),
                 legacy_mechanisms: read_rows!(&mut *tx, RawLegacyMechanism),
                 webhooks: read_rows!(&mut *tx, RawWebhook),
+                audit: read_rows!(&mut *tx, RawAuditEntry),
             };
             tx.commit().await?;
             installation
@@ -392,8 +404,8 @@ impl Store {
     }
 
     /// The tables holding data that make this database unfit as a migration target: titles,
-    /// tokens, releases, policy groups, policies, devices, device groups, webhooks (empty when
-    /// none).
+    /// tokens, releases, policy groups, policies, devices, device groups, webhooks, audit entries
+    /// (empty when none).
     pub async fn occupied_tables(&self) -> Result<Vec<&'static str>, StoreError> {
         Ok(on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -457,6 +469,7 @@ impl Store {
             insert_rows!(tx, postgres, RawDeviceStatus, installation.device_statuses);
             insert_rows!(tx, postgres, RawLegacyMechanism, installation.legacy_mechanisms);
             insert_rows!(tx, postgres, RawWebhook, installation.webhooks);
+            insert_rows!(tx, postgres, RawAuditEntry, installation.audit);
             if postgres {
                 reset_identity_sequences!(tx);
             }

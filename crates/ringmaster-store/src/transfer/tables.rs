@@ -310,6 +310,25 @@ table! {
     }
 }
 
+table! {
+    /// An audit log entry (`crate::audit`).
+    RawAuditEntry = "audit_log", identity: true {
+        id: i64,
+        occurred_at: i64,
+        actor_kind: String,
+        token_id: Option<i64>,
+        actor: String,
+        client_address: Option<String>,
+        action: String,
+        object_kind: Option<String>,
+        object_id: Option<String>,
+        outcome: String,
+        status: Option<i64>,
+        before_summary: Option<String>,
+        after_summary: Option<String>,
+    }
+}
+
 /// Every row of table `$type`, sorted (keys first), read through `$executor`.
 macro_rules! read_rows {
     ($executor:expr, $type:ty) => {{

@@ -7,6 +7,7 @@
 //! - `ringmaster/backup.json`: the [`Manifest`] (format version, scope, when, both counters);
 //! - `ringmaster/tokens.json`: token hashes with their names, roles and dates;
 //! - `ringmaster/webhooks.json`: the webhooks (optional: older backups lack it);
+//! - `ringmaster/audit.json`: the audit log's entries (optional: older backups lack it);
 //! - `ringmaster/os-updates/<table>.json`: one JSON array per OS-update table, one object per
 //!   row keyed by column name, as `ringmaster migrate` copies them ([`TableFile`] lists them).
 //!
@@ -37,6 +38,8 @@ pub const MANIFEST_FILE: &str = "ringmaster/backup.json";
 pub const TOKENS_FILE: &str = "ringmaster/tokens.json";
 /// The webhooks of a full backup.
 pub const WEBHOOKS_FILE: &str = "ringmaster/webhooks.json";
+/// The audit log of a full backup.
+pub const AUDIT_FILE: &str = "ringmaster/audit.json";
 /// The folder of OS-update table files.
 pub const OS_UPDATES_FOLDER: &str = "ringmaster/os-updates";
 /// The format a backup's manifest declares; restore refuses others.
@@ -81,10 +84,12 @@ pub enum TableFile {
     LegacyMechanisms,
     /// Optional: backups made before webhooks were stored lack it.
     Webhooks,
+    /// Optional: backups made before the audit log lack it.
+    Audit,
 }
 
 impl TableFile {
-    pub const ALL: [TableFile; 11] = [
+    pub const ALL: [TableFile; 12] = [
         TableFile::Tokens,
         TableFile::Releases,
         TableFile::HardwareModels,
@@ -96,6 +101,7 @@ impl TableFile {
         TableFile::Bindings,
         TableFile::LegacyMechanisms,
         TableFile::Webhooks,
+        TableFile::Audit,
     ];
 
     /// The entry's name in the zip.
@@ -112,6 +118,7 @@ impl TableFile {
             TableFile::Bindings => "ringmaster/os-updates/bindings.json",
             TableFile::LegacyMechanisms => "ringmaster/os-updates/legacy-mechanisms.json",
             TableFile::Webhooks => WEBHOOKS_FILE,
+            TableFile::Audit => AUDIT_FILE,
         }
     }
 
@@ -129,6 +136,7 @@ impl TableFile {
             TableFile::Bindings => "update_bindings",
             TableFile::LegacyMechanisms => "legacy_mechanisms",
             TableFile::Webhooks => "webhooks",
+            TableFile::Audit => "audit_log",
         }
     }
 
@@ -169,7 +177,7 @@ impl ZipLayout for BackupLayout {
         }
         Err(format!(
             "outside the backup layout: expected {ARCHIVE_FOLDER}/<id>.json, {STATE_FILE}, \
-             {MANIFEST_FILE}, {TOKENS_FILE}, {WEBHOOKS_FILE} or a table file under \
+             {MANIFEST_FILE}, {TOKENS_FILE}, {WEBHOOKS_FILE}, {AUDIT_FILE} or a table file under \
              {OS_UPDATES_FOLDER}/"
         ))
     }
@@ -214,6 +222,7 @@ pub fn write_backup(backup: &InstallationBackup, scope: Scope, now: Timestamp) -
                 TableFile::Bindings => pretty(&tables.bindings),
                 TableFile::LegacyMechanisms => pretty(&tables.legacy_mechanisms),
                 TableFile::Webhooks => pretty(&tables.webhooks),
+                TableFile::Audit => pretty(&tables.audit),
             };
             extra.push((file.path().to_owned(), body));
         }
@@ -281,7 +290,10 @@ pub fn read_backup(
             let mut tables = BackupTables::default();
             for file in TableFile::ALL {
                 let Some(found) = table_files.get(file.path()) else {
-                    if matches!(file, TableFile::HardwareModels | TableFile::Webhooks) {
+                    if matches!(
+                        file,
+                        TableFile::HardwareModels | TableFile::Webhooks | TableFile::Audit
+                    ) {
                         continue;
                     }
                     problems.push(file_error(
@@ -308,6 +320,7 @@ pub fn read_backup(
                         rows(bytes).map(|rows| tables.legacy_mechanisms = rows)
                     }
                     TableFile::Webhooks => rows(bytes).map(|rows| tables.webhooks = rows),
+                    TableFile::Audit => rows(bytes).map(|rows| tables.audit = rows),
                 };
                 if let Err(errors) = read {
                     problems.push(FileErrors {
@@ -401,8 +414,10 @@ mod tests {
             assert_eq!(TableFile::of_table(file.table()), Some(file));
             assert_eq!(TableFile::of_path(file.path()), Some(file));
             assert!(
-                matches!(file, TableFile::Tokens | TableFile::Webhooks)
-                    || file.path().starts_with(OS_UPDATES_FOLDER),
+                matches!(
+                    file,
+                    TableFile::Tokens | TableFile::Webhooks | TableFile::Audit
+                ) || file.path().starts_with(OS_UPDATES_FOLDER),
                 "{}",
                 file.path()
             );

@@ -64,6 +64,9 @@ pub struct RestoredRows {
     /// Webhooks added (one whose URL the target has is skipped).
     pub webhooks_added: usize,
     pub webhooks_skipped: usize,
+    /// Audit entries added (one the target holds already is skipped).
+    pub audit_added: usize,
+    pub audit_skipped: usize,
 }
 
 impl RestoredRows {
@@ -81,6 +84,8 @@ impl RestoredRows {
             tokens_skipped: restored.tokens_skipped,
             webhooks_added: restored.webhooks_added,
             webhooks_skipped: restored.webhooks_skipped,
+            audit_added: restored.audit_added,
+            audit_skipped: restored.audit_skipped,
         }
     }
 }

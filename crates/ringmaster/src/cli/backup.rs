@@ -12,6 +12,7 @@ use std::time::Duration;
 use anyhow::Context;
 use indicatif::ProgressBar;
 
+use crate::audit::cli::{Outcome, recorded};
 use crate::backup::restore::{self, RestoreError};
 use crate::backup::{self, Scope};
 use crate::cli::open_store;
@@ -82,7 +83,10 @@ pub(crate) async fn restore(args: RestoreArgs) -> anyhow::Result<ExitCode> {
         }
     ));
     let store = open_store(&args.database.url).await?;
-    let outcome = restore::restore(&store, read, args.replace).await;
+    let restoring = restore::restore(&store, read, args.replace);
+    let outcome = |report: &_| Outcome::changed(None, report);
+    let object = ("installation", None);
+    let outcome = recorded(&store, "restore", object, restoring, outcome).await?;
     progress.finish_and_clear();
     match outcome {
         Ok(report) => {

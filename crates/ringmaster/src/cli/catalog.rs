@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use ringmaster_domain::platform::Platform;
 
+use crate::audit::cli::{Outcome, recorded};
 use crate::cli::open_store;
 use crate::clock::Clock;
 use crate::config::CatalogCommand;
@@ -26,8 +27,11 @@ pub(crate) async fn run(command: CatalogCommand) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::FAILURE);
                 }
             };
-            let service = OsUpdates::new(open_store(&database.url).await?);
-            match service.import_feed(&bytes, Clock::System.now()).await {
+            let store = open_store(&database.url).await?;
+            let service = OsUpdates::new(store.clone());
+            let import = service.import_feed(&bytes, Clock::System.now());
+            let outcome = |report: &_| Outcome::changed(None, report);
+            match recorded(&store, "catalog import", ("catalog", None), import, outcome).await? {
                 Ok(report) => {
                     let mut out = std::io::stdout().lock();
                     writeln!(
@@ -64,11 +68,13 @@ pub(crate) async fn run(command: CatalogCommand) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::from(2));
                 }
             };
-            let service = OsUpdates::new(open_store(&database.url).await?);
-            match service
-                .delete_release(platform, &version, build.as_deref())
-                .await
-            {
+            let store = open_store(&database.url).await?;
+            let service = OsUpdates::new(store.clone());
+            let release = format!("{}:{version}", platform.as_str());
+            let delete = service.delete_release(platform, &version, build.as_deref());
+            let object = ("catalog-release", Some(release.as_str()));
+            let outcome = |deleted: &_| Outcome::changed(None, deleted);
+            match recorded(&store, "catalog delete", object, delete, outcome).await? {
                 Ok(deleted) => {
                     writeln!(std::io::stdout().lock(), "deleted {deleted} release(s)")?;
                     Ok(ExitCode::SUCCESS)

@@ -3,6 +3,7 @@
 //! Results go to standard output, logs and progress to standard error. Failures print a plain
 //! explanation and exit with status 1 (2 for usage errors, as clap does).
 
+mod audit;
 mod backup;
 mod catalog;
 mod migrate;
@@ -66,6 +67,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::DeviceStatus(args) => results::device_status(args).await,
         Command::Compliance(args) => results::compliance(args).await,
         Command::Simulate(args) => simulate::run(args).await,
+        Command::Audit(args) => audit::run(args).await,
     }
 }
 
@@ -122,6 +124,10 @@ fn serve_config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
         clock: crate::clock::Clock::System,
         webhooks: crate::webhooks::delivery::WebhookDeliveryConfig {
             public_url: args.public_url.clone(),
+            ..Default::default()
+        },
+        audit: crate::audit::prune::AuditPruneConfig {
+            retention: args.audit_retention,
             ..Default::default()
         },
         notifier: args.mdm_enqueue_url.clone().map(|url| {

@@ -8,8 +8,9 @@ use std::process::ExitCode;
 
 use ringmaster_domain::ids::PolicyId;
 use ringmaster_domain::json_read::json_document;
-use ringmaster_store::os_updates::policies::StoredPolicy;
+use ringmaster_store::os_updates::policies::{DefaultRings, StoredPolicy};
 
+use crate::audit::cli::{Outcome, recorded};
 use crate::cli::open_store;
 use crate::clock::Clock;
 use crate::config::PolicyCommand;
@@ -20,8 +21,21 @@ pub(crate) async fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     match command {
         PolicyCommand::LoadDefaults { database } => {
-            let service = OsUpdates::new(open_store(&database.url).await?);
-            let rings = service.load_default_rings(Clock::System.now()).await?;
+            let store = open_store(&database.url).await?;
+            let service = OsUpdates::new(store.clone());
+            let load = service.load_default_rings(Clock::System.now());
+            let outcome = |rings: &DefaultRings| {
+                if rings.created {
+                    Outcome::Changed {
+                        object_id: None,
+                        after: None,
+                    }
+                } else {
+                    Outcome::Unchanged
+                }
+            };
+            let object = ("policy-group", None);
+            let rings = recorded(&store, "policy load-defaults", object, load, outcome).await??;
             for ring in &rings.rings {
                 let policies: Vec<String> = ring
                     .policies
@@ -70,8 +84,13 @@ pub(crate) async fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
                 Ok(document) => document,
                 Err(errors) => return Ok(print_field_errors(&shown, errors.iter())),
             };
-            let service = OsUpdates::new(open_store(&database.url).await?);
-            match service.create_policy(&document, Clock::System.now()).await {
+            let store = open_store(&database.url).await?;
+            let service = OsUpdates::new(store.clone());
+            let create = service.create_policy(&document, Clock::System.now());
+            let outcome = |(stored, _): &(StoredPolicy, _)| {
+                Outcome::changed(Some(stored.id.to_string()), &PolicyView::of(stored, &[]))
+            };
+            match recorded(&store, "policy create", ("policy", None), create, outcome).await? {
                 Ok((stored, warnings)) => {
                     for warning in warnings {
                         eprintln!("{shown}: {}: warning: {}", warning.pointer, warning.message);
@@ -108,12 +127,26 @@ pub(crate) async fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         PolicyCommand::Delete { policy, database } => {
-            let service = OsUpdates::new(open_store(&database.url).await?);
+            let store = open_store(&database.url).await?;
+            let service = OsUpdates::new(store.clone());
             let Some(stored) = find(&service, &policy).await? else {
                 eprintln!("error: no policy has the id or name {policy:?}");
                 return Ok(ExitCode::FAILURE);
             };
-            service.delete_policy(stored.id, None).await?;
+            let id = stored.id.to_string();
+            let delete = service.delete_policy(stored.id, None);
+            let outcome = |_: &_| Outcome::Changed {
+                object_id: None,
+                after: None,
+            };
+            recorded(
+                &store,
+                "policy delete",
+                ("policy", Some(&id)),
+                delete,
+                outcome,
+            )
+            .await??;
             writeln!(
                 out,
                 "deleted policy {} ({})",

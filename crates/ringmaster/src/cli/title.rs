@@ -17,6 +17,7 @@ use ringmaster_domain::title::parse;
 use ringmaster_domain::title::record::TitleRecord;
 use ringmaster_store::titles::ExistingTitles;
 
+use crate::audit::cli::{Outcome, TitlesWritten, recorded};
 use crate::cli::open_store;
 use crate::clock::Clock;
 use crate::config::TitleCommand;
@@ -154,7 +155,22 @@ async fn import(path: &Path, replace: bool, database_url: &str) -> anyhow::Resul
     let spinner =
         ProgressBar::new_spinner().with_message(format!("writing {} titles", records.len()));
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let outcome = source.store.restore_titles(&records, existing).await;
+    let import = source.store.restore_titles(&records, existing);
+    let outcome = |done: &ringmaster_store::titles::RestoreOutcome| {
+        let written = TitlesWritten {
+            created: &done.created,
+            replaced: &done.replaced,
+        };
+        Outcome::changed(None, &written)
+    };
+    let outcome = recorded(
+        &source.store,
+        "title import",
+        ("title", None),
+        import,
+        outcome,
+    )
+    .await?;
     spinner.finish_and_clear();
     match outcome.map_err(TitleError::from) {
         Ok(outcome) => {

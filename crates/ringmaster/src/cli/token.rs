@@ -14,7 +14,7 @@ use ringmaster_domain::access::request::{TokenRequest, check_token_name};
 
 use crate::cli::open_store;
 use crate::clock::Clock;
-use crate::config::{TokenAccessArgs, TokenCommand, TokenName};
+use crate::config::token::{TokenAccessArgs, TokenCommand, TokenName};
 use crate::tokens::{self, TokenView};
 
 pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
@@ -27,9 +27,11 @@ pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
             let request = request(&name, access)?;
             let store = open_store(&database.url).await?;
             let secret = tokens::new_secret();
-            let created = tokens::create(&store, &request, &secret, Clock::System.now())
-                .await
-                .with_context(|| format!("creating token {:?}", request.name))?;
+            let created = tokens::create(&store, &request, &secret, Clock::System.now());
+            let created =
+                crate::audit::cli::token_created(&store, "token create", &request.name, created)
+                    .await?
+                    .with_context(|| format!("creating token {:?}", request.name))?;
             let mut stdout = std::io::stdout().lock();
             writeln!(stdout, "{secret}")?;
             eprintln!(
@@ -54,9 +56,11 @@ pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
                 .context("reading the secret from standard input")?;
             let secret = imported_secret(&input).map_err(|problem| anyhow::anyhow!(problem))?;
             let store = open_store(&database.url).await?;
-            let created = tokens::create(&store, &request, secret, Clock::System.now())
-                .await
-                .with_context(|| format!("importing token {:?}", request.name))?;
+            let created = tokens::create(&store, &request, secret, Clock::System.now());
+            let created =
+                crate::audit::cli::token_created(&store, "token import", &request.name, created)
+                    .await?
+                    .with_context(|| format!("importing token {:?}", request.name))?;
             eprintln!(
                 "Imported {} token {:?}{}: only its hash is stored.",
                 created.view.role,
@@ -93,7 +97,8 @@ pub(crate) async fn run(command: TokenCommand) -> anyhow::Result<ExitCode> {
         }
         TokenCommand::Revoke { name, database } => {
             let store = open_store(&database.url).await?;
-            tokens::revoke(&store, name.get(), Clock::System.now()).await?;
+            let revoke = tokens::revoke(&store, name.get(), Clock::System.now());
+            crate::audit::cli::token_revoked(&store, name.get(), revoke).await??;
             eprintln!("Revoked token {:?}.", name.get());
             Ok(ExitCode::SUCCESS)
         }

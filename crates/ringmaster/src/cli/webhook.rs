@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use ringmaster_domain::json_write;
 use serde::Serialize;
 
+use crate::audit::cli::{Outcome, recorded};
 use crate::cli::open_store;
 use crate::clock::Clock;
 use crate::config::WebhookCommand;
@@ -48,7 +49,12 @@ pub(crate) async fn run(command: WebhookCommand) -> anyhow::Result<ExitCode> {
                 verify_ssl: !no_verify_ssl,
                 send_definition,
             })?;
-            match webhooks::add(&store, &document, Clock::System.now()).await {
+            let add = webhooks::add(&store, &document, Clock::System.now());
+            let object = ("webhook", None);
+            let outcome = |created: &webhooks::WebhookCreated| {
+                Outcome::changed(Some(created.id.to_string()), created)
+            };
+            match recorded(&store, "webhook add", object, add, outcome).await? {
                 Ok(created) => {
                     writeln!(std::io::stdout().lock(), "{}", created.id)?;
                     Ok(ExitCode::SUCCESS)
@@ -64,7 +70,19 @@ pub(crate) async fn run(command: WebhookCommand) -> anyhow::Result<ExitCode> {
         }
         WebhookCommand::Delete { id, database } => {
             let store = open_store(&database.url).await?;
-            webhooks::delete(&store, &id).await?;
+            let delete = webhooks::delete(&store, &id);
+            let outcome = |_: &()| Outcome::Changed {
+                object_id: None,
+                after: None,
+            };
+            recorded(
+                &store,
+                "webhook delete",
+                ("webhook", Some(&id)),
+                delete,
+                outcome,
+            )
+            .await??;
             eprintln!("Deleted webhook {id} and the events queued for it.");
             Ok(ExitCode::SUCCESS)
         }

@@ -3,6 +3,8 @@
 //! - [`jamf_feed`]: `/v1/…` and `/jamf/v1/…`, served from the feed cache.
 //! - [`admin_titles`], [`backup`]: `/api/v1/…` for titles, behind [`auth`].
 //! - [`webhooks`]: `/api/v1/webhooks`, PatchServer's webhooks, behind [`auth`].
+//! - [`audit`]: `/api/v1/audit`, the audit log, behind [`auth`]; [`audit_record`] records
+//!   every admin write in it (inside [`auth`], so it knows the token).
 //! - [`catalog`], [`policies`], [`devices`]: `/api/v1/…` for OS updates, behind [`auth`];
 //!   [`os_query`] reads their shared parameters, [`conditional`] does `ETag`/`If-Match`.
 //! - [`auth`]: every admin request's token, role and scope, checked against [`roles`], the one
@@ -28,6 +30,8 @@
 //! source service, and shape the answer. No SQL here.
 
 pub mod admin_titles;
+pub mod audit;
+pub mod audit_record;
 pub mod auth;
 pub mod backup;
 pub mod bearer;
@@ -146,6 +150,7 @@ pub fn router(state: AppState) -> Router {
         .merge(devices::router())
         .merge(webhooks::router())
         .merge(tokens::router())
+        .merge(audit::router())
         .layer(DefaultBodyLimit::max(json_limit))
         .layer(Extension(BodyLimit(json_limit)))
         .merge(
@@ -153,6 +158,10 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(restore_limit))
                 .layer(Extension(BodyLimit(restore_limit))),
         )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            audit_record::record_changes,
+        ))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             rate_limit::limit_per_token,

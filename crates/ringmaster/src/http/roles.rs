@@ -173,7 +173,8 @@ pub const ADMIN_ROUTES: &[RouteRole] = &[
     route(Get, "/api/v1/device-groups/{id}", ReadOnly, Other),
     route(Put, "/api/v1/device-groups/{id}", Manager, Other),
     route(Delete, "/api/v1/device-groups/{id}", Manager, Other),
-    // Administration: webhooks, tokens, backup and restore.
+    // Administration: the audit log, webhooks, tokens, backup and restore.
+    route(Get, "/api/v1/audit", Admin, Other),
     route(Get, "/api/v1/webhooks", Admin, Other),
     route(Post, "/api/v1/webhooks", Admin, Other),
     route(Delete, "/api/v1/webhooks/{id}", Admin, Other),
@@ -213,7 +214,12 @@ mod tests {
 
     #[test]
     fn reads_are_read_only_except_those_showing_secrets_and_title_routes_name_an_id() {
-        let secret_reads = ["/api/v1/backup", "/api/v1/webhooks", "/api/v1/tokens"];
+        let secret_reads = [
+            "/api/v1/audit",
+            "/api/v1/backup",
+            "/api/v1/webhooks",
+            "/api/v1/tokens",
+        ];
         for route in ADMIN_ROUTES {
             if route.verb == Verb::Get {
                 let expected = if secret_reads.contains(&route.path) {

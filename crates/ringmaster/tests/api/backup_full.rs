@@ -383,6 +383,7 @@ async fn the_full_backup_is_documented_files_beside_patch_archive_and_scope_titl
             "ringmaster/os-updates/bindings.json",
             "ringmaster/os-updates/legacy-mechanisms.json",
             "ringmaster/webhooks.json",
+            "ringmaster/audit.json",
         ]
         .map(str::to_owned),
     );

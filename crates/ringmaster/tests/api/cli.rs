@@ -1,7 +1,7 @@
 //! The command line, run as the real binary (`CARGO_BIN_EXE_ringmaster`) against real databases:
-//! help texts, tokens that a server on the same database accepts, `title lint`, `title import`
+//! tokens that a server on the same database accepts, `title lint`, `title import`
 //! (all or nothing, `--replace`), `title export` to a folder or a zip; a running server picking
-//! up what the CLI wrote is in [`crate::cli_live`].
+//! up what the CLI wrote is in [`crate::cli_live`], the help texts in [`crate::cli_help`].
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -104,104 +104,6 @@ pub(crate) async fn software_ids(app: &TestApp) -> BTreeSet<String> {
 
 pub(crate) fn ids(list: &[&str]) -> BTreeSet<String> {
     list.iter().map(|id| (*id).to_owned()).collect()
-}
-
-#[tokio::test]
-async fn help_on_every_command_mentions_its_flags() {
-    let cases: &[(&[&str], &[&str])] = &[
-        (
-            &[],
-            &[
-                "serve",
-                "token",
-                "title",
-                "--log",
-                "--log-format",
-                "--version",
-            ],
-        ),
-        (
-            &["serve"],
-            &[
-                "--listen",
-                "--database",
-                "--max-body-bytes",
-                "--max-restore-bytes",
-                "--cache-refresh-ms",
-                "RINGMASTER_LISTEN",
-                "RINGMASTER_DATABASE_URL",
-                "RINGMASTER_MAX_BODY_BYTES",
-                "RINGMASTER_MAX_RESTORE_BYTES",
-                "RINGMASTER_CACHE_REFRESH_MS",
-                "--public-url",
-                "RINGMASTER_PUBLIC_URL",
-                "RINGMASTER_LOG",
-                "--ddm-open",
-                "--tls-cert",
-                "--tls-key",
-                "--tls-reload-secs",
-                "--plain-listen",
-                "--trusted-proxy",
-                "RINGMASTER_TRUSTED_PROXY",
-                "--auth-failure-limit",
-                "--admin-rate-limit",
-                "--feed-auth",
-            ],
-        ),
-        (&["token"], &["create", "list", "revoke"]),
-        (
-            &["token", "create"],
-            &[
-                "--name",
-                "--role",
-                "readOnly",
-                "--expires-in",
-                "--titles",
-                "--database",
-                "RINGMASTER_DATABASE_URL",
-            ],
-        ),
-        (&["token", "list"], &["--database"]),
-        (&["token", "revoke"], &["--name", "--database"]),
-        (&["webhook"], &["list", "add", "delete"]),
-        (
-            &["webhook", "add"],
-            &[
-                "--url",
-                "--disabled",
-                "--no-verify-ssl",
-                "--send-definition",
-                "--database",
-            ],
-        ),
-        (&["title"], &["lint", "import", "export"]),
-        (&["title", "lint"], &["FILES"]),
-        (&["title", "import"], &["PATH", "--replace", "--database"]),
-        (&["title", "export"], &["--out", "--database"]),
-    ];
-    for (command, flags) in cases {
-        let mut args: Vec<&str> = command.to_vec();
-        args.push("--help");
-        let run = ringmaster(&args).await;
-        assert_eq!(run.code, 0, "ringmaster {args:?}: {run:?}");
-        for flag in *flags {
-            assert!(
-                run.stdout.contains(flag),
-                "`ringmaster {}` mentions {flag}:\n{}",
-                args.join(" "),
-                run.stdout
-            );
-        }
-    }
-    let version = ringmaster(&["--version"]).await;
-    assert_eq!(version.code, 0, "{version:?}");
-    assert!(version.stdout.starts_with("ringmaster "), "{version:?}");
-
-    let usage = ringmaster(&["title", "lint"]).await;
-    assert_eq!(
-        usage.code, 2,
-        "a usage error exits 2, as clap does: {usage:?}"
-    );
 }
 
 on_each_backend!(token_create_prints_only_a_token_that_a_server_on_the_database_accepts);

@@ -33,6 +33,7 @@ async fn second_server(database_url: &str, cache_refresh: Duration) -> RunningSe
         clock: Default::default(),
         notifier: None,
         webhooks: crate::support::fast_webhooks(),
+        audit: Default::default(),
     };
     ringmaster::server::start_with_store(config, store)
         .await

@@ -10,6 +10,8 @@ mod golden;
 
 mod admin_titles;
 mod answers_golden;
+mod audit;
+mod audit_cli;
 mod backup_cli;
 mod backup_full;
 mod backup_hostile;
@@ -18,6 +20,7 @@ mod backup_patchserver_schema;
 mod backup_restore;
 mod backup_uploads;
 mod cli;
+mod cli_help;
 mod cli_live;
 mod cluster;
 mod conformance;

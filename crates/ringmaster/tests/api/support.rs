@@ -68,6 +68,7 @@ pub(crate) struct AppOptions {
     pub(crate) clock: ringmaster::clock::Clock,
     pub(crate) notifier: Option<ringmaster::os_updates::notifier::NotifierConfig>,
     pub(crate) webhooks: ringmaster::webhooks::delivery::WebhookDeliveryConfig,
+    pub(crate) audit: ringmaster::audit::prune::AuditPruneConfig,
 }
 
 impl Default for AppOptions {
@@ -84,6 +85,7 @@ impl Default for AppOptions {
             clock: ringmaster::clock::Clock::System,
             notifier: None,
             webhooks: fast_webhooks(),
+            audit: Default::default(),
         }
     }
 }
@@ -141,6 +143,7 @@ pub(crate) async fn spawn_app_on(database: TestDatabase, options: AppOptions) ->
         clock: options.clock,
         notifier: options.notifier,
         webhooks: options.webhooks,
+        audit: options.audit,
     };
     let server = ringmaster::server::start_with_store(config, store)
         .await

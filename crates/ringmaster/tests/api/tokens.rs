@@ -319,6 +319,7 @@ async fn second_server(database_url: &str) -> RunningServer {
         clock: Default::default(),
         notifier: None,
         webhooks: crate::support::fast_webhooks(),
+        audit: Default::default(),
     };
     ringmaster::server::start_with_store(config, store)
         .await

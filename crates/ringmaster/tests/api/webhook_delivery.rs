@@ -406,6 +406,7 @@ async fn second_server(app: &TestApp) -> ringmaster::server::RunningServer {
         clock: Clock::System,
         notifier: None,
         webhooks: fast_webhooks(),
+        audit: Default::default(),
     };
     ringmaster::server::start_with_store(config, store)
         .await
