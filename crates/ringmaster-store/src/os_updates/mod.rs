@@ -11,6 +11,7 @@
 //! that drops group memberships and bindings.
 //!
 //! - [`catalog`]: the release catalog, and importing a parsed feed into it.
+//! - [`blocks`]: releases blocked everywhere.
 //! - [`hardware`]: the feeds' facts about models (OS majors, board ids).
 //! - [`policies`]: update policies and policy groups, with [`policies::rings`] (the default
 //!   rings) and [`policies::bindings`] (which devices and device groups they apply to).
@@ -23,6 +24,7 @@
 //! 10,000) are written and checked [`ROWS_PER_STATEMENT`] rows at a time, well within both
 //! backends' bind-parameter limits (SQLite 32,766, PostgreSQL 65,535).
 
+pub mod blocks;
 pub mod catalog;
 pub mod ddm;
 pub mod devices;
@@ -55,6 +57,8 @@ pub struct OsUpdateConfig {
     pub releases: Vec<Release>,
     /// What the feeds say about models.
     pub hardware: HardwareCatalog,
+    /// Releases blocked everywhere, by platform and version.
+    pub blocked: Vec<blocks::StoredBlock>,
     /// By id.
     pub policies: Vec<StoredPolicy>,
     /// In [`Store::list_policy_groups`] order.
@@ -92,6 +96,9 @@ impl Store {
                 hardware: sqlx::query_as(hardware::SELECT_ALL_MODELS)
                     .fetch_all(&mut *tx)
                     .await?,
+                blocked: sqlx::query_as(blocks::SELECT_ALL_BLOCKS)
+                    .fetch_all(&mut *tx)
+                    .await?,
                 policies: sqlx::query_as(policies::SELECT_ALL_POLICIES)
                     .fetch_all(&mut *tx)
                     .await?,
@@ -115,6 +122,7 @@ impl Store {
             revision: rows.revision,
             releases: catalog::releases_of(rows.releases)?,
             hardware: hardware::catalog_of(rows.hardware)?,
+            blocked: blocks::blocks_of(rows.blocked)?,
             policies: rows
                 .policies
                 .into_iter()
@@ -137,6 +145,7 @@ struct ConfigRows {
     revision: i64,
     releases: Vec<ReleaseRow>,
     hardware: Vec<hardware::HardwareRow>,
+    blocked: Vec<blocks::BlockRow>,
     policies: Vec<PolicyRow>,
     policy_groups: Vec<PolicyGroupRow>,
     device_groups: Vec<DeviceGroupRow>,

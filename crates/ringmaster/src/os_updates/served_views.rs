@@ -365,5 +365,7 @@ fn status_name(status: ReleaseStatus) -> &'static str {
         ReleaseStatus::NeedsPrerequisite => "needsPrerequisite",
         ReleaseStatus::Expired => "expired",
         ReleaseStatus::NotYetVisible => "notYetVisible",
+        ReleaseStatus::Blocked => "blocked",
+        ReleaseStatus::AboveMaxVersion => "aboveMaxVersion",
     }
 }
