@@ -150,6 +150,24 @@ pub enum CatalogCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Block a version everywhere: never a target, the newest allowed one below is enforced
+    Block {
+        /// macOS or iOS, then the version
+        platform: String,
+        version: String,
+        /// Why (required, at most 500 characters)
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Lift the block of a version
+    Unblock {
+        platform: String,
+        version: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,7 @@
 
 mod backup;
 mod catalog;
+mod catalog_block;
 mod migrate;
 mod plan;
 mod policy;

@@ -18,7 +18,9 @@
 //! - [`feed_fetch`]: reading a feed from a file or an HTTPS URL (Apple's root certificate included).
 //! - [`catalog_delete`]: deleting a release, to undo a bad import.
 //! - [`catalog_poll`]: keeping the catalog current from a configured URL, once per cluster.
+//! - [`blocks`]: blocking and unblocking releases everywhere.
 
+pub mod blocks;
 pub mod catalog;
 pub mod catalog_delete;
 pub mod catalog_poll;

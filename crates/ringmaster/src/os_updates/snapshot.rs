@@ -12,7 +12,9 @@ use ringmaster_domain::catalog::hardware::HardwareCatalog;
 use ringmaster_domain::catalog::release::Release;
 use ringmaster_domain::fleet::PreparedPolicy;
 use ringmaster_domain::platform::Platform;
+use ringmaster_domain::schedule::BlockedReleases;
 use ringmaster_store::os_updates::OsUpdateConfig;
+use ringmaster_store::os_updates::blocks::StoredBlock;
 use ringmaster_store::os_updates::devices::StoredDeviceGroup;
 use ringmaster_store::os_updates::policies::{BindingTargets, StoredPolicy, StoredPolicyGroup};
 
@@ -25,6 +27,8 @@ pub struct OsUpdateSnapshot {
     pub releases: Vec<Release>,
     /// What the feeds say about models (OS majors, board ids).
     pub hardware: HardwareCatalog,
+    /// Releases blocked everywhere, by platform and version.
+    pub blocked: Vec<StoredBlock>,
     pub policies: BTreeMap<i64, StoredPolicy>,
     pub prepared: HashMap<i64, PreparedPolicy>,
     pub policy_groups: BTreeMap<i64, StoredPolicyGroup>,
@@ -74,14 +78,25 @@ impl OsUpdateSnapshot {
             })
             .collect();
         let assignments = Assignments::new(&policy_facts, &group_facts, &members, &binding_facts);
+        let blocked = BlockedReleases::new(
+            config
+                .blocked
+                .iter()
+                .map(|block| (block.platform, block.version.clone())),
+        );
         OsUpdateSnapshot {
             revision: config.revision,
             releases: config.releases,
             hardware: config.hardware,
+            blocked: config.blocked,
             prepared: config
                 .policies
                 .iter()
-                .map(|stored| (stored.id, PreparedPolicy::new(stored.policy.clone())))
+                .map(|stored| {
+                    let prepared =
+                        PreparedPolicy::with_blocked(stored.policy.clone(), blocked.clone());
+                    (stored.id, prepared)
+                })
                 .collect(),
             policies: config
                 .policies

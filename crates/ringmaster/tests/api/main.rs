@@ -58,6 +58,7 @@ mod patch_server_tools;
 #[cfg(unix)]
 mod patch_server_tools_admin;
 mod restore_last_modified;
+mod rollout_blocks;
 mod token_import;
 mod webhook_delivery;
 mod webhooks;
