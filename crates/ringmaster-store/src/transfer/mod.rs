@@ -4,7 +4,7 @@
 //! their admin state, `lastModified`, revision and creation date; token hashes with their ids and
 //! dates; and every OS-update table (releases, policy groups, policies, devices, device groups
 //! and their members, bindings, and what DDM keeps per device: served sets, status, legacy
-//! mechanisms) and webhooks, keeping every id, revision and timestamp as stored. Both change counters
+//! mechanisms, blocked releases and device exemptions) and webhooks, keeping every id, revision and timestamp as stored. Both change counters
 //! (`change_counter`, `os_update_counter`) take the source's values. Title tombstones and leases
 //! are not copied: they only matter to servers that ran on the source (and the target's own
 //! tombstones, numbered by the counter the copy replaces, are deleted). Neither is the queue of
@@ -37,8 +37,9 @@ use crate::on_pool;
 use crate::store::{Backend, Store};
 use tables::{Cell, Table, insert_rows, read_rows};
 pub use tables::{
-    RawBinding, RawDevice, RawDeviceGroup, RawDeviceStatus, RawHardwareModel, RawLegacyMechanism,
-    RawMember, RawPolicy, RawPolicyGroup, RawRelease, RawServedSet, RawTitle, RawToken, RawWebhook,
+    RawBinding, RawBlockedRelease, RawDevice, RawDeviceExemption, RawDeviceGroup, RawDeviceStatus,
+    RawHardwareModel, RawLegacyMechanism, RawMember, RawPolicy, RawPolicyGroup, RawRelease,
+    RawServedSet, RawTitle, RawToken, RawWebhook,
 };
 
 /// Everything an installation holds, as raw rows (each table sorted by key).
@@ -60,6 +61,8 @@ pub struct Installation {
     device_statuses: Vec<RawDeviceStatus>,
     legacy_mechanisms: Vec<RawLegacyMechanism>,
     webhooks: Vec<RawWebhook>,
+    blocked_releases: Vec<RawBlockedRelease>,
+    device_exemptions: Vec<RawDeviceExemption>,
 }
 
 /// How many rows each copied table holds.
@@ -84,11 +87,13 @@ pub struct TableCounts {
     pub device_statuses: usize,
     pub legacy_mechanisms: usize,
     pub webhooks: usize,
+    pub blocked_releases: usize,
+    pub device_exemptions: usize,
 }
 
 impl TableCounts {
     /// Each count with its table's name, in copy order.
-    pub fn by_table(&self) -> [(&'static str, usize); 14] {
+    pub fn by_table(&self) -> [(&'static str, usize); 16] {
         [
             (RawTitle::NAME, self.titles),
             (RawToken::NAME, self.tokens),
@@ -104,11 +109,13 @@ impl TableCounts {
             (RawDeviceStatus::NAME, self.device_statuses),
             (RawLegacyMechanism::NAME, self.legacy_mechanisms),
             (RawWebhook::NAME, self.webhooks),
+            (RawBlockedRelease::NAME, self.blocked_releases),
+            (RawDeviceExemption::NAME, self.device_exemptions),
         ]
     }
 
     /// The counts by table name, to fill in [`TableCounts::by_table`] order.
-    fn slots(&mut self) -> [&mut usize; 14] {
+    fn slots(&mut self) -> [&mut usize; 16] {
         [
             &mut self.titles,
             &mut self.tokens,
@@ -124,13 +131,15 @@ impl TableCounts {
             &mut self.device_statuses,
             &mut self.legacy_mechanisms,
             &mut self.webhooks,
+            &mut self.blocked_releases,
+            &mut self.device_exemptions,
         ]
     }
 }
 
 /// The tables whose rows make a database "not empty" (the other copied tables need rows in
 /// these).
-const CONTENT_TABLES: [&str; 8] = [
+const CONTENT_TABLES: [&str; 9] = [
     RawTitle::NAME,
     RawToken::NAME,
     RawRelease::NAME,
@@ -139,15 +148,17 @@ const CONTENT_TABLES: [&str; 8] = [
     RawDevice::NAME,
     RawDeviceGroup::NAME,
     RawWebhook::NAME,
+    RawBlockedRelease::NAME,
 ];
 
 /// Tables whose `id` is an identity column on PostgreSQL, whose sequences follow a copy.
-const IDENTITY_TABLES: [&str; 5] = [
+const IDENTITY_TABLES: [&str; 6] = [
     RawToken::NAME,
     RawPolicyGroup::NAME,
     RawPolicy::NAME,
     RawDeviceGroup::NAME,
     RawWebhook::NAME,
+    RawDeviceExemption::NAME,
 ];
 
 impl Installation {
@@ -172,6 +183,8 @@ impl Installation {
             device_statuses: self.device_statuses.len(),
             legacy_mechanisms: self.legacy_mechanisms.len(),
             webhooks: self.webhooks.len(),
+            blocked_releases: self.blocked_releases.len(),
+            device_exemptions: self.device_exemptions.len(),
         }
     }
 
@@ -194,6 +207,8 @@ impl Installation {
         cells_with_nul(&self.device_statuses, &mut found);
         cells_with_nul(&self.legacy_mechanisms, &mut found);
         cells_with_nul(&self.webhooks, &mut found);
+        cells_with_nul(&self.blocked_releases, &mut found);
+        cells_with_nul(&self.device_exemptions, &mut found);
         if found.len() > MAX_NUL_CELLS_LISTED {
             let more = found.len() - MAX_NUL_CELLS_LISTED;
             found.truncate(MAX_NUL_CELLS_LISTED);
@@ -250,6 +265,14 @@ impl Installation {
                 self.legacy_mechanisms == other.legacy_mechanisms,
             ),
             (RawWebhook::NAME, self.webhooks == other.webhooks),
+            (
+                RawBlockedRelease::NAME,
+                self.blocked_releases == other.blocked_releases,
+            ),
+            (
+                RawDeviceExemption::NAME,
+                self.device_exemptions == other.device_exemptions,
+            ),
         ];
         for (name, same) in tables {
             if !same {
@@ -385,6 +408,8 @@ impl Store {
                 device_statuses: read_rows!(&mut *tx, RawDeviceStatus),
                 legacy_mechanisms: read_rows!(&mut *tx, RawLegacyMechanism),
                 webhooks: read_rows!(&mut *tx, RawWebhook),
+                blocked_releases: read_rows!(&mut *tx, RawBlockedRelease),
+                device_exemptions: read_rows!(&mut *tx, RawDeviceExemption),
             };
             tx.commit().await?;
             installation
@@ -457,6 +482,8 @@ impl Store {
             insert_rows!(tx, postgres, RawDeviceStatus, installation.device_statuses);
             insert_rows!(tx, postgres, RawLegacyMechanism, installation.legacy_mechanisms);
             insert_rows!(tx, postgres, RawWebhook, installation.webhooks);
+            insert_rows!(tx, postgres, RawBlockedRelease, installation.blocked_releases);
+            insert_rows!(tx, postgres, RawDeviceExemption, installation.device_exemptions);
             if postgres {
                 reset_identity_sequences!(tx);
             }

@@ -13,13 +13,13 @@ use crate::on_pool;
 use crate::store::{Backend, Store};
 use crate::transfer::TableCounts;
 use crate::transfer::tables::{
-    RawBinding, RawDevice, RawDeviceGroup, RawDeviceStatus, RawHardwareModel, RawLegacyMechanism,
-    RawMember, RawPolicy, RawPolicyGroup, RawRelease, RawServedSet, RawTitle, RawToken, RawWebhook,
-    Table,
+    RawBinding, RawBlockedRelease, RawDevice, RawDeviceExemption, RawDeviceGroup, RawDeviceStatus,
+    RawHardwareModel, RawLegacyMechanism, RawMember, RawPolicy, RawPolicyGroup, RawRelease,
+    RawServedSet, RawTitle, RawToken, RawWebhook, Table,
 };
 
 /// Every table and column the transfer copies (the counters' single rows included).
-const COPIED: [(&str, &[&str]); 16] = [
+const COPIED: [(&str, &[&str]); 18] = [
     ("change_counter", &["id", "revision"]),
     ("os_update_counter", &["id", "revision"]),
     (RawTitle::NAME, RawTitle::COLUMNS),
@@ -36,6 +36,8 @@ const COPIED: [(&str, &[&str]); 16] = [
     (RawDeviceStatus::NAME, RawDeviceStatus::COLUMNS),
     (RawLegacyMechanism::NAME, RawLegacyMechanism::COLUMNS),
     (RawWebhook::NAME, RawWebhook::COLUMNS),
+    (RawBlockedRelease::NAME, RawBlockedRelease::COLUMNS),
+    (RawDeviceExemption::NAME, RawDeviceExemption::COLUMNS),
 ];
 
 /// Tables left behind on purpose: they only matter to servers that ran on the source (events

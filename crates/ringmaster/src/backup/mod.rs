@@ -81,10 +81,14 @@ pub enum TableFile {
     LegacyMechanisms,
     /// Optional: backups made before webhooks were stored lack it.
     Webhooks,
+    /// Optional: backups made before migration 0010 lack it.
+    BlockedReleases,
+    /// Optional: backups made before migration 0010 lack it.
+    DeviceExemptions,
 }
 
 impl TableFile {
-    pub const ALL: [TableFile; 11] = [
+    pub const ALL: [TableFile; 13] = [
         TableFile::Tokens,
         TableFile::Releases,
         TableFile::HardwareModels,
@@ -96,6 +100,8 @@ impl TableFile {
         TableFile::Bindings,
         TableFile::LegacyMechanisms,
         TableFile::Webhooks,
+        TableFile::BlockedReleases,
+        TableFile::DeviceExemptions,
     ];
 
     /// The entry's name in the zip.
@@ -112,6 +118,8 @@ impl TableFile {
             TableFile::Bindings => "ringmaster/os-updates/bindings.json",
             TableFile::LegacyMechanisms => "ringmaster/os-updates/legacy-mechanisms.json",
             TableFile::Webhooks => WEBHOOKS_FILE,
+            TableFile::BlockedReleases => "ringmaster/os-updates/blocked-releases.json",
+            TableFile::DeviceExemptions => "ringmaster/os-updates/device-exemptions.json",
         }
     }
 
@@ -128,6 +136,8 @@ impl TableFile {
             TableFile::DeviceGroupMembers => "device_group_members",
             TableFile::Bindings => "update_bindings",
             TableFile::LegacyMechanisms => "legacy_mechanisms",
+            TableFile::BlockedReleases => "blocked_releases",
+            TableFile::DeviceExemptions => "device_exemptions",
             TableFile::Webhooks => "webhooks",
         }
     }
@@ -213,6 +223,8 @@ pub fn write_backup(backup: &InstallationBackup, scope: Scope, now: Timestamp) -
                 TableFile::DeviceGroupMembers => pretty(&tables.members),
                 TableFile::Bindings => pretty(&tables.bindings),
                 TableFile::LegacyMechanisms => pretty(&tables.legacy_mechanisms),
+                TableFile::BlockedReleases => pretty(&tables.blocked_releases),
+                TableFile::DeviceExemptions => pretty(&tables.device_exemptions),
                 TableFile::Webhooks => pretty(&tables.webhooks),
             };
             extra.push((file.path().to_owned(), body));
@@ -281,7 +293,13 @@ pub fn read_backup(
             let mut tables = BackupTables::default();
             for file in TableFile::ALL {
                 let Some(found) = table_files.get(file.path()) else {
-                    if matches!(file, TableFile::HardwareModels | TableFile::Webhooks) {
+                    if matches!(
+                        file,
+                        TableFile::HardwareModels
+                            | TableFile::Webhooks
+                            | TableFile::BlockedReleases
+                            | TableFile::DeviceExemptions
+                    ) {
                         continue;
                     }
                     problems.push(file_error(
@@ -308,6 +326,12 @@ pub fn read_backup(
                         rows(bytes).map(|rows| tables.legacy_mechanisms = rows)
                     }
                     TableFile::Webhooks => rows(bytes).map(|rows| tables.webhooks = rows),
+                    TableFile::BlockedReleases => {
+                        rows(bytes).map(|rows| tables.blocked_releases = rows)
+                    }
+                    TableFile::DeviceExemptions => {
+                        rows(bytes).map(|rows| tables.device_exemptions = rows)
+                    }
                 };
                 if let Err(errors) = read {
                     problems.push(FileErrors {

@@ -5,6 +5,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::backup_full::{full_backup, restore};
 use crate::ddm_target_builds::{app_at, ddm, enroll_in_first_ring, report, served_enforcement};
 use crate::os_catalog::catalog;
 use crate::os_policies::send;
@@ -170,5 +171,43 @@ async fn a_bad_max_version_is_refused_by_pointer(backend: TestBackend) {
     assert_eq!(
         json_body(response).await["enforcement"]["maxVersion"],
         "15.99"
+    );
+}
+
+on_each_backend!(a_block_survives_a_full_backup_and_restore);
+async fn a_block_survives_a_full_backup_and_restore(backend: TestBackend) {
+    let source = app_at(backend, "2025-11-12T09:00:00Z").await;
+    enroll_in_first_ring(
+        &source,
+        &[("mac", report("26.0", "25A354", "J413AP", "Mac16,1"))],
+        &two_releases(),
+    )
+    .await;
+    let response = block(
+        &source,
+        "/api/v1/catalog/macOS/26.1/block",
+        &json!({"reason": "breaks the VPN client"}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let zip = full_backup(&source).await;
+
+    let target = app_at(backend, "2025-11-12T09:00:00Z").await;
+    let response = restore(&target, "", zip).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        response.text().await.unwrap()
+    );
+    let listed = catalog(&target, "macOS").await;
+    assert_eq!(
+        listed["blocked"][0]["reason"], "breaks the VPN client",
+        "{listed}"
+    );
+    assert_eq!(
+        served_enforcement(&target, "mac").await["TargetOSVersion"],
+        "26.0.1",
+        "{backend:?}"
     );
 }
