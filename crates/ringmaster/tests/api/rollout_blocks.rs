@@ -6,6 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::backup_full::{full_backup, restore};
+use crate::cli::ringmaster;
 use crate::ddm_target_builds::{app_at, ddm, enroll_in_first_ring, report, served_enforcement};
 use crate::os_catalog::catalog;
 use crate::os_policies::send;
@@ -210,4 +211,54 @@ async fn a_block_survives_a_full_backup_and_restore(backend: TestBackend) {
         "26.0.1",
         "{backend:?}"
     );
+}
+
+on_each_backend!(the_command_line_blocks_and_unblocks_and_a_server_sees_it);
+async fn the_command_line_blocks_and_unblocks_and_a_server_sees_it(backend: TestBackend) {
+    let app = app_at(backend, "2025-11-12T09:00:00Z").await;
+    let db = app.database.url.clone();
+    let run = ringmaster(&[
+        "catalog",
+        "block",
+        "macOS",
+        "26.1",
+        "--reason",
+        " ",
+        "--database",
+        &db,
+    ])
+    .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("/reason: reason must not be blank"),
+        "{run:?}"
+    );
+    let run = ringmaster(&[
+        "catalog",
+        "block",
+        "macOS",
+        "26.1",
+        "--reason",
+        "breaks the VPN client",
+        "--database",
+        &db,
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("blocked macOS 26.1"), "{run:?}");
+    // The server picks the block up with its periodic refresh.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let listed = catalog(&app, "macOS").await;
+        if listed["blocked"][0]["reason"] == "breaks the VPN client" {
+            assert_eq!(listed["blocked"][0]["blockedBy"], Value::Null);
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{listed}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let run = ringmaster(&["catalog", "unblock", "macOS", "26.1", "--database", &db]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = ringmaster(&["catalog", "unblock", "macOS", "26.1", "--database", &db]).await;
+    assert_eq!(run.code, 1, "{run:?}");
 }
