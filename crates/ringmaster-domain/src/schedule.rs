@@ -29,7 +29,7 @@
 //!   build when both builds are known (a device already on a supplemental release of that base
 //!   passes the build check), and not refused by the [`TargetRules`]: never a blocked release,
 //!   never one above the policy's `maxVersion`, so the newest allowed release below a blocked one
-//!   is enforced instead. Ties between builds of one version go to the greatest
+//!   is enforced instead. A device exempt at `now` has nothing enforced. Ties between builds of one version go to the greatest
 //!   `(build, released_on)`, so the result never depends on the catalog's order.
 //! - **Deadline.** The day the target's deferral ends ([`PlannedRelease::visible_on`]) plus the
 //!   grace days, at the policy's local time: a device-local civil date-time with no zone, written
@@ -209,6 +209,8 @@ pub enum NotEnforced {
     NotSupportedOnModel,
     /// The newer releases the device could take are blocked or above the policy's `maxVersion`.
     HeldBack,
+    /// The device is exempt from enforcement until then.
+    Exempt { until: Timestamp },
 }
 
 impl fmt::Display for NotEnforced {
@@ -233,6 +235,9 @@ impl fmt::Display for NotEnforced {
             ),
             NotEnforced::NotSupportedOnModel => {
                 f.write_str("no newer release installs on the device's hardware")
+            }
+            NotEnforced::Exempt { until } => {
+                write!(f, "the device is exempt from enforcement until {until}")
             }
             NotEnforced::HeldBack => {
                 f.write_str("the newer releases are blocked or above the policy's maxVersion")
@@ -388,7 +393,10 @@ pub fn plan_device_within(
         })
         .collect();
 
-    let decision = decide(timing, &releases, now);
+    let decision = match rules.exempt(now) {
+        Some(until) if timing.enforcement.is_some() => Err(NotEnforced::Exempt { until }),
+        _ => decide(timing, &releases, now),
+    };
     DevicePlan {
         today,
         releases,

@@ -6,9 +6,12 @@
 
 use std::collections::BTreeSet;
 
+use jiff::Timestamp;
+
 use crate::apple_version::AppleOsVersion;
 use crate::catalog::release::Release;
 use crate::platform::Platform;
+use crate::rollout_control::exempt_at;
 use crate::schedule::ReleaseStatus;
 
 /// The releases no device may be told to install (every build of a version), by platform and
@@ -44,12 +47,20 @@ pub struct TargetRules {
     /// The policy's `maxVersion`: no target above it (a supplemental release of the cap's
     /// version is above it).
     pub max_version: Option<AppleOsVersion>,
+    /// The device's exemption from enforcement ends at this instant (exclusive); nothing is
+    /// enforced before it ([`exempt_at`]).
+    pub exempt_until: Option<Timestamp>,
 }
 
 impl TargetRules {
     /// No blocks, no cap.
     pub fn none() -> TargetRules {
         TargetRules::default()
+    }
+
+    /// The end of the exemption in force at `now`, if any.
+    pub fn exempt(&self, now: Timestamp) -> Option<Timestamp> {
+        self.exempt_until.filter(|until| exempt_at(*until, now))
     }
 
     /// Why `release` may never be a target under these rules, or `None` when it may.
@@ -100,6 +111,7 @@ mod tests {
         let rules = TargetRules {
             blocked: BlockedReleases::new([(Platform::MacOs, version("15.7"))]),
             max_version: Some(version("15.99")),
+            exempt_until: None,
         };
         assert_eq!(rules.refusal(&release("15.6")), None);
         assert_eq!(rules.refusal(&release("15.99")), None);

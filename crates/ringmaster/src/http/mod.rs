@@ -37,6 +37,7 @@ pub mod ddm;
 pub mod ddm_auth;
 pub mod devices;
 pub mod error;
+pub mod exemptions;
 pub mod extract;
 pub mod feed_auth;
 pub mod health;
@@ -140,6 +141,7 @@ pub fn router(state: AppState) -> Router {
         .merge(catalog::router())
         .merge(policies::router())
         .merge(devices::router())
+        .merge(exemptions::router())
         .merge(webhooks::router())
         .layer(DefaultBodyLimit::max(json_limit))
         .layer(Extension(BodyLimit(json_limit)))

@@ -7,15 +7,18 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use jiff::Timestamp;
 use ringmaster_domain::assignment::{Assignments, BindingFacts, GroupFacts, PolicyFacts, Subject};
 use ringmaster_domain::catalog::hardware::HardwareCatalog;
 use ringmaster_domain::catalog::release::Release;
 use ringmaster_domain::fleet::PreparedPolicy;
 use ringmaster_domain::platform::Platform;
+use ringmaster_domain::rollout_control::exempt_at;
 use ringmaster_domain::schedule::BlockedReleases;
 use ringmaster_store::os_updates::OsUpdateConfig;
 use ringmaster_store::os_updates::blocks::StoredBlock;
 use ringmaster_store::os_updates::devices::StoredDeviceGroup;
+use ringmaster_store::os_updates::exemptions::StoredExemption;
 use ringmaster_store::os_updates::policies::{BindingTargets, StoredPolicy, StoredPolicyGroup};
 
 /// One revision of the configuration, indexed.
@@ -29,6 +32,8 @@ pub struct OsUpdateSnapshot {
     pub hardware: HardwareCatalog,
     /// Releases blocked everywhere, by platform and version.
     pub blocked: Vec<StoredBlock>,
+    /// Each device's exemptions (in force or not), oldest first.
+    pub exemptions: HashMap<String, Vec<StoredExemption>>,
     pub policies: BTreeMap<i64, StoredPolicy>,
     pub prepared: HashMap<i64, PreparedPolicy>,
     pub policy_groups: BTreeMap<i64, StoredPolicyGroup>,
@@ -89,6 +94,16 @@ impl OsUpdateSnapshot {
             releases: config.releases,
             hardware: config.hardware,
             blocked: config.blocked,
+            exemptions: config.exemptions.into_iter().fold(
+                HashMap::new(),
+                |mut by_device: HashMap<String, Vec<StoredExemption>>, exemption| {
+                    by_device
+                        .entry(exemption.device_id.clone())
+                        .or_default()
+                        .push(exemption);
+                    by_device
+                },
+            ),
             prepared: config
                 .policies
                 .iter()
@@ -120,6 +135,16 @@ impl OsUpdateSnapshot {
                 .collect(),
             assignments,
         }
+    }
+
+    /// The latest end of `device`'s exemptions in force at `at`, if any.
+    pub fn exempt_until(&self, device: &str, at: Timestamp) -> Option<Timestamp> {
+        self.exemptions
+            .get(device)?
+            .iter()
+            .map(|exemption| exemption.until)
+            .filter(|until| exempt_at(*until, at))
+            .max()
     }
 
     /// The policies of a group, ordered by id.

@@ -59,6 +59,7 @@ mod patch_server_tools;
 mod patch_server_tools_admin;
 mod restore_last_modified;
 mod rollout_blocks;
+mod rollout_exemptions;
 mod token_import;
 mod webhook_delivery;
 mod webhooks;

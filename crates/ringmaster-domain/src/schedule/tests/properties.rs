@@ -126,6 +126,7 @@ fn arb_rules() -> impl Strategy<Value = TargetRules> {
                     .map(|version| (Platform::MacOs, version)),
             ),
             max_version,
+            exempt_until: None,
         })
 }
 

@@ -6,6 +6,7 @@ fn blocking(versions: &[&str]) -> TargetRules {
     TargetRules {
         blocked: BlockedReleases::new(versions.iter().map(|text| (Platform::MacOs, version(text)))),
         max_version: None,
+        exempt_until: None,
     }
 }
 
@@ -77,8 +78,8 @@ fn a_cap_keeps_devices_below_it_beyond_their_major() {
     let timing = mac_timing(None, None, Some(7));
     let now = at("2026-11-20T12:00:00Z");
     let rules = TargetRules {
-        blocked: BlockedReleases::default(),
         max_version: Some(version("15.99")),
+        ..TargetRules::none()
     };
     let plan = plan_device_within(&timing, &rules, &mac("15.5"), &catalog(), now);
     assert_eq!(enforced(&plan).version, version("15.7"));
@@ -90,4 +91,38 @@ fn a_cap_keeps_devices_below_it_beyond_their_major() {
     );
     let plan = plan_device_within(&timing, &rules, &mac("15.7"), &catalog(), now);
     assert_eq!(plan.not_enforced(), Some(&NotEnforced::HeldBack));
+}
+
+#[test]
+fn an_exemption_removes_enforcement_exactly_until_it_ends() {
+    let timing = mac_timing(None, None, Some(7));
+    let until = at("2026-11-25T00:00:00Z");
+    let rules = TargetRules {
+        exempt_until: Some(until),
+        ..TargetRules::none()
+    };
+    let before = plan_device_within(
+        &timing,
+        &rules,
+        &mac("26.0"),
+        &catalog(),
+        at("2026-11-24T23:59:59Z"),
+    );
+    assert_eq!(before.not_enforced(), Some(&NotEnforced::Exempt { until }));
+    assert!(
+        before.explanation().contains("exempt"),
+        "{}",
+        before.explanation()
+    );
+    let after = plan_device_within(&timing, &rules, &mac("26.0"), &catalog(), until);
+    assert_eq!(enforced(&after).version, version("26.2"));
+    // Without enforcement in the policy there is nothing to be exempt from.
+    let off = plan_device_within(
+        &mac_timing(None, None, None),
+        &rules,
+        &mac("26.0"),
+        &catalog(),
+        at("2026-11-20T00:00:00Z"),
+    );
+    assert_eq!(off.not_enforced(), Some(&NotEnforced::EnforcementOff));
 }
