@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub mod checks;
+pub mod device;
 
 /// The default database: an SQLite file under `./ringmaster-data/`, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://ringmaster-data/ringmaster.db";
@@ -64,6 +65,9 @@ pub enum Command {
     /// Manage DDM update policies and the default deployment rings
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Exempt devices from enforcement for a while
+    #[command(subcommand)]
+    Device(device::DeviceCommand),
     /// Show when each release becomes visible and must be installed, per ring or policy
     Plan(PlanArgs),
     /// Simulate Apple devices syncing DDM software updates against a server, and measure it

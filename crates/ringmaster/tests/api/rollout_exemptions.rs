@@ -8,6 +8,7 @@ use reqwest::{Method, StatusCode};
 use ringmaster::clock::Clock;
 use serde_json::{Value, json};
 
+use crate::cli::ringmaster;
 use crate::ddm_target_builds::{ddm, enroll_in_first_ring, report};
 use crate::os_policies::send;
 use crate::support::{AppOptions, TestApp, TestBackend, admin_json, json_body, spawn_app_with};
@@ -148,4 +149,63 @@ async fn an_exempt_device_gets_no_enforcement_until_its_exemption_ends(backend: 
         1,
         "{listed}"
     );
+}
+
+on_each_backend!(the_command_line_exempts_a_device_and_lists_its_exemptions);
+async fn the_command_line_exempts_a_device_and_lists_its_exemptions(backend: TestBackend) {
+    let app = crate::support::spawn_app(backend).await;
+    let response = send(
+        &app,
+        Method::POST,
+        "/api/v1/devices",
+        &json!({"id": "mac", "platform": "macOS", "osVersion": "26.0"}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let db = app.database.url.clone();
+    let until = (Timestamp::now() + jiff::SignedDuration::from_hours(48)).to_string();
+    let run = ringmaster(&[
+        "device",
+        "exempt",
+        "mac",
+        "--until",
+        "soon",
+        "--reason",
+        "r",
+        "--database",
+        &db,
+    ])
+    .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("/until:"), "{run:?}");
+    let run = ringmaster(&[
+        "device",
+        "exempt",
+        "nobody",
+        "--until",
+        &until,
+        "--reason",
+        "r",
+        "--database",
+        &db,
+    ])
+    .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    let run = ringmaster(&[
+        "device",
+        "exempt",
+        "mac",
+        "--until",
+        &until,
+        "--reason",
+        "on leave",
+        "--database",
+        &db,
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("exempted mac until"), "{run:?}");
+    let run = ringmaster(&["device", "exemptions", "mac", "--database", &db]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("true    on leave"), "{}", run.stdout);
 }
