@@ -23,7 +23,7 @@ use std::fmt;
 use crate::declarations::envelope::DeclarationSet;
 use crate::device_status::merge::DeviceStatus;
 use crate::device_status::views::{DeclarationStatus, InstallState, Validity};
-use crate::schedule::DevicePlan;
+use crate::schedule::{DevicePlan, NotEnforced};
 
 /// A device's state with its policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -34,18 +34,21 @@ pub enum ComplianceState {
     Failed,
     DeclarationRejected,
     Unsupported,
+    /// Exempt from enforcement until its exemption ends.
+    Exempt,
     NoPolicy,
     Unknown,
 }
 
 impl ComplianceState {
-    pub const ALL: [ComplianceState; 8] = [
+    pub const ALL: [ComplianceState; 9] = [
         ComplianceState::UpToDate,
         ComplianceState::Pending,
         ComplianceState::Overdue,
         ComplianceState::Failed,
         ComplianceState::DeclarationRejected,
         ComplianceState::Unsupported,
+        ComplianceState::Exempt,
         ComplianceState::NoPolicy,
         ComplianceState::Unknown,
     ];
@@ -59,6 +62,7 @@ impl ComplianceState {
             ComplianceState::Failed => "failed",
             ComplianceState::DeclarationRejected => "declarationRejected",
             ComplianceState::Unsupported => "unsupported",
+            ComplianceState::Exempt => "exempt",
             ComplianceState::NoPolicy => "noPolicy",
             ComplianceState::Unknown => "unknown",
         }
@@ -83,6 +87,7 @@ pub struct ComplianceCounts {
     pub failed: usize,
     pub declaration_rejected: usize,
     pub unsupported: usize,
+    pub exempt: usize,
     pub no_policy: usize,
     pub unknown: usize,
     pub legacy_conflict: usize,
@@ -109,6 +114,7 @@ impl ComplianceCounts {
             ComplianceState::Failed => &mut self.failed,
             ComplianceState::DeclarationRejected => &mut self.declaration_rejected,
             ComplianceState::Unsupported => &mut self.unsupported,
+            ComplianceState::Exempt => &mut self.exempt,
             ComplianceState::NoPolicy => &mut self.no_policy,
             ComplianceState::Unknown => &mut self.unknown,
         }
@@ -176,6 +182,9 @@ pub fn classify(
     }
     if !rejected_declarations(served, status).is_empty() {
         return ComplianceState::DeclarationRejected;
+    }
+    if matches!(plan.not_enforced(), Some(NotEnforced::Exempt { .. })) {
+        return ComplianceState::Exempt;
     }
     let Some(enforcement) = plan.enforcement() else {
         return ComplianceState::UpToDate;

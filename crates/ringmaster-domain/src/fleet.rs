@@ -33,13 +33,18 @@ use crate::declarations::software_update::{
 };
 use crate::platform::Platform;
 use crate::policy::model::UpdatePolicy;
-use crate::schedule::{DeviceFacts, DevicePlan, Enforcement, ScheduleTiming, plan_device};
+use crate::schedule::{
+    BlockedReleases, DeviceFacts, DevicePlan, Enforcement, ScheduleTiming, TargetRules,
+    plan_device_within,
+};
 
 /// A policy with the declarations all its devices share.
 #[derive(Debug, Clone)]
 pub struct PreparedPolicy {
     pub policy: UpdatePolicy,
     pub timing: ScheduleTiming,
+    /// The blocked releases and the policy's `maxVersion`.
+    pub rules: TargetRules,
     settings: Declaration,
     /// The settings without `Beta`, for a device too old for the key (the same declaration when
     /// the policy sets no `Beta`).
@@ -49,12 +54,22 @@ pub struct PreparedPolicy {
 
 impl PreparedPolicy {
     pub fn new(policy: UpdatePolicy) -> PreparedPolicy {
+        PreparedPolicy::with_blocked(policy, BlockedReleases::default())
+    }
+
+    /// [`PreparedPolicy::new`] with the releases blocked everywhere.
+    pub fn with_blocked(policy: UpdatePolicy, blocked: BlockedReleases) -> PreparedPolicy {
         let platform = policy.platform();
         let settings = policy.settings();
         let mut without_beta = settings.clone();
         without_beta.beta = Default::default();
         PreparedPolicy {
             timing: policy.timing(),
+            rules: TargetRules {
+                blocked,
+                max_version: policy.enforcement.max_version.clone(),
+                exempt_until: None,
+            },
             settings: settings_declaration(&settings, platform),
             settings_without_beta: settings_declaration(&without_beta, platform),
             status_subscriptions: status_subscriptions_declaration(platform),
@@ -117,7 +132,7 @@ fn device_declarations_with(
     let Some(policy) = policy else {
         return status_only(device.platform);
     };
-    let plan = plan_device(&policy.timing, device, catalog, now);
+    let plan = plan_device_within(&policy.timing, &policy.rules, device, catalog, now);
     let support = if policy.platform() == device.platform {
         update_support(device.platform, &device.os_version, capabilities)
     } else {

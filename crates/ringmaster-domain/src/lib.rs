@@ -48,6 +48,7 @@ pub mod plan_chart;
 pub mod plan_window;
 pub mod platform;
 pub mod policy;
+pub mod rollout_control;
 pub mod schedule;
 pub mod title;
 pub mod version_order;

@@ -27,7 +27,9 @@
 //!   the device's major when the scope is [`EnforcementScope::SameMajor`], and, for a supplemental
 //!   release, one the device can install: it must be on the base version, and on the prerequisite
 //!   build when both builds are known (a device already on a supplemental release of that base
-//!   passes the build check). Ties between builds of one version go to the greatest
+//!   passes the build check), and not refused by the [`TargetRules`]: never a blocked release,
+//!   never one above the policy's `maxVersion`, so the newest allowed release below a blocked one
+//!   is enforced instead. A device exempt at `now` has nothing enforced. Ties between builds of one version go to the greatest
 //!   `(build, released_on)`, so the result never depends on the catalog's order.
 //! - **Deadline.** The day the target's deferral ends ([`PlannedRelease::visible_on`]) plus the
 //!   grace days, at the policy's local time: a device-local civil date-time with no zone, written
@@ -40,14 +42,20 @@
 use std::cmp::Ordering;
 use std::fmt;
 
+use jiff::Timestamp;
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::TimeZone;
-use jiff::{Span, Timestamp};
 
 use crate::apple_version::AppleOsVersion;
 use crate::catalog::hardware::{DeviceHardware, SupportRule, supports};
 use crate::catalog::release::Release;
 use crate::platform::Platform;
+
+mod days;
+pub mod targets;
+
+use days::{add_days, deadline_for, start_of_day_utc, utc_day};
+pub use targets::{BlockedReleases, TargetRules};
 
 /// Apple ignores deferrals for releases older than this many days.
 pub const MAX_DEFERRAL_DAYS: u16 = 90;
@@ -129,6 +137,10 @@ pub enum ReleaseStatus {
     Expired,
     /// Still hidden by its deferral.
     NotYetVisible,
+    /// Blocked by an admin: never a target.
+    Blocked,
+    /// Above the policy's `maxVersion`.
+    AboveMaxVersion,
 }
 
 /// One release newer than the device, with its schedule.
@@ -195,6 +207,10 @@ pub enum NotEnforced {
     PrerequisiteMissing,
     /// Newer releases exist, but none supports the device's model.
     NotSupportedOnModel,
+    /// The newer releases the device could take are blocked or above the policy's `maxVersion`.
+    HeldBack,
+    /// The device is exempt from enforcement until then.
+    Exempt { until: Timestamp },
 }
 
 impl fmt::Display for NotEnforced {
@@ -219,6 +235,12 @@ impl fmt::Display for NotEnforced {
             ),
             NotEnforced::NotSupportedOnModel => {
                 f.write_str("no newer release installs on the device's hardware")
+            }
+            NotEnforced::Exempt { until } => {
+                write!(f, "the device is exempt from enforcement until {until}")
+            }
+            NotEnforced::HeldBack => {
+                f.write_str("the newer releases are blocked or above the policy's maxVersion")
             }
         }
     }
@@ -291,9 +313,21 @@ pub fn format_deadline(deadline: DateTime) -> String {
     deadline.strftime("%Y-%m-%dT%H:%M:%S").to_string()
 }
 
-/// Decides which releases `device` sees, which version it must install and by when.
+/// Decides which releases `device` sees, which version it must install and by when, with no
+/// blocked release and no cap ([`plan_device_within`] with [`TargetRules::none`]).
 pub fn plan_device(
     timing: &ScheduleTiming,
+    device: &DeviceFacts,
+    catalog: &[Release],
+    now: Timestamp,
+) -> DevicePlan {
+    plan_device_within(timing, &TargetRules::none(), device, catalog, now)
+}
+
+/// [`plan_device`] under `rules`: a release they refuse is never the target.
+pub fn plan_device_within(
+    timing: &ScheduleTiming,
+    rules: &TargetRules,
     device: &DeviceFacts,
     catalog: &[Release],
     now: Timestamp,
@@ -330,6 +364,8 @@ pub fn plan_device(
                 && release.version.major() != device.os_version.major()
             {
                 ReleaseStatus::OutsideScope
+            } else if let Some(refused) = rules.refusal(release) {
+                refused
             } else if !support.installable() {
                 ReleaseStatus::UnsupportedModel
             } else if release.is_supplemental() && !on_prerequisite(release, device) {
@@ -357,7 +393,10 @@ pub fn plan_device(
         })
         .collect();
 
-    let decision = decide(timing, &releases, now);
+    let decision = match rules.exempt(now) {
+        Some(until) if timing.enforcement.is_some() => Err(NotEnforced::Exempt { until }),
+        _ => decide(timing, &releases, now),
+    };
     DevicePlan {
         today,
         releases,
@@ -405,6 +444,8 @@ fn decide(
         Err(NotEnforced::AllExpired)
     } else if has(ReleaseStatus::NeedsPrerequisite) {
         Err(NotEnforced::PrerequisiteMissing)
+    } else if has(ReleaseStatus::Blocked) || has(ReleaseStatus::AboveMaxVersion) {
+        Err(NotEnforced::HeldBack)
     } else if has(ReleaseStatus::UnsupportedModel) && !has(ReleaseStatus::OutsideScope) {
         Err(NotEnforced::NotSupportedOnModel)
     } else {
@@ -551,33 +592,6 @@ fn on_prerequisite(release: &Release, device: &DeviceFacts) -> bool {
         (Some(wanted), Some(build)) => wanted.eq_ignore_ascii_case(build),
         _ => true,
     }
-}
-
-/// `visible_on + grace` at the local time, whole seconds.
-fn deadline_for(visible_on: Date, enforcement: &EnforcementTiming) -> DateTime {
-    let time = enforcement
-        .local_time
-        .with()
-        .subsec_nanosecond(0)
-        .build()
-        .unwrap_or(enforcement.local_time);
-    add_days(visible_on, enforcement.grace_days).to_datetime(time)
-}
-
-fn utc_day(now: Timestamp) -> Date {
-    now.to_zoned(TimeZone::UTC).date()
-}
-
-fn start_of_day_utc(day: Date) -> Timestamp {
-    day.to_zoned(TimeZone::UTC)
-        .map(|zoned| zoned.timestamp())
-        .unwrap_or(Timestamp::MAX)
-}
-
-/// `day + days`, saturating at the last representable day.
-fn add_days(day: Date, days: u16) -> Date {
-    day.checked_add(Span::new().days(i64::from(days)))
-        .unwrap_or(Date::MAX)
 }
 
 #[cfg(test)]

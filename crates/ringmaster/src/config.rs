@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub mod checks;
+pub mod device;
 pub mod token;
 
 /// The default database: an SQLite file under `./ringmaster-data/`, created on first start.
@@ -65,6 +66,9 @@ pub enum Command {
     /// Manage DDM update policies and the default deployment rings
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Exempt devices from enforcement for a while
+    #[command(subcommand)]
+    Device(device::DeviceCommand),
     /// Show when each release becomes visible and must be installed, per ring or policy
     Plan(PlanArgs),
     /// Simulate Apple devices syncing DDM software updates against a server, and measure it
@@ -150,6 +154,24 @@ pub enum CatalogCommand {
         /// Delete only this build
         #[arg(long)]
         build: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Block a version everywhere: never a target, the newest allowed one below is enforced
+    Block {
+        /// macOS or iOS, then the version
+        platform: String,
+        version: String,
+        /// Why (required, at most 500 characters)
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Lift the block of a version
+    Unblock {
+        platform: String,
+        version: String,
         #[command(flatten)]
         database: DatabaseArgs,
     },

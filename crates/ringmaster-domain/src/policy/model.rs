@@ -21,6 +21,7 @@ use std::fmt;
 
 use jiff::civil::Time;
 
+use crate::apple_version::AppleOsVersion;
 use crate::platform::Platform;
 
 /// One DDM software-update policy for one platform.
@@ -188,6 +189,8 @@ pub struct Enforcement {
     pub local_time: Option<Time>,
     pub details_url: Option<DetailsUrl>,
     pub scope: EnforcementScope,
+    /// `maxVersion`: no target above this version (`15.99` keeps devices on 15.x).
+    pub max_version: Option<AppleOsVersion>,
 }
 
 impl Default for Enforcement {
@@ -198,6 +201,7 @@ impl Default for Enforcement {
             local_time: None,
             details_url: None,
             scope: EnforcementScope::Latest,
+            max_version: None,
         }
     }
 }

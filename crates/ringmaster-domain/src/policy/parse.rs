@@ -8,6 +8,7 @@
 //! - integers are JSON integers (`"7"` and `7.5` are refused, never coerced), booleans are JSON
 //!   booleans;
 //! - `enforcement.localTime` is `HH:MM` (24-hour) and required when `enforcement.enabled` is true;
+//! - `enforcement.maxVersion` is an Apple version (`15.99`): no target above it;
 //! - an install action (`installOSUpdates`, `installSecurityResponse`) must be compatible with
 //!   `download`: the three combinations JumpCloud documents are refused with
 //!   `Invalid global settings declaration: <reason>`, for both install actions (Apple's 2026 seed:
@@ -25,6 +26,7 @@ use std::collections::HashMap;
 use jiff::civil::Time;
 use serde_json::{Map, Value};
 
+use crate::apple_version::AppleOsVersion;
 use crate::field_error::FieldErrors;
 use crate::json_read::{describe, expect_object};
 use crate::platform::Platform;
@@ -295,6 +297,14 @@ fn read_enforcement(object: &Map<String, Value>, errors: &mut FieldErrors) -> Op
         })
     });
     let scope = optional_value(&mut reader, "scope");
+    let max_version = reader.optional_string("maxVersion").map(|text| {
+        text.map_or(Some(None), |text| {
+            AppleOsVersion::parse(&text)
+                .map_err(|why| reader.error("maxVersion", format!("maxVersion: {why}")))
+                .ok()
+                .map(Some)
+        })
+    });
     reader.refuse_unknown(UNKNOWN);
     Some(Enforcement {
         enabled: enabled?.unwrap_or(false),
@@ -302,6 +312,7 @@ fn read_enforcement(object: &Map<String, Value>, errors: &mut FieldErrors) -> Op
         local_time: local_time??,
         details_url: details_url??,
         scope: scope?.unwrap_or_default(),
+        max_version: max_version??,
     })
 }
 

@@ -52,6 +52,9 @@ pub fn render_policy(policy: &UpdatePolicy) -> Value {
         rendered_enforcement.insert("detailsUrl".into(), json!(url.as_str()));
     }
     rendered_enforcement.insert("scope".into(), json!(enforcement.scope.as_str()));
+    if let Some(cap) = &enforcement.max_version {
+        rendered_enforcement.insert("maxVersion".into(), json!(cap.as_str()));
+    }
     document.insert("enforcement".into(), Value::Object(rendered_enforcement));
 
     document.insert(
@@ -149,8 +152,9 @@ mod tests {
             prop::option::of((0i8..24, 0i8..60)),
             url,
             pick::<EnforcementScope>(),
+            prop::option::of((10u32..30, 0u32..100)),
         )
-            .prop_map(|(enabled, grace, time, details_url, scope)| {
+            .prop_map(|(enabled, grace, time, details_url, scope, cap)| {
                 let time = time.or(enabled.then_some((17, 0)));
                 Enforcement {
                     enabled,
@@ -158,6 +162,10 @@ mod tests {
                     local_time: time.map(|(hour, minute)| Time::new(hour, minute, 0, 0).unwrap()),
                     details_url,
                     scope,
+                    max_version: cap.map(|(major, minor)| {
+                        crate::apple_version::AppleOsVersion::parse(&format!("{major}.{minor}"))
+                            .unwrap()
+                    }),
                 }
             })
     }

@@ -84,6 +84,7 @@ fn ring_policy(
             local_time: Some(RING_LOCAL_TIME),
             details_url: None,
             scope: EnforcementScope::Latest,
+            max_version: None,
         },
         update_permissions: Default::default(),
         notifications: Default::default(),

@@ -9,6 +9,7 @@ use super::*;
 use crate::catalog::FeedFormat;
 
 mod properties;
+mod targets;
 
 fn version(text: &str) -> AppleOsVersion {
     AppleOsVersion::parse(text).unwrap()

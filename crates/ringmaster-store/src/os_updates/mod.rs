@@ -11,6 +11,7 @@
 //! that drops group memberships and bindings.
 //!
 //! - [`catalog`]: the release catalog, and importing a parsed feed into it.
+//! - [`blocks`]: releases blocked everywhere; [`exemptions`]: devices exempt from enforcement.
 //! - [`hardware`]: the feeds' facts about models (OS majors, board ids).
 //! - [`policies`]: update policies and policy groups, with [`policies::rings`] (the default
 //!   rings) and [`policies::bindings`] (which devices and device groups they apply to).
@@ -23,9 +24,11 @@
 //! 10,000) are written and checked [`ROWS_PER_STATEMENT`] rows at a time, well within both
 //! backends' bind-parameter limits (SQLite 32,766, PostgreSQL 65,535).
 
+pub mod blocks;
 pub mod catalog;
 pub mod ddm;
 pub mod devices;
+pub mod exemptions;
 pub mod hardware;
 pub mod policies;
 
@@ -55,6 +58,10 @@ pub struct OsUpdateConfig {
     pub releases: Vec<Release>,
     /// What the feeds say about models.
     pub hardware: HardwareCatalog,
+    /// Releases blocked everywhere, by platform and version.
+    pub blocked: Vec<blocks::StoredBlock>,
+    /// Every device's exemptions, by device, then id.
+    pub exemptions: Vec<exemptions::StoredExemption>,
     /// By id.
     pub policies: Vec<StoredPolicy>,
     /// In [`Store::list_policy_groups`] order.
@@ -92,6 +99,12 @@ impl Store {
                 hardware: sqlx::query_as(hardware::SELECT_ALL_MODELS)
                     .fetch_all(&mut *tx)
                     .await?,
+                blocked: sqlx::query_as(blocks::SELECT_ALL_BLOCKS)
+                    .fetch_all(&mut *tx)
+                    .await?,
+                exemptions: sqlx::query_as(exemptions::SELECT_ALL_EXEMPTIONS)
+                    .fetch_all(&mut *tx)
+                    .await?,
                 policies: sqlx::query_as(policies::SELECT_ALL_POLICIES)
                     .fetch_all(&mut *tx)
                     .await?,
@@ -115,6 +128,8 @@ impl Store {
             revision: rows.revision,
             releases: catalog::releases_of(rows.releases)?,
             hardware: hardware::catalog_of(rows.hardware)?,
+            blocked: blocks::blocks_of(rows.blocked)?,
+            exemptions: exemptions::exemptions_of(rows.exemptions)?,
             policies: rows
                 .policies
                 .into_iter()
@@ -137,6 +152,8 @@ struct ConfigRows {
     revision: i64,
     releases: Vec<ReleaseRow>,
     hardware: Vec<hardware::HardwareRow>,
+    blocked: Vec<blocks::BlockRow>,
+    exemptions: Vec<exemptions::ExemptionRow>,
     policies: Vec<PolicyRow>,
     policy_groups: Vec<PolicyGroupRow>,
     device_groups: Vec<DeviceGroupRow>,

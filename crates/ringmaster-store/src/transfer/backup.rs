@@ -38,9 +38,9 @@ use crate::store::{Backend, Store, StoreOptions};
 use crate::title_row::{StoredTitle, TitleRow};
 use crate::titles::{ExistingTitles, RestoreOutcome, upsert_tombstone};
 use crate::transfer::tables::{
-    Cell, RawAuditEntry, RawBinding, RawDevice, RawDeviceGroup, RawDeviceStatus, RawHardwareModel,
-    RawLegacyMechanism, RawMember, RawPolicy, RawPolicyGroup, RawRelease, RawServedSet, RawTitle,
-    RawToken, RawWebhook, Table, insert_rows,
+    Cell, RawAuditEntry, RawBinding, RawBlockedRelease, RawDevice, RawDeviceExemption,
+    RawDeviceGroup, RawDeviceStatus, RawHardwareModel, RawLegacyMechanism, RawMember, RawPolicy,
+    RawPolicyGroup, RawRelease, RawServedSet, RawTitle, RawToken, RawWebhook, Table, insert_rows,
 };
 use crate::transfer::{IDENTITY_TABLES, reset_identity_sequences};
 
@@ -62,6 +62,10 @@ pub struct BackupTables {
     pub webhooks: Vec<RawWebhook>,
     /// Absent from backups made before the audit log: none.
     pub audit: Vec<RawAuditEntry>,
+    /// Absent from backups made before migration 0010: none.
+    pub blocked_releases: Vec<RawBlockedRelease>,
+    /// Absent from backups made before migration 0010: none.
+    pub device_exemptions: Vec<RawDeviceExemption>,
 }
 
 /// Both change counters of the installation a backup was taken from.
@@ -99,7 +103,7 @@ pub struct InstallationRestored {
 
 /// The tables [`BackupTables`] holds, and those a backup leaves out on purpose (titles go in
 /// PatchServer's layout; DDM state is reported again). Together they are every copied table.
-pub const BACKED_UP_TABLES: [&str; 12] = [
+pub const BACKED_UP_TABLES: [&str; 14] = [
     RawToken::NAME,
     RawRelease::NAME,
     RawHardwareModel::NAME,
@@ -112,6 +116,8 @@ pub const BACKED_UP_TABLES: [&str; 12] = [
     RawLegacyMechanism::NAME,
     RawWebhook::NAME,
     RawAuditEntry::NAME,
+    RawBlockedRelease::NAME,
+    RawDeviceExemption::NAME,
 ];
 pub const LEFT_OUT_TABLES: [&str; 3] = [RawTitle::NAME, RawServedSet::NAME, RawDeviceStatus::NAME];
 
@@ -125,7 +131,9 @@ const OS_CONTENT_TABLES: [&str; 5] = [
 ];
 
 /// Every OS-update table, children first (the order a replacing restore empties them in).
-const OS_TABLES_CHILDREN_FIRST: [&str; 11] = [
+const OS_TABLES_CHILDREN_FIRST: [&str; 13] = [
+    "device_exemptions",
+    "blocked_releases",
     "legacy_mechanisms",
     "device_status",
     "ddm_served",
@@ -214,6 +222,8 @@ impl Store {
                 legacy_mechanisms: installation.legacy_mechanisms,
                 webhooks: installation.webhooks,
                 audit: installation.audit,
+                blocked_releases: installation.blocked_releases,
+                device_exemptions: installation.device_exemptions,
             },
             counters: BackupCounters {
                 title_revision: installation.title_revision,
@@ -347,6 +357,8 @@ impl Store {
             insert_table!(tx, postgres, RawMember, tables.members);
             insert_table!(tx, postgres, RawBinding, tables.bindings);
             insert_table!(tx, postgres, RawLegacyMechanism, tables.legacy_mechanisms);
+            insert_table!(tx, postgres, RawBlockedRelease, tables.blocked_releases);
+            insert_table!(tx, postgres, RawDeviceExemption, tables.device_exemptions);
             if replace {
                 sqlx::query("DELETE FROM webhook_deliveries").execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM webhooks").execute(&mut *tx).await?;

@@ -4,7 +4,7 @@
 //! their admin state, `lastModified`, revision and creation date; token hashes with their ids and
 //! dates; and every OS-update table (releases, policy groups, policies, devices, device groups
 //! and their members, bindings, and what DDM keeps per device: served sets, status, legacy
-//! mechanisms), webhooks and the audit log, keeping every id, revision and timestamp as stored. Both change counters
+//! mechanisms, blocked releases and device exemptions), webhooks and the audit log, keeping every id, revision and timestamp as stored. Both change counters
 //! (`change_counter`, `os_update_counter`) take the source's values. Title tombstones and leases
 //! are not copied: they only matter to servers that ran on the source (and the target's own
 //! tombstones, numbered by the counter the copy replaces, are deleted). Neither is the queue of
@@ -38,8 +38,9 @@ use crate::store::{Backend, Store};
 pub use tables::RawAuditEntry;
 use tables::{Cell, Table, insert_rows, read_rows};
 pub use tables::{
-    RawBinding, RawDevice, RawDeviceGroup, RawDeviceStatus, RawHardwareModel, RawLegacyMechanism,
-    RawMember, RawPolicy, RawPolicyGroup, RawRelease, RawServedSet, RawTitle, RawToken, RawWebhook,
+    RawBinding, RawBlockedRelease, RawDevice, RawDeviceExemption, RawDeviceGroup, RawDeviceStatus,
+    RawHardwareModel, RawLegacyMechanism, RawMember, RawPolicy, RawPolicyGroup, RawRelease,
+    RawServedSet, RawTitle, RawToken, RawWebhook,
 };
 
 /// Everything an installation holds, as raw rows (each table sorted by key).
@@ -62,6 +63,8 @@ pub struct Installation {
     legacy_mechanisms: Vec<RawLegacyMechanism>,
     webhooks: Vec<RawWebhook>,
     audit: Vec<RawAuditEntry>,
+    blocked_releases: Vec<RawBlockedRelease>,
+    device_exemptions: Vec<RawDeviceExemption>,
 }
 
 /// How many rows each copied table holds.
@@ -88,11 +91,13 @@ pub struct TableCounts {
     pub webhooks: usize,
     /// Audit log entries.
     pub audit: usize,
+    pub blocked_releases: usize,
+    pub device_exemptions: usize,
 }
 
 impl TableCounts {
     /// Each count with its table's name, in copy order.
-    pub fn by_table(&self) -> [(&'static str, usize); 15] {
+    pub fn by_table(&self) -> [(&'static str, usize); 17] {
         [
             (RawTitle::NAME, self.titles),
             (RawToken::NAME, self.tokens),
@@ -109,11 +114,13 @@ impl TableCounts {
             (RawLegacyMechanism::NAME, self.legacy_mechanisms),
             (RawWebhook::NAME, self.webhooks),
             (RawAuditEntry::NAME, self.audit),
+            (RawBlockedRelease::NAME, self.blocked_releases),
+            (RawDeviceExemption::NAME, self.device_exemptions),
         ]
     }
 
     /// The counts by table name, to fill in [`TableCounts::by_table`] order.
-    fn slots(&mut self) -> [&mut usize; 15] {
+    fn slots(&mut self) -> [&mut usize; 17] {
         [
             &mut self.titles,
             &mut self.tokens,
@@ -130,13 +137,15 @@ impl TableCounts {
             &mut self.legacy_mechanisms,
             &mut self.webhooks,
             &mut self.audit,
+            &mut self.blocked_releases,
+            &mut self.device_exemptions,
         ]
     }
 }
 
 /// The tables whose rows make a database "not empty" (the other copied tables need rows in
 /// these).
-const CONTENT_TABLES: [&str; 9] = [
+const CONTENT_TABLES: [&str; 10] = [
     RawTitle::NAME,
     RawToken::NAME,
     RawRelease::NAME,
@@ -146,16 +155,18 @@ const CONTENT_TABLES: [&str; 9] = [
     RawDeviceGroup::NAME,
     RawWebhook::NAME,
     RawAuditEntry::NAME,
+    RawBlockedRelease::NAME,
 ];
 
 /// Tables whose `id` is an identity column on PostgreSQL, whose sequences follow a copy.
-const IDENTITY_TABLES: [&str; 6] = [
+const IDENTITY_TABLES: [&str; 7] = [
     RawToken::NAME,
     RawPolicyGroup::NAME,
     RawPolicy::NAME,
     RawDeviceGroup::NAME,
     RawWebhook::NAME,
     RawAuditEntry::NAME,
+    RawDeviceExemption::NAME,
 ];
 
 impl Installation {
@@ -181,6 +192,8 @@ impl Installation {
             legacy_mechanisms: self.legacy_mechanisms.len(),
             webhooks: self.webhooks.len(),
             audit: self.audit.len(),
+            blocked_releases: self.blocked_releases.len(),
+            device_exemptions: self.device_exemptions.len(),
         }
     }
 
@@ -204,6 +217,8 @@ impl Installation {
         cells_with_nul(&self.legacy_mechanisms, &mut found);
         cells_with_nul(&self.webhooks, &mut found);
         cells_with_nul(&self.audit, &mut found);
+        cells_with_nul(&self.blocked_releases, &mut found);
+        cells_with_nul(&self.device_exemptions, &mut found);
         if found.len() > MAX_NUL_CELLS_LISTED {
             let more = found.len() - MAX_NUL_CELLS_LISTED;
             found.truncate(MAX_NUL_CELLS_LISTED);
@@ -261,6 +276,14 @@ impl Installation {
             ),
             (RawWebhook::NAME, self.webhooks == other.webhooks),
             (RawAuditEntry::NAME, self.audit == other.audit),
+            (
+                RawBlockedRelease::NAME,
+                self.blocked_releases == other.blocked_releases,
+            ),
+            (
+                RawDeviceExemption::NAME,
+                self.device_exemptions == other.device_exemptions,
+            ),
         ];
         for (name, same) in tables {
             if !same {
@@ -397,6 +420,8 @@ impl Store {
                 legacy_mechanisms: read_rows!(&mut *tx, RawLegacyMechanism),
                 webhooks: read_rows!(&mut *tx, RawWebhook),
                 audit: read_rows!(&mut *tx, RawAuditEntry),
+                blocked_releases: read_rows!(&mut *tx, RawBlockedRelease),
+                device_exemptions: read_rows!(&mut *tx, RawDeviceExemption),
             };
             tx.commit().await?;
             installation
@@ -470,6 +495,8 @@ impl Store {
             insert_rows!(tx, postgres, RawLegacyMechanism, installation.legacy_mechanisms);
             insert_rows!(tx, postgres, RawWebhook, installation.webhooks);
             insert_rows!(tx, postgres, RawAuditEntry, installation.audit);
+            insert_rows!(tx, postgres, RawBlockedRelease, installation.blocked_releases);
+            insert_rows!(tx, postgres, RawDeviceExemption, installation.device_exemptions);
             if postgres {
                 reset_identity_sequences!(tx);
             }

@@ -329,6 +329,30 @@ table! {
     }
 }
 
+table! {
+    /// A release blocked everywhere (migration 0010).
+    RawBlockedRelease = "blocked_releases", identity: false {
+        platform: String,
+        version_key: String,
+        version: String,
+        reason: String,
+        blocked_by: Option<String>,
+        blocked_at: String,
+    }
+}
+
+table! {
+    /// A device's exemption from enforcement (migration 0010).
+    RawDeviceExemption = "device_exemptions", identity: true {
+        id: i64,
+        device_id: String,
+        until_at: String,
+        reason: String,
+        created_by: Option<String>,
+        created_at: String,
+    }
+}
+
 /// Every row of table `$type`, sorted (keys first), read through `$executor`.
 macro_rules! read_rows {
     ($executor:expr, $type:ty) => {{

@@ -13,13 +13,13 @@ use crate::on_pool;
 use crate::store::{Backend, Store};
 use crate::transfer::TableCounts;
 use crate::transfer::tables::{
-    RawAuditEntry, RawBinding, RawDevice, RawDeviceGroup, RawDeviceStatus, RawHardwareModel,
-    RawLegacyMechanism, RawMember, RawPolicy, RawPolicyGroup, RawRelease, RawServedSet, RawTitle,
-    RawToken, RawWebhook, Table,
+    RawAuditEntry, RawBinding, RawBlockedRelease, RawDevice, RawDeviceExemption, RawDeviceGroup,
+    RawDeviceStatus, RawHardwareModel, RawLegacyMechanism, RawMember, RawPolicy, RawPolicyGroup,
+    RawRelease, RawServedSet, RawTitle, RawToken, RawWebhook, Table,
 };
 
 /// Every table and column the transfer copies (the counters' single rows included).
-const COPIED: [(&str, &[&str]); 17] = [
+const COPIED: [(&str, &[&str]); 19] = [
     ("change_counter", &["id", "revision"]),
     ("os_update_counter", &["id", "revision"]),
     (RawTitle::NAME, RawTitle::COLUMNS),
@@ -37,6 +37,8 @@ const COPIED: [(&str, &[&str]); 17] = [
     (RawLegacyMechanism::NAME, RawLegacyMechanism::COLUMNS),
     (RawWebhook::NAME, RawWebhook::COLUMNS),
     (RawAuditEntry::NAME, RawAuditEntry::COLUMNS),
+    (RawBlockedRelease::NAME, RawBlockedRelease::COLUMNS),
+    (RawDeviceExemption::NAME, RawDeviceExemption::COLUMNS),
 ];
 
 /// Tables left behind on purpose: they only matter to servers that ran on the source (events

@@ -86,10 +86,14 @@ pub enum TableFile {
     Webhooks,
     /// Optional: backups made before the audit log lack it.
     Audit,
+    /// Optional: backups made before migration 0010 lack it.
+    BlockedReleases,
+    /// Optional: backups made before migration 0010 lack it.
+    DeviceExemptions,
 }
 
 impl TableFile {
-    pub const ALL: [TableFile; 12] = [
+    pub const ALL: [TableFile; 14] = [
         TableFile::Tokens,
         TableFile::Releases,
         TableFile::HardwareModels,
@@ -102,6 +106,8 @@ impl TableFile {
         TableFile::LegacyMechanisms,
         TableFile::Webhooks,
         TableFile::Audit,
+        TableFile::BlockedReleases,
+        TableFile::DeviceExemptions,
     ];
 
     /// The entry's name in the zip.
@@ -119,6 +125,8 @@ impl TableFile {
             TableFile::LegacyMechanisms => "ringmaster/os-updates/legacy-mechanisms.json",
             TableFile::Webhooks => WEBHOOKS_FILE,
             TableFile::Audit => AUDIT_FILE,
+            TableFile::BlockedReleases => "ringmaster/os-updates/blocked-releases.json",
+            TableFile::DeviceExemptions => "ringmaster/os-updates/device-exemptions.json",
         }
     }
 
@@ -135,6 +143,8 @@ impl TableFile {
             TableFile::DeviceGroupMembers => "device_group_members",
             TableFile::Bindings => "update_bindings",
             TableFile::LegacyMechanisms => "legacy_mechanisms",
+            TableFile::BlockedReleases => "blocked_releases",
+            TableFile::DeviceExemptions => "device_exemptions",
             TableFile::Webhooks => "webhooks",
             TableFile::Audit => "audit_log",
         }
@@ -221,6 +231,8 @@ pub fn write_backup(backup: &InstallationBackup, scope: Scope, now: Timestamp) -
                 TableFile::DeviceGroupMembers => pretty(&tables.members),
                 TableFile::Bindings => pretty(&tables.bindings),
                 TableFile::LegacyMechanisms => pretty(&tables.legacy_mechanisms),
+                TableFile::BlockedReleases => pretty(&tables.blocked_releases),
+                TableFile::DeviceExemptions => pretty(&tables.device_exemptions),
                 TableFile::Webhooks => pretty(&tables.webhooks),
                 TableFile::Audit => pretty(&tables.audit),
             };
@@ -292,7 +304,11 @@ pub fn read_backup(
                 let Some(found) = table_files.get(file.path()) else {
                     if matches!(
                         file,
-                        TableFile::HardwareModels | TableFile::Webhooks | TableFile::Audit
+                        TableFile::HardwareModels
+                            | TableFile::Webhooks
+                            | TableFile::Audit
+                            | TableFile::BlockedReleases
+                            | TableFile::DeviceExemptions
                     ) {
                         continue;
                     }
@@ -321,6 +337,12 @@ pub fn read_backup(
                     }
                     TableFile::Webhooks => rows(bytes).map(|rows| tables.webhooks = rows),
                     TableFile::Audit => rows(bytes).map(|rows| tables.audit = rows),
+                    TableFile::BlockedReleases => {
+                        rows(bytes).map(|rows| tables.blocked_releases = rows)
+                    }
+                    TableFile::DeviceExemptions => {
+                        rows(bytes).map(|rows| tables.device_exemptions = rows)
+                    }
                 };
                 if let Err(errors) = read {
                     problems.push(FileErrors {

@@ -3,7 +3,7 @@
 //! `import` reads a feed file or URL (Apple's root certificate trusted for gdmf), detects its
 //! format and folds it into the catalog in one transaction; a feed that cannot be read prints
 //! every problem as `POINTER: message` and changes nothing. `delete` removes one release (or one
-//! build of it) and exits 1 when none matches.
+//! build of it) and exits 1 when none matches. `block` and `unblock` are in [`super::catalog_block`].
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -86,6 +86,17 @@ pub(crate) async fn run(command: CatalogCommand) -> anyhow::Result<ExitCode> {
                 Err(other) => Err(other.into()),
             }
         }
+        CatalogCommand::Block {
+            platform,
+            version,
+            reason,
+            database,
+        } => super::catalog_block::block(&platform, &version, &reason, &database).await,
+        CatalogCommand::Unblock {
+            platform,
+            version,
+            database,
+        } => super::catalog_block::unblock(&platform, &version, &database).await,
         CatalogCommand::List { platform, database } => {
             let platform = match platform.as_deref().map(Platform::parse).transpose() {
                 Ok(platform) => platform,

@@ -6,6 +6,8 @@
 mod audit;
 mod backup;
 mod catalog;
+mod catalog_block;
+mod device;
 mod migrate;
 mod plan;
 mod policy;
@@ -63,6 +65,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Restore(args) => backup::restore(args).await,
         Command::Catalog(command) => catalog::run(command).await,
         Command::Policy(command) => policy::run(command).await,
+        Command::Device(command) => device::run(command).await,
         Command::Plan(args) => plan::run(args).await,
         Command::DeviceStatus(args) => results::device_status(args).await,
         Command::Compliance(args) => results::compliance(args).await,

@@ -5,26 +5,60 @@
 //! the feed for every problem and changes nothing. `GET /catalog/{platform}` lists the releases
 //! of `macOS` or `iOS`, newest first. `DELETE /catalog/{platform}/{version}` (`?build=` for one
 //! build only) removes a release, so a bad import can be undone: 204, or 404 when none matches.
+//! `POST /catalog/{platform}/{version}/block` with `{"reason"}` blocks every build of a version
+//! everywhere (it answers the block; a bad body answers 400 by pointer and changes nothing), and
+//! `POST …/unblock` lifts it (204, or 404 when it is not blocked). The listing shows each
+//! release's block and every blocked version of the platform.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
+use axum::{Extension, Router};
 use ringmaster_domain::platform::Platform;
+use ringmaster_store::tokens::ApiToken;
 
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::http::extract::{ApiPath, ApiQuery};
+use crate::http::extract::{ApiBytes, ApiPath, ApiQuery};
 use crate::http::pretty_json::PrettyJson;
 use crate::http::upload::JsonUpload;
 use crate::os_updates::catalog::ImportReport;
-use crate::os_updates::views::{CatalogView, ReleaseView};
+use crate::os_updates::views::{BlockView, CatalogView, ReleaseView};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/catalog/import", post(import_feed))
         .route("/catalog/{platform}", get(list_catalog))
         .route("/catalog/{platform}/{version}", delete(delete_release))
+        .route("/catalog/{platform}/{version}/block", post(block_release))
+        .route(
+            "/catalog/{platform}/{version}/unblock",
+            post(unblock_release),
+        )
+}
+
+async fn block_release(
+    State(state): State<AppState>,
+    token: Option<Extension<ApiToken>>,
+    ApiPath((platform, version)): ApiPath<(String, String)>,
+    ApiBytes(body): ApiBytes,
+) -> Result<PrettyJson<BlockView>, ApiError> {
+    let platform = Platform::parse(&platform).map_err(ApiError::NotFound)?;
+    let by = token.as_ref().map(|Extension(token)| token.name.as_str());
+    let outcome = state
+        .os_updates
+        .block_release(platform, &version, &body, by)
+        .await?;
+    Ok(PrettyJson(BlockView::of(&outcome.block)))
+}
+
+async fn unblock_release(
+    State(state): State<AppState>,
+    ApiPath((platform, version)): ApiPath<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let platform = Platform::parse(&platform).map_err(ApiError::NotFound)?;
+    state.os_updates.unblock_release(platform, &version).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `?build=` of the delete route.
@@ -69,8 +103,13 @@ async fn list_catalog(
 ) -> Result<PrettyJson<CatalogView>, ApiError> {
     let platform = Platform::parse(&platform).map_err(ApiError::NotFound)?;
     let releases = state.os_updates.releases(Some(platform)).await?;
+    let blocks = state.os_updates.blocked_releases(Some(platform)).await?;
     Ok(PrettyJson(CatalogView {
         platform,
-        releases: releases.iter().map(ReleaseView::of).collect(),
+        releases: releases
+            .iter()
+            .map(|release| ReleaseView::with_blocks(release, &blocks))
+            .collect(),
+        blocked: blocks.iter().map(BlockView::of).collect(),
     }))
 }

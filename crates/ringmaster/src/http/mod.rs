@@ -43,6 +43,7 @@ pub mod ddm;
 pub mod ddm_auth;
 pub mod devices;
 pub mod error;
+pub mod exemptions;
 pub mod extract;
 pub mod feed_auth;
 pub mod health;
@@ -148,6 +149,7 @@ pub fn router(state: AppState) -> Router {
         .merge(catalog::router())
         .merge(policies::router())
         .merge(devices::router())
+        .merge(exemptions::router())
         .merge(webhooks::router())
         .merge(tokens::router())
         .merge(audit::router())

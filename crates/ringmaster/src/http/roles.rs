@@ -120,6 +120,18 @@ pub const ADMIN_ROUTES: &[RouteRole] = &[
         Manager,
         Other,
     ),
+    route(
+        Post,
+        "/api/v1/catalog/{platform}/{version}/block",
+        Manager,
+        Other,
+    ),
+    route(
+        Post,
+        "/api/v1/catalog/{platform}/{version}/unblock",
+        Manager,
+        Other,
+    ),
     // Update policies, policy groups and their bindings.
     route(Get, "/api/v1/policies", ReadOnly, Other),
     route(Post, "/api/v1/policies", Manager, Other),
@@ -150,6 +162,14 @@ pub const ADMIN_ROUTES: &[RouteRole] = &[
     ),
     route(Get, "/api/v1/devices/{id}/declarations", ReadOnly, Other),
     route(Get, "/api/v1/devices/{id}/status", ReadOnly, Other),
+    route(Get, "/api/v1/devices/{id}/exemptions", ReadOnly, Other),
+    route(Post, "/api/v1/devices/{id}/exemptions", Manager, Other),
+    route(
+        Delete,
+        "/api/v1/devices/{id}/exemptions/{exemption}",
+        Manager,
+        Other,
+    ),
     route(
         Get,
         "/api/v1/devices/{id}/legacy-mechanisms",

@@ -18,12 +18,15 @@
 //! - [`feed_fetch`]: reading a feed from a file or an HTTPS URL (Apple's root certificate included).
 //! - [`catalog_delete`]: deleting a release, to undo a bad import.
 //! - [`catalog_poll`]: keeping the catalog current from a configured URL, once per cluster.
+//! - [`blocks`]: blocking and unblocking releases everywhere; [`exemptions`]: exempting devices.
 
+pub mod blocks;
 pub mod catalog;
 pub mod catalog_delete;
 pub mod catalog_poll;
 pub mod ddm;
 pub mod enqueue;
+pub mod exemptions;
 pub mod feed_fetch;
 pub mod inventory;
 pub mod notifier;

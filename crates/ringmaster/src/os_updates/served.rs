@@ -56,9 +56,20 @@ impl OsUpdates {
             None => Resolution::default(),
         };
         let policy_id = resolution.winner.as_ref().map(|winner| winner.policy);
+        let prepared = policy_id.and_then(|id| snapshot.prepared.get(&id));
+        // An exempt device is planned with its policy's rules plus the exemption (a copy, made
+        // only for exempt devices), so it gets no enforcement and its set's token changes.
+        let exempt =
+            prepared
+                .zip(snapshot.exempt_until(&device.id, at))
+                .map(|(prepared, until)| {
+                    let mut exempt = prepared.clone();
+                    exempt.rules.exempt_until = Some(until);
+                    exempt
+                });
         let served = match facts(device, &snapshot.hardware) {
             Some(facts) => device_declarations(
-                policy_id.and_then(|id| snapshot.prepared.get(&id)),
+                exempt.as_ref().or(prepared),
                 &facts,
                 &device.capabilities(),
                 &snapshot.releases,

@@ -372,5 +372,7 @@ fn status_name(status: ReleaseStatus) -> &'static str {
         ReleaseStatus::NeedsPrerequisite => "needsPrerequisite",
         ReleaseStatus::Expired => "expired",
         ReleaseStatus::NotYetVisible => "notYetVisible",
+        ReleaseStatus::Blocked => "blocked",
+        ReleaseStatus::AboveMaxVersion => "aboveMaxVersion",
     }
 }

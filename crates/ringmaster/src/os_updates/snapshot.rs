@@ -7,14 +7,19 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use jiff::Timestamp;
 use ringmaster_domain::assignment::{Assignments, BindingFacts, GroupFacts, PolicyFacts, Subject};
 use ringmaster_domain::catalog::hardware::HardwareCatalog;
 use ringmaster_domain::catalog::release::Release;
 use ringmaster_domain::fleet::PreparedPolicy;
 use ringmaster_domain::ids::{DeviceGroupId, PolicyGroupId, PolicyId};
 use ringmaster_domain::platform::Platform;
+use ringmaster_domain::rollout_control::exempt_at;
+use ringmaster_domain::schedule::BlockedReleases;
 use ringmaster_store::os_updates::OsUpdateConfig;
+use ringmaster_store::os_updates::blocks::StoredBlock;
 use ringmaster_store::os_updates::devices::StoredDeviceGroup;
+use ringmaster_store::os_updates::exemptions::StoredExemption;
 use ringmaster_store::os_updates::policies::{BindingTargets, StoredPolicy, StoredPolicyGroup};
 
 /// One revision of the configuration, indexed.
@@ -26,6 +31,10 @@ pub struct OsUpdateSnapshot {
     pub releases: Vec<Release>,
     /// What the feeds say about models (OS majors, board ids).
     pub hardware: HardwareCatalog,
+    /// Releases blocked everywhere, by platform and version.
+    pub blocked: Vec<StoredBlock>,
+    /// Each device's exemptions (in force or not), oldest first.
+    pub exemptions: HashMap<String, Vec<StoredExemption>>,
     pub policies: BTreeMap<PolicyId, StoredPolicy>,
     pub prepared: HashMap<PolicyId, PreparedPolicy>,
     pub policy_groups: BTreeMap<PolicyGroupId, StoredPolicyGroup>,
@@ -75,14 +84,35 @@ impl OsUpdateSnapshot {
             })
             .collect();
         let assignments = Assignments::new(&policy_facts, &group_facts, &members, &binding_facts);
+        let blocked = BlockedReleases::new(
+            config
+                .blocked
+                .iter()
+                .map(|block| (block.platform, block.version.clone())),
+        );
         OsUpdateSnapshot {
             revision: config.revision,
             releases: config.releases,
             hardware: config.hardware,
+            blocked: config.blocked,
+            exemptions: config.exemptions.into_iter().fold(
+                HashMap::new(),
+                |mut by_device: HashMap<String, Vec<StoredExemption>>, exemption| {
+                    by_device
+                        .entry(exemption.device_id.clone())
+                        .or_default()
+                        .push(exemption);
+                    by_device
+                },
+            ),
             prepared: config
                 .policies
                 .iter()
-                .map(|stored| (stored.id, PreparedPolicy::new(stored.policy.clone())))
+                .map(|stored| {
+                    let prepared =
+                        PreparedPolicy::with_blocked(stored.policy.clone(), blocked.clone());
+                    (stored.id, prepared)
+                })
                 .collect(),
             policies: config
                 .policies
@@ -106,6 +136,16 @@ impl OsUpdateSnapshot {
                 .collect(),
             assignments,
         }
+    }
+
+    /// The latest end of `device`'s exemptions in force at `at`, if any.
+    pub fn exempt_until(&self, device: &str, at: Timestamp) -> Option<Timestamp> {
+        self.exemptions
+            .get(device)?
+            .iter()
+            .map(|exemption| exemption.until)
+            .filter(|until| exempt_at(*until, at))
+            .max()
     }
 
     /// The policies of a group, ordered by id.

@@ -18,6 +18,7 @@ use ringmaster_domain::platform::Platform;
 use ringmaster_domain::policy::parse::Warning;
 use ringmaster_domain::policy::render::render_policy;
 use ringmaster_domain::schedule::{DeferralKind, RolloutEntry, format_deadline};
+use ringmaster_store::os_updates::blocks::StoredBlock;
 use ringmaster_store::os_updates::devices::{StoredDevice, StoredDeviceGroup};
 use ringmaster_store::os_updates::policies::{BindingTargets, DefaultRings, StoredPolicy};
 use serde::Serialize;
@@ -42,6 +43,33 @@ pub struct ReleaseView {
     pub security: Option<SecurityView>,
     pub prerequisite_build: Option<String>,
     pub source: &'static str,
+    /// Present when the release is blocked: never a target anywhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<BlockView>,
+}
+
+/// A blocked release: every build of `version` on `platform`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockView {
+    pub platform: Platform,
+    pub version: String,
+    pub reason: String,
+    /// The name of the token that blocked it; absent when blocked from the CLI.
+    pub blocked_by: Option<String>,
+    pub blocked_at: String,
+}
+
+impl BlockView {
+    pub fn of(block: &StoredBlock) -> BlockView {
+        BlockView {
+            platform: block.platform,
+            version: block.version.as_str().to_owned(),
+            reason: block.reason.clone(),
+            blocked_by: block.blocked_by.clone(),
+            blocked_at: block.blocked_at.to_string(),
+        }
+    }
 }
 
 /// What a release fixes, when the feed says.
@@ -77,6 +105,20 @@ impl ReleaseView {
             }),
             prerequisite_build: release.prerequisite_build.clone(),
             source: release.source.as_str(),
+            blocked: None,
+        }
+    }
+
+    /// The view of `release` with its block, if `blocks` has one for its version.
+    pub fn with_blocks(release: &Release, blocks: &[StoredBlock]) -> ReleaseView {
+        ReleaseView {
+            blocked: blocks
+                .iter()
+                .find(|block| {
+                    block.platform == release.platform && block.version == release.version
+                })
+                .map(BlockView::of),
+            ..ReleaseView::of(release)
         }
     }
 }
@@ -86,6 +128,9 @@ impl ReleaseView {
 pub struct CatalogView {
     pub platform: Platform,
     pub releases: Vec<ReleaseView>,
+    /// Every blocked version of the platform, also those the catalog does not hold (yet).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocked: Vec<BlockView>,
 }
 
 /// A stored policy: `id`, the policy document, `policyGroup`, `revision` and times, and the

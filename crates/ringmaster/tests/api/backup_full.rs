@@ -384,6 +384,8 @@ async fn the_full_backup_is_documented_files_beside_patch_archive_and_scope_titl
             "ringmaster/os-updates/legacy-mechanisms.json",
             "ringmaster/webhooks.json",
             "ringmaster/audit.json",
+            "ringmaster/os-updates/blocked-releases.json",
+            "ringmaster/os-updates/device-exemptions.json",
         ]
         .map(str::to_owned),
     );

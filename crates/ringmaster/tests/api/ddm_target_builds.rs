@@ -10,7 +10,7 @@ use crate::hardware_identity::supplemental_catalog;
 use crate::os_catalog::import;
 use crate::support::{AppOptions, TestApp, TestBackend, json_body, load_rings, spawn_app_with};
 
-async fn ddm(
+pub(crate) async fn ddm(
     app: &TestApp,
     method: Method,
     endpoint: &str,
@@ -29,7 +29,7 @@ async fn ddm(
     request.send().await.expect("check-in")
 }
 
-fn report(version: &str, build: &str, board: &str, model: &str) -> Value {
+pub(crate) fn report(version: &str, build: &str, board: &str, model: &str) -> Value {
     json!({
         "StatusItems": {
             "device": {
@@ -44,7 +44,7 @@ fn report(version: &str, build: &str, board: &str, model: &str) -> Value {
 }
 
 /// The enforcement payload `device` is served over the check-in protocol.
-async fn served_enforcement(app: &TestApp, device: &str) -> Value {
+pub(crate) async fn served_enforcement(app: &TestApp, device: &str) -> Value {
     let items = json_body(ddm(app, Method::GET, "declaration-items", device, None).await).await;
     let identifier = items["Declarations"]["Configurations"]
         .as_array()
@@ -66,7 +66,7 @@ async fn served_enforcement(app: &TestApp, device: &str) -> Value {
     json_body(response).await["Payload"].clone()
 }
 
-async fn app_at(backend: crate::support::TestBackend, now: &str) -> TestApp {
+pub(crate) async fn app_at(backend: crate::support::TestBackend, now: &str) -> TestApp {
     spawn_app_with(
         backend,
         AppOptions {
@@ -77,7 +77,11 @@ async fn app_at(backend: crate::support::TestBackend, now: &str) -> TestApp {
     .await
 }
 
-async fn enroll_in_first_ring(app: &TestApp, devices: &[(&str, Value)], catalog: &Value) {
+pub(crate) async fn enroll_in_first_ring(
+    app: &TestApp,
+    devices: &[(&str, Value)],
+    catalog: &Value,
+) {
     for (device, body) in devices {
         let response = ddm(app, Method::PUT, "status", device, Some(body)).await;
         assert_eq!(response.status(), StatusCode::OK);

@@ -62,6 +62,8 @@ mod patch_server_tools;
 mod patch_server_tools_admin;
 mod restore_last_modified;
 mod roles;
+mod rollout_blocks;
+mod rollout_exemptions;
 mod token_import;
 mod tokens;
 mod webhook_delivery;

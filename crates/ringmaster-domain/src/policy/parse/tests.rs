@@ -504,3 +504,41 @@ const FORBIDDEN: [(&str, &str, &str); 3] = [
         "Invalid global settings declaration: Installation cannot be forced when downloading is disabled.",
     ),
 ];
+
+#[test]
+fn max_version_is_an_apple_version_and_round_trips() {
+    for bad in [
+        json!("fifteen"),
+        json!(""),
+        json!("15.99.1.2"),
+        json!("1000.0"),
+    ] {
+        only_error_at(
+            &with(full_macos(), "/enforcement/maxVersion", bad),
+            "/enforcement/maxVersion",
+        );
+    }
+    let message = only_error_at(
+        &with(full_macos(), "/enforcement/maxVersion", json!(15.99)),
+        "/enforcement/maxVersion",
+    );
+    assert!(message.contains("must be a string"), "{message}");
+    let document = with(full_macos(), "/enforcement/maxVersion", json!("15.99"));
+    let policy = parse_policy(&document).unwrap().policy;
+    assert_eq!(
+        policy
+            .enforcement
+            .max_version
+            .as_ref()
+            .map(|cap| cap.as_str()),
+        Some("15.99")
+    );
+    assert_eq!(render_policy(&policy)["enforcement"]["maxVersion"], "15.99");
+    let absent = parse_policy(&full_macos()).unwrap().policy;
+    assert_eq!(absent.enforcement.max_version, None);
+    assert!(
+        render_policy(&absent)["enforcement"]
+            .get("maxVersion")
+            .is_none()
+    );
+}

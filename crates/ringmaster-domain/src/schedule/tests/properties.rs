@@ -1,6 +1,7 @@
 //! Property tests of the schedule: invariants that hold for any catalog, timing, device and
 //! instant.
 
+use jiff::Span;
 use proptest::prelude::*;
 
 use super::*;
@@ -113,7 +114,57 @@ fn arb_now() -> impl Strategy<Value = Timestamp> {
     })
 }
 
+fn arb_rules() -> impl Strategy<Value = TargetRules> {
+    (
+        prop::collection::vec(arb_version(), 0..4),
+        prop::option::of(arb_version()),
+    )
+        .prop_map(|(blocked, max_version)| TargetRules {
+            blocked: BlockedReleases::new(
+                blocked
+                    .into_iter()
+                    .map(|version| (Platform::MacOs, version)),
+            ),
+            max_version,
+            exempt_until: None,
+        })
+}
+
 proptest! {
+    #[test]
+    fn no_target_is_blocked_or_above_the_cap_and_it_is_the_newest_allowed(
+        timing in arb_timing(),
+        rules in arb_rules(),
+        device in arb_device(),
+        catalog in prop::collection::vec(arb_release(), 0..12),
+        now in arb_now(),
+    ) {
+        let open = plan_device(&timing, &device, &catalog, now);
+        let held = plan_device_within(&timing, &rules, &device, &catalog, now);
+        let allowed = |version: &AppleOsVersion| {
+            !rules.blocked.contains(Platform::MacOs, version)
+                && rules.max_version.as_ref().is_none_or(|cap| version <= cap)
+        };
+        if let Some(enforcement) = held.enforcement() {
+            prop_assert!(allowed(&enforcement.version));
+        }
+        // The target is the newest release the unrestricted plan finds eligible and the rules allow.
+        let expected = open
+            .releases
+            .iter()
+            .filter(|release| release.status == ReleaseStatus::Eligible && allowed(&release.version))
+            .map(|release| (&release.version, &release.build))
+            .next_back();
+        let got = held
+            .enforcement()
+            .map(|enforcement| (&enforcement.version, &enforcement.target_build));
+        if timing.enforcement.is_some() {
+            prop_assert_eq!(got, expected);
+        } else {
+            prop_assert_eq!(got, None);
+        }
+    }
+
     #[test]
     fn the_enforced_release_is_newer_visible_and_signed(
         timing in arb_timing(),

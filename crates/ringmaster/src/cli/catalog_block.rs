@@ -1,0 +1,85 @@
+//! `ringmaster catalog block PLATFORM VERSION --reason …` and `ringmaster catalog unblock
+//! PLATFORM VERSION`: the same service calls as the API, so a block made here is served by every
+//! server within a refresh. A bad reason prints `POINTER: message` and changes nothing (exit 1);
+//! unblocking what is not blocked exits 1.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use ringmaster_domain::platform::Platform;
+
+use crate::cli::open_store;
+use crate::config::DatabaseArgs;
+use crate::os_updates::service::{OsUpdateError, OsUpdates};
+
+/// The body the service reads, as the API receives it.
+#[derive(serde::Serialize)]
+struct BlockBody<'a> {
+    reason: &'a str,
+}
+
+pub(super) async fn block(
+    platform: &str,
+    version: &str,
+    reason: &str,
+    database: &DatabaseArgs,
+) -> anyhow::Result<ExitCode> {
+    let Some(platform) = platform_or_usage(platform) else {
+        return Ok(ExitCode::from(2));
+    };
+    let body = serde_json::to_vec(&BlockBody { reason })?;
+    let service = OsUpdates::new(open_store(&database.url).await?);
+    match service.block_release(platform, version, &body, None).await {
+        Ok(outcome) => {
+            writeln!(
+                std::io::stdout().lock(),
+                "blocked {} {}: {}",
+                outcome.block.platform,
+                outcome.block.version,
+                outcome.block.reason
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => report(error),
+    }
+}
+
+pub(super) async fn unblock(
+    platform: &str,
+    version: &str,
+    database: &DatabaseArgs,
+) -> anyhow::Result<ExitCode> {
+    let Some(platform) = platform_or_usage(platform) else {
+        return Ok(ExitCode::from(2));
+    };
+    let service = OsUpdates::new(open_store(&database.url).await?);
+    match service.unblock_release(platform, version).await {
+        Ok(()) => {
+            writeln!(std::io::stdout().lock(), "unblocked {platform} {version}")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => report(error),
+    }
+}
+
+fn platform_or_usage(text: &str) -> Option<Platform> {
+    Platform::parse(text)
+        .map_err(|why| eprintln!("error: {why}"))
+        .ok()
+}
+
+fn report(error: OsUpdateError) -> anyhow::Result<ExitCode> {
+    match error {
+        OsUpdateError::Invalid(errors) => {
+            for error in errors.iter() {
+                eprintln!("{}: {}", error.pointer, error.message);
+            }
+            Ok(ExitCode::FAILURE)
+        }
+        OsUpdateError::NotFound(what) => {
+            eprintln!("error: {what} does not exist");
+            Ok(ExitCode::FAILURE)
+        }
+        other => Err(other.into()),
+    }
+}
