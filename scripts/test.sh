@@ -7,8 +7,8 @@
 # Environment:
 #   TEST_DATABASE_URL          use this PostgreSQL database instead of starting
 #                              a throwaway server
-#   RINGMASTER_TEST_SKIP_LINT=1  skip `cargo fmt --check`, `cargo clippy`, `cargo doc` and
-#                              `cargo machete`
+#   RINGMASTER_TEST_SKIP_LINT=1  skip `cargo fmt --check`, `cargo clippy`, `cargo doc`,
+#                              `cargo machete` and `cargo deny`
 #   CI=true                    fail (instead of warn) if PostgreSQL cannot be
 #                              installed or started, or curl cannot be
 #                              installed; install what is missing without asking
@@ -286,8 +286,22 @@ if [ "${RINGMASTER_TEST_SKIP_LINT:-0}" != "1" ]; then
     else
         warn "cargo-machete is not installed: unused dependencies are not checked (cargo install cargo-machete)"
     fi
+
+    # Licenses, bans and sources (deny.toml): cargo-deny, installed from crates.io on CI when
+    # missing. Its advisories check needs the RustSec database from GitHub, so it is not run here.
+    if ! command -v cargo-deny >/dev/null 2>&1 && is_ci; then
+        section "Installing cargo-deny (cargo install cargo-deny --locked)"
+        cargo install cargo-deny --locked --quiet ||
+            warn "could not install cargo-deny (is crates.io reachable?)"
+    fi
+    if command -v cargo-deny >/dev/null 2>&1; then
+        section "cargo deny check licenses bans sources"
+        cargo deny --offline check licenses bans sources
+    else
+        warn "cargo-deny is not installed: licenses and sources are not checked (cargo install cargo-deny)"
+    fi
 else
-    section "Skipping fmt, clippy, doc and machete (RINGMASTER_TEST_SKIP_LINT=1)"
+    section "Skipping fmt, clippy, doc, machete and deny (RINGMASTER_TEST_SKIP_LINT=1)"
 fi
 
 if cargo nextest --version >/dev/null 2>&1; then
