@@ -172,6 +172,12 @@ pub fn parse_lifetime(text: &str) -> Result<SignedDuration, String> {
     Ok(lifetime)
 }
 
+/// The instant a token expired, if it has expired by `now` (the one expiry rule: a token is
+/// refused from its `expires_at` on).
+pub fn expired(expires_at: Option<Timestamp>, now: Timestamp) -> Option<Timestamp> {
+    expires_at.filter(|at| now >= *at)
+}
+
 /// What a token brings to a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Access<'a> {
@@ -204,9 +210,7 @@ impl Access<'_> {
         title: Option<&str>,
         now: Timestamp,
     ) -> Result<(), Refusal> {
-        if let Some(expires_at) = self.expires_at
-            && now >= expires_at
-        {
+        if let Some(expires_at) = expired(self.expires_at, now) {
             return Err(Refusal::Expired(expires_at));
         }
         if !self.role.includes(needed) {

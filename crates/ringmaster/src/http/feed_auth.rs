@@ -22,6 +22,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine;
 use jiff::{SignedDuration, Timestamp};
+use ringmaster_domain::access::expired;
 use ringmaster_store::tokens::token_hash;
 
 use crate::http::AppState;
@@ -99,7 +100,7 @@ pub async fn require_feed_credentials(
             .find_token(&secret)
             .await
             .map_err(|error| ApiError::Internal(error.into()))?;
-        let live = token.is_some_and(|token| token.expires_at.is_none_or(|at| now < at));
+        let live = token.is_some_and(|token| expired(token.expires_at, now).is_none());
         if !live {
             return Err(refused());
         }
