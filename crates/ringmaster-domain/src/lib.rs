@@ -23,6 +23,7 @@
 //! - [`plan_window`]: the days a rollout plan covers, and its default of 90 days.
 //! - [`platform`]: the Apple platforms whose updates ringmaster manages (macOS, iOS).
 //! - [`policy`]: DDM update policies and the default deployment rings.
+//! - [`preview`]: the preview of a configuration change: each device's target before and after, and how urgent the new deadline is.
 //! - [`schedule`]: which releases a device sees, which version it must install, and by when.
 //! - [`title`]: Jamf software titles: model, parsing with validation, rendering, edits.
 //! - [`version_order`]: ordering of opaque application version strings ("is this newer?").
@@ -48,6 +49,7 @@ pub mod plan_chart;
 pub mod plan_window;
 pub mod platform;
 pub mod policy;
+pub mod preview;
 pub mod rollout_control;
 pub mod schedule;
 pub mod title;

@@ -10,7 +10,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::config::confirm::ConfirmArgs;
+
 pub mod checks;
+pub mod confirm;
 pub mod device;
 pub mod token;
 
@@ -135,6 +138,8 @@ pub enum CatalogCommand {
         /// A feed file, or a URL such as https://gdmf.apple.com/v2/pmv
         source: String,
         #[command(flatten)]
+        confirm: ConfirmArgs,
+        #[command(flatten)]
         database: DatabaseArgs,
     },
     /// List the catalog's releases, newest first
@@ -155,6 +160,8 @@ pub enum CatalogCommand {
         #[arg(long)]
         build: Option<String>,
         #[command(flatten)]
+        confirm: ConfirmArgs,
+        #[command(flatten)]
         database: DatabaseArgs,
     },
     /// Block a version everywhere: never a target, the newest allowed one below is enforced
@@ -166,12 +173,16 @@ pub enum CatalogCommand {
         #[arg(long)]
         reason: String,
         #[command(flatten)]
+        confirm: ConfirmArgs,
+        #[command(flatten)]
         database: DatabaseArgs,
     },
     /// Lift the block of a version
     Unblock {
         platform: String,
         version: String,
+        #[command(flatten)]
+        confirm: ConfirmArgs,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -193,6 +204,8 @@ pub enum PolicyCommand {
     Create {
         file: PathBuf,
         #[command(flatten)]
+        confirm: ConfirmArgs,
+        #[command(flatten)]
         database: DatabaseArgs,
     },
     /// Print one policy as JSON
@@ -206,6 +219,8 @@ pub enum PolicyCommand {
     Delete {
         /// The policy's id or name
         policy: String,
+        #[command(flatten)]
+        confirm: ConfirmArgs,
         #[command(flatten)]
         database: DatabaseArgs,
     },

@@ -3,7 +3,8 @@
 //! `import` reads a feed file or URL (Apple's root certificate trusted for gdmf), detects its
 //! format and folds it into the catalog in one transaction; a feed that cannot be read prints
 //! every problem as `POINTER: message` and changes nothing. `delete` removes one release (or one
-//! build of it) and exits 1 when none matches. `block` and `unblock` are in [`super::catalog_block`].
+//! build of it) and exits 1 when none matches. Both take `--dry-run` and `--yes`
+//! ([`super::preview`]). `block` and `unblock` are in [`super::catalog_block`].
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -12,6 +13,7 @@ use ringmaster_domain::platform::Platform;
 
 use crate::audit::cli::{Outcome, recorded};
 use crate::cli::open_store;
+use crate::cli::preview::{Gate, gate};
 use crate::clock::Clock;
 use crate::config::CatalogCommand;
 use crate::os_updates::feed_fetch::read_source;
@@ -19,7 +21,11 @@ use crate::os_updates::service::{OsUpdateError, OsUpdates};
 
 pub(crate) async fn run(command: CatalogCommand) -> anyhow::Result<ExitCode> {
     match command {
-        CatalogCommand::Import { source, database } => {
+        CatalogCommand::Import {
+            source,
+            confirm,
+            database,
+        } => {
             let bytes = match read_source(&source).await {
                 Ok(bytes) => bytes,
                 Err(error) => {
@@ -29,9 +35,21 @@ pub(crate) async fn run(command: CatalogCommand) -> anyhow::Result<ExitCode> {
             };
             let store = open_store(&database.url).await?;
             let service = OsUpdates::new(store.clone());
-            let import = service.import_feed(&bytes, Clock::System.now());
-            let outcome = |report: &_| Outcome::changed(None, report);
-            match recorded(&store, "catalog import", ("catalog", None), import, outcome).await? {
+            let now = Clock::System.now();
+            let refused = match gate(&confirm, || service.preview_import_feed(&bytes, now)).await? {
+                Gate::Proceed => None,
+                Gate::Stop(code) => return Ok(code),
+                Gate::Refused(error) => Some(Err(error)),
+            };
+            let result = match refused {
+                Some(refused) => refused,
+                None => {
+                    let import = service.import_feed(&bytes, now);
+                    let outcome = |report: &_| Outcome::changed(None, report);
+                    recorded(&store, "catalog import", ("catalog", None), import, outcome).await?
+                }
+            };
+            match result {
                 Ok(report) => {
                     let mut out = std::io::stdout().lock();
                     writeln!(
@@ -59,6 +77,7 @@ pub(crate) async fn run(command: CatalogCommand) -> anyhow::Result<ExitCode> {
             platform,
             version,
             build,
+            confirm,
             database,
         } => {
             let platform = match Platform::parse(&platform) {
@@ -71,10 +90,29 @@ pub(crate) async fn run(command: CatalogCommand) -> anyhow::Result<ExitCode> {
             let store = open_store(&database.url).await?;
             let service = OsUpdates::new(store.clone());
             let release = format!("{}:{version}", platform.as_str());
-            let delete = service.delete_release(platform, &version, build.as_deref());
-            let object = ("catalog-release", Some(release.as_str()));
-            let outcome = |deleted: &_| Outcome::changed(None, deleted);
-            match recorded(&store, "catalog delete", object, delete, outcome).await? {
+            let preview = || {
+                service.preview_delete_release(
+                    platform,
+                    &version,
+                    build.as_deref(),
+                    Clock::System.now(),
+                )
+            };
+            let refused = match gate(&confirm, preview).await? {
+                Gate::Proceed => None,
+                Gate::Stop(code) => return Ok(code),
+                Gate::Refused(error) => Some(Err(error)),
+            };
+            let result = match refused {
+                Some(refused) => refused,
+                None => {
+                    let delete = service.delete_release(platform, &version, build.as_deref());
+                    let object = ("catalog-release", Some(release.as_str()));
+                    let outcome = |deleted: &_| Outcome::changed(None, deleted);
+                    recorded(&store, "catalog delete", object, delete, outcome).await?
+                }
+            };
+            match result {
                 Ok(deleted) => {
                     writeln!(std::io::stdout().lock(), "deleted {deleted} release(s)")?;
                     Ok(ExitCode::SUCCESS)
@@ -90,13 +128,15 @@ pub(crate) async fn run(command: CatalogCommand) -> anyhow::Result<ExitCode> {
             platform,
             version,
             reason,
+            confirm,
             database,
-        } => super::catalog_block::block(&platform, &version, &reason, &database).await,
+        } => super::catalog_block::block(&platform, &version, &reason, &confirm, &database).await,
         CatalogCommand::Unblock {
             platform,
             version,
+            confirm,
             database,
-        } => super::catalog_block::unblock(&platform, &version, &database).await,
+        } => super::catalog_block::unblock(&platform, &version, &confirm, &database).await,
         CatalogCommand::List { platform, database } => {
             let platform = match platform.as_deref().map(Platform::parse).transpose() {
                 Ok(platform) => platform,

@@ -1,7 +1,8 @@
 //! `ringmaster catalog block PLATFORM VERSION --reason …` and `ringmaster catalog unblock
 //! PLATFORM VERSION`: the same service calls as the API, so a block made here is served by every
 //! server within a refresh. A bad reason prints `POINTER: message` and changes nothing (exit 1);
-//! unblocking what is not blocked exits 1.
+//! unblocking what is not blocked exits 1. Both take `--dry-run` and `--yes`
+//! ([`super::preview`]).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -9,7 +10,10 @@ use std::process::ExitCode;
 use ringmaster_domain::platform::Platform;
 
 use crate::cli::open_store;
+use crate::cli::preview::{Gate, gate};
+use crate::clock::Clock;
 use crate::config::DatabaseArgs;
+use crate::config::confirm::ConfirmArgs;
 use crate::os_updates::service::{OsUpdateError, OsUpdates};
 
 /// The body the service reads, as the API receives it.
@@ -22,6 +26,7 @@ pub(super) async fn block(
     platform: &str,
     version: &str,
     reason: &str,
+    confirm: &ConfirmArgs,
     database: &DatabaseArgs,
 ) -> anyhow::Result<ExitCode> {
     let Some(platform) = platform_or_usage(platform) else {
@@ -29,6 +34,13 @@ pub(super) async fn block(
     };
     let body = serde_json::to_vec(&BlockBody { reason })?;
     let service = OsUpdates::new(open_store(&database.url).await?);
+    let preview =
+        || service.preview_block_release(platform, version, &body, None, Clock::System.now());
+    match gate(confirm, preview).await? {
+        Gate::Proceed => {}
+        Gate::Stop(code) => return Ok(code),
+        Gate::Refused(error) => return report(error),
+    }
     match service.block_release(platform, version, &body, None).await {
         Ok(outcome) => {
             writeln!(
@@ -47,12 +59,19 @@ pub(super) async fn block(
 pub(super) async fn unblock(
     platform: &str,
     version: &str,
+    confirm: &ConfirmArgs,
     database: &DatabaseArgs,
 ) -> anyhow::Result<ExitCode> {
     let Some(platform) = platform_or_usage(platform) else {
         return Ok(ExitCode::from(2));
     };
     let service = OsUpdates::new(open_store(&database.url).await?);
+    let preview = || service.preview_unblock_release(platform, version, Clock::System.now());
+    match gate(confirm, preview).await? {
+        Gate::Proceed => {}
+        Gate::Stop(code) => return Ok(code),
+        Gate::Refused(error) => return report(error),
+    }
     match service.unblock_release(platform, version).await {
         Ok(()) => {
             writeln!(std::io::stdout().lock(), "unblocked {platform} {version}")?;

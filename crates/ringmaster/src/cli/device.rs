@@ -1,11 +1,13 @@
 //! `ringmaster device exempt ID --until … --reason …` and `ringmaster device exemptions ID`: the
 //! same service calls as `/api/v1/devices/{id}/exemptions`. A bad value prints `POINTER: message`
-//! and changes nothing (exit 1); an unknown device exits 1.
+//! and changes nothing (exit 1); an unknown device exits 1. `exempt` takes `--dry-run` and
+//! `--yes` ([`super::preview`]).
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::open_store;
+use crate::cli::preview::{Gate, gate};
 use crate::clock::Clock;
 use crate::config::device::DeviceCommand;
 use crate::os_updates::service::{OsUpdateError, OsUpdates};
@@ -23,6 +25,7 @@ pub(crate) async fn run(command: DeviceCommand) -> anyhow::Result<ExitCode> {
             id,
             until,
             reason,
+            confirm,
             database,
         } => {
             let body = serde_json::to_vec(&ExemptionBody {
@@ -30,6 +33,12 @@ pub(crate) async fn run(command: DeviceCommand) -> anyhow::Result<ExitCode> {
                 reason: &reason,
             })?;
             let service = OsUpdates::new(open_store(&database.url).await?);
+            let preview = || service.preview_add_exemption(&id, &body, None, Clock::System.now());
+            match gate(&confirm, preview).await? {
+                Gate::Proceed => {}
+                Gate::Stop(code) => return Ok(code),
+                Gate::Refused(error) => return report(error),
+            }
             match service.add_exemption(&id, &body, None).await {
                 Ok(view) => {
                     writeln!(

@@ -11,6 +11,7 @@ mod device;
 mod migrate;
 mod plan;
 mod policy;
+mod preview;
 mod results;
 mod simulate;
 mod title;

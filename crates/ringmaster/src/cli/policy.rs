@@ -1,7 +1,8 @@
 //! `ringmaster policy load-defaults|list|create|show|delete`.
 //!
 //! The same validation as the API: a refused policy prints one `FILE: POINTER: message` line per
-//! problem and exits 1. Policies are named by id or by name.
+//! problem and exits 1. Policies are named by id or by name. `create` and `delete` take
+//! `--dry-run` and `--yes` ([`super::preview`]).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -12,6 +13,7 @@ use ringmaster_store::os_updates::policies::{DefaultRings, StoredPolicy};
 
 use crate::audit::cli::{Outcome, recorded};
 use crate::cli::open_store;
+use crate::cli::preview::{Gate, gate};
 use crate::clock::Clock;
 use crate::config::PolicyCommand;
 use crate::os_updates::service::{OsUpdateError, OsUpdates};
@@ -76,7 +78,11 @@ pub(crate) async fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        PolicyCommand::Create { file, database } => {
+        PolicyCommand::Create {
+            file,
+            confirm,
+            database,
+        } => {
             let shown = file.display().to_string();
             let bytes = std::fs::read(&file)
                 .map_err(|error| anyhow::anyhow!("cannot read {shown}: {error}"))?;
@@ -86,7 +92,17 @@ pub(crate) async fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
             };
             let store = open_store(&database.url).await?;
             let service = OsUpdates::new(store.clone());
-            let create = service.create_policy(&document, Clock::System.now());
+            let now = Clock::System.now();
+            let preview = || async {
+                let (preview, _) = service.preview_create_policy(&document, now).await?;
+                Ok(preview)
+            };
+            match gate(&confirm, preview).await? {
+                Gate::Proceed => {}
+                Gate::Stop(code) => return Ok(code),
+                Gate::Refused(error) => return refused(&shown, error),
+            }
+            let create = service.create_policy(&document, now);
             let outcome = |(stored, _): &(StoredPolicy, _)| {
                 Outcome::changed(Some(stored.id.to_string()), &PolicyView::of(stored, &[]))
             };
@@ -103,14 +119,7 @@ pub(crate) async fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
                     )?;
                     Ok(ExitCode::SUCCESS)
                 }
-                Err(OsUpdateError::Invalid(errors)) => {
-                    Ok(print_field_errors(&shown, errors.iter()))
-                }
-                Err(OsUpdateError::AlreadyExists(what)) => {
-                    eprintln!("error: {what} already exists");
-                    Ok(ExitCode::FAILURE)
-                }
-                Err(other) => Err(other.into()),
+                Err(error) => refused(&shown, error),
             }
         }
         PolicyCommand::Show { policy, database } => {
@@ -126,13 +135,23 @@ pub(crate) async fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
             )?;
             Ok(ExitCode::SUCCESS)
         }
-        PolicyCommand::Delete { policy, database } => {
+        PolicyCommand::Delete {
+            policy,
+            confirm,
+            database,
+        } => {
             let store = open_store(&database.url).await?;
             let service = OsUpdates::new(store.clone());
             let Some(stored) = find(&service, &policy).await? else {
                 eprintln!("error: no policy has the id or name {policy:?}");
                 return Ok(ExitCode::FAILURE);
             };
+            let preview = || service.preview_delete_policy(stored.id, None, Clock::System.now());
+            match gate(&confirm, preview).await? {
+                Gate::Proceed => {}
+                Gate::Stop(code) => return Ok(code),
+                Gate::Refused(error) => return Err(error.into()),
+            }
             let id = stored.id.to_string();
             let delete = service.delete_policy(stored.id, None);
             let outcome = |_: &_| Outcome::Changed {
@@ -170,6 +189,18 @@ pub(crate) async fn find(service: &OsUpdates, key: &str) -> anyhow::Result<Optio
                 .find(|policy| policy.policy.name.as_str() == key)
         })
         .cloned())
+}
+
+/// A refused create, as `FILE: POINTER: message` lines or one error line.
+fn refused(shown: &str, error: OsUpdateError) -> anyhow::Result<ExitCode> {
+    match error {
+        OsUpdateError::Invalid(errors) => Ok(print_field_errors(shown, errors.iter())),
+        OsUpdateError::AlreadyExists(what) => {
+            eprintln!("error: {what} already exists");
+            Ok(ExitCode::FAILURE)
+        }
+        other => Err(other.into()),
+    }
 }
 
 fn print_field_errors<'a>(

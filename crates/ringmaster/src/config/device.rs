@@ -3,6 +3,7 @@
 use clap::Subcommand;
 
 use crate::config::DatabaseArgs;
+use crate::config::confirm::ConfirmArgs;
 
 #[derive(Debug, Subcommand)]
 pub enum DeviceCommand {
@@ -16,6 +17,8 @@ pub enum DeviceCommand {
         /// Why (required, at most 500 characters)
         #[arg(long)]
         reason: String,
+        #[command(flatten)]
+        confirm: ConfirmArgs,
         #[command(flatten)]
         database: DatabaseArgs,
     },

@@ -10,7 +10,8 @@
 //! are never its secret); any other answer (4xx, 5xx, a 412)
 //! deletes it, since nothing changed. A process that stops between the change and the
 //! completion leaves the entry `pending`: the change may or may not have committed, and the log
-//! says it was attempted. Reads (`GET`, `HEAD`) are not recorded.
+//! says it was attempted. Reads (`GET`, `HEAD`) are not recorded, nor are dry runs
+//! ([`dry_run::skips_audit`]: `?dryRun=true` on a route that honours it, which writes nothing).
 //!
 //! The summaries before and after are separate reads around the change, not of its
 //! transaction: a concurrent write to the same object in between can show up in them.
@@ -30,6 +31,7 @@ use crate::audit::objects::{self, AuditObject, Reader, Readers};
 use crate::audit::summary::summarize;
 use crate::http::AppState;
 use crate::http::client_address::ClientAddress;
+use crate::http::dry_run;
 use crate::http::error::ApiError;
 
 /// The largest answer body read for the summary after.
@@ -58,6 +60,9 @@ pub async fn record_changes(
         .get::<MatchedPath>()
         .map(|path| path.as_str().to_owned())
         .unwrap_or_else(|| request.uri().path().to_owned());
+    if dry_run::skips_audit(&method, &pattern, request.uri().query()) {
+        return Ok(next.run(request).await);
+    }
     let params: Vec<(String, String)> = match request.extract_parts::<RawPathParams>().await {
         Ok(params) => params
             .iter()

@@ -12,12 +12,14 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Extension, Router};
 use ringmaster_domain::platform::Platform;
 use ringmaster_store::tokens::ApiToken;
 
 use crate::http::AppState;
+use crate::http::dry_run::{DryRun, preview_answer};
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiBytes, ApiPath, ApiQuery};
 use crate::http::pretty_json::PrettyJson;
@@ -39,26 +41,42 @@ pub fn router() -> Router<AppState> {
 
 async fn block_release(
     State(state): State<AppState>,
+    DryRun(dry_run): DryRun,
     token: Option<Extension<ApiToken>>,
     ApiPath((platform, version)): ApiPath<(String, String)>,
     ApiBytes(body): ApiBytes,
-) -> Result<PrettyJson<BlockView>, ApiError> {
+) -> Result<Response, ApiError> {
     let platform = Platform::parse(&platform).map_err(ApiError::NotFound)?;
     let by = token.as_ref().map(|Extension(token)| token.name.as_str());
+    if dry_run {
+        let preview = state
+            .os_updates
+            .preview_block_release(platform, &version, &body, by, state.clock.now())
+            .await?;
+        return Ok(preview_answer(&preview, &[]).into_response());
+    }
     let outcome = state
         .os_updates
         .block_release(platform, &version, &body, by)
         .await?;
-    Ok(PrettyJson(BlockView::of(&outcome.block)))
+    Ok(PrettyJson(BlockView::of(&outcome.block)).into_response())
 }
 
 async fn unblock_release(
     State(state): State<AppState>,
+    DryRun(dry_run): DryRun,
     ApiPath((platform, version)): ApiPath<(String, String)>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Response, ApiError> {
     let platform = Platform::parse(&platform).map_err(ApiError::NotFound)?;
+    if dry_run {
+        let preview = state
+            .os_updates
+            .preview_unblock_release(platform, &version, state.clock.now())
+            .await?;
+        return Ok(preview_answer(&preview, &[]).into_response());
+    }
     state.os_updates.unblock_release(platform, &version).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `?build=` of the delete route.
@@ -69,32 +87,47 @@ struct DeleteReleaseQuery {
 
 async fn delete_release(
     State(state): State<AppState>,
+    DryRun(dry_run): DryRun,
     ApiPath((platform, version)): ApiPath<(String, String)>,
     ApiQuery(query): ApiQuery<DeleteReleaseQuery>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Response, ApiError> {
     let platform = Platform::parse(&platform).map_err(ApiError::NotFound)?;
     let build = query
         .build
         .as_deref()
         .map(str::trim)
         .filter(|build| !build.is_empty());
+    if dry_run {
+        let preview = state
+            .os_updates
+            .preview_delete_release(platform, &version, build, state.clock.now())
+            .await?;
+        return Ok(preview_answer(&preview, &[]).into_response());
+    }
     state
         .os_updates
         .delete_release(platform, &version, build)
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn import_feed(
     State(state): State<AppState>,
+    DryRun(dry_run): DryRun,
     JsonUpload(body): JsonUpload,
-) -> Result<PrettyJson<ImportReport>, ApiError> {
-    Ok(PrettyJson(
-        state
+) -> Result<Response, ApiError> {
+    if dry_run {
+        let preview = state
             .os_updates
-            .import_feed(&body, state.clock.now())
-            .await?,
-    ))
+            .preview_import_feed(&body, state.clock.now())
+            .await?;
+        return Ok(preview_answer(&preview, &[]).into_response());
+    }
+    let report: ImportReport = state
+        .os_updates
+        .import_feed(&body, state.clock.now())
+        .await?;
+    Ok(PrettyJson(report).into_response())
 }
 
 async fn list_catalog(

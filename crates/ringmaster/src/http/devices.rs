@@ -23,6 +23,7 @@ use ringmaster_domain::legacy::{LEGACY_KINDS, is_legacy_kind, parse_legacy_mecha
 use serde::{Deserialize, Serialize};
 
 use crate::http::AppState;
+use crate::http::dry_run::{DryRun, preview_answer};
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::os_query::{AtQuery, device_path_id, json_body, path_id, path_name};
@@ -214,10 +215,18 @@ async fn delete_legacy(
 
 async fn create_device_group(
     State(state): State<AppState>,
+    DryRun(dry_run): DryRun,
     JsonUpload(body): JsonUpload,
 ) -> Result<Response, ApiError> {
     let document = parse_device_group(&json_body(&body)?)
         .map_err(|errors| ApiError::invalid_document(&errors))?;
+    if dry_run {
+        let preview = state
+            .os_updates
+            .preview_create_device_group(&document.name, &document.devices, state.clock.now())
+            .await?;
+        return Ok(preview_answer(&preview, &[]).into_response());
+    }
     let group = state
         .os_updates
         .create_device_group(&document.name, &document.devices, state.clock.now())
@@ -247,26 +256,43 @@ async fn get_device_group(
 
 async fn replace_device_group(
     State(state): State<AppState>,
+    DryRun(dry_run): DryRun,
     ApiPath(id): ApiPath<String>,
     JsonUpload(body): JsonUpload,
-) -> Result<PrettyJson<DeviceGroupView>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = path_id(DeviceGroupId::parse(&id))?;
     let document = parse_device_group(&json_body(&body)?)
         .map_err(|errors| ApiError::invalid_document(&errors))?;
+    let now = state.clock.now();
+    if dry_run {
+        let preview = state
+            .os_updates
+            .preview_replace_device_group(id, &document.name, &document.devices, now)
+            .await?;
+        return Ok(preview_answer(&preview, &[]).into_response());
+    }
     let group = state
         .os_updates
-        .replace_device_group(id, &document.name, &document.devices, state.clock.now())
+        .replace_device_group(id, &document.name, &document.devices, now)
         .await?;
-    Ok(PrettyJson(DeviceGroupView::of(&group)))
+    Ok(PrettyJson(DeviceGroupView::of(&group)).into_response())
 }
 
 async fn delete_device_group(
     State(state): State<AppState>,
+    DryRun(dry_run): DryRun,
     ApiPath(id): ApiPath<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Response, ApiError> {
     let id = path_id(DeviceGroupId::parse(&id))?;
+    if dry_run {
+        let preview = state
+            .os_updates
+            .preview_delete_device_group(id, state.clock.now())
+            .await?;
+        return Ok(preview_answer(&preview, &[]).into_response());
+    }
     state.os_updates.delete_device_group(id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 fn created(location: &str, body: impl Serialize) -> Response {

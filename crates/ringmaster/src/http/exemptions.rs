@@ -4,11 +4,13 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use axum::{Extension, Router};
 use ringmaster_store::tokens::ApiToken;
 
 use crate::http::AppState;
+use crate::http::dry_run::{DryRun, preview_answer};
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiBytes, ApiPath, ApiQuery};
 use crate::http::os_query::{AtQuery, device_path_id, path_id};
@@ -29,14 +31,22 @@ pub fn router() -> Router<AppState> {
 
 async fn add_exemption(
     State(state): State<AppState>,
+    DryRun(dry_run): DryRun,
     token: Option<Extension<ApiToken>>,
     ApiPath(id): ApiPath<String>,
     ApiBytes(body): ApiBytes,
-) -> Result<(StatusCode, PrettyJson<ExemptionView>), ApiError> {
+) -> Result<Response, ApiError> {
     let id = device_path_id(&id)?;
     let by = token.as_ref().map(|Extension(token)| token.name.as_str());
-    let view = state.os_updates.add_exemption(id, &body, by).await?;
-    Ok((StatusCode::CREATED, PrettyJson(view)))
+    if dry_run {
+        let preview = state
+            .os_updates
+            .preview_add_exemption(id, &body, by, state.clock.now())
+            .await?;
+        return Ok(preview_answer(&preview, &[]).into_response());
+    }
+    let view: ExemptionView = state.os_updates.add_exemption(id, &body, by).await?;
+    Ok((StatusCode::CREATED, PrettyJson(view)).into_response())
 }
 
 async fn list_exemptions(
@@ -51,14 +61,22 @@ async fn list_exemptions(
 
 async fn end_exemption(
     State(state): State<AppState>,
+    DryRun(dry_run): DryRun,
     ApiPath((id, exemption)): ApiPath<(String, String)>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Response, ApiError> {
     let id = device_path_id(&id)?;
     let exemption = path_id(
         exemption
             .parse::<i64>()
             .map_err(|_| format!("exemption {exemption:?} does not exist")),
     )?;
+    if dry_run {
+        let preview = state
+            .os_updates
+            .preview_end_exemption(id, exemption, state.clock.now())
+            .await?;
+        return Ok(preview_answer(&preview, &[]).into_response());
+    }
     state.os_updates.end_exemption(id, exemption).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -42,6 +42,7 @@ pub mod conditional;
 pub mod ddm;
 pub mod ddm_auth;
 pub mod devices;
+pub mod dry_run;
 pub mod error;
 pub mod exemptions;
 pub mod extract;

@@ -25,6 +25,7 @@ use serde::Serialize;
 
 use crate::http::AppState;
 use crate::http::conditional::{if_match, set_etag};
+use crate::http::dry_run::{DryRun, preview_answer};
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::os_query::{AtQuery, PlanFormat, PlanQuery, json_body, path_id};
@@ -74,9 +75,17 @@ async fn list_policies(
 
 async fn create_policy(
     State(state): State<AppState>,
+    DryRun(dry_run): DryRun,
     JsonUpload(body): JsonUpload,
 ) -> Result<Response, ApiError> {
     let document = json_body(&body)?;
+    if dry_run {
+        let (preview, warnings) = state
+            .os_updates
+            .preview_create_policy(&document, state.clock.now())
+            .await?;
+        return Ok(preview_answer(&preview, &warnings).into_response());
+    }
     let (stored, warnings) = state
         .os_updates
         .create_policy(&document, state.clock.now())
@@ -109,6 +118,7 @@ async fn get_policy(
 
 async fn replace_policy(
     State(state): State<AppState>,
+    DryRun(dry_run): DryRun,
     ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
     JsonUpload(body): JsonUpload,
@@ -116,6 +126,13 @@ async fn replace_policy(
     let id = path_id(PolicyId::parse(&id))?;
     let document = json_body(&body)?;
     let expected = if_match(&headers)?;
+    if dry_run {
+        let (preview, warnings) = state
+            .os_updates
+            .preview_replace_policy(id, &document, expected, state.clock.now())
+            .await?;
+        return Ok(preview_answer(&preview, &warnings).into_response());
+    }
     let (stored, warnings) = state
         .os_updates
         .replace_policy(id, &document, expected, state.clock.now())
@@ -129,15 +146,21 @@ async fn replace_policy(
 
 async fn delete_policy(
     State(state): State<AppState>,
+    DryRun(dry_run): DryRun,
     ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Response, ApiError> {
     let id = path_id(PolicyId::parse(&id))?;
-    state
-        .os_updates
-        .delete_policy(id, if_match(&headers)?)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    let expected = if_match(&headers)?;
+    if dry_run {
+        let preview = state
+            .os_updates
+            .preview_delete_policy(id, expected, state.clock.now())
+            .await?;
+        return Ok(preview_answer(&preview, &[]).into_response());
+    }
+    state.os_updates.delete_policy(id, expected).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn get_policy_bindings(
@@ -152,11 +175,12 @@ async fn get_policy_bindings(
 
 async fn put_policy_bindings(
     State(state): State<AppState>,
+    dry_run: DryRun,
     ApiPath(id): ApiPath<String>,
     JsonUpload(body): JsonUpload,
-) -> Result<PrettyJson<BindingsView>, ApiError> {
+) -> Result<Response, ApiError> {
     let subject = Subject::Policy(path_id(PolicyId::parse(&id))?);
-    put_bindings(&state, subject, &body).await
+    put_bindings(&state, dry_run, subject, &body).await
 }
 
 async fn get_group_bindings(
@@ -171,22 +195,31 @@ async fn get_group_bindings(
 
 async fn put_group_bindings(
     State(state): State<AppState>,
+    dry_run: DryRun,
     ApiPath(id): ApiPath<String>,
     JsonUpload(body): JsonUpload,
-) -> Result<PrettyJson<BindingsView>, ApiError> {
+) -> Result<Response, ApiError> {
     let subject = Subject::PolicyGroup(path_id(PolicyGroupId::parse(&id))?);
-    put_bindings(&state, subject, &body).await
+    put_bindings(&state, dry_run, subject, &body).await
 }
 
 async fn put_bindings(
     state: &AppState,
+    DryRun(dry_run): DryRun,
     subject: Subject,
     body: &[u8],
-) -> Result<PrettyJson<BindingsView>, ApiError> {
+) -> Result<Response, ApiError> {
     let targets =
         parse_bindings(&json_body(body)?).map_err(|errors| ApiError::invalid_document(&errors))?;
+    if dry_run {
+        let preview = state
+            .os_updates
+            .preview_set_bindings(subject, &targets, state.clock.now())
+            .await?;
+        return Ok(preview_answer(&preview, &[]).into_response());
+    }
     let written = state.os_updates.set_bindings(subject, &targets).await?;
-    Ok(PrettyJson(BindingsView::of(&written)))
+    Ok(PrettyJson(BindingsView::of(&written)).into_response())
 }
 
 async fn list_policy_groups(

@@ -60,9 +60,7 @@ impl OsUpdates {
     ) -> Result<(), OsUpdateError> {
         let parsed = release_version(platform, version)?;
         if !self.store.unblock_release(platform, &parsed).await? {
-            return Err(OsUpdateError::NotFound(format!(
-                "a block of the {platform} release {version:?}"
-            )));
+            return Err(not_blocked(platform, version));
         }
         self.refresh_after_write().await;
         Ok(())
@@ -79,8 +77,16 @@ impl OsUpdates {
     }
 }
 
+/// Unblocking a version that is not blocked.
+pub(super) fn not_blocked(platform: Platform, version: &str) -> OsUpdateError {
+    OsUpdateError::NotFound(format!("a block of the {platform} release {version:?}"))
+}
+
 /// A version path part: a version the domain accepts, else "no such release".
-fn release_version(platform: Platform, text: &str) -> Result<AppleOsVersion, OsUpdateError> {
+pub(super) fn release_version(
+    platform: Platform,
+    text: &str,
+) -> Result<AppleOsVersion, OsUpdateError> {
     AppleOsVersion::parse(text.trim()).map_err(|why| {
         OsUpdateError::NotFound(format!("the {platform} release {:?} ({why})", text.trim()))
     })

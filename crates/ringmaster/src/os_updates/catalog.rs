@@ -1,8 +1,8 @@
 //! The release catalog: importing a feed (all or nothing) and reading the stored releases.
 
 use jiff::Timestamp;
-use ringmaster_domain::catalog::parse_feed;
 use ringmaster_domain::catalog::release::Release;
+use ringmaster_domain::catalog::{ParsedFeed, parse_feed};
 use ringmaster_domain::platform::Platform;
 
 use crate::os_updates::service::{OsUpdateError, OsUpdates};
@@ -33,13 +33,9 @@ impl OsUpdates {
         bytes: &[u8],
         now: Timestamp,
     ) -> Result<ImportReport, OsUpdateError> {
-        let parsed = parse_feed(bytes, now)?;
+        let parsed = read_feed(bytes, now)?;
         let format = parsed.format;
-        let mut releases = parsed.releases;
-        for release in &mut releases {
-            // SOFA's dates are stable and it has no "seen" time: the first import is the sighting.
-            release.seen_at.get_or_insert(now);
-        }
+        let releases = parsed.releases;
         let count = releases.len();
         let import = self
             .store
@@ -67,4 +63,14 @@ impl OsUpdates {
     ) -> Result<Vec<Release>, OsUpdateError> {
         Ok(self.store.list_releases(platform).await?)
     }
+}
+
+/// A feed parsed for import at `now`: a release without a first-seen instant is seen `now`.
+pub(super) fn read_feed(bytes: &[u8], now: Timestamp) -> Result<ParsedFeed, OsUpdateError> {
+    let mut parsed = parse_feed(bytes, now)?;
+    for release in &mut parsed.releases {
+        // SOFA's dates are stable and it has no "seen" time: the first import is the sighting.
+        release.seen_at.get_or_insert(now);
+    }
+    Ok(parsed)
 }

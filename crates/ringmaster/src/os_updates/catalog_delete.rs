@@ -26,18 +26,21 @@ impl OsUpdates {
             .delete_releases(platform, &key, text, build)
             .await?;
         if deleted == 0 {
-            let build = build
-                .map(|build| format!(" build {build}"))
-                .unwrap_or_default();
-            let hint = parsed
-                .err()
-                .map(|why| format!(" ({why})"))
-                .unwrap_or_default();
-            return Err(OsUpdateError::NotFound(format!(
-                "the {platform} release {text:?}{build}{hint}"
-            )));
+            return Err(no_release(platform, text, build));
         }
         self.refresh_after_write().await;
         Ok(deleted)
     }
+}
+
+/// No release of `platform` matches `text` (and `build`).
+pub(super) fn no_release(platform: Platform, text: &str, build: Option<&str>) -> OsUpdateError {
+    let build = build
+        .map(|build| format!(" build {build}"))
+        .unwrap_or_default();
+    let hint = AppleOsVersion::parse(text)
+        .err()
+        .map(|why| format!(" ({why})"))
+        .unwrap_or_default();
+    OsUpdateError::NotFound(format!("the {platform} release {text:?}{build}{hint}"))
 }

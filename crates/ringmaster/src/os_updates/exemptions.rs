@@ -79,17 +79,7 @@ impl OsUpdates {
                 Ok(ExemptionView::of(&exemption, now))
             }
             ExemptionAdd::NoDevice => Err(OsUpdateError::NotFound(format!("device {device:?}"))),
-            ExemptionAdd::TooMany(active) => {
-                let mut errors = FieldErrors::new();
-                errors.push(
-                    "",
-                    format!(
-                        "the device has {active} exemptions in force; at most \
-                         {MAX_EXEMPTIONS_PER_DEVICE}: end one first"
-                    ),
-                );
-                Err(OsUpdateError::Invalid(errors))
-            }
+            ExemptionAdd::TooMany(active) => Err(too_many_exemptions(active)),
         }
     }
 
@@ -113,11 +103,27 @@ impl OsUpdates {
     /// Ends exemption `id` of `device` now (deletes it).
     pub async fn end_exemption(&self, device: &str, id: i64) -> Result<(), OsUpdateError> {
         if !self.store.delete_exemption(device, id).await? {
-            return Err(OsUpdateError::NotFound(format!(
-                "exemption {id} of device {device:?}"
-            )));
+            return Err(no_exemption(device, id));
         }
         self.refresh_after_write().await;
         Ok(())
     }
+}
+
+/// A device already has `active` exemptions in force.
+pub(super) fn too_many_exemptions(active: usize) -> OsUpdateError {
+    let mut errors = FieldErrors::new();
+    errors.push(
+        "",
+        format!(
+            "the device has {active} exemptions in force; at most \
+             {MAX_EXEMPTIONS_PER_DEVICE}: end one first"
+        ),
+    );
+    OsUpdateError::Invalid(errors)
+}
+
+/// Ending an exemption the device does not have.
+pub(super) fn no_exemption(device: &str, id: i64) -> OsUpdateError {
+    OsUpdateError::NotFound(format!("exemption {id} of device {device:?}"))
 }

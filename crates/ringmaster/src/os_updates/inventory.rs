@@ -80,23 +80,8 @@ impl OsUpdates {
                 self.refresh_after_write().await;
                 Ok(group)
             }
-            GroupWrite::NotFound => Err(OsUpdateError::NotFound(format!(
-                "device group {}",
-                id.map_or(0, DeviceGroupId::get)
-            ))),
-            GroupWrite::UnknownDevices(positions) => {
-                let mut errors = FieldErrors::new();
-                for index in positions {
-                    errors.push(
-                        format!("/devices/{index}"),
-                        format!(
-                            "no device has the id {:?}; create it first (POST /api/v1/devices)",
-                            devices.get(index).map_or("", String::as_str)
-                        ),
-                    );
-                }
-                Err(OsUpdateError::Invalid(errors))
-            }
+            GroupWrite::NotFound => Err(device_group_not_found(id.map_or(0, DeviceGroupId::get))),
+            GroupWrite::UnknownDevices(positions) => Err(unknown_members(&positions, devices)),
         }
     }
 
@@ -112,9 +97,28 @@ impl OsUpdates {
 
     pub async fn delete_device_group(&self, id: DeviceGroupId) -> Result<(), OsUpdateError> {
         if !self.store.delete_device_group(id).await? {
-            return Err(OsUpdateError::NotFound(format!("device group {id}")));
+            return Err(device_group_not_found(id.get()));
         }
         self.refresh_after_write().await;
         Ok(())
     }
+}
+
+pub(super) fn device_group_not_found(id: i64) -> OsUpdateError {
+    OsUpdateError::NotFound(format!("device group {id}"))
+}
+
+/// A device group's members that are not devices, by pointer.
+pub(super) fn unknown_members(positions: &[usize], devices: &[String]) -> OsUpdateError {
+    let mut errors = FieldErrors::new();
+    for index in positions {
+        errors.push(
+            format!("/devices/{index}"),
+            format!(
+                "no device has the id {:?}; create it first (POST /api/v1/devices)",
+                devices.get(*index).map_or("", String::as_str)
+            ),
+        );
+    }
+    OsUpdateError::Invalid(errors)
 }

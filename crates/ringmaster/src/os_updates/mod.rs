@@ -19,6 +19,8 @@
 //! - [`catalog_delete`]: deleting a release, to undo a bad import.
 //! - [`catalog_poll`]: keeping the catalog current from a configured URL, once per cluster.
 //! - [`blocks`]: blocking and unblocking releases everywhere; [`exemptions`]: exempting devices.
+//! - [`preview`]: what a change would do to every device (`?dryRun=true`), nothing written;
+//!   [`preview_changes`]: the dry run of each write, with the real write's checks and errors.
 
 pub mod blocks;
 pub mod catalog;
@@ -31,6 +33,8 @@ pub mod feed_fetch;
 pub mod inventory;
 pub mod notifier;
 pub mod policies;
+pub mod preview;
+pub mod preview_changes;
 pub mod result_views;
 pub mod results;
 pub mod served;

@@ -3,10 +3,12 @@
 use jiff::Timestamp;
 use ringmaster_domain::field_error::FieldErrors;
 use ringmaster_domain::ids::{PolicyGroupId, PolicyId};
+use ringmaster_domain::policy::model::UpdatePolicy;
 use ringmaster_domain::policy::parse::{Warning, parse_policy};
 use ringmaster_domain::policy::rings::default_rings;
 use ringmaster_store::os_updates::policies::{
     BindingTargets, BindingsWrite, DefaultRings, StoredPolicy, StoredPolicyGroup, Subject,
+    UnknownTargets,
 };
 use serde_json::Value;
 
@@ -44,18 +46,7 @@ impl OsUpdates {
     ) -> Result<(StoredPolicy, Vec<Warning>), OsUpdateError> {
         let parsed = parse_policy(document).map_err(OsUpdateError::Invalid)?;
         let current = self.policy(id).await?;
-        if current.policy.platform() != parsed.policy.platform() {
-            let mut errors = FieldErrors::new();
-            errors.push(
-                "/platform",
-                format!(
-                    "a policy keeps its platform ({}); create a new policy for {}",
-                    current.policy.platform(),
-                    parsed.policy.platform()
-                ),
-            );
-            return Err(OsUpdateError::Invalid(errors));
-        }
+        keeps_platform(&current, &parsed.policy)?;
         let stored = self
             .store
             .replace_policy(id, &parsed.policy, expected_revision, now)
@@ -136,28 +127,7 @@ impl OsUpdates {
                 Ok(written)
             }
             BindingsWrite::SubjectNotFound => Err(subject_not_found(subject)),
-            BindingsWrite::Refused(unknown) => {
-                let mut errors = FieldErrors::new();
-                for index in unknown.devices {
-                    errors.push(
-                        format!("/devices/{index}"),
-                        format!(
-                            "no device has the id {:?}",
-                            targets.devices.get(index).map_or("", String::as_str)
-                        ),
-                    );
-                }
-                for index in unknown.device_groups {
-                    errors.push(
-                        format!("/deviceGroups/{index}"),
-                        format!(
-                            "no device group has the id {}",
-                            targets.device_groups.get(index).map_or(0, |id| id.get())
-                        ),
-                    );
-                }
-                Err(OsUpdateError::Invalid(errors))
-            }
+            BindingsWrite::Refused(unknown) => Err(unknown_targets(&unknown, targets)),
         }
     }
 
@@ -181,7 +151,51 @@ pub(super) fn policy_not_found(id: PolicyId) -> OsUpdateError {
     OsUpdateError::NotFound(format!("policy {id}"))
 }
 
-fn subject_not_found(subject: Subject) -> OsUpdateError {
+/// A replacement keeps the policy's platform.
+pub(super) fn keeps_platform(
+    current: &StoredPolicy,
+    replacement: &UpdatePolicy,
+) -> Result<(), OsUpdateError> {
+    if current.policy.platform() == replacement.platform() {
+        return Ok(());
+    }
+    let mut errors = FieldErrors::new();
+    errors.push(
+        "/platform",
+        format!(
+            "a policy keeps its platform ({}); create a new policy for {}",
+            current.policy.platform(),
+            replacement.platform()
+        ),
+    );
+    Err(OsUpdateError::Invalid(errors))
+}
+
+/// Bindings naming devices or device groups that do not exist, by pointer.
+pub(super) fn unknown_targets(unknown: &UnknownTargets, targets: &BindingTargets) -> OsUpdateError {
+    let mut errors = FieldErrors::new();
+    for index in &unknown.devices {
+        errors.push(
+            format!("/devices/{index}"),
+            format!(
+                "no device has the id {:?}",
+                targets.devices.get(*index).map_or("", String::as_str)
+            ),
+        );
+    }
+    for index in &unknown.device_groups {
+        errors.push(
+            format!("/deviceGroups/{index}"),
+            format!(
+                "no device group has the id {}",
+                targets.device_groups.get(*index).map_or(0, |id| id.get())
+            ),
+        );
+    }
+    OsUpdateError::Invalid(errors)
+}
+
+pub(super) fn subject_not_found(subject: Subject) -> OsUpdateError {
     OsUpdateError::NotFound(match subject {
         Subject::Policy(id) => format!("policy {id}"),
         Subject::PolicyGroup(id) => format!("policy group {id}"),

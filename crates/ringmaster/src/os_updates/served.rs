@@ -1,13 +1,16 @@
 //! What a device is served and why (its effective policy, schedule and declarations), and the
 //! rollout plans, all computed from the snapshot and one device row.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
 use ringmaster_domain::assignment::Resolution;
 use ringmaster_domain::catalog::hardware::HardwareCatalog;
-use ringmaster_domain::fleet::{DeviceDeclarations, device_declarations, status_only};
+use ringmaster_domain::fleet::{
+    DeviceDeclarations, PreparedPolicy, device_declarations, status_only,
+};
 use ringmaster_domain::ids::PolicyId;
 use ringmaster_domain::platform::Platform;
 use ringmaster_domain::schedule::{DeviceFacts, RolloutEntry, rollout};
@@ -51,25 +54,11 @@ impl OsUpdates {
     /// schedule it gives, and the declarations.
     pub fn declarations_for(&self, device: &StoredDevice, at: Timestamp) -> DeviceServed {
         let snapshot = self.snapshot();
-        let resolution = match device.platform {
-            Some(platform) => snapshot.assignments.resolve(&device.id, platform),
-            None => Resolution::default(),
-        };
+        let (resolution, planned) = planned_policy(&snapshot, device, at);
         let policy_id = resolution.winner.as_ref().map(|winner| winner.policy);
-        let prepared = policy_id.and_then(|id| snapshot.prepared.get(&id));
-        // An exempt device is planned with its policy's rules plus the exemption (a copy, made
-        // only for exempt devices), so it gets no enforcement and its set's token changes.
-        let exempt =
-            prepared
-                .zip(snapshot.exempt_until(&device.id, at))
-                .map(|(prepared, until)| {
-                    let mut exempt = prepared.clone();
-                    exempt.rules.exempt_until = Some(until);
-                    exempt
-                });
         let served = match facts(device, &snapshot.hardware) {
             Some(facts) => device_declarations(
-                exempt.as_ref().or(prepared),
+                planned.as_deref(),
                 &facts,
                 &device.capabilities(),
                 &snapshot.releases,
@@ -146,6 +135,34 @@ fn rollout_of(
         policy,
         entries,
     }
+}
+
+/// Which policy wins on `device` under `snapshot`, and the policy it is planned with at `at`:
+/// the winner as prepared, or for an exempt device a copy (made only for exempt devices) with
+/// its policy's rules plus the exemption, so it gets no enforcement and its set's token changes.
+/// What a device is served and the preview of a change both plan through this.
+pub fn planned_policy<'s>(
+    snapshot: &'s OsUpdateSnapshot,
+    device: &StoredDevice,
+    at: Timestamp,
+) -> (Resolution, Option<Cow<'s, PreparedPolicy>>) {
+    let resolution = match device.platform {
+        Some(platform) => snapshot.assignments.resolve(&device.id, platform),
+        None => Resolution::default(),
+    };
+    let prepared = resolution
+        .winner
+        .as_ref()
+        .and_then(|winner| snapshot.prepared.get(&winner.policy));
+    let planned = prepared.map(|prepared| match snapshot.exempt_until(&device.id, at) {
+        Some(until) => {
+            let mut exempt = prepared.clone();
+            exempt.rules.exempt_until = Some(until);
+            Cow::Owned(exempt)
+        }
+        None => Cow::Borrowed(prepared),
+    });
+    (resolution, planned)
 }
 
 /// What the schedule needs to know about a stored device, its hardware described with the
