@@ -34,6 +34,7 @@ mod ddm_signed_answers;
 mod ddm_status_fixtures;
 mod ddm_target_builds;
 mod ddm_user_channels;
+mod dry_run;
 mod edge_config;
 mod edge_connections;
 mod edge_errors;
