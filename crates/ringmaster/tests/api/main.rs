@@ -35,6 +35,8 @@ mod ddm_status_fixtures;
 mod ddm_target_builds;
 mod ddm_user_channels;
 mod dry_run;
+mod dry_run_errors;
+mod dry_run_simulator;
 mod edge_config;
 mod edge_connections;
 mod edge_errors;
