@@ -10,6 +10,9 @@ use crate::dry_run::two_releases;
 use crate::os_policies::{lab_policy, send};
 use crate::support::{TestApp, TestBackend, admin_json, json_body, load_rings};
 
+/// A refused write: method, path, body, `If-Match`, and the status the real write answers.
+type Case<'a> = (Method, String, Option<Value>, Option<&'a str>, StatusCode);
+
 /// The status and body of one request, `If-Match` given when `if_match` is.
 async fn answer(
     app: &TestApp,
@@ -67,7 +70,7 @@ async fn a_refused_dry_run_answers_exactly_what_the_real_write_answers(backend: 
     let group_bindings = format!("/api/v1/policy-groups/{}/bindings", rings[0]);
     let stale = (lab["revision"].as_i64().unwrap() + 100).to_string();
 
-    let refused: Vec<(Method, String, Option<Value>, Option<&str>, StatusCode)> = vec![
+    let refused: Vec<Case> = vec![
         (
             Method::POST,
             "/api/v1/policies".into(),

@@ -14,7 +14,6 @@ use serde_json::{Value, json};
 
 use crate::ddm_protocol::options;
 use crate::dry_run::{Served, assert_predicted};
-use crate::os_catalog::import;
 use crate::os_policies::send;
 use crate::support::{TestApp, TestBackend, json_body, load_rings, spawn_app_with};
 
