@@ -18,7 +18,8 @@
 //! - [`feed_fetch`]: reading a feed from a file or an HTTPS URL (Apple's root certificate included).
 //! - [`catalog_delete`]: deleting a release, to undo a bad import.
 //! - [`catalog_poll`]: keeping the catalog current from a configured URL, once per cluster.
-//! - [`blocks`]: blocking and unblocking releases everywhere; [`exemptions`]: exempting devices.
+//! - [`blocks`]: blocking and unblocking releases everywhere; [`exemptions`]: exempting devices;
+//!   [`pauses`]: pausing and resuming rings and policies.
 
 pub mod blocks;
 pub mod catalog;
@@ -30,6 +31,7 @@ pub mod exemptions;
 pub mod feed_fetch;
 pub mod inventory;
 pub mod notifier;
+pub mod pauses;
 pub mod policies;
 pub mod result_views;
 pub mod results;
