@@ -16,6 +16,9 @@
 //! 5. **up to date**: nothing is enforced (no newer release applies, or the newer ones are
 //!    still deferred).
 //!
+//! An exempt device is **exempt** and a device whose ring or policy is paused is **paused**
+//! (both checked after rule 1).
+//!
 //! A device without a policy is `noPolicy`, and one that has never reported its OS is `unknown`.
 
 use std::fmt;
@@ -36,12 +39,14 @@ pub enum ComplianceState {
     Unsupported,
     /// Exempt from enforcement until its exemption ends.
     Exempt,
+    /// Its ring or policy is paused: enforcement withdrawn until resumed.
+    Paused,
     NoPolicy,
     Unknown,
 }
 
 impl ComplianceState {
-    pub const ALL: [ComplianceState; 9] = [
+    pub const ALL: [ComplianceState; 10] = [
         ComplianceState::UpToDate,
         ComplianceState::Pending,
         ComplianceState::Overdue,
@@ -49,6 +54,7 @@ impl ComplianceState {
         ComplianceState::DeclarationRejected,
         ComplianceState::Unsupported,
         ComplianceState::Exempt,
+        ComplianceState::Paused,
         ComplianceState::NoPolicy,
         ComplianceState::Unknown,
     ];
@@ -63,6 +69,7 @@ impl ComplianceState {
             ComplianceState::DeclarationRejected => "declarationRejected",
             ComplianceState::Unsupported => "unsupported",
             ComplianceState::Exempt => "exempt",
+            ComplianceState::Paused => "paused",
             ComplianceState::NoPolicy => "noPolicy",
             ComplianceState::Unknown => "unknown",
         }
@@ -88,6 +95,7 @@ pub struct ComplianceCounts {
     pub declaration_rejected: usize,
     pub unsupported: usize,
     pub exempt: usize,
+    pub paused: usize,
     pub no_policy: usize,
     pub unknown: usize,
     pub legacy_conflict: usize,
@@ -115,6 +123,7 @@ impl ComplianceCounts {
             ComplianceState::DeclarationRejected => &mut self.declaration_rejected,
             ComplianceState::Unsupported => &mut self.unsupported,
             ComplianceState::Exempt => &mut self.exempt,
+            ComplianceState::Paused => &mut self.paused,
             ComplianceState::NoPolicy => &mut self.no_policy,
             ComplianceState::Unknown => &mut self.unknown,
         }
@@ -185,6 +194,9 @@ pub fn classify(
     }
     if matches!(plan.not_enforced(), Some(NotEnforced::Exempt { .. })) {
         return ComplianceState::Exempt;
+    }
+    if matches!(plan.not_enforced(), Some(NotEnforced::Paused { .. })) {
+        return ComplianceState::Paused;
     }
     let Some(enforcement) = plan.enforcement() else {
         return ComplianceState::UpToDate;

@@ -68,7 +68,7 @@ impl PreparedPolicy {
             rules: TargetRules {
                 blocked,
                 max_version: policy.enforcement.max_version.clone(),
-                exempt_until: None,
+                ..TargetRules::none()
             },
             settings: settings_declaration(&settings, platform),
             settings_without_beta: settings_declaration(&without_beta, platform),

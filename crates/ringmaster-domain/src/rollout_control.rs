@@ -1,5 +1,6 @@
-//! The admin documents of rollout control: blocking a release (`{"reason"}`) and exempting a
-//! device from enforcement (`{"until", "reason"}`), each read with every problem by pointer.
+//! The admin documents of rollout control: blocking a release (`{"reason"}`), exempting a
+//! device from enforcement (`{"until", "reason"}`) and pausing a ring or a policy (`{"reason",
+//! "until"?}`), each read with every problem by pointer.
 //!
 //! A reason is required, trimmed, at most [`MAX_REASON_CHARS`] characters and free of control
 //! characters. An exemption's `until` is an RFC 3339 instant after "now" and at most
@@ -25,6 +26,39 @@ pub const MAX_EXEMPTIONS_PER_DEVICE: usize = 20;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockRequest {
     pub reason: String,
+}
+
+/// `POST /policy-groups/{id}/pause` and `POST /policies/{id}/pause`: `until` is optional (the
+/// pause then lasts until resumed) and bounded like an exemption's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PauseRequest {
+    pub reason: String,
+    pub until: Option<Timestamp>,
+}
+
+impl PauseRequest {
+    pub fn parse(bytes: &[u8], now: Timestamp) -> Result<PauseRequest, FieldErrors> {
+        let document = json_document(bytes, "the body")?;
+        let mut errors = FieldErrors::new();
+        let Some(object) = expect_object(&document, "", &mut errors) else {
+            return Err(errors);
+        };
+        refuse_unknown(
+            object,
+            &["reason", "until"],
+            "a pause has reason and until",
+            &mut errors,
+        );
+        let reason = read_reason(object, &mut errors);
+        let until = match object.get("until") {
+            None | Some(Value::Null) => None,
+            Some(_) => read_until(object, now, &mut errors),
+        };
+        match reason {
+            Some(reason) if errors.is_empty() => Ok(PauseRequest { reason, until }),
+            _ => Err(errors),
+        }
+    }
 }
 
 /// `POST /devices/{id}/exemptions`.
@@ -236,6 +270,21 @@ mod tests {
         }
         let errors = ExemptionRequest::parse(b"{}", now()).unwrap_err();
         assert_eq!(pointers(&errors), ["/until", "/reason"]);
+    }
+
+    #[test]
+    fn a_pause_needs_a_reason_and_may_end_within_a_year() {
+        let open = PauseRequest::parse(br#"{"reason": "VPN breaks"}"#, now()).unwrap();
+        assert_eq!(open.until, None);
+        let planned = PauseRequest::parse(
+            br#"{"reason": "VPN breaks", "until": "2026-12-10T00:00:00Z"}"#,
+            now(),
+        )
+        .unwrap();
+        assert_eq!(planned.until, Some("2026-12-10T00:00:00Z".parse().unwrap()));
+        let errors = PauseRequest::parse(br#"{"until": "2026-12-01T00:00:00Z", "x": 1}"#, now())
+            .unwrap_err();
+        assert_eq!(pointers(&errors), ["/x", "/reason", "/until"]);
     }
 
     #[test]

@@ -37,6 +37,8 @@
 //!   as it is, the device then installs at once) and flagged [`Enforcement::overdue`], comparing
 //!   it with the UTC civil time of `now` (the device's zone is unknown, so this flag may be a few
 //!   hours off near the deadline).
+//! - **Pause.** While the policy or its ring is paused nothing is enforced and the target held is
+//!   the one of the pause's start; after it ends the grace period restarts ([`pause`]).
 //! - **Dates beyond year 9999** saturate at jiff's maximum date instead of failing.
 
 use std::cmp::Ordering;
@@ -44,7 +46,6 @@ use std::fmt;
 
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime, Time};
-use jiff::tz::TimeZone;
 
 use crate::apple_version::AppleOsVersion;
 use crate::catalog::hardware::{DeviceHardware, SupportRule, supports};
@@ -52,9 +53,13 @@ use crate::catalog::release::Release;
 use crate::platform::Platform;
 
 mod days;
+mod decide;
+pub mod pause;
 pub mod targets;
 
 use days::{add_days, deadline_for, start_of_day_utc, utc_day};
+use decide::decide;
+use pause::grace_floor;
 pub use targets::{BlockedReleases, TargetRules};
 
 /// Apple ignores deferrals for releases older than this many days.
@@ -211,6 +216,13 @@ pub enum NotEnforced {
     HeldBack,
     /// The device is exempt from enforcement until then.
     Exempt { until: Timestamp },
+    /// The ring or policy is paused ([`pause`]): nothing enforced; `held` is the target it
+    /// keeps, the one enforced when the pause began; `until` the end, if one is set.
+    Paused {
+        since: Timestamp,
+        until: Option<Timestamp>,
+        held: Option<AppleOsVersion>,
+    },
 }
 
 impl fmt::Display for NotEnforced {
@@ -241,6 +253,16 @@ impl fmt::Display for NotEnforced {
             }
             NotEnforced::HeldBack => {
                 f.write_str("the newer releases are blocked or above the policy's maxVersion")
+            }
+            NotEnforced::Paused { since, until, held } => {
+                write!(f, "the rollout is paused since {since}")?;
+                if let Some(until) = until {
+                    write!(f, " until {until}")?;
+                }
+                match held {
+                    Some(held) => write!(f, "; it holds {held}, enforced again on resume"),
+                    None => f.write_str("; nothing was enforced when it began"),
+                }
             }
         }
     }
@@ -393,64 +415,28 @@ pub fn plan_device_within(
         })
         .collect();
 
-    let decision = match rules.exempt(now) {
-        Some(until) if timing.enforcement.is_some() => Err(NotEnforced::Exempt { until }),
-        _ => decide(timing, &releases, now),
+    let decision = match (rules.exempt(now), rules.paused(now)) {
+        _ if timing.enforcement.is_none() => Err(NotEnforced::EnforcementOff),
+        (Some(until), _) => Err(NotEnforced::Exempt { until }),
+        (None, Some(pause)) => {
+            let unpaused = TargetRules {
+                pauses: Vec::new(),
+                ..rules.clone()
+            };
+            let frozen =
+                plan_device_within(timing, &unpaused, device, catalog, pause.freeze_at(now));
+            Err(NotEnforced::Paused {
+                since: pause.since,
+                until: pause.end(),
+                held: frozen.enforcement().map(|held| held.version.clone()),
+            })
+        }
+        (None, None) => decide(timing, &releases, grace_floor(&rules.pauses, now), now),
     };
     DevicePlan {
         today,
         releases,
         decision,
-    }
-}
-
-fn decide(
-    timing: &ScheduleTiming,
-    releases: &[PlannedRelease],
-    now: Timestamp,
-) -> Result<Enforcement, NotEnforced> {
-    let Some(enforcement) = &timing.enforcement else {
-        return Err(NotEnforced::EnforcementOff);
-    };
-    // `releases` is sorted oldest first: the last eligible one is the newest.
-    if let Some(target) = releases
-        .iter()
-        .rev()
-        .find(|release| release.status == ReleaseStatus::Eligible)
-    {
-        let deadline = deadline_for(target.visible_on, enforcement);
-        let now_civil = now.to_zoned(TimeZone::UTC).datetime();
-        return Ok(Enforcement {
-            version: target.version.clone(),
-            target_os_version: target.version.without_supplemental(),
-            target_build: target.build.clone(),
-            released_on: target.released_on,
-            visible_on: target.visible_on,
-            deadline,
-            overdue: deadline < now_civil,
-        });
-    }
-    let has = |status: ReleaseStatus| releases.iter().any(|release| release.status == status);
-    if let Some(next) = releases
-        .iter()
-        .filter(|release| release.status == ReleaseStatus::NotYetVisible)
-        .map(|release| release.visible_at)
-        .min()
-    {
-        Err(NotEnforced::NothingVisibleYet {
-            next_visible_at: next,
-        })
-    } else if has(ReleaseStatus::Expired) {
-        Err(NotEnforced::AllExpired)
-    } else if has(ReleaseStatus::NeedsPrerequisite) {
-        Err(NotEnforced::PrerequisiteMissing)
-    } else if has(ReleaseStatus::Blocked) || has(ReleaseStatus::AboveMaxVersion) {
-        Err(NotEnforced::HeldBack)
-    } else if has(ReleaseStatus::UnsupportedModel) && !has(ReleaseStatus::OutsideScope) {
-        Err(NotEnforced::NotSupportedOnModel)
-    } else {
-        // Nothing newer at all, or only newer majors the scope excludes.
-        Err(NotEnforced::UpToDate)
     }
 }
 

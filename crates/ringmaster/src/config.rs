@@ -15,6 +15,7 @@ use crate::config::confirm::ConfirmArgs;
 pub mod checks;
 pub mod confirm;
 pub mod device;
+pub mod pause;
 pub mod token;
 
 /// The default database: an SQLite file under `./ringmaster-data/`, created on first start.
@@ -69,6 +70,9 @@ pub enum Command {
     /// Manage DDM update policies and the default deployment rings
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Pause and resume a deployment ring (a policy group)
+    #[command(subcommand)]
+    Ring(pause::RingCommand),
     /// Exempt devices from enforcement for a while
     #[command(subcommand)]
     Device(device::DeviceCommand),
@@ -224,6 +228,10 @@ pub enum PolicyCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Pause a policy: no new target is promoted and its enforcement is withdrawn until resumed
+    Pause(pause::PauseArgs),
+    /// Resume a paused policy: the grace period restarts today, so no device is overdue at once
+    Resume(pause::ResumeArgs),
 }
 
 #[derive(Debug, Args)]

@@ -2,7 +2,7 @@
 //! blocked, and a policy's `maxVersion` cap.
 //!
 //! [`TargetRules::refusal`] is the one rule the schedule asks; later rollout controls (pauses,
-//! health gates) add their reasons here, so every view and every declaration agrees on them.
+//! health gates) add their reasons here; pauses are kept here too, so every view and every declaration agrees on them.
 
 use std::collections::BTreeSet;
 
@@ -13,6 +13,7 @@ use crate::catalog::release::Release;
 use crate::platform::Platform;
 use crate::rollout_control::exempt_at;
 use crate::schedule::ReleaseStatus;
+use crate::schedule::pause::{PauseSpan, pause_at};
 
 /// The releases no device may be told to install (every build of a version), by platform and
 /// canonical version text ([`AppleOsVersion::canonical_text`]).
@@ -50,6 +51,9 @@ pub struct TargetRules {
     /// The device's exemption from enforcement ends at this instant (exclusive); nothing is
     /// enforced before it ([`exempt_at`]).
     pub exempt_until: Option<Timestamp>,
+    /// The pauses of the policy and of its ring ([`crate::schedule::pause`]): nothing is
+    /// enforced while one is in force, and the grace period restarts when one ends.
+    pub pauses: Vec<PauseSpan>,
 }
 
 impl TargetRules {
@@ -61,6 +65,11 @@ impl TargetRules {
     /// The end of the exemption in force at `now`, if any.
     pub fn exempt(&self, now: Timestamp) -> Option<Timestamp> {
         self.exempt_until.filter(|until| exempt_at(*until, now))
+    }
+
+    /// The pause in force at `now`, if any.
+    pub fn paused(&self, now: Timestamp) -> Option<PauseSpan> {
+        pause_at(&self.pauses, now)
     }
 
     /// Why `release` may never be a target under these rules, or `None` when it may.
@@ -111,7 +120,7 @@ mod tests {
         let rules = TargetRules {
             blocked: BlockedReleases::new([(Platform::MacOs, version("15.7"))]),
             max_version: Some(version("15.99")),
-            exempt_until: None,
+            ..TargetRules::none()
         };
         assert_eq!(rules.refusal(&release("15.6")), None);
         assert_eq!(rules.refusal(&release("15.99")), None);

@@ -11,7 +11,8 @@
 //! that drops group memberships and bindings.
 //!
 //! - [`catalog`]: the release catalog, and importing a parsed feed into it.
-//! - [`blocks`]: releases blocked everywhere; [`exemptions`]: devices exempt from enforcement.
+//! - [`blocks`]: releases blocked everywhere; [`exemptions`]: devices exempt from enforcement;
+//!   [`pauses`]: paused rings and policies.
 //! - [`hardware`]: the feeds' facts about models (OS majors, board ids).
 //! - [`policies`]: update policies and policy groups, with [`policies::rings`] (the default
 //!   rings) and [`policies::bindings`] (which devices and device groups they apply to).
@@ -30,6 +31,7 @@ pub mod ddm;
 pub mod devices;
 pub mod exemptions;
 pub mod hardware;
+pub mod pauses;
 pub mod policies;
 
 use std::fmt::Write;
@@ -62,6 +64,8 @@ pub struct OsUpdateConfig {
     pub blocked: Vec<blocks::StoredBlock>,
     /// Every device's exemptions, by device, then id.
     pub exemptions: Vec<exemptions::StoredExemption>,
+    /// Every policy's and group's latest pause.
+    pub pauses: Vec<pauses::StoredPause>,
     /// By id.
     pub policies: Vec<StoredPolicy>,
     /// In [`Store::list_policy_groups`] order.
@@ -105,6 +109,9 @@ impl Store {
                 exemptions: sqlx::query_as(exemptions::SELECT_ALL_EXEMPTIONS)
                     .fetch_all(&mut *tx)
                     .await?,
+                pauses: sqlx::query_as(pauses::SELECT_ALL_PAUSES)
+                    .fetch_all(&mut *tx)
+                    .await?,
                 policies: sqlx::query_as(policies::SELECT_ALL_POLICIES)
                     .fetch_all(&mut *tx)
                     .await?,
@@ -130,6 +137,7 @@ impl Store {
             hardware: hardware::catalog_of(rows.hardware)?,
             blocked: blocks::blocks_of(rows.blocked)?,
             exemptions: exemptions::exemptions_of(rows.exemptions)?,
+            pauses: pauses::pauses_of(rows.pauses)?,
             policies: rows
                 .policies
                 .into_iter()
@@ -154,6 +162,7 @@ struct ConfigRows {
     hardware: Vec<hardware::HardwareRow>,
     blocked: Vec<blocks::BlockRow>,
     exemptions: Vec<exemptions::ExemptionRow>,
+    pauses: Vec<pauses::PauseRow>,
     policies: Vec<PolicyRow>,
     policy_groups: Vec<PolicyGroupRow>,
     device_groups: Vec<DeviceGroupRow>,

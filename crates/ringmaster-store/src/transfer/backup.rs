@@ -40,7 +40,8 @@ use crate::titles::{ExistingTitles, RestoreOutcome, upsert_tombstone};
 use crate::transfer::tables::{
     Cell, RawAuditEntry, RawBinding, RawBlockedRelease, RawDevice, RawDeviceExemption,
     RawDeviceGroup, RawDeviceStatus, RawHardwareModel, RawLegacyMechanism, RawMember, RawPolicy,
-    RawPolicyGroup, RawRelease, RawServedSet, RawTitle, RawToken, RawWebhook, Table, insert_rows,
+    RawPolicyGroup, RawRelease, RawRolloutPause, RawServedSet, RawTitle, RawToken, RawWebhook,
+    Table, insert_rows,
 };
 use crate::transfer::{IDENTITY_TABLES, reset_identity_sequences};
 
@@ -66,6 +67,8 @@ pub struct BackupTables {
     pub blocked_releases: Vec<RawBlockedRelease>,
     /// Absent from backups made before migration 0010: none.
     pub device_exemptions: Vec<RawDeviceExemption>,
+    /// Absent from backups made before migration 0011: none.
+    pub rollout_pauses: Vec<RawRolloutPause>,
 }
 
 /// Both change counters of the installation a backup was taken from.
@@ -103,7 +106,7 @@ pub struct InstallationRestored {
 
 /// The tables [`BackupTables`] holds, and those a backup leaves out on purpose (titles go in
 /// PatchServer's layout; DDM state is reported again). Together they are every copied table.
-pub const BACKED_UP_TABLES: [&str; 14] = [
+pub const BACKED_UP_TABLES: [&str; 15] = [
     RawToken::NAME,
     RawRelease::NAME,
     RawHardwareModel::NAME,
@@ -118,6 +121,7 @@ pub const BACKED_UP_TABLES: [&str; 14] = [
     RawAuditEntry::NAME,
     RawBlockedRelease::NAME,
     RawDeviceExemption::NAME,
+    RawRolloutPause::NAME,
 ];
 pub const LEFT_OUT_TABLES: [&str; 3] = [RawTitle::NAME, RawServedSet::NAME, RawDeviceStatus::NAME];
 
@@ -131,7 +135,8 @@ const OS_CONTENT_TABLES: [&str; 5] = [
 ];
 
 /// Every OS-update table, children first (the order a replacing restore empties them in).
-const OS_TABLES_CHILDREN_FIRST: [&str; 13] = [
+const OS_TABLES_CHILDREN_FIRST: [&str; 14] = [
+    "rollout_pauses",
     "device_exemptions",
     "blocked_releases",
     "legacy_mechanisms",
@@ -224,6 +229,7 @@ impl Store {
                 audit: installation.audit,
                 blocked_releases: installation.blocked_releases,
                 device_exemptions: installation.device_exemptions,
+                rollout_pauses: installation.rollout_pauses,
             },
             counters: BackupCounters {
                 title_revision: installation.title_revision,
@@ -359,6 +365,7 @@ impl Store {
             insert_table!(tx, postgres, RawLegacyMechanism, tables.legacy_mechanisms);
             insert_table!(tx, postgres, RawBlockedRelease, tables.blocked_releases);
             insert_table!(tx, postgres, RawDeviceExemption, tables.device_exemptions);
+            insert_table!(tx, postgres, RawRolloutPause, tables.rollout_pauses);
             if replace {
                 sqlx::query("DELETE FROM webhook_deliveries").execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM webhooks").execute(&mut *tx).await?;

@@ -4,7 +4,7 @@
 //! their admin state, `lastModified`, revision and creation date; token hashes with their ids and
 //! dates; and every OS-update table (releases, policy groups, policies, devices, device groups
 //! and their members, bindings, and what DDM keeps per device: served sets, status, legacy
-//! mechanisms, blocked releases and device exemptions), webhooks and the audit log, keeping every id, revision and timestamp as stored. Both change counters
+//! mechanisms, blocked releases, device exemptions and paused rings and policies), webhooks and the audit log, keeping every id, revision and timestamp as stored. Both change counters
 //! (`change_counter`, `os_update_counter`) take the source's values. Title tombstones and leases
 //! are not copied: they only matter to servers that ran on the source (and the target's own
 //! tombstones, numbered by the counter the copy replaces, are deleted). Neither is the queue of
@@ -40,7 +40,7 @@ use tables::{Cell, Table, insert_rows, read_rows};
 pub use tables::{
     RawBinding, RawBlockedRelease, RawDevice, RawDeviceExemption, RawDeviceGroup, RawDeviceStatus,
     RawHardwareModel, RawLegacyMechanism, RawMember, RawPolicy, RawPolicyGroup, RawRelease,
-    RawServedSet, RawTitle, RawToken, RawWebhook,
+    RawRolloutPause, RawServedSet, RawTitle, RawToken, RawWebhook,
 };
 
 /// Everything an installation holds, as raw rows (each table sorted by key).
@@ -65,6 +65,7 @@ pub struct Installation {
     audit: Vec<RawAuditEntry>,
     blocked_releases: Vec<RawBlockedRelease>,
     device_exemptions: Vec<RawDeviceExemption>,
+    rollout_pauses: Vec<RawRolloutPause>,
 }
 
 /// How many rows each copied table holds.
@@ -93,11 +94,12 @@ pub struct TableCounts {
     pub audit: usize,
     pub blocked_releases: usize,
     pub device_exemptions: usize,
+    pub rollout_pauses: usize,
 }
 
 impl TableCounts {
     /// Each count with its table's name, in copy order.
-    pub fn by_table(&self) -> [(&'static str, usize); 17] {
+    pub fn by_table(&self) -> [(&'static str, usize); 18] {
         [
             (RawTitle::NAME, self.titles),
             (RawToken::NAME, self.tokens),
@@ -116,11 +118,12 @@ impl TableCounts {
             (RawAuditEntry::NAME, self.audit),
             (RawBlockedRelease::NAME, self.blocked_releases),
             (RawDeviceExemption::NAME, self.device_exemptions),
+            (RawRolloutPause::NAME, self.rollout_pauses),
         ]
     }
 
     /// The counts by table name, to fill in [`TableCounts::by_table`] order.
-    fn slots(&mut self) -> [&mut usize; 17] {
+    fn slots(&mut self) -> [&mut usize; 18] {
         [
             &mut self.titles,
             &mut self.tokens,
@@ -139,6 +142,7 @@ impl TableCounts {
             &mut self.audit,
             &mut self.blocked_releases,
             &mut self.device_exemptions,
+            &mut self.rollout_pauses,
         ]
     }
 }
@@ -194,6 +198,7 @@ impl Installation {
             audit: self.audit.len(),
             blocked_releases: self.blocked_releases.len(),
             device_exemptions: self.device_exemptions.len(),
+            rollout_pauses: self.rollout_pauses.len(),
         }
     }
 
@@ -219,6 +224,7 @@ impl Installation {
         cells_with_nul(&self.audit, &mut found);
         cells_with_nul(&self.blocked_releases, &mut found);
         cells_with_nul(&self.device_exemptions, &mut found);
+        cells_with_nul(&self.rollout_pauses, &mut found);
         if found.len() > MAX_NUL_CELLS_LISTED {
             let more = found.len() - MAX_NUL_CELLS_LISTED;
             found.truncate(MAX_NUL_CELLS_LISTED);
@@ -283,6 +289,10 @@ impl Installation {
             (
                 RawDeviceExemption::NAME,
                 self.device_exemptions == other.device_exemptions,
+            ),
+            (
+                RawRolloutPause::NAME,
+                self.rollout_pauses == other.rollout_pauses,
             ),
         ];
         for (name, same) in tables {
@@ -422,6 +432,7 @@ impl Store {
                 audit: read_rows!(&mut *tx, RawAuditEntry),
                 blocked_releases: read_rows!(&mut *tx, RawBlockedRelease),
                 device_exemptions: read_rows!(&mut *tx, RawDeviceExemption),
+                rollout_pauses: read_rows!(&mut *tx, RawRolloutPause),
             };
             tx.commit().await?;
             installation
@@ -497,6 +508,7 @@ impl Store {
             insert_rows!(tx, postgres, RawAuditEntry, installation.audit);
             insert_rows!(tx, postgres, RawBlockedRelease, installation.blocked_releases);
             insert_rows!(tx, postgres, RawDeviceExemption, installation.device_exemptions);
+            insert_rows!(tx, postgres, RawRolloutPause, installation.rollout_pauses);
             if postgres {
                 reset_identity_sequences!(tx);
             }

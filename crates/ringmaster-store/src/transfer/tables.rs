@@ -353,6 +353,20 @@ table! {
     }
 }
 
+table! {
+    /// A ring's or a policy's latest pause (migration 0011).
+    RawRolloutPause = "rollout_pauses", identity: false {
+        policy_id: Option<i64>,
+        policy_group_id: Option<i64>,
+        reason: String,
+        paused_by: Option<String>,
+        paused_at: String,
+        until_at: Option<String>,
+        resumed_by: Option<String>,
+        resumed_at: Option<String>,
+    }
+}
+
 /// Every row of table `$type`, sorted (keys first), read through `$executor`.
 macro_rules! read_rows {
     ($executor:expr, $type:ty) => {{

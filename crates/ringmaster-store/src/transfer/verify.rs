@@ -15,11 +15,11 @@ use crate::transfer::TableCounts;
 use crate::transfer::tables::{
     RawAuditEntry, RawBinding, RawBlockedRelease, RawDevice, RawDeviceExemption, RawDeviceGroup,
     RawDeviceStatus, RawHardwareModel, RawLegacyMechanism, RawMember, RawPolicy, RawPolicyGroup,
-    RawRelease, RawServedSet, RawTitle, RawToken, RawWebhook, Table,
+    RawRelease, RawRolloutPause, RawServedSet, RawTitle, RawToken, RawWebhook, Table,
 };
 
 /// Every table and column the transfer copies (the counters' single rows included).
-const COPIED: [(&str, &[&str]); 19] = [
+const COPIED: [(&str, &[&str]); 20] = [
     ("change_counter", &["id", "revision"]),
     ("os_update_counter", &["id", "revision"]),
     (RawTitle::NAME, RawTitle::COLUMNS),
@@ -39,6 +39,7 @@ const COPIED: [(&str, &[&str]); 19] = [
     (RawAuditEntry::NAME, RawAuditEntry::COLUMNS),
     (RawBlockedRelease::NAME, RawBlockedRelease::COLUMNS),
     (RawDeviceExemption::NAME, RawDeviceExemption::COLUMNS),
+    (RawRolloutPause::NAME, RawRolloutPause::COLUMNS),
 ];
 
 /// Tables left behind on purpose: they only matter to servers that ran on the source (events

@@ -67,6 +67,8 @@ pub fn object_of_route(pattern: &str, params: &[(String, String)]) -> AuditObjec
     let (kind, reader) = match segments.as_slice() {
         ["title", ..] => ("title", Reader::Title),
         ["policies", _, "bindings"] => ("policy", Reader::PolicyBindings),
+        // A pause is not part of the policy's view: the summary after is the answer.
+        ["policies", _, "pause" | "resume"] => ("policy", Reader::None),
         ["policies", ..] => ("policy", Reader::Policy),
         ["policy-groups", _, "bindings"] => ("policy-group", Reader::PolicyGroupBindings),
         ["policy-groups", ..] => ("policy-group", Reader::None),

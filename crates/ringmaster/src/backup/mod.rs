@@ -90,10 +90,12 @@ pub enum TableFile {
     BlockedReleases,
     /// Optional: backups made before migration 0010 lack it.
     DeviceExemptions,
+    /// Optional: backups made before migration 0011 lack it.
+    RolloutPauses,
 }
 
 impl TableFile {
-    pub const ALL: [TableFile; 14] = [
+    pub const ALL: [TableFile; 15] = [
         TableFile::Tokens,
         TableFile::Releases,
         TableFile::HardwareModels,
@@ -108,6 +110,7 @@ impl TableFile {
         TableFile::Audit,
         TableFile::BlockedReleases,
         TableFile::DeviceExemptions,
+        TableFile::RolloutPauses,
     ];
 
     /// The entry's name in the zip.
@@ -127,6 +130,7 @@ impl TableFile {
             TableFile::Audit => AUDIT_FILE,
             TableFile::BlockedReleases => "ringmaster/os-updates/blocked-releases.json",
             TableFile::DeviceExemptions => "ringmaster/os-updates/device-exemptions.json",
+            TableFile::RolloutPauses => "ringmaster/os-updates/rollout-pauses.json",
         }
     }
 
@@ -145,6 +149,7 @@ impl TableFile {
             TableFile::LegacyMechanisms => "legacy_mechanisms",
             TableFile::BlockedReleases => "blocked_releases",
             TableFile::DeviceExemptions => "device_exemptions",
+            TableFile::RolloutPauses => "rollout_pauses",
             TableFile::Webhooks => "webhooks",
             TableFile::Audit => "audit_log",
         }
@@ -233,6 +238,7 @@ pub fn write_backup(backup: &InstallationBackup, scope: Scope, now: Timestamp) -
                 TableFile::LegacyMechanisms => pretty(&tables.legacy_mechanisms),
                 TableFile::BlockedReleases => pretty(&tables.blocked_releases),
                 TableFile::DeviceExemptions => pretty(&tables.device_exemptions),
+                TableFile::RolloutPauses => pretty(&tables.rollout_pauses),
                 TableFile::Webhooks => pretty(&tables.webhooks),
                 TableFile::Audit => pretty(&tables.audit),
             };
@@ -309,6 +315,7 @@ pub fn read_backup(
                             | TableFile::Audit
                             | TableFile::BlockedReleases
                             | TableFile::DeviceExemptions
+                            | TableFile::RolloutPauses
                     ) {
                         continue;
                     }
@@ -342,6 +349,9 @@ pub fn read_backup(
                     }
                     TableFile::DeviceExemptions => {
                         rows(bytes).map(|rows| tables.device_exemptions = rows)
+                    }
+                    TableFile::RolloutPauses => {
+                        rows(bytes).map(|rows| tables.rollout_pauses = rows)
                     }
                 };
                 if let Err(errors) = read {

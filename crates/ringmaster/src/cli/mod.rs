@@ -9,6 +9,7 @@ mod catalog;
 mod catalog_block;
 mod device;
 mod migrate;
+mod pause;
 mod plan;
 mod policy;
 mod preview;
@@ -67,6 +68,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Catalog(command) => catalog::run(command).await,
         Command::Policy(command) => policy::run(command).await,
         Command::Device(command) => device::run(command).await,
+        Command::Ring(command) => pause::ring(command).await,
         Command::Plan(args) => plan::run(args).await,
         Command::DeviceStatus(args) => results::device_status(args).await,
         Command::Compliance(args) => results::compliance(args).await,

@@ -1,4 +1,5 @@
-//! `ringmaster policy load-defaults|list|create|show|delete`.
+//! `ringmaster policy load-defaults|list|create|show|delete` (and `pause|resume`, in
+//! [`crate::cli::pause`]).
 //!
 //! The same validation as the API: a refused policy prints one `FILE: POINTER: message` line per
 //! problem and exits 1. Policies are named by id or by name. `create` and `delete` take
@@ -174,6 +175,8 @@ pub(crate) async fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
             )?;
             Ok(ExitCode::SUCCESS)
         }
+        PolicyCommand::Pause(args) => crate::cli::pause::pause_policy(args).await,
+        PolicyCommand::Resume(args) => crate::cli::pause::resume_policy(args).await,
     }
 }
 

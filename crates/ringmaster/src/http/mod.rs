@@ -52,6 +52,7 @@ pub mod home;
 pub mod jamf_feed;
 pub mod os_query;
 pub mod path_normalize;
+pub mod pauses;
 pub mod policies;
 pub mod pretty_json;
 pub mod rate_limit;
@@ -151,6 +152,7 @@ pub fn router(state: AppState) -> Router {
         .merge(policies::router())
         .merge(devices::router())
         .merge(exemptions::router())
+        .merge(pauses::router())
         .merge(webhooks::router())
         .merge(tokens::router())
         .merge(audit::router())

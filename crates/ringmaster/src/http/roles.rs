@@ -142,6 +142,8 @@ pub const ADMIN_ROUTES: &[RouteRole] = &[
     route(Put, "/api/v1/policies/{id}/bindings", Manager, Other),
     route(Get, "/api/v1/policies/{id}/plan", ReadOnly, Other),
     route(Get, "/api/v1/policies/{id}/compliance", ReadOnly, Other),
+    route(Post, "/api/v1/policies/{id}/pause", Manager, Other),
+    route(Post, "/api/v1/policies/{id}/resume", Manager, Other),
     route(Get, "/api/v1/policy-groups/compliance", ReadOnly, Other),
     route(Get, "/api/v1/policy-groups", ReadOnly, Other),
     route(Post, "/api/v1/policy-groups/defaults", Manager, Other),
@@ -149,6 +151,8 @@ pub const ADMIN_ROUTES: &[RouteRole] = &[
     route(Get, "/api/v1/policy-groups/{id}", ReadOnly, Other),
     route(Get, "/api/v1/policy-groups/{id}/bindings", ReadOnly, Other),
     route(Put, "/api/v1/policy-groups/{id}/bindings", Manager, Other),
+    route(Post, "/api/v1/policy-groups/{id}/pause", Manager, Other),
+    route(Post, "/api/v1/policy-groups/{id}/resume", Manager, Other),
     // Devices, their legacy mechanisms, device groups.
     route(Get, "/api/v1/devices", ReadOnly, Other),
     route(Post, "/api/v1/devices", Manager, Other),

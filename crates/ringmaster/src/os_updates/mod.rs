@@ -18,7 +18,8 @@
 //! - [`feed_fetch`]: reading a feed from a file or an HTTPS URL (Apple's root certificate included).
 //! - [`catalog_delete`]: deleting a release, to undo a bad import.
 //! - [`catalog_poll`]: keeping the catalog current from a configured URL, once per cluster.
-//! - [`blocks`]: blocking and unblocking releases everywhere; [`exemptions`]: exempting devices.
+//! - [`blocks`]: blocking and unblocking releases everywhere; [`exemptions`]: exempting devices;
+//!   [`pauses`]: pausing and resuming rings and policies.
 //! - [`preview`]: what a change would do to every device (`?dryRun=true`), nothing written;
 //!   [`preview_changes`]: the dry run of each write, with the real write's checks and errors.
 
@@ -32,6 +33,7 @@ pub mod exemptions;
 pub mod feed_fetch;
 pub mod inventory;
 pub mod notifier;
+pub mod pauses;
 pub mod policies;
 pub mod preview;
 pub mod preview_changes;

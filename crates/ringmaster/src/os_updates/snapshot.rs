@@ -20,6 +20,7 @@ use ringmaster_store::os_updates::OsUpdateConfig;
 use ringmaster_store::os_updates::blocks::StoredBlock;
 use ringmaster_store::os_updates::devices::StoredDeviceGroup;
 use ringmaster_store::os_updates::exemptions::StoredExemption;
+use ringmaster_store::os_updates::pauses::StoredPause;
 use ringmaster_store::os_updates::policies::{BindingTargets, StoredPolicy, StoredPolicyGroup};
 
 /// One revision of the configuration, indexed.
@@ -35,7 +36,10 @@ pub struct OsUpdateSnapshot {
     pub blocked: Vec<StoredBlock>,
     /// Each device's exemptions (in force or not), oldest first.
     pub exemptions: HashMap<String, Vec<StoredExemption>>,
+    /// Each policy's and ring's latest pause (in force or not).
+    pub pauses: BTreeMap<Subject, StoredPause>,
     pub policies: BTreeMap<PolicyId, StoredPolicy>,
+    /// Each policy prepared with the blocked releases and its own and its ring's pauses.
     pub prepared: HashMap<PolicyId, PreparedPolicy>,
     pub policy_groups: BTreeMap<PolicyGroupId, StoredPolicyGroup>,
     pub device_groups: BTreeMap<DeviceGroupId, StoredDeviceGroup>,
@@ -90,6 +94,11 @@ impl OsUpdateSnapshot {
                 .iter()
                 .map(|block| (block.platform, block.version.clone())),
         );
+        let pauses: BTreeMap<Subject, StoredPause> = config
+            .pauses
+            .into_iter()
+            .map(|pause| (pause.subject, pause))
+            .collect();
         OsUpdateSnapshot {
             revision: config.revision,
             releases: config.releases,
@@ -109,11 +118,19 @@ impl OsUpdateSnapshot {
                 .policies
                 .iter()
                 .map(|stored| {
-                    let prepared =
+                    let mut prepared =
                         PreparedPolicy::with_blocked(stored.policy.clone(), blocked.clone());
+                    let ring = stored.group_id.map(Subject::PolicyGroup);
+                    prepared.rules.pauses = [Some(Subject::Policy(stored.id)), ring]
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|subject| pauses.get(&subject))
+                        .map(StoredPause::span)
+                        .collect();
                     (stored.id, prepared)
                 })
                 .collect(),
+            pauses,
             policies: config
                 .policies
                 .into_iter()

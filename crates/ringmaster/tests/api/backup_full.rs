@@ -386,6 +386,7 @@ async fn the_full_backup_is_documented_files_beside_patch_archive_and_scope_titl
             "ringmaster/audit.json",
             "ringmaster/os-updates/blocked-releases.json",
             "ringmaster/os-updates/device-exemptions.json",
+            "ringmaster/os-updates/rollout-pauses.json",
         ]
         .map(str::to_owned),
     );

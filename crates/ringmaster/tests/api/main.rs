@@ -67,6 +67,7 @@ mod restore_last_modified;
 mod roles;
 mod rollout_blocks;
 mod rollout_exemptions;
+mod rollout_pauses;
 mod token_import;
 mod tokens;
 mod webhook_delivery;

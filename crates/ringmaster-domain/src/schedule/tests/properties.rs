@@ -28,7 +28,7 @@ fn base_day() -> Date {
     date(2027, 12, 1)
 }
 
-fn arb_release() -> impl Strategy<Value = Release> {
+pub(super) fn arb_release() -> impl Strategy<Value = Release> {
     (
         arb_version(),
         0u16..50,
@@ -65,7 +65,7 @@ fn arb_days() -> impl Strategy<Value = Option<u16>> {
     prop::option::of(1u16..=90)
 }
 
-fn arb_timing() -> impl Strategy<Value = ScheduleTiming> {
+pub(super) fn arb_timing() -> impl Strategy<Value = ScheduleTiming> {
     (
         arb_days(),
         arb_days(),
@@ -89,7 +89,7 @@ fn arb_timing() -> impl Strategy<Value = ScheduleTiming> {
         })
 }
 
-fn arb_device() -> impl Strategy<Value = DeviceFacts> {
+pub(super) fn arb_device() -> impl Strategy<Value = DeviceFacts> {
     (
         arb_version(),
         prop::option::of(0u16..50),
@@ -106,7 +106,7 @@ fn arb_device() -> impl Strategy<Value = DeviceFacts> {
         })
 }
 
-fn arb_now() -> impl Strategy<Value = Timestamp> {
+pub(super) fn arb_now() -> impl Strategy<Value = Timestamp> {
     (-250i64..250, 0i64..86_400).prop_map(|(day, second)| {
         start_of_day_utc(base_day())
             .checked_add(Span::new().hours(day * 24).seconds(second))
@@ -126,7 +126,7 @@ fn arb_rules() -> impl Strategy<Value = TargetRules> {
                     .map(|version| (Platform::MacOs, version)),
             ),
             max_version,
-            exempt_until: None,
+            ..TargetRules::none()
         })
 }
 

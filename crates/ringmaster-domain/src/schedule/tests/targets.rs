@@ -6,7 +6,7 @@ fn blocking(versions: &[&str]) -> TargetRules {
     TargetRules {
         blocked: BlockedReleases::new(versions.iter().map(|text| (Platform::MacOs, version(text)))),
         max_version: None,
-        exempt_until: None,
+        ..TargetRules::none()
     }
 }
 

@@ -1,0 +1,85 @@
+//! The enforcement decision: the newest eligible release and its deadline, or why nothing is
+//! enforced.
+//!
+//! A deadline is counted from the day the target's deferral ended, or from a later *grace floor*
+//! (the end of a pause, [`crate::schedule::pause::grace_floor`]): never before the floor's day,
+//! and a day later when it would still fall before the floor instant, so a device is never
+//! overdue at the instant the floor is reached.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+
+use crate::schedule::days::{add_days, deadline_for, utc_day};
+use crate::schedule::{
+    Enforcement, EnforcementTiming, NotEnforced, PlannedRelease, ReleaseStatus, ScheduleTiming,
+};
+
+pub(super) fn decide(
+    timing: &ScheduleTiming,
+    releases: &[PlannedRelease],
+    grace_floor: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<Enforcement, NotEnforced> {
+    let Some(enforcement) = &timing.enforcement else {
+        return Err(NotEnforced::EnforcementOff);
+    };
+    // `releases` is sorted oldest first: the last eligible one is the newest.
+    if let Some(target) = releases
+        .iter()
+        .rev()
+        .find(|release| release.status == ReleaseStatus::Eligible)
+    {
+        let deadline = deadline_after(target.visible_on, grace_floor, enforcement);
+        let now_civil = now.to_zoned(TimeZone::UTC).datetime();
+        return Ok(Enforcement {
+            version: target.version.clone(),
+            target_os_version: target.version.without_supplemental(),
+            target_build: target.build.clone(),
+            released_on: target.released_on,
+            visible_on: target.visible_on,
+            deadline,
+            overdue: deadline < now_civil,
+        });
+    }
+    let has = |status: ReleaseStatus| releases.iter().any(|release| release.status == status);
+    if let Some(next) = releases
+        .iter()
+        .filter(|release| release.status == ReleaseStatus::NotYetVisible)
+        .map(|release| release.visible_at)
+        .min()
+    {
+        Err(NotEnforced::NothingVisibleYet {
+            next_visible_at: next,
+        })
+    } else if has(ReleaseStatus::Expired) {
+        Err(NotEnforced::AllExpired)
+    } else if has(ReleaseStatus::NeedsPrerequisite) {
+        Err(NotEnforced::PrerequisiteMissing)
+    } else if has(ReleaseStatus::Blocked) || has(ReleaseStatus::AboveMaxVersion) {
+        Err(NotEnforced::HeldBack)
+    } else if has(ReleaseStatus::UnsupportedModel) && !has(ReleaseStatus::OutsideScope) {
+        Err(NotEnforced::NotSupportedOnModel)
+    } else {
+        // Nothing newer at all, or only newer majors the scope excludes.
+        Err(NotEnforced::UpToDate)
+    }
+}
+
+/// The deadline of a target visible from `visible_on`, its grace counted from no earlier than
+/// `floor`.
+pub(super) fn deadline_after(
+    visible_on: Date,
+    floor: Option<Timestamp>,
+    enforcement: &EnforcementTiming,
+) -> jiff::civil::DateTime {
+    let Some(floor) = floor else {
+        return deadline_for(visible_on, enforcement);
+    };
+    let deadline = deadline_for(visible_on.max(utc_day(floor)), enforcement);
+    if deadline < floor.to_zoned(TimeZone::UTC).datetime() {
+        deadline_for(add_days(visible_on.max(utc_day(floor)), 1), enforcement)
+    } else {
+        deadline
+    }
+}

@@ -1,0 +1,36 @@
+//! The arguments of `ringmaster ring pause|resume` and `ringmaster policy pause|resume`.
+
+use clap::{Args, Subcommand};
+
+use crate::config::DatabaseArgs;
+
+#[derive(Debug, Subcommand)]
+pub enum RingCommand {
+    /// Pause a ring: no new target is promoted and its enforcement is withdrawn until resumed
+    Pause(PauseArgs),
+    /// Resume a paused ring: the grace period restarts today, so no device is overdue at once
+    Resume(ResumeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PauseArgs {
+    /// The ring's (policy group's) or policy's id or name
+    pub target: String,
+    /// Why (required, at most 500 characters)
+    #[arg(long)]
+    pub reason: String,
+    /// When the pause ends by itself: an RFC 3339 instant, at most 366 days ahead; until resumed
+    /// when absent
+    #[arg(long)]
+    pub until: Option<String>,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// The ring's (policy group's) or policy's id or name
+    pub target: String,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
