@@ -7,10 +7,12 @@
 use std::collections::BTreeMap;
 
 use reqwest::{Method, StatusCode};
+use ringmaster_testing::golden::check_json;
 use serde_json::{Value, json};
 
 use crate::cli::ringmaster;
 use crate::ddm_target_builds::{app_at, ddm, enroll_in_first_ring, report};
+use crate::golden::without_wall_clock;
 use crate::os_policies::send;
 use crate::support::{TestApp, TestBackend, admin_json, json_body, load_rings};
 
@@ -234,6 +236,10 @@ async fn a_dry_run_predicts_exactly_what_each_kind_of_change_then_does(backend: 
     )
     .await;
     assert_eq!(preview["changes"][0]["change"], "retargeted", "{preview:#}");
+    check_json(
+        "os_updates/dry-run.block.json",
+        &without_wall_clock(preview),
+    );
     check(
         &app,
         &devices,
