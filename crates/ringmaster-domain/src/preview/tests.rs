@@ -163,3 +163,133 @@ proptest! {
         );
     }
 }
+
+mod served {
+    //! `served_target` is what `device_declarations` serves, without building the declarations.
+
+    use jiff::Timestamp;
+    use proptest::prelude::*;
+
+    use crate::apple_version::AppleOsVersion;
+    use crate::capabilities::{DeviceCapabilities, EnrollmentType};
+    use crate::catalog::hardware::HardwareCatalog;
+    use crate::catalog::release::Release;
+    use crate::declarations::envelope::DeclarationType;
+    use crate::fleet::{PreparedPolicy, device_declarations};
+    use crate::platform::Platform;
+    use crate::policy::rings::default_rings;
+    use crate::preview::served_target;
+    use crate::schedule::DeviceFacts;
+
+    fn catalog() -> Vec<Release> {
+        let release = |version: &str, build: &str, day: i8, devices: &[&str]| {
+            Release::new(
+                Platform::MacOs,
+                AppleOsVersion::parse(version).unwrap(),
+                jiff::civil::date(2026, 11, day),
+            )
+            .with_build(build)
+            .supported_on(devices.iter().copied())
+        };
+        vec![
+            release("26.2", "25C56", 20, &["J413AP"]),
+            release("26.1", "25B78", 3, &["J413AP"]),
+            release("26.1", "25B79", 3, &["J413AP", "J274AP"]),
+            release("15.7.3", "24G400", 10, &["J413AP", "J274AP"]),
+            release("14.8.3", "23J300", 10, &["J274AP"]),
+        ]
+    }
+
+    #[test]
+    fn a_vanguard_mac_behind_is_told_to_install() {
+        let prepared = PreparedPolicy::new(default_rings().remove(0).macos);
+        let device = DeviceFacts {
+            platform: Platform::MacOs,
+            os_version: AppleOsVersion::parse("26.0").unwrap(),
+            os_build: None,
+            hardware: HardwareCatalog::default().describe(Platform::MacOs, None, Some("J413AP")),
+        };
+        let now: Timestamp = "2026-11-25T09:00:00Z".parse().unwrap();
+        let target = served_target(
+            Some(&prepared),
+            &device,
+            &DeviceCapabilities::default(),
+            &catalog(),
+            now,
+        )
+        .unwrap();
+        assert_eq!(target.version.as_str(), "26.2");
+        assert_eq!(target.build.as_deref(), Some("25C56"));
+    }
+
+    proptest! {
+        #[test]
+        fn the_served_target_is_the_enforcement_the_declarations_carry(
+            ring in 0usize..4,
+            version in prop_oneof![Just("26.0"), Just("26.1"), Just("15.6"), Just("14.5"), Just("13.7")],
+            board in prop_oneof![Just("J413AP"), Just("J274AP")],
+            user_enrollment in any::<bool>(),
+            blocked in any::<bool>(),
+            exempt in any::<bool>(),
+            day in 1i8..30,
+        ) {
+            let policy = default_rings().remove(ring).macos;
+            let blocked_releases = crate::schedule::BlockedReleases::new(
+                blocked.then(|| (Platform::MacOs, AppleOsVersion::parse("26.2").unwrap())),
+            );
+            let mut prepared = PreparedPolicy::with_blocked(policy, blocked_releases);
+            let now: Timestamp = jiff::civil::date(2026, 11, day)
+                .at(9, 0, 0, 0)
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .unwrap()
+                .timestamp();
+            if exempt {
+                prepared.rules.exempt_until = Some(now + jiff::SignedDuration::from_hours(24));
+            }
+            let device = DeviceFacts {
+                platform: Platform::MacOs,
+                os_version: AppleOsVersion::parse(version).unwrap(),
+                os_build: None,
+                hardware: HardwareCatalog::default().describe(Platform::MacOs, None, Some(board)),
+            };
+            let capabilities = DeviceCapabilities {
+                enrollment: Some(if user_enrollment {
+                    EnrollmentType::UserEnrollmentDevice
+                } else {
+                    EnrollmentType::Device
+                }),
+                configurations: None,
+            };
+            let catalog = catalog();
+            let served = device_declarations(Some(&prepared), &device, &capabilities, &catalog, now);
+            let carried = served
+                .declarations
+                .declarations()
+                .iter()
+                .find(|declaration| {
+                    declaration.kind() == DeclarationType::SoftwareUpdateEnforcementSpecific
+                })
+                .map(|declaration| {
+                    let payload = declaration.payload();
+                    (
+                        payload["TargetOSVersion"].as_str().unwrap().to_owned(),
+                        payload["TargetBuildVersion"].as_str().map(str::to_owned),
+                        payload["TargetLocalDateTime"].as_str().unwrap().to_owned(),
+                    )
+                });
+            let target = served_target(Some(&prepared), &device, &capabilities, &catalog, now)
+                .map(|target| {
+                    (
+                        target.version.as_str().to_owned(),
+                        target.build,
+                        crate::schedule::format_deadline(target.deadline),
+                    )
+                });
+            prop_assert_eq!(target, carried);
+            prop_assert_eq!(
+                served_target(None, &device, &capabilities, &catalog, now),
+                None
+            );
+        }
+    }
+}

@@ -126,6 +126,21 @@ mod tests {
     }
 
     #[test]
+    fn every_dry_run_route_is_an_admin_write_of_the_route_table() {
+        for (method, path) in DRY_RUN_ROUTES {
+            let listed = crate::http::roles::ADMIN_ROUTES.iter().any(|route| {
+                route.verb.method() == *method
+                    && route.path == *path
+                    && route.verb.method() != Method::GET
+            });
+            assert!(
+                listed,
+                "{method} {path} is not an admin write of ADMIN_ROUTES"
+            );
+        }
+    }
+
+    #[test]
     fn only_a_listed_route_skips_the_audit_log() {
         let policies = "/api/v1/policies";
         assert!(skips_audit(&Method::POST, policies, Some("dryRun=true")));

@@ -7,9 +7,12 @@
 use std::collections::BTreeMap;
 
 use reqwest::{Method, StatusCode};
+use ringmaster_testing::golden::check_json;
 use serde_json::{Value, json};
 
+use crate::cli::ringmaster;
 use crate::ddm_target_builds::{app_at, ddm, enroll_in_first_ring, report};
+use crate::golden::without_wall_clock;
 use crate::os_policies::send;
 use crate::support::{TestApp, TestBackend, admin_json, json_body, load_rings};
 
@@ -233,6 +236,10 @@ async fn a_dry_run_predicts_exactly_what_each_kind_of_change_then_does(backend: 
     )
     .await;
     assert_eq!(preview["changes"][0]["change"], "retargeted", "{preview:#}");
+    check_json(
+        "os_updates/dry-run.block.json",
+        &without_wall_clock(preview),
+    );
     check(
         &app,
         &devices,
@@ -348,4 +355,82 @@ async fn a_route_that_has_no_dry_run_records_its_write_whatever_the_query_says(
     .await;
     assert!(response.status().is_success(), "{}", response.status());
     assert_eq!(audit_count(&app).await, entries + 1);
+}
+
+on_each_backend!(the_cli_shows_a_preview_with_dry_run_and_changes_without_asking_off_a_terminal);
+async fn the_cli_shows_a_preview_with_dry_run_and_changes_without_asking_off_a_terminal(
+    backend: TestBackend,
+) {
+    // The CLI reads the system clock: these releases are long visible and overdue.
+    let app = app_at(backend, "2025-11-12T09:00:00Z").await;
+    let mac = report("26.0", "25A354", "J413AP", "Mac16,1");
+    enroll_in_first_ring(&app, &[("mac-a", mac)], &two_releases()).await;
+    let db = app.database.url.clone();
+    let blocked = |catalog: Value| catalog["blocked"].as_array().map_or(0, Vec::len);
+
+    let block = [
+        "catalog",
+        "block",
+        "macOS",
+        "26.1",
+        "--reason",
+        "bad",
+        "--database",
+        &db,
+    ];
+    let run = ringmaster(&[&block[..], &["--dry-run"]].concat()).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    for expected in [
+        "DEVICE",
+        "mac-a",
+        "26.1 (25B78)",
+        "26.0.1 (25A362)",
+        "atOnce",
+        "1 of 1 device(s) would change: 0 due within 24 hours, 1 overdue at once",
+        "dry run: nothing was changed",
+    ] {
+        assert!(run.stdout.contains(expected), "{expected}: {}", run.stdout);
+    }
+    assert_eq!(blocked(admin_json(&app, "/api/v1/catalog/macOS").await), 0);
+
+    let run = ringmaster(&[
+        "policy",
+        "delete",
+        "Vanguard (macOS)",
+        "--dry-run",
+        "--database",
+        &db,
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("nothing"), "{}", run.stdout);
+    assert_eq!(
+        admin_json(&app, "/api/v1/policies")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        8
+    );
+
+    // A refused dry run fails as the real command does.
+    let run = ringmaster(&[
+        "catalog",
+        "unblock",
+        "macOS",
+        "27.0",
+        "--dry-run",
+        "--database",
+        &db,
+    ])
+    .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("does not exist"), "{run:?}");
+
+    // Standard input is not a terminal: the change is made without a question.
+    let run = ringmaster(&block).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("blocked macOS 26.1"), "{run:?}");
+    assert!(!run.stdout.contains("apply this change"), "{run:?}");
+    assert_eq!(blocked(admin_json(&app, "/api/v1/catalog/macOS").await), 1);
 }
