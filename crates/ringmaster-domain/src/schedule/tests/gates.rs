@@ -172,10 +172,11 @@ proptest! {
         if let Some(enforcement) = plan.enforcement() {
             let opening = rules.gate.as_ref().unwrap().opened_by(Platform::MacOs, &enforcement.version, now).unwrap();
             let at_opening = plan_device_within(&timing, &rules, &device, &catalog, opening);
-            if let Some(first) = at_opening.enforcement() {
-                if first.version == enforcement.version {
-                    prop_assert!(!first.overdue, "{}", at_opening.explanation());
-                }
+            if let Some(first) = at_opening
+                .enforcement()
+                .filter(|first| first.version == enforcement.version)
+            {
+                prop_assert!(!first.overdue, "{}", at_opening.explanation());
             }
         }
     }
