@@ -22,6 +22,9 @@
 //! then shows an arrow; a release wholly outside is left out. Releases whose drawings would touch
 //! (their days, or their version text) go on separate lanes, and the band grows to hold them.
 //!
+//! A paused span of the row's ring or policy is a shaded stretch of its band, from its first to
+//! its last day (to the right edge while it has no end), its tooltip saying since when.
+//!
 //! When `to` is before `from` the two are swapped. When `from == to` that day is drawn in the
 //! middle of the plot. The output depends on the arguments only: same input, same bytes.
 
@@ -42,6 +45,15 @@ pub struct ChartRow<'a> {
     pub label: &'a str,
     /// The row's releases, as [`crate::schedule::rollout`] lists them.
     pub entries: &'a [RolloutEntry],
+    /// The days its ring or policy is paused.
+    pub paused: &'a [PausedDays],
+}
+
+/// Days a row is paused: from `first` to `last` inclusive, or on while `last` is `None`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PausedDays {
+    pub first: Date,
+    pub last: Option<Date>,
 }
 
 const WIDTH: f64 = 960.0;
@@ -130,6 +142,8 @@ struct Band<'a> {
     label: &'a str,
     bars: Vec<Bar<'a>>,
     lanes: usize,
+    /// Each paused span in the window: left and right x, and its tooltip.
+    paused: Vec<(f64, f64, String)>,
 }
 
 /// One release placed on the chart.
@@ -172,10 +186,30 @@ impl<'a> Band<'a> {
         }
         let bars = placed.into_iter().map(|(_, _, bar)| bar).collect();
         let lanes = lane_ends.len().max(1);
+        let paused = row
+            .paused
+            .iter()
+            .filter(|span| {
+                span.first <= scale.to && span.last.is_none_or(|last| last >= scale.from)
+            })
+            .map(|span| {
+                let right = span.last.map_or(PLOT_RIGHT, |last| scale.x(last));
+                let tooltip = match span.last {
+                    Some(last) => format!("paused from {} to {last}", span.first),
+                    None => format!("paused since {}", span.first),
+                };
+                (
+                    scale.x(span.first),
+                    right.max(scale.x(span.first) + 2.0),
+                    tooltip,
+                )
+            })
+            .collect();
         Self {
             label: row.label,
             bars,
             lanes,
+            paused,
         }
     }
 
@@ -201,6 +235,14 @@ impl<'a> Band<'a> {
             out.line(format_args!(
                 "<text x=\"{x}\" y=\"{y}\" fill=\"{MUTED}\" \
                  font-style=\"italic\">nothing scheduled</text>"
+            ));
+        }
+        for (left, right, tooltip) in &self.paused {
+            let (x, y, w, h) = (Px(*left), Px(top), Px(right - left), Px(self.height()));
+            let tooltip = escape(tooltip);
+            out.line(format_args!(
+                "<rect class=\"paused\" x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" \
+                 fill=\"#f59e0b\" fill-opacity=\"0.25\"><title>{tooltip}</title></rect>"
             ));
         }
         for bar in &self.bars {

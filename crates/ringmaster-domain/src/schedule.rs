@@ -54,12 +54,13 @@ use crate::platform::Platform;
 
 mod days;
 mod decide;
+pub mod gates;
 pub mod pause;
 pub mod targets;
 
 use days::{add_days, deadline_for, start_of_day_utc, utc_day};
 use decide::decide;
-use pause::grace_floor;
+use gates::Waiting;
 pub use targets::{BlockedReleases, TargetRules};
 
 /// Apple ignores deferrals for releases older than this many days.
@@ -146,6 +147,10 @@ pub enum ReleaseStatus {
     Blocked,
     /// Above the policy's `maxVersion`.
     AboveMaxVersion,
+    /// Visible, but the ring's health gate has not opened for it.
+    WaitingForGate,
+    /// Halted for this ring: an earlier ring's failures crossed its gate.
+    Halted,
 }
 
 /// One release newer than the device, with its schedule.
@@ -216,6 +221,8 @@ pub enum NotEnforced {
     HeldBack,
     /// The device is exempt from enforcement until then.
     Exempt { until: Timestamp },
+    /// The newest release the device could take waits for the ring's health gate.
+    WaitingForGate(Waiting),
     /// The ring or policy is paused ([`pause`]): nothing enforced; `held` is the target it
     /// keeps, the one enforced when the pause began; `until` the end, if one is set.
     Paused {
@@ -248,6 +255,7 @@ impl fmt::Display for NotEnforced {
             NotEnforced::NotSupportedOnModel => {
                 f.write_str("no newer release installs on the device's hardware")
             }
+            NotEnforced::WaitingForGate(waiting) => write!(f, "{waiting}"),
             NotEnforced::Exempt { until } => {
                 write!(f, "the device is exempt from enforcement until {until}")
             }
@@ -396,6 +404,8 @@ pub fn plan_device_within(
                 ReleaseStatus::Expired
             } else if !visible {
                 ReleaseStatus::NotYetVisible
+            } else if rules.gate_closed(release, now) {
+                ReleaseStatus::WaitingForGate
             } else {
                 ReleaseStatus::Eligible
             };
@@ -431,7 +441,7 @@ pub fn plan_device_within(
                 held: frozen.enforcement().map(|held| held.version.clone()),
             })
         }
-        (None, None) => decide(timing, &releases, grace_floor(&rules.pauses, now), now),
+        (None, None) => decide(timing, rules, &releases, now),
     };
     DevicePlan {
         today,

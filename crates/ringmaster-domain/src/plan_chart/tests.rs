@@ -29,7 +29,11 @@ fn minor(version: &str, visible_on: Date, grace: i64) -> RolloutEntry {
 fn render(rows: &[(&str, &[RolloutEntry])], from: Date, to: Date) -> String {
     let rows: Vec<ChartRow<'_>> = rows
         .iter()
-        .map(|&(label, entries)| ChartRow { label, entries })
+        .map(|&(label, entries)| ChartRow {
+            label,
+            entries,
+            paused: &[],
+        })
         .collect();
     rollout_svg("Rollout", &rows, from, to)
 }
@@ -296,6 +300,7 @@ fn text_is_escaped_and_survives_parsing() {
     let rows = [ChartRow {
         label: "A & <B>",
         entries: &[],
+        paused: &[],
     }];
     let svg = rollout_svg(
         "Q&A \"x\" 'y' </svg>",
@@ -476,11 +481,48 @@ fn four_rings_match_the_golden_file() {
     let rows: Vec<ChartRow<'_>> = rings
         .iter()
         .zip(&entries)
-        .map(|(&(label, _, _), entries)| ChartRow { label, entries })
+        .map(|(&(label, _, _), entries)| ChartRow {
+            label,
+            entries,
+            paused: &[],
+        })
         .collect();
     let svg = rollout_svg("macOS rollout by ring", &rows, from, to);
     let deadline: DateTime = entries[0][0].enforced_by.unwrap();
     assert_eq!(deadline, date(2026, 11, 7).at(17, 0, 0, 0));
 
     ringmaster_testing::golden::check_text("plan/four-rings.svg", &svg);
+}
+
+#[test]
+fn a_paused_span_is_a_shaded_stretch_of_its_band_cut_at_the_window() {
+    let paused = [
+        PausedDays {
+            first: date(2026, 11, 10),
+            last: Some(date(2026, 11, 20)),
+        },
+        PausedDays {
+            first: date(2026, 12, 20),
+            last: None,
+        },
+        PausedDays {
+            first: date(2025, 1, 1),
+            last: Some(date(2025, 2, 1)),
+        },
+    ];
+    let rows = [ChartRow {
+        label: "Vanguard",
+        entries: &[],
+        paused: &paused,
+    }];
+    let svg = rollout_svg("t", &rows, date(2026, 11, 1), date(2026, 12, 31));
+    assert_eq!(svg.matches("class=\"paused\"").count(), 2, "{svg}");
+    assert!(svg.contains("<title>paused from 2026-11-10 to 2026-11-20</title>"));
+    assert!(svg.contains("<title>paused since 2026-12-20</title>"));
+    let without = [ChartRow {
+        label: "Vanguard",
+        entries: &[],
+        paused: &[],
+    }];
+    assert!(!rollout_svg("t", &without, date(2026, 11, 1), date(2026, 12, 31)).contains("paused"));
 }

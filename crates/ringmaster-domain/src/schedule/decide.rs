@@ -2,7 +2,7 @@
 //! enforced.
 //!
 //! A deadline is counted from the day the target's deferral ended, or from a later *grace floor*
-//! (the end of a pause, [`crate::schedule::pause::grace_floor`]): never before the floor's day,
+//! (the end of a pause or the opening of the ring's gate, [`TargetRules::grace_floor`]): never before the floor's day,
 //! and a day later when it would still fall before the floor instant, so a device is never
 //! overdue at the instant the floor is reached.
 
@@ -13,12 +13,13 @@ use jiff::tz::TimeZone;
 use crate::schedule::days::{add_days, deadline_for, utc_day};
 use crate::schedule::{
     Enforcement, EnforcementTiming, NotEnforced, PlannedRelease, ReleaseStatus, ScheduleTiming,
+    TargetRules,
 };
 
 pub(super) fn decide(
     timing: &ScheduleTiming,
+    rules: &TargetRules,
     releases: &[PlannedRelease],
-    grace_floor: Option<Timestamp>,
     now: Timestamp,
 ) -> Result<Enforcement, NotEnforced> {
     let Some(enforcement) = &timing.enforcement else {
@@ -30,7 +31,8 @@ pub(super) fn decide(
         .rev()
         .find(|release| release.status == ReleaseStatus::Eligible)
     {
-        let deadline = deadline_after(target.visible_on, grace_floor, enforcement);
+        let floor = rules.grace_floor(timing.platform, &target.version, now);
+        let deadline = deadline_after(target.visible_on, floor, enforcement);
         let now_civil = now.to_zoned(TimeZone::UTC).datetime();
         return Ok(Enforcement {
             version: target.version.clone(),
@@ -43,6 +45,17 @@ pub(super) fn decide(
         });
     }
     let has = |status: ReleaseStatus| releases.iter().any(|release| release.status == status);
+    if let (Some(gate), Some(waiting)) = (
+        &rules.gate,
+        releases
+            .iter()
+            .rev()
+            .find(|release| release.status == ReleaseStatus::WaitingForGate),
+    ) {
+        return Err(NotEnforced::WaitingForGate(
+            gate.waiting(timing.platform, &waiting.version),
+        ));
+    }
     if let Some(next) = releases
         .iter()
         .filter(|release| release.status == ReleaseStatus::NotYetVisible)
@@ -56,7 +69,10 @@ pub(super) fn decide(
         Err(NotEnforced::AllExpired)
     } else if has(ReleaseStatus::NeedsPrerequisite) {
         Err(NotEnforced::PrerequisiteMissing)
-    } else if has(ReleaseStatus::Blocked) || has(ReleaseStatus::AboveMaxVersion) {
+    } else if has(ReleaseStatus::Blocked)
+        || has(ReleaseStatus::AboveMaxVersion)
+        || has(ReleaseStatus::Halted)
+    {
         Err(NotEnforced::HeldBack)
     } else if has(ReleaseStatus::UnsupportedModel) && !has(ReleaseStatus::OutsideScope) {
         Err(NotEnforced::NotSupportedOnModel)

@@ -13,7 +13,8 @@ use crate::catalog::release::Release;
 use crate::platform::Platform;
 use crate::rollout_control::exempt_at;
 use crate::schedule::ReleaseStatus;
-use crate::schedule::pause::{PauseSpan, pause_at};
+use crate::schedule::gates::GateRule;
+use crate::schedule::pause::{PauseSpan, grace_floor, pause_at};
 
 /// The releases no device may be told to install (every build of a version), by platform and
 /// canonical version text ([`AppleOsVersion::canonical_text`]).
@@ -54,6 +55,10 @@ pub struct TargetRules {
     /// The pauses of the policy and of its ring ([`crate::schedule::pause`]): nothing is
     /// enforced while one is in force, and the grace period restarts when one ends.
     pub pauses: Vec<PauseSpan>,
+    /// The policy's ring's health gate, with its recorded openings ([`crate::schedule::gates`]).
+    pub gate: Option<GateRule>,
+    /// Releases halted for this policy's ring: an earlier ring's failures crossed its gate.
+    pub halted: BlockedReleases,
 }
 
 impl TargetRules {
@@ -72,6 +77,30 @@ impl TargetRules {
         pause_at(&self.pauses, now)
     }
 
+    /// Whether `release` waits for the gate at `now`: the policy is gated and its gate has not
+    /// opened for it.
+    pub fn gate_closed(&self, release: &Release, now: Timestamp) -> bool {
+        self.gate.as_ref().is_some_and(|gate| {
+            gate.opened_by(release.platform, &release.version, now)
+                .is_none()
+        })
+    }
+
+    /// The instant no grace period of `version`'s enforcement at `now` starts before: the end of
+    /// the last pause and the opening of its gate, whichever is later.
+    pub fn grace_floor(
+        &self,
+        platform: Platform,
+        version: &AppleOsVersion,
+        now: Timestamp,
+    ) -> Option<Timestamp> {
+        let opened = self
+            .gate
+            .as_ref()
+            .and_then(|gate| gate.opened_by(platform, version, now));
+        grace_floor(&self.pauses, now).max(opened)
+    }
+
     /// Why `release` may never be a target under these rules, or `None` when it may.
     pub fn refusal(&self, release: &Release) -> Option<ReleaseStatus> {
         if self
@@ -82,6 +111,8 @@ impl TargetRules {
             Some(ReleaseStatus::AboveMaxVersion)
         } else if self.blocked.contains(release.platform, &release.version) {
             Some(ReleaseStatus::Blocked)
+        } else if self.halted.contains(release.platform, &release.version) {
+            Some(ReleaseStatus::Halted)
         } else {
             None
         }

@@ -8,6 +8,7 @@ use jiff::civil::{Time, date, time};
 use super::*;
 use crate::catalog::FeedFormat;
 
+mod gates;
 mod pauses;
 mod properties;
 mod targets;

@@ -92,6 +92,17 @@ fn print_table(
     )?;
     for rollout in rollouts {
         let name = rollout.label();
+        for pause in &rollout.pauses {
+            let until = pause
+                .span()
+                .end()
+                .map_or_else(|| "resumed".to_owned(), |end| end.to_string());
+            writeln!(
+                out,
+                "{name:<20} paused from {} until {until}: {}",
+                pause.paused_at, pause.reason
+            )?;
+        }
         if rollout.entries.is_empty() {
             writeln!(out, "{name:<20} (nothing in this window)")?;
         }

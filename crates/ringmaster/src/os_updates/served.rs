@@ -15,7 +15,8 @@ use ringmaster_domain::ids::PolicyId;
 use ringmaster_domain::platform::Platform;
 use ringmaster_domain::schedule::{DeviceFacts, RolloutEntry, rollout};
 use ringmaster_store::os_updates::devices::StoredDevice;
-use ringmaster_store::os_updates::policies::StoredPolicy;
+use ringmaster_store::os_updates::pauses::StoredPause;
+use ringmaster_store::os_updates::policies::{StoredPolicy, Subject};
 
 use crate::os_updates::policies::policy_not_found;
 use crate::os_updates::service::{OsUpdateError, OsUpdates};
@@ -28,6 +29,8 @@ pub struct PolicyRollout {
     /// The ring's name, when the policy is in a policy group.
     pub ring: Option<String>,
     pub entries: Vec<RolloutEntry>,
+    /// The latest pauses of the policy and of its ring (in force or ended).
+    pub pauses: Vec<StoredPause>,
 }
 
 impl PolicyRollout {
@@ -127,7 +130,16 @@ fn rollout_of(
 ) -> PolicyRollout {
     let timing = policy.policy.timing();
     let entries = rollout(&timing, &snapshot.releases, timing.platform, from, to);
+    let pauses = [
+        policy.group_id.map(Subject::PolicyGroup),
+        Some(Subject::Policy(policy.id)),
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(|subject| snapshot.pauses.get(&subject).cloned())
+    .collect();
     PolicyRollout {
+        pauses,
         ring: policy
             .group_id
             .and_then(|group| snapshot.policy_groups.get(&group))

@@ -374,5 +374,7 @@ fn status_name(status: ReleaseStatus) -> &'static str {
         ReleaseStatus::NotYetVisible => "notYetVisible",
         ReleaseStatus::Blocked => "blocked",
         ReleaseStatus::AboveMaxVersion => "aboveMaxVersion",
+        ReleaseStatus::WaitingForGate => "waitingForGate",
+        ReleaseStatus::Halted => "halted",
     }
 }

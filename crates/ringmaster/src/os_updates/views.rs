@@ -13,17 +13,19 @@ use std::collections::BTreeSet;
 use jiff::civil::Date;
 use ringmaster_domain::catalog::release::Release;
 use ringmaster_domain::ids::{DeviceGroupId, PolicyGroupId, PolicyId};
-use ringmaster_domain::plan_chart::{ChartRow, rollout_svg};
+use ringmaster_domain::plan_chart::{ChartRow, PausedDays, rollout_svg};
 use ringmaster_domain::platform::Platform;
 use ringmaster_domain::policy::parse::Warning;
 use ringmaster_domain::policy::render::render_policy;
 use ringmaster_domain::schedule::{DeferralKind, RolloutEntry, format_deadline};
 use ringmaster_store::os_updates::blocks::StoredBlock;
 use ringmaster_store::os_updates::devices::{StoredDevice, StoredDeviceGroup};
+use ringmaster_store::os_updates::pauses::StoredPause;
 use ringmaster_store::os_updates::policies::{BindingTargets, DefaultRings, StoredPolicy};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::os_updates::pauses::subject_parts;
 use crate::os_updates::policies::PolicyGroupDetail;
 use crate::os_updates::served::PolicyRollout;
 
@@ -347,6 +349,39 @@ pub struct PlanPolicy {
     pub policy: PolicyRef,
     pub ring: Option<String>,
     pub releases: Vec<PlanRelease>,
+    /// The latest pauses of the policy and its ring: none while neither was ever paused.
+    pub paused: Vec<PlanPause>,
+}
+
+/// A pause in the plan: from `since` to `until` (when it ended or will end; open without).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanPause {
+    /// `policyGroup` or `policy`.
+    pub subject: &'static str,
+    pub since: String,
+    pub until: Option<String>,
+    pub reason: String,
+}
+
+impl PlanPause {
+    fn of(pause: &StoredPause) -> PlanPause {
+        PlanPause {
+            subject: subject_parts(pause.subject).0,
+            since: pause.paused_at.to_string(),
+            until: pause.span().end().map(|end| end.to_string()),
+            reason: pause.reason.clone(),
+        }
+    }
+}
+
+/// The days a pause covers, for the picture (UTC days).
+fn paused_days(pause: &StoredPause) -> PausedDays {
+    let day = |instant: jiff::Timestamp| instant.to_zoned(jiff::tz::TimeZone::UTC).date();
+    PausedDays {
+        first: day(pause.paused_at),
+        last: pause.span().end().map(day),
+    }
 }
 
 /// When one release becomes visible to a policy's devices, and by when they must install it.
@@ -371,6 +406,7 @@ impl PlanView {
                     policy: PolicyRef::of(&rollout.policy),
                     ring: rollout.ring.clone(),
                     releases: rollout.entries.iter().map(PlanRelease::of).collect(),
+                    paused: rollout.pauses.iter().map(PlanPause::of).collect(),
                 })
                 .collect(),
         }
@@ -391,11 +427,17 @@ impl PlanRelease {
 
 /// The plan as a timeline picture: one row per rollout, labelled by ring (or policy).
 pub fn plan_svg(rollouts: &[PolicyRollout], title: &str, from: Date, to: Date) -> String {
+    let paused: Vec<Vec<PausedDays>> = rollouts
+        .iter()
+        .map(|rollout| rollout.pauses.iter().map(paused_days).collect())
+        .collect();
     let rows: Vec<ChartRow<'_>> = rollouts
         .iter()
-        .map(|rollout| ChartRow {
+        .zip(&paused)
+        .map(|(rollout, paused)| ChartRow {
             label: rollout.label(),
             entries: &rollout.entries,
+            paused,
         })
         .collect();
     rollout_svg(title, &rows, from, to)

@@ -115,6 +115,21 @@ async fn a_paused_ring_withdraws_enforcement_and_its_resume_restarts_the_grace_p
         "{explanation}"
     );
     assert!(explanation.contains("holds 26.1"), "{explanation}");
+    // The plan shows the paused span, in JSON and in the picture.
+    let plan = admin_json(&app, "/api/v1/policy-groups/plan").await;
+    let paused = &plan["policies"][0]["paused"];
+    assert_eq!(paused[0]["since"], "2025-11-07T15:30:00Z", "{plan}");
+    assert_eq!(paused[0]["until"], Value::Null);
+    assert_eq!(plan["policies"][2]["paused"], json!([]), "{plan}");
+    let svg = app
+        .admin(Method::GET, "/api/v1/policy-groups/plan?format=svg")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(svg.contains("paused since 2025-11-07"), "{svg}");
     // The same pause again changes nothing.
     let again = json_body(send(&app, Method::POST, &pause, &body).await).await;
     assert_eq!(again["pause"]["pausedAt"], answer["pause"]["pausedAt"]);
