@@ -3,8 +3,10 @@
 use jiff::Timestamp;
 use ringmaster_domain::field_error::FieldErrors;
 use ringmaster_domain::ids::{PolicyGroupId, PolicyId};
-use ringmaster_domain::policy::parse::{Warning, parse_policy};
+use ringmaster_domain::policy::parse::{ParsedPolicy, Warning, parse_policy};
 use ringmaster_domain::policy::rings::default_rings;
+use ringmaster_domain::policy::specific::catalog_warnings;
+use ringmaster_domain::schedule::{BlockedReleases, TargetRules};
 use ringmaster_store::os_updates::policies::{
     BindingTargets, BindingsWrite, DefaultRings, StoredPolicy, StoredPolicyGroup, Subject,
 };
@@ -30,9 +32,10 @@ impl OsUpdates {
         now: Timestamp,
     ) -> Result<(StoredPolicy, Vec<Warning>), OsUpdateError> {
         let parsed = parse_policy(document).map_err(OsUpdateError::Invalid)?;
+        let warnings = self.with_catalog_warnings(&parsed, now);
         let stored = self.store.insert_policy(&parsed.policy, None, now).await?;
         self.refresh_after_write().await;
-        Ok((stored, parsed.warnings))
+        Ok((stored, warnings))
     }
 
     pub async fn replace_policy(
@@ -61,8 +64,36 @@ impl OsUpdates {
             .replace_policy(id, &parsed.policy, expected_revision, now)
             .await?
             .ok_or_else(|| policy_not_found(id))?;
+        let warnings = self.with_catalog_warnings(&parsed, now);
         self.refresh_after_write().await;
-        Ok((stored, parsed.warnings))
+        Ok((stored, warnings))
+    }
+
+    /// The parser's warnings, and for a specific-version policy what the catalog says of its
+    /// target ([`catalog_warnings`]: an unknown version, a build not listed, a blocked target, a
+    /// deadline already past), never refusing it.
+    fn with_catalog_warnings(&self, parsed: &ParsedPolicy, now: Timestamp) -> Vec<Warning> {
+        let mut warnings = parsed.warnings.clone();
+        if let Some(specific) = parsed.policy.specific() {
+            let snapshot = self.snapshot();
+            let rules = TargetRules {
+                blocked: BlockedReleases::new(
+                    snapshot
+                        .blocked
+                        .iter()
+                        .map(|block| (block.platform, block.version.clone())),
+                ),
+                ..TargetRules::none()
+            };
+            warnings.extend(catalog_warnings(
+                specific,
+                parsed.policy.platform(),
+                &snapshot.releases,
+                &rules,
+                now,
+            ));
+        }
+        warnings
     }
 
     pub async fn delete_policy(

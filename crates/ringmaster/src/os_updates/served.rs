@@ -7,9 +7,10 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use ringmaster_domain::assignment::Resolution;
 use ringmaster_domain::catalog::hardware::HardwareCatalog;
-use ringmaster_domain::fleet::{DeviceDeclarations, device_declarations, status_only};
+use ringmaster_domain::fleet::{DeviceDeclarations, device_declarations_combined, status_only};
 use ringmaster_domain::ids::PolicyId;
 use ringmaster_domain::platform::Platform;
+use ringmaster_domain::policy::specific::specific_rollout;
 use ringmaster_domain::schedule::{DeviceFacts, RolloutEntry, rollout};
 use ringmaster_store::os_updates::devices::StoredDevice;
 use ringmaster_store::os_updates::policies::StoredPolicy;
@@ -17,6 +18,7 @@ use ringmaster_store::os_updates::policies::StoredPolicy;
 use crate::os_updates::policies::policy_not_found;
 use crate::os_updates::service::{OsUpdateError, OsUpdates};
 use crate::os_updates::snapshot::OsUpdateSnapshot;
+use crate::os_updates::views::kind_name;
 
 /// A policy's rollout for the plan view.
 #[derive(Debug, Clone)]
@@ -28,6 +30,16 @@ pub struct PolicyRollout {
 }
 
 impl PolicyRollout {
+    /// The plan's deferral column for `entry`: `specificVersion` for a specific-version policy
+    /// (one target by a deadline, no deferral), else the kind of deferral.
+    pub fn deferral_name(&self, entry: &RolloutEntry) -> &'static str {
+        if self.policy.policy.specific().is_some() {
+            "specificVersion"
+        } else {
+            kind_name(entry.kind)
+        }
+    }
+
     /// How the plan names it: the ring, or else the policy.
     pub fn label(&self) -> &str {
         self.ring
@@ -47,29 +59,39 @@ impl OsUpdates {
         Ok(self.declarations_for(&device, at))
     }
 
-    /// What `device` is served at `at`, from the current snapshot: which policy wins, the
-    /// schedule it gives, and the declarations.
+    /// What `device` is served at `at`, from the current snapshot: which automatic and which
+    /// specific-version policy win, the schedule they give, and the declarations.
     pub fn declarations_for(&self, device: &StoredDevice, at: Timestamp) -> DeviceServed {
         let snapshot = self.snapshot();
-        let resolution = match device.platform {
-            Some(platform) => snapshot.assignments.resolve(&device.id, platform),
-            None => Resolution::default(),
+        let (resolution, specific_resolution) = match device.platform {
+            Some(platform) => (
+                snapshot.assignments.resolve(&device.id, platform),
+                snapshot.specific_assignments.resolve(&device.id, platform),
+            ),
+            None => (Resolution::default(), Resolution::default()),
         };
         let policy_id = resolution.winner.as_ref().map(|winner| winner.policy);
+        let specific_id = specific_resolution
+            .winner
+            .as_ref()
+            .map(|winner| winner.policy);
         let prepared = policy_id.and_then(|id| snapshot.prepared.get(&id));
-        // An exempt device is planned with its policy's rules plus the exemption (a copy, made
+        let prepared_specific = specific_id.and_then(|id| snapshot.prepared_specific.get(&id));
+        // An exempt device is planned with its policies' rules plus the exemption (copies, made
         // only for exempt devices), so it gets no enforcement and its set's token changes.
-        let exempt =
-            prepared
-                .zip(snapshot.exempt_until(&device.id, at))
-                .map(|(prepared, until)| {
-                    let mut exempt = prepared.clone();
-                    exempt.rules.exempt_until = Some(until);
-                    exempt
-                });
+        let exempt_until = snapshot.exempt_until(&device.id, at);
+        let exempt = prepared.zip(exempt_until).map(|(prepared, until)| {
+            let mut exempt = prepared.clone();
+            exempt.rules.exempt_until = Some(until);
+            exempt
+        });
+        let exempt_specific = prepared_specific
+            .zip(exempt_until)
+            .map(|(prepared, until)| prepared.exempt_until(until));
         let served = match facts(device, &snapshot.hardware) {
-            Some(facts) => device_declarations(
+            Some(facts) => device_declarations_combined(
                 exempt.as_ref().or(prepared),
+                exempt_specific.as_ref().or(prepared_specific),
                 &facts,
                 &device.capabilities(),
                 &snapshot.releases,
@@ -78,11 +100,14 @@ impl OsUpdates {
             None => status_only(Platform::MacOs),
         };
         let policy = policy_id.and_then(|id| snapshot.policies.get(&id).cloned());
+        let specific = specific_id.and_then(|id| snapshot.policies.get(&id).cloned());
         DeviceServed {
             snapshot,
             device: device.clone(),
             policy,
             resolution,
+            specific,
+            specific_resolution,
             served,
         }
     }
@@ -103,7 +128,8 @@ impl OsUpdates {
         Ok(rollout_of(&snapshot, policy, from, to))
     }
 
-    /// Every ring's policy for `platform`, earliest ring first.
+    /// Every ring's policy for `platform`, earliest ring first, then the platform's
+    /// specific-version policies (by id).
     pub async fn rings_rollout(
         &self,
         platform: Platform,
@@ -111,10 +137,18 @@ impl OsUpdates {
         to: Date,
     ) -> Result<Vec<PolicyRollout>, OsUpdateError> {
         let snapshot = self.snapshot();
-        Ok(snapshot
-            .ring_policies(platform)
-            .into_iter()
-            .map(|(_, policy)| rollout_of(&snapshot, policy.clone(), from, to))
+        let rings = snapshot.ring_policies(platform);
+        // Then the specific-version policies of the platform outside the rings.
+        let specific = snapshot.policies.values().filter(|policy| {
+            policy.policy.platform() == platform
+                && policy.policy.specific().is_some()
+                && !rings.iter().any(|(_, ring)| ring.id == policy.id)
+        });
+        Ok(rings
+            .iter()
+            .map(|(_, policy)| *policy)
+            .chain(specific)
+            .map(|policy| rollout_of(&snapshot, policy.clone(), from, to))
             .collect())
     }
 }
@@ -125,8 +159,12 @@ pub struct DeviceServed {
     /// The configuration it was computed from (for names in explanations).
     pub snapshot: Arc<OsUpdateSnapshot>,
     pub device: StoredDevice,
+    /// The automatic policy that wins.
     pub policy: Option<StoredPolicy>,
     pub resolution: Resolution,
+    /// The specific-version policy that wins.
+    pub specific: Option<StoredPolicy>,
+    pub specific_resolution: Resolution,
     pub served: DeviceDeclarations,
 }
 
@@ -136,8 +174,19 @@ fn rollout_of(
     from: Date,
     to: Date,
 ) -> PolicyRollout {
-    let timing = policy.policy.timing();
-    let entries = rollout(&timing, &snapshot.releases, timing.platform, from, to);
+    let entries = match policy.policy.specific() {
+        Some(specific) => specific_rollout(
+            specific,
+            policy.policy.platform(),
+            &snapshot.releases,
+            from,
+            to,
+        ),
+        None => {
+            let timing = policy.policy.timing();
+            rollout(&timing, &snapshot.releases, timing.platform, from, to)
+        }
+    };
     PolicyRollout {
         ring: policy
             .group_id
