@@ -32,7 +32,7 @@ impl OsUpdates {
         now: Timestamp,
     ) -> Result<(StoredPolicy, Vec<Warning>), OsUpdateError> {
         let parsed = parse_policy(document).map_err(OsUpdateError::Invalid)?;
-        let warnings = self.with_catalog_warnings(&parsed, now);
+        let warnings = self.with_catalog_warnings(&parsed, now).await?;
         let stored = self.store.insert_policy(&parsed.policy, None, now).await?;
         self.refresh_after_write().await;
         Ok((stored, warnings))
@@ -64,7 +64,7 @@ impl OsUpdates {
             .replace_policy(id, &parsed.policy, expected_revision, now)
             .await?
             .ok_or_else(|| policy_not_found(id))?;
-        let warnings = self.with_catalog_warnings(&parsed, now);
+        let warnings = self.with_catalog_warnings(&parsed, now).await?;
         self.refresh_after_write().await;
         Ok((stored, warnings))
     }
@@ -72,9 +72,16 @@ impl OsUpdates {
     /// The parser's warnings, and for a specific-version policy what the catalog says of its
     /// target ([`catalog_warnings`]: an unknown version, a build not listed, a blocked target, a
     /// deadline already past), never refusing it.
-    fn with_catalog_warnings(&self, parsed: &ParsedPolicy, now: Timestamp) -> Vec<Warning> {
+    /// The catalog is the store's current one (the snapshot, refreshed first: the CLI's service
+    /// has none yet).
+    async fn with_catalog_warnings(
+        &self,
+        parsed: &ParsedPolicy,
+        now: Timestamp,
+    ) -> Result<Vec<Warning>, OsUpdateError> {
         let mut warnings = parsed.warnings.clone();
         if let Some(specific) = parsed.policy.specific() {
+            self.refresh().await?;
             let snapshot = self.snapshot();
             let rules = TargetRules {
                 blocked: BlockedReleases::new(
@@ -93,7 +100,7 @@ impl OsUpdates {
                 now,
             ));
         }
-        warnings
+        Ok(warnings)
     }
 
     pub async fn delete_policy(

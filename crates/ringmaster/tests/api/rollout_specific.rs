@@ -1,14 +1,16 @@
 //! Specific-version policies (`"kind": "specificVersion"`) through the real server: saved with
 //! catalog warnings, refused by pointer, bound like any policy; a device below the target is
 //! served the target and deadline while keeping its ring's settings, a device at the target is
-//! left to its ring, a block wins, and the effective policy, compliance and plan say so.
+//! left to its ring, a block wins, and the effective policy, compliance and plan say so; the
+//! `policy` commands and `plan` take them too.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::cli::ringmaster;
 use crate::ddm_target_builds::{app_at, ddm, enroll_in_first_ring, report, served_enforcement};
 use crate::os_policies::send;
-use crate::support::{TestApp, TestBackend, admin_json, json_body};
+use crate::support::{TestApp, TestBackend, TestDatabase, admin_json, json_body};
 
 pub(crate) fn two_releases() -> Value {
     json!({"AssetSets": {"macOS": [
@@ -228,4 +230,132 @@ async fn a_specific_version_policy_is_checked_by_pointer_and_against_the_catalog
     assert_eq!(last["policy"]["name"], "Future", "{plan}");
     assert_eq!(last["releases"][0]["deferral"], "specificVersion");
     assert_eq!(last["releases"][0]["enforcedBy"], "2025-12-01T09:00:00");
+}
+
+on_each_backend!(the_policy_commands_and_the_plan_take_specific_version_policies);
+async fn the_policy_commands_and_the_plan_take_specific_version_policies(backend: TestBackend) {
+    let database = TestDatabase::new(backend).await;
+    let db = database.url.clone();
+    let folder = tempfile::tempdir().unwrap();
+    let feed = folder.path().join("feed.json");
+    std::fs::write(&feed, two_releases().to_string()).unwrap();
+    let run = ringmaster(&[
+        "catalog",
+        "import",
+        feed.to_str().unwrap(),
+        "--database",
+        &db,
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+
+    let file = folder.path().join("force.json");
+    let mut document = force("Force 26.1", "26.1", "2099-11-20T18:00:00");
+    std::fs::write(&file, document.to_string()).unwrap();
+    let run = ringmaster(&[
+        "policy",
+        "create",
+        file.to_str().unwrap(),
+        "--database",
+        &db,
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("created policy"), "{}", run.stdout);
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+
+    document["name"] = json!("Future");
+    document["targetVersion"] = json!("26.9");
+    document["enforcement"] = json!({"enabled": true});
+    std::fs::write(&file, document.to_string()).unwrap();
+    let run = ringmaster(&[
+        "policy",
+        "create",
+        file.to_str().unwrap(),
+        "--database",
+        &db,
+    ])
+    .await;
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("/enforcement: enforcement belongs to automatic policies"),
+        "{}",
+        run.stderr
+    );
+    document.as_object_mut().unwrap().remove("enforcement");
+    std::fs::write(&file, document.to_string()).unwrap();
+    let run = ringmaster(&[
+        "policy",
+        "create",
+        file.to_str().unwrap(),
+        "--database",
+        &db,
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("/targetVersion: warning: macOS 26.9 is not in the catalog"),
+        "{}",
+        run.stderr
+    );
+
+    let run = ringmaster(&["policy", "list", "--database", &db]).await;
+    assert!(
+        run.stdout.contains("26.1 by 2099-11-20 18:00:00"),
+        "{}",
+        run.stdout
+    );
+    let run = ringmaster(&["policy", "show", "Force 26.1", "--database", &db]).await;
+    let shown: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(shown["kind"], "specificVersion");
+    assert_eq!(shown["deadline"], "2099-11-20T18:00:00");
+
+    let run = ringmaster(&[
+        "plan",
+        "--policy",
+        "Force 26.1",
+        "--from",
+        "2099-11-01",
+        "--to",
+        "2099-12-01",
+        "--database",
+        &db,
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let row = run
+        .stdout
+        .lines()
+        .find(|line| line.contains("26.1"))
+        .unwrap();
+    assert!(row.contains("specificVersion"), "{}", run.stdout);
+    assert!(row.contains("2099-11-20 18:00:00"), "{}", run.stdout);
+    let run = ringmaster(&[
+        "plan",
+        "--platform",
+        "macOS",
+        "--from",
+        "2099-11-01",
+        "--to",
+        "2099-12-01",
+        "--json",
+        "--database",
+        &db,
+    ])
+    .await;
+    let plan: Value = serde_json::from_str(&run.stdout).unwrap();
+    let names: Vec<&str> = plan["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["policy"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Force 26.1", "Future"], "{plan}");
+
+    let run = ringmaster(&["policy", "delete", "Future", "--database", &db]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = ringmaster(&["policy", "list", "--database", &db]).await;
+    assert_eq!(run.stdout.lines().count(), 2, "{}", run.stdout);
 }
