@@ -341,3 +341,5 @@ pub fn specific_rollout(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_golden;
