@@ -31,6 +31,7 @@ mod ddm_protocol;
 mod ddm_reports;
 mod ddm_rollout;
 mod ddm_signed_answers;
+mod ddm_specific_version;
 mod ddm_status_fixtures;
 mod ddm_target_builds;
 mod ddm_user_channels;
