@@ -82,11 +82,21 @@ impl ApiValue for KindName {
     ];
 }
 
+/// `text` quoted for an error message, or only its length when it is long.
+pub(crate) fn quoted(text: &str) -> String {
+    if text.len() <= 40 {
+        format!("{text:?}")
+    } else {
+        format!("(a text of {} bytes)", text.len())
+    }
+}
+
 /// Reads a deadline written `yyyy-mm-ddThh:mm:ss` (device-local, no zone, no fraction).
 pub fn parse_deadline(text: &str) -> Result<DateTime, String> {
+    let shown = quoted(text);
     let invalid = || {
         format!(
-            "deadline {text:?} is not a device-local date and time written yyyy-mm-ddThh:mm:ss \
+            "deadline {shown} is not a device-local date and time written yyyy-mm-ddThh:mm:ss \
              (for example \"2026-12-15T17:00:00\"; no zone, no fraction)"
         )
     };
@@ -109,7 +119,7 @@ pub fn parse_deadline(text: &str) -> Result<DateTime, String> {
     let year = number(0..4);
     if !(MIN_DEADLINE_YEAR..=MAX_DEADLINE_YEAR).contains(&year) {
         return Err(format!(
-            "deadline {text:?} is in the year {year}; a deadline is between {MIN_DEADLINE_YEAR} \
+            "deadline {shown} is in the year {year}; a deadline is between {MIN_DEADLINE_YEAR} \
              and {MAX_DEADLINE_YEAR}"
         ));
     }
@@ -124,7 +134,7 @@ pub fn parse_deadline(text: &str) -> Result<DateTime, String> {
         0,
     )
     .map_err(|_| {
-        format!("deadline {text:?} is not a real date and time (check the day of the month and the hours)")
+        format!("deadline {shown} is not a real date and time (check the day of the month and the hours)")
     })
 }
 

@@ -3,6 +3,7 @@
 use jiff::Timestamp;
 use ringmaster_domain::field_error::FieldErrors;
 use ringmaster_domain::ids::{PolicyGroupId, PolicyId};
+use ringmaster_domain::policy::model::UpdatePolicy;
 use ringmaster_domain::policy::parse::{ParsedPolicy, Warning, parse_policy};
 use ringmaster_domain::policy::rings::default_rings;
 use ringmaster_domain::policy::specific::catalog_warnings;
@@ -55,6 +56,25 @@ impl OsUpdates {
                     "a policy keeps its platform ({}); create a new policy for {}",
                     current.policy.platform(),
                     parsed.policy.platform()
+                ),
+            );
+            return Err(OsUpdateError::Invalid(errors));
+        }
+        let kind_of = |policy: &UpdatePolicy| {
+            if policy.specific().is_some() {
+                "specificVersion"
+            } else {
+                "automatic"
+            }
+        };
+        if kind_of(&current.policy) != kind_of(&parsed.policy) {
+            let mut errors = FieldErrors::new();
+            errors.push(
+                "/kind",
+                format!(
+                    "a policy keeps its kind ({}); create a new policy of kind {}",
+                    kind_of(&current.policy),
+                    kind_of(&parsed.policy)
                 ),
             );
             return Err(OsUpdateError::Invalid(errors));

@@ -214,6 +214,17 @@ async fn a_specific_version_policy_is_checked_by_pointer_and_against_the_catalog
     assert_eq!(stored["targetVersion"], "26.9");
     assert_eq!(stored.get("warnings"), None);
 
+    // A policy keeps its kind.
+    let response = send(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/policies/{id}"),
+        &json!({"name": "Future", "platform": "macOS"}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(json_body(response).await["errors"][0]["pointer"], "/kind");
+
     // Replacing it keeps the kind's rules; the plan shows it.
     let response = send(
         &app,

@@ -5,7 +5,7 @@ use crate::apple_version::AppleOsVersion;
 use crate::json_read::object::{ObjectReader, UnknownKey};
 use crate::platform::Platform;
 use crate::policy::model::{ApiValue, Deferrals, DetailsUrl, PolicyKind, PolicyName, UpdatePolicy};
-use crate::policy::specific::{KindName, SpecificVersion, parse_deadline};
+use crate::policy::specific::{KindName, SpecificVersion, parse_deadline, quoted};
 
 /// The longest build accepted, as the feeds' builds (letters and digits).
 pub const MAX_TARGET_BUILD_CHARS: usize = 16;
@@ -37,7 +37,8 @@ pub fn read_kind(reader: &mut ObjectReader<'_, '_>) -> Option<KindName> {
             "kind",
             format!(
                 "kind must be \"automatic\" (settings and the newest release, the default) or \
-                 \"specificVersion\" (one version by one deadline), not {text:?}"
+                 \"specificVersion\" (one version by one deadline), not {}",
+                quoted(&text)
             ),
         );
     }
@@ -138,8 +139,9 @@ pub fn check_build(text: &str) -> Result<String, String> {
         || !text.bytes().all(|byte| byte.is_ascii_alphanumeric())
     {
         return Err(format!(
-            "targetBuild {text:?} is not a build: 1 to {MAX_TARGET_BUILD_CHARS} letters and \
-             digits, such as 24E263 (leave it out to let each device take its own build)"
+            "targetBuild {} is not a build: 1 to {MAX_TARGET_BUILD_CHARS} letters and \
+             digits, such as 24E263 (leave it out to let each device take its own build)",
+            quoted(text)
         ));
     }
     Ok(text.to_owned())

@@ -109,6 +109,18 @@ fn a_deadline_is_a_real_instant_between_2000_and_2100() {
     }
 }
 
+#[test]
+fn long_text_is_not_quoted_back() {
+    let long = "9".repeat(5000);
+    let why = parse_deadline(&long).unwrap_err();
+    assert!(why.len() < 300, "{why}");
+    assert!(why.contains("5000 bytes"), "{why}");
+    let mut document = document("26.1", "2026-12-15T17:00:00");
+    document["targetBuild"] = json!("x".repeat(5000));
+    let errors = parse_policy(&document).unwrap_err();
+    assert!(errors.to_string().len() < 500, "{errors}");
+}
+
 proptest! {
     #[test]
     fn every_deadline_in_bounds_reads_back_as_written(
