@@ -190,7 +190,7 @@ pub struct RingsCompliance {
     pub platform: Platform,
     /// Earliest ring first.
     pub rings: Vec<RingCompliance>,
-    /// Devices of the platform that no policy reaches.
+    /// Devices of the platform that no policy reaches (of either kind).
     pub without_policy: usize,
 }
 
@@ -259,7 +259,10 @@ impl OsUpdates {
         let without_policy = by_policy.get(&None).map_or(0, |results| {
             results
                 .iter()
-                .filter(|result| result.served.device.platform == Some(platform))
+                .filter(|result| {
+                    result.served.device.platform == Some(platform)
+                        && result.served.specific.is_none()
+                })
                 .count()
         });
         Ok(RingsCompliance {

@@ -113,6 +113,12 @@ async fn a_specific_version_policy_forces_the_devices_below_its_target(backend: 
     assert_eq!(view["specificVersion"]["applies"], true);
     assert_eq!(view["specificVersion"]["routes"][0]["via"], "device");
     assert_eq!(view["schedule"]["targetVersion"], "26.1");
+    let served = admin_json(&app, "/api/v1/devices/behind/declarations").await;
+    assert_eq!(served["policy"]["name"], "Vanguard (macOS)", "{served}");
+    assert_eq!(
+        served["specificVersionPolicy"]["name"], "Force 26.1",
+        "{served}"
+    );
 
     // At the target: left to the ring, and told why.
     let view = effective(&app, "ahead").await;
