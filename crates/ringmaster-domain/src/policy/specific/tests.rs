@@ -133,6 +133,32 @@ proptest! {
     }
 
     #[test]
+    fn every_specific_version_policy_reads_back_as_rendered(
+        major in 13u32..40, minor in 0u32..10, patch in 0u32..5, supplemental: bool,
+        build in proptest::option::of("[0-9]{2}[A-Z][0-9]{1,5}[a-z]?"),
+        day in 1i8..=28, hour in 0i8..=23, url: bool, ios: bool,
+    ) {
+        let mut target = format!("{major}.{minor}.{patch}");
+        if supplemental {
+            target.push_str(" (a)");
+        }
+        let mut written = json!({
+            "name": "p", "kind": "specificVersion", "platform": if ios { "iOS" } else { "macOS" },
+            "targetVersion": target, "deadline": format!("2027-03-{day:02}T{hour:02}:15:00"),
+        });
+        if let Some(build) = build {
+            written["targetBuild"] = json!(build);
+        }
+        if url {
+            written["detailsUrl"] = json!("https://intranet.example/update");
+        }
+        let parsed = parse_policy(&written).map_err(|errors| TestCaseError::fail(errors.to_string()))?;
+        let rendered = render_policy(&parsed.policy);
+        prop_assert_eq!(&rendered, &written);
+        prop_assert_eq!(parse_policy(&rendered).unwrap().policy, parsed.policy);
+    }
+
+    #[test]
     fn no_text_of_another_shape_is_a_deadline(text in "\\PC{0,24}") {
         let shaped = text.len() == 19
             && text.bytes().enumerate().all(|(index, byte)| match index {
