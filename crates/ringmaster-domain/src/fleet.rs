@@ -5,6 +5,10 @@
 //! per device (the enforcement declaration and the activation). A device with no policy still
 //! gets the status subscriptions and their activation, so it keeps reporting its state.
 //!
+//! A device may also have a specific-version policy ([`specific::PreparedSpecific`],
+//! [`device_declarations_combined`]): its target replaces the automatic enforcement when it
+//! applies, and the settings still come from the automatic policy.
+//!
 //! [`FleetDeclarations`] computes a whole fleet and shares equal enforcement declarations
 //! between devices, since thousands of devices of one ring get the same target and deadline.
 //!
@@ -37,6 +41,10 @@ use crate::schedule::{
     BlockedReleases, DeviceFacts, DevicePlan, Enforcement, ScheduleTiming, TargetRules,
     plan_device_within,
 };
+
+pub mod specific;
+
+use specific::{PreparedSpecific, SpecificOutcome};
 
 /// A policy with the declarations all its devices share.
 #[derive(Debug, Clone)]
@@ -91,6 +99,8 @@ pub struct DeviceDeclarations {
     /// Why no software-update declaration is served although a policy applies (the device's OS
     /// or enrollment cannot take one); `None` otherwise.
     pub unsupported: Option<String>,
+    /// What the device's specific-version policy did; `None` when it has none.
+    pub specific: Option<SpecificOutcome>,
 }
 
 impl DeviceDeclarations {
@@ -116,47 +126,86 @@ pub fn device_declarations(
     catalog: &[Release],
     now: Timestamp,
 ) -> DeviceDeclarations {
-    device_declarations_with(policy, device, capabilities, catalog, now, &mut |target| {
-        enforcement_declaration(target)
-    })
+    device_declarations_combined(policy, None, device, capabilities, catalog, now)
+}
+
+/// [`device_declarations`] for a device with an automatic policy, a specific-version policy,
+/// or both: the settings come from the automatic one, the enforcement from the specific one when
+/// it applies ([`crate::policy::specific`]).
+pub fn device_declarations_combined(
+    policy: Option<&PreparedPolicy>,
+    specific: Option<&PreparedSpecific>,
+    device: &DeviceFacts,
+    capabilities: &DeviceCapabilities,
+    catalog: &[Release],
+    now: Timestamp,
+) -> DeviceDeclarations {
+    device_declarations_with(
+        policy,
+        specific,
+        device,
+        capabilities,
+        catalog,
+        now,
+        &mut |target| enforcement_declaration(target),
+    )
 }
 
 fn device_declarations_with(
     policy: Option<&PreparedPolicy>,
+    specific: Option<&PreparedSpecific>,
     device: &DeviceFacts,
     capabilities: &DeviceCapabilities,
     catalog: &[Release],
     now: Timestamp,
     enforcement: &mut dyn FnMut(&EnforcementTarget) -> Declaration,
 ) -> DeviceDeclarations {
-    let Some(policy) = policy else {
-        return status_only(device.platform);
+    let (platform, status_subscriptions) = match (policy, specific) {
+        (Some(policy), _) => (policy.platform(), &policy.status_subscriptions),
+        (None, Some(specific)) => (specific.platform(), &specific.status_subscriptions),
+        (None, None) => return status_only(device.platform),
     };
-    let plan = plan_device_within(&policy.timing, &policy.rules, device, catalog, now);
-    let support = if policy.platform() == device.platform {
+    let mut plan = match policy {
+        Some(policy) => plan_device_within(&policy.timing, &policy.rules, device, catalog, now),
+        None => specific::empty_plan(now),
+    };
+    let outcome = specific.map(|specific| specific.apply(policy, device, catalog, now, &mut plan));
+    let support = if platform == device.platform {
         update_support(device.platform, &device.os_version, capabilities)
     } else {
         UpdateSupport::everything()
     };
     if !support.any() {
-        let mut outcome = status_only(device.platform);
-        outcome.plan = Some(plan);
-        outcome.unsupported = support.reason().map(str::to_owned);
-        return outcome;
+        let mut served = status_only(device.platform);
+        served.plan = Some(plan);
+        served.unsupported = support.reason().map(str::to_owned);
+        served.specific = outcome;
+        return served;
     }
     let mut configurations = Vec::with_capacity(4);
-    if support.settings {
+    if let (true, Some(policy)) = (support.settings, policy) {
         configurations.push(if support.beta {
             policy.settings.clone()
         } else {
             policy.settings_without_beta.clone()
         });
     }
-    configurations.push(policy.status_subscriptions.clone());
+    configurations.push(status_subscriptions.clone());
     if let (Some(enforced), true) = (plan.enforcement(), support.enforcement) {
-        let mut target = policy.policy.enforcement_target(enforced);
-        target.target_build = target_build(enforced, device, catalog);
-        configurations.push(enforcement(&target));
+        let target = match (specific, &outcome, policy) {
+            (Some(specific), Some(SpecificOutcome::Enforced), _) => {
+                Some(specific.target(enforced, device, catalog))
+            }
+            (_, _, Some(policy)) => {
+                let mut target = policy.policy.enforcement_target(enforced);
+                target.target_build = target_build(enforced, device, catalog);
+                Some(target)
+            }
+            _ => None,
+        };
+        if let Some(target) = target {
+            configurations.push(enforcement(&target));
+        }
     }
     let activation = activation_declaration(&configurations.iter().collect::<Vec<_>>());
     configurations.push(activation);
@@ -164,6 +213,7 @@ fn device_declarations_with(
         plan: Some(plan),
         declarations: set_of(configurations),
         unsupported: None,
+        specific: outcome,
     }
 }
 
@@ -204,6 +254,7 @@ pub fn status_only(platform: Platform) -> DeviceDeclarations {
         plan: None,
         declarations: set_of(vec![status, activation]),
         unsupported: None,
+        specific: None,
     }
 }
 
@@ -234,13 +285,21 @@ impl FleetDeclarations {
         now: Timestamp,
     ) -> DeviceDeclarations {
         let cache = &mut self.enforcement;
-        device_declarations_with(policy, device, capabilities, catalog, now, &mut |target| {
-            let text = target.target_os_version.as_str().to_owned();
-            cache
-                .entry((target.clone(), text))
-                .or_insert_with(|| enforcement_declaration(target))
-                .clone()
-        })
+        device_declarations_with(
+            policy,
+            None,
+            device,
+            capabilities,
+            catalog,
+            now,
+            &mut |target| {
+                let text = target.target_os_version.as_str().to_owned();
+                cache
+                    .entry((target.clone(), text))
+                    .or_insert_with(|| enforcement_declaration(target))
+                    .clone()
+            },
+        )
     }
 
     /// Distinct enforcement declarations built so far.

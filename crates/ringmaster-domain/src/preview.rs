@@ -19,7 +19,8 @@ use jiff::{Span, Timestamp};
 use crate::apple_version::AppleOsVersion;
 use crate::capabilities::{DeviceCapabilities, UpdateSupport, update_support};
 use crate::catalog::release::Release;
-use crate::fleet::{PreparedPolicy, target_build};
+use crate::fleet::specific::PreparedSpecific;
+use crate::fleet::{PreparedPolicy, device_declarations_combined, target_build};
 use crate::schedule::{DeviceFacts, plan_device_within};
 
 /// The most devices a preview lists; the counts cover every device.
@@ -48,11 +49,33 @@ impl ServedTarget {
 /// schedule enforces nothing, or the device cannot take an enforcement declaration.
 pub fn served_target(
     policy: Option<&PreparedPolicy>,
+    specific: Option<&PreparedSpecific>,
     device: &DeviceFacts,
     capabilities: &DeviceCapabilities,
     catalog: &[Release],
     now: Timestamp,
 ) -> Option<ServedTarget> {
+    if let Some(specific) = specific {
+        // A specific-version policy reaches the device: its enforcement is decided together
+        // with the automatic policy's (`fleet/specific.rs`), so take what the declarations carry.
+        let served = device_declarations_combined(
+            policy,
+            Some(specific),
+            device,
+            capabilities,
+            catalog,
+            now,
+        );
+        let enforced = served.enforcement()?;
+        return Some(ServedTarget {
+            version: enforced.version.clone(),
+            build: enforced
+                .target_build
+                .clone()
+                .or_else(|| target_build(enforced, device, catalog)),
+            deadline: enforced.deadline,
+        });
+    }
     let policy = policy?;
     let support = if policy.platform() == device.platform {
         update_support(device.platform, &device.os_version, capabilities)

@@ -12,6 +12,9 @@
 //! checked against `declarationbase.yaml`, and the subscribed status items against
 //! `declarative/status/*.yaml`.
 //!
+//! The sets served under a specific-version policy (with and without an automatic policy) are
+//! checked too.
+//!
 //! Trees checked: the 26.4 release (current) and the 2026 seed. The 18.1 release tree is older
 //! than the keys ringmaster sends (no `Beta`, no iOS `InstallSecurityUpdate`), so it is not used
 //! for settings.
@@ -240,7 +243,59 @@ fn produced(platform: Platform) -> Vec<(String, Declaration)> {
         "activation of nothing".to_owned(),
         activation_declaration(&[]),
     ));
+    for (label, with_ring) in [("with its ring", true), ("alone", false)] {
+        for declaration in specific_version_set(platform, with_ring).declarations() {
+            all.push((
+                format!(
+                    "specific-version set ({label}): {}",
+                    declaration.identifier()
+                ),
+                declaration.clone(),
+            ));
+        }
+    }
     all
+}
+
+/// What a device below the target of a specific-version policy is served (with the Vanguard
+/// ring as its automatic policy, or alone): the target, its build, deadline and details URL.
+fn specific_version_set(platform: Platform, with_ring: bool) -> DeclarationSet {
+    use ringmaster_domain::apple_version::AppleOsVersion;
+    use ringmaster_domain::capabilities::DeviceCapabilities;
+    use ringmaster_domain::catalog::hardware::DeviceHardware;
+    use ringmaster_domain::fleet::specific::PreparedSpecific;
+    use ringmaster_domain::fleet::{PreparedPolicy, device_declarations_combined};
+    use ringmaster_domain::policy::parse::parse_policy;
+    use ringmaster_domain::policy::rings::default_rings;
+    use ringmaster_domain::schedule::{BlockedReleases, DeviceFacts};
+
+    let document = serde_json::json!({
+        "name": "forced", "kind": "specificVersion", "platform": platform.as_str(),
+        "targetVersion": "26.4", "targetBuild": "25E100", "deadline": "2026-09-01T09:00:00",
+        "detailsUrl": "https://intranet.example/updates",
+    });
+    let policy = parse_policy(&document).unwrap().policy;
+    let specific = PreparedSpecific::new(policy, BlockedReleases::default()).unwrap();
+    let ring = default_rings().remove(0);
+    let automatic = PreparedPolicy::new(match platform {
+        Platform::MacOs => ring.macos,
+        Platform::Ios => ring.ios,
+    });
+    let device = DeviceFacts {
+        platform,
+        os_version: AppleOsVersion::parse("26.0").unwrap(),
+        os_build: None,
+        hardware: DeviceHardware::unknown(platform),
+    };
+    let served = device_declarations_combined(
+        with_ring.then_some(&automatic),
+        Some(&specific),
+        &device,
+        &DeviceCapabilities::default(),
+        &[],
+        "2026-08-20T12:00:00Z".parse().unwrap(),
+    );
+    served.declarations
 }
 
 #[test]

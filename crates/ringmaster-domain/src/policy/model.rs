@@ -23,12 +23,16 @@ use jiff::civil::Time;
 
 use crate::apple_version::AppleOsVersion;
 use crate::platform::Platform;
+use crate::policy::specific::SpecificVersion;
 
 /// One DDM software-update policy for one platform.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpdatePolicy {
     /// Unique among policies (storage enforces that).
     pub name: PolicyName,
+    /// `automatic` (the settings and the schedule below) or `specificVersion` (one target by one
+    /// deadline; every other field then keeps its default and is never sent).
+    pub kind: PolicyKind,
     /// The deferral periods; the variant is the policy's platform.
     pub deferrals: Deferrals,
     pub enforcement: Enforcement,
@@ -46,6 +50,24 @@ impl UpdatePolicy {
     pub fn platform(&self) -> Platform {
         self.deferrals.platform()
     }
+
+    /// The target and deadline of a Software Update Enforcement policy; `None` when automatic.
+    pub fn specific(&self) -> Option<&SpecificVersion> {
+        match &self.kind {
+            PolicyKind::Automatic => None,
+            PolicyKind::SpecificVersion(specific) => Some(specific),
+        }
+    }
+}
+
+/// Which of the two policies this is (see [`crate::policy::specific`] for how they combine).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum PolicyKind {
+    /// JumpCloud's "Automatic OS Updates": settings, deferrals, enforcement of the newest release.
+    #[default]
+    Automatic,
+    /// Apple's Software Update Enforcement: one version by one device-local deadline.
+    SpecificVersion(SpecificVersion),
 }
 
 /// A policy name: trimmed, 1 to [`MAX_POLICY_NAME_CHARS`] characters, no control characters.

@@ -1,6 +1,9 @@
 //! JSON (the API's camelCase policy shape) → [`UpdatePolicy`], reporting every problem at once.
 //!
 //! Rules, beyond the types and ranges of each field:
+//! - `kind` is `automatic` (the default, when absent or `null`) or `specificVersion`, whose
+//!   document is read by [`crate::policy::specific::parse`]; each kind refuses the other's keys
+//!   at their pointers;
 //! - `name` and `platform` are required; every other field may be left out (defaults in
 //!   [`crate::policy::model`]); `null` counts as left out;
 //! - unknown keys are refused at every level, and a deferral key of the other platform is refused
@@ -32,8 +35,12 @@ use crate::json_read::{describe, expect_object};
 use crate::platform::Platform;
 use crate::policy::model::{
     ActionMode, ApiValue, AutomaticActions, Beta, BetaProgram, DeferralDays, Deferrals, DetailsUrl,
-    Enforcement, GraceDays, PolicyName, ProgramEnrollment, RapidSecurityResponse,
+    Enforcement, GraceDays, PolicyKind, PolicyName, ProgramEnrollment, RapidSecurityResponse,
     UpdatePermissions, UpdatePolicy,
+};
+use crate::policy::specific::KindName;
+use crate::policy::specific::parse::{
+    AUTOMATIC_KEYS, SPECIFIC_KEYS, read_kind, read_specific_policy, refuse_specific_keys,
 };
 
 mod reader;
@@ -85,6 +92,7 @@ pub fn parse_policy(document: &Value) -> Result<ParsedPolicy, FieldErrors> {
         return Err(errors);
     };
     let mut reader = ObjectReader::new(object, "", &mut errors);
+    let kind = read_kind(&mut reader);
     let name = reader.required_string("name").and_then(|text| {
         PolicyName::parse(&text)
             .map_err(|why| reader.error("name", why))
@@ -109,6 +117,25 @@ pub fn parse_policy(document: &Value) -> Result<ParsedPolicy, FieldErrors> {
             None
         }
     };
+    match kind {
+        Some(KindName::Automatic) => refuse_specific_keys(&mut reader),
+        Some(KindName::SpecificVersion) => {
+            let policy = read_specific_policy(reader, name, platform);
+            return match policy {
+                Some(policy) => errors.into_result(ParsedPolicy {
+                    policy,
+                    warnings: Vec::new(),
+                }),
+                None => Err(errors),
+            };
+        }
+        None => {
+            // An unknown kind: its fields cannot be read, and are not refused one by one.
+            reader.declare(&AUTOMATIC_KEYS);
+            reader.declare(&SPECIFIC_KEYS);
+            return Err(errors);
+        }
+    }
     let deferrals = match reader.optional_object("deferrals") {
         Some(Some(object)) => read_deferrals(object, platform, reader.errors),
         Some(None) => platform.map(Deferrals::none),
@@ -184,6 +211,7 @@ pub fn parse_policy(document: &Value) -> Result<ParsedPolicy, FieldErrors> {
     };
     let policy = UpdatePolicy {
         name,
+        kind: PolicyKind::Automatic,
         deferrals,
         enforcement,
         update_permissions: update_permissions.unwrap_or_default(),

@@ -1,19 +1,37 @@
 //! [`UpdatePolicy`] → the API's camelCase JSON shape, the inverse of
 //! [`crate::policy::parse::parse_policy`].
 //!
-//! Every setting is written out, defaults included, so a reader sees what the policy does.
+//! `kind` is always written (`automatic` when the document left it out). A specific-version
+//! policy is written with its own fields only.
+//! Every setting of an automatic policy is written out, defaults included, so a reader sees what the policy does.
 //! Unset values (a deferral period, the enforcement time or details URL, the recommended cadence)
 //! are left out rather than written as `null`. Keys appear in the order of the API documentation.
 
 use serde_json::{Map, Value, json};
 
-use crate::policy::model::{ApiValue, Deferrals, UpdatePolicy};
+use crate::policy::model::{ApiValue, Deferrals, PolicyKind, UpdatePolicy};
+use crate::policy::specific::{KindName, SpecificVersion};
+use crate::schedule::format_deadline;
 
 /// Renders a policy as the API answers it. `parse_policy(&render_policy(p))` gives `p` back.
 pub fn render_policy(policy: &UpdatePolicy) -> Value {
     let mut document = Map::new();
     document.insert("name".into(), json!(policy.name.as_str()));
+    let specific = match &policy.kind {
+        PolicyKind::Automatic => None,
+        PolicyKind::SpecificVersion(specific) => Some(specific),
+    };
+    let kind = if specific.is_some() {
+        KindName::SpecificVersion
+    } else {
+        KindName::Automatic
+    };
+    document.insert("kind".into(), json!(kind.as_str()));
     document.insert("platform".into(), json!(policy.platform().as_str()));
+    if let Some(specific) = specific {
+        render_specific(specific, &mut document);
+        return Value::Object(document);
+    }
 
     let mut deferrals = Map::new();
     let periods = match policy.deferrals {
@@ -95,6 +113,21 @@ pub fn render_policy(policy: &UpdatePolicy) -> Value {
         }),
     );
     Value::Object(document)
+}
+
+/// The fields of a specific-version policy, in the API's order.
+fn render_specific(specific: &SpecificVersion, document: &mut Map<String, Value>) {
+    document.insert(
+        "targetVersion".into(),
+        json!(specific.target_version.as_str()),
+    );
+    if let Some(build) = &specific.target_build {
+        document.insert("targetBuild".into(), json!(build));
+    }
+    document.insert("deadline".into(), json!(format_deadline(specific.deadline)));
+    if let Some(url) = &specific.details_url {
+        document.insert("detailsUrl".into(), json!(url.as_str()));
+    }
 }
 
 #[cfg(test)]
@@ -236,6 +269,7 @@ mod tests {
                     beta,
                 )| UpdatePolicy {
                     name: PolicyName::parse(&name).unwrap(),
+                    kind: PolicyKind::Automatic,
                     deferrals,
                     enforcement,
                     update_permissions,

@@ -17,7 +17,8 @@ use jiff::civil::Time;
 
 use crate::platform::Platform;
 use crate::policy::model::{
-    DeferralDays, Deferrals, Enforcement, EnforcementScope, GraceDays, PolicyName, UpdatePolicy,
+    DeferralDays, Deferrals, Enforcement, EnforcementScope, GraceDays, PolicyKind, PolicyName,
+    UpdatePolicy,
 };
 
 /// One default ring: a policy group holding one policy per platform.
@@ -76,6 +77,7 @@ fn ring_policy(
     };
     UpdatePolicy {
         name: PolicyName::parse(&format!("{ring} ({platform})")).expect("ring names are valid"),
+        kind: PolicyKind::Automatic,
         deferrals,
         enforcement: Enforcement {
             enabled: true,
@@ -157,6 +159,7 @@ mod tests {
             render_policy(&default_rings()[0].macos),
             serde_json::json!({
                 "name": "Vanguard (macOS)",
+                "kind": "automatic",
                 "platform": "macOS",
                 "deferrals": {"majorDays": 1, "minorDays": 1, "systemDays": 1},
                 "enforcement": {"enabled": true, "gracePeriodDays": 3, "localTime": "17:00", "scope": "latest"},

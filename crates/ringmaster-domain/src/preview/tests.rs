@@ -212,6 +212,7 @@ mod served {
         let now: Timestamp = "2026-11-25T09:00:00Z".parse().unwrap();
         let target = served_target(
             Some(&prepared),
+            None,
             &device,
             &DeviceCapabilities::default(),
             &catalog(),
@@ -277,7 +278,7 @@ mod served {
                         payload["TargetLocalDateTime"].as_str().unwrap().to_owned(),
                     )
                 });
-            let target = served_target(Some(&prepared), &device, &capabilities, &catalog, now)
+            let target = served_target(Some(&prepared), None, &device, &capabilities, &catalog, now)
                 .map(|target| {
                     (
                         target.version.as_str().to_owned(),
@@ -287,7 +288,7 @@ mod served {
                 });
             prop_assert_eq!(target, carried);
             prop_assert_eq!(
-                served_target(None, &device, &capabilities, &catalog, now),
+                served_target(None, None, &device, &capabilities, &catalog, now),
                 None
             );
         }

@@ -113,7 +113,7 @@ fn print_table(
                 name,
                 entry.version.as_str(),
                 entry.build.as_deref().unwrap_or("-"),
-                views::kind_name(entry.kind),
+                rollout.deferral_name(entry),
                 entry.visible_on.to_string(),
                 entry.enforced_by.map_or_else(
                     || "not enforced".to_owned(),

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use ringmaster_domain::ids::PolicyId;
 use ringmaster_domain::json_read::json_document;
+use ringmaster_domain::schedule::format_deadline;
 use ringmaster_store::os_updates::policies::{DefaultRings, StoredPolicy};
 
 use crate::audit::cli::{Outcome, recorded};
@@ -63,17 +64,30 @@ pub(crate) async fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
         PolicyCommand::List { database } => {
             let service = OsUpdates::new(open_store(&database.url).await?);
             let groups = service.policy_groups().await?;
-            writeln!(out, "{:>5}  {:<8} {:<32} RING", "ID", "PLATFORM", "NAME")?;
+            writeln!(
+                out,
+                "{:>5}  {:<8} {:<26} {:<32} RING",
+                "ID", "PLATFORM", "KIND", "NAME"
+            )?;
             for policy in service.list_policies().await? {
                 let ring = groups
                     .iter()
                     .find(|detail| Some(detail.group.id) == policy.group_id)
                     .map_or("-", |detail| detail.group.name.as_str());
+                let kind = match policy.policy.specific() {
+                    Some(specific) => format!(
+                        "{} by {}",
+                        specific.target_version,
+                        format_deadline(specific.deadline).replace('T', " ")
+                    ),
+                    None => "automatic".to_owned(),
+                };
                 writeln!(
                     out,
-                    "{:>5}  {:<8} {:<32} {ring}",
+                    "{:>5}  {:<8} {:<26} {:<32} {ring}",
                     policy.id,
                     policy.policy.platform().as_str(),
+                    kind,
                     policy.policy.name.as_str()
                 )?;
             }

@@ -14,7 +14,8 @@
 //! - [`notifier`]: asking the MDM (NanoMDM's enqueue API) to make changed devices sync;
 //!   [`enqueue`] sends one batch and reads NanoMDM's per-device answer.
 //! - [`views`], [`served_views`]: the typed JSON answers the API writes and the CLI prints
-//!   (catalog, policies, groups, devices, plan; what a device is served and why).
+//!   (catalog, policies, groups, devices, plan; what a device is served and why);
+//!   [`served_specific`] the effective policy's `enforcement` and `specificVersion` parts.
 //! - [`feed_fetch`]: reading a feed from a file or an HTTPS URL (Apple's root certificate included).
 //! - [`catalog_delete`]: deleting a release, to undo a bad import.
 //! - [`catalog_poll`]: keeping the catalog current from a configured URL, once per cluster.
@@ -40,6 +41,7 @@ pub mod preview_changes;
 pub mod result_views;
 pub mod results;
 pub mod served;
+pub mod served_specific;
 pub mod served_views;
 pub mod service;
 pub mod snapshot;

@@ -4,8 +4,10 @@ use jiff::Timestamp;
 use ringmaster_domain::field_error::FieldErrors;
 use ringmaster_domain::ids::{PolicyGroupId, PolicyId};
 use ringmaster_domain::policy::model::UpdatePolicy;
-use ringmaster_domain::policy::parse::{Warning, parse_policy};
+use ringmaster_domain::policy::parse::{ParsedPolicy, Warning, parse_policy};
 use ringmaster_domain::policy::rings::default_rings;
+use ringmaster_domain::policy::specific::catalog_warnings;
+use ringmaster_domain::schedule::{BlockedReleases, TargetRules};
 use ringmaster_store::os_updates::policies::{
     BindingTargets, BindingsWrite, DefaultRings, StoredPolicy, StoredPolicyGroup, Subject,
     UnknownTargets,
@@ -32,9 +34,10 @@ impl OsUpdates {
         now: Timestamp,
     ) -> Result<(StoredPolicy, Vec<Warning>), OsUpdateError> {
         let parsed = parse_policy(document).map_err(OsUpdateError::Invalid)?;
+        let warnings = self.with_catalog_warnings(&parsed, now).await?;
         let stored = self.store.insert_policy(&parsed.policy, None, now).await?;
         self.refresh_after_write().await;
-        Ok((stored, parsed.warnings))
+        Ok((stored, warnings))
     }
 
     pub async fn replace_policy(
@@ -52,8 +55,43 @@ impl OsUpdates {
             .replace_policy(id, &parsed.policy, expected_revision, now)
             .await?
             .ok_or_else(|| policy_not_found(id))?;
+        let warnings = self.with_catalog_warnings(&parsed, now).await?;
         self.refresh_after_write().await;
-        Ok((stored, parsed.warnings))
+        Ok((stored, warnings))
+    }
+
+    /// The parser's warnings, and for a specific-version policy what the catalog says of its
+    /// target ([`catalog_warnings`]: an unknown version, a build not listed, a blocked target, a
+    /// deadline already past), never refusing it.
+    /// The catalog is the store's current one (the snapshot, refreshed first: the CLI's service
+    /// has none yet).
+    async fn with_catalog_warnings(
+        &self,
+        parsed: &ParsedPolicy,
+        now: Timestamp,
+    ) -> Result<Vec<Warning>, OsUpdateError> {
+        let mut warnings = parsed.warnings.clone();
+        if let Some(specific) = parsed.policy.specific() {
+            self.refresh().await?;
+            let snapshot = self.snapshot();
+            let rules = TargetRules {
+                blocked: BlockedReleases::new(
+                    snapshot
+                        .blocked
+                        .iter()
+                        .map(|block| (block.platform, block.version.clone())),
+                ),
+                ..TargetRules::none()
+            };
+            warnings.extend(catalog_warnings(
+                specific,
+                parsed.policy.platform(),
+                &snapshot.releases,
+                &rules,
+                now,
+            ));
+        }
+        Ok(warnings)
     }
 
     pub async fn delete_policy(
@@ -156,19 +194,37 @@ pub(super) fn keeps_platform(
     current: &StoredPolicy,
     replacement: &UpdatePolicy,
 ) -> Result<(), OsUpdateError> {
-    if current.policy.platform() == replacement.platform() {
-        return Ok(());
-    }
     let mut errors = FieldErrors::new();
-    errors.push(
-        "/platform",
-        format!(
-            "a policy keeps its platform ({}); create a new policy for {}",
-            current.policy.platform(),
-            replacement.platform()
-        ),
-    );
-    Err(OsUpdateError::Invalid(errors))
+    if current.policy.platform() != replacement.platform() {
+        errors.push(
+            "/platform",
+            format!(
+                "a policy keeps its platform ({}); create a new policy for {}",
+                current.policy.platform(),
+                replacement.platform()
+            ),
+        );
+        return Err(OsUpdateError::Invalid(errors));
+    }
+    let kind_of = |policy: &UpdatePolicy| {
+        if policy.specific().is_some() {
+            "specificVersion"
+        } else {
+            "automatic"
+        }
+    };
+    if kind_of(&current.policy) != kind_of(replacement) {
+        errors.push(
+            "/kind",
+            format!(
+                "a policy keeps its kind ({}); create a new policy of kind {}",
+                kind_of(&current.policy),
+                kind_of(replacement)
+            ),
+        );
+        return Err(OsUpdateError::Invalid(errors));
+    }
+    Ok(())
 }
 
 /// Bindings naming devices or device groups that do not exist, by pointer.

@@ -6,7 +6,7 @@
 //! every device, lets the change edit a copy of the configuration in memory (a [`ConfigChange`]:
 //! any function of the configuration and the known devices, which refuses the change with the
 //! same error its real write would give), builds a snapshot of each, and plans every device under
-//! both at one instant through [`planned_policy`], the path its served declarations take. The
+//! both at one instant through [`planned_policies`], the path its served declarations take. The
 //! domain's [`PreviewBuilder`] decides what changed and how urgent it is, and bounds the list.
 //! The per-route changes are in [`super::preview_changes`]; a new kind of write plugs in by
 //! giving `preview` its edit of the configuration.
@@ -21,7 +21,7 @@ use ringmaster_store::os_updates::OsUpdateConfig;
 use ringmaster_store::os_updates::devices::StoredDevice;
 use serde::Serialize;
 
-use crate::os_updates::served::{facts, planned_policy};
+use crate::os_updates::served::{facts, planned_policies};
 use crate::os_updates::service::{OsUpdateError, OsUpdates};
 use crate::os_updates::snapshot::OsUpdateSnapshot;
 use crate::os_updates::views::WarningView;
@@ -102,10 +102,11 @@ fn target_in(
     device: &StoredDevice,
     at: Timestamp,
 ) -> Option<ServedTarget> {
-    let (_, planned) = planned_policy(snapshot, device, at);
+    let planned = planned_policies(snapshot, device, at);
     let facts = facts(device, &snapshot.hardware)?;
     served_target(
-        planned.as_deref(),
+        planned.automatic.as_deref(),
+        planned.specific.as_deref(),
         &facts,
         &device.capabilities(),
         &snapshot.releases,

@@ -33,7 +33,7 @@ pub struct DeviceResult {
 impl DeviceResult {
     /// A legacy update mechanism is recorded while a DDM policy applies: the two conflict.
     pub fn legacy_conflict(&self) -> bool {
-        !self.legacy.is_empty() && self.served.policy.is_some()
+        !self.legacy.is_empty() && (self.served.policy.is_some() || self.served.specific.is_some())
     }
 }
 
@@ -97,7 +97,11 @@ impl OsUpdates {
             .and_then(|stored| DeviceStatus::from_json(&stored.status).ok())
             .unwrap_or_default();
         let known = device.platform.is_some() && device.os_version.is_some();
-        let plan = served.policy.as_ref().and(served.served.plan.as_ref());
+        let plan = served
+            .policy
+            .as_ref()
+            .or(served.specific.as_ref())
+            .and(served.served.plan.as_ref());
         let state = classify(
             known,
             plan,
@@ -186,7 +190,7 @@ pub struct RingsCompliance {
     pub platform: Platform,
     /// Earliest ring first.
     pub rings: Vec<RingCompliance>,
-    /// Devices of the platform that no policy reaches.
+    /// Devices of the platform that no policy reaches (of either kind).
     pub without_policy: usize,
 }
 
@@ -198,13 +202,25 @@ pub struct RingCompliance {
 }
 
 impl OsUpdates {
-    /// The devices policy `id` applies to at `at`, and how many are in each state.
+    /// The devices policy `id` applies to at `at`, and how many are in each state (for a
+    /// specific-version policy, the devices where it wins over other specific-version policies).
     pub async fn policy_compliance(
         &self,
         id: PolicyId,
         at: Timestamp,
     ) -> Result<PolicyCompliance, OsUpdateError> {
         let policy = self.policy(id).await?;
+        if policy.policy.specific().is_some() {
+            // A specific-version policy's devices are those it wins on, whatever their
+            // automatic policy.
+            let results = self
+                .fleet_results(at)
+                .await?
+                .into_iter()
+                .filter(|result| result.served.specific.as_ref().map(|p| p.id) == Some(id))
+                .collect();
+            return Ok(PolicyCompliance::new(policy, None, results));
+        }
         let mut by_policy = self.results_by_policy(at).await?;
         let ring = policy.group_id.and_then(|group| {
             self.snapshot()
@@ -243,7 +259,10 @@ impl OsUpdates {
         let without_policy = by_policy.get(&None).map_or(0, |results| {
             results
                 .iter()
-                .filter(|result| result.served.device.platform == Some(platform))
+                .filter(|result| {
+                    result.served.device.platform == Some(platform)
+                        && result.served.specific.is_none()
+                })
                 .count()
         });
         Ok(RingsCompliance {

@@ -8,11 +8,13 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use ringmaster_domain::assignment::Resolution;
 use ringmaster_domain::catalog::hardware::HardwareCatalog;
+use ringmaster_domain::fleet::specific::PreparedSpecific;
 use ringmaster_domain::fleet::{
-    DeviceDeclarations, PreparedPolicy, device_declarations, status_only,
+    DeviceDeclarations, PreparedPolicy, device_declarations_combined, status_only,
 };
 use ringmaster_domain::ids::PolicyId;
 use ringmaster_domain::platform::Platform;
+use ringmaster_domain::policy::specific::specific_rollout;
 use ringmaster_domain::schedule::{DeviceFacts, RolloutEntry, rollout};
 use ringmaster_store::os_updates::devices::StoredDevice;
 use ringmaster_store::os_updates::pauses::StoredPause;
@@ -21,6 +23,7 @@ use ringmaster_store::os_updates::policies::{StoredPolicy, Subject};
 use crate::os_updates::policies::policy_not_found;
 use crate::os_updates::service::{OsUpdateError, OsUpdates};
 use crate::os_updates::snapshot::OsUpdateSnapshot;
+use crate::os_updates::views::kind_name;
 
 /// A policy's rollout for the plan view.
 #[derive(Debug, Clone)]
@@ -34,6 +37,16 @@ pub struct PolicyRollout {
 }
 
 impl PolicyRollout {
+    /// The plan's deferral column for `entry`: `specificVersion` for a specific-version policy
+    /// (one target by a deadline, no deferral), else the kind of deferral.
+    pub fn deferral_name(&self, entry: &RolloutEntry) -> &'static str {
+        if self.policy.policy.specific().is_some() {
+            "specificVersion"
+        } else {
+            kind_name(entry.kind)
+        }
+    }
+
     /// How the plan names it: the ring, or else the policy.
     pub fn label(&self) -> &str {
         self.ring
@@ -53,28 +66,37 @@ impl OsUpdates {
         Ok(self.declarations_for(&device, at))
     }
 
-    /// What `device` is served at `at`, from the current snapshot: which policy wins, the
-    /// schedule it gives, and the declarations.
+    /// What `device` is served at `at`, from the current snapshot: which automatic and which
+    /// specific-version policy win, the schedule they give, and the declarations.
     pub fn declarations_for(&self, device: &StoredDevice, at: Timestamp) -> DeviceServed {
         let snapshot = self.snapshot();
-        let (resolution, planned) = planned_policy(&snapshot, device, at);
-        let policy_id = resolution.winner.as_ref().map(|winner| winner.policy);
-        let served = match facts(device, &snapshot.hardware) {
-            Some(facts) => device_declarations(
-                planned.as_deref(),
-                &facts,
-                &device.capabilities(),
-                &snapshot.releases,
-                at,
-            ),
-            None => status_only(Platform::MacOs),
+        let (served, resolution, specific_resolution) = {
+            let planned = planned_policies(&snapshot, device, at);
+            let served = match facts(device, &snapshot.hardware) {
+                Some(facts) => device_declarations_combined(
+                    planned.automatic.as_deref(),
+                    planned.specific.as_deref(),
+                    &facts,
+                    &device.capabilities(),
+                    &snapshot.releases,
+                    at,
+                ),
+                None => status_only(Platform::MacOs),
+            };
+            (served, planned.resolution, planned.specific_resolution)
         };
-        let policy = policy_id.and_then(|id| snapshot.policies.get(&id).cloned());
+        let winner =
+            |resolution: &Resolution| resolution.winner.as_ref().map(|winner| winner.policy);
+        let policy = winner(&resolution).and_then(|id| snapshot.policies.get(&id).cloned());
+        let specific =
+            winner(&specific_resolution).and_then(|id| snapshot.policies.get(&id).cloned());
         DeviceServed {
             snapshot,
             device: device.clone(),
             policy,
             resolution,
+            specific,
+            specific_resolution,
             served,
         }
     }
@@ -95,7 +117,8 @@ impl OsUpdates {
         Ok(rollout_of(&snapshot, policy, from, to))
     }
 
-    /// Every ring's policy for `platform`, earliest ring first.
+    /// Every ring's policy for `platform`, earliest ring first, then the platform's
+    /// specific-version policies (by id).
     pub async fn rings_rollout(
         &self,
         platform: Platform,
@@ -103,10 +126,18 @@ impl OsUpdates {
         to: Date,
     ) -> Result<Vec<PolicyRollout>, OsUpdateError> {
         let snapshot = self.snapshot();
-        Ok(snapshot
-            .ring_policies(platform)
-            .into_iter()
-            .map(|(_, policy)| rollout_of(&snapshot, policy.clone(), from, to))
+        let rings = snapshot.ring_policies(platform);
+        // Then the specific-version policies of the platform outside the rings.
+        let specific = snapshot.policies.values().filter(|policy| {
+            policy.policy.platform() == platform
+                && policy.policy.specific().is_some()
+                && !rings.iter().any(|(_, ring)| ring.id == policy.id)
+        });
+        Ok(rings
+            .iter()
+            .map(|(_, policy)| *policy)
+            .chain(specific)
+            .map(|policy| rollout_of(&snapshot, policy.clone(), from, to))
             .collect())
     }
 }
@@ -117,8 +148,12 @@ pub struct DeviceServed {
     /// The configuration it was computed from (for names in explanations).
     pub snapshot: Arc<OsUpdateSnapshot>,
     pub device: StoredDevice,
+    /// The automatic policy that wins.
     pub policy: Option<StoredPolicy>,
     pub resolution: Resolution,
+    /// The specific-version policy that wins.
+    pub specific: Option<StoredPolicy>,
+    pub specific_resolution: Resolution,
     pub served: DeviceDeclarations,
 }
 
@@ -128,8 +163,19 @@ fn rollout_of(
     from: Date,
     to: Date,
 ) -> PolicyRollout {
-    let timing = policy.policy.timing();
-    let entries = rollout(&timing, &snapshot.releases, timing.platform, from, to);
+    let entries = match policy.policy.specific() {
+        Some(specific) => specific_rollout(
+            specific,
+            policy.policy.platform(),
+            &snapshot.releases,
+            from,
+            to,
+        ),
+        None => {
+            let timing = policy.policy.timing();
+            rollout(&timing, &snapshot.releases, timing.platform, from, to)
+        }
+    };
     let pauses = [
         policy.group_id.map(Subject::PolicyGroup),
         Some(Subject::Policy(policy.id)),
@@ -149,32 +195,58 @@ fn rollout_of(
     }
 }
 
-/// Which policy wins on `device` under `snapshot`, and the policy it is planned with at `at`:
-/// the winner as prepared, or for an exempt device a copy (made only for exempt devices) with
-/// its policy's rules plus the exemption, so it gets no enforcement and its set's token changes.
-/// What a device is served and the preview of a change both plan through this.
-pub fn planned_policy<'s>(
+/// The policies `device` is planned with at `at` under `snapshot`: the automatic and the
+/// specific-version policy that win on it (each by the documented precedence), prepared, with a
+/// copy carrying the exemption for an exempt device. The served declarations and the dry-run
+/// preview both plan through this, so a preview predicts exactly what is then served.
+#[derive(Debug)]
+pub struct PlannedPolicies<'s> {
+    pub resolution: Resolution,
+    pub specific_resolution: Resolution,
+    pub automatic: Option<Cow<'s, PreparedPolicy>>,
+    pub specific: Option<Cow<'s, PreparedSpecific>>,
+}
+
+/// See [`PlannedPolicies`].
+pub fn planned_policies<'s>(
     snapshot: &'s OsUpdateSnapshot,
     device: &StoredDevice,
     at: Timestamp,
-) -> (Resolution, Option<Cow<'s, PreparedPolicy>>) {
-    let resolution = match device.platform {
-        Some(platform) => snapshot.assignments.resolve(&device.id, platform),
-        None => Resolution::default(),
+) -> PlannedPolicies<'s> {
+    let (resolution, specific_resolution) = match device.platform {
+        Some(platform) => (
+            snapshot.assignments.resolve(&device.id, platform),
+            snapshot.specific_assignments.resolve(&device.id, platform),
+        ),
+        None => (Resolution::default(), Resolution::default()),
     };
-    let prepared = resolution
+    let exempt_until = snapshot.exempt_until(&device.id, at);
+    let automatic = resolution
         .winner
         .as_ref()
-        .and_then(|winner| snapshot.prepared.get(&winner.policy));
-    let planned = prepared.map(|prepared| match snapshot.exempt_until(&device.id, at) {
-        Some(until) => {
-            let mut exempt = prepared.clone();
-            exempt.rules.exempt_until = Some(until);
-            Cow::Owned(exempt)
-        }
-        None => Cow::Borrowed(prepared),
-    });
-    (resolution, planned)
+        .and_then(|winner| snapshot.prepared.get(&winner.policy))
+        .map(|prepared| match exempt_until {
+            Some(until) => {
+                let mut exempt = prepared.clone();
+                exempt.rules.exempt_until = Some(until);
+                Cow::Owned(exempt)
+            }
+            None => Cow::Borrowed(prepared),
+        });
+    let specific = specific_resolution
+        .winner
+        .as_ref()
+        .and_then(|winner| snapshot.prepared_specific.get(&winner.policy))
+        .map(|prepared| match exempt_until {
+            Some(until) => Cow::Owned(prepared.exempt_until(until)),
+            None => Cow::Borrowed(prepared),
+        });
+    PlannedPolicies {
+        resolution,
+        specific_resolution,
+        automatic,
+        specific,
+    }
 }
 
 /// What the schedule needs to know about a stored device, its hardware described with the

@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::os_updates::served::DeviceServed;
+use crate::os_updates::served_specific::{EnforcementSourceView, SpecificVersionView};
 use crate::os_updates::snapshot::OsUpdateSnapshot;
 use crate::os_updates::views::{PolicyRef, kind_name};
 
@@ -30,6 +31,12 @@ pub struct EffectivePolicyView {
     pub conflict: bool,
     pub overruled: Vec<OverruledView>,
     pub ignored: Vec<IgnoredView>,
+    /// Which enforcement the device gets (its automatic policy's or its specific-version
+    /// policy's), and why.
+    pub enforcement: EnforcementSourceView,
+    /// The specific-version policy that reaches the device; left out when none does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub specific_version: Option<SpecificVersionView>,
     pub schedule: Option<ScheduleView>,
 }
 
@@ -103,6 +110,9 @@ impl EffectivePolicyView {
                 .unwrap_or_default()
         };
         let reason = match &resolution.winner {
+            None if served.specific.is_some() => "no automatic policy of the device's platform \
+                     reaches it (no settings are sent); only a specific-version policy does"
+                .to_owned(),
             None => "no policy of the device's platform is bound to the device or to a device \
                      group it is in"
                 .to_owned(),
@@ -163,13 +173,15 @@ impl EffectivePolicyView {
                     }
                 })
                 .collect(),
+            enforcement: EnforcementSourceView::of(served),
+            specific_version: SpecificVersionView::of(served),
             schedule: served.served.plan.as_ref().map(ScheduleView::of),
         }
     }
 }
 
 impl CandidateRef {
-    fn of(snapshot: &OsUpdateSnapshot, candidate: &Candidate) -> CandidateRef {
+    pub(crate) fn of(snapshot: &OsUpdateSnapshot, candidate: &Candidate) -> CandidateRef {
         CandidateRef {
             id: candidate.policy,
             name: name_of(snapshot, candidate.policy),
@@ -262,6 +274,9 @@ pub struct DeclarationsView {
     pub device: String,
     pub evaluated_at: String,
     pub policy: Option<PolicyRef>,
+    /// The specific-version policy that reaches the device; left out when none does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub specific_version_policy: Option<PolicyRef>,
     pub unsupported_reason: Option<String>,
     pub declarations_token: String,
     /// Each declaration as the device receives it.
@@ -276,6 +291,7 @@ impl DeclarationsView {
             device: served.device.id.clone(),
             evaluated_at: at.to_string(),
             policy: served.policy.as_ref().map(PolicyRef::of),
+            specific_version_policy: served.specific.as_ref().map(PolicyRef::of),
             unsupported_reason: served.served.unsupported.clone(),
             declarations_token: set.declarations_token(),
             declarations: set
@@ -288,7 +304,7 @@ impl DeclarationsView {
     }
 }
 
-fn routes(snapshot: &OsUpdateSnapshot, routes: &[Route]) -> Vec<RouteView> {
+pub(crate) fn routes(snapshot: &OsUpdateSnapshot, routes: &[Route]) -> Vec<RouteView> {
     let group = |id: i64, name: Option<&String>| GroupRef {
         id,
         name: name.cloned(),
@@ -326,7 +342,7 @@ fn routes(snapshot: &OsUpdateSnapshot, routes: &[Route]) -> Vec<RouteView> {
         .collect()
 }
 
-fn route_text(snapshot: &OsUpdateSnapshot, route: &Route) -> String {
+pub(crate) fn route_text(snapshot: &OsUpdateSnapshot, route: &Route) -> String {
     let bound = match route.subject {
         Subject::Policy(_) => "the policy is bound".to_owned(),
         Subject::PolicyGroup(id) => format!(
@@ -357,7 +373,7 @@ fn platform_name(device: &StoredDevice) -> &'static str {
         })
 }
 
-fn name_of(snapshot: &OsUpdateSnapshot, policy: PolicyId) -> String {
+pub(crate) fn name_of(snapshot: &OsUpdateSnapshot, policy: PolicyId) -> String {
     snapshot.policies.get(&policy).map_or_else(
         || format!("policy {policy}"),
         |p| p.policy.name.as_str().to_owned(),

@@ -1,5 +1,6 @@
 //! The OS-update configuration in memory: the catalog, policies prepared for the declarations
-//! engine, groups, bindings, and the precedence index.
+//! engine, groups, bindings, and the precedence index (one per policy kind: a device's automatic
+//! policy and its specific-version policy are resolved separately).
 //!
 //! Built from one consistent read of the store ([`Store::load_os_update_config`](ringmaster_store::store::Store::load_os_update_config)) and swapped in
 //! whole, so a request always sees one revision of everything. Devices are not part of it: they
@@ -12,6 +13,7 @@ use ringmaster_domain::assignment::{Assignments, BindingFacts, GroupFacts, Polic
 use ringmaster_domain::catalog::hardware::HardwareCatalog;
 use ringmaster_domain::catalog::release::Release;
 use ringmaster_domain::fleet::PreparedPolicy;
+use ringmaster_domain::fleet::specific::PreparedSpecific;
 use ringmaster_domain::ids::{DeviceGroupId, PolicyGroupId, PolicyId};
 use ringmaster_domain::platform::Platform;
 use ringmaster_domain::rollout_control::exempt_at;
@@ -39,12 +41,18 @@ pub struct OsUpdateSnapshot {
     /// Each policy's and ring's latest pause (in force or not).
     pub pauses: BTreeMap<Subject, StoredPause>,
     pub policies: BTreeMap<PolicyId, StoredPolicy>,
-    /// Each policy prepared with the blocked releases and its own and its ring's pauses.
+    /// The automatic policies, prepared with the blocked releases and their own and their
+    /// ring's pauses.
     pub prepared: HashMap<PolicyId, PreparedPolicy>,
+    /// The specific-version policies, prepared.
+    pub prepared_specific: HashMap<PolicyId, PreparedSpecific>,
     pub policy_groups: BTreeMap<PolicyGroupId, StoredPolicyGroup>,
     pub device_groups: BTreeMap<DeviceGroupId, StoredDeviceGroup>,
     pub bindings: BTreeMap<Subject, BindingTargets>,
+    /// Precedence among the automatic policies.
     pub assignments: Assignments,
+    /// Precedence among the specific-version policies.
+    pub specific_assignments: Assignments,
 }
 
 impl OsUpdateSnapshot {
@@ -56,15 +64,20 @@ impl OsUpdateSnapshot {
     }
 
     pub fn build(config: OsUpdateConfig) -> OsUpdateSnapshot {
-        let policy_facts: Vec<PolicyFacts> = config
-            .policies
-            .iter()
-            .map(|stored| PolicyFacts {
+        // Each kind is resolved on its own: a device may have one policy of each.
+        let (mut policy_facts, mut specific_facts) = (Vec::new(), Vec::new());
+        for stored in &config.policies {
+            let facts = PolicyFacts {
                 id: stored.id,
                 platform: stored.policy.platform(),
                 group: stored.group_id,
-            })
-            .collect();
+            };
+            if stored.policy.specific().is_some() {
+                specific_facts.push(facts);
+            } else {
+                policy_facts.push(facts);
+            }
+        }
         let group_facts: Vec<GroupFacts> = config
             .policy_groups
             .iter()
@@ -88,6 +101,8 @@ impl OsUpdateSnapshot {
             })
             .collect();
         let assignments = Assignments::new(&policy_facts, &group_facts, &members, &binding_facts);
+        let specific_assignments =
+            Assignments::new(&specific_facts, &group_facts, &members, &binding_facts);
         let blocked = BlockedReleases::new(
             config
                 .blocked
@@ -114,9 +129,18 @@ impl OsUpdateSnapshot {
                     by_device
                 },
             ),
+            prepared_specific: config
+                .policies
+                .iter()
+                .filter_map(|stored| {
+                    PreparedSpecific::new(stored.policy.clone(), blocked.clone())
+                        .map(|prepared| (stored.id, prepared))
+                })
+                .collect(),
             prepared: config
                 .policies
                 .iter()
+                .filter(|stored| stored.policy.specific().is_none())
                 .map(|stored| {
                     let mut prepared =
                         PreparedPolicy::with_blocked(stored.policy.clone(), blocked.clone());
@@ -152,6 +176,7 @@ impl OsUpdateSnapshot {
                 .map(|binding| (binding.subject, binding.targets))
                 .collect(),
             assignments,
+            specific_assignments,
         }
     }
 

@@ -405,7 +405,11 @@ impl PlanView {
                 .map(|rollout| PlanPolicy {
                     policy: PolicyRef::of(&rollout.policy),
                     ring: rollout.ring.clone(),
-                    releases: rollout.entries.iter().map(PlanRelease::of).collect(),
+                    releases: rollout
+                        .entries
+                        .iter()
+                        .map(|entry| PlanRelease::of(entry, rollout.deferral_name(entry)))
+                        .collect(),
                     paused: rollout.pauses.iter().map(PlanPause::of).collect(),
                 })
                 .collect(),
@@ -414,11 +418,11 @@ impl PlanView {
 }
 
 impl PlanRelease {
-    fn of(entry: &RolloutEntry) -> PlanRelease {
+    fn of(entry: &RolloutEntry, deferral: &'static str) -> PlanRelease {
         PlanRelease {
             version: entry.version.as_str().to_owned(),
             build: entry.build.clone(),
-            deferral: kind_name(entry.kind),
+            deferral,
             visible_on: entry.visible_on.to_string(),
             enforced_by: entry.enforced_by.map(format_deadline),
         }

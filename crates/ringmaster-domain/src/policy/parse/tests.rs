@@ -12,6 +12,7 @@ mod rules;
 fn full_macos() -> Value {
     json!({
         "name": "Engineering Macs",
+        "kind": "automatic",
         "platform": "macOS",
         "deferrals": {"majorDays": 30, "minorDays": 7, "systemDays": 1},
         "enforcement": {
@@ -42,6 +43,7 @@ fn full_macos() -> Value {
 fn full_ios() -> Value {
     json!({
         "name": "Shop iPads",
+        "kind": "automatic",
         "platform": "iOS",
         "deferrals": {"combinedDays": 14},
         "enforcement": {
