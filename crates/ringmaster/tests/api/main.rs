@@ -66,5 +66,6 @@ mod rollout_blocks;
 mod rollout_exemptions;
 mod token_import;
 mod tokens;
+mod ui_browser;
 mod webhook_delivery;
 mod webhooks;
