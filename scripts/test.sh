@@ -10,7 +10,8 @@
 #   RINGMASTER_TEST_SKIP_LINT=1  skip `cargo fmt --check`, `cargo clippy`, `cargo doc`,
 #                              `cargo machete` and `cargo deny`
 #   CI=true                    fail (instead of warn) if PostgreSQL cannot be
-#                              installed or started, or curl cannot be
+#                              installed or started, or curl, chromium,
+#                              chromedriver or axe-core (npm) cannot be
 #                              installed; install what is missing without asking
 #   RINGMASTER_TEST_INSTALL=1  outside CI, install what is missing (apt-get)
 #                              without asking; on a terminal the script asks

@@ -22,6 +22,8 @@ fn fixture(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../fixtures")
         .join(relative)
+        .canonicalize()
+        .expect("fixture")
 }
 
 /// Every page a session can open, by name (for screenshots) and path.
@@ -70,10 +72,10 @@ async fn the_web_app_in_a_browser() {
     );
     browser.check_page("sign-in").await;
     browser.fill("#token", "not-a-token").await;
-    browser.click("form[action='/ui/sign-in'] button").await;
+    browser.submit("form[action='/ui/sign-in'] button").await;
     assert!(browser.text("#token-error").await.contains("unknown"));
     browser.fill("#token", &app.token).await;
-    browser.click("form[action='/ui/sign-in'] button").await;
+    browser.submit("form[action='/ui/sign-in'] button").await;
     assert_eq!(browser.text("h1").await, "Overview");
 
     // Importing the sample catalog from a file.
@@ -82,7 +84,7 @@ async fn the_web_app_in_a_browser() {
     browser
         .fill("#feed-file", &feed.display().to_string())
         .await;
-    browser.click("form[action$='/import'] button").await;
+    browser.submit("form[action$='/import'] button").await;
     assert!(
         browser.text(".notice").await.contains("Imported"),
         "{}",
@@ -93,7 +95,7 @@ async fn the_web_app_in_a_browser() {
     // Loading the default rings.
     browser.goto(&url("/ui/rings")).await;
     browser
-        .click("form[action='/ui/rings/defaults'] button")
+        .submit("form[action='/ui/rings/defaults'] button")
         .await;
     assert!(browser.source().await.contains("Vanguard"));
 
@@ -108,7 +110,7 @@ async fn the_web_app_in_a_browser() {
         .choose("#p-automaticActions-installOSUpdates", "alwaysOn")
         .await;
     browser
-        .click("form[action='/ui/policies'] button[type='submit']")
+        .submit("form[action='/ui/policies'] button[type='submit']")
         .await;
     let at_field = browser
         .text("#p-automaticActions-installOSUpdates-error")
@@ -146,11 +148,11 @@ async fn the_web_app_in_a_browser() {
     browser.fill("#group-name", "Pilot Macs").await;
     browser.fill("#group-devices", "ui-mac-1").await;
     browser
-        .click("form[action='/ui/device-groups'] button")
+        .submit("form[action='/ui/device-groups'] button")
         .await;
     browser.click("#ring-1-group-1").await;
     browser
-        .click("form[action='/ui/rings/1/bindings'] button")
+        .submit("form[action='/ui/rings/1/bindings'] button")
         .await;
     let rings = browser.source().await;
     assert!(
@@ -161,7 +163,7 @@ async fn the_web_app_in_a_browser() {
     // The device's deadline, as the API answers it.
     browser.goto(&url("/ui/devices")).await;
     browser.fill("#q", "ui-mac-1").await;
-    browser.click("form[role='search'] button").await;
+    browser.submit("form[role='search'] button").await;
     let deadline = browser.text("#deadline").await;
     let status: serde_json::Value = app
         .admin(reqwest::Method::GET, "/api/v1/devices/ui-mac-1/status")
@@ -182,7 +184,7 @@ async fn the_web_app_in_a_browser() {
     browser.goto(&url("/ui/titles/JamfAdmin")).await;
     browser.fill("#v-version", "10.3.0").await;
     browser.fill("#v-releaseDate", "2026-12-01T00:00:00Z").await;
-    browser.click("form[action$='/versions'] button").await;
+    browser.submit("form[action$='/versions'] button").await;
     assert!(browser.text("tbody tr td").await.starts_with("10.3.0"));
 
     // Every page: no serious or critical accessibility violation, and a screenshot.
@@ -206,7 +208,7 @@ async fn the_web_app_in_a_browser() {
         .expect("laptop size");
 
     // Signing out ends the session.
-    browser.click("form[action='/ui/sign-out'] button").await;
+    browser.submit("form[action='/ui/sign-out'] button").await;
     browser.goto(&url("/ui/policies")).await;
     assert!(
         browser
@@ -220,7 +222,7 @@ async fn the_web_app_in_a_browser() {
 
     // Read-only: no edit control on any page (only the sign-out form posts).
     browser.fill("#token", reader_secret).await;
-    browser.click("form[action='/ui/sign-in'] button").await;
+    browser.submit("form[action='/ui/sign-in'] button").await;
     for (name, path) in PAGES.iter().filter(|(name, _)| *name != "audit") {
         browser.goto(&url(path)).await;
         assert_eq!(
@@ -274,7 +276,7 @@ async fn the_web_app_in_a_browser() {
         .expect("crafted post");
     assert_eq!(crafted.status(), 403);
 
-    browser.click("form[action='/ui/sign-out'] button").await;
+    browser.submit("form[action='/ui/sign-out'] button").await;
     assert!(
         browser
             .client

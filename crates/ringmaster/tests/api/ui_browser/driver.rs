@@ -109,42 +109,74 @@ impl Browser {
 
     /// The text of the first element matching `css`.
     pub(crate) async fn text(&self, css: &str) -> String {
-        self.client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|error| panic!("{css}: {error}"))
-            .text()
-            .await
-            .expect("text")
+        self.find(css).await.text().await.expect("text")
     }
 
     /// Types `value` into the input matching `css` (clearing it first).
     pub(crate) async fn fill(&self, css: &str, value: &str) {
-        let input = self
-            .client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|error| panic!("{css}: {error}"));
+        let input = self.find(css).await;
         input.clear().await.expect("clear");
         input.send_keys(value).await.expect("type");
     }
 
+    /// Chooses the file at `path` in the file input matching `css`.
+    pub(crate) async fn upload(&self, css: &str, path: &str) {
+        self.find(css)
+            .await
+            .send_keys(path)
+            .await
+            .unwrap_or_else(|error| panic!("{css} = {path}: {error}"));
+    }
+
     /// Chooses the option `value` of the select matching `css`.
     pub(crate) async fn choose(&self, css: &str, value: &str) {
-        self.client
-            .find(Locator::Css(css))
+        self.find(css)
             .await
-            .unwrap_or_else(|error| panic!("{css}: {error}"))
             .select_by_value(value)
             .await
             .unwrap_or_else(|error| panic!("{css} = {value}: {error}"));
     }
 
-    pub(crate) async fn click(&self, css: &str) {
+    /// Clicks the submit button matching `css` and waits for the next page to load (the button
+    /// goes stale, then the document is complete).
+    pub(crate) async fn submit(&self, css: &str) {
+        let button = self.find(css).await;
+        button
+            .click()
+            .await
+            .unwrap_or_else(|error| panic!("click {css}: {error}"));
+        for _ in 0..200 {
+            if button.tag_name().await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        for _ in 0..200 {
+            let state = self
+                .client
+                .execute("return document.readyState;", Vec::new())
+                .await;
+            if matches!(state, Ok(Value::String(ref state)) if state == "complete") {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{css}: the next page did not load");
+    }
+
+    /// The first element matching `css`, waiting up to 10 s for it.
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
         self.client
-            .find(Locator::Css(css))
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|error| panic!("{css}: {error}"))
+    }
+
+    pub(crate) async fn click(&self, css: &str) {
+        self.find(css)
+            .await
             .click()
             .await
             .unwrap_or_else(|error| panic!("click {css}: {error}"));
