@@ -67,5 +67,6 @@ mod rollout_exemptions;
 mod token_import;
 mod tokens;
 mod ui_browser;
+mod ui_sessions;
 mod webhook_delivery;
 mod webhooks;

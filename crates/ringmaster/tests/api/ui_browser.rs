@@ -82,7 +82,7 @@ async fn the_web_app_in_a_browser() {
     browser.goto(&url("/ui/catalog/macOS")).await;
     let feed = fixture("catalog/macos-26-autumn-2025.json");
     browser
-        .fill("#feed-file", &feed.display().to_string())
+        .upload("#feed-file", &feed.display().to_string())
         .await;
     browser.submit("form[action$='/import'] button").await;
     assert!(
