@@ -45,7 +45,7 @@ TOKEN="$(timeout 900 "$FLEET" seed --database "$DATABASE" --devices "$DEVICES" \
 DEVICE="$(sed -n '50000p' "$WORK/ids.txt")"
 PORT="$(free_port)"
 URL="http://127.0.0.1:$PORT"
-RINGMASTER_DATABASE="$DATABASE" "$BIN" serve --listen "127.0.0.1:$PORT" --ddm-open --log warn \
+"$BIN" serve --database "$DATABASE" --listen "127.0.0.1:$PORT" --ddm-open --log warn \
     >"$WORK/server.txt" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 100); do curl -fs "$URL/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
