@@ -10,7 +10,8 @@
 #   RINGMASTER_TEST_SKIP_LINT=1  skip `cargo fmt --check`, `cargo clippy`, `cargo doc`,
 #                              `cargo machete` and `cargo deny`
 #   CI=true                    fail (instead of warn) if PostgreSQL cannot be
-#                              installed or started, or curl cannot be
+#                              installed or started, or curl, chromium,
+#                              chromedriver or axe-core (npm) cannot be
 #                              installed; install what is missing without asking
 #   RINGMASTER_TEST_INSTALL=1  outside CI, install what is missing (apt-get)
 #                              without asking; on a terminal the script asks
@@ -258,6 +259,65 @@ if ! command -v curl >/dev/null 2>&1; then
         exit 1
     fi
     warn "curl is not installed and could not be installed: the patch-server tool tests will SKIP."
+fi
+
+# ---------------------------------------------------------------------------
+# The web app's browser tests: headless Chromium, its WebDriver, and axe-core
+# ---------------------------------------------------------------------------
+# tests/api/ui_browser.rs drives Debian's chromium through chromium-driver
+# (chromedriver) and runs axe-core, fetched from the npm registry into target/axe
+# (never committed), on every page. They skip without them (and fail under CI=true).
+install_chromium() {
+    local sudo=""
+    may_install "chromium and chromium-driver" || return 1
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null 2>&1; then
+            sudo="sudo"
+        else
+            warn "not root and sudo is not available: cannot install chromium"
+            return 1
+        fi
+    fi
+    if ! command -v apt-get >/dev/null 2>&1; then
+        warn "apt-get not found: cannot install chromium automatically"
+        return 1
+    fi
+    section "Installing chromium and chromium-driver (apt-get install)"
+    $sudo apt-get update -qq &&
+        $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            chromium chromium-driver
+}
+if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
+    install_chromium || true
+fi
+if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
+    if is_ci; then
+        printf 'ERROR: chromium and chromedriver are required on CI (CI=%s) for the browser tests; aborting.\n' "${CI:-}" >&2
+        exit 1
+    fi
+    warn "chromium or chromedriver is missing: the web app's browser tests will SKIP."
+fi
+AXE_VERSION="4.14.1"
+AXE_DIR="$ROOT/target/axe"
+if [ ! -f "$AXE_DIR/package/axe.min.js" ]; then
+    if ! command -v npm >/dev/null 2>&1 && is_ci && command -v apt-get >/dev/null 2>&1; then
+        section "Installing npm (apt-get install npm), to fetch axe-core"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm || true
+    fi
+    if command -v npm >/dev/null 2>&1; then
+        section "Fetching axe-core $AXE_VERSION (npm pack) into target/axe"
+        mkdir -p "$AXE_DIR"
+        (cd "$AXE_DIR" && npm pack "axe-core@$AXE_VERSION" --silent >/dev/null &&
+            tar -xzf "axe-core-$AXE_VERSION.tgz" package/axe.min.js package/LICENSE) ||
+            warn "could not fetch axe-core from the npm registry"
+    fi
+fi
+if [ ! -f "$AXE_DIR/package/axe.min.js" ]; then
+    if is_ci; then
+        printf 'ERROR: axe-core is required on CI for the browser tests (target/axe/package/axe.min.js); aborting.\n' >&2
+        exit 1
+    fi
+    warn "axe-core could not be fetched: the web app's browser tests will SKIP."
 fi
 
 # ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@
 //! - [`title_row`]: how a title record is laid out in a row.
 //! - [`webhooks`]: PatchServer's webhooks and the queue of their deliveries, filled by title writes.
 //! - [`audit`]: the audit log of changes made through the admin API and the CLI.
+//! - [`ui_sessions`]: sessions of the admin web app, shared by every server.
 
 pub mod audit;
 pub mod error;
@@ -24,4 +25,5 @@ pub mod title_row;
 pub mod titles;
 pub mod tokens;
 pub mod transfer;
+pub mod ui_sessions;
 pub mod webhooks;

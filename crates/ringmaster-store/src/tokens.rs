@@ -181,6 +181,21 @@ impl Store {
         }
     }
 
+    /// The unrevoked token with this id, if any (a web-app session's token).
+    pub async fn live_token_by_id(&self, id: i64) -> Result<Option<ApiToken>, StoreError> {
+        let row: Option<TokenRow> = on_pool!(self, pool => {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                columns!(),
+                " FROM api_tokens WHERE id = $1 AND revoked_at IS NULL"
+            ))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(TokenRow::into_token).transpose()
+    }
+
     /// Every token, live and revoked, oldest first.
     pub async fn list_tokens(&self) -> Result<Vec<ApiToken>, StoreError> {
         let rows: Vec<TokenRow> = on_pool!(self, pool => {

@@ -19,6 +19,7 @@
 //! - [`telemetry`]: structured logging.
 //! - [`tls`]: HTTPS certificates from PEM files, reloaded when the files change.
 //! - [`tokens`]: admin API tokens: creating (with a role, expiry, title scope), listing, revoking.
+//! - [`ui`]: the admin web app under `/ui/`: signed-in pages over the admin API.
 //! - [`webhooks`]: PatchServer's webhooks: creating, listing, deleting, and delivering events.
 
 pub mod audit;
@@ -35,4 +36,5 @@ pub mod server;
 pub mod telemetry;
 pub mod tls;
 pub mod tokens;
+pub mod ui;
 pub mod webhooks;

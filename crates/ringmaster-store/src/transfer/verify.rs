@@ -43,8 +43,13 @@ const COPIED: [(&str, &[&str]); 20] = [
 ];
 
 /// Tables left behind on purpose: they only matter to servers that ran on the source (events
-/// queued there are not sent from a copy).
-const LEFT_BEHIND: [&str; 3] = ["title_tombstones", "leases", "webhook_deliveries"];
+/// queued there are not sent from a copy; web-app sessions are signed in again on the copy).
+const LEFT_BEHIND: [&str; 4] = [
+    "title_tombstones",
+    "leases",
+    "webhook_deliveries",
+    "ui_sessions",
+];
 
 const SQLITE_COLUMNS: &str = "SELECT m.name, p.name FROM sqlite_master AS m \
      JOIN pragma_table_info(m.name) AS p WHERE m.type = 'table'";

@@ -7,7 +7,9 @@
 //! [`Access::permits`] with the application clock: expired (401), role too low or out of scope
 //! (403, naming the role needed and the token's). A permitted request has its token's "last used"
 //! recorded (at most once a minute, [`Store::touch_token`]) and the token put in the request's
-//! extensions ([`ApiToken`], read by handlers and logs).
+//! extensions ([`ApiToken`], read by handlers and logs). The web app's requests arrive in
+//! process with their session's token as a [`UiCaller`] extension instead of a header
+//! ([`crate::ui::api`]), and go through the same checks from the route's row on.
 //!
 //! [`Store::touch_token`]: ringmaster_store::store::Store::touch_token
 
@@ -22,6 +24,7 @@ use crate::http::AppState;
 use crate::http::bearer::bearer_token;
 use crate::http::error::ApiError;
 use crate::http::roles::{self, About};
+use crate::ui::api::UiCaller;
 
 /// Refuses the request unless it carries a live token whose role and scope allow the route.
 pub async fn require_token(
@@ -35,15 +38,22 @@ pub async fn require_token(
         .map(|matched| matched.as_str().to_owned())
         .unwrap_or_default();
     let route = roles::route_role(request.method(), &path);
-    let secret = bearer_token(request.headers())
-        .map(str::to_owned)
-        .ok_or(ApiError::Unauthorized)?;
-    let token: ApiToken = state
-        .store
-        .find_token(&secret)
-        .await
-        .map_err(|error| ApiError::Internal(error.into()))?
-        .ok_or(ApiError::Unauthorized)?;
+    let token: ApiToken = match request.extensions_mut().remove::<UiCaller>() {
+        // The web app's in-process request, as its session's token (read live at sign-in and at
+        // each page's request).
+        Some(UiCaller(token)) => token,
+        None => {
+            let secret = bearer_token(request.headers())
+                .map(str::to_owned)
+                .ok_or(ApiError::Unauthorized)?;
+            state
+                .store
+                .find_token(&secret)
+                .await
+                .map_err(|error| ApiError::Internal(error.into()))?
+                .ok_or(ApiError::Unauthorized)?
+        }
+    };
     tracing::Span::current().record("token", token.name.as_str());
     let Some(route) = route else {
         tracing::error!(method = %request.method(), path, "an admin route has no role in the route table");

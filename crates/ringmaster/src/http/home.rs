@@ -9,8 +9,13 @@
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-/// The links on the page: path, label, what it is. The admin UI becomes one more entry.
-const LINKS: [(&str, &str, &str); 4] = [
+/// The links on the page: path, label, what it is.
+const LINKS: [(&str, &str, &str); 5] = [
+    (
+        "/ui/",
+        "/ui/",
+        "the admin web app (sign in with an admin token)",
+    ),
     (
         "/v1/software",
         "/v1/software",

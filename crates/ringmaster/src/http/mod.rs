@@ -18,7 +18,8 @@
 //!   [`ddm_auth`] checks their secret before a body is read ([`bearer`] reads the
 //!   `Authorization` header for it and for [`auth`]), [`checkin_plist`] reads Apple's
 //!   check-in plist within limits.
-//! - [`health`]: the `/healthz` route; [`home`]: `GET /`, a small HTML page (`<title>Patch Server</title>`).
+//! - [`health`]: the `/healthz` route; [`home`]: `GET /`, a small HTML page (`<title>Patch Server</title>`)
+//!   linking to the web app ([`crate::ui`], under `/ui/`).
 //! - [`path_normalize`]: repeated slashes in a path read as one, before any route is matched.
 //! - [`client_address`]: the [`client_address::ClientAddress`] extension of every request (the
 //!   peer, or what a `--trusted-proxy` forwarded), in the request span as `client`.
@@ -179,6 +180,13 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             rate_limit::guard_auth_failures,
         ));
+    // The web app calls the admin API in process, through this same stack (crate::ui::api).
+    let internal_api = crate::ui::api::InternalApi(
+        Router::new()
+            .nest("/api/v1", admin.clone())
+            .fallback(not_found)
+            .with_state(state.clone()),
+    );
     let ddm_prefix = format!("/{}", state.config.ddm_prefix.trim_matches('/'));
     let check_ins = if ddm_prefix == "/" {
         ddm::router()
@@ -209,6 +217,7 @@ pub fn router(state: AppState) -> Router {
         .merge(device_side)
         .merge(feed_routes(&state))
         .nest("/api/v1", admin)
+        .merge(crate::ui::router(&state, internal_api))
         .route("/healthz", get(health::get_health))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

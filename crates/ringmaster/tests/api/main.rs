@@ -72,5 +72,7 @@ mod rollout_pauses;
 mod rollout_specific;
 mod token_import;
 mod tokens;
+mod ui_browser;
+mod ui_sessions;
 mod webhook_delivery;
 mod webhooks;
