@@ -64,6 +64,7 @@ mod restore_last_modified;
 mod roles;
 mod rollout_blocks;
 mod rollout_exemptions;
+mod rollout_gates;
 mod rollout_pauses;
 mod token_import;
 mod tokens;
