@@ -357,6 +357,8 @@ pub struct PlanPolicy {
     pub releases: Vec<PlanRelease>,
     /// The latest pauses of the policy and its ring: none while neither was ever paused.
     pub paused: Vec<PlanPause>,
+    /// Releases visible to the ring but waiting for its health gate, in words.
+    pub waiting: Vec<String>,
 }
 
 /// A pause in the plan: from `since` to `until` (when it ended or will end; open without).
@@ -413,6 +415,7 @@ impl PlanView {
                     ring: rollout.ring.clone(),
                     releases: rollout.entries.iter().map(PlanRelease::of).collect(),
                     paused: rollout.pauses.iter().map(PlanPause::of).collect(),
+                    waiting: rollout.waiting.clone(),
                 })
                 .collect(),
         }

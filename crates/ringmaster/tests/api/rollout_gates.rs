@@ -263,3 +263,65 @@ fn effective_statuses(effective: &Value) -> Vec<&str> {
         })
         .unwrap_or_default()
 }
+
+on_each_backend!(a_waiting_ring_is_explained_in_words_in_the_plan_and_the_effective_policy);
+async fn a_waiting_ring_is_explained_in_words_in_the_plan_and_the_effective_policy(
+    backend: TestBackend,
+) {
+    use crate::ddm_target_builds::{ddm, report};
+    let clock = Clock::manual("2025-11-20T09:00:00Z".parse().unwrap());
+    let app = spawn_app_with(backend, options(&clock, None)).await;
+    for device in ["mac-v", "mac-e"] {
+        let body = report("26.0", "25A354", "J413AP", "Mac16,1");
+        let response = ddm(&app, Method::PUT, "status", device, Some(&body)).await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    import(&app, feed(&[("26.1", "25B78", "2025-11-03")])).await;
+    let rings = load_rings(&app).await;
+    for (group, device) in [(rings[0], "mac-v"), (rings[1], "mac-e")] {
+        let path = format!("/api/v1/policy-groups/{group}/bindings");
+        send(&app, Method::PUT, &path, &json!({"devices": [device]})).await;
+    }
+    let gate = json!({"after": rings[0], "minInstalledPercent": 80, "maxFailedPercent": 5,
+                      "minDays": 3});
+    let path = format!("/api/v1/policy-groups/{}/gate", rings[1]);
+    assert_eq!(
+        send(&app, Method::PUT, &path, &gate).await.status(),
+        StatusCode::OK
+    );
+    let round = evaluate(&app).await;
+    assert_eq!(round["evaluations"][0]["installedPercent"], 0, "{round}");
+    assert_eq!(round["evaluations"][0]["openedAt"], Value::Null);
+    let words = "waiting for Vanguard: 0% of 80% installed, 0% failed (at most 5%), 3 of 3 days, \
+                 for 26.1";
+    let plan = admin_json(&app, "/api/v1/policy-groups/plan").await;
+    assert_eq!(plan["policies"][1]["waiting"], json!([words]), "{plan}");
+    let effective = admin_json(&app, "/api/v1/devices/mac-e/effective-policy").await;
+    assert_eq!(
+        effective["schedule"]["explanation"],
+        format!("nothing enforced: {words}"),
+        "{effective}"
+    );
+    // Vanguard's device installs 26.1: the next round opens the gate, Early's device gets it
+    // with its grace counted from the opening (Nov 20 + 7 days).
+    let body = report("26.1", "25B78", "J413AP", "Mac16,1");
+    ddm(&app, Method::PUT, "status", "mac-v", Some(&body)).await;
+    let round = evaluate(&app).await;
+    assert_eq!(
+        round["evaluations"][0]["openedAt"], "2025-11-20T09:00:00Z",
+        "{round}"
+    );
+    let effective = admin_json(&app, "/api/v1/devices/mac-e/effective-policy").await;
+    assert_eq!(
+        effective["schedule"]["targetVersion"], "26.1",
+        "{effective}"
+    );
+    assert_eq!(effective["schedule"]["deadline"], "2025-11-27T17:00:00");
+    // `?at=` before the opening shows it waiting.
+    let before = admin_json(
+        &app,
+        "/api/v1/devices/mac-e/effective-policy?at=2025-11-20T08:00:00Z",
+    )
+    .await;
+    assert_eq!(before["schedule"]["targetVersion"], Value::Null, "{before}");
+}
