@@ -186,6 +186,11 @@ impl NewWebhook {
     }
 }
 
+/// The event announcing that a release was halted for the rings after one whose failures
+/// crossed a health gate ([`crate::schedule::gates`]): its `software_title` is the platform
+/// (`macOS`, `iOS`) and its `version` the halted release.
+pub const RELEASE_HALTED: &str = "release_halted";
+
 /// What happened to a title.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TitleEvent {

@@ -36,6 +36,8 @@ pub enum AuditActor {
     Token { id: i64, name: String },
     /// A CLI command, run by this OS user (`unknown` when the environment does not say).
     Cli { os_user: String },
+    /// The server itself, by the task that decided (`gate evaluation`).
+    Server { task: String },
 }
 
 /// An entry as recorded before its change is attempted.
@@ -177,6 +179,7 @@ impl Store {
         let (kind, token_id, actor) = match &entry.actor {
             AuditActor::Token { id, name } => ("token", Some(*id), short(name)),
             AuditActor::Cli { os_user } => ("cli", None, short(os_user)),
+            AuditActor::Server { task } => ("server", None, short(task)),
         };
         Ok(on_pool!(self, pool => {
             sqlx::query_scalar::<_, i64>(

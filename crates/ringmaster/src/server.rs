@@ -53,6 +53,9 @@ pub struct ServerConfig {
     pub audit: crate::audit::prune::AuditPruneConfig,
 }
 
+/// How often a health-gate evaluation round runs (on one server of the cluster at a time).
+const GATE_EVALUATION_EVERY: Duration = Duration::from_secs(60);
+
 /// A running server.
 #[derive(Debug)]
 pub struct RunningServer {
@@ -168,6 +171,11 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
         )),
         _ => None,
     };
+    let gate_rounds = crate::os_updates::gates::spawn(
+        os_updates.clone(),
+        GATE_EVALUATION_EVERY,
+        shutdown.subscribe(),
+    );
     let audit_prune = crate::audit::prune::spawn(
         patch_source.store.clone(),
         config.clock.clone(),
@@ -197,6 +205,7 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
         }
         refresher.abort();
         webhooks.abort();
+        gate_rounds.abort();
         for task in [poller, notifier, reloader, audit_prune]
             .into_iter()
             .flatten()

@@ -12,7 +12,7 @@
 //!
 //! - [`catalog`]: the release catalog, and importing a parsed feed into it.
 //! - [`blocks`]: releases blocked everywhere; [`exemptions`]: devices exempt from enforcement;
-//!   [`pauses`]: paused rings and policies.
+//!   [`pauses`]: paused rings and policies; [`gates`]: health gates, their evaluations, halts.
 //! - [`hardware`]: the feeds' facts about models (OS majors, board ids).
 //! - [`policies`]: update policies and policy groups, with [`policies::rings`] (the default
 //!   rings) and [`policies::bindings`] (which devices and device groups they apply to).
@@ -30,6 +30,7 @@ pub mod catalog;
 pub mod ddm;
 pub mod devices;
 pub mod exemptions;
+pub mod gates;
 pub mod hardware;
 pub mod pauses;
 pub mod policies;
@@ -66,6 +67,10 @@ pub struct OsUpdateConfig {
     pub exemptions: Vec<exemptions::StoredExemption>,
     /// Every policy's and group's latest pause.
     pub pauses: Vec<pauses::StoredPause>,
+    /// Gated policy groups' gates, what the evaluation rounds recorded, and halted releases.
+    pub gates: Vec<gates::StoredGate>,
+    pub gate_evaluations: Vec<gates::StoredEvaluation>,
+    pub halts: Vec<gates::StoredHalt>,
     /// By id.
     pub policies: Vec<StoredPolicy>,
     /// In [`Store::list_policy_groups`] order.
@@ -112,6 +117,15 @@ impl Store {
                 pauses: sqlx::query_as(pauses::SELECT_ALL_PAUSES)
                     .fetch_all(&mut *tx)
                     .await?,
+                gates: sqlx::query_as(gates::SELECT_ALL_GATES)
+                    .fetch_all(&mut *tx)
+                    .await?,
+                gate_evaluations: sqlx::query_as(gates::SELECT_ALL_EVALUATIONS)
+                    .fetch_all(&mut *tx)
+                    .await?,
+                halts: sqlx::query_as(gates::SELECT_ALL_HALTS)
+                    .fetch_all(&mut *tx)
+                    .await?,
                 policies: sqlx::query_as(policies::SELECT_ALL_POLICIES)
                     .fetch_all(&mut *tx)
                     .await?,
@@ -138,6 +152,9 @@ impl Store {
             blocked: blocks::blocks_of(rows.blocked)?,
             exemptions: exemptions::exemptions_of(rows.exemptions)?,
             pauses: pauses::pauses_of(rows.pauses)?,
+            gates: gates::gates_of(rows.gates)?,
+            gate_evaluations: gates::evaluations_of(rows.gate_evaluations)?,
+            halts: gates::halts_of(rows.halts)?,
             policies: rows
                 .policies
                 .into_iter()
@@ -163,6 +180,9 @@ struct ConfigRows {
     blocked: Vec<blocks::BlockRow>,
     exemptions: Vec<exemptions::ExemptionRow>,
     pauses: Vec<pauses::PauseRow>,
+    gates: Vec<gates::GateRow>,
+    gate_evaluations: Vec<gates::EvaluationRow>,
+    halts: Vec<gates::HaltRow>,
     policies: Vec<PolicyRow>,
     policy_groups: Vec<PolicyGroupRow>,
     device_groups: Vec<DeviceGroupRow>,

@@ -39,9 +39,9 @@ use crate::title_row::{StoredTitle, TitleRow};
 use crate::titles::{ExistingTitles, RestoreOutcome, upsert_tombstone};
 use crate::transfer::tables::{
     Cell, RawAuditEntry, RawBinding, RawBlockedRelease, RawDevice, RawDeviceExemption,
-    RawDeviceGroup, RawDeviceStatus, RawHardwareModel, RawLegacyMechanism, RawMember, RawPolicy,
-    RawPolicyGroup, RawRelease, RawRolloutPause, RawServedSet, RawTitle, RawToken, RawWebhook,
-    Table, insert_rows,
+    RawDeviceGroup, RawDeviceStatus, RawGate, RawGateEvaluation, RawHardwareModel,
+    RawLegacyMechanism, RawMember, RawPolicy, RawPolicyGroup, RawRelease, RawReleaseHalt,
+    RawRolloutPause, RawServedSet, RawTitle, RawToken, RawWebhook, Table, insert_rows,
 };
 use crate::transfer::{IDENTITY_TABLES, reset_identity_sequences};
 
@@ -69,6 +69,10 @@ pub struct BackupTables {
     pub device_exemptions: Vec<RawDeviceExemption>,
     /// Absent from backups made before migration 0011: none.
     pub rollout_pauses: Vec<RawRolloutPause>,
+    /// Absent from backups made before migration 0012: none (the same for the next two).
+    pub gates: Vec<RawGate>,
+    pub gate_evaluations: Vec<RawGateEvaluation>,
+    pub release_halts: Vec<RawReleaseHalt>,
 }
 
 /// Both change counters of the installation a backup was taken from.
@@ -106,7 +110,7 @@ pub struct InstallationRestored {
 
 /// The tables [`BackupTables`] holds, and those a backup leaves out on purpose (titles go in
 /// PatchServer's layout; DDM state is reported again). Together they are every copied table.
-pub const BACKED_UP_TABLES: [&str; 15] = [
+pub const BACKED_UP_TABLES: [&str; 18] = [
     RawToken::NAME,
     RawRelease::NAME,
     RawHardwareModel::NAME,
@@ -122,6 +126,9 @@ pub const BACKED_UP_TABLES: [&str; 15] = [
     RawBlockedRelease::NAME,
     RawDeviceExemption::NAME,
     RawRolloutPause::NAME,
+    RawGate::NAME,
+    RawGateEvaluation::NAME,
+    RawReleaseHalt::NAME,
 ];
 pub const LEFT_OUT_TABLES: [&str; 3] = [RawTitle::NAME, RawServedSet::NAME, RawDeviceStatus::NAME];
 
@@ -135,7 +142,10 @@ const OS_CONTENT_TABLES: [&str; 5] = [
 ];
 
 /// Every OS-update table, children first (the order a replacing restore empties them in).
-const OS_TABLES_CHILDREN_FIRST: [&str; 14] = [
+const OS_TABLES_CHILDREN_FIRST: [&str; 17] = [
+    "release_halts",
+    "gate_evaluations",
+    "policy_group_gates",
     "rollout_pauses",
     "device_exemptions",
     "blocked_releases",
@@ -230,6 +240,9 @@ impl Store {
                 blocked_releases: installation.blocked_releases,
                 device_exemptions: installation.device_exemptions,
                 rollout_pauses: installation.rollout_pauses,
+                gates: installation.gates,
+                gate_evaluations: installation.gate_evaluations,
+                release_halts: installation.release_halts,
             },
             counters: BackupCounters {
                 title_revision: installation.title_revision,
@@ -366,6 +379,9 @@ impl Store {
             insert_table!(tx, postgres, RawBlockedRelease, tables.blocked_releases);
             insert_table!(tx, postgres, RawDeviceExemption, tables.device_exemptions);
             insert_table!(tx, postgres, RawRolloutPause, tables.rollout_pauses);
+            insert_table!(tx, postgres, RawGate, tables.gates);
+            insert_table!(tx, postgres, RawGateEvaluation, tables.gate_evaluations);
+            insert_table!(tx, postgres, RawReleaseHalt, tables.release_halts);
             if replace {
                 sqlx::query("DELETE FROM webhook_deliveries").execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM webhooks").execute(&mut *tx).await?;

@@ -4,7 +4,7 @@
 //! their admin state, `lastModified`, revision and creation date; token hashes with their ids and
 //! dates; and every OS-update table (releases, policy groups, policies, devices, device groups
 //! and their members, bindings, and what DDM keeps per device: served sets, status, legacy
-//! mechanisms, blocked releases, device exemptions and paused rings and policies), webhooks and the audit log, keeping every id, revision and timestamp as stored. Both change counters
+//! mechanisms, blocked releases, device exemptions, paused rings and policies, health gates, their evaluations and halts), webhooks and the audit log, keeping every id, revision and timestamp as stored. Both change counters
 //! (`change_counter`, `os_update_counter`) take the source's values. Title tombstones and leases
 //! are not copied: they only matter to servers that ran on the source (and the target's own
 //! tombstones, numbered by the counter the copy replaces, are deleted). Neither is the queue of
@@ -39,8 +39,9 @@ pub use tables::RawAuditEntry;
 use tables::{Cell, Table, insert_rows, read_rows};
 pub use tables::{
     RawBinding, RawBlockedRelease, RawDevice, RawDeviceExemption, RawDeviceGroup, RawDeviceStatus,
-    RawHardwareModel, RawLegacyMechanism, RawMember, RawPolicy, RawPolicyGroup, RawRelease,
-    RawRolloutPause, RawServedSet, RawTitle, RawToken, RawWebhook,
+    RawGate, RawGateEvaluation, RawHardwareModel, RawLegacyMechanism, RawMember, RawPolicy,
+    RawPolicyGroup, RawRelease, RawReleaseHalt, RawRolloutPause, RawServedSet, RawTitle, RawToken,
+    RawWebhook,
 };
 
 /// Everything an installation holds, as raw rows (each table sorted by key).
@@ -66,6 +67,9 @@ pub struct Installation {
     blocked_releases: Vec<RawBlockedRelease>,
     device_exemptions: Vec<RawDeviceExemption>,
     rollout_pauses: Vec<RawRolloutPause>,
+    gates: Vec<RawGate>,
+    gate_evaluations: Vec<RawGateEvaluation>,
+    release_halts: Vec<RawReleaseHalt>,
 }
 
 /// How many rows each copied table holds.
@@ -95,11 +99,14 @@ pub struct TableCounts {
     pub blocked_releases: usize,
     pub device_exemptions: usize,
     pub rollout_pauses: usize,
+    pub gates: usize,
+    pub gate_evaluations: usize,
+    pub release_halts: usize,
 }
 
 impl TableCounts {
     /// Each count with its table's name, in copy order.
-    pub fn by_table(&self) -> [(&'static str, usize); 18] {
+    pub fn by_table(&self) -> [(&'static str, usize); 21] {
         [
             (RawTitle::NAME, self.titles),
             (RawToken::NAME, self.tokens),
@@ -119,11 +126,14 @@ impl TableCounts {
             (RawBlockedRelease::NAME, self.blocked_releases),
             (RawDeviceExemption::NAME, self.device_exemptions),
             (RawRolloutPause::NAME, self.rollout_pauses),
+            (RawGate::NAME, self.gates),
+            (RawGateEvaluation::NAME, self.gate_evaluations),
+            (RawReleaseHalt::NAME, self.release_halts),
         ]
     }
 
     /// The counts by table name, to fill in [`TableCounts::by_table`] order.
-    fn slots(&mut self) -> [&mut usize; 18] {
+    fn slots(&mut self) -> [&mut usize; 21] {
         [
             &mut self.titles,
             &mut self.tokens,
@@ -143,6 +153,9 @@ impl TableCounts {
             &mut self.blocked_releases,
             &mut self.device_exemptions,
             &mut self.rollout_pauses,
+            &mut self.gates,
+            &mut self.gate_evaluations,
+            &mut self.release_halts,
         ]
     }
 }
@@ -199,6 +212,9 @@ impl Installation {
             blocked_releases: self.blocked_releases.len(),
             device_exemptions: self.device_exemptions.len(),
             rollout_pauses: self.rollout_pauses.len(),
+            gates: self.gates.len(),
+            gate_evaluations: self.gate_evaluations.len(),
+            release_halts: self.release_halts.len(),
         }
     }
 
@@ -225,6 +241,9 @@ impl Installation {
         cells_with_nul(&self.blocked_releases, &mut found);
         cells_with_nul(&self.device_exemptions, &mut found);
         cells_with_nul(&self.rollout_pauses, &mut found);
+        cells_with_nul(&self.gates, &mut found);
+        cells_with_nul(&self.gate_evaluations, &mut found);
+        cells_with_nul(&self.release_halts, &mut found);
         if found.len() > MAX_NUL_CELLS_LISTED {
             let more = found.len() - MAX_NUL_CELLS_LISTED;
             found.truncate(MAX_NUL_CELLS_LISTED);
@@ -293,6 +312,15 @@ impl Installation {
             (
                 RawRolloutPause::NAME,
                 self.rollout_pauses == other.rollout_pauses,
+            ),
+            (RawGate::NAME, self.gates == other.gates),
+            (
+                RawGateEvaluation::NAME,
+                self.gate_evaluations == other.gate_evaluations,
+            ),
+            (
+                RawReleaseHalt::NAME,
+                self.release_halts == other.release_halts,
             ),
         ];
         for (name, same) in tables {
@@ -433,6 +461,9 @@ impl Store {
                 blocked_releases: read_rows!(&mut *tx, RawBlockedRelease),
                 device_exemptions: read_rows!(&mut *tx, RawDeviceExemption),
                 rollout_pauses: read_rows!(&mut *tx, RawRolloutPause),
+                gates: read_rows!(&mut *tx, RawGate),
+                gate_evaluations: read_rows!(&mut *tx, RawGateEvaluation),
+                release_halts: read_rows!(&mut *tx, RawReleaseHalt),
             };
             tx.commit().await?;
             installation
@@ -509,6 +540,9 @@ impl Store {
             insert_rows!(tx, postgres, RawBlockedRelease, installation.blocked_releases);
             insert_rows!(tx, postgres, RawDeviceExemption, installation.device_exemptions);
             insert_rows!(tx, postgres, RawRolloutPause, installation.rollout_pauses);
+            insert_rows!(tx, postgres, RawGate, installation.gates);
+            insert_rows!(tx, postgres, RawGateEvaluation, installation.gate_evaluations);
+            insert_rows!(tx, postgres, RawReleaseHalt, installation.release_halts);
             if postgres {
                 reset_identity_sequences!(tx);
             }

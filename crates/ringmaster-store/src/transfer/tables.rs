@@ -367,6 +367,44 @@ table! {
     }
 }
 
+table! {
+    /// A policy group's health gate (migration 0012).
+    RawGate = "policy_group_gates", identity: false {
+        group_id: i64,
+        after_group_id: i64,
+        min_installed_percent: i64,
+        max_failed_percent: i64,
+        min_days: i64,
+    }
+}
+
+table! {
+    /// What an evaluation round recorded for a gated group and a release (migration 0012).
+    RawGateEvaluation = "gate_evaluations", identity: false {
+        group_id: i64,
+        platform: String,
+        version_key: String,
+        version: String,
+        installed_percent: i64,
+        failed_percent: i64,
+        days: i64,
+        evaluated_at: String,
+        opened_at: Option<String>,
+    }
+}
+
+table! {
+    /// A release halted for the rings after a group (migration 0012).
+    RawReleaseHalt = "release_halts", identity: false {
+        platform: String,
+        version_key: String,
+        version: String,
+        group_id: i64,
+        failed_percent: i64,
+        halted_at: String,
+    }
+}
+
 /// Every row of table `$type`, sorted (keys first), read through `$executor`.
 macro_rules! read_rows {
     ($executor:expr, $type:ty) => {{

@@ -14,12 +14,13 @@ use crate::store::{Backend, Store};
 use crate::transfer::TableCounts;
 use crate::transfer::tables::{
     RawAuditEntry, RawBinding, RawBlockedRelease, RawDevice, RawDeviceExemption, RawDeviceGroup,
-    RawDeviceStatus, RawHardwareModel, RawLegacyMechanism, RawMember, RawPolicy, RawPolicyGroup,
-    RawRelease, RawRolloutPause, RawServedSet, RawTitle, RawToken, RawWebhook, Table,
+    RawDeviceStatus, RawGate, RawGateEvaluation, RawHardwareModel, RawLegacyMechanism, RawMember,
+    RawPolicy, RawPolicyGroup, RawRelease, RawReleaseHalt, RawRolloutPause, RawServedSet, RawTitle,
+    RawToken, RawWebhook, Table,
 };
 
 /// Every table and column the transfer copies (the counters' single rows included).
-const COPIED: [(&str, &[&str]); 20] = [
+const COPIED: [(&str, &[&str]); 23] = [
     ("change_counter", &["id", "revision"]),
     ("os_update_counter", &["id", "revision"]),
     (RawTitle::NAME, RawTitle::COLUMNS),
@@ -40,6 +41,9 @@ const COPIED: [(&str, &[&str]); 20] = [
     (RawBlockedRelease::NAME, RawBlockedRelease::COLUMNS),
     (RawDeviceExemption::NAME, RawDeviceExemption::COLUMNS),
     (RawRolloutPause::NAME, RawRolloutPause::COLUMNS),
+    (RawGate::NAME, RawGate::COLUMNS),
+    (RawGateEvaluation::NAME, RawGateEvaluation::COLUMNS),
+    (RawReleaseHalt::NAME, RawReleaseHalt::COLUMNS),
 ];
 
 /// Tables left behind on purpose: they only matter to servers that ran on the source (events

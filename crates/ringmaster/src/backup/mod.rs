@@ -92,10 +92,14 @@ pub enum TableFile {
     DeviceExemptions,
     /// Optional: backups made before migration 0011 lack it.
     RolloutPauses,
+    /// Optional: backups made before migration 0012 lack it (and the next two).
+    Gates,
+    GateEvaluations,
+    ReleaseHalts,
 }
 
 impl TableFile {
-    pub const ALL: [TableFile; 15] = [
+    pub const ALL: [TableFile; 18] = [
         TableFile::Tokens,
         TableFile::Releases,
         TableFile::HardwareModels,
@@ -111,6 +115,9 @@ impl TableFile {
         TableFile::BlockedReleases,
         TableFile::DeviceExemptions,
         TableFile::RolloutPauses,
+        TableFile::Gates,
+        TableFile::GateEvaluations,
+        TableFile::ReleaseHalts,
     ];
 
     /// The entry's name in the zip.
@@ -131,6 +138,9 @@ impl TableFile {
             TableFile::BlockedReleases => "ringmaster/os-updates/blocked-releases.json",
             TableFile::DeviceExemptions => "ringmaster/os-updates/device-exemptions.json",
             TableFile::RolloutPauses => "ringmaster/os-updates/rollout-pauses.json",
+            TableFile::Gates => "ringmaster/os-updates/gates.json",
+            TableFile::GateEvaluations => "ringmaster/os-updates/gate-evaluations.json",
+            TableFile::ReleaseHalts => "ringmaster/os-updates/release-halts.json",
         }
     }
 
@@ -150,6 +160,9 @@ impl TableFile {
             TableFile::BlockedReleases => "blocked_releases",
             TableFile::DeviceExemptions => "device_exemptions",
             TableFile::RolloutPauses => "rollout_pauses",
+            TableFile::Gates => "policy_group_gates",
+            TableFile::GateEvaluations => "gate_evaluations",
+            TableFile::ReleaseHalts => "release_halts",
             TableFile::Webhooks => "webhooks",
             TableFile::Audit => "audit_log",
         }
@@ -239,6 +252,9 @@ pub fn write_backup(backup: &InstallationBackup, scope: Scope, now: Timestamp) -
                 TableFile::BlockedReleases => pretty(&tables.blocked_releases),
                 TableFile::DeviceExemptions => pretty(&tables.device_exemptions),
                 TableFile::RolloutPauses => pretty(&tables.rollout_pauses),
+                TableFile::Gates => pretty(&tables.gates),
+                TableFile::GateEvaluations => pretty(&tables.gate_evaluations),
+                TableFile::ReleaseHalts => pretty(&tables.release_halts),
                 TableFile::Webhooks => pretty(&tables.webhooks),
                 TableFile::Audit => pretty(&tables.audit),
             };
@@ -316,6 +332,9 @@ pub fn read_backup(
                             | TableFile::BlockedReleases
                             | TableFile::DeviceExemptions
                             | TableFile::RolloutPauses
+                            | TableFile::Gates
+                            | TableFile::GateEvaluations
+                            | TableFile::ReleaseHalts
                     ) {
                         continue;
                     }
@@ -353,6 +372,11 @@ pub fn read_backup(
                     TableFile::RolloutPauses => {
                         rows(bytes).map(|rows| tables.rollout_pauses = rows)
                     }
+                    TableFile::Gates => rows(bytes).map(|rows| tables.gates = rows),
+                    TableFile::GateEvaluations => {
+                        rows(bytes).map(|rows| tables.gate_evaluations = rows)
+                    }
+                    TableFile::ReleaseHalts => rows(bytes).map(|rows| tables.release_halts = rows),
                 };
                 if let Err(errors) = read {
                     problems.push(FileErrors {

@@ -92,6 +92,9 @@ fn print_table(
     )?;
     for rollout in rollouts {
         let name = rollout.label();
+        for waiting in &rollout.waiting {
+            writeln!(out, "{name:<20} {waiting}")?;
+        }
         for pause in &rollout.pauses {
             let until = pause
                 .span()

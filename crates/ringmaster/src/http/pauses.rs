@@ -3,9 +3,15 @@
 //! whose deadline is less than two hours away; 400 by pointer, nothing written; 404 for an
 //! unknown group or policy), and `POST …/resume` (200 with the pause as ended; 404 when it was
 //! never paused).
+//!
+//! Health gates: `PUT /api/v1/policy-groups/{id}/gate` with `{"after", "minInstalledPercent",
+//! "maxFailedPercent", "minDays"?}` (200 with the gate; 400 by pointer, an unknown `after` or a
+//! cycle at `/after`), `DELETE …/gate` (204), and `POST /api/v1/policy-groups/gates/evaluate`,
+//! which runs an evaluation round now and answers what it recorded.
 
 use axum::extract::State;
-use axum::routing::post;
+use axum::http::StatusCode;
+use axum::routing::{post, put};
 use axum::{Extension, Router};
 use ringmaster_domain::ids::{PolicyGroupId, PolicyId};
 use ringmaster_store::os_updates::policies::Subject;
@@ -16,12 +22,18 @@ use crate::http::error::ApiError;
 use crate::http::extract::{ApiBytes, ApiPath};
 use crate::http::os_query::path_id;
 use crate::http::pretty_json::PrettyJson;
+use crate::os_updates::gates::{GateRoundView, GateView};
 use crate::os_updates::pauses::{PauseAnswer, PauseView};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/policy-groups/{id}/pause", post(pause_group))
         .route("/policy-groups/{id}/resume", post(resume_group))
+        .route(
+            "/policy-groups/{id}/gate",
+            put(set_gate).delete(remove_gate),
+        )
+        .route("/policy-groups/gates/evaluate", post(evaluate_gates))
         .route("/policies/{id}/pause", post(pause_policy))
         .route("/policies/{id}/resume", post(resume_policy))
 }
@@ -84,4 +96,28 @@ async fn resume_policy(
     let subject = policy(&id)?;
     let view = state.os_updates.resume(subject, token_name(&token)).await?;
     Ok(PrettyJson(view))
+}
+
+async fn set_gate(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiBytes(body): ApiBytes,
+) -> Result<PrettyJson<GateView>, ApiError> {
+    let group = path_id(PolicyGroupId::parse(&id))?;
+    Ok(PrettyJson(state.os_updates.set_gate(group, &body).await?))
+}
+
+async fn remove_gate(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    let group = path_id(PolicyGroupId::parse(&id))?;
+    state.os_updates.remove_gate(group).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn evaluate_gates(
+    State(state): State<AppState>,
+) -> Result<PrettyJson<GateRoundView>, ApiError> {
+    Ok(PrettyJson(state.os_updates.evaluate_gates().await?))
 }

@@ -152,6 +152,9 @@ pub const ADMIN_ROUTES: &[RouteRole] = &[
     route(Get, "/api/v1/policy-groups/{id}/bindings", ReadOnly, Other),
     route(Put, "/api/v1/policy-groups/{id}/bindings", Manager, Other),
     route(Post, "/api/v1/policy-groups/{id}/pause", Manager, Other),
+    route(Put, "/api/v1/policy-groups/{id}/gate", Manager, Other),
+    route(Delete, "/api/v1/policy-groups/{id}/gate", Manager, Other),
+    route(Post, "/api/v1/policy-groups/gates/evaluate", Manager, Other),
     route(Post, "/api/v1/policy-groups/{id}/resume", Manager, Other),
     // Devices, their legacy mechanisms, device groups.
     route(Get, "/api/v1/devices", ReadOnly, Other),

@@ -20,7 +20,8 @@
 //! - [`catalog_delete`]: deleting a release, to undo a bad import.
 //! - [`catalog_poll`]: keeping the catalog current from a configured URL, once per cluster.
 //! - [`blocks`]: blocking and unblocking releases everywhere; [`exemptions`]: exempting devices;
-//!   [`pauses`]: pausing and resuming rings and policies.
+//!   [`pauses`]: pausing and resuming rings and policies; [`gates`]: health gates between rings
+//!   and their evaluation round.
 //! - [`preview`]: what a change would do to every device (`?dryRun=true`), nothing written;
 //!   [`preview_changes`]: the dry run of each write, with the real write's checks and errors.
 
@@ -32,6 +33,7 @@ pub mod ddm;
 pub mod enqueue;
 pub mod exemptions;
 pub mod feed_fetch;
+pub mod gates;
 pub mod inventory;
 pub mod notifier;
 pub mod pauses;

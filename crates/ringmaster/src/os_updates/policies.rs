@@ -111,6 +111,7 @@ impl OsUpdates {
         let groups = self.store.list_policy_groups().await?;
         let policies = self.store.list_policies().await?;
         let bindings = self.store.list_bindings().await?;
+        let gates = self.snapshot().gates.clone();
         Ok(groups
             .into_iter()
             .map(|group| PolicyGroupDetail {
@@ -124,6 +125,7 @@ impl OsUpdates {
                     .find(|binding| binding.subject == Subject::PolicyGroup(group.id))
                     .map(|binding| binding.targets.clone())
                     .unwrap_or_default(),
+                gate: gates.get(&group.id).copied(),
                 group,
             })
             .collect())
@@ -183,6 +185,8 @@ pub struct PolicyGroupDetail {
     pub group: StoredPolicyGroup,
     pub policies: Vec<StoredPolicy>,
     pub bindings: BindingTargets,
+    /// Its health gate, if it waits for an earlier ring.
+    pub gate: Option<ringmaster_domain::schedule::gates::Gate>,
 }
 
 pub(super) fn policy_not_found(id: PolicyId) -> OsUpdateError {

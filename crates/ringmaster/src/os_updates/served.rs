@@ -34,6 +34,9 @@ pub struct PolicyRollout {
     pub entries: Vec<RolloutEntry>,
     /// The latest pauses of the policy and of its ring (in force or ended).
     pub pauses: Vec<StoredPause>,
+    /// Releases visible to the ring now but waiting for its health gate, each in words
+    /// ("waiting for Early Adoption: 62% of 80% installed, 1% failed …").
+    pub waiting: Vec<String>,
 }
 
 impl PolicyRollout {
@@ -114,7 +117,7 @@ impl OsUpdates {
             .get(&id)
             .cloned()
             .ok_or_else(|| policy_not_found(id))?;
-        Ok(rollout_of(&snapshot, policy, from, to))
+        Ok(rollout_of(&snapshot, policy, from, to, self.clock.now()))
     }
 
     /// Every ring's policy for `platform`, earliest ring first, then the platform's
@@ -137,7 +140,7 @@ impl OsUpdates {
             .iter()
             .map(|(_, policy)| *policy)
             .chain(specific)
-            .map(|policy| rollout_of(&snapshot, policy.clone(), from, to))
+            .map(|policy| rollout_of(&snapshot, policy.clone(), from, to, self.clock.now()))
             .collect())
     }
 }
@@ -162,6 +165,7 @@ fn rollout_of(
     policy: StoredPolicy,
     from: Date,
     to: Date,
+    now: Timestamp,
 ) -> PolicyRollout {
     let entries = match policy.policy.specific() {
         Some(specific) => specific_rollout(
@@ -184,8 +188,35 @@ fn rollout_of(
     .flatten()
     .filter_map(|subject| snapshot.pauses.get(&subject).cloned())
     .collect();
+    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let rules = snapshot
+        .prepared
+        .get(&policy.id)
+        .map(|prepared| &prepared.rules);
+    let waiting = match rules.and_then(|rules| rules.gate.as_ref().zip(Some(&rules.halted))) {
+        Some((gate, halted)) => rollout(
+            &timing,
+            &snapshot.releases,
+            timing.platform,
+            today
+                .checked_sub(jiff::Span::new().days(180))
+                .unwrap_or(Date::MIN),
+            today,
+        )
+        .iter()
+        .filter(|entry| entry.visible_on <= today)
+        .filter(|entry| !halted.contains(timing.platform, &entry.version))
+        .filter(|entry| {
+            gate.opened_by(timing.platform, &entry.version, now)
+                .is_none()
+        })
+        .map(|entry| gate.waiting(timing.platform, &entry.version).to_string())
+        .collect(),
+        None => Vec::new(),
+    };
     PolicyRollout {
         pauses,
+        waiting,
         ring: policy
             .group_id
             .and_then(|group| snapshot.policy_groups.get(&group))

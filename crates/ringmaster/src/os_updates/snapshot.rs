@@ -18,10 +18,12 @@ use ringmaster_domain::ids::{DeviceGroupId, PolicyGroupId, PolicyId};
 use ringmaster_domain::platform::Platform;
 use ringmaster_domain::rollout_control::exempt_at;
 use ringmaster_domain::schedule::BlockedReleases;
+use ringmaster_domain::schedule::gates::{Gate, GateRule, release_key};
 use ringmaster_store::os_updates::OsUpdateConfig;
 use ringmaster_store::os_updates::blocks::StoredBlock;
 use ringmaster_store::os_updates::devices::StoredDeviceGroup;
 use ringmaster_store::os_updates::exemptions::StoredExemption;
+use ringmaster_store::os_updates::gates::{StoredEvaluation, StoredHalt};
 use ringmaster_store::os_updates::pauses::StoredPause;
 use ringmaster_store::os_updates::policies::{BindingTargets, StoredPolicy, StoredPolicyGroup};
 
@@ -40,6 +42,12 @@ pub struct OsUpdateSnapshot {
     pub exemptions: HashMap<String, Vec<StoredExemption>>,
     /// Each policy's and ring's latest pause (in force or not).
     pub pauses: BTreeMap<Subject, StoredPause>,
+    /// Each gated group's gate.
+    pub gates: BTreeMap<PolicyGroupId, Gate>,
+    /// What the evaluation rounds recorded, by gated group.
+    pub gate_evaluations: Vec<StoredEvaluation>,
+    /// Halted releases, with the ring whose failures halted them.
+    pub halts: Vec<StoredHalt>,
     pub policies: BTreeMap<PolicyId, StoredPolicy>,
     /// The automatic policies, prepared with the blocked releases and their own and their
     /// ring's pauses.
@@ -114,6 +122,56 @@ impl OsUpdateSnapshot {
             .into_iter()
             .map(|pause| (pause.subject, pause))
             .collect();
+        let gates: BTreeMap<PolicyGroupId, Gate> = config
+            .gates
+            .iter()
+            .map(|stored| (stored.group, stored.gate))
+            .collect();
+        let group_names: BTreeMap<PolicyGroupId, (String, Option<i32>)> = config
+            .policy_groups
+            .iter()
+            .map(|group| (group.id, (group.name.clone(), group.ring_order)))
+            .collect();
+        let gate_rules: BTreeMap<PolicyGroupId, GateRule> = gates
+            .iter()
+            .map(|(group, gate)| {
+                let evaluations = config
+                    .gate_evaluations
+                    .iter()
+                    .filter(|evaluation| evaluation.group == *group);
+                let rule = GateRule {
+                    after: group_names
+                        .get(&gate.after)
+                        .map_or_else(|| format!("policy group {}", gate.after), |g| g.0.clone()),
+                    min_installed_percent: gate.min_installed_percent,
+                    max_failed_percent: gate.max_failed_percent,
+                    min_days: gate.min_days,
+                    opened: evaluations
+                        .clone()
+                        .filter_map(|evaluation| {
+                            let key = release_key(evaluation.platform, &evaluation.version);
+                            evaluation.opened_at.map(|at| (key, at))
+                        })
+                        .collect(),
+                    progress: evaluations
+                        .map(|evaluation| {
+                            let key = release_key(evaluation.platform, &evaluation.version);
+                            (key, evaluation.progress)
+                        })
+                        .collect(),
+                };
+                (*group, rule)
+            })
+            .collect();
+        let halted_for = |group: PolicyGroupId| {
+            BlockedReleases::new(
+                config
+                    .halts
+                    .iter()
+                    .filter(|halt| is_later(&gates, &group_names, group, halt.group))
+                    .map(|halt| (halt.platform, halt.version.clone())),
+            )
+        };
         OsUpdateSnapshot {
             revision: config.revision,
             releases: config.releases,
@@ -145,6 +203,10 @@ impl OsUpdateSnapshot {
                     let mut prepared =
                         PreparedPolicy::with_blocked(stored.policy.clone(), blocked.clone());
                     let ring = stored.group_id.map(Subject::PolicyGroup);
+                    if let Some(group) = stored.group_id {
+                        prepared.rules.gate = gate_rules.get(&group).cloned();
+                        prepared.rules.halted = halted_for(group);
+                    }
                     prepared.rules.pauses = [Some(Subject::Policy(stored.id)), ring]
                         .into_iter()
                         .flatten()
@@ -155,6 +217,9 @@ impl OsUpdateSnapshot {
                 })
                 .collect(),
             pauses,
+            gates,
+            gate_evaluations: config.gate_evaluations,
+            halts: config.halts,
             policies: config
                 .policies
                 .into_iter()
@@ -212,4 +277,33 @@ impl OsUpdateSnapshot {
         rings.sort_by_key(|(group, policy)| (group.ring_order, group.id, policy.id));
         rings
     }
+}
+
+/// Whether ring `group` comes after ring `earlier`: a larger ring order, or gated after it
+/// (directly or through other gates).
+pub fn is_later(
+    gates: &BTreeMap<PolicyGroupId, Gate>,
+    groups: &BTreeMap<PolicyGroupId, (String, Option<i32>)>,
+    group: PolicyGroupId,
+    earlier: PolicyGroupId,
+) -> bool {
+    let order = |id: PolicyGroupId| groups.get(&id).and_then(|(_, order)| *order);
+    if let (Some(mine), Some(theirs)) = (order(group), order(earlier))
+        && mine > theirs
+    {
+        return true;
+    }
+    let mut current = gates.get(&group).map(|gate| gate.after);
+    let mut steps = 0;
+    while let Some(after) = current {
+        if after == earlier {
+            return true;
+        }
+        steps += 1;
+        if steps > gates.len() {
+            return false;
+        }
+        current = gates.get(&after).map(|gate| gate.after);
+    }
+    false
 }

@@ -210,6 +210,8 @@ pub struct PolicyGroupView {
     pub ring_order: Option<i32>,
     pub policies: Vec<PolicyRef>,
     pub bindings: BindingsView,
+    /// The ring it waits for, and how healthy that ring must be; `null` when not gated.
+    pub gate: Option<crate::os_updates::gates::GateView>,
     pub created_at: String,
 }
 
@@ -222,6 +224,10 @@ impl PolicyGroupView {
             ring_order: group.ring_order,
             policies: detail.policies.iter().map(PolicyRef::of).collect(),
             bindings: BindingsView::of(&detail.bindings),
+            gate: detail
+                .gate
+                .as_ref()
+                .map(crate::os_updates::gates::GateView::of),
             created_at: group.created_at.to_string(),
         }
     }
@@ -351,6 +357,8 @@ pub struct PlanPolicy {
     pub releases: Vec<PlanRelease>,
     /// The latest pauses of the policy and its ring: none while neither was ever paused.
     pub paused: Vec<PlanPause>,
+    /// Releases visible to the ring but waiting for its health gate, in words.
+    pub waiting: Vec<String>,
 }
 
 /// A pause in the plan: from `since` to `until` (when it ended or will end; open without).
@@ -411,6 +419,7 @@ impl PlanView {
                         .map(|entry| PlanRelease::of(entry, rollout.deferral_name(entry)))
                         .collect(),
                     paused: rollout.pauses.iter().map(PlanPause::of).collect(),
+                    waiting: rollout.waiting.clone(),
                 })
                 .collect(),
         }

@@ -387,6 +387,9 @@ async fn the_full_backup_is_documented_files_beside_patch_archive_and_scope_titl
             "ringmaster/os-updates/blocked-releases.json",
             "ringmaster/os-updates/device-exemptions.json",
             "ringmaster/os-updates/rollout-pauses.json",
+            "ringmaster/os-updates/gates.json",
+            "ringmaster/os-updates/gate-evaluations.json",
+            "ringmaster/os-updates/release-halts.json",
         ]
         .map(str::to_owned),
     );

@@ -68,6 +68,7 @@ mod restore_last_modified;
 mod roles;
 mod rollout_blocks;
 mod rollout_exemptions;
+mod rollout_gates;
 mod rollout_pauses;
 mod rollout_specific;
 mod token_import;
