@@ -139,13 +139,25 @@ impl OsUpdates {
         if let Some(answer) = self.answer_from_cache(channel, &request).await? {
             return Ok(answer);
         }
-        let mut device = match self.store.get_device(enrollment).await? {
-            Some(device) => device,
+        // `tokens` (and `declaration-items` the long way) read the served token with the row.
+        let wants_token = matches!(request, DdmRequest::Tokens | DdmRequest::DeclarationItems);
+        let found = if wants_token {
+            self.store.device_with_served_token(enrollment).await?
+        } else {
+            self.store
+                .get_device(enrollment)
+                .await?
+                .map(|device| (device, None))
+        };
+        let (mut device, recorded) = match found {
+            Some((device, recorded)) => (device, wants_token.then_some(recorded)),
             None => {
                 tracing::info!(enrollment, "a new device enrolled itself by checking in");
-                self.store
+                let device = self
+                    .store
                     .ensure_device(channel.enrollment, self.clock.now())
-                    .await?
+                    .await?;
+                (device, None)
             }
         };
         // The type is used at once, and stored only once the check-in is answered, so that a
@@ -156,7 +168,7 @@ impl OsUpdates {
         if record_type.is_some() {
             device.enrollment_type = record_type;
         }
-        let answer = self.answer_device(&device, request).await?;
+        let answer = self.answer_device(&device, request, recorded).await?;
         if let Some(kind) = record_type {
             self.store
                 .record_device_enrollment(&device.id, kind, self.clock.now())
@@ -215,24 +227,26 @@ impl OsUpdates {
         }
     }
 
+    /// `recorded`: the served token when it was read with the device (`Some(None)`: none).
     async fn answer_device(
         &self,
         device: &StoredDevice,
         request: DdmRequest,
+        recorded: Option<Option<String>>,
     ) -> Result<DdmAnswer, DdmError> {
         match request {
             DdmRequest::Tokens => {
-                let set = self.serve_current(device).await?;
+                let set = self.serve_current(device, recorded).await?;
                 Ok(DdmAnswer::Tokens(self.tokens(&set.token)))
             }
             DdmRequest::DeclarationItems => {
-                let set = self.serve_current(device).await?;
+                let set = self.serve_current(device, recorded).await?;
                 Ok(DdmAnswer::Json(set.items.clone()))
             }
             DdmRequest::Declaration { kind, identifier } => {
                 let kind = parse_kind(&kind)?;
                 let Some(served) = self.store.served_set(&device.id).await? else {
-                    let set = self.serve_current(device).await?;
+                    let set = self.serve_current(device, None).await?;
                     return match set.get(kind, &identifier) {
                         Some(declaration) => Ok(DdmAnswer::Json(declaration.body.clone())),
                         None => Err(no_declaration(kind, &identifier)),
@@ -287,11 +301,18 @@ impl OsUpdates {
     }
 
     /// The device's set now, from the cache or computed, recorded when it is not what the
-    /// device was last served.
-    async fn serve_current(&self, device: &StoredDevice) -> Result<Arc<SetBodies>, DdmError> {
+    /// device was last served (`recorded`, or read now when not given).
+    async fn serve_current(
+        &self,
+        device: &StoredDevice,
+        recorded: Option<Option<String>>,
+    ) -> Result<Arc<SetBodies>, DdmError> {
         let now = self.clock.now();
         let set = self.current_set(device, now);
-        let recorded = self.store.served_token(&device.id).await?;
+        let recorded = match recorded {
+            Some(recorded) => recorded,
+            None => self.store.served_token(&device.id).await?,
+        };
         if recorded.as_deref() != Some(set.token.as_str()) {
             self.store
                 .record_served_body(&device.id, &set.token, &set.recorded_body(), now)
