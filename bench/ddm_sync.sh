@@ -14,6 +14,11 @@
 #      a status report) — the case the aim is about;
 #   4. the same devices again, in one run of two rounds: the second round is steady state
 #      (tokens unchanged, nothing fetched, an incremental report only when something changed).
+# Before 3, the baseline in the same run: the bodies one bound device is served (tokens,
+# declaration-items, every declaration) are captured with curl, and the same full round runs
+# against `ddm_standin` (crate ringmaster-bench), which answers every device those fixed bodies
+# from memory: the most this load generator reaches here, so each rate is also a ratio to it.
+# Server CPU (user + system, from /proc/PID/stat) is read around every round and reported per sync.
 # (Each `simulate` run starts its devices afresh, so every first round is a full sync.)
 # Finally a release enters the catalog and the script waits for the notifier's round, reading how
 # long the recomputation and notification of the whole fleet took from the server's JSON log.
@@ -30,7 +35,14 @@ SECRET="bench-ddm-secret"
 
 need python3 curl cargo
 
-build_release ringmaster
+build_release ringmaster ddm_standin
+STANDIN="$TARGET_DIR/release/ddm_standin"
+TICKS="$(getconf CLK_TCK)"
+
+# cpu_ticks PID: user + system CPU of PID so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# child_of PID: the process `timeout` started.
+child_of() { local kids; for _ in $(seq 1 50); do kids="$(cat "/proc/$1/task/$1/children" 2>/dev/null || true)"; [ -n "$kids" ] && { echo "${kids%% *}"; return; }; sleep 0.1; done; echo "$1"; }
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/ringmaster-ddm-bench.XXXXXX")"
 PIDS=()
@@ -68,6 +80,7 @@ say "starting the server on $URL ($DB)"
 RINGMASTER_DDM_SECRET="$SECRET" timeout 7200 "$BIN" --log-format json serve --listen "127.0.0.1:$PORT" \
     --database "$DB" --mdm-enqueue-url "http://127.0.0.1:$MDM_PORT/v1/enqueue/" \
     --notify-every-secs 3600 2> "$WORK/server.log" & PIDS+=($!)
+SERVER_PID="$(child_of "$!")"
 for _ in $(seq 1 100); do curl -fs "$URL/healthz" >/dev/null && break; sleep 0.2; done
 curl -fs "$URL/healthz" >/dev/null || die "the server did not start; see $WORK/server.log"
 
@@ -76,10 +89,13 @@ api -X POST --data-binary @fixtures/catalog/macos-26-autumn-2025.json "$URL/api/
 api -X POST --data-binary @fixtures/catalog/ios-26-autumn-2025.json "$URL/api/v1/catalog/import" >/dev/null
 RINGS="$(api -X POST "$URL/api/v1/policy-groups/defaults")"
 
-simulate() { # simulate ROUND_NAME → JSON summary in $WORK/ROUND_NAME.json
-    say "simulate: $1 ($DEVICES devices, $CONCURRENCY in flight)"
-    RINGMASTER_DDM_SECRET="$SECRET" timeout 3600 "$BIN" simulate --devices "$DEVICES" --server "$URL" \
+simulate() { # simulate ROUND_NAME [SERVER_URL SERVER_PID] → JSON summary in $WORK/ROUND_NAME.json
+    local target="${2:-$URL}" pid="${3:-$SERVER_PID}" before
+    say "simulate: $1 ($DEVICES devices, $CONCURRENCY in flight, against $target)"
+    before="$(cpu_ticks "$pid")"
+    RINGMASTER_DDM_SECRET="$SECRET" timeout 3600 "$BIN" simulate --devices "$DEVICES" --server "$target" \
         --concurrency "$CONCURRENCY" --mix macos26=60,macos15=20,ios26=15,ios18=5 --json > "$WORK/$1.json"
+    echo $(( $(cpu_ticks "$pid") - before )) > "$WORK/$1.cpu"
 }
 
 simulate enroll
@@ -98,10 +114,41 @@ for ring in 0 1 2 3; do
     api -X PUT --data "{\"deviceGroups\": [$GROUP_ID]}" "$URL/api/v1/policy-groups/$RING_ID/bindings" >/dev/null
 done
 sleep 2
+
+say "capturing what sim-00000 is served, for the stand-in"
+python3 - "$URL" "$SECRET" "$WORK/bodies" <<'PY'
+import json, os, sys, urllib.request
+base, secret, out = sys.argv[1], sys.argv[2], sys.argv[3]
+def get(path):
+    request = urllib.request.Request(f"{base}/ddm/{path}", headers={
+        "Authorization": f"Bearer {secret}", "X-Enrollment-ID": "sim-00000"})
+    return urllib.request.urlopen(request, timeout=30).read()
+os.makedirs(out, exist_ok=True)
+open(f"{out}/tokens.json", "wb").write(get("tokens"))
+items = get("declaration-items")
+open(f"{out}/declaration-items.json", "wb").write(items)
+kinds = {"Activations": "activation", "Assets": "asset", "Configurations": "configuration",
+         "Management": "management"}
+for key, kind in kinds.items():
+    os.makedirs(f"{out}/declaration/{kind}", exist_ok=True)
+    for item in json.loads(items)["Declarations"][key]:
+        body = get(f"declaration/{kind}/{item['Identifier']}")
+        open(f"{out}/declaration/{kind}/{item['Identifier']}.json", "wb").write(body)
+PY
+STANDIN_PORT="$(free_port)"
+timeout 3600 "$STANDIN" --listen "127.0.0.1:$STANDIN_PORT" --bodies "$WORK/bodies" 2> "$WORK/standin.log" &
+STANDIN_TIMEOUT=$!; PIDS+=($STANDIN_TIMEOUT)
+STANDIN_PID="$(child_of "$STANDIN_TIMEOUT")"
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$STANDIN_PORT/healthz" >/dev/null && break; sleep 0.1; done
+simulate baseline "http://127.0.0.1:$STANDIN_PORT" "$STANDIN_PID"
+kill -TERM "$STANDIN_TIMEOUT" 2>/dev/null || true
+
 simulate full
 say "simulate: two rounds ($DEVICES devices, $CONCURRENCY in flight)"
+STEADY_BEFORE="$(cpu_ticks "$SERVER_PID")"
 RINGMASTER_DDM_SECRET="$SECRET" timeout 3600 "$BIN" simulate --devices "$DEVICES" --server "$URL" \
     --concurrency "$CONCURRENCY" --mix macos26=60,macos15=20,ios26=15,ios18=5 --rounds 2 --json > "$WORK/steady.json"
+echo $(( $(cpu_ticks "$SERVER_PID") - STEADY_BEFORE )) > "$WORK/steady.cpu"
 
 say "importing a new release and waiting for the notifier's round"
 BEFORE="$(cat "$WORK/notified")"
@@ -125,20 +172,32 @@ DONE_AT="$(date +%s.%N)"
 [ -n "$ROUND" ] || die "no notification round within 10 minutes; see $WORK/server.log"
 AFTER="$(cat "$WORK/notified")"
 
-python3 - "$WORK" "$DEVICES" "$ROUND" "$IMPORTED_AT" "$DONE_AT" "$BEFORE" "$AFTER" <<'PY'
+RSS_KIB="$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status")"
+HWM_KIB="$(awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status")"
+
+python3 - "$WORK" "$DEVICES" "$ROUND" "$IMPORTED_AT" "$DONE_AT" "$BEFORE" "$AFTER" "$TICKS" "$RSS_KIB" "$HWM_KIB" <<'PY'
 import json, sys
 work, devices, round_line = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 imported, done, before, after = float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+ticks, rss, hwm = int(sys.argv[8]), int(sys.argv[9]), int(sys.argv[10])
+baseline = json.load(open(f"{work}/baseline.json"))["syncsPerSecond"]
 def ms(value):
     return value * 1000 if isinstance(value, (int, float)) else value
-print(f"| Round ({devices:,} devices) | Syncs/s | p50 ms | p99 ms | Requests | Errors |")
-print("|---|---:|---:|---:|---:|---:|")
-for name, label in [("enroll", "1. enrollment (unknown devices)"), ("full", "3. full sync after binding"), ("steady", "4. two rounds: a full sync, then steady state")]:
+print(f"| Round ({devices:,} devices) | Syncs/s | vs stand-in | p50 ms | p99 ms | server CPU µs/sync | Requests | Errors |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
+rounds = [("baseline", "0. stand-in baseline: a full sync against fixed bodies"),
+          ("enroll", "1. enrollment (unknown devices)"), ("full", "3. full sync after binding"),
+          ("steady", "4. two rounds: a full sync, then steady state")]
+for name, label in rounds:
     report = json.load(open(f"{work}/{name}.json"))
     latency = report["latencyMs"]
-    print(f"| {label} | {report['syncsPerSecond']:,.0f} | {latency['p50']:.1f} | {latency['p99']:.1f} | "
+    cpu = int(open(f"{work}/{name}.cpu").read()) / ticks
+    print(f"| {label} | {report['syncsPerSecond']:,.0f} | {report['syncsPerSecond'] / baseline:.2f} | "
+          f"{latency['p50']:.1f} | {latency['p99']:.1f} | {cpu * 1e6 / max(report['syncs'], 1):,.0f} | "
           f"{report['requests']:,} ({report['requests'] / max(report['syncs'], 1):.1f}/sync, "
           f"{report['declarationsFetched']:,} declarations) | {report['failedSyncs']} |")
+print()
+print(f"Server memory after the rounds: {rss / 1024:.0f} MiB resident, {hwm / 1024:.0f} MiB peak (VmHWM).")
 fields = json.loads(round_line).get("fields", json.loads(round_line))
 print()
 print(f"New release imported: the notifier recomputed {fields.get('devices')} devices and asked the MDM "

@@ -36,6 +36,10 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// A part of the store that writes in the background has stopped (the server is shutting
+    /// down).
+    #[error("{0}")]
+    Unavailable(String),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]

@@ -57,6 +57,14 @@ impl<'a> NewToken<'a> {
 /// How long a token's "last used" may lag: it is written at most this often.
 pub const LAST_USED_GRANULARITY: SignedDuration = SignedDuration::from_secs(60);
 
+/// What moves whenever the set of live tokens changes: (rows, greatest id, rows revoked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenFingerprint {
+    pub rows: i64,
+    pub max_id: i64,
+    pub revoked: i64,
+}
+
 /// The row as stored.
 #[derive(Debug, sqlx::FromRow)]
 struct TokenRow {
@@ -194,6 +202,47 @@ impl Store {
             .await?
         });
         row.map(TokenRow::into_token).transpose()
+    }
+
+    /// The table's [`TokenFingerprint`]: one aggregate read, for servers that keep tokens in
+    /// memory.
+    pub async fn token_fingerprint(&self) -> Result<TokenFingerprint, StoreError> {
+        let (rows, max_id, revoked): (i64, i64, i64) = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT COUNT(*), COALESCE(MAX(id), 0), COUNT(revoked_at) FROM api_tokens",
+            )
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(TokenFingerprint {
+            rows,
+            max_id,
+            revoked,
+        })
+    }
+
+    /// Up to `limit` unrevoked tokens, each with the hash of its secret, oldest first.
+    pub async fn list_live_tokens(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<(String, ApiToken)>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows: Vec<TokenRow> = on_pool!(self, pool => {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                columns!(),
+                " FROM api_tokens WHERE revoked_at IS NULL ORDER BY id LIMIT $1"
+            ))
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(|row| {
+                let hash = row.token_hash.clone();
+                Ok((hash, row.into_token()?))
+            })
+            .collect()
     }
 
     /// Every token, live and revoked, oldest first.

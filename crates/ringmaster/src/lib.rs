@@ -18,7 +18,8 @@
 //! - [`patch_source`]: the Jamf patch source services: title operations, the read cache, archives.
 //! - [`telemetry`]: structured logging.
 //! - [`tls`]: HTTPS certificates from PEM files, reloaded when the files change.
-//! - [`tokens`]: admin API tokens: creating (with a role, expiry, title scope), listing, revoking.
+//! - [`tokens`]: admin API tokens: creating (with a role, expiry, title scope), listing, revoking;
+//!   [`token_cache`] checks them from memory, refreshed when the table moves.
 //! - [`ui`]: the admin web app under `/ui/`: signed-in pages over the admin API.
 //! - [`webhooks`]: PatchServer's webhooks: creating, listing, deleting, and delivering events.
 
@@ -35,6 +36,7 @@ pub mod patch_source;
 pub mod server;
 pub mod telemetry;
 pub mod tls;
+pub mod token_cache;
 pub mod tokens;
 pub mod ui;
 pub mod webhooks;

@@ -141,11 +141,18 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
             config.http.admin_rate_limit,
         ),
         feed_tokens: Default::default(),
+        admin_tokens: Default::default(),
     };
+    state
+        .admin_tokens
+        .refresh(&state.store, true)
+        .await
+        .context("loading the admin tokens")?;
     let (shutdown, shutdown_requested) = watch::channel(false);
     let refresher = spawn_cache_refresher(
         patch_source.clone(),
         os_updates.clone(),
+        state.admin_tokens.clone(),
         config.cache_refresh,
         shutdown.subscribe(),
     );
@@ -256,6 +263,7 @@ fn check_ddm_secret(http: &HttpConfig) -> anyhow::Result<()> {
 fn spawn_cache_refresher(
     patch_source: PatchSource,
     os_updates: OsUpdates,
+    admin_tokens: crate::token_cache::TokenCache,
     every: Duration,
     mut shutdown: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
@@ -268,6 +276,9 @@ fn spawn_cache_refresher(
                     guarded("cache refresh", patch_source.refresh_cache()).await;
                     if let Some(Err(error)) = guarded("OS-update refresh", os_updates.refresh()).await {
                         tracing::warn!(%error, "OS-update refresh failed; serving the previous snapshot");
+                    }
+                    if let Some(Err(error)) = guarded("token refresh", admin_tokens.refresh(&patch_source.store, false)).await {
+                        tracing::warn!(%error, "admin token refresh failed; checking the tokens in memory");
                     }
                 }
                 _ = shutdown.changed() => return,

@@ -80,6 +80,19 @@ impl Store {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let body = Value::Array(declarations.to_vec()).to_string();
+        self.record_served_body(device, declarations_token, &body, now)
+            .await
+    }
+
+    /// Records what `device` is now served, its declarations already written as one JSON array
+    /// (replacing the previous set; the notified token is kept).
+    pub async fn record_served_body(
+        &self,
+        device: &str,
+        declarations_token: &str,
+        declarations: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         let stamp = now.to_string();
         on_pool!(self, pool => {
             sqlx::query(
@@ -91,7 +104,7 @@ impl Store {
             )
             .bind(device)
             .bind(declarations_token)
-            .bind(&body)
+            .bind(declarations)
             .bind(&stamp)
             .execute(pool)
             .await?;
@@ -333,7 +346,7 @@ impl ServedRow {
 }
 
 #[derive(Debug, sqlx::FromRow)]
-struct StatusRow {
+pub(crate) struct StatusRow {
     status: String,
     reports: i64,
     updated_at: String,
@@ -341,7 +354,7 @@ struct StatusRow {
 }
 
 impl StatusRow {
-    fn into_stored(self, device: &str) -> Result<StoredStatus, StoreError> {
+    pub(crate) fn into_stored(self, device: &str) -> Result<StoredStatus, StoreError> {
         let what = format!("device_status/{device}");
         Ok(StoredStatus {
             status: serde_json::from_str(&self.status)

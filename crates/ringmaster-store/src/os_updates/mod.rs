@@ -18,6 +18,7 @@
 //!   rings) and [`policies::bindings`] (which devices and device groups they apply to).
 //! - [`devices`]: devices, with [`devices::groups`] (device groups).
 //! - [`ddm`]: serving DDM: each device's last served set, its merged status, legacy mechanisms.
+//!   [`ddm_batch`] merges many status reports, with the device facts they carry, in one transaction.
 //!
 //! [`Store::load_os_update_config`] reads all configuration as one consistent snapshot.
 //! Stored policy documents are re-parsed with the domain parser on load, and any stored value the
@@ -28,6 +29,7 @@
 pub mod blocks;
 pub mod catalog;
 pub mod ddm;
+pub mod ddm_batch;
 pub mod devices;
 pub mod exemptions;
 pub mod gates;

@@ -2,8 +2,10 @@
 //! included).
 //!
 //! In order: the route's row in [`roles::ADMIN_ROUTES`] (none: 403 to everyone, logged); the
-//! token, looked up by the SHA-256 of its secret among unrevoked tokens (none: 401), so a revoke
-//! through any server of a cluster refuses the token on every server at its next request; then
+//! token, looked up by the SHA-256 of its secret among unrevoked tokens in memory
+//! ([`crate::token_cache`]; a hash not there is looked up in the database) (none: 401), so a
+//! revoke through any server of a cluster refuses the token on every server within one cache
+//! refresh interval; then
 //! [`Access::permits`] with the application clock: expired (401), role too low or out of scope
 //! (403, naming the role needed and the token's). A permitted request has its token's "last used"
 //! recorded (at most once a minute, [`Store::touch_token`]) and the token put in the request's
@@ -47,8 +49,8 @@ pub async fn require_token(
                 .map(str::to_owned)
                 .ok_or(ApiError::Unauthorized)?;
             state
-                .store
-                .find_token(&secret)
+                .admin_tokens
+                .find(&state.store, &secret)
                 .await
                 .map_err(|error| ApiError::Internal(error.into()))?
                 .ok_or(ApiError::Unauthorized)?
@@ -96,9 +98,7 @@ pub async fn require_token(
             });
         }
     }
-    if let Err(error) = state.store.touch_token(&token, now).await {
-        tracing::warn!(token = %token.name, %error, "could not record when the token was last used");
-    }
+    state.admin_tokens.touch(&state.store, &token, now).await;
     request.extensions_mut().insert(token);
     Ok(next.run(request).await)
 }

@@ -153,8 +153,14 @@ async fn respond(
 ) -> Result<Response, ApiError> {
     match state.os_updates.check_in(channel, request).await {
         Ok(DdmAnswer::Tokens(body)) => Ok(axum::Json(body).into_response()),
-        Ok(DdmAnswer::DeclarationItems(body)) => Ok(axum::Json(body).into_response()),
-        Ok(DdmAnswer::Declaration(body)) => Ok(axum::Json(body).into_response()),
+        Ok(DdmAnswer::Json(body)) => Ok((
+            [(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            )],
+            body,
+        )
+            .into_response()),
         Ok(DdmAnswer::Empty) => Ok(StatusCode::OK.into_response()),
         Err(DdmError::NotFound(message)) => Err(ApiError::NotFound(message)),
         Err(DdmError::BadReport(errors)) => Err(ApiError::invalid_document(&errors)),

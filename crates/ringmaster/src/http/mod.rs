@@ -140,6 +140,8 @@ pub struct AppState {
     pub limiters: std::sync::Arc<rate_limit::Limiters>,
     /// Tokens the Jamf read routes verified recently ([`feed_auth`]).
     pub feed_tokens: feed_auth::VerifiedTokens,
+    /// Admin tokens in memory ([`crate::token_cache`]), refreshed with the snapshots.
+    pub admin_tokens: crate::token_cache::TokenCache,
 }
 
 /// The whole application's routes.

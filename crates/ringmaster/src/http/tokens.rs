@@ -59,5 +59,8 @@ async fn revoke_token(
     ApiPath(name): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     tokens::revoke(&state.store, &name, state.clock.now()).await?;
+    if let Err(error) = state.admin_tokens.refresh(&state.store, true).await {
+        tracing::warn!(%error, "admin tokens not reloaded after a revoke; the next refresh will");
+    }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,34 +3,44 @@
 //!
 //! - An enrollment id not seen before becomes a device at once, with no platform or version; it is
 //!   served its status subscriptions and, from its first status report on, its policy.
-//! - `tokens` and `declaration-items` compute the device's set from the snapshot at the clock's
-//!   now, and record it (by `DeclarationsToken`) when it differs from what the device was last
-//!   served. `declaration/{kind}/{identifier}` answers from that recorded set, so a fetched
+//! - `tokens` reads the device row, takes the device's set from the per-device cache
+//!   ([`super::served_cache`], keyed by the configuration revision, the row's facts, the UTC day
+//!   and the exemption in force) or computes it from the snapshot at the clock's now, and records
+//!   it (by `DeclarationsToken`) when it differs from what the device was last served.
+//! - `declaration-items` and `declaration/{kind}/{identifier}` are answered from the cached set's
+//!   bytes, with one read: the token recorded for the device. When it is not the cached set's
+//!   (another server of a cluster recorded another set, or nothing is cached), `declaration-items`
+//!   is computed as `tokens` is, and a declaration is answered from the recorded set. So a fetched
 //!   declaration always carries the `ServerToken` the device was given, even if a policy changed
 //!   in between, and whichever server of a cluster answers.
-//! - A status report is merged into the stored status (a full report replaces it) in one
-//!   transaction; the OS family (or, without it, the model family), version, build, device id and
-//!   client capabilities it carries update the device.
+//! - A status report is merged into the stored status (a full report replaces it), together with
+//!   what it says about the device (OS family or model family, version, build, model,
+//!   software-update id, client capabilities), in one transaction shared with other reports
+//!   arriving at the same time ([`super::status_batch`]), answered once it commits.
 //! - A user channel (NanoMDM's `User`, `User Enrollment` and `Shared iPad` enrollment types) is not
 //!   a device: it is answered a valid empty set (`tokens` and `declaration-items` of no
 //!   declarations, 404 for any declaration, 200 to a status report, which is not read) and never
 //!   creates a device or touches one's stored status. A device channel's enrollment type is
 //!   recorded on the device (`enrollmentType`).
+//!
+//! Every answer is a typed serializer's output: [`TokensAnswer`], and the bytes of
+//! [`DeclarationItemsAnswer`] and of each declaration's envelope, written once per set.
+
+use std::sync::Arc;
 
 use bytes::Bytes;
-use ringmaster_domain::apple_version::AppleOsVersion;
-use ringmaster_domain::capabilities::{DeviceCapabilities, EnrollmentType};
-use ringmaster_domain::declarations::envelope::{DeclarationKind, DeclarationSet};
-use ringmaster_domain::device_status::merge::DeviceStatus;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use ringmaster_domain::capabilities::EnrollmentType;
+use ringmaster_domain::declarations::envelope::{DeclarationKind, DeclarationSet, DeclarationType};
 use ringmaster_domain::device_status::report::parse_status_report;
 use ringmaster_domain::field_error::FieldErrors;
 use ringmaster_domain::ids::DeviceId;
-use ringmaster_domain::platform::Platform;
 use ringmaster_store::error::StoreError;
-use ringmaster_store::os_updates::devices::{DeviceDocument, StoredDevice};
+use ringmaster_store::os_updates::devices::StoredDevice;
 use serde::Serialize;
-use serde_json::Value;
 
+use crate::os_updates::served_cache::{CacheKey, DeviceKey, SetBodies};
 use crate::os_updates::service::OsUpdates;
 
 /// One check-in, by endpoint.
@@ -46,9 +56,8 @@ pub enum DdmRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub enum DdmAnswer {
     Tokens(TokensAnswer),
-    DeclarationItems(DeclarationItemsAnswer),
-    /// One declaration, as it was recorded when served.
-    Declaration(Value),
+    /// A JSON body written once per set: `declaration-items`, or one declaration as served.
+    Json(Bytes),
     Empty,
 }
 
@@ -127,13 +136,28 @@ impl OsUpdates {
             tracing::debug!(enrollment, %kind, "a user channel checked in; answered an empty set");
             return self.user_channel_answer(request);
         }
-        let mut device = match self.store.get_device(enrollment).await? {
-            Some(device) => device,
+        if let Some(answer) = self.answer_from_cache(channel, &request).await? {
+            return Ok(answer);
+        }
+        // `tokens` (and `declaration-items` the long way) read the served token with the row.
+        let wants_token = matches!(request, DdmRequest::Tokens | DdmRequest::DeclarationItems);
+        let found = if wants_token {
+            self.store.device_with_served_token(enrollment).await?
+        } else {
+            self.store
+                .get_device(enrollment)
+                .await?
+                .map(|device| (device, None))
+        };
+        let (mut device, recorded) = match found {
+            Some((device, recorded)) => (device, wants_token.then_some(recorded)),
             None => {
                 tracing::info!(enrollment, "a new device enrolled itself by checking in");
-                self.store
+                let device = self
+                    .store
                     .ensure_device(channel.enrollment, self.clock.now())
-                    .await?
+                    .await?;
+                (device, None)
             }
         };
         // The type is used at once, and stored only once the check-in is answered, so that a
@@ -144,60 +168,109 @@ impl OsUpdates {
         if record_type.is_some() {
             device.enrollment_type = record_type;
         }
-        let answer = self.answer_device(&device, request).await?;
+        let answer = self.answer_device(&device, request, recorded).await?;
         if let Some(kind) = record_type {
             self.store
                 .record_device_enrollment(&device.id, kind, self.clock.now())
                 .await?;
+            self.served_cache.forget(&device.id);
         }
         Ok(answer)
     }
 
+    /// `declaration-items` or a declaration from the cached set, when it is what the device was
+    /// last given (the one read: the recorded token). `None`: answer the long way.
+    async fn answer_from_cache(
+        &self,
+        channel: CheckInChannel<'_>,
+        request: &DdmRequest,
+    ) -> Result<Option<DdmAnswer>, DdmError> {
+        let enrollment = channel.enrollment.as_str();
+        let items = match request {
+            DdmRequest::DeclarationItems => true,
+            DdmRequest::Declaration { .. } => false,
+            DdmRequest::Tokens | DdmRequest::Status(_) => return Ok(None),
+        };
+        let Some(entry) = self.served_cache.latest(enrollment) else {
+            return Ok(None);
+        };
+        if channel
+            .enrollment_type
+            .is_some_and(|kind| entry.key.device.enrollment_type != Some(kind))
+        {
+            return Ok(None);
+        }
+        if items {
+            // The items of a stale key are computed again, as `tokens` would.
+            let now = self.clock.now();
+            let snapshot = self.snapshot();
+            if entry.key.revision != snapshot.revision
+                || entry.key.day != utc_day(now)
+                || entry.key.exempt_until != snapshot.exempt_until(enrollment, now)
+            {
+                return Ok(None);
+            }
+        }
+        let recorded = self.store.served_token(enrollment).await?;
+        if recorded.as_deref() != Some(entry.set.token.as_str()) {
+            return Ok(None);
+        }
+        match request {
+            DdmRequest::Declaration { kind, identifier } => {
+                let kind = parse_kind(kind)?;
+                match entry.set.get(kind, identifier) {
+                    Some(declaration) => Ok(Some(DdmAnswer::Json(declaration.body.clone()))),
+                    None => Err(no_declaration(kind, identifier)),
+                }
+            }
+            _ => Ok(Some(DdmAnswer::Json(entry.set.items.clone()))),
+        }
+    }
+
+    /// `recorded`: the served token when it was read with the device (`Some(None)`: none).
     async fn answer_device(
         &self,
         device: &StoredDevice,
         request: DdmRequest,
+        recorded: Option<Option<String>>,
     ) -> Result<DdmAnswer, DdmError> {
         match request {
             DdmRequest::Tokens => {
-                let set = self.serve_current(device).await?;
-                Ok(DdmAnswer::Tokens(self.tokens(&set)))
+                let set = self.serve_current(device, recorded).await?;
+                Ok(DdmAnswer::Tokens(self.tokens(&set.token)))
             }
             DdmRequest::DeclarationItems => {
-                let set = self.serve_current(device).await?;
-                Ok(DdmAnswer::DeclarationItems(declaration_items(&set)))
+                let set = self.serve_current(device, recorded).await?;
+                Ok(DdmAnswer::Json(set.items.clone()))
             }
             DdmRequest::Declaration { kind, identifier } => {
-                let kind = DeclarationKind::parse(&kind)
-                    .map_err(|_| DdmError::NotFound(format!("no declaration kind {kind:?}")))?;
-                let served = match self.store.served_set(&device.id).await? {
-                    Some(served) => served.declarations,
-                    None => {
-                        let set = self.serve_current(device).await?;
-                        set.declarations().iter().map(|d| d.to_json()).collect()
-                    }
+                let kind = parse_kind(&kind)?;
+                let Some(served) = self.store.served_set(&device.id).await? else {
+                    let set = self.serve_current(device, None).await?;
+                    return match set.get(kind, &identifier) {
+                        Some(declaration) => Ok(DdmAnswer::Json(declaration.body.clone())),
+                        None => Err(no_declaration(kind, &identifier)),
+                    };
                 };
                 served
-                    .into_iter()
+                    .declarations
+                    .iter()
                     .find(|declaration| {
                         declaration["Identifier"] == identifier.as_str()
                             && declaration["Type"]
                                 .as_str()
-                                .and_then(|kind| {
-                                    ringmaster_domain::declarations::envelope::DeclarationType::parse(kind).ok()
-                                })
+                                .and_then(|kind| DeclarationType::parse(kind).ok())
                                 .is_some_and(|found| found.kind() == kind)
                     })
-                    .map(DdmAnswer::Declaration)
-                    .ok_or_else(|| {
-                        DdmError::NotFound(format!(
-                            "this device has no {} declaration {identifier:?}",
-                            kind.as_str()
+                    .map(|declaration| {
+                        DdmAnswer::Json(Bytes::from(
+                            serde_json::to_vec(declaration).unwrap_or_default(),
                         ))
                     })
+                    .ok_or_else(|| no_declaration(kind, &identifier))
             }
             DdmRequest::Status(body) => {
-                self.merge_status(device, &body).await?;
+                self.merge_status(device, body).await?;
                 Ok(DdmAnswer::Empty)
             }
         }
@@ -207,10 +280,10 @@ impl OsUpdates {
     fn user_channel_answer(&self, request: DdmRequest) -> Result<DdmAnswer, DdmError> {
         let empty = DeclarationSet::default();
         match request {
-            DdmRequest::Tokens => Ok(DdmAnswer::Tokens(self.tokens(&empty))),
-            DdmRequest::DeclarationItems => {
-                Ok(DdmAnswer::DeclarationItems(declaration_items(&empty)))
-            }
+            DdmRequest::Tokens => Ok(DdmAnswer::Tokens(self.tokens(&empty.declarations_token()))),
+            DdmRequest::DeclarationItems => Ok(DdmAnswer::Json(Bytes::from(
+                serde_json::to_vec(&declaration_items(&empty)).unwrap_or_default(),
+            ))),
             DdmRequest::Declaration { .. } => Err(DdmError::NotFound(
                 "a user channel is served no declarations".to_owned(),
             )),
@@ -218,143 +291,84 @@ impl OsUpdates {
         }
     }
 
-    fn tokens(&self, set: &DeclarationSet) -> TokensAnswer {
+    fn tokens(&self, token: &str) -> TokensAnswer {
         TokensAnswer {
             sync_tokens: SyncTokens {
-                declarations_token: set.declarations_token(),
+                declarations_token: token.to_owned(),
                 timestamp: self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
             },
         }
     }
 
-    /// Computes the device's set now and records it when it is not what the device was last
-    /// served.
-    async fn serve_current(&self, device: &StoredDevice) -> Result<DeclarationSet, DdmError> {
+    /// The device's set now, from the cache or computed, recorded when it is not what the
+    /// device was last served (`recorded`, or read now when not given).
+    async fn serve_current(
+        &self,
+        device: &StoredDevice,
+        recorded: Option<Option<String>>,
+    ) -> Result<Arc<SetBodies>, DdmError> {
         let now = self.clock.now();
-        let set = self.declarations_for(device, now).served.declarations;
-        let token = set.declarations_token();
-        let recorded = self.store.served_token(&device.id).await?;
-        if recorded.as_deref() != Some(token.as_str()) {
-            let declarations: Vec<Value> = set.declarations().iter().map(|d| d.to_json()).collect();
+        let set = self.current_set(device, now);
+        let recorded = match recorded {
+            Some(recorded) => recorded,
+            None => self.store.served_token(&device.id).await?,
+        };
+        if recorded.as_deref() != Some(set.token.as_str()) {
             self.store
-                .record_served_set(&device.id, &token, &declarations, now)
+                .record_served_body(&device.id, &set.token, &set.recorded_body(), now)
                 .await?;
         }
         Ok(set)
     }
 
-    async fn merge_status(&self, device: &StoredDevice, body: &[u8]) -> Result<(), DdmError> {
-        let report = parse_status_report(body).map_err(DdmError::BadReport)?;
-        let full = report.full_report;
-        let now = self.clock.now();
-        let mut merged_status = DeviceStatus::default();
-        self.store
-            .merge_device_status(&device.id, full, now, |stored| {
-                let mut status = stored
-                    .and_then(|value| DeviceStatus::from_json(value).ok())
-                    .unwrap_or_default();
-                status.apply(report);
-                merged_status = status.clone();
-                status.to_json()
-            })
+    /// The device's set at `now`: the cached one when its key still holds, else computed (and
+    /// cached). The key is taken from the snapshot before the computation reads it, so a
+    /// snapshot swapped in between makes the entry stale, never wrongly fresh.
+    pub fn current_set(&self, device: &StoredDevice, now: Timestamp) -> Arc<SetBodies> {
+        let snapshot = self.snapshot();
+        let key = CacheKey {
+            revision: snapshot.revision,
+            day: utc_day(now),
+            exempt_until: snapshot.exempt_until(&device.id, now),
+            device: DeviceKey::of(device),
+        };
+        if let Some(set) = self.served_cache.lookup(&device.id, &key) {
+            return set;
+        }
+        let computed = self.declarations_for(device, now).served.declarations;
+        self.served_cache.insert(&device.id, key, &computed)
+    }
+
+    async fn merge_status(&self, device: &StoredDevice, body: Bytes) -> Result<(), DdmError> {
+        let report = parse_status_report(&body).map_err(DdmError::BadReport)?;
+        self.status_writer
+            .merge(
+                &self.store,
+                &self.served_cache,
+                device,
+                report,
+                self.clock.now(),
+            )
             .await?;
-        if let Some(update) = device_update(device, &merged_status) {
-            self.store.upsert_device(&update, now).await?;
-        }
-        let configurations = merged_status
-            .client_capabilities()
-            .and_then(DeviceCapabilities::configurations_of);
-        if configurations.is_some() && configurations != device.client_configurations {
-            self.store
-                .record_client_configurations(&device.id, configurations.as_ref(), now)
-                .await?;
-        }
         Ok(())
     }
 }
 
-/// The device record a status implies, when it says more than (or differs from) what is stored.
-/// The model comes from `device.model.identifier` and the software-update id from
-/// `softwareupdate.device-id`, each kept when the status does not say; the version carries the
-/// supplemental suffix and the build is the supplemental build while one is installed.
-fn device_update(device: &StoredDevice, status: &DeviceStatus) -> Option<DeviceDocument> {
-    let os = status.operating_system();
-    let model_identifier = status.model().identifier.filter(|id| !id.is_empty());
-    let platform = match os.family.as_deref() {
-        Some("macOS") => Some(Platform::MacOs),
-        Some("iOS") | Some("iPadOS") => Some(Platform::Ios),
-        _ => None,
-    }
-    .or_else(|| platform_of_family(status.model().family.as_deref()?))
-    .or(device.platform)
-    .or_else(|| platform_of_model(model_identifier.as_deref()?))?;
-    let installed = os.installed();
-    let os_version = installed
-        .as_ref()
-        .map(|installed| installed.version.clone())
-        .or_else(|| device.os_version.clone())?;
-    let os_build = installed
-        .and_then(|installed| installed.supplemental_build)
-        .or_else(|| os.build.clone())
-        .or_else(|| device.os_build.clone());
-    let model = model_identifier.or_else(|| device.model.clone());
-    let software_update_device_id = status
-        .software_update()
-        .device_id
-        .filter(|id| !id.is_empty())
-        .or_else(|| device.software_update_device_id.clone());
-    let unchanged = device.platform == Some(platform)
-        && device.os_version.as_ref().map(AppleOsVersion::as_str) == Some(os_version.as_str())
-        && device.os_build == os_build
-        && device.model == model
-        && device.software_update_device_id == software_update_device_id;
-    if unchanged {
-        return None;
-    }
-    Some(DeviceDocument {
-        id: DeviceId::parse_stored(&device.id).ok()?,
-        platform,
-        os_version,
-        os_build,
-        model,
-        software_update_device_id,
-    })
+/// The UTC calendar day of `now`, the day deferrals and deadlines count by.
+pub fn utc_day(now: Timestamp) -> jiff::civil::Date {
+    now.to_zoned(TimeZone::UTC).date()
 }
 
-/// The platform of a `device.model.family` (`Mac`; `iPhone`, `iPad`, `iPod`), for a device
-/// that reports no OS family.
-fn platform_of_family(family: &str) -> Option<Platform> {
-    match family {
-        "Mac" => Some(Platform::MacOs),
-        "iPhone" | "iPad" | "iPod" => Some(Platform::Ios),
-        _ => None,
-    }
+fn parse_kind(kind: &str) -> Result<DeclarationKind, DdmError> {
+    DeclarationKind::parse(kind)
+        .map_err(|_| DdmError::NotFound(format!("no declaration kind {kind:?}")))
 }
 
-/// The platform a model identifier belongs to, for a device that reports its model but not its
-/// OS family (`Mac14,2`, `MacBookPro18,3`, `iMac21,1` → macOS; `iPhone17,1`, `iPad16,3` → iOS).
-fn platform_of_model(identifier: &str) -> Option<Platform> {
-    let mac = [
-        "Mac",
-        "iMac",
-        "MacBook",
-        "MacBookAir",
-        "MacBookPro",
-        "Macmini",
-        "MacPro",
-    ];
-    if identifier.starts_with("iPhone")
-        || identifier.starts_with("iPad")
-        || identifier.starts_with("iPod")
-    {
-        Some(Platform::Ios)
-    } else if mac.iter().any(|prefix| identifier.starts_with(prefix))
-        || identifier.starts_with("VirtualMac")
-    {
-        Some(Platform::MacOs)
-    } else {
-        None
-    }
+fn no_declaration(kind: DeclarationKind, identifier: &str) -> DdmError {
+    DdmError::NotFound(format!(
+        "this device has no {} declaration {identifier:?}",
+        kind.as_str()
+    ))
 }
 
 /// `declaration-items`: every kind's list present, even when empty.

@@ -8,10 +8,14 @@
 //!   device is served and why, rollout plans).
 //! - [`snapshot`]: the configuration (catalog, policies, groups, bindings) held in memory and
 //!   indexed, refreshed when the store's OS-update revision moves; device reads never wait on it.
-//! - [`ddm`]: the device side: answering check-ins and merging status reports.
+//! - [`ddm`]: the device side: answering check-ins and merging status reports;
+//!   [`served_cache`] each device's set with its answers written, keyed by what it depends on;
+//!   [`ddm_device`] what a status report says about the device row; [`status_batch`] status
+//!   reports merged many to a transaction, each answered once committed.
 //! - [`results`], [`result_views`]: policy results: each device's status, and the compliance of
 //!   a policy or of every ring (filtered and counted once, for the API and the CLI).
 //! - [`notifier`]: asking the MDM (NanoMDM's enqueue API) to make changed devices sync;
+//!   [`notify_scope`] which devices a round recomputes, each distinct input once;
 //!   [`enqueue`] sends one batch and reads NanoMDM's per-device answer.
 //! - [`views`], [`served_views`]: the typed JSON answers the API writes and the CLI prints
 //!   (catalog, policies, groups, devices, plan; what a device is served and why);
@@ -30,12 +34,14 @@ pub mod catalog;
 pub mod catalog_delete;
 pub mod catalog_poll;
 pub mod ddm;
+pub mod ddm_device;
 pub mod enqueue;
 pub mod exemptions;
 pub mod feed_fetch;
 pub mod gates;
 pub mod inventory;
 pub mod notifier;
+pub mod notify_scope;
 pub mod pauses;
 pub mod policies;
 pub mod preview;
@@ -43,8 +49,10 @@ pub mod preview_changes;
 pub mod result_views;
 pub mod results;
 pub mod served;
+pub mod served_cache;
 pub mod served_specific;
 pub mod served_views;
 pub mod service;
 pub mod snapshot;
+pub mod status_batch;
 pub mod views;

@@ -7,15 +7,19 @@
 //! `nanohub` for NanoHUB); the MDM queues the command and pushes ([`crate::os_updates::enqueue`]
 //! sends one batch and reads NanoMDM's partial-failure answer). A background
 //! round (on one server of a cluster, under the `ddm-notify` lease) runs when the OS-update
-//! configuration changes and at least every `every`: it recomputes every device that has synced
-//! before, compares the set's `DeclarationsToken` with what the device was served and what the MDM
-//! was last asked for, and notifies the rest in batches of `batch` ids (30 by default, so URLs stay near 1 KB), each
+//! configuration changes and at least every `every`: it recomputes the devices that have synced
+//! before and that the change can affect ([`super::notify_scope`]: a catalog-only change, the
+//! devices of the platforms it touched; anything else, a new UTC day and the periodic round,
+//! every device; each distinct input computed once), compares the set's `DeclarationsToken` with
+//! what the device was served and what the MDM was last asked for, and notifies the rest in
+//! batches of `batch` ids (30 by default, so URLs stay near 1 KB), each
 //! retried with exponential backoff. Requests never wait for it. A device is recorded as notified
 //! only when the MDM took it (a 207 answer takes some ids of a batch and fails others), so a
 //! failed device is tried again in the next round. A round that fails or panics is logged and the
 //! next one runs as usual ([`crate::background::guarded`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jiff::SignedDuration;
@@ -24,8 +28,11 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::background::guarded;
+use crate::os_updates::ddm::utc_day;
 use crate::os_updates::enqueue::{EnqueueTarget, send_batch};
+use crate::os_updates::notify_scope::{Memo, Scope};
 use crate::os_updates::service::OsUpdates;
+use crate::os_updates::snapshot::OsUpdateSnapshot;
 
 /// Devices read per page in a round.
 const PAGE: u32 = 1000;
@@ -75,11 +82,23 @@ impl NotifierConfig {
     }
 }
 
+/// What the last round saw, so the next recomputes only what a change can affect.
+#[derive(Debug, Default)]
+pub struct RoundMemory {
+    previous: Option<(Arc<OsUpdateSnapshot>, jiff::civil::Date)>,
+    /// Devices whose notification failed: tried again whatever the next round's scope.
+    retry: HashSet<String>,
+}
+
 /// What one round did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoundReport {
-    /// Devices recomputed.
+    /// Devices that have synced before (the candidates).
     pub devices: usize,
+    /// Devices recomputed (in the round's scope).
+    pub recomputed: usize,
+    /// Distinct computations among them.
+    pub computed: usize,
     /// Devices whose set changed and were notified.
     pub notified: usize,
     /// Devices whose batch failed every attempt.
@@ -100,6 +119,7 @@ pub fn spawn(
             .unwrap_or_default();
         let holder = format!("{}-{}", std::process::id(), rand::random::<u32>());
         let mut last_revision = i64::MIN;
+        let mut memory = RoundMemory::default();
         let mut last_round: Option<Instant> = None;
         let mut ticker = tokio::time::interval(Duration::from_millis(500));
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -128,9 +148,16 @@ pub fn spawn(
             }
             last_revision = revision;
             last_round = Some(Instant::now());
-            match guarded("notifier", notify_round(&os_updates, &client, &config)).await {
+            match guarded(
+                "notifier",
+                notify_round(&os_updates, &client, &config, &mut memory),
+            )
+            .await
+            {
                 Some(Ok(report)) if report.notified > 0 || report.failed > 0 => tracing::info!(
                     devices = report.devices,
+                    recomputed = report.recomputed,
+                    computed = report.computed,
                     notified = report.notified,
                     failed = report.failed,
                     elapsed_ms = report.elapsed_ms as u64,
@@ -143,14 +170,28 @@ pub fn spawn(
     })
 }
 
-/// One round: recompute, compare, notify in batches.
+/// One round: recompute what the change since `memory`'s round can affect, compare, notify in
+/// batches.
 pub async fn notify_round(
     os_updates: &OsUpdates,
     client: &reqwest::Client,
     config: &NotifierConfig,
+    memory: &mut RoundMemory,
 ) -> Result<RoundReport, StoreError> {
     let started = Instant::now();
     let now = os_updates.clock.now();
+    let snapshot = os_updates.snapshot();
+    let today = utc_day(now);
+    let scope = Scope::between(
+        memory
+            .previous
+            .as_ref()
+            .map(|(previous, day)| (previous.as_ref(), *day)),
+        &snapshot,
+        today,
+    );
+    let mut memo = Memo::default();
+    let mut recomputed = 0usize;
     let served: HashMap<String, (String, Option<String>)> = os_updates
         .store
         .served_tokens()
@@ -169,11 +210,11 @@ pub async fn notify_round(
             let Some((served_token, notified_token)) = served.get(&device.id) else {
                 continue;
             };
-            let token = os_updates
-                .declarations_for(device, now)
-                .served
-                .declarations
-                .declarations_token();
+            if !scope.includes(device.platform) && !memory.retry.contains(&device.id) {
+                continue;
+            }
+            recomputed += 1;
+            let token = memo.token(os_updates, &snapshot, device, now);
             if &token != served_token && Some(&token) != notified_token.as_ref() {
                 changed.push((device.id.clone(), token));
             }
@@ -185,8 +226,12 @@ pub async fn notify_round(
     }
     let mut report = RoundReport {
         devices: served.len(),
+        recomputed,
+        computed: memo.computed,
         ..RoundReport::default()
     };
+    memory.previous = Some((snapshot, today));
+    memory.retry.clear();
     let target = EnqueueTarget {
         url: &config.enqueue_url,
         user: &config.api_user,
@@ -209,6 +254,7 @@ pub async fn notify_round(
             report.notified += notified.len();
         }
         report.failed += result.failed.len();
+        memory.retry.extend(result.failed.iter().cloned());
     }
     report.elapsed_ms = started.elapsed().as_millis();
     Ok(report)

@@ -17,7 +17,9 @@ use ringmaster_store::error::StoreError;
 use ringmaster_store::store::Store;
 
 use crate::clock::Clock;
+use crate::os_updates::served_cache::ServedCache;
 use crate::os_updates::snapshot::OsUpdateSnapshot;
+use crate::os_updates::status_batch::StatusWriter;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OsUpdateError {
@@ -56,6 +58,10 @@ pub struct OsUpdates {
     pub(super) clock: Clock,
     snapshot: Arc<ArcSwap<OsUpdateSnapshot>>,
     refreshing: Arc<tokio::sync::Mutex<()>>,
+    /// Each device's set with its answers written ([`super::served_cache`]).
+    pub(super) served_cache: Arc<ServedCache>,
+    /// Status reports' group commit ([`super::status_batch`]).
+    pub(super) status_writer: Arc<StatusWriter>,
 }
 
 impl OsUpdates {
@@ -70,6 +76,8 @@ impl OsUpdates {
             clock,
             snapshot: Arc::new(ArcSwap::from_pointee(OsUpdateSnapshot::empty())),
             refreshing: Arc::new(tokio::sync::Mutex::new(())),
+            served_cache: Arc::new(ServedCache::default()),
+            status_writer: Arc::new(StatusWriter::default()),
         }
     }
 

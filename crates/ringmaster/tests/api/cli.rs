@@ -199,11 +199,8 @@ async fn token_create_prints_only_a_token_that_a_server_on_the_database_accepts(
     ])
     .await;
     assert_eq!(revoke.code, 0, "{backend:?}: {revoke:?}");
-    assert_eq!(
-        with(token).await.unwrap().status(),
-        401,
-        "{backend:?}: revoked"
-    );
+    // The running server reloads its tokens within its refresh interval.
+    crate::tokens::refused_within(&format!("{backend:?}: revoked"), || with(token)).await;
     let revoke_again = ringmaster(&[
         "token",
         "revoke",

@@ -288,13 +288,13 @@ async fn a_binding_made_through_one_server_is_served_by_another_within_a_second(
 }
 
 /// The real binary as a child process, on a database, listening on a free port.
-struct ServerProcess {
-    child: Child,
-    base_url: String,
+pub(crate) struct ServerProcess {
+    pub(crate) child: Child,
+    pub(crate) base_url: String,
 }
 
 impl ServerProcess {
-    fn start(database_url: &str) -> ServerProcess {
+    pub(crate) fn start(database_url: &str) -> ServerProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ringmaster"))
             .args([
                 "serve",

@@ -166,6 +166,27 @@ impl Store {
         Ok((row.into_stored()?, changed))
     }
 
+    /// The device and the `DeclarationsToken` it was last served, in one query (a check-in's
+    /// `tokens`).
+    pub async fn device_with_served_token(
+        &self,
+        id: &str,
+    ) -> Result<Option<(StoredDevice, Option<String>)>, StoreError> {
+        let row: Option<DeviceWithToken> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT d.id, d.platform, d.os_version, d.os_build, d.model, \
+                 d.software_update_device_id, d.enrollment_type, d.client_configurations, \
+                 d.created_at, d.updated_at, s.declarations_token \
+                 FROM devices d LEFT JOIN ddm_served s ON s.device_id = d.id WHERE d.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(|row| Ok((row.device.into_stored()?, row.declarations_token)))
+            .transpose()
+    }
+
     pub async fn get_device(&self, id: &str) -> Result<Option<StoredDevice>, StoreError> {
         let row: Option<DeviceRow> = on_pool!(self, pool => {
             sqlx::query_as(concat!(select_devices!(), " WHERE id = $1"))
@@ -352,6 +373,14 @@ struct DeviceRow {
     client_configurations: Option<String>,
     created_at: String,
     updated_at: String,
+}
+
+/// A device row with its served token ([`Store::device_with_served_token`]).
+#[derive(Debug, sqlx::FromRow)]
+struct DeviceWithToken {
+    #[sqlx(flatten)]
+    device: DeviceRow,
+    declarations_token: Option<String>,
 }
 
 impl DeviceRow {
