@@ -330,6 +330,7 @@ impl OsUpdates {
             revision: snapshot.revision,
             day: utc_day(now),
             exempt_until: snapshot.exempt_until(&device.id, now),
+            pauses_ended: snapshot.pauses_ended_by(now),
             device: DeviceKey::of(device),
         };
         if let Some(set) = self.served_cache.lookup(&device.id, &key) {

@@ -97,10 +97,20 @@ fn only_catalog_changed(previous: &OsUpdateSnapshot, current: &OsUpdateSnapshot)
         && previous.policy_groups == current.policy_groups
         && previous.device_groups == current.device_groups
         && previous.bindings == current.bindings
+        && previous.pauses == current.pauses
+        && previous.gates == current.gates
+        && previous.gate_evaluations == current.gate_evaluations
+        && previous.halts == current.halts
 }
 
-/// What a device's set depends on besides the snapshot and the instant.
-type MemoKey = (Option<PolicyId>, Option<Timestamp>, DeviceKey);
+/// What a device's set depends on besides the snapshot and the instant: its winning automatic
+/// and specific-version policies, its exemption and its row's facts.
+type MemoKey = (
+    Option<PolicyId>,
+    Option<PolicyId>,
+    Option<Timestamp>,
+    DeviceKey,
+);
 
 /// Tokens computed in one round, by input.
 #[derive(Debug, Default)]
@@ -126,8 +136,16 @@ impl Memo {
                 .winner
                 .map(|winner| winner.policy)
         });
+        let specific = device.platform.and_then(|platform| {
+            snapshot
+                .specific_assignments
+                .resolve(&device.id, platform)
+                .winner
+                .map(|winner| winner.policy)
+        });
         let key = (
             winner,
+            specific,
             snapshot.exempt_until(&device.id, now),
             DeviceKey::of(device),
         );

@@ -167,6 +167,7 @@ fn rollout_of(
     to: Date,
     now: Timestamp,
 ) -> PolicyRollout {
+    let timing = policy.policy.timing();
     let entries = match policy.policy.specific() {
         Some(specific) => specific_rollout(
             specific,
@@ -175,10 +176,7 @@ fn rollout_of(
             from,
             to,
         ),
-        None => {
-            let timing = policy.policy.timing();
-            rollout(&timing, &snapshot.releases, timing.platform, from, to)
-        }
+        None => rollout(&timing, &snapshot.releases, timing.platform, from, to),
     };
     let pauses = [
         policy.group_id.map(Subject::PolicyGroup),

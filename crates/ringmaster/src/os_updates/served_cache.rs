@@ -45,6 +45,9 @@ pub struct CacheKey {
     pub revision: i64,
     pub day: Date,
     pub exempt_until: Option<Timestamp>,
+    /// How many pauses have reached their `until` ([`crate::os_updates::snapshot::OsUpdateSnapshot::pauses_ended_by`]): a
+    /// pause that ends by itself changes what devices are served without a new revision.
+    pub pauses_ended: usize,
     pub device: DeviceKey,
 }
 
@@ -278,6 +281,7 @@ mod tests {
             revision,
             day: jiff::civil::date(2026, 12, 7),
             exempt_until: None,
+            pauses_ended: 0,
             device: DeviceKey {
                 platform: Some(Platform::MacOs),
                 os_version: Some("26.0".into()),

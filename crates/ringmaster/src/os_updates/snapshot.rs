@@ -64,6 +64,15 @@ pub struct OsUpdateSnapshot {
 }
 
 impl OsUpdateSnapshot {
+    /// How many pauses have reached their `until` by `now`; it grows exactly when a pause ends
+    /// by itself, so caches keyed by it pick up the end without a configuration change.
+    pub fn pauses_ended_by(&self, now: Timestamp) -> usize {
+        self.pauses
+            .values()
+            .filter(|pause| pause.until.is_some_and(|until| until <= now))
+            .count()
+    }
+
     pub fn empty() -> OsUpdateSnapshot {
         OsUpdateSnapshot {
             revision: -1,
