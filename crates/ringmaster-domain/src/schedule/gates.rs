@@ -12,11 +12,11 @@
 //!   least `minInstalledPercent` of the devices run it or newer, at most `maxFailedPercent`
 //!   failed or rejected it, and `minDays` have passed since it became visible there), and the
 //!   schedule reads those openings ([`GateRule::opened`]): so every server agrees, and `?at=`
-//!   before an opening shows the release waiting ([`ReleaseStatus::WaitingForGate`]).
+//!   before an opening shows the release waiting ([`crate::schedule::ReleaseStatus::WaitingForGate`]).
 //! - **Grace.** A release enforced because its gate opened counts its grace period from the
 //!   opening at the earliest (the same floor as a resume), so no device is overdue at once.
 //! - **Halts.** A release whose failures crossed `maxFailedPercent` on a ring is halted for every
-//!   later ring: recorded, and refused like a blocked release ([`ReleaseStatus::Halted`]).
+//!   later ring: recorded, and refused like a blocked release ([`crate::schedule::ReleaseStatus::Halted`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

@@ -6,7 +6,7 @@
 //!   other change (policies, groups, bindings, device groups, blocks, exemptions, hardware facts),
 //!   reaches every device, and so does the periodic round (device rows change sets too). Devices
 //!   whose notification failed are recomputed in the next round whatever its scope.
-//!   **A new field of the snapshot must be compared in [`only_catalog_changed`]**, or a change
+//!   **A new field of the snapshot must be compared in `only_catalog_changed`**, or a change
 //!   of it would be taken for no change.
 //! - [`Memo`] computes a set once per distinct input (winning policy, exemption in force, the
 //!   device row's facts): devices that share them share the token, so a round over a uniform
