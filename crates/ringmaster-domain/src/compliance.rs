@@ -23,7 +23,7 @@
 
 use std::fmt;
 
-use crate::declarations::envelope::DeclarationSet;
+use crate::declarations::envelope::{DeclarationKind, DeclarationSet};
 use crate::device_status::merge::DeviceStatus;
 use crate::device_status::views::{DeclarationStatus, InstallState, Validity};
 use crate::schedule::{DevicePlan, NotEnforced};
@@ -108,6 +108,15 @@ impl ComplianceCounts {
         self.legacy_conflict += usize::from(legacy_conflict);
     }
 
+    /// Takes back one device counted by [`Self::add`] with the same arguments.
+    pub fn remove(&mut self, state: ComplianceState, legacy_conflict: bool) {
+        let count = self.of_mut(state);
+        *count = count.saturating_sub(1);
+        if legacy_conflict {
+            self.legacy_conflict = self.legacy_conflict.saturating_sub(1);
+        }
+    }
+
     /// How many devices are in `state`.
     pub fn of(&self, state: ComplianceState) -> usize {
         let mut copy = *self;
@@ -152,18 +161,56 @@ pub fn is_rejection(reported: &DeclarationStatus) -> bool {
     }
 }
 
+/// What the classification reads of a device's status, small enough to keep for every device
+/// of a fleet: the install state, whether an install failed, and the declarations the device
+/// reports as rejected ([`is_rejection`]), whatever is served now.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatusFacts {
+    /// `softwareupdate.install-state`.
+    pub install_state: Option<InstallState>,
+    /// The install state is `failed`, or the failure count is above zero.
+    pub failed: bool,
+    /// Each rejected declaration: its kind, identifier and server token.
+    pub rejections: Vec<(DeclarationKind, String, String)>,
+}
+
+impl StatusFacts {
+    pub fn of(status: &DeviceStatus) -> StatusFacts {
+        let update = status.software_update();
+        let failed = update.install_state == Some(InstallState::Failed)
+            || update
+                .failure_reason
+                .is_some_and(|failure| failure.count > 0);
+        StatusFacts {
+            install_state: update.install_state,
+            failed,
+            rejections: status
+                .declarations()
+                .into_iter()
+                .filter(is_rejection)
+                .map(|reported| (reported.kind, reported.identifier, reported.server_token))
+                .collect(),
+        }
+    }
+}
+
 /// The identifiers of served declarations the device rejects ([`is_rejection`]).
 pub fn rejected_declarations(served: &DeclarationSet, status: &DeviceStatus) -> Vec<String> {
-    let mut rejected: Vec<String> = status
-        .declarations()
-        .into_iter()
-        .filter(is_rejection)
-        .filter(|reported| {
+    rejected_among(served, &StatusFacts::of(status))
+}
+
+/// [`rejected_declarations`] from a status's [`StatusFacts`]: the rejections whose identifier
+/// and server token are served now, sorted, without repeats.
+pub fn rejected_among(served: &DeclarationSet, facts: &StatusFacts) -> Vec<String> {
+    let mut rejected: Vec<String> = facts
+        .rejections
+        .iter()
+        .filter(|(kind, identifier, token)| {
             served
-                .get(reported.kind, &reported.identifier)
-                .is_some_and(|declaration| declaration.server_token() == reported.server_token)
+                .get(*kind, identifier)
+                .is_some_and(|declaration| declaration.server_token() == token)
         })
-        .map(|reported| reported.identifier)
+        .map(|(_, identifier, _)| identifier.clone())
         .collect();
     rejected.sort();
     rejected.dedup();
@@ -180,6 +227,17 @@ pub fn classify(
     served: &DeclarationSet,
     status: &DeviceStatus,
 ) -> ComplianceState {
+    classify_facts(known, plan, unsupported, served, &StatusFacts::of(status))
+}
+
+/// [`classify`] from a status's [`StatusFacts`] (the one rule; `classify` reads them first).
+pub fn classify_facts(
+    known: bool,
+    plan: Option<&DevicePlan>,
+    unsupported: bool,
+    served: &DeclarationSet,
+    facts: &StatusFacts,
+) -> ComplianceState {
     if !known {
         return ComplianceState::Unknown;
     }
@@ -189,7 +247,7 @@ pub fn classify(
     if unsupported {
         return ComplianceState::Unsupported;
     }
-    if !rejected_declarations(served, status).is_empty() {
+    if !rejected_among(served, facts).is_empty() {
         return ComplianceState::DeclarationRejected;
     }
     if matches!(plan.not_enforced(), Some(NotEnforced::Exempt { .. })) {
@@ -201,12 +259,7 @@ pub fn classify(
     let Some(enforcement) = plan.enforcement() else {
         return ComplianceState::UpToDate;
     };
-    let update = status.software_update();
-    let failed = update.install_state == Some(InstallState::Failed)
-        || update
-            .failure_reason
-            .is_some_and(|failure| failure.count > 0);
-    if failed {
+    if facts.failed {
         ComplianceState::Failed
     } else if enforcement.overdue {
         ComplianceState::Overdue

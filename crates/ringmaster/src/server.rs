@@ -178,6 +178,11 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
         )),
         _ => None,
     };
+    let compliance = crate::os_updates::compliance_cache::spawn_keeper(
+        os_updates.clone(),
+        config.cache_refresh,
+        shutdown.subscribe(),
+    );
     let gate_rounds = crate::os_updates::gates::spawn(
         os_updates.clone(),
         GATE_EVALUATION_EVERY,
@@ -212,6 +217,7 @@ pub async fn start_with_store(config: ServerConfig, store: Store) -> anyhow::Res
         }
         refresher.abort();
         webhooks.abort();
+        compliance.abort();
         gate_rounds.abort();
         for task in [poller, notifier, reloader, audit_prune]
             .into_iter()

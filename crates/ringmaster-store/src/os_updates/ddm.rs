@@ -1,7 +1,8 @@
 //! Serving DDM: the declaration set each device was last told about, its merged status, the
 //! legacy update mechanisms recorded against it, and when it last checked in.
 //!
-//! None of this is configuration: writes here never bump the OS-update counter. A served set is
+//! None of this is configuration: writes here never bump the OS-update counter; status and legacy
+//! writes stamp the device data's revision ([`super::device_data`]). A served set is
 //! kept whole (by its `DeclarationsToken`) so that a declaration fetched later is exactly what that
 //! token advertised, whichever server of a cluster answers the fetch. Status merges read, change
 //! and write one device's row in a single transaction, so concurrent reports of one device never
@@ -12,6 +13,7 @@ use serde_json::Value;
 
 use crate::error::StoreError;
 use crate::on_pool;
+use crate::os_updates::device_data::stamp_device_data;
 use crate::os_updates::{corrupt, parse_timestamp};
 use crate::store::{Backend, Store};
 
@@ -232,6 +234,7 @@ impl Store {
             .bind(last_full_report_at.map(|at| at.to_string()))
             .execute(&mut *tx)
             .await?;
+            stamp_device_data!(tx, [device]);
             tx.commit().await?;
             Ok(StoredStatus {
                 status: merged,
@@ -250,17 +253,30 @@ impl Store {
         if self.get_device(&mechanism.device_id).await?.is_none() {
             return Ok(false);
         }
+        let device = mechanism.device_id.as_str();
         on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            // The device row first (its lock before the counter's), then the mechanism.
+            let found = sqlx::query("UPDATE devices SET updated_at = updated_at WHERE id = $1")
+                .bind(device)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if found == 0 {
+                return Ok(false);
+            }
             sqlx::query(
                 "INSERT INTO legacy_mechanisms (device_id, kind, name, recorded_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (device_id, kind, name) DO UPDATE SET recorded_at = excluded.recorded_at",
             )
-            .bind(&mechanism.device_id)
+            .bind(device)
             .bind(&mechanism.kind)
             .bind(&mechanism.name)
             .bind(mechanism.recorded_at.to_string())
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            stamp_device_data!(tx, [device]);
+            tx.commit().await?;
         });
         Ok(true)
     }
@@ -273,13 +289,24 @@ impl Store {
         name: &str,
     ) -> Result<bool, StoreError> {
         let affected = on_pool!(self, pool => {
-            sqlx::query("DELETE FROM legacy_mechanisms WHERE device_id = $1 AND kind = $2 AND name = $3")
+            let mut tx = pool.begin().await?;
+            // The device row first (its lock before the counter's), then the mechanism.
+            sqlx::query("UPDATE devices SET updated_at = updated_at WHERE id = $1")
+                .bind(device)
+                .execute(&mut *tx)
+                .await?;
+            let affected = sqlx::query("DELETE FROM legacy_mechanisms WHERE device_id = $1 AND kind = $2 AND name = $3")
                 .bind(device)
                 .bind(kind)
                 .bind(name)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?
-                .rows_affected()
+                .rows_affected();
+            if affected > 0 {
+                stamp_device_data!(tx, [device]);
+                tx.commit().await?;
+            }
+            affected
         });
         Ok(affected > 0)
     }

@@ -4,7 +4,8 @@
 //!
 //! Reports are handled in device-id order (a device's own reports in the order given), so two
 //! servers' batches on PostgreSQL take the row locks in one order and never deadlock. Nothing here
-//! bumps the OS-update counter: devices are not configuration.
+//! bumps the OS-update counter: devices are not configuration; the batch stamps the device data's
+//! revision once, last ([`super::device_data`]).
 
 use std::collections::BTreeSet;
 
@@ -16,6 +17,7 @@ use crate::error::StoreError;
 use crate::on_pool;
 use crate::os_updates::corrupt;
 use crate::os_updates::ddm::{StatusRow, StoredStatus};
+use crate::os_updates::device_data::stamp_device_data;
 use crate::store::{Backend, Store};
 
 /// One report of a batch: whose, whether it is a full report, when it arrived.
@@ -135,6 +137,11 @@ impl Store {
                     last_full_report_at,
                 });
             }
+            // Last: every device row of the batch is written (locked) by now.
+            let mut devices: Vec<&str> = batch.iter().map(|item| item.device.as_str()).collect();
+            devices.sort_unstable();
+            devices.dedup();
+            stamp_device_data!(tx, devices);
             tx.commit().await?;
         });
         Ok(results.into_iter().flatten().collect())

@@ -19,6 +19,8 @@
 //! - [`devices`]: devices, with [`devices::groups`] (device groups).
 //! - [`ddm`]: serving DDM: each device's last served set, its merged status, legacy mechanisms.
 //!   [`ddm_batch`] merges many status reports, with the device facts they carry, in one transaction.
+//! - [`device_data`]: the device data's revision, stamped by every write of what compliance reads
+//!   about a device, and the reads of what changed since one.
 //!
 //! [`Store::load_os_update_config`] reads all configuration as one consistent snapshot.
 //! Stored policy documents are re-parsed with the domain parser on load, and any stored value the
@@ -30,6 +32,7 @@ pub mod blocks;
 pub mod catalog;
 pub mod ddm;
 pub mod ddm_batch;
+pub mod device_data;
 pub mod devices;
 pub mod exemptions;
 pub mod gates;

@@ -34,6 +34,7 @@ use ringmaster_domain::webhook::{MAX_WEBHOOKS, WebhookUrl};
 
 use crate::error::StoreError;
 use crate::on_pool;
+use crate::os_updates::device_data::stamp_device_data;
 use crate::store::{Backend, Store, StoreOptions};
 use crate::title_row::{StoredTitle, TitleRow};
 use crate::titles::{ExistingTitles, RestoreOutcome, upsert_tombstone};
@@ -382,6 +383,11 @@ impl Store {
             insert_table!(tx, postgres, RawGate, tables.gates);
             insert_table!(tx, postgres, RawGateEvaluation, tables.gate_evaluations);
             insert_table!(tx, postgres, RawReleaseHalt, tables.release_halts);
+            // Servers holding compliance in memory read the restored devices again.
+            let devices: Vec<&str> = tables.devices.iter().map(|device| device.id.as_str()).collect();
+            if !devices.is_empty() {
+                stamp_device_data!(tx, devices);
+            }
             if replace {
                 sqlx::query("DELETE FROM webhook_deliveries").execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM webhooks").execute(&mut *tx).await?;

@@ -47,12 +47,15 @@ const COPIED: [(&str, &[&str]); 23] = [
 ];
 
 /// Tables left behind on purpose: they only matter to servers that ran on the source (events
-/// queued there are not sent from a copy; web-app sessions are signed in again on the copy).
-const LEFT_BEHIND: [&str; 4] = [
+/// queued there are not sent from a copy; web-app sessions are signed in again on the copy; the
+/// device data's revisions start afresh, as servers read every device when they start).
+const LEFT_BEHIND: [&str; 6] = [
     "title_tombstones",
     "leases",
     "webhook_deliveries",
     "ui_sessions",
+    "device_data_counter",
+    "device_data_revisions",
 ];
 
 const SQLITE_COLUMNS: &str = "SELECT m.name, p.name FROM sqlite_master AS m \

@@ -5,7 +5,8 @@
 //! - `GET /devices/{id}/effective-policy?at=`: the policy that wins, why, what it overrules, and
 //!   the schedule it gives the device at that instant;
 //! - `GET /devices/{id}/declarations?at=`: the DDM declarations the device is served then;
-//! - `POST /device-groups` (201; 400 with a pointer per unknown member), `GET /device-groups`,
+//! - `POST /device-groups` (201; 400 with a pointer per unknown member), `GET /device-groups`
+//!   (`?summary=true`: each group's `memberCount` instead of its members),
 //!   `GET|PUT|DELETE /device-groups/{id}`;
 //! - `GET /devices/{id}/status?at=`: the policy result (target, deadline, install state, failures,
 //!   each declaration's validity, legacy conflicts);
@@ -31,7 +32,7 @@ use crate::http::pretty_json::PrettyJson;
 use crate::http::upload::JsonUpload;
 use crate::os_updates::result_views::{DeviceStatusView, LegacyList, LegacyView};
 use crate::os_updates::served_views::{DeclarationsView, EffectivePolicyView};
-use crate::os_updates::views::{DeviceGroupView, DevicePage, DeviceView};
+use crate::os_updates::views::{DeviceGroupSummaryView, DeviceGroupView, DevicePage, DeviceView};
 
 /// The most devices one page lists.
 pub const MAX_PAGE: u32 = 1000;
@@ -237,11 +238,37 @@ async fn create_device_group(
     ))
 }
 
+/// `GET /device-groups?summary=true`.
+#[derive(Debug, Deserialize)]
+struct GroupsQuery {
+    summary: Option<String>,
+}
+
 async fn list_device_groups(
     State(state): State<AppState>,
-) -> Result<PrettyJson<Vec<DeviceGroupView>>, ApiError> {
+    ApiQuery(query): ApiQuery<GroupsQuery>,
+) -> Result<Response, ApiError> {
+    let summary = match query.summary.as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(ApiError::invalid_parameter(
+                "summary",
+                format!("summary is true or false, not {other:?}"),
+            ));
+        }
+    };
+    if summary {
+        let groups = state.os_updates.device_group_summaries().await?;
+        let views: Vec<DeviceGroupSummaryView> = groups
+            .iter()
+            .map(|(group, members)| DeviceGroupSummaryView::of(group, *members))
+            .collect();
+        return Ok(PrettyJson(views).into_response());
+    }
     let groups = state.os_updates.device_groups().await?;
-    Ok(PrettyJson(groups.iter().map(DeviceGroupView::of).collect()))
+    let views: Vec<DeviceGroupView> = groups.iter().map(DeviceGroupView::of).collect();
+    Ok(PrettyJson(views).into_response())
 }
 
 async fn get_device_group(

@@ -3,6 +3,7 @@
 
 use jiff::Timestamp;
 use jiff::civil::Date;
+use ringmaster_domain::compliance::ComplianceState;
 use ringmaster_domain::ids::DeviceId;
 use ringmaster_domain::plan_window::plan_window;
 use ringmaster_domain::platform::Platform;
@@ -10,6 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::http::error::ApiError;
+use crate::os_updates::compliance_cache::{DEFAULT_LINES, LinePage, MAX_LINES};
 
 /// `?at=<RFC 3339 instant>`: evaluate as of that moment (default: the OS-update clock's now).
 #[derive(Debug, Deserialize)]
@@ -30,6 +32,70 @@ impl AtQuery {
                 )
             }),
         }
+    }
+}
+
+/// `GET /api/v1/policies/{id}/compliance`: `?at=` and the page of device lines.
+#[derive(Debug, Deserialize)]
+pub struct ComplianceQuery {
+    pub at: Option<String>,
+    pub limit: Option<String>,
+    pub after: Option<String>,
+    pub state: Option<String>,
+}
+
+impl ComplianceQuery {
+    /// The page asked for: `?limit=` 1 to 10,000 (default 1,000), `?after=` a device id,
+    /// `?state=` one compliance state by its API spelling.
+    pub fn page(&self) -> Result<LinePage, ApiError> {
+        let limit = match self.limit.as_deref() {
+            None => DEFAULT_LINES,
+            Some(text) => text
+                .parse::<usize>()
+                .ok()
+                .filter(|limit| (1..=MAX_LINES).contains(limit))
+                .ok_or_else(|| {
+                    ApiError::invalid_parameter(
+                        "limit",
+                        format!("limit is a whole number from 1 to {MAX_LINES}, not {text:?}"),
+                    )
+                })?,
+        };
+        let after = match self.after.as_deref().filter(|after| !after.is_empty()) {
+            None => None,
+            Some(after) => {
+                DeviceId::parse_stored(after).map_err(|why| {
+                    ApiError::invalid_parameter("after", format!("after is a device id: {why}"))
+                })?;
+                Some(after.to_owned())
+            }
+        };
+        let state = match self.state.as_deref().filter(|state| !state.is_empty()) {
+            None => None,
+            Some(text) => Some(
+                ComplianceState::ALL
+                    .into_iter()
+                    .find(|state| state.as_str() == text)
+                    .ok_or_else(|| {
+                        let known: Vec<&str> = ComplianceState::ALL
+                            .iter()
+                            .map(|state| state.as_str())
+                            .collect();
+                        ApiError::invalid_parameter(
+                            "state",
+                            format!(
+                                "{text:?} is not a compliance state; one of {}",
+                                known.join(", ")
+                            ),
+                        )
+                    })?,
+            ),
+        };
+        Ok(LinePage {
+            limit,
+            after,
+            state,
+        })
     }
 }
 

@@ -10,6 +10,7 @@
 //!   `GET /policy-groups`, `GET /policy-groups/{id}`;
 //! - `GET /policies/{id}/compliance` and `GET /policy-groups/compliance?platform=` (every ring):
 //!   how many devices are up to date, pending, overdue, failed or rejected a declaration, `?at=`;
+//!   a policy's device lines a page at a time (`?limit=`, `?after=`, `?state=`);
 //! - `GET /policies/{id}/plan` and `GET /policy-groups/plan?platform=` (every ring) with
 //!   `?from=&to=` and `?format=svg` for the timeline picture.
 
@@ -28,7 +29,7 @@ use crate::http::conditional::{if_match, set_etag};
 use crate::http::dry_run::{DryRun, preview_answer};
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiPath, ApiQuery};
-use crate::http::os_query::{AtQuery, PlanFormat, PlanQuery, json_body, path_id};
+use crate::http::os_query::{AtQuery, ComplianceQuery, PlanFormat, PlanQuery, json_body, path_id};
 use crate::http::pretty_json::PrettyJson;
 use crate::http::upload::JsonUpload;
 use crate::os_updates::result_views::{PolicyComplianceView, RingsComplianceView};
@@ -256,12 +257,19 @@ async fn load_defaults(State(state): State<AppState>) -> Result<Response, ApiErr
 async fn policy_compliance(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
-    ApiQuery(query): ApiQuery<AtQuery>,
+    ApiQuery(query): ApiQuery<ComplianceQuery>,
 ) -> Result<PrettyJson<PolicyComplianceView>, ApiError> {
     let id = path_id(PolicyId::parse(&id))?;
-    let at = query.instant(state.clock.now())?;
-    let compliance = state.os_updates.policy_compliance(id, at).await?;
-    Ok(PrettyJson(PolicyComplianceView::of(&compliance, at)))
+    let at = AtQuery {
+        at: query.at.clone(),
+    }
+    .instant(state.clock.now())?;
+    let page = query.page()?;
+    let view = state
+        .os_updates
+        .policy_compliance_page(id, at, query.at.is_some(), &page)
+        .await?;
+    Ok(PrettyJson(view))
 }
 
 async fn rings_compliance(
@@ -270,8 +278,11 @@ async fn rings_compliance(
 ) -> Result<PrettyJson<RingsComplianceView>, ApiError> {
     let platform = query.platform()?;
     let at = query.instant(state.clock.now())?;
-    let compliance = state.os_updates.rings_compliance(platform, at).await?;
-    Ok(PrettyJson(RingsComplianceView::of(&compliance, at)))
+    let view = state
+        .os_updates
+        .rings_compliance_view(platform, at, query.at.is_some())
+        .await?;
+    Ok(PrettyJson(view))
 }
 
 async fn policy_plan(

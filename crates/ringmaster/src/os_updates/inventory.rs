@@ -37,6 +37,13 @@ impl OsUpdates {
         Ok(self.store.list_device_groups().await?)
     }
 
+    /// Every device group with its member count, the members not read.
+    pub async fn device_group_summaries(
+        &self,
+    ) -> Result<Vec<(StoredDeviceGroup, usize)>, OsUpdateError> {
+        Ok(self.store.list_device_group_summaries().await?)
+    }
+
     pub async fn delete_device(&self, id: &str) -> Result<(), OsUpdateError> {
         if !self.store.delete_device(id).await? {
             return Err(OsUpdateError::NotFound(format!("device {id:?}")));

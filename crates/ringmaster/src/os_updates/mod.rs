@@ -13,7 +13,10 @@
 //!   [`ddm_device`] what a status report says about the device row; [`status_batch`] status
 //!   reports merged many to a transaction, each answered once committed.
 //! - [`results`], [`result_views`]: policy results: each device's status, and the compliance of
-//!   a policy or of every ring (filtered and counted once, for the API and the CLI).
+//!   a policy or of every ring (filtered and counted once, for the API and the CLI);
+//!   [`compliance_index`] every device's compliance held in memory, exact for an interval of
+//!   time under one snapshot and device data revision, and [`compliance_cache`] the answers
+//!   served from it (kept current by a background keeper, paged).
 //! - [`notifier`]: asking the MDM (NanoMDM's enqueue API) to make changed devices sync;
 //!   [`notify_scope`] which devices a round recomputes, each distinct input once;
 //!   [`enqueue`] sends one batch and reads NanoMDM's per-device answer.
@@ -33,6 +36,8 @@ pub mod blocks;
 pub mod catalog;
 pub mod catalog_delete;
 pub mod catalog_poll;
+pub mod compliance_cache;
+pub mod compliance_index;
 pub mod ddm;
 pub mod ddm_device;
 pub mod enqueue;

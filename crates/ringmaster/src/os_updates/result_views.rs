@@ -9,6 +9,7 @@ use ringmaster_store::os_updates::ddm::LegacyMechanism;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::os_updates::compliance_index::{DeviceInputs, Entry};
 use crate::os_updates::results::{DeviceResult, PolicyCompliance, RingsCompliance};
 use crate::os_updates::views::{DeviceView, PolicyRef};
 
@@ -284,7 +285,33 @@ impl DeviceLine {
     }
 }
 
-/// `GET /api/v1/policies/{id}/compliance`.
+impl DeviceLine {
+    /// The line of a device held in the compliance index (the same as [`DeviceLine::of`] its
+    /// result computed directly).
+    pub fn of_entry(inputs: &DeviceInputs, entry: &Entry) -> DeviceLine {
+        DeviceLine {
+            id: inputs.device.id.clone(),
+            state: entry.state.as_str(),
+            unsupported_reason: entry.served.declarations.unsupported.clone(),
+            os_version: inputs
+                .device
+                .os_version
+                .as_ref()
+                .map(|version| version.as_str().to_owned()),
+            target_version: entry.served.target_version.clone(),
+            deadline: entry.served.deadline.clone(),
+            install_state: inputs
+                .status
+                .install_state
+                .as_ref()
+                .map(|state| state.as_str().to_owned()),
+            rejected_declarations: entry.rejected.clone(),
+            legacy_conflict: entry.legacy_conflict,
+        }
+    }
+}
+
+/// `GET /api/v1/policies/{id}/compliance`: the policy's counts and a page of its devices.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyComplianceView {
@@ -292,10 +319,16 @@ pub struct PolicyComplianceView {
     pub ring: Option<String>,
     pub evaluated_at: String,
     pub counts: ComplianceCounts,
+    /// The page: at most `?limit=` lines, in device id order, after `?after=`, in `?state=`.
     pub devices: Vec<DeviceLine>,
+    /// How many devices match `?state=` (all the policy's devices without it), on every page.
+    pub total: usize,
+    /// The `?after=` of the next page; `null` on the last.
+    pub next: Option<String>,
 }
 
 impl PolicyComplianceView {
+    /// Every device line, on one page.
     pub fn of(compliance: &PolicyCompliance, at: Timestamp) -> PolicyComplianceView {
         PolicyComplianceView {
             policy: PolicyRef::of(&compliance.policy),
@@ -303,6 +336,8 @@ impl PolicyComplianceView {
             evaluated_at: at.to_string(),
             counts: compliance.counts,
             devices: compliance.results.iter().map(DeviceLine::of).collect(),
+            total: compliance.results.len(),
+            next: None,
         }
     }
 }

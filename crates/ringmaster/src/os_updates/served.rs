@@ -72,36 +72,7 @@ impl OsUpdates {
     /// What `device` is served at `at`, from the current snapshot: which automatic and which
     /// specific-version policy win, the schedule they give, and the declarations.
     pub fn declarations_for(&self, device: &StoredDevice, at: Timestamp) -> DeviceServed {
-        let snapshot = self.snapshot();
-        let (served, resolution, specific_resolution) = {
-            let planned = planned_policies(&snapshot, device, at);
-            let served = match facts(device, &snapshot.hardware) {
-                Some(facts) => device_declarations_combined(
-                    planned.automatic.as_deref(),
-                    planned.specific.as_deref(),
-                    &facts,
-                    &device.capabilities(),
-                    &snapshot.releases,
-                    at,
-                ),
-                None => status_only(Platform::MacOs),
-            };
-            (served, planned.resolution, planned.specific_resolution)
-        };
-        let winner =
-            |resolution: &Resolution| resolution.winner.as_ref().map(|winner| winner.policy);
-        let policy = winner(&resolution).and_then(|id| snapshot.policies.get(&id).cloned());
-        let specific =
-            winner(&specific_resolution).and_then(|id| snapshot.policies.get(&id).cloned());
-        DeviceServed {
-            snapshot,
-            device: device.clone(),
-            policy,
-            resolution,
-            specific,
-            specific_resolution,
-            served,
-        }
+        served_under(self.snapshot(), device, at)
     }
 
     /// One policy's rollout between two days.
@@ -142,6 +113,42 @@ impl OsUpdates {
             .chain(specific)
             .map(|policy| rollout_of(&snapshot, policy.clone(), from, to, self.clock.now()))
             .collect())
+    }
+}
+
+/// What `device` is served at `at` under `snapshot` ([`OsUpdates::declarations_for`] with the
+/// current snapshot).
+pub fn served_under(
+    snapshot: Arc<OsUpdateSnapshot>,
+    device: &StoredDevice,
+    at: Timestamp,
+) -> DeviceServed {
+    let (served, resolution, specific_resolution) = {
+        let planned = planned_policies(&snapshot, device, at);
+        let served = match facts(device, &snapshot.hardware) {
+            Some(facts) => device_declarations_combined(
+                planned.automatic.as_deref(),
+                planned.specific.as_deref(),
+                &facts,
+                &device.capabilities(),
+                &snapshot.releases,
+                at,
+            ),
+            None => status_only(Platform::MacOs),
+        };
+        (served, planned.resolution, planned.specific_resolution)
+    };
+    let winner = |resolution: &Resolution| resolution.winner.as_ref().map(|winner| winner.policy);
+    let policy = winner(&resolution).and_then(|id| snapshot.policies.get(&id).cloned());
+    let specific = winner(&specific_resolution).and_then(|id| snapshot.policies.get(&id).cloned());
+    DeviceServed {
+        snapshot,
+        device: device.clone(),
+        policy,
+        resolution,
+        specific,
+        specific_resolution,
+        served,
     }
 }
 

@@ -341,6 +341,29 @@ impl DeviceGroupView {
     }
 }
 
+/// A device group with how many members it has (`GET /api/v1/device-groups?summary=true`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceGroupSummaryView {
+    pub id: DeviceGroupId,
+    pub name: String,
+    pub member_count: usize,
+    pub revision: i64,
+    pub created_at: String,
+}
+
+impl DeviceGroupSummaryView {
+    pub fn of(group: &StoredDeviceGroup, members: usize) -> DeviceGroupSummaryView {
+        DeviceGroupSummaryView {
+            id: group.id,
+            name: group.name.clone(),
+            member_count: members,
+            revision: group.revision,
+            created_at: group.created_at.to_string(),
+        }
+    }
+}
+
 /// The plan of several policies between two days.
 #[derive(Debug, Clone, Serialize)]
 pub struct PlanView {

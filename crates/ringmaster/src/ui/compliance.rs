@@ -66,21 +66,30 @@ async fn policy(
     Path(id): Path<i64>,
     Query(query): Query<StateQuery>,
 ) -> Result<Response, Refused> {
-    let result = ui.get(&format!("/api/v1/policies/{id}/compliance")).await?;
     let wanted = STATES
         .iter()
         .find(|(key, _, _)| *key == query.state)
         .map(|(key, _, _)| *key);
+    // Only the lines shown: the API filters by state and stops at the page's size.
+    let result = ui
+        .get(&format!(
+            "/api/v1/policies/{id}/compliance?limit={MAX_LINES}{}",
+            wanted
+                .map(|state| format!("&state={state}"))
+                .unwrap_or_default()
+        ))
+        .await?;
     let lines: Vec<&Value> = result
         .get("devices")
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default()
         .iter()
-        .filter(|line| {
-            wanted.is_none_or(|state| line.get("state").and_then(Value::as_str) == Some(state))
-        })
         .collect();
+    let total = result
+        .get("total")
+        .and_then(Value::as_u64)
+        .unwrap_or(lines.len() as u64);
     let name = text(result.pointer("/policy/name"));
     let body = html! {
         h1 { "Compliance of " (name) }
@@ -100,7 +109,7 @@ async fn policy(
                 table {
                     thead { tr { th scope="col" { "Device" } th scope="col" { "State" } th scope="col" { "OS" } th scope="col" { "Target" } th scope="col" { "Deadline" } th scope="col" { "Install state" } } }
                     tbody {
-                        @for line in lines.iter().take(MAX_LINES) {
+                        @for line in &lines {
                             @let device = text(line.get("id"));
                             tr {
                                 td { a href=(format!("/ui/devices/{}", encode(&device))) { code { (device) } } }
@@ -114,7 +123,7 @@ async fn policy(
                     }
                 }
             }
-            @if lines.len() > MAX_LINES { p class="muted" { "The first " (MAX_LINES) " of " (lines.len()) " devices." } }
+            @if total > lines.len() as u64 { p class="muted" { "The first " (lines.len()) " of " (total) " devices." } }
             @if lines.is_empty() { p { "No device." } }
         }
     };

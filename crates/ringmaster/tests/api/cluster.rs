@@ -20,7 +20,7 @@ use crate::support::{
 };
 
 /// Another server on the database of `app`, sharing its token.
-async fn second_server(database_url: &str, cache_refresh: Duration) -> RunningServer {
+pub(crate) async fn second_server(database_url: &str, cache_refresh: Duration) -> RunningServer {
     let store = ringmaster_store::store::Store::connect(database_url, &Default::default())
         .await
         .expect("connect");

@@ -23,6 +23,7 @@ mod cli;
 mod cli_help;
 mod cli_live;
 mod cluster;
+mod compliance_cache;
 mod conformance;
 mod ddm_cache;
 mod ddm_capabilities;

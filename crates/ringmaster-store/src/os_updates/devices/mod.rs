@@ -3,7 +3,8 @@
 //! A device is one row keyed by its enrollment id, with the platform, OS version (as the device
 //! wrote it, with any supplemental suffix), build, model identifier and software-update id it last
 //! reported. Devices are read per request rather than cached,
-//! so inserting or updating one does not bump the OS-update counter; deleting one does, as that
+//! so inserting or updating one does not bump the OS-update counter (it stamps the device data's
+//! revision instead, [`super::device_data`]); deleting one does, as that
 //! also removes it from groups and bindings (foreign keys cascade). Bulk writes go
 //! [`ROWS_PER_STATEMENT`] rows a statement in one transaction.
 //!
@@ -22,6 +23,7 @@ use ringmaster_domain::platform::Platform;
 
 use crate::error::StoreError;
 use crate::on_pool;
+use crate::os_updates::device_data::stamp_device_data;
 use crate::os_updates::{
     ROWS_PER_STATEMENT, bump_os_update_counter, corrupt, parse_timestamp, unique_or, values_list,
 };
@@ -90,12 +92,15 @@ impl Store {
     ) -> Result<StoredDevice, StoreError> {
         let stamp = now.to_string();
         on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
             let sql = concat!(insert_devices!(), "($1, $2, $3, $4, $5, $6, $7, $7)");
             bind_device!(sqlx::query(sql), device)
                 .bind(&stamp)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await
                 .map_err(|error| unique_or(error, || format!("device \"{}\"", device.id)))?;
+            stamp_device_data!(tx, [device.id.as_str()]);
+            tx.commit().await?;
         });
         Ok(stored_device(device, now, now))
     }
@@ -109,14 +114,20 @@ impl Store {
     ) -> Result<StoredDevice, StoreError> {
         let stamp = now.to_string();
         on_pool!(self, pool => {
-            sqlx::query(concat!(
+            let mut tx = pool.begin().await?;
+            let created = sqlx::query(concat!(
                 insert_devices!(),
                 "($1, NULL, NULL, NULL, NULL, NULL, $2, $2) ON CONFLICT (id) DO NOTHING"
             ))
             .bind(id.as_str())
             .bind(&stamp)
-            .execute(pool)
-            .await?;
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if created > 0 {
+                stamp_device_data!(tx, [id.as_str()]);
+            }
+            tx.commit().await?;
         });
         self.get_device(id.as_str()).await?.ok_or_else(|| {
             corrupt(
@@ -151,7 +162,10 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             let outcome = match written {
-                Some(row) => (row, true),
+                Some(row) => {
+                    stamp_device_data!(tx, [row.id.as_str()]);
+                    (row, true)
+                }
                 None => (
                     sqlx::query_as(concat!(select_devices!(), " WHERE id = $1"))
                         .bind(device.id.as_str())
@@ -244,22 +258,26 @@ impl Store {
         let devices: Vec<&DeviceDocument> = by_id.into_values().collect();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let mut written = 0;
+            let mut written: Vec<String> = Vec::new();
             for chunk in devices.chunks(ROWS_PER_STATEMENT) {
                 let sql = format!(
-                    "{}{}{}",
+                    "{}{}{} RETURNING id",
                     insert_devices!(),
                     values_list(chunk.len(), 8),
                     upsert_devices_tail!()
                 );
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
                 for device in chunk {
                     query = bind_device!(query, device).bind(&stamp).bind(&stamp);
                 }
-                written += query.execute(&mut *tx).await?.rows_affected();
+                written.extend(query.fetch_all(&mut *tx).await?);
+            }
+            if !written.is_empty() {
+                // Only the rows written (and so locked by this transaction) are stamped.
+                stamp_device_data!(tx, written);
             }
             tx.commit().await?;
-            Ok(written as usize)
+            Ok(written.len())
         })
     }
 
@@ -301,6 +319,9 @@ macro_rules! select_devices {
     };
 }
 use select_devices;
+
+/// The device rows' `SELECT` (for statements built at run time).
+pub(crate) const SELECT_DEVICES: &str = select_devices!();
 
 macro_rules! insert_devices {
     () => {
@@ -362,7 +383,7 @@ fn stored_device(
 }
 
 #[derive(Debug, sqlx::FromRow)]
-struct DeviceRow {
+pub(crate) struct DeviceRow {
     id: String,
     platform: Option<String>,
     os_version: Option<String>,
@@ -384,7 +405,7 @@ struct DeviceWithToken {
 }
 
 impl DeviceRow {
-    fn into_stored(self) -> Result<StoredDevice, StoreError> {
+    pub(crate) fn into_stored(self) -> Result<StoredDevice, StoreError> {
         let what = format!("devices/{}", self.id);
         Ok(StoredDevice {
             platform: self
