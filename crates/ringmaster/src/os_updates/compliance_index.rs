@@ -413,3 +413,67 @@ pub fn time_boundary(snapshot: &OsUpdateSnapshot, at: Timestamp) -> Timestamp {
         .filter(|instant| *instant > at)
         .fold(midnight, Timestamp::min)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ringmaster_domain::assignment::Subject;
+    use ringmaster_domain::ids::PolicyGroupId;
+    use ringmaster_store::os_updates::exemptions::StoredExemption;
+    use ringmaster_store::os_updates::pauses::StoredPause;
+
+    fn instant(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn the_boundary_is_the_next_midnight_or_an_earlier_end_still_ahead() {
+        let at = instant("2025-11-12T09:00:00Z");
+        let mut snapshot = OsUpdateSnapshot::empty();
+        assert_eq!(
+            time_boundary(&snapshot, at),
+            instant("2025-11-13T00:00:00Z")
+        );
+        let exemption = |until: &str| StoredExemption {
+            id: 1,
+            device_id: "mac".into(),
+            until: instant(until),
+            reason: "r".into(),
+            created_by: None,
+            created_at: instant("2025-11-01T00:00:00Z"),
+        };
+        snapshot.exemptions.insert(
+            "mac".into(),
+            vec![
+                exemption("2025-11-12T08:00:00Z"),
+                exemption("2025-11-12T20:00:00Z"),
+            ],
+        );
+        assert_eq!(
+            time_boundary(&snapshot, at),
+            instant("2025-11-12T20:00:00Z"),
+            "the exemption ending ahead, not the one ended"
+        );
+        snapshot.pauses.insert(
+            Subject::PolicyGroup(PolicyGroupId::new(1)),
+            StoredPause {
+                subject: Subject::PolicyGroup(PolicyGroupId::new(1)),
+                reason: "r".into(),
+                paused_by: None,
+                paused_at: instant("2025-11-10T00:00:00Z"),
+                until: Some(instant("2025-11-12T10:30:00Z")),
+                resumed_by: None,
+                resumed_at: None,
+            },
+        );
+        assert_eq!(
+            time_boundary(&snapshot, at),
+            instant("2025-11-12T10:30:00Z")
+        );
+        assert_eq!(
+            time_boundary(&snapshot, instant("2025-11-12T23:00:00Z")),
+            instant("2025-11-13T00:00:00Z"),
+            "everything ahead has passed"
+        );
+    }
+}
