@@ -64,9 +64,10 @@ PAGES=(/ui/ /ui/titles /ui/catalog/macOS /ui/policies /ui/policies/1 /ui/rings /
 printf '| page | median ms | slowest ms | bytes |\n|---|---:|---:|---:|\n'
 for page in "${PAGES[@]}"; do
     args=()
-    for _ in $(seq 1 "$REPEAT"); do args+=("$URL$page"); done
+    # `-o` applies to one URL: one for each.
+    for _ in $(seq 1 "$REPEAT"); do args+=(-o /dev/null "$URL$page"); done
     # One curl, one connection, REPEAT requests: each line the time and size of one.
-    curl -s -o /dev/null -H "Cookie: $COOKIE" -w '%{http_code} %{time_total} %{size_download}\n' "${args[@]}" |
+    curl -s -H "Cookie: $COOKIE" -w '%{http_code} %{time_total} %{size_download}\n' "${args[@]}" |
         python3 -c '
 import sys, statistics
 page = sys.argv[1]
