@@ -202,14 +202,25 @@ pub fn rejected_declarations(served: &DeclarationSet, status: &DeviceStatus) -> 
 /// [`rejected_declarations`] from a status's [`StatusFacts`]: the rejections whose identifier
 /// and server token are served now, sorted, without repeats.
 pub fn rejected_among(served: &DeclarationSet, facts: &StatusFacts) -> Vec<String> {
+    rejected_by(
+        |kind, identifier| {
+            served
+                .get(kind, identifier)
+                .map(|declaration| declaration.server_token())
+        },
+        facts,
+    )
+}
+
+/// [`rejected_among`] with the served set given as its server token by kind and identifier.
+pub fn rejected_by<'a>(
+    served_token: impl Fn(DeclarationKind, &str) -> Option<&'a str>,
+    facts: &StatusFacts,
+) -> Vec<String> {
     let mut rejected: Vec<String> = facts
         .rejections
         .iter()
-        .filter(|(kind, identifier, token)| {
-            served
-                .get(*kind, identifier)
-                .is_some_and(|declaration| declaration.server_token() == token)
-        })
+        .filter(|(kind, identifier, token)| served_token(*kind, identifier) == Some(token.as_str()))
         .map(|(_, identifier, _)| identifier.clone())
         .collect();
     rejected.sort();
@@ -227,15 +238,18 @@ pub fn classify(
     served: &DeclarationSet,
     status: &DeviceStatus,
 ) -> ComplianceState {
-    classify_facts(known, plan, unsupported, served, &StatusFacts::of(status))
+    let facts = StatusFacts::of(status);
+    let rejected = !rejected_among(served, &facts).is_empty();
+    classify_facts(known, plan, unsupported, rejected, &facts)
 }
 
-/// [`classify`] from a status's [`StatusFacts`] (the one rule; `classify` reads them first).
+/// [`classify`] from a status's [`StatusFacts`] (the one rule; `classify` reads them first);
+/// `rejected`: the device rejects a declaration served now ([`rejected_among`] is not empty).
 pub fn classify_facts(
     known: bool,
     plan: Option<&DevicePlan>,
     unsupported: bool,
-    served: &DeclarationSet,
+    rejected: bool,
     facts: &StatusFacts,
 ) -> ComplianceState {
     if !known {
@@ -247,7 +261,7 @@ pub fn classify_facts(
     if unsupported {
         return ComplianceState::Unsupported;
     }
-    if !rejected_among(served, facts).is_empty() {
+    if rejected {
         return ComplianceState::DeclarationRejected;
     }
     if matches!(plan.not_enforced(), Some(NotEnforced::Exempt { .. })) {

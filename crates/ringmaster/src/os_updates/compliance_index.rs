@@ -20,12 +20,13 @@ use std::sync::Arc;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use ringmaster_domain::compliance::{
-    ComplianceCounts, ComplianceState, StatusFacts, classify_facts, rejected_among,
+    ComplianceCounts, ComplianceState, StatusFacts, classify_facts, rejected_by,
 };
+use ringmaster_domain::declarations::envelope::DeclarationKind;
 use ringmaster_domain::device_status::merge::DeviceStatus;
-use ringmaster_domain::fleet::DeviceDeclarations;
 use ringmaster_domain::ids::PolicyId;
 use ringmaster_domain::platform::Platform;
+use ringmaster_domain::schedule::DevicePlan;
 use ringmaster_store::os_updates::device_data::{DeviceData, Revisions};
 use ringmaster_store::os_updates::devices::StoredDevice;
 
@@ -58,10 +59,16 @@ impl DeviceInputs {
     }
 }
 
-/// What one distinct input is served, shared by the devices that have it.
+/// What classification reads of what one distinct input is served, shared by the devices that
+/// have it (the plan without its list of releases, and each declaration's server token: a few
+/// hundred bytes, where the served declarations themselves take tens of kilobytes).
 #[derive(Debug)]
 pub struct Served {
-    pub declarations: DeviceDeclarations,
+    /// The plan, its `releases` left out.
+    pub plan: Option<DevicePlan>,
+    pub unsupported: Option<String>,
+    /// Each served declaration's server token, by kind and identifier.
+    pub tokens: HashMap<(DeclarationKind, String), String>,
     /// A policy applies (of either kind) and planned the device.
     pub planned: bool,
     pub target_version: Option<String>,
@@ -282,15 +289,23 @@ impl ComplianceIndex {
             }
         };
         let known = device.platform.is_some() && device.os_version.is_some();
-        let plan = served.declarations.plan.as_ref().filter(|_| served.planned);
+        let plan = served.plan.as_ref().filter(|_| served.planned);
+        let rejected = rejected_by(
+            |kind, identifier| {
+                served
+                    .tokens
+                    .get(&(kind, identifier.to_owned()))
+                    .map(String::as_str)
+            },
+            &inputs.status,
+        );
         let state = classify_facts(
             known,
             plan,
-            served.declarations.unsupported.is_some(),
-            &served.declarations.declarations,
+            served.unsupported.is_some(),
+            !rejected.is_empty(),
             &inputs.status,
         );
-        let rejected = rejected_among(&served.declarations.declarations, &inputs.status);
         Entry {
             policy,
             specific,
@@ -349,7 +364,9 @@ fn placeholder_entry() -> Entry {
         legacy_conflict: false,
         rejected: Vec::new(),
         served: Arc::new(Served {
-            declarations: ringmaster_domain::fleet::status_only(Platform::MacOs),
+            plan: None,
+            unsupported: None,
+            tokens: HashMap::new(),
             planned: false,
             target_version: None,
             deadline: None,
@@ -375,12 +392,30 @@ fn served_of(snapshot: Arc<OsUpdateSnapshot>, device: &StoredDevice, at: Timesta
                 .checked_add(SignedDuration::from_nanos(1))
                 .ok()
         });
+    let declarations = &served.served.declarations;
     Served {
         target_version: enforcement.map(|e| e.version.as_str().to_owned()),
         deadline: enforcement.map(|e| e.deadline_text()),
         overdue_from,
         planned,
-        declarations: served.served,
+        tokens: declarations
+            .declarations()
+            .iter()
+            .map(|declaration| {
+                (
+                    (
+                        declaration.kind().kind(),
+                        declaration.identifier().as_str().to_owned(),
+                    ),
+                    declaration.server_token().to_owned(),
+                )
+            })
+            .collect(),
+        unsupported: served.served.unsupported.clone(),
+        plan: served.served.plan.map(|plan| DevicePlan {
+            releases: Vec::new(),
+            ..plan
+        }),
     }
 }
 

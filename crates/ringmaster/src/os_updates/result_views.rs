@@ -292,7 +292,7 @@ impl DeviceLine {
         DeviceLine {
             id: inputs.device.id.clone(),
             state: entry.state.as_str(),
-            unsupported_reason: entry.served.declarations.unsupported.clone(),
+            unsupported_reason: entry.served.unsupported.clone(),
             os_version: inputs
                 .device
                 .os_version
