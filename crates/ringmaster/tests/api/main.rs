@@ -76,6 +76,7 @@ mod status_crash;
 mod token_import;
 mod tokens;
 mod ui_browser;
+mod ui_forms;
 mod ui_sessions;
 mod webhook_delivery;
 mod webhooks;
