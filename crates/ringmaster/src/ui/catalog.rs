@@ -179,7 +179,10 @@ async fn import(Path(platform): Path<String>, form: UiForm) -> Result<Response, 
     } else {
         form.text("json").as_bytes().to_vec()
     };
-    let carried = vec![("json".to_owned(), String::from_utf8_lossy(&body).into_owned())];
+    let carried = vec![(
+        "json".to_owned(),
+        String::from_utf8_lossy(&body).into_owned(),
+    )];
     let mut write = Write::new(
         Method::POST,
         "/api/v1/catalog/import".to_owned(),
@@ -223,11 +226,7 @@ fn summary(report: &Value) -> String {
 }
 
 /// A release's change, previewed first; back to the catalog once written.
-async fn release_change(
-    form: &UiForm,
-    platform: &str,
-    write: Write,
-) -> Result<Response, Refused> {
+async fn release_change(form: &UiForm, platform: &str, write: Write) -> Result<Response, Refused> {
     match preview::submit(form, write).await {
         Step::Preview(page) => Ok(page),
         Step::Written(_) => {

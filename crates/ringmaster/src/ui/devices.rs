@@ -64,16 +64,23 @@ async fn list(
     }
     let answer = ui.call(Method::GET, &uri, None).await;
     let refused = (!answer.ok()).then(|| answer.clone());
-    let page = if answer.ok() { answer.body } else { Value::Null };
+    let page = if answer.ok() {
+        answer.body
+    } else {
+        Value::Null
+    };
     let devices = page
         .get("devices")
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default();
     let next = page.get("next").and_then(Value::as_str);
-    let search_problem = refused
-        .as_ref()
-        .and_then(|answer| answer.problems().into_iter().find(|problem| problem.at == "search"));
+    let search_problem = refused.as_ref().and_then(|answer| {
+        answer
+            .problems()
+            .into_iter()
+            .find(|problem| problem.at == "search")
+    });
     let query_of = |after: &str| {
         let mut link = format!("/ui/devices?after={}", encode(after));
         if !q.is_empty() {
@@ -305,7 +312,9 @@ async fn end_exemption(
 async fn device_change(form: &UiForm, id: &str, write: Write) -> Result<Response, Refused> {
     match preview::submit(form, write).await {
         Step::Preview(page) => Ok(page),
-        Step::Written(_) => Ok(Redirect::to(&format!("/ui/devices/{}", encode(id))).into_response()),
+        Step::Written(_) => {
+            Ok(Redirect::to(&format!("/ui/devices/{}", encode(id))).into_response())
+        }
         Step::Refused(answer) => device_page(&form.ui, id, Some(&answer)).await,
     }
 }

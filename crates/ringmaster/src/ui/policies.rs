@@ -136,9 +136,17 @@ fn form_page(ui: &Ui, id: Option<i64>, document: &Value, refused: Option<&Answer
 async fn create(form: UiForm) -> Response {
     let document = policy_form::document_of(form.fields.pairs());
     let name = text(document.get("name"));
-    let write = Write::new(Method::POST, "/api/v1/policies".to_owned(), "/api/v1/policies")
-        .json(&document)
-        .shown(format!("create policy {name}"), "/ui/policies", Section::Policies);
+    let write = Write::new(
+        Method::POST,
+        "/api/v1/policies".to_owned(),
+        "/api/v1/policies",
+    )
+    .json(&document)
+    .shown(
+        format!("create policy {name}"),
+        "/ui/policies",
+        Section::Policies,
+    );
     match preview::submit(&form, write).await {
         Step::Preview(page) => page,
         Step::Written(answer) => {

@@ -71,7 +71,12 @@ impl Write {
     }
 
     /// Described in words, cancelled to `back`, shown in `section`.
-    pub fn shown(mut self, what: impl Into<String>, back: impl Into<String>, section: Section) -> Write {
+    pub fn shown(
+        mut self,
+        what: impl Into<String>,
+        back: impl Into<String>,
+        section: Section,
+    ) -> Write {
         self.what = what.into();
         self.back = back.into();
         self.section = section;
@@ -106,7 +111,9 @@ pub enum Step {
 pub async fn submit(form: &UiForm, write: Write) -> Step {
     let ui = &form.ui;
     if form.text(CONFIRM) == "yes" {
-        let answer = ui.call(write.method.clone(), &write.uri, write.body.clone()).await;
+        let answer = ui
+            .call(write.method.clone(), &write.uri, write.body.clone())
+            .await;
         return if answer.ok() {
             Step::Written(answer)
         } else {
@@ -125,7 +132,11 @@ pub async fn submit(form: &UiForm, write: Write) -> Step {
         return Step::Preview(preview_page(ui, &write, None, &carried));
     }
     let answer = ui
-        .call(write.method.clone(), &write.dry_run_uri(), write.body.clone())
+        .call(
+            write.method.clone(),
+            &write.dry_run_uri(),
+            write.body.clone(),
+        )
         .await;
     if !answer.ok() {
         return Step::Refused(answer);
@@ -316,7 +327,10 @@ mod tests {
             "/api/v1/policy-groups/{id}/bindings",
         );
         assert!(bind.has_dry_run());
-        assert_eq!(bind.dry_run_uri(), "/api/v1/policy-groups/3/bindings?dryRun=true");
+        assert_eq!(
+            bind.dry_run_uri(),
+            "/api/v1/policy-groups/3/bindings?dryRun=true"
+        );
         let tokens = Write::new(Method::POST, "/api/v1/tokens".to_owned(), "/api/v1/tokens");
         assert!(!tokens.has_dry_run());
         let query = Write::new(
@@ -337,7 +351,10 @@ mod tests {
             "warnings": [{"pointer": "/targetVersion", "message": "unknown"}]
         });
         let preview: PreviewAnswer = serde_json::from_value(answer).expect("typed");
-        assert_eq!(preview.changes[0].to.as_ref().expect("to").target_version, "26.2");
+        assert_eq!(
+            preview.changes[0].to.as_ref().expect("to").target_version,
+            "26.2"
+        );
         assert_eq!(preview.warnings[0].pointer, "/targetVersion");
         assert_eq!(preview.overdue_at_once, 1);
     }

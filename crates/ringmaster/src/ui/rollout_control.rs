@@ -10,11 +10,11 @@
 
 use std::collections::BTreeMap;
 
+use axum::Router;
 use axum::extract::Path;
 use axum::http::Method;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
-use axum::{Extension, Router};
 use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -186,7 +186,14 @@ fn mine<'a>(refused: Option<(&str, &'a Answer)>, key: &str) -> Vec<Problem> {
     }
 }
 
-fn field(key: &str, name: &str, label: &str, hint: &str, problems: &[Problem], value: &str) -> Markup {
+fn field(
+    key: &str,
+    name: &str,
+    label: &str,
+    hint: &str,
+    problems: &[Problem],
+    value: &str,
+) -> Markup {
     let id = format!("{key}-{name}");
     let errors: Vec<&Problem> = problems
         .iter()
@@ -217,7 +224,10 @@ pub fn pause_controls(
     refused: Option<(&str, &Answer)>,
 ) -> Markup {
     let (base, api) = match subject {
-        "policyGroup" => (format!("/ui/rings/{id}"), "/api/v1/policy-groups/{id}/pause"),
+        "policyGroup" => (
+            format!("/ui/rings/{id}"),
+            "/api/v1/policy-groups/{id}/pause",
+        ),
         _ => (
             format!("/ui/rings/policies/{id}"),
             "/api/v1/policies/{id}/pause",
@@ -264,7 +274,11 @@ pub fn gate_controls(
             .map(|(_, name)| name.clone())
             .unwrap_or_else(|| format!("ring {after}"))
     };
-    let shown = |name: &str| gate.map(|gate| text(gate.get(name))).filter(|value| value != "—").unwrap_or_default();
+    let shown = |name: &str| {
+        gate.map(|gate| text(gate.get(name)))
+            .filter(|value| value != "—")
+            .unwrap_or_default()
+    };
     let after = shown("after");
     html! {
         @match gate {
@@ -346,7 +360,10 @@ pub fn halts_section(ui: &Ui, state: &RolloutState, rings: &[(String, String)]) 
 /// The body of a pause form: `reason`, and `until` when given.
 fn pause_body(form: &UiForm) -> Value {
     let mut body = Map::new();
-    body.insert("reason".to_owned(), Value::String(form.text("reason").trim().to_owned()));
+    body.insert(
+        "reason".to_owned(),
+        Value::String(form.text("reason").trim().to_owned()),
+    );
     let until = form.text("until").trim();
     if !until.is_empty() {
         body.insert("until".to_owned(), Value::String(until.to_owned()));
@@ -427,7 +444,11 @@ async fn set_gate(Path(id): Path<i64>, form: UiForm) -> Result<Response, Refused
         "/api/v1/policy-groups/{id}/gate",
     )
     .json(&Value::Object(body))
-    .shown(format!("set the gate of ring {id}"), "/ui/rings", Section::Rings);
+    .shown(
+        format!("set the gate of ring {id}"),
+        "/ui/rings",
+        Section::Rings,
+    );
     finish(&form, format!("gate-{id}"), write).await
 }
 
@@ -437,7 +458,11 @@ async fn clear_gate(Path(id): Path<i64>, form: UiForm) -> Result<Response, Refus
         format!("/api/v1/policy-groups/{id}/gate"),
         "/api/v1/policy-groups/{id}/gate",
     )
-    .shown(format!("clear the gate of ring {id}"), "/ui/rings", Section::Rings);
+    .shown(
+        format!("clear the gate of ring {id}"),
+        "/ui/rings",
+        Section::Rings,
+    );
     finish(&form, format!("gate-{id}"), write).await
 }
 

@@ -155,7 +155,12 @@ async fn the_web_app_in_a_browser() {
     browser
         .submit("form[action='/ui/device-groups'] button")
         .await;
-    assert!(browser.text("h1").await.starts_with("Preview: create device group"));
+    assert!(
+        browser
+            .text("h1")
+            .await
+            .starts_with("Preview: create device group")
+    );
     browser.submit("#confirm").await;
     browser.click("#ring-1-group-1").await;
     browser
@@ -219,14 +224,18 @@ async fn the_web_app_in_a_browser() {
     browser
         .click("section[aria-labelledby='ring-1'] details summary")
         .await;
-    browser.fill("#pause-policyGroup-1-reason", "VPN breaks").await;
+    browser
+        .fill("#pause-policyGroup-1-reason", "VPN breaks")
+        .await;
     browser
         .submit("form[action='/ui/rings/1/pause'] button")
         .await;
     assert!(browser.text("h1").await.starts_with("Preview: pause ring"));
     browser.check_page("preview-pause").await;
     browser.submit("#confirm").await;
-    let paused = browser.text("section[aria-labelledby='ring-1'] .paused").await;
+    let paused = browser
+        .text("section[aria-labelledby='ring-1'] .paused")
+        .await;
     assert!(paused.contains("VPN breaks"), "{paused}");
     browser.goto(&url("/ui/devices/ui-mac-1")).await;
     assert!(browser.source().await.contains("paused"));
@@ -238,7 +247,9 @@ async fn the_web_app_in_a_browser() {
     assert!(browser.text("h1").await.starts_with("Preview: resume ring"));
     browser.submit("#confirm").await;
     assert_eq!(
-        browser.count("section[aria-labelledby='ring-1'] .paused").await,
+        browser
+            .count("section[aria-labelledby='ring-1'] .paused")
+            .await,
         0
     );
 
