@@ -179,7 +179,7 @@ pub fn pause_words(pause: &PlanPause) -> Markup {
 }
 
 /// The problems of a refused form, if it is the one named `key`.
-fn mine<'a>(refused: Option<(&str, &'a Answer)>, key: &str) -> Vec<Problem> {
+fn mine(refused: Option<(&str, &Answer)>, key: &str) -> Vec<Problem> {
     match refused {
         Some((form, answer)) if form == key => answer.problems(),
         _ => Vec::new(),
