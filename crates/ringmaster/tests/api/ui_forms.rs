@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 use crate::os_catalog::import;
 use crate::os_devices::create_device;
 use crate::os_policies::send;
-use crate::support::{TestApp, TestBackend, admin_json, fixture, load_rings, spawn_app};
+use crate::support::{
+    AppOptions, TestApp, TestBackend, admin_json, fixture, load_rings, spawn_app, spawn_app_with,
+};
 use crate::ui_sessions::{csrf, page, sign_in};
 
 /// Posts a form as the session `secret`; the answer's status and body.
@@ -436,4 +438,118 @@ async fn devices_are_searched_by_substring_page_by_page(backend: TestBackend) {
         admin_json(&app, "/api/v1/policy-groups/halts").await,
         json!({"halts": []})
     );
+}
+
+on_each_backend!(a_gate_is_set_explained_evaluated_and_cleared_through_the_forms);
+async fn a_gate_is_set_explained_evaluated_and_cleared_through_the_forms(backend: TestBackend) {
+    // A month after 26.2 came out: it is visible to the second ring, which waits for the first.
+    let clock = ringmaster::clock::Clock::manual("2026-01-15T12:00:00Z".parse().expect("time"));
+    let app = spawn_app_with(
+        backend,
+        AppOptions {
+            clock,
+            ..AppOptions::default()
+        },
+    )
+    .await;
+    let (rings, group) = fleet(&app).await;
+    let (first, second) = (rings[0], rings[1]);
+    let bound = send(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/policy-groups/{first}/bindings"),
+        &json!({"deviceGroups": [group]}),
+    )
+    .await;
+    assert_eq!(bound.status(), StatusCode::OK);
+    let (secret, _) = sign_in(&app, &app.token).await;
+    let token = csrf(&app, &secret).await;
+    let path = format!("/ui/rings/{second}/gate");
+    let after = first.to_string();
+
+    // Out of range: refused at its field, with the API's words; no gate.
+    let bad = [
+        ("csrf", token.as_str()),
+        ("after", after.as_str()),
+        ("minInstalledPercent", "200"),
+        ("maxFailedPercent", "10"),
+        ("minDays", ""),
+        ("confirmed", "yes"),
+    ];
+    let (status, refused) = post(&app, &secret, &path, &bad).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    let error = format!("id=\"gate-{second}-minInstalledPercent-error\"");
+    assert!(refused.contains(&error), "{refused}");
+    let gate_of = |groups: &Value| {
+        groups
+            .as_array()
+            .and_then(|list| list.iter().find(|ring| ring["id"] == second))
+            .map(|ring| ring["gate"].clone())
+    };
+    let groups = admin_json(&app, "/api/v1/policy-groups").await;
+    assert_eq!(gate_of(&groups), Some(Value::Null));
+
+    // Previewed (or confirmed), then set: the ring says what it waits for, in words.
+    let form = [
+        ("csrf", token.as_str()),
+        ("after", after.as_str()),
+        ("minInstalledPercent", "50"),
+        ("maxFailedPercent", "10"),
+        ("minDays", "2"),
+    ];
+    let (status, preview) = post(&app, &secret, &path, &form).await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    assert!(
+        preview.contains("Preview: set the gate of ring"),
+        "{preview}"
+    );
+    let groups = admin_json(&app, "/api/v1/policy-groups").await;
+    assert_eq!(
+        gate_of(&groups),
+        Some(Value::Null),
+        "nothing set before the confirmation"
+    );
+    let mut confirmed = form.to_vec();
+    confirmed.push(("confirmed", "yes"));
+    let (status, _) = post(&app, &secret, &path, &confirmed).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let groups = admin_json(&app, "/api/v1/policy-groups").await;
+    assert_eq!(gate_of(&groups).expect("ring")["minInstalledPercent"], 50);
+    let rings_page = page(&app, &secret, "/ui/rings")
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        rings_page.contains("Gate: waits for <strong>Vanguard</strong>"),
+        "{rings_page}"
+    );
+    assert!(
+        rings_page.contains("Waiting: "),
+        "the second ring waits for the first: {rings_page}"
+    );
+    assert!(rings_page.contains("id=\"halts\""), "{rings_page}");
+
+    // Evaluate now, then clear through the preview.
+    let (status, _) = post(
+        &app,
+        &secret,
+        "/ui/rings/evaluate-gates",
+        &[("csrf", token.as_str())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let clear = format!("/ui/rings/{second}/gate/clear");
+    let (status, preview) = post(&app, &secret, &clear, &[("csrf", token.as_str())]).await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    let (status, _) = post(
+        &app,
+        &secret,
+        &clear,
+        &[("csrf", token.as_str()), ("confirmed", "yes")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let groups = admin_json(&app, "/api/v1/policy-groups").await;
+    assert_eq!(gate_of(&groups), Some(Value::Null));
 }
