@@ -3,6 +3,7 @@
 use clap::{Args, Subcommand};
 
 use crate::config::DatabaseArgs;
+use crate::config::confirm::ConfirmArgs;
 
 #[derive(Debug, Subcommand)]
 pub enum RingCommand {
@@ -24,6 +25,8 @@ pub struct PauseArgs {
     #[arg(long)]
     pub until: Option<String>,
     #[command(flatten)]
+    pub confirm: ConfirmArgs,
+    #[command(flatten)]
     pub database: DatabaseArgs,
 }
 
@@ -31,6 +34,8 @@ pub struct PauseArgs {
 pub struct ResumeArgs {
     /// The ring's (policy group's) or policy's id or name
     pub target: String,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
     #[command(flatten)]
     pub database: DatabaseArgs,
 }

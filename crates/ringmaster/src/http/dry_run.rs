@@ -45,6 +45,12 @@ pub const DRY_RUN_ROUTES: &[(Method, &str)] = &[
     (Method::POST, "/api/v1/device-groups"),
     (Method::PUT, "/api/v1/device-groups/{id}"),
     (Method::DELETE, "/api/v1/device-groups/{id}"),
+    (Method::POST, "/api/v1/policy-groups/{id}/pause"),
+    (Method::POST, "/api/v1/policy-groups/{id}/resume"),
+    (Method::POST, "/api/v1/policies/{id}/pause"),
+    (Method::POST, "/api/v1/policies/{id}/resume"),
+    (Method::PUT, "/api/v1/policy-groups/{id}/gate"),
+    (Method::DELETE, "/api/v1/policy-groups/{id}/gate"),
 ];
 
 /// Whether the request asked for a dry run.

@@ -125,34 +125,15 @@ impl OsUpdates {
     ) -> Result<GateView, OsUpdateError> {
         let gate = Gate::parse(body).map_err(OsUpdateError::Invalid)?;
         let snapshot = self.snapshot();
-        if !snapshot.policy_groups.contains_key(&group) {
-            return Err(OsUpdateError::NotFound(format!("policy group {group}")));
-        }
-        let mut errors = FieldErrors::new();
-        let after: BTreeMap<PolicyGroupId, PolicyGroupId> = snapshot
-            .gates
-            .iter()
-            .filter(|(gated, _)| **gated != group)
-            .map(|(gated, gate)| (*gated, gate.after))
-            .collect();
-        if !snapshot.policy_groups.contains_key(&gate.after) {
-            errors.push(
-                "/after",
-                format!("no policy group has the id {}", gate.after),
-            );
-        } else if closes_cycle(&after, group, gate.after) {
-            errors.push(
-                "/after",
-                format!(
-                    "policy group {} waits (through its gates) for policy group {group}: a gate \
-                     may not close a cycle",
-                    gate.after
-                ),
-            );
-        }
-        if !errors.is_empty() {
-            return Err(OsUpdateError::Invalid(errors));
-        }
+        check_gate(
+            |id| snapshot.policy_groups.contains_key(&id),
+            snapshot
+                .gates
+                .iter()
+                .map(|(gated, gate)| (*gated, gate.after)),
+            group,
+            &gate,
+        )?;
         if !self.store.set_gate(group, Some(&gate)).await? {
             return Err(OsUpdateError::NotFound(format!("policy group {group}")));
         }
@@ -163,9 +144,7 @@ impl OsUpdates {
     /// Removes `group`'s gate (its recorded evaluations stay, as history).
     pub async fn remove_gate(&self, group: PolicyGroupId) -> Result<(), OsUpdateError> {
         if !self.snapshot().gates.contains_key(&group) {
-            return Err(OsUpdateError::NotFound(format!(
-                "a gate of policy group {group}"
-            )));
+            return Err(no_gate(group));
         }
         self.store.set_gate(group, None).await?;
         self.refresh_after_write().await;
@@ -371,6 +350,50 @@ impl OsUpdates {
             tracing::warn!(%error, version = %halt.version, "cannot record a halt in the audit log");
         }
     }
+}
+
+/// The checks of a gate set on `group`, in the real write's order, given which groups exist and
+/// every gated group's `after`: 404 for an unknown `group`, then 400 at `/after` when it names
+/// no group or closes a cycle. A dry run checks the same against its copy of the configuration.
+pub fn check_gate(
+    exists: impl Fn(PolicyGroupId) -> bool,
+    gated: impl IntoIterator<Item = (PolicyGroupId, PolicyGroupId)>,
+    group: PolicyGroupId,
+    gate: &Gate,
+) -> Result<(), OsUpdateError> {
+    if !exists(group) {
+        return Err(OsUpdateError::NotFound(format!("policy group {group}")));
+    }
+    let after: BTreeMap<PolicyGroupId, PolicyGroupId> = gated
+        .into_iter()
+        .filter(|(gated, _)| *gated != group)
+        .collect();
+    let mut errors = FieldErrors::new();
+    if !exists(gate.after) {
+        errors.push(
+            "/after",
+            format!("no policy group has the id {}", gate.after),
+        );
+    } else if closes_cycle(&after, group, gate.after) {
+        errors.push(
+            "/after",
+            format!(
+                "policy group {} waits (through its gates) for policy group {group}: a gate \
+                 may not close a cycle",
+                gate.after
+            ),
+        );
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(OsUpdateError::Invalid(errors))
+    }
+}
+
+/// The 404 of removing a gate `group` does not have.
+pub fn no_gate(group: PolicyGroupId) -> OsUpdateError {
+    OsUpdateError::NotFound(format!("a gate of policy group {group}"))
 }
 
 /// Runs an evaluation round every `every` on one server of the cluster at a time (the

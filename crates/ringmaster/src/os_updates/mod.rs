@@ -28,7 +28,8 @@
 //!   [`pauses`]: pausing and resuming rings and policies; [`gates`]: health gates between rings
 //!   and their evaluation round.
 //! - [`preview`]: what a change would do to every device (`?dryRun=true`), nothing written;
-//!   [`preview_changes`]: the dry run of each write, with the real write's checks and errors.
+//!   [`preview_changes`]: the dry run of each write, with the real write's checks and errors;
+//!   [`preview_rollout`]: the same for pauses, resumes and gates.
 
 pub mod blocks;
 pub mod catalog;
@@ -48,6 +49,7 @@ pub mod pauses;
 pub mod policies;
 pub mod preview;
 pub mod preview_changes;
+pub mod preview_rollout;
 pub mod result_views;
 pub mod results;
 pub mod served;

@@ -86,7 +86,7 @@ pub fn subject_parts(subject: Subject) -> (&'static str, i64) {
     }
 }
 
-fn subject_not_found(subject: Subject) -> OsUpdateError {
+pub(crate) fn subject_not_found(subject: Subject) -> OsUpdateError {
     match subject {
         Subject::PolicyGroup(id) => OsUpdateError::NotFound(format!("policy group {id}")),
         Subject::Policy(id) => OsUpdateError::NotFound(format!("policy {id}")),
@@ -142,10 +142,7 @@ impl OsUpdates {
             PauseWrite::NoSubject => Err(subject_not_found(subject)),
             PauseWrite::Unchanged(_) => match self.snapshot().pauses.get(&subject) {
                 Some(pause) => Ok(PauseView::of(pause, now)),
-                None => Err(OsUpdateError::NotFound(format!(
-                    "a pause of {}",
-                    describe(subject)
-                ))),
+                None => Err(no_pause(subject)),
             },
         }
     }
@@ -185,6 +182,11 @@ impl OsUpdates {
         }
         Ok(near)
     }
+}
+
+/// The 404 of resuming a subject that was never paused.
+pub(crate) fn no_pause(subject: Subject) -> OsUpdateError {
+    OsUpdateError::NotFound(format!("a pause of {}", describe(subject)))
 }
 
 fn describe(subject: Subject) -> String {

@@ -38,6 +38,7 @@ mod ddm_target_builds;
 mod ddm_user_channels;
 mod dry_run;
 mod dry_run_errors;
+mod dry_run_rollout;
 mod dry_run_simulator;
 mod edge_config;
 mod edge_connections;

@@ -231,6 +231,8 @@ async fn the_web_app_in_a_browser() {
         .submit("form[action='/ui/rings/1/pause'] button")
         .await;
     assert!(browser.text("h1").await.starts_with("Preview: pause ring"));
+    assert_eq!(browser.text("#preview-changed").await, "1");
+    assert!(browser.text("#preview-changes").await.contains("ui-mac-1"));
     browser.check_page("preview-pause").await;
     browser.submit("#confirm").await;
     let paused = browser
@@ -238,7 +240,8 @@ async fn the_web_app_in_a_browser() {
         .await;
     assert!(paused.contains("VPN breaks"), "{paused}");
     browser.goto(&url("/ui/devices/ui-mac-1")).await;
-    assert!(browser.source().await.contains("paused"));
+    let state = browser.text("#result + dl .badge").await;
+    assert_eq!(state, "paused", "{}", browser.source().await);
     browser.goto(&url("/ui/rings")).await;
     browser.check_page("rings-paused").await;
     browser

@@ -207,6 +207,9 @@ async fn a_ring_is_paused_through_its_preview_and_resumed(backend: TestBackend) 
         preview.contains("name=\"reason\" value=\"VPN breaks\""),
         "{preview}"
     );
+    // The API's dry run of the pause: the bound device loses its enforced target.
+    assert!(preview.contains("id=\"preview-changed\">1<"), "{preview}");
+    assert!(preview.contains("loses its target"), "{preview}");
     assert_ne!(
         state_of(&app).await,
         "paused",
