@@ -33,7 +33,10 @@ pub(crate) async fn run(command: DeviceCommand) -> anyhow::Result<ExitCode> {
                 reason: &reason,
             })?;
             let service = OsUpdates::new(open_store(&database.url).await?);
-            let preview = || service.preview_add_exemption(&id, &body, None, Clock::System.now());
+            let preview = || {
+                let now = Clock::System.now();
+                service.preview_add_exemption(&id, &body, None, now, now)
+            };
             match gate(&confirm, preview).await? {
                 Gate::Proceed => {}
                 Gate::Stop(code) => return Ok(code),
