@@ -73,6 +73,7 @@ mod rollout_exemptions;
 mod rollout_gates;
 mod rollout_pauses;
 mod rollout_specific;
+mod rollout_specific_pause;
 mod status_crash;
 mod token_import;
 mod tokens;
