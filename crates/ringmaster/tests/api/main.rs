@@ -71,6 +71,7 @@ mod roles;
 mod rollout_blocks;
 mod rollout_exemptions;
 mod rollout_gates;
+mod rollout_gates_cli;
 mod rollout_pauses;
 mod rollout_specific;
 mod rollout_specific_pause;
