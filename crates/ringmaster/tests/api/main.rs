@@ -81,4 +81,5 @@ mod tokens;
 mod ui_browser;
 mod ui_sessions;
 mod webhook_delivery;
+mod webhook_release_halted;
 mod webhooks;
