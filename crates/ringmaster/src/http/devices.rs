@@ -1,7 +1,9 @@
 //! `/api/v1/devices` and `/api/v1/device-groups`, and what each device is served.
 //!
-//! - `POST /devices` (201; 409 when the enrollment id exists), `GET /devices?after=&limit=`,
-//!   `GET|DELETE /devices/{id}`;
+//! - `POST /devices` (201; 409 when the enrollment id exists), `GET /devices?after=&limit=`
+//!   (`&search=`: only the devices whose id, model or software-update id contains it, ASCII
+//!   letters in either case, at most 100 characters; the same keyset paging), `GET|DELETE
+//!   /devices/{id}`;
 //! - `GET /devices/{id}/effective-policy?at=`: the policy that wins, why, what it overrules, and
 //!   the schedule it gives the device at that instant;
 //! - `GET /devices/{id}/declarations?at=`: the DDM declarations the device is served then;
@@ -67,6 +69,31 @@ pub fn router() -> Router<AppState> {
 struct PageQuery {
     after: Option<String>,
     limit: Option<u32>,
+    search: Option<String>,
+}
+
+/// The longest `search` text, in characters.
+pub const MAX_SEARCH_CHARS: usize = 100;
+
+/// `search` checked: absent or blank is no filter; at most [`MAX_SEARCH_CHARS`] characters,
+/// no control character.
+fn search_of(search: Option<&str>) -> Result<Option<&str>, ApiError> {
+    let Some(search) = search.map(str::trim).filter(|search| !search.is_empty()) else {
+        return Ok(None);
+    };
+    if search.chars().count() > MAX_SEARCH_CHARS {
+        return Err(ApiError::invalid_parameter(
+            "search",
+            format!("search is at most {MAX_SEARCH_CHARS} characters"),
+        ));
+    }
+    if search.chars().any(char::is_control) {
+        return Err(ApiError::invalid_parameter(
+            "search",
+            "search may not contain control characters",
+        ));
+    }
+    Ok(Some(search))
 }
 
 async fn create_device(
@@ -105,10 +132,21 @@ async fn list_devices(
             format!("after is a device id: {why}"),
         ));
     }
-    let devices = state
-        .os_updates
-        .devices(page.after.as_deref(), limit)
-        .await?;
+    let search = search_of(page.search.as_deref())?;
+    let devices = match search {
+        Some(needle) => {
+            state
+                .os_updates
+                .search_devices(needle, page.after.as_deref(), limit)
+                .await?
+        }
+        None => {
+            state
+                .os_updates
+                .devices(page.after.as_deref(), limit)
+                .await?
+        }
+    };
     let next = (devices.len() == limit as usize)
         .then(|| devices.last().map(|device| device.id.clone()))
         .flatten();

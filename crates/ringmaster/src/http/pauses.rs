@@ -7,16 +7,20 @@
 //! Health gates: `PUT /api/v1/policy-groups/{id}/gate` with `{"after", "minInstalledPercent",
 //! "maxFailedPercent", "minDays"?}` (200 with the gate; 400 by pointer, an unknown `after` or a
 //! cycle at `/after`), `DELETE …/gate` (204), and `POST /api/v1/policy-groups/gates/evaluate`,
-//! which runs an evaluation round now and answers what it recorded.
+//! which runs an evaluation round now and answers what it recorded. `GET
+//! /api/v1/policy-groups/halts` lists the halted releases.
 //!
 //! Pause, resume and the gate's `PUT` and `DELETE` take `?dryRun=true` ([`super::dry_run`]):
 //! the answer is the preview of what the change would do to every device, nothing written, and a
 //! refused dry run answers what the real write answers.
+//!
+//! `GET /api/v1/notifier`: the notifier's last round on this server (when, devices recomputed
+//! and notified, failures, the error that ended it).
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{post, put};
+use axum::routing::{get, post, put};
 use axum::{Extension, Router};
 use ringmaster_domain::ids::{PolicyGroupId, PolicyId};
 use ringmaster_store::os_updates::policies::Subject;
@@ -28,7 +32,8 @@ use crate::http::error::ApiError;
 use crate::http::extract::{ApiBytes, ApiPath};
 use crate::http::os_query::path_id;
 use crate::http::pretty_json::PrettyJson;
-use crate::os_updates::gates::{GateRoundView, GateView};
+use crate::os_updates::gates::{GateRoundView, GateView, HaltView, HaltsView};
+use crate::os_updates::notifier_log::NotifierView;
 use crate::os_updates::pauses::{PauseAnswer, PauseView};
 
 pub fn router() -> Router<AppState> {
@@ -40,6 +45,8 @@ pub fn router() -> Router<AppState> {
             put(set_gate).delete(remove_gate),
         )
         .route("/policy-groups/gates/evaluate", post(evaluate_gates))
+        .route("/policy-groups/halts", get(list_halts))
+        .route("/notifier", get(notifier))
         .route("/policies/{id}/pause", post(pause_policy))
         .route("/policies/{id}/resume", post(resume_policy))
 }
@@ -162,4 +169,20 @@ async fn evaluate_gates(
     State(state): State<AppState>,
 ) -> Result<PrettyJson<GateRoundView>, ApiError> {
     Ok(PrettyJson(state.os_updates.evaluate_gates().await?))
+}
+
+async fn list_halts(State(state): State<AppState>) -> PrettyJson<HaltsView> {
+    PrettyJson(HaltsView {
+        halts: state
+            .os_updates
+            .snapshot()
+            .halts
+            .iter()
+            .map(HaltView::of)
+            .collect(),
+    })
+}
+
+async fn notifier(State(state): State<AppState>) -> PrettyJson<NotifierView> {
+    PrettyJson(state.os_updates.notifier_log.view())
 }

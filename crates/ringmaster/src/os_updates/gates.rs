@@ -101,6 +101,12 @@ impl HaltView {
     }
 }
 
+/// `GET /api/v1/policy-groups/halts`: every halted release.
+#[derive(Debug, Clone, Serialize)]
+pub struct HaltsView {
+    pub halts: Vec<HaltView>,
+}
+
 /// What a round found.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -46,6 +46,8 @@ impl OsUpdates {
         at: Timestamp,
     ) -> Result<(ChangePreview, Vec<Warning>), OsUpdateError> {
         let parsed = parse_policy(document).map_err(OsUpdateError::Invalid)?;
+        // The real write's warnings, the catalog's on a specific-version target included.
+        let warnings = self.with_catalog_warnings(&parsed, at).await?;
         let policy = parsed.policy;
         let preview = self
             .preview(at, |config: &mut OsUpdateConfig, _: &KnownDevices| {
@@ -70,7 +72,7 @@ impl OsUpdates {
                 Ok(())
             })
             .await?;
-        Ok((preview, parsed.warnings))
+        Ok((preview, warnings))
     }
 
     /// `PUT /policies/{id}?dryRun=true`.
@@ -82,6 +84,8 @@ impl OsUpdates {
         at: Timestamp,
     ) -> Result<(ChangePreview, Vec<Warning>), OsUpdateError> {
         let parsed = parse_policy(document).map_err(OsUpdateError::Invalid)?;
+        // The real write's warnings, the catalog's on a specific-version target included.
+        let warnings = self.with_catalog_warnings(&parsed, at).await?;
         let policy = parsed.policy;
         let preview = self
             .preview(at, |config: &mut OsUpdateConfig, _: &KnownDevices| {
@@ -97,7 +101,7 @@ impl OsUpdates {
                 Ok(())
             })
             .await?;
-        Ok((preview, parsed.warnings))
+        Ok((preview, warnings))
     }
 
     /// `DELETE /policies/{id}?dryRun=true`: the policy and its bindings go.

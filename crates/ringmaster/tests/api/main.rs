@@ -79,6 +79,7 @@ mod status_crash;
 mod token_import;
 mod tokens;
 mod ui_browser;
+mod ui_forms;
 mod ui_sessions;
 mod webhook_delivery;
 mod webhook_release_halted;
