@@ -258,10 +258,10 @@ async fn create_device_group(
 ) -> Result<Response, ApiError> {
     let document = parse_device_group(&json_body(&body)?)
         .map_err(|errors| ApiError::invalid_document(&errors))?;
-    if dry_run {
+    if let Some(at) = dry_run {
         let preview = state
             .os_updates
-            .preview_create_device_group(&document.name, &document.devices, state.clock.now())
+            .preview_create_device_group(&document.name, &document.devices, at)
             .await?;
         return Ok(preview_answer(&preview, &[]).into_response());
     }
@@ -302,10 +302,10 @@ async fn replace_device_group(
     let document = parse_device_group(&json_body(&body)?)
         .map_err(|errors| ApiError::invalid_document(&errors))?;
     let now = state.clock.now();
-    if dry_run {
+    if let Some(at) = dry_run {
         let preview = state
             .os_updates
-            .preview_replace_device_group(id, &document.name, &document.devices, now)
+            .preview_replace_device_group(id, &document.name, &document.devices, at)
             .await?;
         return Ok(preview_answer(&preview, &[]).into_response());
     }
@@ -322,11 +322,8 @@ async fn delete_device_group(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let id = path_id(DeviceGroupId::parse(&id))?;
-    if dry_run {
-        let preview = state
-            .os_updates
-            .preview_delete_device_group(id, state.clock.now())
-            .await?;
+    if let Some(at) = dry_run {
+        let preview = state.os_updates.preview_delete_device_group(id, at).await?;
         return Ok(preview_answer(&preview, &[]).into_response());
     }
     state.os_updates.delete_device_group(id).await?;

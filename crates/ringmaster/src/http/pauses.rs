@@ -90,11 +90,10 @@ async fn pause(
     by: Option<&str>,
     body: &[u8],
 ) -> Result<Response, ApiError> {
-    if dry_run {
-        let now = state.clock.now();
+    if let Some(at) = dry_run {
         let preview = state
             .os_updates
-            .preview_pause(subject, body, by, now, now)
+            .preview_pause(subject, body, by, state.clock.now(), at)
             .await?;
         return Ok(preview_answer(&preview, &[]).into_response());
     }
@@ -126,11 +125,10 @@ async fn resume(
     subject: Subject,
     by: Option<&str>,
 ) -> Result<Response, ApiError> {
-    if dry_run {
-        let now = state.clock.now();
+    if let Some(at) = dry_run {
         let preview = state
             .os_updates
-            .preview_resume(subject, by, now, now)
+            .preview_resume(subject, by, state.clock.now(), at)
             .await?;
         return Ok(preview_answer(&preview, &[]).into_response());
     }
@@ -145,11 +143,8 @@ async fn set_gate(
     ApiBytes(body): ApiBytes,
 ) -> Result<Response, ApiError> {
     let group = path_id(PolicyGroupId::parse(&id))?;
-    if dry_run {
-        let preview = state
-            .os_updates
-            .preview_set_gate(group, &body, state.clock.now())
-            .await?;
+    if let Some(at) = dry_run {
+        let preview = state.os_updates.preview_set_gate(group, &body, at).await?;
         return Ok(preview_answer(&preview, &[]).into_response());
     }
     let view: GateView = state.os_updates.set_gate(group, &body).await?;
@@ -162,11 +157,8 @@ async fn remove_gate(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let group = path_id(PolicyGroupId::parse(&id))?;
-    if dry_run {
-        let preview = state
-            .os_updates
-            .preview_remove_gate(group, state.clock.now())
-            .await?;
+    if let Some(at) = dry_run {
+        let preview = state.os_updates.preview_remove_gate(group, at).await?;
         return Ok(preview_answer(&preview, &[]).into_response());
     }
     state.os_updates.remove_gate(group).await?;
