@@ -108,6 +108,15 @@ async fn a_paused_specific_version_policy_withdraws_its_enforcement_and_resumes_
         status["state"], "pending",
         "not overdue at once: {status:#}"
     );
+    // The plan shows the pause and the deadline as the device is served it.
+    let path = format!("/api/v1/policies/{id}/plan?from=2025-11-01&to=2025-12-31");
+    let plan = admin_json(&app, &path).await;
+    let row = &plan["policies"][0];
+    assert_eq!(
+        row["releases"][0]["enforcedBy"], "2025-11-23T10:00:00",
+        "{plan:#}"
+    );
+    assert_eq!(row["paused"][0]["reason"], "exam week", "{plan:#}");
 
     // Paused again for three days: only the latest pause is kept, so the written deadline,
     // long past when it began, moves to a day after it ends.
