@@ -241,7 +241,14 @@ async fn bind(Path(id): Path<i64>, form: UiForm) -> Result<Response, Refused> {
         "/api/v1/policy-groups/{id}/bindings",
     )
     .json(&Value::Object(body))
-    .shown(format!("bind ring {id}"), "/ui/rings", Section::Rings);
+    .shown(
+        format!(
+            "bind ring {}",
+            rollout_control::ring_name(&form.ui, id).await
+        ),
+        "/ui/rings",
+        Section::Rings,
+    );
     finish(&form, &format!("bind-{id}"), write, "").await
 }
 

@@ -379,6 +379,26 @@ fn number(text: &str) -> Value {
         .unwrap_or_else(|_| Value::String(text.to_owned()))
 }
 
+/// A ring's name for the preview's words (its id when it cannot be read).
+pub async fn ring_name(ui: &Ui, id: i64) -> String {
+    name_at(ui, &format!("/api/v1/policy-groups/{id}"), id).await
+}
+
+/// A policy's name for the preview's words (its id when it cannot be read).
+async fn policy_name(ui: &Ui, id: i64) -> String {
+    name_at(ui, &format!("/api/v1/policies/{id}"), id).await
+}
+
+async fn name_at(ui: &Ui, uri: &str, id: i64) -> String {
+    match ui.get(uri).await {
+        Ok(object) => object
+            .get("name")
+            .and_then(Value::as_str)
+            .map_or_else(|| id.to_string(), str::to_owned),
+        Err(_) => id.to_string(),
+    }
+}
+
 async fn finish(form: &UiForm, key: String, write: Write) -> Result<Response, Refused> {
     match preview::submit(form, write).await {
         Step::Preview(page) => Ok(page),
@@ -394,7 +414,11 @@ async fn pause_group(Path(id): Path<i64>, form: UiForm) -> Result<Response, Refu
         "/api/v1/policy-groups/{id}/pause",
     )
     .json(&pause_body(&form))
-    .shown(format!("pause ring {id}"), "/ui/rings", Section::Rings);
+    .shown(
+        format!("pause ring {}", ring_name(&form.ui, id).await),
+        "/ui/rings",
+        Section::Rings,
+    );
     finish(&form, format!("pause-policyGroup-{id}"), write).await
 }
 
@@ -404,7 +428,11 @@ async fn resume_group(Path(id): Path<i64>, form: UiForm) -> Result<Response, Ref
         format!("/api/v1/policy-groups/{id}/resume"),
         "/api/v1/policy-groups/{id}/resume",
     )
-    .shown(format!("resume ring {id}"), "/ui/rings", Section::Rings);
+    .shown(
+        format!("resume ring {}", ring_name(&form.ui, id).await),
+        "/ui/rings",
+        Section::Rings,
+    );
     finish(&form, format!("pause-policyGroup-{id}"), write).await
 }
 
@@ -415,7 +443,11 @@ async fn pause_policy(Path(id): Path<i64>, form: UiForm) -> Result<Response, Ref
         "/api/v1/policies/{id}/pause",
     )
     .json(&pause_body(&form))
-    .shown(format!("pause policy {id}"), "/ui/rings", Section::Rings);
+    .shown(
+        format!("pause policy {}", policy_name(&form.ui, id).await),
+        "/ui/rings",
+        Section::Rings,
+    );
     finish(&form, format!("pause-policy-{id}"), write).await
 }
 
@@ -425,7 +457,11 @@ async fn resume_policy(Path(id): Path<i64>, form: UiForm) -> Result<Response, Re
         format!("/api/v1/policies/{id}/resume"),
         "/api/v1/policies/{id}/resume",
     )
-    .shown(format!("resume policy {id}"), "/ui/rings", Section::Rings);
+    .shown(
+        format!("resume policy {}", policy_name(&form.ui, id).await),
+        "/ui/rings",
+        Section::Rings,
+    );
     finish(&form, format!("pause-policy-{id}"), write).await
 }
 
@@ -445,7 +481,7 @@ async fn set_gate(Path(id): Path<i64>, form: UiForm) -> Result<Response, Refused
     )
     .json(&Value::Object(body))
     .shown(
-        format!("set the gate of ring {id}"),
+        format!("set the gate of ring {}", ring_name(&form.ui, id).await),
         "/ui/rings",
         Section::Rings,
     );
@@ -459,7 +495,7 @@ async fn clear_gate(Path(id): Path<i64>, form: UiForm) -> Result<Response, Refus
         "/api/v1/policy-groups/{id}/gate",
     )
     .shown(
-        format!("clear the gate of ring {id}"),
+        format!("clear the gate of ring {}", ring_name(&form.ui, id).await),
         "/ui/rings",
         Section::Rings,
     );

@@ -230,7 +230,12 @@ async fn the_web_app_in_a_browser() {
     browser
         .submit("form[action='/ui/rings/1/pause'] button")
         .await;
-    assert!(browser.text("h1").await.starts_with("Preview: pause ring"));
+    assert!(
+        browser
+            .text("h1")
+            .await
+            .starts_with("Preview: pause ring Vanguard")
+    );
     assert_eq!(browser.text("#preview-changed").await, "1");
     assert!(browser.text("#preview-changes").await.contains("ui-mac-1"));
     browser.check_page("preview-pause").await;

@@ -202,7 +202,10 @@ async fn a_ring_is_paused_through_its_preview_and_resumed(backend: TestBackend) 
     ];
     let (status, preview) = post(&app, &secret, &path, &form).await;
     assert_eq!(status, StatusCode::OK, "{preview}");
-    assert!(preview.contains("Preview: pause ring"), "{preview}");
+    assert!(
+        preview.contains("Preview: pause ring Vanguard"),
+        "{preview}"
+    );
     assert!(
         preview.contains("name=\"reason\" value=\"VPN breaks\""),
         "{preview}"
