@@ -131,3 +131,42 @@ async fn a_paused_specific_version_policy_withdraws_its_enforcement_and_resumes_
         "{payload}"
     );
 }
+
+on_each_backend!(a_dry_run_predicts_a_specific_version_policys_pause_and_resume);
+async fn a_dry_run_predicts_a_specific_version_policys_pause_and_resume(backend: TestBackend) {
+    let clock = Clock::manual("2025-11-18T09:00:00Z".parse::<Timestamp>().unwrap());
+    let app = spawn_app_with(backend, options(&clock, None)).await;
+    let devices = ["ahead", "behind"];
+    enroll_in_first_ring(
+        &app,
+        &[
+            ("behind", report("26.0", "25A354", "J413AP", "Mac16,1")),
+            ("ahead", report("26.1", "25B78", "J413AP", "Mac16,1")),
+        ],
+        &two_releases(),
+    )
+    .await;
+    let created = create_bound(
+        &app,
+        &force("Force 26.1", "26.1", "2025-11-20T18:00:00"),
+        &devices,
+    )
+    .await;
+    let id = created["id"].as_i64().unwrap();
+    let pause = format!("/api/v1/policies/{id}/pause");
+    let body = json!({"reason": "exam week"});
+    let (preview, _) =
+        crate::dry_run::check(&app, &devices, Method::POST, &pause, Some(&body)).await;
+    assert_eq!(preview["changed"], 1, "{preview:#}");
+    assert_eq!(preview["changes"][0]["deviceId"], "behind");
+    assert_eq!(preview["changes"][0]["change"], "removed");
+    // Three days later: the 2 days and 9 hours that remained, from the resume.
+    clock.set("2025-11-21T09:00:00Z".parse().unwrap());
+    let resume = format!("/api/v1/policies/{id}/resume");
+    let (preview, _) = crate::dry_run::check(&app, &devices, Method::POST, &resume, None).await;
+    assert_eq!(preview["changes"][0]["change"], "added", "{preview:#}");
+    assert_eq!(
+        preview["changes"][0]["to"]["deadline"], "2025-11-23T18:00:00",
+        "{preview:#}"
+    );
+}
