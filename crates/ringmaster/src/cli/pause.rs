@@ -32,6 +32,7 @@ pub(crate) async fn ring(command: RingCommand) -> anyhow::Result<ExitCode> {
     match command {
         RingCommand::Pause(args) => pause(args, Kind::Ring).await,
         RingCommand::Resume(args) => resume(args, Kind::Ring).await,
+        RingCommand::Gate(command) => crate::cli::gate::run(command).await,
     }
 }
 

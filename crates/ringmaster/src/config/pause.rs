@@ -1,4 +1,5 @@
-//! The arguments of `ringmaster ring pause|resume` and `ringmaster policy pause|resume`.
+//! The arguments of `ringmaster ring pause|resume` and `ringmaster policy pause|resume` (and
+//! the `ring gate` subcommands, in [`super::gate`]).
 
 use clap::{Args, Subcommand};
 
@@ -11,6 +12,9 @@ pub enum RingCommand {
     Pause(PauseArgs),
     /// Resume a paused ring: the grace period restarts today, so no device is overdue at once
     Resume(ResumeArgs),
+    /// A ring's health gate: wait for an earlier ring's devices before a release reaches it
+    #[command(subcommand)]
+    Gate(crate::config::gate::GateCommand),
 }
 
 #[derive(Debug, Args)]

@@ -7,16 +7,20 @@
 //! Health gates: `PUT /api/v1/policy-groups/{id}/gate` with `{"after", "minInstalledPercent",
 //! "maxFailedPercent", "minDays"?}` (200 with the gate; 400 by pointer, an unknown `after` or a
 //! cycle at `/after`), `DELETE …/gate` (204), and `POST /api/v1/policy-groups/gates/evaluate`,
-//! which runs an evaluation round now and answers what it recorded.
+//! which runs an evaluation round now and answers what it recorded. `GET
+//! /api/v1/policy-groups/halts` lists the halted releases.
 //!
 //! Pause, resume and the gate's `PUT` and `DELETE` take `?dryRun=true` ([`super::dry_run`]):
 //! the answer is the preview of what the change would do to every device, nothing written, and a
 //! refused dry run answers what the real write answers.
+//!
+//! `GET /api/v1/notifier`: the notifier's last round on this server (when, devices recomputed
+//! and notified, failures, the error that ended it).
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{post, put};
+use axum::routing::{get, post, put};
 use axum::{Extension, Router};
 use ringmaster_domain::ids::{PolicyGroupId, PolicyId};
 use ringmaster_store::os_updates::policies::Subject;
@@ -28,7 +32,8 @@ use crate::http::error::ApiError;
 use crate::http::extract::{ApiBytes, ApiPath};
 use crate::http::os_query::path_id;
 use crate::http::pretty_json::PrettyJson;
-use crate::os_updates::gates::{GateRoundView, GateView};
+use crate::os_updates::gates::{GateRoundView, GateView, HaltView, HaltsView};
+use crate::os_updates::notifier_log::NotifierView;
 use crate::os_updates::pauses::{PauseAnswer, PauseView};
 
 pub fn router() -> Router<AppState> {
@@ -40,6 +45,8 @@ pub fn router() -> Router<AppState> {
             put(set_gate).delete(remove_gate),
         )
         .route("/policy-groups/gates/evaluate", post(evaluate_gates))
+        .route("/policy-groups/halts", get(list_halts))
+        .route("/notifier", get(notifier))
         .route("/policies/{id}/pause", post(pause_policy))
         .route("/policies/{id}/resume", post(resume_policy))
 }
@@ -83,11 +90,10 @@ async fn pause(
     by: Option<&str>,
     body: &[u8],
 ) -> Result<Response, ApiError> {
-    if dry_run {
-        let now = state.clock.now();
+    if let Some(at) = dry_run {
         let preview = state
             .os_updates
-            .preview_pause(subject, body, by, now, now)
+            .preview_pause(subject, body, by, state.clock.now(), at)
             .await?;
         return Ok(preview_answer(&preview, &[]).into_response());
     }
@@ -119,11 +125,10 @@ async fn resume(
     subject: Subject,
     by: Option<&str>,
 ) -> Result<Response, ApiError> {
-    if dry_run {
-        let now = state.clock.now();
+    if let Some(at) = dry_run {
         let preview = state
             .os_updates
-            .preview_resume(subject, by, now, now)
+            .preview_resume(subject, by, state.clock.now(), at)
             .await?;
         return Ok(preview_answer(&preview, &[]).into_response());
     }
@@ -138,11 +143,8 @@ async fn set_gate(
     ApiBytes(body): ApiBytes,
 ) -> Result<Response, ApiError> {
     let group = path_id(PolicyGroupId::parse(&id))?;
-    if dry_run {
-        let preview = state
-            .os_updates
-            .preview_set_gate(group, &body, state.clock.now())
-            .await?;
+    if let Some(at) = dry_run {
+        let preview = state.os_updates.preview_set_gate(group, &body, at).await?;
         return Ok(preview_answer(&preview, &[]).into_response());
     }
     let view: GateView = state.os_updates.set_gate(group, &body).await?;
@@ -155,11 +157,8 @@ async fn remove_gate(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let group = path_id(PolicyGroupId::parse(&id))?;
-    if dry_run {
-        let preview = state
-            .os_updates
-            .preview_remove_gate(group, state.clock.now())
-            .await?;
+    if let Some(at) = dry_run {
+        let preview = state.os_updates.preview_remove_gate(group, at).await?;
         return Ok(preview_answer(&preview, &[]).into_response());
     }
     state.os_updates.remove_gate(group).await?;
@@ -170,4 +169,20 @@ async fn evaluate_gates(
     State(state): State<AppState>,
 ) -> Result<PrettyJson<GateRoundView>, ApiError> {
     Ok(PrettyJson(state.os_updates.evaluate_gates().await?))
+}
+
+async fn list_halts(State(state): State<AppState>) -> PrettyJson<HaltsView> {
+    PrettyJson(HaltsView {
+        halts: state
+            .os_updates
+            .snapshot()
+            .halts
+            .iter()
+            .map(HaltView::of)
+            .collect(),
+    })
+}
+
+async fn notifier(State(state): State<AppState>) -> PrettyJson<NotifierView> {
+    PrettyJson(state.os_updates.notifier_log.view())
 }

@@ -13,7 +13,8 @@
 //! nothing back. When the three thresholds are met the opening is recorded at the round's
 //! instant; when the failures cross `maxFailedPercent` the release is halted for every later
 //! ring, recorded in the audit log (actor `server`, `gate evaluation`) and announced to webhooks
-//! as `release_halted`.
+//! as `release_halted`, its body naming the ring, the gated ring, the percentages and the reason
+//! (`ringmaster_domain::webhook::ReleaseHalt`).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -27,6 +28,7 @@ use ringmaster_domain::ids::PolicyGroupId;
 use ringmaster_domain::platform::Platform;
 use ringmaster_domain::schedule::gates::{Gate, GateProgress, closes_cycle, release_key};
 use ringmaster_domain::schedule::rollout;
+use ringmaster_domain::webhook::ReleaseHalt;
 use ringmaster_store::audit::{AuditActor, NewAuditEntry};
 use ringmaster_store::os_updates::gates::{StoredEvaluation, StoredHalt};
 use serde::Serialize;
@@ -97,6 +99,12 @@ impl HaltView {
             halted_at: halt.halted_at.to_string(),
         }
     }
+}
+
+/// `GET /api/v1/policy-groups/halts`: every halted release.
+#[derive(Debug, Clone, Serialize)]
+pub struct HaltsView {
+    pub halts: Vec<HaltView>,
 }
 
 /// What a round found.
@@ -266,13 +274,30 @@ impl OsUpdates {
                             && failed_percent <= gate.max_failed_percent
                             && days >= gate.min_days;
                         if failed_percent > gate.max_failed_percent {
-                            halts.push(StoredHalt {
+                            let name = |id: PolicyGroupId| {
+                                groups.get(&id).map_or_else(
+                                    || format!("policy group {id}"),
+                                    |(name, _)| name.clone(),
+                                )
+                            };
+                            let details = ReleaseHalt::new(
                                 platform,
-                                version: entry.version.clone(),
-                                group: gate.after,
+                                entry.version.as_str(),
+                                (gate.after, &name(gate.after)),
+                                &name(*group),
                                 failed_percent,
-                                halted_at: now,
-                            });
+                                gate.max_failed_percent,
+                            );
+                            halts.push((
+                                StoredHalt {
+                                    platform,
+                                    version: entry.version.clone(),
+                                    group: gate.after,
+                                    failed_percent,
+                                    halted_at: now,
+                                },
+                                serde_json::to_string(&details).unwrap_or_default(),
+                            ));
                         }
                         evaluations.push(StoredEvaluation {
                             group: *group,

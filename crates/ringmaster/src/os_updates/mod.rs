@@ -20,6 +20,7 @@
 //! - [`notifier`]: asking the MDM (NanoMDM's enqueue API) to make changed devices sync;
 //!   [`notify_scope`] which devices a round recomputes, each distinct input once;
 //!   [`enqueue`] sends one batch and reads NanoMDM's per-device answer.
+//! - [`notifier_log`]: what the notifier did last (`GET /api/v1/notifier`).
 //! - [`views`], [`served_views`]: the typed JSON answers the API writes and the CLI prints
 //!   (catalog, policies, groups, devices, plan; what a device is served and why);
 //!   [`served_specific`] the effective policy's `enforcement` and `specificVersion` parts.
@@ -47,6 +48,7 @@ pub mod feed_fetch;
 pub mod gates;
 pub mod inventory;
 pub mod notifier;
+pub mod notifier_log;
 pub mod notify_scope;
 pub mod pauses;
 pub mod policies;

@@ -117,6 +117,7 @@ pub fn spawn(
             .timeout(Duration::from_secs(30))
             .build()
             .unwrap_or_default();
+        os_updates.notifier_log.started();
         let holder = format!("{}-{}", std::process::id(), rand::random::<u32>());
         let mut last_revision = i64::MIN;
         let mut memory = RoundMemory::default();
@@ -148,12 +149,20 @@ pub fn spawn(
             }
             last_revision = revision;
             last_round = Some(Instant::now());
-            match guarded(
+            let outcome = guarded(
                 "notifier",
                 notify_round(&os_updates, &client, &config, &mut memory),
             )
-            .await
-            {
+            .await;
+            os_updates.notifier_log.record(
+                os_updates.clock.now(),
+                match &outcome {
+                    Some(Ok(report)) => Ok(report),
+                    Some(Err(error)) => Err(error.to_string()),
+                    None => Err("the round panicked".to_owned()),
+                },
+            );
+            match outcome {
                 Some(Ok(report)) if report.notified > 0 || report.failed > 0 => tracing::info!(
                     devices = report.devices,
                     recomputed = report.recomputed,

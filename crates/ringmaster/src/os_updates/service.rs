@@ -18,6 +18,7 @@ use ringmaster_store::store::Store;
 
 use crate::clock::Clock;
 use crate::os_updates::compliance_index::ComplianceIndex;
+use crate::os_updates::notifier_log::NotifierLog;
 use crate::os_updates::served_cache::ServedCache;
 use crate::os_updates::snapshot::OsUpdateSnapshot;
 use crate::os_updates::status_batch::StatusWriter;
@@ -65,6 +66,8 @@ pub struct OsUpdates {
     pub(super) status_writer: Arc<StatusWriter>,
     /// Compliance held in memory ([`super::compliance_cache`]); `None` until first needed.
     pub(super) compliance: Arc<tokio::sync::Mutex<Option<ComplianceIndex>>>,
+    /// What the notifier did last ([`super::notifier_log`]).
+    pub notifier_log: NotifierLog,
 }
 
 impl OsUpdates {
@@ -82,6 +85,7 @@ impl OsUpdates {
             served_cache: Arc::new(ServedCache::default()),
             status_writer: Arc::new(StatusWriter::default()),
             compliance: Arc::new(tokio::sync::Mutex::new(None)),
+            notifier_log: NotifierLog::default(),
         }
     }
 

@@ -161,3 +161,61 @@ async fn the_cli_previews_a_pause_and_a_resume_with_dry_run(backend: TestBackend
     assert!(run.stdout.contains("mac-a"), "{}", run.stdout);
     assert!(run.stdout.contains("dry run"), "{}", run.stdout);
 }
+
+on_each_backend!(a_dry_run_is_evaluated_at_its_at_like_every_view);
+async fn a_dry_run_is_evaluated_at_its_at_like_every_view(backend: TestBackend) {
+    let app = app_at(backend, "2025-11-05T09:00:00Z").await;
+    let mac = report("26.0", "25A354", "J413AP", "Mac16,1");
+    enroll_in_first_ring(&app, &[("mac-a", mac)], &two_releases()).await;
+    let entries = admin_json(&app, "/api/v1/audit?limit=1000").await["entries"]
+        .as_array()
+        .unwrap()
+        .len();
+    let block = "/api/v1/catalog/macOS/26.1/block?dryRun=true";
+    let reason = json!({"reason": "bad"});
+    let preview = |query: String| {
+        let app = &app;
+        let reason = &reason;
+        async move { send(app, Method::POST, &format!("{block}{query}"), reason).await }
+    };
+
+    // Now 26.1 is Vanguard's target: blocking it sends mac-a back to 26.0.1.
+    let now = crate::support::json_body(preview(String::new()).await).await;
+    assert_eq!(now["at"], "2025-11-05T09:00:00Z", "{now:#}");
+    assert_eq!(now["changed"], 1, "{now:#}");
+    assert_eq!(now["changes"][0]["from"]["targetVersion"], "26.1");
+    // On Nov 3, before 26.1 became visible to Vanguard, the same block changes nothing.
+    let early =
+        crate::support::json_body(preview("&at=2025-11-03T12:00:00Z".to_owned()).await).await;
+    assert_eq!(early["at"], "2025-11-03T12:00:00Z", "{early:#}");
+    assert_eq!(early["changed"], 0, "{early:#}");
+    // A pause until Nov 10 withdraws the enforcement now; asked about Nov 12 it is over, and
+    // the grace period restarted when it ended, so the deadline moved.
+    let ring = admin_json(&app, "/api/v1/policy-groups").await[0]["id"].clone();
+    let pause = format!("/api/v1/policy-groups/{ring}/pause?dryRun=true");
+    let body = json!({"reason": "r", "until": "2025-11-10T00:00:00Z"});
+    let paused = crate::support::json_body(send(&app, Method::POST, &pause, &body).await).await;
+    assert_eq!(paused["changes"][0]["change"], "removed", "{paused:#}");
+    let later = format!("{pause}&at=2025-11-12T00:00:00Z");
+    let after = crate::support::json_body(send(&app, Method::POST, &later, &body).await).await;
+    assert_eq!(after["at"], "2025-11-12T00:00:00Z", "{after:#}");
+    assert_eq!(after["changes"][0]["change"], "rescheduled", "{after:#}");
+    assert_eq!(after["changes"][0]["to"]["deadline"], "2025-11-13T17:00:00");
+
+    // An invalid `at` is a 400 naming it, and nothing is written or recorded.
+    for query in [
+        "&at=soon",
+        "&at=",
+        "&at=2025-11-03T12:00:00Z&at=2025-11-04T12:00:00Z",
+    ] {
+        let response = preview(query.to_owned()).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
+        let answer = crate::support::json_body(response).await;
+        assert_eq!(answer["errors"][0]["parameter"], "at", "{answer:#}");
+    }
+    let catalog = admin_json(&app, "/api/v1/catalog/macOS").await;
+    let blocked = catalog["blocked"].as_array().map_or(0, Vec::len);
+    assert_eq!(blocked, 0, "{catalog:#}");
+    let audit = admin_json(&app, "/api/v1/audit?limit=1000").await;
+    assert_eq!(audit["entries"].as_array().unwrap().len(), entries);
+}
