@@ -126,7 +126,7 @@ struct ComputeArgs {
     #[arg(long)]
     at: Option<Timestamp>,
     /// One case only, for profiling.
-    #[arg(long, value_parser = ["a", "b", "b+", "c", "d", "e"])]
+    #[arg(long, value_parser = ["a", "a2", "b", "b+", "c", "d", "e"])]
     only: Option<String>,
 }
 
