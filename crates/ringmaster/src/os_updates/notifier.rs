@@ -214,7 +214,10 @@ pub async fn notify_round(
     let mut after: Option<String> = None;
     // A change that reaches no device, with no failure to retry, reads no device.
     let nothing_to_do = scope.is_empty() && memory.retry.is_empty();
-    while !nothing_to_do {
+    loop {
+        if nothing_to_do {
+            break;
+        }
         let page = os_updates
             .store
             .list_devices(after.as_deref(), PAGE)
