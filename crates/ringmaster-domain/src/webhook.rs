@@ -9,12 +9,14 @@
 //!
 //! Pure: the edge delivers, the store queues; "now" is a parameter.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::field_error::FieldErrors;
+use crate::ids::PolicyGroupId;
 use crate::json_read::object::{ObjectReader, UnknownKey};
 use crate::json_read::{describe, json_document};
+use crate::platform::Platform;
 use crate::title::record::TitleRecord;
 
 /// The longest webhook URL, in bytes (PatchServer's column is 255 characters).
@@ -188,8 +190,57 @@ impl NewWebhook {
 
 /// The event announcing that a release was halted for the rings after one whose failures
 /// crossed a health gate ([`crate::schedule::gates`]): its `software_title` is the platform
-/// (`macOS`, `iOS`) and its `version` the halted release.
+/// (`macOS`, `iOS`) and its `version` the halted release, and the body adds [`ReleaseHalt`].
 pub const RELEASE_HALTED: &str = "release_halted";
+
+/// What a `release_halted` event adds to PatchServer's keys, in their style (snake case).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseHalt {
+    /// `macOS` or `iOS`.
+    pub platform: String,
+    /// The halted release's version.
+    pub release: String,
+    /// The ring (policy group) whose devices failed it, by name, and its id.
+    pub ring: String,
+    pub ring_id: i64,
+    /// The later ring whose gate the failures crossed.
+    pub gated_ring: String,
+    /// The share of the ring's devices that failed or rejected it (rounded up).
+    pub failed_percent: u8,
+    /// The most that gate allows.
+    pub max_failed_percent: u8,
+    /// The same in words.
+    pub reason: String,
+}
+
+impl ReleaseHalt {
+    /// The halt of `platform` `release` after `ring` (id, name), whose `failed_percent` crossed
+    /// the `max_failed_percent` of `gated_ring`'s gate.
+    pub fn new(
+        platform: Platform,
+        release: &str,
+        ring: (PolicyGroupId, &str),
+        gated_ring: &str,
+        failed_percent: u8,
+        max_failed_percent: u8,
+    ) -> ReleaseHalt {
+        let (ring_id, ring) = ring;
+        ReleaseHalt {
+            platform: platform.as_str().to_owned(),
+            release: release.to_owned(),
+            ring: ring.to_owned(),
+            ring_id: ring_id.get(),
+            gated_ring: gated_ring.to_owned(),
+            failed_percent,
+            max_failed_percent,
+            reason: format!(
+                "{failed_percent}% of {ring}'s devices failed or rejected {platform} {release}, \
+                 more than the {max_failed_percent}% the gate of {gated_ring} allows: it is halted \
+                 for every ring after {ring}"
+            ),
+        }
+    }
+}
 
 /// What happened to a title.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,6 +317,9 @@ pub struct WebhookPayload {
     /// The served definition, for webhooks with `send_definition`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub patch_definition: Option<Value>,
+    /// A `release_halted` event's halt, its keys beside the others.
+    #[serde(flatten)]
+    pub halt: Option<ReleaseHalt>,
 }
 
 /// `{public_url}/jamf/v1/patch/{id}`; without a public URL, the path alone (as PatchServer
@@ -371,6 +425,7 @@ mod tests {
             version: Some("1.0".into()),
             url: patch_url(None, "Firefox"),
             patch_definition: None,
+            halt: None,
         };
         let text = serde_json::to_string(&payload).unwrap();
         assert_eq!(
@@ -381,5 +436,38 @@ mod tests {
             patch_url(Some("https://patch.example/"), "A b"),
             "https://patch.example/jamf/v1/patch/A%20b"
         );
+    }
+
+    #[test]
+    fn a_release_halted_event_adds_the_halt_beside_patchservers_keys() {
+        let halt = ReleaseHalt::new(
+            Platform::MacOs,
+            "26.1",
+            (PolicyGroupId::new(1), "Vanguard"),
+            "Early Adoption",
+            100,
+            10,
+        );
+        let payload = WebhookPayload {
+            event: RELEASE_HALTED.into(),
+            timestamp: 1_700_000_000,
+            software_title: "macOS".into(),
+            version_with_colon: Some("26.1".into()),
+            version: Some("26.1".into()),
+            url: patch_url(None, "macOS"),
+            patch_definition: None,
+            halt: Some(halt.clone()),
+        };
+        let body = serde_json::to_value(&payload).unwrap();
+        assert_eq!(body["ring"], "Vanguard");
+        assert_eq!(body["ring_id"], 1);
+        assert_eq!(body["failed_percent"], 100);
+        assert_eq!(
+            body["reason"],
+            "100% of Vanguard's devices failed or rejected macOS 26.1, more than the 10% the gate \
+             of Early Adoption allows: it is halted for every ring after Vanguard"
+        );
+        let text = serde_json::to_string(&halt).unwrap();
+        assert_eq!(serde_json::from_str::<ReleaseHalt>(&text).unwrap(), halt);
     }
 }

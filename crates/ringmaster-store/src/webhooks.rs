@@ -46,7 +46,8 @@ pub struct Delivery {
     pub version: Option<String>,
     /// When the title was written, in Unix milliseconds.
     pub occurred_at: i64,
-    /// The served definition (JSON text), for webhooks with `send_definition`.
+    /// The served definition (JSON text), for webhooks with `send_definition`; for a
+    /// `release_halted` event, its details (JSON text) for every webhook.
     pub definition: Option<String>,
     /// Attempts made so far.
     pub attempts: i64,
@@ -70,6 +71,13 @@ pub(crate) const QUEUE_DELIVERIES: &str = "INSERT INTO webhook_deliveries \
      (webhook_id, event, title_id, version, occurred_at, definition, state, attempts, due_at) \
      SELECT id, $1, $2, $3, $4, CASE WHEN send_definition THEN $5 ELSE NULL END, 'pending', 0, $4 \
      FROM webhooks WHERE enabled";
+
+/// One delivery per enabled webhook of an event that is not about a title (`release_halted`):
+/// as [`QUEUE_DELIVERIES`], but `$5`, the event's details (JSON text), is kept for every webhook,
+/// in the `definition` column, which such an event has no other use for.
+pub(crate) const QUEUE_EVENT_DETAILS: &str = "INSERT INTO webhook_deliveries \
+     (webhook_id, event, title_id, version, occurred_at, definition, state, attempts, due_at) \
+     SELECT id, $1, $2, $3, $4, $5, 'pending', 0, $4 FROM webhooks WHERE enabled";
 
 /// Queues event `$event` (a [`ringmaster_domain::webhook::TitleEvent`]) about title `$title_id`
 /// for every enabled webhook, in transaction `$tx`, at `$now` (a `Timestamp`). `$record` is the

@@ -15,6 +15,7 @@ use crate::config::confirm::ConfirmArgs;
 pub mod checks;
 pub mod confirm;
 pub mod device;
+pub mod gate;
 pub mod pause;
 pub mod token;
 
@@ -70,7 +71,7 @@ pub enum Command {
     /// Manage DDM update policies and the default deployment rings
     #[command(subcommand)]
     Policy(PolicyCommand),
-    /// Pause and resume a deployment ring (a policy group)
+    /// Pause and resume a deployment ring (a policy group), and set its health gate
     #[command(subcommand)]
     Ring(pause::RingCommand),
     /// Exempt devices from enforcement for a while

@@ -11,7 +11,9 @@ use crate::declarations::software_update::EnforcementTarget;
 use crate::fleet::{PreparedPolicy, target_build};
 use crate::platform::Platform;
 use crate::policy::model::UpdatePolicy;
+use crate::policy::specific::resume::deadline_after_pauses;
 use crate::policy::specific::{SpecificSkip, SpecificVersion, specific_enforcement};
+use crate::schedule::pause::{PauseSpan, pause_at};
 use crate::schedule::{
     BlockedReleases, DeviceFacts, DevicePlan, Enforcement, NotEnforced, TargetRules,
 };
@@ -25,6 +27,9 @@ pub struct PreparedSpecific {
     /// only when the device has no automatic policy; otherwise the automatic policy's rules
     /// (with its `maxVersion`) apply.
     pub rules: TargetRules,
+    /// The pauses of this policy (and of its group, if it has one): while one is in force its
+    /// enforcement is withdrawn; after, its deadline moves ([`crate::policy::specific::resume`]).
+    pub pauses: Vec<PauseSpan>,
     pub(super) status_subscriptions: Declaration,
 }
 
@@ -49,6 +54,7 @@ impl PreparedSpecific {
                 exempt_until: None,
                 ..TargetRules::default()
             },
+            pauses: Vec::new(),
             specific,
             policy,
         })
@@ -79,7 +85,23 @@ impl PreparedSpecific {
         let rules = automatic.map_or(&self.rules, |policy| &policy.rules);
         match specific_enforcement(&self.specific, self.platform(), device, rules, catalog, now) {
             Ok(enforcement) => {
-                plan.decision = Ok(enforcement);
+                if let Some(pause) = pause_at(&self.pauses, now) {
+                    plan.decision = Err(NotEnforced::Paused {
+                        since: pause.since,
+                        until: pause.end(),
+                        held: Some(enforcement.version),
+                    });
+                    return SpecificOutcome::NotApplied(SpecificSkip::Paused {
+                        since: pause.since,
+                        until: pause.end(),
+                    });
+                }
+                let deadline = deadline_after_pauses(enforcement.deadline, &self.pauses, now);
+                plan.decision = Ok(Enforcement {
+                    deadline,
+                    overdue: deadline < now.to_zoned(TimeZone::UTC).datetime(),
+                    ..enforcement
+                });
                 SpecificOutcome::Enforced
             }
             Err(skip) => {
@@ -136,5 +158,10 @@ fn not_enforced(skip: &SpecificSkip) -> NotEnforced {
         SpecificSkip::Blocked { .. } | SpecificSkip::AboveMaxVersion { .. } => {
             NotEnforced::HeldBack
         }
+        SpecificSkip::Paused { since, until } => NotEnforced::Paused {
+            since: *since,
+            until: *until,
+            held: None,
+        },
     }
 }

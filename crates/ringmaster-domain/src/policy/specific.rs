@@ -29,6 +29,10 @@
 //!   overrides them: its target is not served while blocked or above the cap, and the effective
 //!   policy says why ([`SpecificSkip`]). An exemption wins too.
 //!
+//! - **Pauses.** Pausing the specific-version policy withdraws its enforcement while paused,
+//!   and on resume a deadline that fell inside the pause moves so that the device gets the time
+//!   that remained when the pause began, at least a day ([`resume`]).
+//!
 //! [`specific_enforcement`] is that rule; [`catalog_warnings`] checks a target against the
 //! catalog when a policy is saved (an unknown version is a warning: Apple may not have published
 //! it yet).
@@ -49,6 +53,7 @@ use crate::schedule::{
 };
 
 pub mod parse;
+pub mod resume;
 
 /// The earliest year a deadline may have.
 pub const MIN_DEADLINE_YEAR: i16 = 2000;
@@ -157,6 +162,11 @@ pub enum SpecificSkip {
         target: AppleOsVersion,
         cap: AppleOsVersion,
     },
+    /// The specific-version policy is paused ([`resume`]): its enforcement is withdrawn.
+    Paused {
+        since: Timestamp,
+        until: Option<Timestamp>,
+    },
 }
 
 impl fmt::Display for SpecificSkip {
@@ -183,6 +193,19 @@ impl fmt::Display for SpecificSkip {
                 "{target} is above the maxVersion {cap} of the device's automatic policy: the cap \
                  wins over a specific-version policy, so the target is not served"
             ),
+            SpecificSkip::Paused { since, until } => {
+                write!(f, "it is paused since {since}")?;
+                match until {
+                    Some(until) => write!(f, " until {until}")?,
+                    None => write!(f, " until resumed")?,
+                }
+                write!(
+                    f,
+                    ": its enforcement is withdrawn, and on resume a deadline that fell inside \
+                     the pause moves so that the device gets the time that remained (at least a \
+                     day)"
+                )
+            }
         }
     }
 }

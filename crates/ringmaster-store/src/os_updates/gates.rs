@@ -8,7 +8,8 @@
 //! back when nothing changes, so a round that finds what the last one found writes nothing. An
 //! opening, once recorded, is never moved or cleared: every server reads the same instant.
 //! [`Store::load_os_update_config`] reads them all. A new halt queues a `release_halted` event
-//! for every enabled webhook in its transaction.
+//! for every enabled webhook in its transaction, its details (ring, percentages, reason) kept
+//! with it.
 
 use jiff::Timestamp;
 use ringmaster_domain::apple_version::AppleOsVersion;
@@ -107,11 +108,13 @@ impl Store {
     }
 
     /// Records one evaluation round: each evaluation that differs from the stored one (an
-    /// opening already recorded is kept), and each halt not yet recorded. The halts it added.
+    /// opening already recorded is kept), and each halt not yet recorded, with the JSON text of
+    /// its `release_halted` event's details (queued for every enabled webhook). The halts it
+    /// added.
     pub async fn record_gate_round(
         &self,
         evaluations: &[StoredEvaluation],
-        halts: &[StoredHalt],
+        halts: &[(StoredHalt, String)],
     ) -> Result<Vec<StoredHalt>, StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -173,7 +176,7 @@ impl Store {
                 .await?;
             }
             let mut added = Vec::new();
-            for halt in halts {
+            for (halt, details) in halts {
                 let key = halt.version.canonical_text();
                 let existing: Option<i64> = sqlx::query_scalar(
                     "SELECT group_id FROM release_halts WHERE platform = $1 AND version_key = $2 \
@@ -200,12 +203,12 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
                 // Announced to every enabled webhook, in the same transaction as the halt.
-                sqlx::query(crate::webhooks::QUEUE_DELIVERIES)
+                sqlx::query(crate::webhooks::QUEUE_EVENT_DETAILS)
                     .bind(RELEASE_HALTED)
                     .bind(halt.platform.as_str())
                     .bind(halt.version.as_str())
                     .bind(halt.halted_at.as_millisecond())
-                    .bind(None::<String>)
+                    .bind(details.as_str())
                     .execute(&mut *tx)
                     .await?;
                 added.push(halt.clone());

@@ -140,28 +140,9 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
             let existing = row.map(pause_of).transpose()?;
-            let pause = match existing {
-                Some(current) if current.span().holds_at(now) => {
-                    if current.reason == reason && current.until == until {
-                        tx.rollback().await?;
-                        return Ok(PauseWrite::Unchanged(Some(current)));
-                    }
-                    StoredPause {
-                        reason: reason.to_owned(),
-                        until,
-                        paused_by: by.map(str::to_owned),
-                        ..current
-                    }
-                }
-                _ => StoredPause {
-                    subject,
-                    reason: reason.to_owned(),
-                    paused_by: by.map(str::to_owned),
-                    paused_at: now,
-                    until,
-                    resumed_by: None,
-                    resumed_at: None,
-                },
+            let Some(pause) = paused(existing.as_ref(), subject, reason, until, by, now) else {
+                tx.rollback().await?;
+                return Ok(PauseWrite::Unchanged(existing));
             };
             sqlx::query(sql.delete).bind(id).execute(&mut *tx).await?;
             sqlx::query(sql.insert)
@@ -201,7 +182,7 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
             let existing = row.map(pause_of).transpose()?;
-            let Some(current) = existing.filter(|pause| pause.span().holds_at(now)) else {
+            let Some(resumed) = existing.as_ref().and_then(|pause| resumed(pause, by, now)) else {
                 tx.rollback().await?;
                 return Ok(PauseWrite::Unchanged(None));
             };
@@ -212,13 +193,54 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
-            Ok(PauseWrite::Written(StoredPause {
-                resumed_by: by.map(str::to_owned),
-                resumed_at: Some(now),
-                ..current
-            }))
+            Ok(PauseWrite::Written(resumed))
         })
     }
+}
+
+/// The pause `subject` has after pausing it at `now`, given its latest pause: a pause in force
+/// keeps its start and takes the new reason and end; otherwise a new pause begins. `None` when
+/// nothing changes (the same reason and end while in force). [`Store::pause`] writes it, and a
+/// dry run applies it to its copy of the configuration.
+pub fn paused(
+    existing: Option<&StoredPause>,
+    subject: Subject,
+    reason: &str,
+    until: Option<Timestamp>,
+    by: Option<&str>,
+    now: Timestamp,
+) -> Option<StoredPause> {
+    match existing {
+        Some(current) if current.span().holds_at(now) => {
+            if current.reason == reason && current.until == until {
+                return None;
+            }
+            Some(StoredPause {
+                reason: reason.to_owned(),
+                until,
+                paused_by: by.map(str::to_owned),
+                ..current.clone()
+            })
+        }
+        _ => Some(StoredPause {
+            subject,
+            reason: reason.to_owned(),
+            paused_by: by.map(str::to_owned),
+            paused_at: now,
+            until,
+            resumed_by: None,
+            resumed_at: None,
+        }),
+    }
+}
+
+/// `pause` resumed at `now`, when it is in force then; `None` otherwise (nothing changes).
+pub fn resumed(pause: &StoredPause, by: Option<&str>, now: Timestamp) -> Option<StoredPause> {
+    pause.span().holds_at(now).then(|| StoredPause {
+        resumed_by: by.map(str::to_owned),
+        resumed_at: Some(now),
+        ..pause.clone()
+    })
 }
 
 pub(crate) fn pauses_of(rows: Vec<PauseRow>) -> Result<Vec<StoredPause>, StoreError> {

@@ -36,11 +36,12 @@ pub(crate) async fn run(command: CatalogCommand) -> anyhow::Result<ExitCode> {
             let store = open_store(&database.url).await?;
             let service = OsUpdates::new(store.clone());
             let now = Clock::System.now();
-            let refused = match gate(&confirm, || service.preview_import_feed(&bytes, now)).await? {
-                Gate::Proceed => None,
-                Gate::Stop(code) => return Ok(code),
-                Gate::Refused(error) => Some(Err(error)),
-            };
+            let refused =
+                match gate(&confirm, || service.preview_import_feed(&bytes, now, now)).await? {
+                    Gate::Proceed => None,
+                    Gate::Stop(code) => return Ok(code),
+                    Gate::Refused(error) => Some(Err(error)),
+                };
             let result = match refused {
                 Some(refused) => refused,
                 None => {

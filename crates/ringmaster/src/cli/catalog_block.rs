@@ -2,19 +2,24 @@
 //! PLATFORM VERSION`: the same service calls as the API, so a block made here is served by every
 //! server within a refresh. A bad reason prints `POINTER: message` and changes nothing (exit 1);
 //! unblocking what is not blocked exits 1. Both take `--dry-run` and `--yes`
-//! ([`super::preview`]).
+//! ([`super::preview`]), and each change is recorded in the audit log (`ringmaster catalog
+//! block`, `ringmaster catalog unblock`, on the `catalog-release` `PLATFORM:VERSION`).
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use ringmaster_domain::platform::Platform;
+use ringmaster_store::os_updates::blocks::BlockWrite;
 
+use crate::audit::cli::{Outcome, recorded};
 use crate::cli::open_store;
 use crate::cli::preview::{Gate, gate};
 use crate::clock::Clock;
 use crate::config::DatabaseArgs;
 use crate::config::confirm::ConfirmArgs;
+use crate::os_updates::blocks::BlockOutcome;
 use crate::os_updates::service::{OsUpdateError, OsUpdates};
+use crate::os_updates::views::BlockView;
 
 /// The body the service reads, as the API receives it.
 #[derive(serde::Serialize)]
@@ -33,7 +38,8 @@ pub(super) async fn block(
         return Ok(ExitCode::from(2));
     };
     let body = serde_json::to_vec(&BlockBody { reason })?;
-    let service = OsUpdates::new(open_store(&database.url).await?);
+    let store = open_store(&database.url).await?;
+    let service = OsUpdates::new(store.clone());
     let preview =
         || service.preview_block_release(platform, version, &body, None, Clock::System.now());
     match gate(confirm, preview).await? {
@@ -41,7 +47,16 @@ pub(super) async fn block(
         Gate::Stop(code) => return Ok(code),
         Gate::Refused(error) => return report(error),
     }
-    match service.block_release(platform, version, &body, None).await {
+    let id = format!("{platform}:{version}");
+    let change = service.block_release(platform, version, &body, None);
+    let outcome = |outcome: &BlockOutcome| match outcome.write {
+        BlockWrite::Unchanged => Outcome::Unchanged,
+        BlockWrite::Added | BlockWrite::Updated => {
+            Outcome::changed(None, &BlockView::of(&outcome.block))
+        }
+    };
+    let object = ("catalog-release", Some(id.as_str()));
+    match recorded(&store, "catalog block", object, change, outcome).await? {
         Ok(outcome) => {
             writeln!(
                 std::io::stdout().lock(),
@@ -65,14 +80,19 @@ pub(super) async fn unblock(
     let Some(platform) = platform_or_usage(platform) else {
         return Ok(ExitCode::from(2));
     };
-    let service = OsUpdates::new(open_store(&database.url).await?);
+    let store = open_store(&database.url).await?;
+    let service = OsUpdates::new(store.clone());
     let preview = || service.preview_unblock_release(platform, version, Clock::System.now());
     match gate(confirm, preview).await? {
         Gate::Proceed => {}
         Gate::Stop(code) => return Ok(code),
         Gate::Refused(error) => return report(error),
     }
-    match service.unblock_release(platform, version).await {
+    let id = format!("{platform}:{version}");
+    let change = service.unblock_release(platform, version);
+    let outcome = |_: &()| Outcome::changed(None, &serde_json::Value::Null);
+    let object = ("catalog-release", Some(id.as_str()));
+    match recorded(&store, "catalog unblock", object, change, outcome).await? {
         Ok(()) => {
             writeln!(std::io::stdout().lock(), "unblocked {platform} {version}")?;
             Ok(ExitCode::SUCCESS)

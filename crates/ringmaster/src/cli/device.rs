@@ -1,15 +1,17 @@
 //! `ringmaster device exempt ID --until … --reason …` and `ringmaster device exemptions ID`: the
 //! same service calls as `/api/v1/devices/{id}/exemptions`. A bad value prints `POINTER: message`
 //! and changes nothing (exit 1); an unknown device exits 1. `exempt` takes `--dry-run` and
-//! `--yes` ([`super::preview`]).
+//! `--yes` ([`super::preview`]) and is recorded in the audit log (`ringmaster device exempt`).
 
 use std::io::Write;
 use std::process::ExitCode;
 
+use crate::audit::cli::{Outcome, recorded};
 use crate::cli::open_store;
 use crate::cli::preview::{Gate, gate};
 use crate::clock::Clock;
 use crate::config::device::DeviceCommand;
+use crate::os_updates::exemptions::ExemptionView;
 use crate::os_updates::service::{OsUpdateError, OsUpdates};
 
 /// The body the service reads, as the API receives it.
@@ -32,14 +34,21 @@ pub(crate) async fn run(command: DeviceCommand) -> anyhow::Result<ExitCode> {
                 until: &until,
                 reason: &reason,
             })?;
-            let service = OsUpdates::new(open_store(&database.url).await?);
-            let preview = || service.preview_add_exemption(&id, &body, None, Clock::System.now());
+            let store = open_store(&database.url).await?;
+            let service = OsUpdates::new(store.clone());
+            let preview = || {
+                let now = Clock::System.now();
+                service.preview_add_exemption(&id, &body, None, now, now)
+            };
             match gate(&confirm, preview).await? {
                 Gate::Proceed => {}
                 Gate::Stop(code) => return Ok(code),
                 Gate::Refused(error) => return report(error),
             }
-            match service.add_exemption(&id, &body, None).await {
+            let change = service.add_exemption(&id, &body, None);
+            let outcome = |view: &ExemptionView| Outcome::changed(None, view);
+            let object = ("device", Some(id.as_str()));
+            match recorded(&store, "device exempt", object, change, outcome).await? {
                 Ok(view) => {
                     writeln!(
                         std::io::stdout().lock(),

@@ -8,6 +8,7 @@ mod backup;
 mod catalog;
 mod catalog_block;
 mod device;
+mod gate;
 mod migrate;
 mod pause;
 mod plan;

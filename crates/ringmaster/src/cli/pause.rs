@@ -1,7 +1,8 @@
 //! `ringmaster ring pause|resume RING` and `ringmaster policy pause|resume POLICY`: the same
 //! service calls as `POST /api/v1/policy-groups/{id}/pause` and `/api/v1/policies/{id}/pause`,
 //! recorded in the audit log. A ring or policy is named by id or name; a bad value prints
-//! `POINTER: message` and changes nothing (exit 1), as does an unknown name.
+//! `POINTER: message` and changes nothing (exit 1), as does an unknown name. All four take
+//! `--dry-run` and `--yes` ([`super::preview`]).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -13,6 +14,8 @@ use ringmaster_store::store::Store;
 use crate::audit::cli::{Outcome, recorded};
 use crate::cli::open_store;
 use crate::cli::policy::find;
+use crate::cli::preview::{Gate, gate};
+use crate::clock::Clock;
 use crate::config::pause::{PauseArgs, ResumeArgs, RingCommand};
 use crate::os_updates::pauses::{PauseAnswer, PauseView, subject_parts};
 use crate::os_updates::service::{OsUpdateError, OsUpdates};
@@ -29,6 +32,7 @@ pub(crate) async fn ring(command: RingCommand) -> anyhow::Result<ExitCode> {
     match command {
         RingCommand::Pause(args) => pause(args, Kind::Ring).await,
         RingCommand::Resume(args) => resume(args, Kind::Ring).await,
+        RingCommand::Gate(command) => crate::cli::gate::run(command).await,
     }
 }
 
@@ -100,6 +104,15 @@ async fn pause(args: PauseArgs, kind: Kind) -> anyhow::Result<ExitCode> {
         reason: &args.reason,
         until: args.until.as_deref(),
     })?;
+    let preview = || {
+        let now = Clock::System.now();
+        service.preview_pause(subject, &body, None, now, now)
+    };
+    match gate(&args.confirm, preview).await? {
+        Gate::Proceed => {}
+        Gate::Stop(code) => return Ok(code),
+        Gate::Refused(error) => return report(error),
+    }
     let id = subject_parts(subject).1.to_string();
     let change = service.pause(subject, &body, None);
     let outcome = |answer: &PauseAnswer| Outcome::changed(None, answer);
@@ -154,6 +167,15 @@ async fn resume(args: ResumeArgs, kind: Kind) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::FAILURE);
     };
+    let preview = || {
+        let now = Clock::System.now();
+        service.preview_resume(subject, None, now, now)
+    };
+    match gate(&args.confirm, preview).await? {
+        Gate::Proceed => {}
+        Gate::Stop(code) => return Ok(code),
+        Gate::Refused(error) => return report(error),
+    }
     let id = subject_parts(subject).1.to_string();
     let change = service.resume(subject, None);
     let outcome = |view: &PauseView| Outcome::changed(None, view);

@@ -1,8 +1,10 @@
-//! The arguments of `ringmaster ring pause|resume` and `ringmaster policy pause|resume`.
+//! The arguments of `ringmaster ring pause|resume` and `ringmaster policy pause|resume` (and
+//! the `ring gate` subcommands, in [`super::gate`]).
 
 use clap::{Args, Subcommand};
 
 use crate::config::DatabaseArgs;
+use crate::config::confirm::ConfirmArgs;
 
 #[derive(Debug, Subcommand)]
 pub enum RingCommand {
@@ -10,6 +12,9 @@ pub enum RingCommand {
     Pause(PauseArgs),
     /// Resume a paused ring: the grace period restarts today, so no device is overdue at once
     Resume(ResumeArgs),
+    /// A ring's health gate: wait for an earlier ring's devices before a release reaches it
+    #[command(subcommand)]
+    Gate(crate::config::gate::GateCommand),
 }
 
 #[derive(Debug, Args)]
@@ -24,6 +29,8 @@ pub struct PauseArgs {
     #[arg(long)]
     pub until: Option<String>,
     #[command(flatten)]
+    pub confirm: ConfirmArgs,
+    #[command(flatten)]
     pub database: DatabaseArgs,
 }
 
@@ -31,6 +38,8 @@ pub struct PauseArgs {
 pub struct ResumeArgs {
     /// The ring's (policy group's) or policy's id or name
     pub target: String,
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
     #[command(flatten)]
     pub database: DatabaseArgs,
 }

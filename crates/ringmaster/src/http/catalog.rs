@@ -48,10 +48,10 @@ async fn block_release(
 ) -> Result<Response, ApiError> {
     let platform = Platform::parse(&platform).map_err(ApiError::NotFound)?;
     let by = token.as_ref().map(|Extension(token)| token.name.as_str());
-    if dry_run {
+    if let Some(at) = dry_run {
         let preview = state
             .os_updates
-            .preview_block_release(platform, &version, &body, by, state.clock.now())
+            .preview_block_release(platform, &version, &body, by, at)
             .await?;
         return Ok(preview_answer(&preview, &[]).into_response());
     }
@@ -68,10 +68,10 @@ async fn unblock_release(
     ApiPath((platform, version)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
     let platform = Platform::parse(&platform).map_err(ApiError::NotFound)?;
-    if dry_run {
+    if let Some(at) = dry_run {
         let preview = state
             .os_updates
-            .preview_unblock_release(platform, &version, state.clock.now())
+            .preview_unblock_release(platform, &version, at)
             .await?;
         return Ok(preview_answer(&preview, &[]).into_response());
     }
@@ -97,10 +97,10 @@ async fn delete_release(
         .as_deref()
         .map(str::trim)
         .filter(|build| !build.is_empty());
-    if dry_run {
+    if let Some(at) = dry_run {
         let preview = state
             .os_updates
-            .preview_delete_release(platform, &version, build, state.clock.now())
+            .preview_delete_release(platform, &version, build, at)
             .await?;
         return Ok(preview_answer(&preview, &[]).into_response());
     }
@@ -116,10 +116,10 @@ async fn import_feed(
     DryRun(dry_run): DryRun,
     JsonUpload(body): JsonUpload,
 ) -> Result<Response, ApiError> {
-    if dry_run {
+    if let Some(at) = dry_run {
         let preview = state
             .os_updates
-            .preview_import_feed(&body, state.clock.now())
+            .preview_import_feed(&body, state.clock.now(), at)
             .await?;
         return Ok(preview_answer(&preview, &[]).into_response());
     }

@@ -1,7 +1,9 @@
 //! `/api/v1/devices` and `/api/v1/device-groups`, and what each device is served.
 //!
-//! - `POST /devices` (201; 409 when the enrollment id exists), `GET /devices?after=&limit=`,
-//!   `GET|DELETE /devices/{id}`;
+//! - `POST /devices` (201; 409 when the enrollment id exists), `GET /devices?after=&limit=`
+//!   (`&search=`: only the devices whose id, model or software-update id contains it, ASCII
+//!   letters in either case, at most 100 characters; the same keyset paging), `GET|DELETE
+//!   /devices/{id}`;
 //! - `GET /devices/{id}/effective-policy?at=`: the policy that wins, why, what it overrules, and
 //!   the schedule it gives the device at that instant;
 //! - `GET /devices/{id}/declarations?at=`: the DDM declarations the device is served then;
@@ -67,6 +69,31 @@ pub fn router() -> Router<AppState> {
 struct PageQuery {
     after: Option<String>,
     limit: Option<u32>,
+    search: Option<String>,
+}
+
+/// The longest `search` text, in characters.
+pub const MAX_SEARCH_CHARS: usize = 100;
+
+/// `search` checked: absent or blank is no filter; at most [`MAX_SEARCH_CHARS`] characters,
+/// no control character.
+fn search_of(search: Option<&str>) -> Result<Option<&str>, ApiError> {
+    let Some(search) = search.map(str::trim).filter(|search| !search.is_empty()) else {
+        return Ok(None);
+    };
+    if search.chars().count() > MAX_SEARCH_CHARS {
+        return Err(ApiError::invalid_parameter(
+            "search",
+            format!("search is at most {MAX_SEARCH_CHARS} characters"),
+        ));
+    }
+    if search.chars().any(char::is_control) {
+        return Err(ApiError::invalid_parameter(
+            "search",
+            "search may not contain control characters",
+        ));
+    }
+    Ok(Some(search))
 }
 
 async fn create_device(
@@ -105,10 +132,21 @@ async fn list_devices(
             format!("after is a device id: {why}"),
         ));
     }
-    let devices = state
-        .os_updates
-        .devices(page.after.as_deref(), limit)
-        .await?;
+    let search = search_of(page.search.as_deref())?;
+    let devices = match search {
+        Some(needle) => {
+            state
+                .os_updates
+                .search_devices(needle, page.after.as_deref(), limit)
+                .await?
+        }
+        None => {
+            state
+                .os_updates
+                .devices(page.after.as_deref(), limit)
+                .await?
+        }
+    };
     let next = (devices.len() == limit as usize)
         .then(|| devices.last().map(|device| device.id.clone()))
         .flatten();
@@ -220,10 +258,10 @@ async fn create_device_group(
 ) -> Result<Response, ApiError> {
     let document = parse_device_group(&json_body(&body)?)
         .map_err(|errors| ApiError::invalid_document(&errors))?;
-    if dry_run {
+    if let Some(at) = dry_run {
         let preview = state
             .os_updates
-            .preview_create_device_group(&document.name, &document.devices, state.clock.now())
+            .preview_create_device_group(&document.name, &document.devices, at)
             .await?;
         return Ok(preview_answer(&preview, &[]).into_response());
     }
@@ -264,10 +302,10 @@ async fn replace_device_group(
     let document = parse_device_group(&json_body(&body)?)
         .map_err(|errors| ApiError::invalid_document(&errors))?;
     let now = state.clock.now();
-    if dry_run {
+    if let Some(at) = dry_run {
         let preview = state
             .os_updates
-            .preview_replace_device_group(id, &document.name, &document.devices, now)
+            .preview_replace_device_group(id, &document.name, &document.devices, at)
             .await?;
         return Ok(preview_answer(&preview, &[]).into_response());
     }
@@ -284,11 +322,8 @@ async fn delete_device_group(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let id = path_id(DeviceGroupId::parse(&id))?;
-    if dry_run {
-        let preview = state
-            .os_updates
-            .preview_delete_device_group(id, state.clock.now())
-            .await?;
+    if let Some(at) = dry_run {
+        let preview = state.os_updates.preview_delete_device_group(id, at).await?;
         return Ok(preview_answer(&preview, &[]).into_response());
     }
     state.os_updates.delete_device_group(id).await?;

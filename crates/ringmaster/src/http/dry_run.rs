@@ -2,9 +2,13 @@
 //! table of routes that honour it, and the answer.
 //!
 //! [`DryRun`] reads `dryRun` from the query: `true` or `false` (absent is `false`); any other
-//! value, or the parameter given twice, is a 400 naming `dryRun`. A handler given `DryRun(true)`
-//! calls the service's preview of the same change (its checks and errors are the real write's)
-//! and answers a [`PreviewView`] with 200, writing nothing.
+//! value, or the parameter given twice, is a 400 naming `dryRun`. A dry run also reads `?at=`,
+//! as `?at=` means everywhere else: today's configuration, before and after the change, both
+//! evaluated at that instant (the clock's "now" when absent; not an RFC 3339 instant, or given
+//! twice, is a 400 naming `at`); the change itself is still the one the write would make now. A
+//! handler given `DryRun(Some(at))` calls the service's preview of the same change (its checks
+//! and errors are the real write's) and answers a [`PreviewView`] with 200, writing nothing; a
+//! write without `dryRun=true` ignores `at`.
 //!
 //! [`DRY_RUN_ROUTES`] is the one list of routes that honour it. The audit middleware
 //! ([`super::audit_record`]) records nothing for a request that [`skips_audit`]: a listed route
@@ -14,10 +18,13 @@
 use axum::extract::FromRequestParts;
 use axum::http::Method;
 use axum::http::request::Parts;
+use jiff::Timestamp;
 use ringmaster_domain::policy::parse::Warning;
 use ringmaster_domain::preview::ChangePreview;
 
+use crate::http::AppState;
 use crate::http::error::ApiError;
+use crate::http::os_query::AtQuery;
 use crate::http::pretty_json::PrettyJson;
 use crate::os_updates::preview::PreviewView;
 use crate::os_updates::views::WarningView;
@@ -45,18 +52,46 @@ pub const DRY_RUN_ROUTES: &[(Method, &str)] = &[
     (Method::POST, "/api/v1/device-groups"),
     (Method::PUT, "/api/v1/device-groups/{id}"),
     (Method::DELETE, "/api/v1/device-groups/{id}"),
+    (Method::POST, "/api/v1/policy-groups/{id}/pause"),
+    (Method::POST, "/api/v1/policy-groups/{id}/resume"),
+    (Method::POST, "/api/v1/policies/{id}/pause"),
+    (Method::POST, "/api/v1/policies/{id}/resume"),
+    (Method::PUT, "/api/v1/policy-groups/{id}/gate"),
+    (Method::DELETE, "/api/v1/policy-groups/{id}/gate"),
 ];
 
-/// Whether the request asked for a dry run.
+/// Whether the request asked for a dry run, and if so the instant it is evaluated at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct DryRun(pub bool);
+pub struct DryRun(pub Option<Timestamp>);
 
-impl<S: Send + Sync> FromRequestParts<S> for DryRun {
+impl FromRequestParts<AppState> for DryRun {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        dry_run_of(parts.uri.query()).map(DryRun)
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query();
+        if !dry_run_of(query)? {
+            return Ok(DryRun(None));
+        }
+        at_of(query, state.clock.now()).map(|at| DryRun(Some(at)))
     }
+}
+
+/// `at` of a dry run's query: an RFC 3339 instant, or `now` when absent.
+pub fn at_of(query: Option<&str>, now: Timestamp) -> Result<Timestamp, ApiError> {
+    let mut values = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .filter(|(key, _)| key == "at")
+        .map(|(_, value)| value.into_owned());
+    let at = values.next();
+    if values.next().is_some() {
+        return Err(ApiError::invalid_parameter(
+            "at",
+            "given more than once; give one RFC 3339 instant",
+        ));
+    }
+    AtQuery { at }.instant(now)
 }
 
 /// `dryRun` of a query string: `true`, `false`, or absent (`false`).
@@ -122,6 +157,22 @@ mod tests {
             "dryRun=true&dryRun=true",
         ] {
             assert!(dry_run_of(Some(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_dry_run_is_evaluated_at_its_at_or_now() {
+        let now: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        assert_eq!(at_of(Some("dryRun=true"), now).unwrap(), now);
+        let at = at_of(Some("dryRun=true&at=2026-03-01T09:00:00Z"), now).unwrap();
+        assert_eq!(at, "2026-03-01T09:00:00Z".parse::<Timestamp>().unwrap());
+        for bad in [
+            "at=soon",
+            "at=",
+            "at=2026-03-01",
+            "at=2026-03-01T09:00:00Z&at=x",
+        ] {
+            assert!(at_of(Some(bad), now).is_err(), "{bad}");
         }
     }
 

@@ -38,10 +38,10 @@ async fn add_exemption(
 ) -> Result<Response, ApiError> {
     let id = device_path_id(&id)?;
     let by = token.as_ref().map(|Extension(token)| token.name.as_str());
-    if dry_run {
+    if let Some(at) = dry_run {
         let preview = state
             .os_updates
-            .preview_add_exemption(id, &body, by, state.clock.now())
+            .preview_add_exemption(id, &body, by, state.clock.now(), at)
             .await?;
         return Ok(preview_answer(&preview, &[]).into_response());
     }
@@ -70,10 +70,10 @@ async fn end_exemption(
             .parse::<i64>()
             .map_err(|_| format!("exemption {exemption:?} does not exist")),
     )?;
-    if dry_run {
+    if let Some(at) = dry_run {
         let preview = state
             .os_updates
-            .preview_end_exemption(id, exemption, state.clock.now())
+            .preview_end_exemption(id, exemption, at)
             .await?;
         return Ok(preview_answer(&preview, &[]).into_response());
     }

@@ -79,10 +79,10 @@ async fn create_policy(
     JsonUpload(body): JsonUpload,
 ) -> Result<Response, ApiError> {
     let document = json_body(&body)?;
-    if dry_run {
+    if let Some(at) = dry_run {
         let (preview, warnings) = state
             .os_updates
-            .preview_create_policy(&document, state.clock.now())
+            .preview_create_policy(&document, at)
             .await?;
         return Ok(preview_answer(&preview, &warnings).into_response());
     }
@@ -126,10 +126,10 @@ async fn replace_policy(
     let id = path_id(PolicyId::parse(&id))?;
     let document = json_body(&body)?;
     let expected = if_match(&headers)?;
-    if dry_run {
+    if let Some(at) = dry_run {
         let (preview, warnings) = state
             .os_updates
-            .preview_replace_policy(id, &document, expected, state.clock.now())
+            .preview_replace_policy(id, &document, expected, at)
             .await?;
         return Ok(preview_answer(&preview, &warnings).into_response());
     }
@@ -152,10 +152,10 @@ async fn delete_policy(
 ) -> Result<Response, ApiError> {
     let id = path_id(PolicyId::parse(&id))?;
     let expected = if_match(&headers)?;
-    if dry_run {
+    if let Some(at) = dry_run {
         let preview = state
             .os_updates
-            .preview_delete_policy(id, expected, state.clock.now())
+            .preview_delete_policy(id, expected, at)
             .await?;
         return Ok(preview_answer(&preview, &[]).into_response());
     }
@@ -211,10 +211,10 @@ async fn put_bindings(
 ) -> Result<Response, ApiError> {
     let targets =
         parse_bindings(&json_body(body)?).map_err(|errors| ApiError::invalid_document(&errors))?;
-    if dry_run {
+    if let Some(at) = dry_run {
         let preview = state
             .os_updates
-            .preview_set_bindings(subject, &targets, state.clock.now())
+            .preview_set_bindings(subject, &targets, at)
             .await?;
         return Ok(preview_answer(&preview, &[]).into_response());
     }

@@ -155,6 +155,8 @@ pub const ADMIN_ROUTES: &[RouteRole] = &[
     route(Put, "/api/v1/policy-groups/{id}/gate", Manager, Other),
     route(Delete, "/api/v1/policy-groups/{id}/gate", Manager, Other),
     route(Post, "/api/v1/policy-groups/gates/evaluate", Manager, Other),
+    route(Get, "/api/v1/policy-groups/halts", ReadOnly, Other),
+    route(Get, "/api/v1/notifier", ReadOnly, Other),
     route(Post, "/api/v1/policy-groups/{id}/resume", Manager, Other),
     // Devices, their legacy mechanisms, device groups.
     route(Get, "/api/v1/devices", ReadOnly, Other),

@@ -13,7 +13,8 @@
 //! nothing back. When the three thresholds are met the opening is recorded at the round's
 //! instant; when the failures cross `maxFailedPercent` the release is halted for every later
 //! ring, recorded in the audit log (actor `server`, `gate evaluation`) and announced to webhooks
-//! as `release_halted`.
+//! as `release_halted`, its body naming the ring, the gated ring, the percentages and the reason
+//! (`ringmaster_domain::webhook::ReleaseHalt`).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -27,6 +28,7 @@ use ringmaster_domain::ids::PolicyGroupId;
 use ringmaster_domain::platform::Platform;
 use ringmaster_domain::schedule::gates::{Gate, GateProgress, closes_cycle, release_key};
 use ringmaster_domain::schedule::rollout;
+use ringmaster_domain::webhook::ReleaseHalt;
 use ringmaster_store::audit::{AuditActor, NewAuditEntry};
 use ringmaster_store::os_updates::gates::{StoredEvaluation, StoredHalt};
 use serde::Serialize;
@@ -99,6 +101,12 @@ impl HaltView {
     }
 }
 
+/// `GET /api/v1/policy-groups/halts`: every halted release.
+#[derive(Debug, Clone, Serialize)]
+pub struct HaltsView {
+    pub halts: Vec<HaltView>,
+}
+
 /// What a round found.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -119,34 +127,15 @@ impl OsUpdates {
     ) -> Result<GateView, OsUpdateError> {
         let gate = Gate::parse(body).map_err(OsUpdateError::Invalid)?;
         let snapshot = self.snapshot();
-        if !snapshot.policy_groups.contains_key(&group) {
-            return Err(OsUpdateError::NotFound(format!("policy group {group}")));
-        }
-        let mut errors = FieldErrors::new();
-        let after: BTreeMap<PolicyGroupId, PolicyGroupId> = snapshot
-            .gates
-            .iter()
-            .filter(|(gated, _)| **gated != group)
-            .map(|(gated, gate)| (*gated, gate.after))
-            .collect();
-        if !snapshot.policy_groups.contains_key(&gate.after) {
-            errors.push(
-                "/after",
-                format!("no policy group has the id {}", gate.after),
-            );
-        } else if closes_cycle(&after, group, gate.after) {
-            errors.push(
-                "/after",
-                format!(
-                    "policy group {} waits (through its gates) for policy group {group}: a gate \
-                     may not close a cycle",
-                    gate.after
-                ),
-            );
-        }
-        if !errors.is_empty() {
-            return Err(OsUpdateError::Invalid(errors));
-        }
+        check_gate(
+            |id| snapshot.policy_groups.contains_key(&id),
+            snapshot
+                .gates
+                .iter()
+                .map(|(gated, gate)| (*gated, gate.after)),
+            group,
+            &gate,
+        )?;
         if !self.store.set_gate(group, Some(&gate)).await? {
             return Err(OsUpdateError::NotFound(format!("policy group {group}")));
         }
@@ -157,9 +146,7 @@ impl OsUpdates {
     /// Removes `group`'s gate (its recorded evaluations stay, as history).
     pub async fn remove_gate(&self, group: PolicyGroupId) -> Result<(), OsUpdateError> {
         if !self.snapshot().gates.contains_key(&group) {
-            return Err(OsUpdateError::NotFound(format!(
-                "a gate of policy group {group}"
-            )));
+            return Err(no_gate(group));
         }
         self.store.set_gate(group, None).await?;
         self.refresh_after_write().await;
@@ -287,13 +274,30 @@ impl OsUpdates {
                             && failed_percent <= gate.max_failed_percent
                             && days >= gate.min_days;
                         if failed_percent > gate.max_failed_percent {
-                            halts.push(StoredHalt {
+                            let name = |id: PolicyGroupId| {
+                                groups.get(&id).map_or_else(
+                                    || format!("policy group {id}"),
+                                    |(name, _)| name.clone(),
+                                )
+                            };
+                            let details = ReleaseHalt::new(
                                 platform,
-                                version: entry.version.clone(),
-                                group: gate.after,
+                                entry.version.as_str(),
+                                (gate.after, &name(gate.after)),
+                                &name(*group),
                                 failed_percent,
-                                halted_at: now,
-                            });
+                                gate.max_failed_percent,
+                            );
+                            halts.push((
+                                StoredHalt {
+                                    platform,
+                                    version: entry.version.clone(),
+                                    group: gate.after,
+                                    failed_percent,
+                                    halted_at: now,
+                                },
+                                serde_json::to_string(&details).unwrap_or_default(),
+                            ));
                         }
                         evaluations.push(StoredEvaluation {
                             group: *group,
@@ -365,6 +369,50 @@ impl OsUpdates {
             tracing::warn!(%error, version = %halt.version, "cannot record a halt in the audit log");
         }
     }
+}
+
+/// The checks of a gate set on `group`, in the real write's order, given which groups exist and
+/// every gated group's `after`: 404 for an unknown `group`, then 400 at `/after` when it names
+/// no group or closes a cycle. A dry run checks the same against its copy of the configuration.
+pub fn check_gate(
+    exists: impl Fn(PolicyGroupId) -> bool,
+    gated: impl IntoIterator<Item = (PolicyGroupId, PolicyGroupId)>,
+    group: PolicyGroupId,
+    gate: &Gate,
+) -> Result<(), OsUpdateError> {
+    if !exists(group) {
+        return Err(OsUpdateError::NotFound(format!("policy group {group}")));
+    }
+    let after: BTreeMap<PolicyGroupId, PolicyGroupId> = gated
+        .into_iter()
+        .filter(|(gated, _)| *gated != group)
+        .collect();
+    let mut errors = FieldErrors::new();
+    if !exists(gate.after) {
+        errors.push(
+            "/after",
+            format!("no policy group has the id {}", gate.after),
+        );
+    } else if closes_cycle(&after, group, gate.after) {
+        errors.push(
+            "/after",
+            format!(
+                "policy group {} waits (through its gates) for policy group {group}: a gate \
+                 may not close a cycle",
+                gate.after
+            ),
+        );
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(OsUpdateError::Invalid(errors))
+    }
+}
+
+/// The 404 of removing a gate `group` does not have.
+pub fn no_gate(group: PolicyGroupId) -> OsUpdateError {
+    OsUpdateError::NotFound(format!("a gate of policy group {group}"))
 }
 
 /// Runs an evaluation round every `every` on one server of the cluster at a time (the

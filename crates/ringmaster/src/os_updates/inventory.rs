@@ -33,6 +33,16 @@ impl OsUpdates {
         Ok(self.store.list_devices(after, limit).await?)
     }
 
+    /// Devices whose id, model or software-update id contains `needle`, by id after `after`.
+    pub async fn search_devices(
+        &self,
+        needle: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<StoredDevice>, OsUpdateError> {
+        Ok(self.store.search_devices(needle, after, limit).await?)
+    }
+
     pub async fn device_groups(&self) -> Result<Vec<StoredDeviceGroup>, OsUpdateError> {
         Ok(self.store.list_device_groups().await?)
     }

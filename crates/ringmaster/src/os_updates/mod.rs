@@ -17,6 +17,7 @@
 //! - [`notifier`]: asking the MDM (NanoMDM's enqueue API) to make changed devices sync;
 //!   [`notify_scope`] which devices a round recomputes, each distinct input once;
 //!   [`enqueue`] sends one batch and reads NanoMDM's per-device answer.
+//! - [`notifier_log`]: what the notifier did last (`GET /api/v1/notifier`).
 //! - [`views`], [`served_views`]: the typed JSON answers the API writes and the CLI prints
 //!   (catalog, policies, groups, devices, plan; what a device is served and why);
 //!   [`served_specific`] the effective policy's `enforcement` and `specificVersion` parts.
@@ -27,7 +28,8 @@
 //!   [`pauses`]: pausing and resuming rings and policies; [`gates`]: health gates between rings
 //!   and their evaluation round.
 //! - [`preview`]: what a change would do to every device (`?dryRun=true`), nothing written;
-//!   [`preview_changes`]: the dry run of each write, with the real write's checks and errors.
+//!   [`preview_changes`]: the dry run of each write, with the real write's checks and errors;
+//!   [`preview_rollout`]: the same for pauses, resumes and gates.
 
 pub mod blocks;
 pub mod catalog;
@@ -41,11 +43,13 @@ pub mod feed_fetch;
 pub mod gates;
 pub mod inventory;
 pub mod notifier;
+pub mod notifier_log;
 pub mod notify_scope;
 pub mod pauses;
 pub mod policies;
 pub mod preview;
 pub mod preview_changes;
+pub mod preview_rollout;
 pub mod result_views;
 pub mod results;
 pub mod served;

@@ -11,15 +11,16 @@
 //! before and that the change can affect ([`super::notify_scope`]: a catalog change, the
 //! devices of the platforms it touched; a binding or device-group change, the devices the old
 //! and the new binding reach and those that joined or left a group; anything else, a new UTC
-//! day and the periodic round, every device; each distinct input computed once), compares the set's `DeclarationsToken` with
-//! what the device was served and what the MDM was last asked for, and notifies the rest in
-//! batches of `batch` ids (30 by default, so URLs stay near 1 KB), eight requests in flight,
+//! day and the periodic round, every device; each distinct input computed once), compares the
+//! set's `DeclarationsToken` with what the device was served and what the MDM was last asked
+//! for, and notifies the rest in batches of `batch` ids (30 by default, so URLs stay near 1 KB), eight requests in flight,
 //! each retried with exponential backoff. Requests never wait for it. A device is recorded as
 //! notified only when the MDM took it (a 207 answer takes some ids of a batch and fails others),
 //! so a failed device is tried again in the next round; what the MDM took is recorded in
 //! transactions of up to 5,000 devices (a round that stops before recording asks for those
-//! devices again in the next one: at worst a second sync command, never a missed one). A round that fails or panics is logged and the
-//! next one runs as usual ([`crate::background::guarded`]).
+//! devices again in the next one: at worst a second sync command, never a missed one). A round
+//! that fails or panics is logged and the next one runs as usual
+//! ([`crate::background::guarded`]).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -128,6 +129,7 @@ pub fn spawn(
             .timeout(Duration::from_secs(30))
             .build()
             .unwrap_or_default();
+        os_updates.notifier_log.started();
         let holder = format!("{}-{}", std::process::id(), rand::random::<u32>());
         let mut last_revision = i64::MIN;
         let mut memory = RoundMemory::default();
@@ -159,12 +161,20 @@ pub fn spawn(
             }
             last_revision = revision;
             last_round = Some(Instant::now());
-            match guarded(
+            let outcome = guarded(
                 "notifier",
                 notify_round(&os_updates, &client, &config, &mut memory),
             )
-            .await
-            {
+            .await;
+            os_updates.notifier_log.record(
+                os_updates.clock.now(),
+                match &outcome {
+                    Some(Ok(report)) => Ok(report),
+                    Some(Err(error)) => Err(error.to_string()),
+                    None => Err("the round panicked".to_owned()),
+                },
+            );
+            match outcome {
                 Some(Ok(report)) if report.notified > 0 || report.failed > 0 => tracing::info!(
                     devices = report.devices,
                     recomputed = report.recomputed,

@@ -8,11 +8,18 @@
 //! changed deadline only when it arrives at least [`DEADLINE_MARGIN_HOURS`] hours before the old
 //! one, so the answer to a pause lists the devices whose deadline is nearer than that: they may
 //! install anyway. A resume restarts the grace period from the resume instant, so no device is
-//! overdue because of the pause. Each write bumps the OS-update revision, so every server and
+//! overdue because of the pause.
+//!
+//! A specific-version policy is paused by its own id: while paused, the devices it would enforce
+//! are served no enforcement (and show `paused`); on resume, a fixed deadline that fell inside
+//! the pause (or less than a day after it) moves so the device gets the time that remained when
+//! the pause began, at least a day (`ringmaster_domain::policy::specific::resume`). A pause of
+//! the device's automatic ring does not withdraw a specific-version policy's enforcement. Each write bumps the OS-update revision, so every server and
 //! the notifier see it.
 
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
+use ringmaster_domain::fleet::specific::SpecificOutcome;
 use ringmaster_domain::rollout_control::PauseRequest;
 use ringmaster_store::os_updates::pauses::{PauseWrite, StoredPause};
 use ringmaster_store::os_updates::policies::Subject;
@@ -86,7 +93,7 @@ pub fn subject_parts(subject: Subject) -> (&'static str, i64) {
     }
 }
 
-fn subject_not_found(subject: Subject) -> OsUpdateError {
+pub(crate) fn subject_not_found(subject: Subject) -> OsUpdateError {
     match subject {
         Subject::PolicyGroup(id) => OsUpdateError::NotFound(format!("policy group {id}")),
         Subject::Policy(id) => OsUpdateError::NotFound(format!("policy {id}")),
@@ -142,10 +149,7 @@ impl OsUpdates {
             PauseWrite::NoSubject => Err(subject_not_found(subject)),
             PauseWrite::Unchanged(_) => match self.snapshot().pauses.get(&subject) {
                 Some(pause) => Ok(PauseView::of(pause, now)),
-                None => Err(OsUpdateError::NotFound(format!(
-                    "a pause of {}",
-                    describe(subject)
-                ))),
+                None => Err(no_pause(subject)),
             },
         }
     }
@@ -165,7 +169,13 @@ impl OsUpdates {
             .datetime();
         let mut near = Vec::new();
         for result in self.fleet_results(now).await? {
-            let Some(policy) = &result.served.policy else {
+            // The policy whose enforcement the device is served: its specific-version policy
+            // when that applies, else its automatic one.
+            let enforcing = match result.served.served.specific {
+                Some(SpecificOutcome::Enforced) => result.served.specific.as_ref(),
+                _ => result.served.policy.as_ref(),
+            };
+            let Some(policy) = enforcing else {
                 continue;
             };
             let concerned = match subject {
@@ -185,6 +195,11 @@ impl OsUpdates {
         }
         Ok(near)
     }
+}
+
+/// The 404 of resuming a subject that was never paused.
+pub(crate) fn no_pause(subject: Subject) -> OsUpdateError {
+    OsUpdateError::NotFound(format!("a pause of {}", describe(subject)))
 }
 
 fn describe(subject: Subject) -> String {

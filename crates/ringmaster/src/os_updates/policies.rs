@@ -65,7 +65,7 @@ impl OsUpdates {
     /// deadline already past), never refusing it.
     /// The catalog is the store's current one (the snapshot, refreshed first: the CLI's service
     /// has none yet).
-    async fn with_catalog_warnings(
+    pub(super) async fn with_catalog_warnings(
         &self,
         parsed: &ParsedPolicy,
         now: Timestamp,

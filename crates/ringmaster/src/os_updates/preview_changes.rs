@@ -1,7 +1,10 @@
 //! The dry run of each write that changes what devices are served: the same checks, in the same
 //! order and with the same errors, as the real write (parsing shares its code; what the store
 //! checks, names, revisions, existing ids, is checked against the configuration read for the
-//! preview), then the edit applied to the copy in memory ([`OsUpdates::preview`]).
+//! preview), then the edit applied to the copy in memory ([`OsUpdates::preview`]). Each takes
+//! the instant `at` both configurations are evaluated at (`?at=`, else now); a change that is
+//! checked against "now" (an exemption's or a pause's `until`, a feed's first sighting) also
+//! takes `now`, so that it is the change the real write would make.
 
 use jiff::Timestamp;
 use ringmaster_domain::apple_version::AppleOsVersion;
@@ -43,6 +46,8 @@ impl OsUpdates {
         at: Timestamp,
     ) -> Result<(ChangePreview, Vec<Warning>), OsUpdateError> {
         let parsed = parse_policy(document).map_err(OsUpdateError::Invalid)?;
+        // The real write's warnings, the catalog's on a specific-version target included.
+        let warnings = self.with_catalog_warnings(&parsed, at).await?;
         let policy = parsed.policy;
         let preview = self
             .preview(at, |config: &mut OsUpdateConfig, _: &KnownDevices| {
@@ -67,7 +72,7 @@ impl OsUpdates {
                 Ok(())
             })
             .await?;
-        Ok((preview, parsed.warnings))
+        Ok((preview, warnings))
     }
 
     /// `PUT /policies/{id}?dryRun=true`.
@@ -79,6 +84,8 @@ impl OsUpdates {
         at: Timestamp,
     ) -> Result<(ChangePreview, Vec<Warning>), OsUpdateError> {
         let parsed = parse_policy(document).map_err(OsUpdateError::Invalid)?;
+        // The real write's warnings, the catalog's on a specific-version target included.
+        let warnings = self.with_catalog_warnings(&parsed, at).await?;
         let policy = parsed.policy;
         let preview = self
             .preview(at, |config: &mut OsUpdateConfig, _: &KnownDevices| {
@@ -94,7 +101,7 @@ impl OsUpdates {
                 Ok(())
             })
             .await?;
-        Ok((preview, parsed.warnings))
+        Ok((preview, warnings))
     }
 
     /// `DELETE /policies/{id}?dryRun=true`: the policy and its bindings go.
@@ -202,15 +209,16 @@ impl OsUpdates {
         .await
     }
 
-    /// `POST /devices/{id}/exemptions?dryRun=true`.
+    /// `POST /devices/{id}/exemptions?dryRun=true`: checked and made at `now`, as the write is.
     pub async fn preview_add_exemption(
         &self,
         device: &str,
         body: &[u8],
         by: Option<&str>,
+        now: Timestamp,
         at: Timestamp,
     ) -> Result<ChangePreview, OsUpdateError> {
-        let request = ExemptionRequest::parse(body, at).map_err(OsUpdateError::Invalid)?;
+        let request = ExemptionRequest::parse(body, now).map_err(OsUpdateError::Invalid)?;
         self.preview(at, |config: &mut OsUpdateConfig, known: &KnownDevices| {
             if !known.contains(device) {
                 return Err(OsUpdateError::NotFound(format!("device {device:?}")));
@@ -218,7 +226,7 @@ impl OsUpdates {
             let active = config
                 .exemptions
                 .iter()
-                .filter(|exemption| exemption.device_id == device && exemption.until > at)
+                .filter(|exemption| exemption.device_id == device && exemption.until > now)
                 .count();
             if active >= MAX_EXEMPTIONS_PER_DEVICE {
                 return Err(too_many_exemptions(active));
@@ -230,7 +238,7 @@ impl OsUpdates {
                 until: request.until,
                 reason: request.reason,
                 created_by: by.map(str::to_owned),
-                created_at: at,
+                created_at: now,
             });
             Ok(())
         })
@@ -258,13 +266,15 @@ impl OsUpdates {
     }
 
     /// `POST /catalog/import?dryRun=true`: the feed folded into the catalog as the import folds
-    /// it (the domain's merge), its hardware facts merged as a union.
+    /// it (the domain's merge), its hardware facts merged as a union; read at `now`, as the
+    /// import reads it (a release first seen then).
     pub async fn preview_import_feed(
         &self,
         bytes: &[u8],
+        now: Timestamp,
         at: Timestamp,
     ) -> Result<ChangePreview, OsUpdateError> {
-        let parsed = read_feed(bytes, at)?;
+        let parsed = read_feed(bytes, now)?;
         self.preview(at, |config: &mut OsUpdateConfig, _: &KnownDevices| {
             let platforms: Vec<Platform> = parsed.releases.iter().map(|r| r.platform).collect();
             let stored: Vec<Release> = config

@@ -16,6 +16,7 @@ use ringmaster_domain::fleet::{
 };
 use ringmaster_domain::ids::PolicyId;
 use ringmaster_domain::platform::Platform;
+use ringmaster_domain::policy::specific::resume::deadline_after_pauses;
 use ringmaster_domain::policy::specific::specific_rollout;
 use ringmaster_domain::schedule::{DeviceFacts, RolloutEntry, rollout};
 use ringmaster_store::os_updates::devices::StoredDevice;
@@ -193,13 +194,24 @@ fn rollout_of(
 ) -> PolicyRollout {
     let timing = policy.policy.timing();
     let entries = match policy.policy.specific() {
-        Some(specific) => specific_rollout(
-            specific,
-            policy.policy.platform(),
-            &snapshot.releases,
-            from,
-            to,
-        ),
+        Some(specific) => {
+            let mut entries = specific_rollout(
+                specific,
+                policy.policy.platform(),
+                &snapshot.releases,
+                from,
+                to,
+            );
+            // After a pause of the policy, its deadline as devices are served it.
+            if let Some(prepared) = snapshot.prepared_specific.get(&policy.id) {
+                for entry in &mut entries {
+                    entry.enforced_by = entry
+                        .enforced_by
+                        .map(|deadline| deadline_after_pauses(deadline, &prepared.pauses, now));
+                }
+            }
+            entries
+        }
         None => rollout(&timing, &snapshot.releases, timing.platform, from, to),
     };
     let pauses = [

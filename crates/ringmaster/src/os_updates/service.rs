@@ -17,6 +17,7 @@ use ringmaster_store::error::StoreError;
 use ringmaster_store::store::Store;
 
 use crate::clock::Clock;
+use crate::os_updates::notifier_log::NotifierLog;
 use crate::os_updates::served_cache::ServedCache;
 use crate::os_updates::snapshot::OsUpdateSnapshot;
 use crate::os_updates::status_batch::StatusWriter;
@@ -62,6 +63,8 @@ pub struct OsUpdates {
     pub(super) served_cache: Arc<ServedCache>,
     /// Status reports' group commit ([`super::status_batch`]).
     pub(super) status_writer: Arc<StatusWriter>,
+    /// What the notifier did last ([`super::notifier_log`]).
+    pub notifier_log: NotifierLog,
 }
 
 impl OsUpdates {
@@ -78,6 +81,7 @@ impl OsUpdates {
             refreshing: Arc::new(tokio::sync::Mutex::new(())),
             served_cache: Arc::new(ServedCache::default()),
             status_writer: Arc::new(StatusWriter::default()),
+            notifier_log: NotifierLog::default(),
         }
     }
 

@@ -19,6 +19,7 @@ use ringmaster_domain::platform::Platform;
 use ringmaster_domain::rollout_control::exempt_at;
 use ringmaster_domain::schedule::BlockedReleases;
 use ringmaster_domain::schedule::gates::{Gate, GateRule, release_key};
+use ringmaster_domain::schedule::pause::PauseSpan;
 use ringmaster_store::os_updates::OsUpdateConfig;
 use ringmaster_store::os_updates::blocks::StoredBlock;
 use ringmaster_store::os_updates::devices::StoredDeviceGroup;
@@ -200,8 +201,10 @@ impl OsUpdateSnapshot {
                 .policies
                 .iter()
                 .filter_map(|stored| {
-                    PreparedSpecific::new(stored.policy.clone(), blocked.clone())
-                        .map(|prepared| (stored.id, prepared))
+                    let mut prepared =
+                        PreparedSpecific::new(stored.policy.clone(), blocked.clone())?;
+                    prepared.pauses = pause_spans(&pauses, stored);
+                    Some((stored.id, prepared))
                 })
                 .collect(),
             prepared: config
@@ -211,17 +214,11 @@ impl OsUpdateSnapshot {
                 .map(|stored| {
                     let mut prepared =
                         PreparedPolicy::with_blocked(stored.policy.clone(), blocked.clone());
-                    let ring = stored.group_id.map(Subject::PolicyGroup);
                     if let Some(group) = stored.group_id {
                         prepared.rules.gate = gate_rules.get(&group).cloned();
                         prepared.rules.halted = halted_for(group);
                     }
-                    prepared.rules.pauses = [Some(Subject::Policy(stored.id)), ring]
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|subject| pauses.get(&subject))
-                        .map(StoredPause::span)
-                        .collect();
+                    prepared.rules.pauses = pause_spans(&pauses, stored);
                     (stored.id, prepared)
                 })
                 .collect(),
@@ -286,6 +283,19 @@ impl OsUpdateSnapshot {
         rings.sort_by_key(|(group, policy)| (group.ring_order, group.id, policy.id));
         rings
     }
+}
+
+/// The pauses of `stored` and of its policy group, if it has one.
+fn pause_spans(pauses: &BTreeMap<Subject, StoredPause>, stored: &StoredPolicy) -> Vec<PauseSpan> {
+    [
+        Some(Subject::Policy(stored.id)),
+        stored.group_id.map(Subject::PolicyGroup),
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(|subject| pauses.get(&subject))
+    .map(StoredPause::span)
+    .collect()
 }
 
 /// Whether ring `group` comes after ring `earlier`: a larger ring order, or gated after it

@@ -1,7 +1,8 @@
 //! `/ui/catalog/{platform}`: the OS release catalog of macOS or iOS. Releases with builds,
 //! dates, expiry, CVEs and actively exploited badges and their blocks; importing a feed from a
 //! file, pasted, or from an `https://` URL (fetched by the server, then sent to the import
-//! route like a file); blocking and unblocking a version.
+//! route like a file); blocking, unblocking and deleting a version. Every change is previewed
+//! first ([`crate::ui::preview`]): an import's feed is read once and carried to the confirmation.
 
 use axum::extract::Path;
 use axum::http::{Method, StatusCode};
@@ -18,6 +19,7 @@ use crate::ui::api::{Answer, Refused, Ui, encode};
 use crate::ui::form::UiForm;
 use crate::ui::layout::{self, Section, action_button, csrf, problems_summary, text};
 use crate::ui::overview::PLATFORMS;
+use crate::ui::preview::{self, Step, Write};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -29,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/ui/catalog/{platform}/import", post(import))
         .route("/ui/catalog/{platform}/{version}/block", post(block))
         .route("/ui/catalog/{platform}/{version}/unblock", post(unblock))
+        .route("/ui/catalog/{platform}/{version}/delete", post(delete))
 }
 
 fn platform_of(platform: &str) -> Option<&'static str> {
@@ -62,6 +65,7 @@ async fn catalog_page(
         .unwrap_or_default();
     let import = ui.can(Verb::Post, "/api/v1/catalog/import");
     let block = ui.can(Verb::Post, "/api/v1/catalog/{platform}/{version}/block");
+    let delete = ui.can(Verb::Delete, "/api/v1/catalog/{platform}/{version}");
     let body = html! {
         h1 { (platform) " releases" }
         nav aria-label="Platforms" class="actions" {
@@ -101,6 +105,7 @@ async fn catalog_page(
                                         @let base = format!("/ui/catalog/{platform}/{}", encode(&version));
                                         @if blocked.is_some() {
                                             (action_button(ui, &format!("{base}/unblock"), "Unblock", "secondary"))
+                                            @if delete { (action_button(ui, &format!("{base}/delete"), "Delete", "danger")) }
                                         } @else {
                                             form class="inline" method="post" action=(format!("{base}/block")) {
                                                 (csrf(ui))
@@ -109,6 +114,7 @@ async fn catalog_page(
                                                 " "
                                                 button type="submit" class="danger" { "Block" }
                                             }
+                                            @if delete { (action_button(ui, &format!("{base}/delete"), "Delete", "danger")) }
                                         }
                                     }
                                 }
@@ -173,19 +179,30 @@ async fn import(Path(platform): Path<String>, form: UiForm) -> Result<Response, 
     } else {
         form.text("json").as_bytes().to_vec()
     };
-    let answer = form
-        .ui
-        .call(
-            Method::POST,
-            "/api/v1/catalog/import",
-            Some(("application/json", body)),
-        )
-        .await;
-    if !answer.ok() {
-        return catalog_page(&form.ui, &platform, Some(&answer), None).await;
+    let carried = vec![(
+        "json".to_owned(),
+        String::from_utf8_lossy(&body).into_owned(),
+    )];
+    let mut write = Write::new(
+        Method::POST,
+        "/api/v1/catalog/import".to_owned(),
+        "/api/v1/catalog/import",
+    )
+    .shown(
+        "import the feed",
+        format!("/ui/catalog/{}", encode(&platform)),
+        Section::Catalog,
+    );
+    write.body = Some(("application/json", body));
+    write.carry = Some(carried);
+    match preview::submit(&form, write).await {
+        Step::Preview(page) => Ok(page),
+        Step::Written(answer) => {
+            let notice = format!("Imported: {}", summary(&answer.body));
+            catalog_page(&form.ui, &platform, None, Some(notice)).await
+        }
+        Step::Refused(answer) => catalog_page(&form.ui, &platform, Some(&answer), None).await,
     }
-    let notice = format!("Imported: {}", summary(&answer.body));
-    catalog_page(&form.ui, &platform, None, Some(notice)).await
 }
 
 /// An import report in words: each number it holds, by its key.
@@ -208,6 +225,46 @@ fn summary(report: &Value) -> String {
     }
 }
 
+/// A release's change, previewed first; back to the catalog once written.
+async fn release_change(form: &UiForm, platform: &str, write: Write) -> Result<Response, Refused> {
+    match preview::submit(form, write).await {
+        Step::Preview(page) => Ok(page),
+        Step::Written(_) => {
+            Ok(Redirect::to(&format!("/ui/catalog/{}", encode(platform))).into_response())
+        }
+        Step::Refused(answer) => catalog_page(&form.ui, platform, Some(&answer), None).await,
+    }
+}
+
+fn release_write(
+    method: Method,
+    platform: &str,
+    version: &str,
+    action: &str,
+    route: &'static str,
+) -> Write {
+    let suffix = if action.is_empty() {
+        String::new()
+    } else {
+        format!("/{action}")
+    };
+    let verb = if action.is_empty() { "delete" } else { action };
+    Write::new(
+        method,
+        format!(
+            "/api/v1/catalog/{}/{}{suffix}",
+            encode(platform),
+            encode(version)
+        ),
+        route,
+    )
+    .shown(
+        format!("{verb} {platform} {version}"),
+        format!("/ui/catalog/{}", encode(platform)),
+        Section::Catalog,
+    )
+}
+
 async fn block(
     Path((platform, version)): Path<(String, String)>,
     form: UiForm,
@@ -217,42 +274,41 @@ async fn block(
         "reason".to_owned(),
         Value::String(form.text("reason").to_owned()),
     );
-    let answer = form
-        .ui
-        .send_json(
-            Method::POST,
-            &format!(
-                "/api/v1/catalog/{}/{}/block",
-                encode(&platform),
-                encode(&version)
-            ),
-            &Value::Object(body),
-        )
-        .await;
-    if !answer.ok() {
-        return catalog_page(&form.ui, &platform, Some(&answer), None).await;
-    }
-    Ok(Redirect::to(&format!("/ui/catalog/{}", encode(&platform))).into_response())
+    let write = release_write(
+        Method::POST,
+        &platform,
+        &version,
+        "block",
+        "/api/v1/catalog/{platform}/{version}/block",
+    )
+    .json(&Value::Object(body));
+    release_change(&form, &platform, write).await
 }
 
 async fn unblock(
     Path((platform, version)): Path<(String, String)>,
     form: UiForm,
 ) -> Result<Response, Refused> {
-    let answer = form
-        .ui
-        .call(
-            Method::POST,
-            &format!(
-                "/api/v1/catalog/{}/{}/unblock",
-                encode(&platform),
-                encode(&version)
-            ),
-            None,
-        )
-        .await;
-    if !answer.ok() {
-        return catalog_page(&form.ui, &platform, Some(&answer), None).await;
-    }
-    Ok(Redirect::to(&format!("/ui/catalog/{}", encode(&platform))).into_response())
+    let write = release_write(
+        Method::POST,
+        &platform,
+        &version,
+        "unblock",
+        "/api/v1/catalog/{platform}/{version}/unblock",
+    );
+    release_change(&form, &platform, write).await
+}
+
+async fn delete(
+    Path((platform, version)): Path<(String, String)>,
+    form: UiForm,
+) -> Result<Response, Refused> {
+    let write = release_write(
+        Method::DELETE,
+        &platform,
+        &version,
+        "",
+        "/api/v1/catalog/{platform}/{version}",
+    );
+    release_change(&form, &platform, write).await
 }

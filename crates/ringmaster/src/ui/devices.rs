@@ -1,8 +1,9 @@
 //! `/ui/devices`: devices, a page at a time by the API's keyset paging (`after`, `limit`), so
-//! 100,000 devices cost one indexed page read, never a load of all; a search jumps to a device
-//! by its enrollment id, or lists from there on. One device: its effective policy and why,
+//! 100,000 devices cost one indexed page read, never a load of all; the search box opens a
+//! device by its exact enrollment id, else lists the devices whose id, model or software-update
+//! id contains the text (the API's `search`), paged the same way. One device: its effective policy and why,
 //! target, deadline, install state, each declaration with its validity and the device's
-//! reasons, legacy conflicts, and its exemptions (add, end).
+//! reasons, legacy conflicts, and its exemptions (add, end; previewed first).
 
 use axum::extract::{Path, Query};
 use axum::http::Method;
@@ -18,6 +19,7 @@ use crate::http::roles::Verb;
 use crate::ui::api::{Answer, Refused, Ui, encode};
 use crate::ui::form::UiForm;
 use crate::ui::layout::{self, Section, action_button, badge, csrf, problems_summary, text};
+use crate::ui::preview::{self, Step, Write};
 
 /// Devices on one page.
 pub const PAGE: u32 = 50;
@@ -46,38 +48,60 @@ async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Response, Refused> {
     let q = query.q.trim();
-    let mut after = query.after.clone();
-    if !q.is_empty() {
+    let after = query.after.as_str();
+    // An exact enrollment id opens the device (only from the search box's first page).
+    if !q.is_empty() && after.is_empty() {
         let found = ui
             .call(Method::GET, &format!("/api/v1/devices/{}", encode(q)), None)
             .await;
         if found.ok() {
             return Ok(Redirect::to(&format!("/ui/devices/{}", encode(q))).into_response());
         }
-        after = q.to_owned();
     }
-    let page = ui
-        .get(&format!(
-            "/api/v1/devices?limit={PAGE}&after={}",
-            encode(&after)
-        ))
-        .await?;
+    let mut uri = format!("/api/v1/devices?limit={PAGE}&after={}", encode(after));
+    if !q.is_empty() {
+        uri.push_str(&format!("&search={}", encode(q)));
+    }
+    let answer = ui.call(Method::GET, &uri, None).await;
+    let refused = (!answer.ok()).then(|| answer.clone());
+    let page = if answer.ok() {
+        answer.body
+    } else {
+        Value::Null
+    };
     let devices = page
         .get("devices")
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default();
     let next = page.get("next").and_then(Value::as_str);
+    let search_problem = refused.as_ref().and_then(|answer| {
+        answer
+            .problems()
+            .into_iter()
+            .find(|problem| problem.at == "search")
+    });
+    let query_of = |after: &str| {
+        let mut link = format!("/ui/devices?after={}", encode(after));
+        if !q.is_empty() {
+            link.push_str(&format!("&q={}", encode(q)));
+        }
+        link
+    };
     let body = html! {
         h1 { "Devices" }
         section {
             form method="get" action="/ui/devices" role="search" class="actions" {
-                label for="q" { "Enrollment id" }
-                input id="q" name="q" type="search" value=(q);
+                label for="q" { "Search" }
+                input id="q" name="q" type="search" value=(q) maxlength="100"
+                    aria-describedby=(if search_problem.is_some() { "q-hint q-error" } else { "q-hint" })
+                    aria-invalid=[search_problem.is_some().then_some("true")];
                 button type="submit" { "Find" }
             }
-            p class="hint" { "An exact id opens the device; otherwise the list goes on from where that id would be." }
-            @if !q.is_empty() { p role="status" { "No device has the id " code { (q) } "; devices after it:" } }
+            p class="hint" id="q-hint" { "Part of an enrollment id, a model or a software-update id; an exact enrollment id opens the device." }
+            @if let Some(problem) = &search_problem { p class="error" id="q-error" { (problem.message) } }
+            @else if let Some(answer) = &refused { (problems_summary(Some(&answer.message()), &answer.problems())) }
+            @if !q.is_empty() && refused.is_none() { p role="status" id="search-status" { "Devices matching " code { (q) } ":" } }
             div class="table-wrap" {
                 table {
                     thead { tr { th scope="col" { "Device" } th scope="col" { "Platform" } th scope="col" { "OS" } th scope="col" { "Model" } th scope="col" { "Enrollment" } th scope="col" { "Updated" } } }
@@ -98,12 +122,16 @@ async fn list(
             }
             @if devices.is_empty() { p { "No device here." } }
             nav class="pager" aria-label="Pages" {
-                @if !after.is_empty() { a href="/ui/devices" { "First page" } }
-                @if let Some(next) = next { a href=(format!("/ui/devices?after={}", encode(next))) { "Next " (PAGE) } }
+                @if !after.is_empty() { a href=(query_of("")) { "First page" } }
+                @if let Some(next) = next { a href=(query_of(next)) { "Next " (PAGE) } }
             }
         }
     };
-    Ok(layout::page(&ui, Section::Devices, "Devices", body))
+    let mut response = layout::page(&ui, Section::Devices, "Devices", body);
+    if let Some(answer) = &refused {
+        *response.status_mut() = answer.status;
+    }
+    Ok(response)
 }
 
 async fn one(Extension(ui): Extension<Ui>, Path(id): Path<String>) -> Result<Response, Refused> {
@@ -249,34 +277,44 @@ async fn exempt(Path(id): Path<String>, form: UiForm) -> Result<Response, Refuse
             Value::String(form.text(key).trim().to_owned()),
         );
     }
-    let answer = form
-        .ui
-        .send_json(
-            Method::POST,
-            &format!("/api/v1/devices/{}/exemptions", encode(&id)),
-            &Value::Object(body),
-        )
-        .await;
-    if !answer.ok() {
-        return device_page(&form.ui, &id, Some(&answer)).await;
-    }
-    Ok(Redirect::to(&format!("/ui/devices/{}", encode(&id))).into_response())
+    let write = Write::new(
+        Method::POST,
+        format!("/api/v1/devices/{}/exemptions", encode(&id)),
+        "/api/v1/devices/{id}/exemptions",
+    )
+    .json(&Value::Object(body))
+    .shown(
+        format!("exempt device {id}"),
+        format!("/ui/devices/{}", encode(&id)),
+        Section::Devices,
+    );
+    device_change(&form, &id, write).await
 }
 
 async fn end_exemption(
     Path((id, exemption)): Path<(String, i64)>,
     form: UiForm,
 ) -> Result<Response, Refused> {
-    let answer = form
-        .ui
-        .call(
-            Method::DELETE,
-            &format!("/api/v1/devices/{}/exemptions/{exemption}", encode(&id)),
-            None,
-        )
-        .await;
-    if !answer.ok() {
-        return device_page(&form.ui, &id, Some(&answer)).await;
+    let write = Write::new(
+        Method::DELETE,
+        format!("/api/v1/devices/{}/exemptions/{exemption}", encode(&id)),
+        "/api/v1/devices/{id}/exemptions/{exemption}",
+    )
+    .shown(
+        format!("end exemption {exemption} of device {id}"),
+        format!("/ui/devices/{}", encode(&id)),
+        Section::Devices,
+    );
+    device_change(&form, &id, write).await
+}
+
+/// A device's change, previewed first; back to the device once written.
+async fn device_change(form: &UiForm, id: &str, write: Write) -> Result<Response, Refused> {
+    match preview::submit(form, write).await {
+        Step::Preview(page) => Ok(page),
+        Step::Written(_) => {
+            Ok(Redirect::to(&format!("/ui/devices/{}", encode(id))).into_response())
+        }
+        Step::Refused(answer) => device_page(&form.ui, id, Some(&answer)).await,
     }
-    Ok(Redirect::to(&format!("/ui/devices/{}", encode(&id))).into_response())
 }

@@ -3,6 +3,7 @@
 //! - [`session`]: signing in with an admin token (a session cookie, stored server-side so a
 //!   cluster shares it), signing out, and the session every page needs.
 //! - [`form`]: every form's fields, bounded, and its CSRF check.
+//! - [`preview`]: every form's change previewed (the API's dry run) before it is confirmed.
 //! - [`api`]: the one way pages read and change anything: an in-process request to the admin
 //!   API as the session's token, so roles, validation, services and the audit log are the API's.
 //! - [`layout`]: the page shell, navigation, stylesheet and headers.
@@ -24,7 +25,9 @@ pub mod layout;
 pub mod overview;
 pub mod policies;
 pub mod policy_form;
+pub mod preview;
 pub mod rings;
+pub mod rollout_control;
 pub mod session;
 pub mod titles;
 
@@ -44,6 +47,7 @@ pub fn router(state: &AppState, api: InternalApi) -> Router<AppState> {
         .merge(catalog::router())
         .merge(policies::router())
         .merge(rings::router())
+        .merge(rollout_control::router())
         .merge(devices::router())
         .merge(compliance::router())
         .merge(admin::router())

@@ -1,6 +1,7 @@
 //! `GET /ui/`: the overview. Compliance per ring as a chart (with the same numbers as a table),
 //! the catalog's freshness and newest release per platform with its CVEs, and the blocked
-//! releases. Each block is one read of the admin API.
+//! releases; the notifier's last round (`GET /api/v1/notifier`), the paused rings and policies
+//! and the halted releases. Each block is one read of the admin API.
 
 use axum::Extension;
 use axum::response::Response;
@@ -9,9 +10,10 @@ use serde_json::Value;
 
 use crate::ui::api::{Refused, Ui};
 use crate::ui::layout::{self, Section, text};
+use crate::ui::rollout_control::{self, RolloutState};
 
 /// The compliance states drawn, their API key, label and colour (contrast ≥ 3:1 on white).
-pub const STATES: [(&str, &str, &str); 7] = [
+pub const STATES: [(&str, &str, &str); 8] = [
     ("upToDate", "up to date", "#116329"),
     ("pending", "pending", "#0b57a4"),
     ("overdue", "overdue", "#a40e26"),
@@ -19,6 +21,7 @@ pub const STATES: [(&str, &str, &str); 7] = [
     ("declarationRejected", "rejected", "#b3470b"),
     ("unsupported", "unsupported", "#4a5260"),
     ("exempt", "exempt", "#006d77"),
+    ("paused", "paused", "#7a5d00"),
 ];
 
 pub const PLATFORMS: [&str; 2] = ["macOS", "iOS"];
@@ -34,12 +37,18 @@ pub async fn page(Extension(ui): Extension<Ui>) -> Result<Response, Refused> {
         let catalog = ui.get(&format!("/api/v1/catalog/{platform}")).await?;
         sections.push((platform, compliance, catalog));
     }
+    let rollout = RolloutState::read(&ui).await;
+    let notifier = ui.get("/api/v1/notifier").await.ok();
     let body = html! {
         h1 { "Overview" }
         div class="grid" {
             @for (platform, _, catalog) in &sections {
                 (newest_release(platform, catalog))
             }
+        }
+        div class="grid" {
+            (notifier_card(notifier.as_ref()))
+            (rollout_card(&ui, &rollout))
         }
         @for (platform, compliance, _) in &sections {
             section aria-labelledby=(format!("compliance-{platform}")) {
@@ -82,6 +91,63 @@ fn newest_release(platform: &str, catalog: &Value) -> Markup {
                 }
             } @else {
                 p { "No release yet. " a href=(format!("/ui/catalog/{platform}")) { "Import a feed" } "." }
+            }
+        }
+    }
+}
+
+/// The notifier's last round on this server.
+fn notifier_card(notifier: Option<&Value>) -> Markup {
+    let last = notifier
+        .and_then(|notifier| notifier.get("lastRound"))
+        .filter(|last| !last.is_null());
+    let running = notifier.and_then(|notifier| notifier.get("running")) == Some(&Value::Bool(true));
+    html! {
+        section class="card" aria-labelledby="notifier" {
+            h2 id="notifier" { "Notifier" }
+            @match last {
+                Some(last) => dl class="facts" {
+                    dt { "Last round" } dd { (text(last.get("finishedAt"))) }
+                    dt { "Devices recomputed" } dd { (text(last.get("recomputed"))) " of " (text(last.get("devices"))) }
+                    dt { "Asked to sync" } dd { (text(last.get("notified"))) }
+                    dt { "Failed" } dd {
+                        (text(last.get("failed")))
+                        @if last.get("failed").and_then(Value::as_u64).unwrap_or(0) > 0 { " " span class="badge bad" { "retried next round" } }
+                    }
+                    @if let Some(error) = last.get("error").filter(|error| !error.is_null()) {
+                        dt { "Error" } dd class="error" { (text(Some(error))) }
+                    }
+                    dt { "Rounds" } dd { (text(notifier.and_then(|notifier| notifier.get("rounds")))) }
+                },
+                None if running => p { "The notifier has not run a round on this server yet." },
+                None => p { "No notifier on this server (no MDM enqueue URL given)." },
+            }
+        }
+    }
+}
+
+/// The rings and policies paused now, and the halted releases.
+fn rollout_card(ui: &Ui, rollout: &RolloutState) -> Markup {
+    let paused = rollout.paused(ui);
+    html! {
+        section class="card" aria-labelledby="rollout" {
+            h2 id="rollout" { "Paused and halted" }
+            @if paused.is_empty() && rollout.halts.is_empty() {
+                p { "No ring is paused and no release is halted." }
+            }
+            @if !paused.is_empty() {
+                ul {
+                    @for (what, pause) in &paused {
+                        li { a href="/ui/rings" { (what) } " " (rollout_control::pause_words(pause)) }
+                    }
+                }
+            }
+            @if !rollout.halts.is_empty() {
+                ul {
+                    @for halt in &rollout.halts {
+                        li { span class="badge bad" { "halted" } " " (halt.platform) " " (halt.version) ": " (halt.failed_percent) "% failed, since " (halt.halted_at) }
+                    }
+                }
             }
         }
     }
@@ -187,7 +253,7 @@ mod tests {
 
     #[test]
     fn segments_fill_the_bar_in_state_order_and_skip_empty_states() {
-        let parts = segments(&[3, 0, 1, 0, 0, 0, 0], 10.0, 400.0);
+        let parts = segments(&[3, 0, 1, 0, 0, 0, 0, 0], 10.0, 400.0);
         assert_eq!(parts.len(), 2);
         assert_eq!(
             (parts[0].0, parts[0].1, parts[0].2),
@@ -197,6 +263,6 @@ mod tests {
             (parts[1].0, parts[1].1, parts[1].2),
             (310.0, 100.0, "overdue")
         );
-        assert!(segments(&[0; 7], 0.0, 100.0).is_empty());
+        assert!(segments(&[0; 8], 0.0, 100.0).is_empty());
     }
 }

@@ -1,6 +1,7 @@
-//! `/ui/policies`: update policies. The list, a form with every setting for a new policy and
-//! for each stored one (the API's refusals at their fields, "Invalid global settings
-//! declaration: …" included), its warnings, and delete.
+//! `/ui/policies`: update policies, automatic and specific-version. The list, a form with every
+//! setting for a new policy and for each stored one (the API's refusals at their fields,
+//! "Invalid global settings declaration: …" included), its warnings, and delete; every change is
+//! previewed first ([`crate::ui::preview`]).
 
 use axum::extract::Path;
 use axum::http::{Method, StatusCode};
@@ -16,6 +17,7 @@ use crate::ui::api::{Answer, Refused, Ui};
 use crate::ui::form::UiForm;
 use crate::ui::layout::{self, Section, action_button, csrf, problems_summary, text};
 use crate::ui::policy_form;
+use crate::ui::preview::{self, Step, Write};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -36,13 +38,14 @@ async fn list(Extension(ui): Extension<Ui>) -> Result<Response, Refused> {
         section {
             div class="table-wrap" {
                 table {
-                    thead { tr { th scope="col" { "Policy" } th scope="col" { "Platform" } th scope="col" { "Ring" } th scope="col" { "Enforced" } th scope="col" { "Updated" } } }
+                    thead { tr { th scope="col" { "Policy" } th scope="col" { "Platform" } th scope="col" { "Kind" } th scope="col" { "Ring" } th scope="col" { "Enforced" } th scope="col" { "Updated" } } }
                     tbody {
                         @for policy in policies {
                             @let id = text(policy.get("id"));
                             tr {
                                 td { a href=(format!("/ui/policies/{id}")) { (text(policy.get("name"))) } }
                                 td { (text(policy.get("platform"))) }
+                                td { (text(policy.get("kind"))) @if let Some(version) = policy.get("targetVersion").and_then(Value::as_str) { " → " (version) } }
                                 td { @if let Some(group) = policy.get("policyGroup").filter(|group| !group.is_null()) { a href="/ui/rings" { "ring " (text(Some(group))) } } @else { "—" } }
                                 td { (text(policy.pointer("/enforcement/enabled"))) }
                                 td { (text(policy.get("updatedAt"))) }
@@ -132,43 +135,72 @@ fn form_page(ui: &Ui, id: Option<i64>, document: &Value, refused: Option<&Answer
 
 async fn create(form: UiForm) -> Response {
     let document = policy_form::document_of(form.fields.pairs());
-    let answer = form
-        .ui
-        .send_json(Method::POST, "/api/v1/policies", &document)
-        .await;
-    if answer.ok() {
-        let id = text(answer.body.get("id"));
-        return Redirect::to(&format!("/ui/policies/{id}")).into_response();
+    let name = text(document.get("name"));
+    let write = Write::new(
+        Method::POST,
+        "/api/v1/policies".to_owned(),
+        "/api/v1/policies",
+    )
+    .json(&document)
+    .shown(
+        format!("create policy {name}"),
+        "/ui/policies",
+        Section::Policies,
+    );
+    match preview::submit(&form, write).await {
+        Step::Preview(page) => page,
+        Step::Written(answer) => {
+            let id = text(answer.body.get("id"));
+            Redirect::to(&format!("/ui/policies/{id}")).into_response()
+        }
+        Step::Refused(answer) => form_page(&form.ui, None, &document, Some(&answer)),
     }
-    form_page(&form.ui, None, &document, Some(&answer))
 }
 
 async fn replace(Path(id): Path<i64>, form: UiForm) -> Response {
     let document = policy_form::document_of(form.fields.pairs());
-    let answer = form
-        .ui
-        .send_json(Method::PUT, &format!("/api/v1/policies/{id}"), &document)
-        .await;
-    if answer.ok() {
-        return Redirect::to(&format!("/ui/policies/{id}")).into_response();
+    let name = text(document.get("name"));
+    let write = Write::new(
+        Method::PUT,
+        format!("/api/v1/policies/{id}"),
+        "/api/v1/policies/{id}",
+    )
+    .json(&document)
+    .shown(
+        format!("save policy {name}"),
+        format!("/ui/policies/{id}"),
+        Section::Policies,
+    );
+    match preview::submit(&form, write).await {
+        Step::Preview(page) => page,
+        Step::Written(_) => Redirect::to(&format!("/ui/policies/{id}")).into_response(),
+        Step::Refused(answer) => form_page(&form.ui, Some(id), &document, Some(&answer)),
     }
-    form_page(&form.ui, Some(id), &document, Some(&answer))
 }
 
 async fn delete(Path(id): Path<i64>, form: UiForm) -> Response {
-    let answer = form
-        .ui
-        .call(Method::DELETE, &format!("/api/v1/policies/{id}"), None)
-        .await;
-    if answer.ok() {
-        return Redirect::to("/ui/policies").into_response();
+    let write = Write::new(
+        Method::DELETE,
+        format!("/api/v1/policies/{id}"),
+        "/api/v1/policies/{id}",
+    )
+    .shown(
+        format!("delete policy {id}"),
+        format!("/ui/policies/{id}"),
+        Section::Policies,
+    );
+    match preview::submit(&form, write).await {
+        Step::Preview(page) => page,
+        Step::Written(_) => Redirect::to("/ui/policies").into_response(),
+        Step::Refused(answer) => {
+            let status = answer.status;
+            let mut response = layout::refusal(status, &answer.message());
+            *response.status_mut() = if status.is_success() {
+                StatusCode::OK
+            } else {
+                status
+            };
+            response
+        }
     }
-    let status = answer.status;
-    let mut response = layout::refusal(status, &answer.message());
-    *response.status_mut() = if status.is_success() {
-        StatusCode::OK
-    } else {
-        status
-    };
-    response
 }

@@ -1,6 +1,11 @@
 //! The policy form: one input per setting of the policy document, each named by its JSON
 //! pointer, so the API's refusals (each at a pointer) are shown at their field, and the
 //! document is built back from the pointers (an empty input is an absent key).
+//!
+//! Both kinds of policy share the form: an automatic policy's settings and a specific-version
+//! policy's (`targetVersion`, `targetBuild`, a device-local `deadline`, `detailsUrl`). The
+//! document sent holds the keys of the kind chosen only, since the API refuses the other
+//! kind's keys.
 
 use maud::{Markup, html};
 use serde_json::{Map, Value};
@@ -47,7 +52,7 @@ const fn setting(
 const ACTIONS: &[&str] = &["userControlled", "alwaysOn", "alwaysOff"];
 
 /// The groups of settings, with their legend and pointer.
-pub const GROUPS: [(&str, &str, &[Setting]); 7] = [
+pub const GROUPS: [(&str, &str, &[Setting]); 8] = [
     (
         "Policy",
         "",
@@ -58,6 +63,42 @@ pub const GROUPS: [(&str, &str, &[Setting]); 7] = [
                 "Platform",
                 Kind::Choice(&["macOS", "iOS"]),
                 "required",
+            ),
+            setting(
+                "/kind",
+                "Kind",
+                Kind::Choice(&[AUTOMATIC, SPECIFIC]),
+                "automatic: the settings below; specificVersion: one version by a deadline",
+            ),
+        ],
+    ),
+    (
+        "Specific version (kind specificVersion only)",
+        "",
+        &[
+            setting(
+                "/targetVersion",
+                "Target version",
+                Kind::Text,
+                "such as 26.1; required",
+            ),
+            setting(
+                "/targetBuild",
+                "Target build",
+                Kind::Text,
+                "optional, such as 25B78",
+            ),
+            setting(
+                "/deadline",
+                "Deadline",
+                Kind::Text,
+                "the device's local time, yyyy-mm-ddThh:mm:ss; required",
+            ),
+            setting(
+                "/detailsUrl",
+                "Details URL",
+                Kind::Text,
+                "optional; shown to users",
             ),
         ],
     ),
@@ -214,6 +255,25 @@ pub const GROUPS: [(&str, &str, &[Setting]); 7] = [
     ),
 ];
 
+/// The kind of an automatic policy.
+pub const AUTOMATIC: &str = "automatic";
+/// The kind of a Software Update Enforcement policy.
+pub const SPECIFIC: &str = "specificVersion";
+
+/// The top-level keys of a specific-version policy.
+const SPECIFIC_KEYS: [&str; 7] = [
+    "name",
+    "kind",
+    "platform",
+    "targetVersion",
+    "targetBuild",
+    "deadline",
+    "detailsUrl",
+];
+
+/// The keys only a specific-version policy has.
+const SPECIFIC_ONLY: [&str; 4] = ["targetVersion", "targetBuild", "deadline", "detailsUrl"];
+
 fn settings() -> impl Iterator<Item = &'static Setting> {
     GROUPS.iter().flat_map(|(_, _, settings)| settings.iter())
 }
@@ -245,6 +305,11 @@ pub fn document_of(pairs: &[(String, String)]) -> Value {
             Kind::Text | Kind::Choice(_) => Value::String(entered.to_owned()),
         };
         insert(&mut root, setting.pointer, value);
+    }
+    if root.get("kind").and_then(Value::as_str) == Some(SPECIFIC) {
+        root.retain(|key, _| SPECIFIC_KEYS.contains(&key.as_str()));
+    } else {
+        root.retain(|key, _| !SPECIFIC_ONLY.contains(&key.as_str()));
     }
     Value::Object(root)
 }
@@ -377,6 +442,39 @@ mod tests {
         );
         assert_eq!(shown(&document, "/deferrals/majorDays"), "30");
         assert_eq!(shown(&document, "/beta/programEnrollment"), "");
+    }
+
+    #[test]
+    fn only_the_chosen_kinds_keys_are_sent() {
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+                .collect()
+        };
+        let both = [
+            ("/name", "Finance"),
+            ("/platform", "macOS"),
+            ("/targetVersion", "26.1"),
+            ("/deadline", "2026-11-14T17:00:00"),
+            ("/deferrals/majorDays", "30"),
+            ("/enforcement/detailsUrl", "https://a.example"),
+        ];
+        let mut specific = both.to_vec();
+        specific.push(("/kind", "specificVersion"));
+        assert_eq!(
+            document_of(&pairs(&specific)),
+            serde_json::json!({
+                "name": "Finance", "platform": "macOS", "kind": "specificVersion",
+                "targetVersion": "26.1", "deadline": "2026-11-14T17:00:00"
+            })
+        );
+        assert_eq!(
+            document_of(&pairs(&both)),
+            serde_json::json!({
+                "name": "Finance", "platform": "macOS", "deferrals": {"majorDays": 30},
+                "enforcement": {"detailsUrl": "https://a.example"}
+            })
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! `/ui/rings`: the deployment rings (policy groups) with their policies and bindings, the
 //! rollout timeline per platform (the API's SVG), loading the default rings, binding a ring to
-//! device groups and devices, and the device groups themselves (create, delete).
+//! device groups and devices, and the device groups themselves (create, delete). Pausing,
+//! gates and halts are [`crate::ui::rollout_control`]'s; every change is previewed first
+//! ([`crate::ui::preview`]).
 
 use axum::extract::Path;
 use axum::http::Method;
@@ -16,6 +18,8 @@ use crate::ui::api::{Answer, Refused, Ui};
 use crate::ui::form::UiForm;
 use crate::ui::layout::{self, Section, action_button, csrf, problems_summary, text};
 use crate::ui::overview::PLATFORMS;
+use crate::ui::preview::{self, Step, Write};
+use crate::ui::rollout_control::{self, RolloutState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -30,7 +34,8 @@ async fn page(Extension(ui): Extension<Ui>) -> Result<Response, Refused> {
     rings_page(&ui, None).await
 }
 
-async fn rings_page(ui: &Ui, refused: Option<&Answer>) -> Result<Response, Refused> {
+/// The rings page; `refused` is a refused form's key and the API's answer.
+pub async fn rings_page(ui: &Ui, refused: Option<(&str, &Answer)>) -> Result<Response, Refused> {
     let groups = ui.get("/api/v1/policy-groups").await?;
     let groups = groups.as_array().cloned().unwrap_or_default();
     let device_groups = ui.get("/api/v1/device-groups").await?;
@@ -50,6 +55,11 @@ async fn rings_page(ui: &Ui, refused: Option<&Answer>) -> Result<Response, Refus
             }
         }
     }
+    let rollout = RolloutState::read(ui).await;
+    let rings: Vec<(String, String)> = groups
+        .iter()
+        .map(|group| (text(group.get("id")), text(group.get("name"))))
+        .collect();
     let bind = ui.can(Verb::Put, "/api/v1/policy-groups/{id}/bindings");
     let group_name = |id: &Value| {
         device_groups
@@ -60,7 +70,7 @@ async fn rings_page(ui: &Ui, refused: Option<&Answer>) -> Result<Response, Refus
     };
     let body = html! {
         h1 { "Rings" }
-        @if let Some(answer) = refused { (problems_summary(Some(&answer.message()), &answer.problems())) }
+        @if let Some((_, answer)) = refused { (problems_summary(Some(&answer.message()), &answer.problems())) }
         @if groups.is_empty() {
             section {
                 p { "No ring yet." }
@@ -76,11 +86,19 @@ async fn rings_page(ui: &Ui, refused: Option<&Answer>) -> Result<Response, Refus
             @let devices: Vec<String> = group.pointer("/bindings/devices").and_then(Value::as_array).map(|list| list.iter().map(|id| text(Some(id))).collect()).unwrap_or_default();
             section aria-labelledby=(format!("ring-{id}")) {
                 h2 id=(format!("ring-{id}")) { (text(group.get("name"))) " " span class="muted" { "(ring " (text(group.get("ringOrder"))) ")" } }
-                p {
-                    "Policies: "
-                    @for (index, policy) in group.get("policies").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default().iter().enumerate() {
-                        @if index > 0 { ", " }
-                        a href=(format!("/ui/policies/{}", text(policy.get("id")))) { (text(policy.get("name"))) }
+                @let policies = group.get("policies").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+                @let policy_ids: Vec<i64> = policies.iter().filter_map(|policy| policy.get("id").and_then(Value::as_i64)).collect();
+                (rollout_control::pause_controls(ui, "policyGroup", &id, rollout.active_pause(ui, "policyGroup", &policy_ids), refused))
+                (rollout_control::gate_controls(ui, &id, group.get("gate").filter(|gate| !gate.is_null()), &rings, refused))
+                h3 { "Policies" }
+                ul class="policies" {
+                    @for policy in policies {
+                        @let policy_id = policy.get("id").and_then(Value::as_i64).unwrap_or_default();
+                        li {
+                            a href=(format!("/ui/policies/{policy_id}")) { (text(policy.get("name"))) }
+                            @for waiting in rollout.waiting(policy_id) { p class="waiting" { "Waiting: " (waiting) } }
+                            (rollout_control::pause_controls(ui, "policy", &policy_id.to_string(), rollout.active_pause(ui, "policy", &[policy_id]), refused))
+                        }
                     }
                 }
                 p {
@@ -119,10 +137,11 @@ async fn rings_page(ui: &Ui, refused: Option<&Answer>) -> Result<Response, Refus
                 div class="chart" role="img" aria-label=(format!("{platform} rollout timeline per ring")) { (layout::svg(svg)) }
             }
         }
+        @if !groups.is_empty() { (rollout_control::halts_section(ui, &rollout, &rings)) }
         (device_groups_section(ui, &device_groups))
     };
     let mut response = layout::page(ui, Section::Rings, "Rings", body);
-    if let Some(answer) = refused {
+    if let Some((_, answer)) = refused {
         *response.status_mut() = answer.status;
     }
     Ok(response)
@@ -183,9 +202,18 @@ async fn load_defaults(form: UiForm) -> Result<Response, Refused> {
         .call(Method::POST, "/api/v1/policy-groups/defaults", None)
         .await;
     if !answer.ok() {
-        return rings_page(&form.ui, Some(&answer)).await;
+        return rings_page(&form.ui, Some(("defaults", &answer))).await;
     }
     Ok(Redirect::to("/ui/rings").into_response())
+}
+
+/// The form's change, previewed first; back to the rings page (at `anchor`) once written.
+async fn finish(form: &UiForm, key: &str, write: Write, anchor: &str) -> Result<Response, Refused> {
+    match preview::submit(form, write).await {
+        Step::Preview(page) => Ok(page),
+        Step::Written(_) => Ok(Redirect::to(&format!("/ui/rings{anchor}")).into_response()),
+        Step::Refused(answer) => rings_page(&form.ui, Some((key, &answer))).await,
+    }
 }
 
 async fn bind(Path(id): Path<i64>, form: UiForm) -> Result<Response, Refused> {
@@ -207,49 +235,57 @@ async fn bind(Path(id): Path<i64>, form: UiForm) -> Result<Response, Refused> {
         Value::Array(ids(form.text("devices"))),
     );
     body.insert("deviceGroups".to_owned(), Value::Array(groups));
-    let answer = form
-        .ui
-        .send_json(
-            Method::PUT,
-            &format!("/api/v1/policy-groups/{id}/bindings"),
-            &Value::Object(body),
-        )
-        .await;
-    if !answer.ok() {
-        return rings_page(&form.ui, Some(&answer)).await;
-    }
-    Ok(Redirect::to("/ui/rings").into_response())
+    let write = Write::new(
+        Method::PUT,
+        format!("/api/v1/policy-groups/{id}/bindings"),
+        "/api/v1/policy-groups/{id}/bindings",
+    )
+    .json(&Value::Object(body))
+    .shown(
+        format!(
+            "bind ring {}",
+            rollout_control::ring_name(&form.ui, id).await
+        ),
+        "/ui/rings",
+        Section::Rings,
+    );
+    finish(&form, &format!("bind-{id}"), write, "").await
 }
 
 async fn create_group(form: UiForm) -> Result<Response, Refused> {
     let mut body = Map::new();
-    body.insert(
-        "name".to_owned(),
-        Value::String(form.text("name").to_owned()),
-    );
+    let name = form.text("name").to_owned();
+    body.insert("name".to_owned(), Value::String(name.clone()));
     body.insert(
         "devices".to_owned(),
         Value::Array(ids(form.text("devices"))),
     );
-    let answer = form
-        .ui
-        .send_json(Method::POST, "/api/v1/device-groups", &Value::Object(body))
-        .await;
-    if !answer.ok() {
-        return rings_page(&form.ui, Some(&answer)).await;
-    }
-    Ok(Redirect::to("/ui/rings#device-groups").into_response())
+    let write = Write::new(
+        Method::POST,
+        "/api/v1/device-groups".to_owned(),
+        "/api/v1/device-groups",
+    )
+    .json(&Value::Object(body))
+    .shown(
+        format!("create device group {name}"),
+        "/ui/rings#device-groups",
+        Section::Rings,
+    );
+    finish(&form, "device-group", write, "#device-groups").await
 }
 
 async fn delete_group(Path(id): Path<i64>, form: UiForm) -> Result<Response, Refused> {
-    let answer = form
-        .ui
-        .call(Method::DELETE, &format!("/api/v1/device-groups/{id}"), None)
-        .await;
-    if !answer.ok() {
-        return rings_page(&form.ui, Some(&answer)).await;
-    }
-    Ok(Redirect::to("/ui/rings#device-groups").into_response())
+    let write = Write::new(
+        Method::DELETE,
+        format!("/api/v1/device-groups/{id}"),
+        "/api/v1/device-groups/{id}",
+    )
+    .shown(
+        format!("delete device group {id}"),
+        "/ui/rings#device-groups",
+        Section::Rings,
+    );
+    finish(&form, "device-group", write, "#device-groups").await
 }
 
 #[cfg(test)]

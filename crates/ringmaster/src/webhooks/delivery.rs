@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use jiff::SignedDuration;
-use ringmaster_domain::webhook::{WebhookPayload, patch_url};
+use ringmaster_domain::webhook::{RELEASE_HALTED, ReleaseHalt, WebhookPayload, patch_url};
 use ringmaster_store::error::StoreError;
 use ringmaster_store::store::Store;
 use ringmaster_store::webhooks::Delivery;
@@ -247,8 +247,24 @@ async fn deliver_round(
     Ok(report)
 }
 
-/// The event's body: PatchServer's keys, the definition as it was queued.
+/// The event's body: PatchServer's keys, the definition as it was queued; a `release_halted`
+/// event's details beside them instead.
 pub fn payload(delivery: &Delivery, public_url: Option<&str>) -> WebhookPayload {
+    if delivery.event == RELEASE_HALTED {
+        return WebhookPayload {
+            event: delivery.event.clone(),
+            timestamp: delivery.occurred_at.div_euclid(1000),
+            software_title: delivery.title_id.clone(),
+            version_with_colon: delivery.version.clone(),
+            version: delivery.version.clone(),
+            url: patch_url(public_url, &delivery.title_id),
+            patch_definition: None,
+            halt: delivery
+                .definition
+                .as_deref()
+                .and_then(|text| serde_json::from_str::<ReleaseHalt>(text).ok()),
+        };
+    }
     WebhookPayload {
         event: delivery.event.clone(),
         timestamp: delivery.occurred_at.div_euclid(1000),
@@ -260,6 +276,7 @@ pub fn payload(delivery: &Delivery, public_url: Option<&str>) -> WebhookPayload 
             .definition
             .as_deref()
             .and_then(|text| serde_json::from_str(text).ok()),
+        halt: None,
     }
 }
 

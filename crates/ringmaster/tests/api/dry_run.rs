@@ -108,7 +108,7 @@ pub(crate) fn assert_predicted(
 
 /// One change: its dry run writes nothing (same service, no audit entry) and predicts what the
 /// real write then does. Answers the preview and the real write's answer.
-async fn check(
+pub(crate) async fn check(
     app: &TestApp,
     devices: &[&str],
     method: Method,
@@ -170,7 +170,7 @@ pub(crate) fn two_releases() -> Value {
     ]}})
 }
 
-async fn policy_id(app: &TestApp, name: &str) -> i64 {
+pub(crate) async fn policy_id(app: &TestApp, name: &str) -> i64 {
     admin_json(app, "/api/v1/policies")
         .await
         .as_array()

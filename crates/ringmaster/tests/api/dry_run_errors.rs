@@ -1,6 +1,6 @@
 //! A refused dry run answers exactly what the real write answers (status and body: the same
-//! pointers, parameters and messages), for every route that takes `?dryRun=true`, and neither
-//! changes anything.
+//! pointers, parameters and messages), for every route that takes `?dryRun=true` (pauses,
+//! resumes and gates among them), and neither changes anything.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -68,6 +68,15 @@ async fn a_refused_dry_run_answers_exactly_what_the_real_write_answers(backend: 
     bad_policy["deferrals"]["minorDays"] = json!(500);
     bad_policy["surprise"] = json!(true);
     let group_bindings = format!("/api/v1/policy-groups/{}/bindings", rings[0]);
+    let gated = format!("/api/v1/policy-groups/{}/gate", rings[1]);
+    let gate = json!({"after": rings[0], "minInstalledPercent": 80, "maxFailedPercent": 5});
+    assert_eq!(
+        send(&app, Method::PUT, &gated, &gate).await.status(),
+        StatusCode::OK
+    );
+    let first_gate = format!("/api/v1/policy-groups/{}/gate", rings[0]);
+    let ring_pause = format!("/api/v1/policy-groups/{}/pause", rings[0]);
+    let lab_pause = format!("{lab_path}/pause");
     let stale = (lab["revision"].as_i64().unwrap() + 100).to_string();
 
     let refused: Vec<Case> = vec![
@@ -268,6 +277,105 @@ async fn a_refused_dry_run_answers_exactly_what_the_real_write_answers(backend: 
             StatusCode::NOT_FOUND,
         ),
     ];
+    let bad = StatusCode::BAD_REQUEST;
+    let missing = StatusCode::NOT_FOUND;
+    let rollout: Vec<Case> = vec![
+        (Method::POST, ring_pause.clone(), Some(json!({})), None, bad),
+        (
+            Method::POST,
+            ring_pause.clone(),
+            Some(json!([1])),
+            None,
+            bad,
+        ),
+        (
+            Method::POST,
+            ring_pause,
+            Some(json!({"reason": "r", "until": "2025-11-01T00:00:00Z", "x": 1})),
+            None,
+            bad,
+        ),
+        (
+            Method::POST,
+            lab_pause,
+            Some(json!({"reason": "r", "until": "soon"})),
+            None,
+            bad,
+        ),
+        (
+            Method::POST,
+            "/api/v1/policy-groups/999/pause".into(),
+            Some(json!({"reason": "r"})),
+            None,
+            missing,
+        ),
+        (
+            Method::POST,
+            "/api/v1/policies/abc/pause".into(),
+            Some(json!({"reason": "r"})),
+            None,
+            missing,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/policy-groups/{}/resume", rings[0]),
+            None,
+            None,
+            missing,
+        ),
+        (
+            Method::POST,
+            format!("{lab_path}/resume"),
+            None,
+            None,
+            missing,
+        ),
+        (
+            Method::POST,
+            "/api/v1/policies/999/resume".into(),
+            None,
+            None,
+            missing,
+        ),
+        (
+            Method::PUT,
+            first_gate.clone(),
+            Some(json!({"after": rings[1], "minInstalledPercent": 1, "maxFailedPercent": 1})),
+            None,
+            bad,
+        ),
+        (
+            Method::PUT,
+            first_gate.clone(),
+            Some(json!({"after": 999, "minInstalledPercent": 1, "maxFailedPercent": 1})),
+            None,
+            bad,
+        ),
+        (
+            Method::PUT,
+            first_gate.clone(),
+            Some(json!({"after": 0, "minInstalledPercent": 101, "surprise": 1})),
+            None,
+            bad,
+        ),
+        (
+            Method::PUT,
+            "/api/v1/policy-groups/999/gate".into(),
+            Some(json!({"after": rings[0], "minInstalledPercent": 1, "maxFailedPercent": 1})),
+            None,
+            missing,
+        ),
+        (Method::DELETE, first_gate, None, None, missing),
+        (
+            Method::DELETE,
+            "/api/v1/policy-groups/999/gate".into(),
+            None,
+            None,
+            missing,
+        ),
+    ];
+    let refused: Vec<Case> = refused.into_iter().chain(rollout).collect();
+    let groups_before = admin_json(&app, "/api/v1/policy-groups").await;
     let policies = admin_json(&app, "/api/v1/policies").await;
     let groups = admin_json(&app, "/api/v1/device-groups").await;
     let catalog = admin_json(&app, "/api/v1/catalog/macOS").await;
@@ -282,4 +390,8 @@ async fn a_refused_dry_run_answers_exactly_what_the_real_write_answers(backend: 
     assert_eq!(admin_json(&app, "/api/v1/policies").await, policies);
     assert_eq!(admin_json(&app, "/api/v1/device-groups").await, groups);
     assert_eq!(admin_json(&app, "/api/v1/catalog/macOS").await, catalog);
+    assert_eq!(
+        admin_json(&app, "/api/v1/policy-groups").await,
+        groups_before
+    );
 }

@@ -262,4 +262,18 @@ async fn the_command_line_blocks_and_unblocks_and_a_server_sees_it(backend: Test
     assert_eq!(run.code, 0, "{run:?}");
     let run = ringmaster(&["catalog", "unblock", "macOS", "26.1", "--database", &db]).await;
     assert_eq!(run.code, 1, "{run:?}");
+    // Each change is in the audit log, on the release; the refused unblock is not.
+    let audit =
+        crate::support::admin_json(&app, "/api/v1/audit?object=catalog-release/macOS:26.1").await;
+    let actions: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|entry| entry["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        ["ringmaster catalog unblock", "ringmaster catalog block"],
+        "{audit:#}"
+    );
 }

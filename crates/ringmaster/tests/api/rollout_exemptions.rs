@@ -208,4 +208,9 @@ async fn the_command_line_exempts_a_device_and_lists_its_exemptions(backend: Tes
     let run = ringmaster(&["device", "exemptions", "mac", "--database", &db]).await;
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("true    on leave"), "{}", run.stdout);
+    let audit = crate::support::admin_json(&app, "/api/v1/audit?object=device/mac").await;
+    assert_eq!(
+        audit["entries"][0]["action"], "ringmaster device exempt",
+        "{audit:#}"
+    );
 }

@@ -1,7 +1,9 @@
 //! The web app (`/ui/`) in headless Chromium, driven through WebDriver (fantoccini), against
-//! the real server on a random port over SQLite: sign in; import the sample catalog; load the
-//! default rings; create a policy and see the invalid-combination error at its field; bind a
-//! ring to a device group; open a device and read its deadline; add a title version; sign out;
+//! the real server on a random port over SQLite: sign in; import the sample catalog (through its
+//! preview); load the default rings; create a policy and see the invalid-combination error at its
+//! field; bind a ring to a device group, a form that shows its preview (the device that gets a
+//! target) before it is confirmed from the keyboard; open a device and read its deadline; pause a
+//! ring and see the preview, confirm, see it paused, resume; add a title version; sign out;
 //! sign in read-only and find no edit controls, and a crafted form post refused (403); sign out.
 //! axe-core runs on every page (no serious or critical violation) and every page is saved as a
 //! screenshot in `target/ui-screenshots/`. Skips without Chromium, chromedriver or axe-core
@@ -85,6 +87,9 @@ async fn the_web_app_in_a_browser() {
         .upload("#feed-file", &feed.display().to_string())
         .await;
     browser.submit("form[action$='/import'] button").await;
+    assert!(browser.text("h1").await.starts_with("Preview: import"));
+    browser.check_page("preview-import").await;
+    browser.submit("#confirm").await;
     assert!(
         browser.text(".notice").await.contains("Imported"),
         "{}",
@@ -150,10 +155,46 @@ async fn the_web_app_in_a_browser() {
     browser
         .submit("form[action='/ui/device-groups'] button")
         .await;
+    assert!(
+        browser
+            .text("h1")
+            .await
+            .starts_with("Preview: create device group")
+    );
+    browser.submit("#confirm").await;
     browser.click("#ring-1-group-1").await;
     browser
         .submit("form[action='/ui/rings/1/bindings'] button")
         .await;
+    // The preview: the device gets a target; nothing is bound yet.
+    assert!(browser.text("h1").await.starts_with("Preview: bind ring"));
+    assert_eq!(browser.text("#preview-changed").await, "1");
+    assert!(browser.text("#preview-changes").await.contains("ui-mac-1"));
+    let bound: serde_json::Value = app
+        .admin(reqwest::Method::GET, "/api/v1/policy-groups/1/bindings")
+        .send()
+        .await
+        .expect("bindings")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(bound["deviceGroups"], serde_json::json!([]));
+    browser.check_page("preview-bindings").await;
+    // Confirmed from the keyboard: the focused Confirm button, Enter.
+    assert_eq!(
+        browser
+            .client
+            .active_element()
+            .await
+            .expect("focus")
+            .attr("id")
+            .await
+            .expect("id")
+            .as_deref(),
+        Some("confirm"),
+        "the preview's Confirm button has the focus"
+    );
+    browser.press_enter("#confirm").await;
     let rings = browser.source().await;
     assert!(
         rings.contains("Bound to device groups: Pilot Macs"),
@@ -177,6 +218,48 @@ async fn the_web_app_in_a_browser() {
         .as_str()
         .expect("a deadline from the Vanguard ring");
     assert!(deadline.starts_with(expected), "{deadline} vs {expected}");
+
+    // Pausing the first ring: its preview, confirmed; the ring shows its pause; resumed.
+    browser.goto(&url("/ui/rings")).await;
+    browser
+        .click("section[aria-labelledby='ring-1'] details summary")
+        .await;
+    browser
+        .fill("#pause-policyGroup-1-reason", "VPN breaks")
+        .await;
+    browser
+        .submit("form[action='/ui/rings/1/pause'] button")
+        .await;
+    assert!(
+        browser
+            .text("h1")
+            .await
+            .starts_with("Preview: pause ring Vanguard")
+    );
+    assert_eq!(browser.text("#preview-changed").await, "1");
+    assert!(browser.text("#preview-changes").await.contains("ui-mac-1"));
+    browser.check_page("preview-pause").await;
+    browser.submit("#confirm").await;
+    let paused = browser
+        .text("section[aria-labelledby='ring-1'] .paused")
+        .await;
+    assert!(paused.contains("VPN breaks"), "{paused}");
+    browser.goto(&url("/ui/devices/ui-mac-1")).await;
+    let state = browser.text("#result + dl .badge").await;
+    assert_eq!(state, "paused", "{}", browser.source().await);
+    browser.goto(&url("/ui/rings")).await;
+    browser.check_page("rings-paused").await;
+    browser
+        .submit("form[action='/ui/rings/1/resume'] button")
+        .await;
+    assert!(browser.text("h1").await.starts_with("Preview: resume ring"));
+    browser.submit("#confirm").await;
+    assert_eq!(
+        browser
+            .count("section[aria-labelledby='ring-1'] .paused")
+            .await,
+        0
+    );
 
     // A title and a new version of it through the version form.
     let title = std::fs::read(fixture("titles/JamfAdmin.json")).expect("title");

@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use crate::support::{AppOptions, TestApp, TestBackend, spawn_app_with};
 
 /// Signs in with `token`; the session cookie's secret and the whole `Set-Cookie` line.
-async fn sign_in(app: &TestApp, token: &str) -> (String, String) {
+pub(crate) async fn sign_in(app: &TestApp, token: &str) -> (String, String) {
     let answer = app
         .client
         .post(app.url("/ui/sign-in"))
@@ -32,7 +32,7 @@ async fn sign_in(app: &TestApp, token: &str) -> (String, String) {
     (secret, line)
 }
 
-async fn page(app: &TestApp, secret: &str, path: &str) -> reqwest::Response {
+pub(crate) async fn page(app: &TestApp, secret: &str, path: &str) -> reqwest::Response {
     app.client
         .get(app.url(path))
         .header("cookie", format!("ringmaster_session={secret}"))
@@ -42,7 +42,7 @@ async fn page(app: &TestApp, secret: &str, path: &str) -> reqwest::Response {
 }
 
 /// The CSRF secret of a page's forms.
-async fn csrf(app: &TestApp, secret: &str) -> String {
+pub(crate) async fn csrf(app: &TestApp, secret: &str) -> String {
     let body = page(app, secret, "/ui/").await.text().await.expect("body");
     body.split("name=\"csrf\" value=\"")
         .nth(1)

@@ -439,3 +439,54 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_paused_specific_version_policy_withdraws_its_enforcement_and_moves_its_deadline_after() {
+    use crate::schedule::NotEnforced;
+    use crate::schedule::pause::PauseSpan;
+
+    let automatic = PreparedPolicy::new(default_rings()[0].macos.clone());
+    let mut specific = prepared_specific("26.1", "2026-12-15T17:00:00");
+    let since: Timestamp = "2026-12-14T17:00:00Z".parse().unwrap();
+    specific.pauses = vec![PauseSpan {
+        since,
+        until: None,
+        resumed_at: None,
+    }];
+    let catalog = [release("26.1", "25B78")];
+    let none = DeviceCapabilities::default();
+    let during: Timestamp = "2026-12-16T00:00:00Z".parse().unwrap();
+    let served = device_declarations_combined(
+        Some(&automatic),
+        Some(&specific),
+        &mac("26.0"),
+        &none,
+        &catalog,
+        during,
+    );
+    assert!(served.enforcement().is_none(), "withdrawn while paused");
+    assert!(matches!(
+        served.specific,
+        Some(SpecificOutcome::NotApplied(SpecificSkip::Paused { .. }))
+    ));
+    assert!(matches!(
+        served.plan.as_ref().and_then(|plan| plan.not_enforced()),
+        Some(NotEnforced::Paused { .. })
+    ));
+    assert_eq!(settings_of(&served).len(), 1, "the ring's settings stay");
+
+    // Resumed three days later: the day that remained when it paused, from the resume.
+    let resumed: Timestamp = "2026-12-17T09:00:00Z".parse().unwrap();
+    specific.pauses[0].resumed_at = Some(resumed);
+    let served = device_declarations_combined(
+        Some(&automatic),
+        Some(&specific),
+        &mac("26.0"),
+        &none,
+        &catalog,
+        resumed,
+    );
+    let enforced = served.enforcement().unwrap();
+    assert_eq!(enforced.deadline_text(), "2026-12-18T09:00:00");
+    assert!(!enforced.overdue);
+}

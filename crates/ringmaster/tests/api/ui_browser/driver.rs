@@ -145,6 +145,22 @@ impl Browser {
             .click()
             .await
             .unwrap_or_else(|error| panic!("click {css}: {error}"));
+        self.next_page(css, button).await;
+    }
+
+    /// Presses Enter on the button matching `css` from the keyboard (it must be focusable and
+    /// operable without a pointer) and waits for the next page.
+    pub(crate) async fn press_enter(&self, css: &str) {
+        let button = self.find(css).await;
+        button
+            .send_keys("\u{E007}")
+            .await
+            .unwrap_or_else(|error| panic!("Enter on {css}: {error}"));
+        self.next_page(css, button).await;
+    }
+
+    /// Waits until `button`'s page is gone and the next one is loaded.
+    async fn next_page(&self, css: &str, button: fantoccini::elements::Element) {
         for _ in 0..200 {
             if button.tag_name().await.is_err() {
                 break;
