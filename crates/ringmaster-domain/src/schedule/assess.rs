@@ -164,14 +164,13 @@ impl<'a> Candidates<'a> {
                     visible_on: assessed.visible_on,
                 });
             }
-            ReleaseStatus::WaitingForGate => {
+            ReleaseStatus::WaitingForGate
                 if self
                     .waiting_release
-                    .is_none_or(|newest| release_order(release, newest) != Ordering::Less)
-                {
-                    self.waiting_release = Some(release);
-                    self.waiting = Some(&release.version);
-                }
+                    .is_none_or(|newest| release_order(release, newest) != Ordering::Less) =>
+            {
+                self.waiting_release = Some(release);
+                self.waiting = Some(&release.version);
             }
             ReleaseStatus::NotYetVisible => {
                 let at = start_of_day_utc(assessed.visible_on);
