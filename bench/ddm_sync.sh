@@ -25,11 +25,13 @@
 # Prints a Markdown table to stdout; progress goes to stderr; every step is bounded in time.
 #
 # Tunables: BENCH_DEVICES (100000), BENCH_CONCURRENCY (64), BENCH_KEEP=1 keeps the folder,
-# BENCH_DATABASE_URL.
+# BENCH_DATABASE_URL, BENCH_ROUNDS=short (enrollment and the full sync only: no stand-in
+# baseline, no two-round run; for the notifier and memory figures at 100,000 devices).
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 DEVICES="${BENCH_DEVICES:-100000}"
+ROUNDS="${BENCH_ROUNDS:-all}"
 CONCURRENCY="${BENCH_CONCURRENCY:-64}"
 SECRET="bench-ddm-secret"
 
@@ -115,6 +117,7 @@ for ring in 0 1 2 3; do
 done
 sleep 2
 
+if [ "$ROUNDS" != short ]; then
 say "capturing what sim-00000 is served, for the stand-in"
 python3 - "$URL" "$SECRET" "$WORK/bodies" <<'PY'
 import json, os, sys, urllib.request
@@ -142,13 +145,17 @@ STANDIN_PID="$(child_of "$STANDIN_TIMEOUT")"
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$STANDIN_PORT/healthz" >/dev/null && break; sleep 0.1; done
 simulate baseline "http://127.0.0.1:$STANDIN_PORT" "$STANDIN_PID"
 kill -TERM "$STANDIN_TIMEOUT" 2>/dev/null || true
+fi
 
 simulate full
+if [ "$ROUNDS" != short ]; then
 say "simulate: two rounds ($DEVICES devices, $CONCURRENCY in flight)"
 STEADY_BEFORE="$(cpu_ticks "$SERVER_PID")"
 RINGMASTER_DDM_SECRET="$SECRET" timeout 3600 "$BIN" simulate --devices "$DEVICES" --server "$URL" \
     --concurrency "$CONCURRENCY" --mix macos26=60,macos15=20,ios26=15,ios18=5 --rounds 2 --json > "$WORK/steady.json"
 echo $(( $(cpu_ticks "$SERVER_PID") - STEADY_BEFORE )) > "$WORK/steady.cpu"
+fi
+RSS_ROUNDS_KIB="$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status")"
 
 say "importing a new release and waiting for the notifier's round"
 BEFORE="$(cat "$WORK/notified")"
@@ -175,12 +182,13 @@ AFTER="$(cat "$WORK/notified")"
 RSS_KIB="$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status")"
 HWM_KIB="$(awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status")"
 
-python3 - "$WORK" "$DEVICES" "$ROUND" "$IMPORTED_AT" "$DONE_AT" "$BEFORE" "$AFTER" "$TICKS" "$RSS_KIB" "$HWM_KIB" <<'PY'
-import json, sys
+python3 - "$WORK" "$DEVICES" "$ROUND" "$IMPORTED_AT" "$DONE_AT" "$BEFORE" "$AFTER" "$TICKS" "$RSS_KIB" "$HWM_KIB" "$RSS_ROUNDS_KIB" <<'PY'
+import json, os, sys
 work, devices, round_line = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 imported, done, before, after = float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
-ticks, rss, hwm = int(sys.argv[8]), int(sys.argv[9]), int(sys.argv[10])
-baseline = json.load(open(f"{work}/baseline.json"))["syncsPerSecond"]
+ticks, rss, hwm, rss_rounds = int(sys.argv[8]), int(sys.argv[9]), int(sys.argv[10]), int(sys.argv[11])
+baseline = (json.load(open(f"{work}/baseline.json"))["syncsPerSecond"]
+            if os.path.exists(f"{work}/baseline.json") else None)
 def ms(value):
     return value * 1000 if isinstance(value, (int, float)) else value
 print(f"| Round ({devices:,} devices) | Syncs/s | vs stand-in | p50 ms | p99 ms | server CPU µs/sync | Requests | Errors |")
@@ -189,18 +197,23 @@ rounds = [("baseline", "0. stand-in baseline: a full sync against fixed bodies")
           ("enroll", "1. enrollment (unknown devices)"), ("full", "3. full sync after binding"),
           ("steady", "4. two rounds: a full sync, then steady state")]
 for name, label in rounds:
+    if not os.path.exists(f"{work}/{name}.json"):
+        continue
     report = json.load(open(f"{work}/{name}.json"))
     latency = report["latencyMs"]
     cpu = int(open(f"{work}/{name}.cpu").read()) / ticks
-    print(f"| {label} | {report['syncsPerSecond']:,.0f} | {report['syncsPerSecond'] / baseline:.2f} | "
+    ratio = f"{report['syncsPerSecond'] / baseline:.2f}" if baseline else "–"
+    print(f"| {label} | {report['syncsPerSecond']:,.0f} | {ratio} | "
           f"{latency['p50']:.1f} | {latency['p99']:.1f} | {cpu * 1e6 / max(report['syncs'], 1):,.0f} | "
           f"{report['requests']:,} ({report['requests'] / max(report['syncs'], 1):.1f}/sync, "
           f"{report['declarationsFetched']:,} declarations) | {report['failedSyncs']} |")
 print()
-print(f"Server memory after the rounds: {rss / 1024:.0f} MiB resident, {hwm / 1024:.0f} MiB peak (VmHWM).")
+print(f"Server memory: {rss_rounds / 1024:.0f} MiB resident after the rounds (every device's set cached), "
+      f"{rss / 1024:.0f} MiB after the notifier's round, {hwm / 1024:.0f} MiB peak (VmHWM).")
 fields = json.loads(round_line).get("fields", json.loads(round_line))
 print()
-print(f"New release imported: the notifier recomputed {fields.get('devices')} devices and asked the MDM "
+print(f"New release imported: of {fields.get('devices')} synced devices the notifier recomputed "
+      f"{fields.get('recomputed')} ({fields.get('computed')} distinct computations) and asked the MDM "
       f"for {fields.get('notified')} in {fields.get('elapsed_ms')} ms (server's figure); "
       f"{done - imported:.1f} s from the import to the log line; the fake MDM counted {after - before} devices.")
 PY

@@ -9,8 +9,16 @@
 //! [`device_declarations_combined`]): its target replaces the automatic enforcement when it
 //! applies, and the settings still come from the automatic policy.
 //!
-//! [`FleetDeclarations`] computes a whole fleet and shares equal enforcement declarations
-//! between devices, since thousands of devices of one ring get the same target and deadline.
+//! Serving needs the schedule's decision only: [`device_declarations_decided`] computes it with
+//! the fast target choice ([`plan_decision_within`]) and leaves the plan's release list empty;
+//! the views that show the schedule release by release use [`device_declarations_combined`].
+//! Declarations are shared, not copied (a clone of a [`Declaration`] is a reference count): the
+//! policy's settings and status subscriptions, and the activations of the sets without an
+//! enforcement, are built once per [`PreparedPolicy`].
+//!
+//! [`FleetDeclarations`] computes a whole fleet and also shares equal enforcement declarations
+//! and the activations that list them between devices, since thousands of devices of one ring
+//! get the same target and deadline.
 //!
 //! Only what the device can take is served ([`crate::capabilities::update_support`]): no settings
 //! declaration before macOS 15 / iOS 18, no `Beta` key before macOS 15.4, no enforcement before
@@ -24,14 +32,17 @@
 //! hardware generation) the version alone lets the device take its own.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use jiff::Timestamp;
 
 use crate::capabilities::{DeviceCapabilities, UpdateSupport, update_support};
-use crate::catalog::hardware::supports;
+use crate::catalog::hardware::installs;
 use crate::catalog::release::Release;
 use crate::declarations::companion::{activation_declaration, status_subscriptions_declaration};
-use crate::declarations::envelope::{Declaration, DeclarationSet, DeclarationType};
+use crate::declarations::envelope::{
+    Declaration, DeclarationKind, DeclarationSet, DeclarationType,
+};
 use crate::declarations::software_update::{
     EnforcementTarget, enforcement_declaration, settings_declaration,
 };
@@ -39,7 +50,7 @@ use crate::platform::Platform;
 use crate::policy::model::UpdatePolicy;
 use crate::schedule::{
     BlockedReleases, DeviceFacts, DevicePlan, Enforcement, ScheduleTiming, TargetRules,
-    plan_device_within,
+    plan_decision_within, plan_device_within,
 };
 
 pub mod specific;
@@ -58,6 +69,11 @@ pub struct PreparedPolicy {
     /// the policy sets no `Beta`).
     settings_without_beta: Declaration,
     status_subscriptions: Declaration,
+    /// The activations of the sets without enforcement: settings (with and without `Beta`) and
+    /// status subscriptions, and the status subscriptions alone.
+    activation: Declaration,
+    activation_without_beta: Declaration,
+    activation_status_only: Declaration,
 }
 
 impl PreparedPolicy {
@@ -71,6 +87,9 @@ impl PreparedPolicy {
         let settings = policy.settings();
         let mut without_beta = settings.clone();
         without_beta.beta = Default::default();
+        let settings = settings_declaration(&settings, platform);
+        let settings_without_beta = settings_declaration(&without_beta, platform);
+        let status_subscriptions = status_subscriptions_declaration(platform);
         PreparedPolicy {
             timing: policy.timing(),
             rules: TargetRules {
@@ -78,9 +97,15 @@ impl PreparedPolicy {
                 max_version: policy.enforcement.max_version.clone(),
                 ..TargetRules::none()
             },
-            settings: settings_declaration(&settings, platform),
-            settings_without_beta: settings_declaration(&without_beta, platform),
-            status_subscriptions: status_subscriptions_declaration(platform),
+            activation: activation_declaration(&[&settings, &status_subscriptions]),
+            activation_without_beta: activation_declaration(&[
+                &settings_without_beta,
+                &status_subscriptions,
+            ]),
+            activation_status_only: activation_declaration(&[&status_subscriptions]),
+            settings,
+            settings_without_beta,
+            status_subscriptions,
             policy,
         }
     }
@@ -140,34 +165,107 @@ pub fn device_declarations_combined(
     catalog: &[Release],
     now: Timestamp,
 ) -> DeviceDeclarations {
-    device_declarations_with(
+    let inputs = Inputs {
         policy,
         specific,
         device,
         capabilities,
         catalog,
         now,
-        &mut |target| enforcement_declaration(target),
-    )
+    };
+    device_declarations_with(&inputs, Detail::Full, &mut Alone)
 }
 
-fn device_declarations_with(
+/// [`device_declarations_combined`] with the plan's decision only: its
+/// [`releases`](DevicePlan::releases) are left empty. The declarations are the same; this is
+/// what serving them needs, several times faster ([`plan_decision_within`]), while the views
+/// that list the schedule release by release use [`device_declarations_combined`].
+pub fn device_declarations_decided(
     policy: Option<&PreparedPolicy>,
     specific: Option<&PreparedSpecific>,
     device: &DeviceFacts,
     capabilities: &DeviceCapabilities,
     catalog: &[Release],
     now: Timestamp,
-    enforcement: &mut dyn FnMut(&EnforcementTarget) -> Declaration,
 ) -> DeviceDeclarations {
+    let inputs = Inputs {
+        policy,
+        specific,
+        device,
+        capabilities,
+        catalog,
+        now,
+    };
+    device_declarations_with(&inputs, Detail::DecisionOnly, &mut Alone)
+}
+
+/// What one device's declarations are computed from.
+struct Inputs<'a> {
+    policy: Option<&'a PreparedPolicy>,
+    specific: Option<&'a PreparedSpecific>,
+    device: &'a DeviceFacts,
+    capabilities: &'a DeviceCapabilities,
+    catalog: &'a [Release],
+    now: Timestamp,
+}
+
+/// How much of the plan a computation keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    /// Every newer release with its schedule, for the views.
+    Full,
+    /// The decision only, for serving.
+    DecisionOnly,
+}
+
+/// Where the per-device declarations come from: built for this device, or shared.
+trait Sharing {
+    fn enforcement(&mut self, target: &EnforcementTarget) -> Declaration;
+    /// The activation of `configurations` when no prepared one fits.
+    fn activation(&mut self, configurations: &[Declaration]) -> Declaration;
+}
+
+/// Everything built for the one device.
+struct Alone;
+
+impl Sharing for Alone {
+    fn enforcement(&mut self, target: &EnforcementTarget) -> Declaration {
+        enforcement_declaration(target)
+    }
+
+    fn activation(&mut self, configurations: &[Declaration]) -> Declaration {
+        activation_declaration(&configurations.iter().collect::<Vec<_>>())
+    }
+}
+
+fn device_declarations_with(
+    inputs: &Inputs<'_>,
+    detail: Detail,
+    sharing: &mut dyn Sharing,
+) -> DeviceDeclarations {
+    let Inputs {
+        policy,
+        specific,
+        device,
+        capabilities,
+        catalog,
+        now,
+    } = *inputs;
     let (platform, status_subscriptions) = match (policy, specific) {
         (Some(policy), _) => (policy.platform(), &policy.status_subscriptions),
         (None, Some(specific)) => (specific.platform(), &specific.status_subscriptions),
         (None, None) => return status_only(device.platform),
     };
-    let mut plan = match policy {
-        Some(policy) => plan_device_within(&policy.timing, &policy.rules, device, catalog, now),
-        None => specific::empty_plan(now),
+    let mut plan = match (policy, detail) {
+        (Some(policy), Detail::Full) => {
+            plan_device_within(&policy.timing, &policy.rules, device, catalog, now)
+        }
+        (Some(policy), Detail::DecisionOnly) => DevicePlan {
+            today: now.to_zoned(jiff::tz::TimeZone::UTC).date(),
+            releases: Vec::new(),
+            decision: plan_decision_within(&policy.timing, &policy.rules, device, catalog, now),
+        },
+        (None, _) => specific::empty_plan(now),
     };
     let outcome = specific.map(|specific| specific.apply(policy, device, catalog, now, &mut plan));
     let support = if platform == device.platform {
@@ -204,10 +302,19 @@ fn device_declarations_with(
             _ => None,
         };
         if let Some(target) = target {
-            configurations.push(enforcement(&target));
+            configurations.push(sharing.enforcement(&target));
         }
     }
-    let activation = activation_declaration(&configurations.iter().collect::<Vec<_>>());
+    let prepared = policy.and_then(|policy| match (configurations.len(), support.settings) {
+        (2, true) if support.beta => Some(&policy.activation),
+        (2, true) => Some(&policy.activation_without_beta),
+        (1, false) => Some(&policy.activation_status_only),
+        _ => None,
+    });
+    let activation = match prepared {
+        Some(activation) => activation.clone(),
+        None => sharing.activation(&configurations),
+    };
     configurations.push(activation);
     DeviceDeclarations {
         plan: Some(plan),
@@ -233,7 +340,7 @@ pub fn target_build(
             release.platform == device.platform
                 && release.version == enforced.version
                 && !release.version.is_supplemental()
-                && supports(release, &device.hardware, &device.os_version).installable()
+                && installs(release, &device.hardware, &device.os_version)
         })
         .filter_map(|release| release.build.as_deref());
     let first = builds.next()?;
@@ -246,13 +353,17 @@ pub fn target_build(
 
 /// What a device is served while no policy applies, or before it has said which OS it runs:
 /// the status subscriptions and their activation, so that it reports its state. (The subscribed
-/// items are the same on every platform.)
+/// items are the same on every platform.) Built once per platform and shared.
 pub fn status_only(platform: Platform) -> DeviceDeclarations {
-    let status = status_subscriptions_declaration(platform);
-    let activation = activation_declaration(&[&status]);
+    static SETS: [OnceLock<DeclarationSet>; 2] = [OnceLock::new(), OnceLock::new()];
+    let set = SETS[usize::from(platform == Platform::Ios)].get_or_init(|| {
+        let status = status_subscriptions_declaration(platform);
+        let activation = activation_declaration(&[&status]);
+        set_of(vec![status, activation])
+    });
     DeviceDeclarations {
         plan: None,
-        declarations: set_of(vec![status, activation]),
+        declarations: set.clone(),
         unsupported: None,
         specific: None,
     }
@@ -262,12 +373,67 @@ fn set_of(declarations: Vec<Declaration>) -> DeclarationSet {
     DeclarationSet::of_distinct(declarations)
 }
 
-/// Computes many devices, sharing equal enforcement declarations.
+/// Computes many devices, sharing equal enforcement declarations and their activations.
+///
+/// Its plans carry the decision only ([`device_declarations_decided`]): their
+/// [`releases`](DevicePlan::releases) are empty.
 #[derive(Debug, Default)]
 pub struct FleetDeclarations {
-    /// Keyed by the target and its version's text (equal versions may be written differently,
-    /// and `TargetOSVersion` carries the text).
-    enforcement: HashMap<(EnforcementTarget, String), Declaration>,
+    shared: Shared,
+}
+
+/// The declarations built so far, by what they are built from.
+#[derive(Debug, Default)]
+struct Shared {
+    /// By target, then by its version's text (equal versions may be written differently, and
+    /// `TargetOSVersion` carries the text).
+    enforcement: HashMap<EnforcementTarget, Vec<(String, Declaration)>>,
+    enforcements: usize,
+    /// By the activated identifiers, sorted, each followed by a newline (identifiers hold none).
+    activation: HashMap<String, Declaration>,
+    /// The key being looked up, kept to reuse its allocation.
+    key: String,
+}
+
+impl Sharing for Shared {
+    fn enforcement(&mut self, target: &EnforcementTarget) -> Declaration {
+        let text = target.target_os_version.as_str();
+        if let Some((_, declaration)) = self
+            .enforcement
+            .get(target)
+            .and_then(|spellings| spellings.iter().find(|(written, _)| written == text))
+        {
+            return declaration.clone();
+        }
+        let declaration = enforcement_declaration(target);
+        self.enforcement
+            .entry(target.clone())
+            .or_default()
+            .push((text.to_owned(), declaration.clone()));
+        self.enforcements += 1;
+        declaration
+    }
+
+    fn activation(&mut self, configurations: &[Declaration]) -> Declaration {
+        let mut identifiers: Vec<&str> = configurations
+            .iter()
+            .filter(|declaration| declaration.kind().kind() == DeclarationKind::Configuration)
+            .map(|declaration| declaration.identifier().as_str())
+            .collect();
+        identifiers.sort_unstable();
+        identifiers.dedup();
+        self.key.clear();
+        for identifier in &identifiers {
+            self.key.push_str(identifier);
+            self.key.push('\n');
+        }
+        if let Some(activation) = self.activation.get(self.key.as_str()) {
+            return activation.clone();
+        }
+        let activation = activation_declaration(&configurations.iter().collect::<Vec<_>>());
+        self.activation.insert(self.key.clone(), activation.clone());
+        activation
+    }
 }
 
 impl FleetDeclarations {
@@ -275,7 +441,7 @@ impl FleetDeclarations {
         FleetDeclarations::default()
     }
 
-    /// Same result as [`device_declarations`].
+    /// The same declarations as [`device_declarations`], with the plan's decision only.
     pub fn device(
         &mut self,
         policy: Option<&PreparedPolicy>,
@@ -284,27 +450,20 @@ impl FleetDeclarations {
         catalog: &[Release],
         now: Timestamp,
     ) -> DeviceDeclarations {
-        let cache = &mut self.enforcement;
-        device_declarations_with(
+        let inputs = Inputs {
             policy,
-            None,
+            specific: None,
             device,
             capabilities,
             catalog,
             now,
-            &mut |target| {
-                let text = target.target_os_version.as_str().to_owned();
-                cache
-                    .entry((target.clone(), text))
-                    .or_insert_with(|| enforcement_declaration(target))
-                    .clone()
-            },
-        )
+        };
+        device_declarations_with(&inputs, Detail::DecisionOnly, &mut self.shared)
     }
 
     /// Distinct enforcement declarations built so far.
     pub fn distinct_enforcements(&self) -> usize {
-        self.enforcement.len()
+        self.shared.enforcements
     }
 }
 
@@ -314,7 +473,6 @@ mod tests {
 
     use super::*;
     use crate::apple_version::AppleOsVersion;
-    use crate::declarations::envelope::DeclarationKind;
     use crate::policy::rings::default_rings;
 
     fn release(version: &str, build: &str, day: i8) -> Release {
@@ -418,7 +576,11 @@ mod tests {
                 shared.declarations.declarations_token(),
                 alone.declarations.declarations_token()
             );
-            assert_eq!(shared.plan, alone.plan);
+            assert_eq!(
+                shared.plan.as_ref().map(|plan| &plan.decision),
+                alone.plan.as_ref().map(|plan| &plan.decision)
+            );
+            assert!(shared.plan.is_some_and(|plan| plan.releases.is_empty()));
         }
         assert!(fleet.distinct_enforcements() <= 4);
     }

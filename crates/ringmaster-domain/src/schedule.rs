@@ -52,14 +52,18 @@ use crate::catalog::hardware::{DeviceHardware, SupportRule, supports};
 use crate::catalog::release::Release;
 use crate::platform::Platform;
 
+mod assess;
 mod days;
 mod decide;
+mod fast;
 pub mod gates;
 pub mod pause;
 pub mod targets;
 
+use assess::{Candidates, Judge};
 use days::{add_days, deadline_for, start_of_day_utc, utc_day};
 use decide::decide;
+pub use fast::plan_decision_within;
 use gates::Waiting;
 pub use targets::{BlockedReleases, TargetRules};
 
@@ -381,45 +385,30 @@ pub fn plan_device_within(
         .collect();
     newer.sort_by(|a, b| release_order(a, b));
 
-    let scope = timing.enforcement.as_ref().map(|e| e.scope);
+    let judge = Judge {
+        timing,
+        rules,
+        device,
+        catalog,
+        now,
+        today,
+    };
     let releases: Vec<PlannedRelease> = newer
         .iter()
         .map(|release| {
-            let kind = kind_for(timing.platform, release, Some(&device.os_version));
-            let (deferral_days, visible_on) =
-                visibility(timing, release, kind, catalog, Some(&device.os_version));
-            let visible = visible_on <= today;
             let support = supports(release, &device.hardware, &device.os_version);
-            let status = if scope == Some(EnforcementScope::SameMajor)
-                && release.version.major() != device.os_version.major()
-            {
-                ReleaseStatus::OutsideScope
-            } else if let Some(refused) = rules.refusal(release) {
-                refused
-            } else if !support.installable() {
-                ReleaseStatus::UnsupportedModel
-            } else if release.is_supplemental() && !on_prerequisite(release, device) {
-                ReleaseStatus::NeedsPrerequisite
-            } else if release.expires_on.is_some_and(|last| today > last) {
-                ReleaseStatus::Expired
-            } else if !visible {
-                ReleaseStatus::NotYetVisible
-            } else if rules.gate_closed(release, now) {
-                ReleaseStatus::WaitingForGate
-            } else {
-                ReleaseStatus::Eligible
-            };
+            let assessed = judge.assess(release, || support.installable());
             PlannedRelease {
                 version: release.version.clone(),
                 build: release.build.clone(),
                 released_on: release.released_on,
                 expires_on: release.expires_on,
-                kind,
-                deferral_days,
-                visible_on,
-                visible_at: start_of_day_utc(visible_on),
-                visible,
-                status,
+                kind: assessed.kind,
+                deferral_days: assessed.deferral_days,
+                visible_on: assessed.visible_on,
+                visible_at: start_of_day_utc(assessed.visible_on),
+                visible: assessed.visible,
+                status: assessed.status,
                 support,
             }
         })
@@ -441,7 +430,7 @@ pub fn plan_device_within(
                 held: frozen.enforcement().map(|held| held.version.clone()),
             })
         }
-        (None, None) => decide(timing, rules, &releases, now),
+        (None, None) => decide(timing, rules, &Candidates::of_plan(&releases), now),
     };
     DevicePlan {
         today,
@@ -578,8 +567,9 @@ fn visibility(
 /// A supplemental release installs only on its base version, and on the prerequisite build
 /// when both it and the device's build are known.
 fn on_prerequisite(release: &Release, device: &DeviceFacts) -> bool {
-    if device.os_version.without_supplemental() != release.version.without_supplemental() {
-        return false;
+    let numbers = |version: &AppleOsVersion| (version.major(), version.minor(), version.patch());
+    if numbers(&device.os_version) != numbers(&release.version) {
+        return false; // not on the base version (whatever either's supplemental suffix)
     }
     if device.os_version.is_supplemental() {
         return true; // on a supplemental of the base already: its build is not the base's

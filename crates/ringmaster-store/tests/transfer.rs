@@ -81,7 +81,7 @@ fn title(id: &str) -> TitleRecord {
 fn catalog() -> Vec<Release> {
     let mut macos = release(Platform::MacOs, "26.4", Some("25E246"));
     macos.expires_on = Some(date(2026, 7, 1));
-    macos.supported_devices = BTreeSet::from(["J413AP".to_owned(), "Mac-1E7109".to_owned()]);
+    macos.supported_devices = BTreeSet::from(["J413AP".to_owned(), "Mac-1E7109".to_owned()]).into();
     macos.seen_at = Some("2026-03-24T18:02:03.5Z".parse().unwrap());
     let mut rsr = release(Platform::MacOs, "26.3.1(a)", Some("25D771280a"));
     rsr.prerequisite_build = Some("25D2128".to_owned());

@@ -153,7 +153,7 @@ fn read_entry(
         return None;
     }
     let listed_any = !devices.is_empty();
-    let supported_devices: std::collections::BTreeSet<String> = devices
+    let supported_devices: crate::catalog::device_list::DeviceList = devices
         .into_iter()
         .filter(|device| match platform {
             Platform::MacOs => true,

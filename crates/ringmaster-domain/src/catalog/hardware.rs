@@ -284,18 +284,80 @@ pub fn supports(
     hardware: &DeviceHardware,
     os_version: &AppleOsVersion,
 ) -> SupportRule {
+    judge(release, hardware, os_version).to_rule()
+}
+
+/// Whether `release` installs on `hardware` running `os_version`: `supports(..).installable()`
+/// without building the rule (the schedule's fast target choice asks this for many releases).
+pub fn installs(release: &Release, hardware: &DeviceHardware, os_version: &AppleOsVersion) -> bool {
+    judge(release, hardware, os_version).installable()
+}
+
+/// A [`SupportRule`] borrowing the device's identifiers.
+enum Judged<'a> {
+    DeviceIdListed(&'a str),
+    DeviceIdNotListed(&'a str),
+    ModelListed { model: &'a str, listed: &'a str },
+    ModelNotListed(&'a str),
+    ModelRunsMajor(&'a str, u32),
+    ModelLacksMajor(&'a str, u32),
+    WithinOwnMajor,
+    MajorUnproven(u32),
+}
+
+impl Judged<'_> {
+    fn installable(&self) -> bool {
+        matches!(
+            self,
+            Judged::DeviceIdListed(_)
+                | Judged::ModelListed { .. }
+                | Judged::ModelRunsMajor(..)
+                | Judged::WithinOwnMajor
+        )
+    }
+
+    fn to_rule(&self) -> SupportRule {
+        match *self {
+            Judged::DeviceIdListed(id) => SupportRule::DeviceIdListed {
+                device_id: id.to_owned(),
+            },
+            Judged::DeviceIdNotListed(id) => SupportRule::DeviceIdNotListed {
+                device_id: id.to_owned(),
+            },
+            Judged::ModelListed { model, listed } => SupportRule::ModelListed {
+                model: model.to_owned(),
+                listed: listed.to_owned(),
+            },
+            Judged::ModelNotListed(model) => SupportRule::ModelNotListed {
+                model: model.to_owned(),
+            },
+            Judged::ModelRunsMajor(model, major) => SupportRule::ModelRunsMajor {
+                model: model.to_owned(),
+                major,
+            },
+            Judged::ModelLacksMajor(model, major) => SupportRule::ModelLacksMajor {
+                model: model.to_owned(),
+                major,
+            },
+            Judged::WithinOwnMajor => SupportRule::WithinOwnMajor,
+            Judged::MajorUnproven(major) => SupportRule::MajorUnproven { major },
+        }
+    }
+}
+
+fn judge<'a>(
+    release: &Release,
+    hardware: &'a DeviceHardware,
+    os_version: &AppleOsVersion,
+) -> Judged<'a> {
     let listed = &release.supported_devices;
-    let lists = |id: &str| {
-        listed.contains(id) || listed.iter().any(|device| device.eq_ignore_ascii_case(id))
-    };
     if let Some(device_id) = &hardware.software_update_device_id
         && !listed.is_empty()
     {
-        let device_id = device_id.clone();
-        return if lists(&device_id) {
-            SupportRule::DeviceIdListed { device_id }
+        return if listed.lists(device_id) {
+            Judged::DeviceIdListed(device_id)
         } else {
-            SupportRule::DeviceIdNotListed { device_id }
+            Judged::DeviceIdNotListed(device_id)
         };
     }
     let major = release.version.major();
@@ -308,35 +370,32 @@ pub fn supports(
     {
         let found = std::iter::once(model)
             .chain(hardware.board_ids.iter().map(String::as_str))
-            .find(|id| lists(id));
+            .find(|id| listed.lists(id));
         if let Some(found) = found {
-            return SupportRule::ModelListed {
-                model: model.to_owned(),
-                listed: found.to_owned(),
+            return Judged::ModelListed {
+                model,
+                listed: found,
             };
         }
         // iPhone and iPad lists hold product types, so the model's absence is conclusive; a
         // Mac's list holds board ids, conclusive only when the feeds know the model's.
         if hardware.platform == Platform::Ios || !hardware.board_ids.is_empty() {
-            return SupportRule::ModelNotListed {
-                model: model.to_owned(),
-            };
+            return Judged::ModelNotListed(model);
         }
     }
     if let Some(model) = hardware.facts_model.as_deref().or(model)
         && !hardware.os_majors.is_empty()
     {
-        let model = model.to_owned();
         return if hardware.os_majors.contains(&major) {
-            SupportRule::ModelRunsMajor { model, major }
+            Judged::ModelRunsMajor(model, major)
         } else {
-            SupportRule::ModelLacksMajor { model, major }
+            Judged::ModelLacksMajor(model, major)
         };
     }
     if major <= os_version.major() {
-        SupportRule::WithinOwnMajor
+        Judged::WithinOwnMajor
     } else {
-        SupportRule::MajorUnproven { major }
+        Judged::MajorUnproven(major)
     }
 }
 

@@ -239,7 +239,7 @@ mod tests {
         let catalog = vec![release("26.1", Some("25B78"))];
         let mut later = release("26.1", Some("25B78"));
         later.expires_on = Some(date(2027, 1, 20));
-        later.supported_devices = BTreeSet::from(["J413AP".to_owned()]);
+        later.supported_devices = BTreeSet::from(["J413AP".to_owned()]).into();
         let merge = merge_into_catalog(&catalog, vec![later]);
         assert_eq!(merge.updated.len(), 1);
         assert_eq!(merge.updated[0].expires_on, Some(date(2027, 1, 20)));

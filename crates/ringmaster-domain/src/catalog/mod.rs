@@ -6,6 +6,7 @@
 //! - [`release`]: the release model and the platform enum.
 //! - [`sofa`]: SOFA feeds (macadmins/sofa): v1 and v2 for macOS and iOS, and the v2 DMS (lite) feed.
 //! - [`merge`]: folding a parsed feed into the stored catalog (idempotent).
+//! - [`device_list`]: the hardware a release lists, looked up ignoring ASCII case.
 //! - [`gdmf`]: Apple's gdmf `pmv` JSON (`https://gdmf.apple.com/v2/pmv`).
 //! - [`hardware`]: model and board-id facts from SOFA's `Models` and `Devices`, and the rule
 //!   that decides whether a release installs on a device's hardware.
@@ -21,6 +22,7 @@
 //! (platform, version). Merging is order-independent (earliest dates, union of devices, largest
 //! CVE counts), and the result is sorted by platform, newest version first, then build.
 
+pub mod device_list;
 pub mod gdmf;
 pub mod hardware;
 pub mod merge;

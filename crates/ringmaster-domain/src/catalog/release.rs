@@ -6,13 +6,12 @@
 //! values, as Apple's deferral rules count whole days. The one real instant is when ringmaster read
 //! a gdmf feed ([`Release::seen_at`]), a [`jiff::Timestamp`].
 
-use std::collections::BTreeSet;
-
 use jiff::Timestamp;
 use jiff::civil::Date;
 
 use crate::apple_version::AppleOsVersion;
 use crate::catalog::FeedFormat;
+use crate::catalog::device_list::DeviceList;
 use crate::platform::Platform;
 
 /// What a release fixes, as SOFA reports it (gdmf says nothing about security).
@@ -48,7 +47,7 @@ pub struct Release {
     /// Device identifiers that can install the release: software-update ids for Macs (`J413AP`,
     /// `Mac-…`, `VMA2MACOSAP`), product types for iPhone and iPad (`iPhone17,1`). Empty when the
     /// feed does not say.
-    pub supported_devices: BTreeSet<String>,
+    pub supported_devices: DeviceList,
     /// CVE counts from SOFA; `None` from gdmf.
     pub security: Option<SecurityInfo>,
     /// For a supplemental release (`26.3.1 (a)`), the build it installs on top of (`25D2128`).
@@ -71,7 +70,7 @@ impl Release {
             build: None,
             released_on,
             expires_on: None,
-            supported_devices: BTreeSet::new(),
+            supported_devices: DeviceList::default(),
             security: None,
             prerequisite_build: None,
             seen_at: None,
@@ -167,6 +166,8 @@ fn min_some<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
     use jiff::civil::date;
 
@@ -197,10 +198,10 @@ mod tests {
         let mut early = release("26.6.2", Some("25G83"));
         early.released_on = date(2026, 8, 6);
         early.expires_on = Some(date(2026, 11, 20));
-        early.supported_devices = BTreeSet::from(["J413AP".to_owned()]);
+        early.supported_devices = BTreeSet::from(["J413AP".to_owned()]).into();
         let mut late = release("26.6.2", Some("25G83"));
         late.expires_on = Some(date(2026, 11, 4));
-        late.supported_devices = BTreeSet::from(["J180dAP".to_owned()]);
+        late.supported_devices = BTreeSet::from(["J180dAP".to_owned()]).into();
         late.security = Some(SecurityInfo {
             cve_count: 28,
             actively_exploited_count: 0,

@@ -7,6 +7,7 @@
 //!   it never depends on the order declarations were built or stored in.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -186,8 +187,15 @@ impl fmt::Display for DeclarationIdentifier {
 
 /// One declaration in Apple's envelope. The `ServerToken` is derived from the content when the
 /// declaration is built, so the fields are read-only.
+///
+/// The content is shared: a clone is a reference count, so the declarations every device of a
+/// policy gets (the settings, the status subscriptions, an enforcement many devices share) are
+/// one copy however many sets hold them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Declaration {
+pub struct Declaration(Arc<Content>);
+
+#[derive(Debug, PartialEq, Eq)]
+struct Content {
     kind: DeclarationType,
     identifier: DeclarationIdentifier,
     server_token: String,
@@ -198,39 +206,44 @@ impl Declaration {
     /// Builds a declaration and derives its `ServerToken` from `(Type, Identifier, Payload)`.
     pub fn new(kind: DeclarationType, identifier: DeclarationIdentifier, payload: Value) -> Self {
         let server_token = server_token(kind, &identifier, &payload);
-        Self {
+        Self(Arc::new(Content {
             kind,
             identifier,
             server_token,
             payload,
-        }
+        }))
+    }
+
+    /// Whether both are the same shared copy (then they are equal without comparing content).
+    pub fn shares(&self, other: &Declaration) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
     }
 
     /// The declaration type (`Type`).
     pub fn kind(&self) -> DeclarationType {
-        self.kind
+        self.0.kind
     }
 
     pub fn identifier(&self) -> &DeclarationIdentifier {
-        &self.identifier
+        &self.0.identifier
     }
 
     pub fn server_token(&self) -> &str {
-        &self.server_token
+        &self.0.server_token
     }
 
     pub fn payload(&self) -> &Value {
-        &self.payload
+        &self.0.payload
     }
 
     /// The envelope exactly as the device receives it:
     /// `{"Type", "Identifier", "ServerToken", "Payload"}`, in that order.
     pub fn to_json(&self) -> Value {
         serde_json::json!({
-            "Type": self.kind.as_str(),
-            "Identifier": self.identifier.as_str(),
-            "ServerToken": self.server_token,
-            "Payload": self.payload,
+            "Type": self.0.kind.as_str(),
+            "Identifier": self.0.identifier.as_str(),
+            "ServerToken": self.0.server_token,
+            "Payload": self.0.payload,
         })
     }
 }
@@ -307,8 +320,12 @@ fn hex_token(bytes: &[u8]) -> String {
 
 /// The first `digits` (even, at most 64) hex digits of the SHA-256 of `bytes`.
 fn hex_digest(bytes: &[u8], digits: usize) -> String {
+    hex_of(&Sha256::digest(bytes), digits)
+}
+
+/// The first `digits` (even) hex digits of `digest`.
+fn hex_of(digest: &[u8], digits: usize) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(bytes);
     let mut hex = String::with_capacity(digits);
     for byte in digest.iter().take(digits / 2) {
         hex.push(char::from(HEX[usize::from(byte >> 4)]));
@@ -328,10 +345,13 @@ pub struct DeclarationSet {
 impl DeclarationSet {
     /// Collects declarations into a set. Errors when two share an identifier.
     pub fn new(mut declarations: Vec<Declaration>) -> Result<Self, String> {
-        declarations
-            .sort_by(|a, b| (a.kind.kind(), &a.identifier).cmp(&(b.kind.kind(), &b.identifier)));
-        let mut identifiers: Vec<&str> =
-            declarations.iter().map(|d| d.identifier.as_str()).collect();
+        declarations.sort_by(|a, b| {
+            (a.0.kind.kind(), &a.0.identifier).cmp(&(b.0.kind.kind(), &b.0.identifier))
+        });
+        let mut identifiers: Vec<&str> = declarations
+            .iter()
+            .map(|d| d.0.identifier.as_str())
+            .collect();
         identifiers.sort_unstable();
         if let Some(pair) = identifiers.windows(2).find(|pair| pair[0] == pair[1]) {
             return Err(format!(
@@ -345,11 +365,20 @@ impl DeclarationSet {
     /// Collects declarations whose identifiers are distinct by construction; should two share
     /// one anyway, the first (in (kind, identifier) order) is kept rather than failing.
     pub(crate) fn of_distinct(mut declarations: Vec<Declaration>) -> Self {
-        declarations
-            .sort_by(|a, b| (a.kind.kind(), &a.identifier).cmp(&(b.kind.kind(), &b.identifier)));
-        let mut seen = std::collections::BTreeSet::new();
-        declarations.retain(|declaration| seen.insert(declaration.identifier.clone()));
-        Self { declarations }
+        declarations.sort_by(|a, b| {
+            (a.0.kind.kind(), &a.0.identifier).cmp(&(b.0.kind.kind(), &b.0.identifier))
+        });
+        // A device's set holds a handful: compare with the ones kept, without copying identifiers.
+        let mut kept: Vec<Declaration> = Vec::with_capacity(declarations.len());
+        for declaration in declarations {
+            if !kept
+                .iter()
+                .any(|other| other.0.identifier == declaration.0.identifier)
+            {
+                kept.push(declaration);
+            }
+        }
+        Self { declarations: kept }
     }
 
     /// The declarations, sorted by (kind, identifier).
@@ -369,32 +398,32 @@ impl DeclarationSet {
     pub fn of_kind(&self, kind: DeclarationKind) -> impl Iterator<Item = &Declaration> {
         self.declarations
             .iter()
-            .filter(move |declaration| declaration.kind.kind() == kind)
+            .filter(move |declaration| declaration.0.kind.kind() == kind)
     }
 
     /// The declaration a device asks for with `declaration/<kind>/<identifier>`; `None` when it
     /// is not in the set or is of another kind (the server answers 404).
     pub fn get(&self, kind: DeclarationKind, identifier: &str) -> Option<&Declaration> {
         self.of_kind(kind)
-            .find(|declaration| declaration.identifier.as_str() == identifier)
+            .find(|declaration| declaration.0.identifier.as_str() == identifier)
     }
 
     /// The `DeclarationsToken`: hex SHA-256 (first 32 digits) of the sorted lines
     /// `kind \t Identifier \t ServerToken \n`. Independent of the order declarations came in.
+    ///
+    /// The set's own order is already that of the lines: kinds sort as their words do, a tab
+    /// sorts before every character an identifier may hold, and identifiers are unique, so the
+    /// lines are hashed as they come, without building or sorting them.
     pub fn declarations_token(&self) -> String {
-        let mut lines: Vec<String> = self
-            .declarations
-            .iter()
-            .map(|d| {
-                format!(
-                    "{}\t{}\t{}\n",
-                    d.kind.kind().as_str(),
-                    d.identifier.as_str(),
-                    d.server_token
-                )
-            })
-            .collect();
-        lines.sort_unstable();
-        hex_token(lines.concat().as_bytes())
+        let mut digest = Sha256::new();
+        for declaration in &self.declarations {
+            digest.update(declaration.0.kind.kind().as_str());
+            digest.update(b"\t");
+            digest.update(declaration.0.identifier.as_str());
+            digest.update(b"\t");
+            digest.update(&declaration.0.server_token);
+            digest.update(b"\n");
+        }
+        hex_of(&digest.finalize(), TOKEN_HEX_DIGITS)
     }
 }

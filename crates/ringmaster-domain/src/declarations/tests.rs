@@ -345,6 +345,27 @@ proptest! {
         prop_assert_eq!(a, b);
     }
 
+    /// The token hashed in the set's order is the token of its definition: the sorted lines.
+    #[test]
+    fn declarations_token_is_the_hash_of_the_sorted_lines(
+        keep in prop::collection::vec(any::<bool>(), 16),
+    ) {
+        let declarations: Vec<Declaration> = sample_declarations()
+            .into_iter()
+            .zip(keep.iter().cycle())
+            .filter(|(_, keep)| **keep)
+            .map(|(declaration, _)| declaration)
+            .collect();
+        let mut lines: Vec<String> = declarations
+            .iter()
+            .map(|d| format!("{}\t{}\t{}\n", d.kind().kind(), d.identifier(), d.server_token()))
+            .collect();
+        lines.sort_unstable();
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(lines.concat().as_bytes());
+        let hex: String = digest.iter().take(16).map(|byte| format!("{byte:02x}")).collect();
+        prop_assert_eq!(DeclarationSet::new(declarations).unwrap().declarations_token(), hex);
+    }
+
     #[test]
     fn any_deferral_change_changes_the_settings_token(first in 1u32..=90, second in 1u32..=90) {
         let mut one = minimal_settings();

@@ -10,58 +10,42 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
+use crate::schedule::assess::Candidates;
 use crate::schedule::days::{add_days, deadline_for, utc_day};
 use crate::schedule::{
-    Enforcement, EnforcementTiming, NotEnforced, PlannedRelease, ReleaseStatus, ScheduleTiming,
-    TargetRules,
+    Enforcement, EnforcementTiming, NotEnforced, ReleaseStatus, ScheduleTiming, TargetRules,
 };
 
 pub(super) fn decide(
     timing: &ScheduleTiming,
     rules: &TargetRules,
-    releases: &[PlannedRelease],
+    candidates: &Candidates<'_>,
     now: Timestamp,
 ) -> Result<Enforcement, NotEnforced> {
     let Some(enforcement) = &timing.enforcement else {
         return Err(NotEnforced::EnforcementOff);
     };
-    // `releases` is sorted oldest first: the last eligible one is the newest.
-    if let Some(target) = releases
-        .iter()
-        .rev()
-        .find(|release| release.status == ReleaseStatus::Eligible)
-    {
-        let floor = rules.grace_floor(timing.platform, &target.version, now);
+    if let Some(target) = &candidates.target {
+        let floor = rules.grace_floor(timing.platform, target.version, now);
         let deadline = deadline_after(target.visible_on, floor, enforcement);
         let now_civil = now.to_zoned(TimeZone::UTC).datetime();
         return Ok(Enforcement {
             version: target.version.clone(),
             target_os_version: target.version.without_supplemental(),
-            target_build: target.build.clone(),
+            target_build: target.build.cloned(),
             released_on: target.released_on,
             visible_on: target.visible_on,
             deadline,
             overdue: deadline < now_civil,
         });
     }
-    let has = |status: ReleaseStatus| releases.iter().any(|release| release.status == status);
-    if let (Some(gate), Some(waiting)) = (
-        &rules.gate,
-        releases
-            .iter()
-            .rev()
-            .find(|release| release.status == ReleaseStatus::WaitingForGate),
-    ) {
+    let has = |status: ReleaseStatus| candidates.seen.has(status);
+    if let (Some(gate), Some(waiting)) = (&rules.gate, candidates.waiting) {
         return Err(NotEnforced::WaitingForGate(
-            gate.waiting(timing.platform, &waiting.version),
+            gate.waiting(timing.platform, waiting),
         ));
     }
-    if let Some(next) = releases
-        .iter()
-        .filter(|release| release.status == ReleaseStatus::NotYetVisible)
-        .map(|release| release.visible_at)
-        .min()
-    {
+    if let Some(next) = candidates.next_visible_at {
         Err(NotEnforced::NothingVisibleYet {
             next_visible_at: next,
         })

@@ -37,7 +37,7 @@ impl BlockedReleases {
 
     /// Whether `version` of `platform` is blocked.
     pub fn contains(&self, platform: Platform, version: &AppleOsVersion) -> bool {
-        self.0.contains(&(platform, version.canonical_text()))
+        !self.0.is_empty() && self.0.contains(&(platform, version.canonical_text()))
     }
 }
 

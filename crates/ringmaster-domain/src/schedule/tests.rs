@@ -8,6 +8,7 @@ use jiff::civil::{Time, date, time};
 use super::*;
 use crate::catalog::FeedFormat;
 
+mod fast;
 mod gates;
 mod pauses;
 mod properties;
@@ -365,7 +366,7 @@ fn ios_uses_the_combined_period_even_for_majors() {
     ];
     for release in &mut catalog {
         release.platform = Platform::Ios;
-        release.supported_devices = BTreeSet::from(["iPhone17,1".to_owned()]);
+        release.supported_devices = BTreeSet::from(["iPhone17,1".to_owned()]).into();
     }
     let timing = ScheduleTiming {
         platform: Platform::Ios,

@@ -365,7 +365,7 @@ impl ReleaseRow {
                 .as_deref()
                 .map(|text| date(text, "expires_on"))
                 .transpose()?,
-            supported_devices,
+            supported_devices: supported_devices.into(),
             security,
             prerequisite_build: self.prerequisite_build,
             seen_at: self

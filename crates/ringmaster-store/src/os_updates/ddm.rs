@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::error::StoreError;
 use crate::on_pool;
 use crate::os_updates::device_data::stamp_device_data;
-use crate::os_updates::{corrupt, parse_timestamp};
+use crate::os_updates::{ROWS_PER_STATEMENT, corrupt, parse_timestamp, values_list};
 use crate::store::{Backend, Store};
 
 /// A declaration set as served to one device.
@@ -125,16 +125,24 @@ impl Store {
         }))
     }
 
-    /// Remembers that the MDM was asked to make these devices sync towards these tokens.
+    /// Remembers that the MDM was asked to make these devices sync towards these tokens, in one
+    /// transaction, [`ROWS_PER_STATEMENT`] devices per statement (a notifier round records tens
+    /// of thousands at once).
     pub async fn record_notified(&self, notified: &[(String, String)]) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            for (device, token) in notified {
-                sqlx::query("UPDATE ddm_served SET notified_token = $2 WHERE device_id = $1")
-                    .bind(device)
-                    .bind(token)
-                    .execute(&mut *tx)
-                    .await?;
+            for chunk in notified.chunks(ROWS_PER_STATEMENT) {
+                let sql = format!(
+                    "UPDATE ddm_served SET notified_token = notified.column2 \
+                     FROM (VALUES {}) AS notified \
+                     WHERE ddm_served.device_id = notified.column1",
+                    values_list(chunk.len(), 2)
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (device, token) in chunk {
+                    query = query.bind(device).bind(token);
+                }
+                query.execute(&mut *tx).await?;
             }
             tx.commit().await?;
         });

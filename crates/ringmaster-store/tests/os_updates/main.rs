@@ -42,7 +42,8 @@ fn later() -> Timestamp {
 fn catalog() -> Vec<Release> {
     let mut macos_new = release(Platform::MacOs, "26.4", Some("25E246"));
     macos_new.expires_on = Some(date(2026, 7, 1));
-    macos_new.supported_devices = BTreeSet::from(["J413AP".to_owned(), "Mac-1E7109".to_owned()]);
+    macos_new.supported_devices =
+        BTreeSet::from(["J413AP".to_owned(), "Mac-1E7109".to_owned()]).into();
     macos_new.seen_at = Some("2026-03-24T18:02:03.5Z".parse().unwrap());
     let mut macos_rsr = release(Platform::MacOs, "26.3.1(a)", Some("25D771280a"));
     macos_rsr.prerequisite_build = Some("25D2128".to_owned());
@@ -62,7 +63,7 @@ fn catalog() -> Vec<Release> {
     let ios_a = release(Platform::Ios, "26.4", Some("23E244"));
     let mut ios_b = release(Platform::Ios, "26.4", Some("23E246"));
     ios_b.source = FeedFormat::SofaDms;
-    ios_b.supported_devices = BTreeSet::from(["iPhone17,1".to_owned()]);
+    ios_b.supported_devices = BTreeSet::from(["iPhone17,1".to_owned()]).into();
     vec![macos_new, macos_rsr, macos_old, ios_a, ios_b]
 }
 

@@ -336,7 +336,7 @@ impl OsUpdates {
         if let Some(set) = self.served_cache.lookup(&device.id, &key) {
             return set;
         }
-        let computed = self.declarations_for(device, now).served.declarations;
+        let computed = self.served_set(device, now);
         self.served_cache.insert(&device.id, key, &computed)
     }
 

@@ -8,20 +8,26 @@
 //! sends one batch and reads NanoMDM's partial-failure answer). A background
 //! round (on one server of a cluster, under the `ddm-notify` lease) runs when the OS-update
 //! configuration changes and at least every `every`: it recomputes the devices that have synced
-//! before and that the change can affect ([`super::notify_scope`]: a catalog-only change, the
-//! devices of the platforms it touched; anything else, a new UTC day and the periodic round,
-//! every device; each distinct input computed once), compares the set's `DeclarationsToken` with
-//! what the device was served and what the MDM was last asked for, and notifies the rest in
-//! batches of `batch` ids (30 by default, so URLs stay near 1 KB), each
-//! retried with exponential backoff. Requests never wait for it. A device is recorded as notified
-//! only when the MDM took it (a 207 answer takes some ids of a batch and fails others), so a
-//! failed device is tried again in the next round. A round that fails or panics is logged and the
-//! next one runs as usual ([`crate::background::guarded`]).
+//! before and that the change can affect ([`super::notify_scope`]: a catalog change, the
+//! devices of the platforms it touched; a binding or device-group change, the devices the old
+//! and the new binding reach and those that joined or left a group; anything else, a new UTC
+//! day and the periodic round, every device; each distinct input computed once), compares the
+//! set's `DeclarationsToken` with what the device was served and what the MDM was last asked
+//! for, and notifies the rest in batches of `batch` ids (30 by default, so URLs stay near 1 KB), eight requests in flight,
+//! each retried with exponential backoff. Requests never wait for it. A device is recorded as
+//! notified only when the MDM took it (a 207 answer takes some ids of a batch and fails others),
+//! so a failed device is tried again in the next round; what the MDM took is recorded in
+//! transactions of up to 5,000 devices (a round that stops before recording asks for those
+//! devices again in the next one: at worst a second sync command, never a missed one). A round
+//! that fails or panics is logged and the next one runs as usual
+//! ([`crate::background::guarded`]).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 use jiff::SignedDuration;
 use ringmaster_store::error::StoreError;
 use tokio::sync::watch;
@@ -29,13 +35,19 @@ use tokio::task::JoinHandle;
 
 use crate::background::guarded;
 use crate::os_updates::ddm::utc_day;
-use crate::os_updates::enqueue::{EnqueueTarget, send_batch};
+use crate::os_updates::enqueue::{BatchResult, EnqueueTarget, send_batch};
 use crate::os_updates::notify_scope::{Memo, Scope};
 use crate::os_updates::service::OsUpdates;
 use crate::os_updates::snapshot::OsUpdateSnapshot;
 
 /// Devices read per page in a round.
 const PAGE: u32 = 1000;
+
+/// Enqueue requests a round keeps in flight.
+const IN_FLIGHT: usize = 8;
+
+/// Devices the MDM took, recorded per transaction.
+const RECORD_EVERY: usize = 5000;
 
 /// Where and how to notify.
 #[derive(Debug, Clone)]
@@ -210,7 +222,12 @@ pub async fn notify_round(
         .collect();
     let mut changed: Vec<(String, String)> = Vec::new();
     let mut after: Option<String> = None;
+    // A change that reaches no device, with no failure to retry, reads no device.
+    let nothing_to_do = scope.is_empty() && memory.retry.is_empty();
     loop {
+        if nothing_to_do {
+            break;
+        }
         let page = os_updates
             .store
             .list_devices(after.as_deref(), PAGE)
@@ -219,7 +236,7 @@ pub async fn notify_round(
             let Some((served_token, notified_token)) = served.get(&device.id) else {
                 continue;
             };
-            if !scope.includes(device.platform) && !memory.retry.contains(&device.id) {
+            if !scope.includes(&device.id, device.platform) && !memory.retry.contains(&device.id) {
                 continue;
             }
             recomputed += 1;
@@ -248,25 +265,54 @@ pub async fn notify_round(
         attempts: config.attempts,
         backoff: config.backoff,
     };
-    for batch in changed.chunks(config.batch.max(1)) {
-        let ids: Vec<String> = batch.iter().map(|(id, _)| id.clone()).collect();
-        let result = send_batch(client, &target, &ids, command_plist).await;
+    // Batches go out IN_FLIGHT at a time; what the MDM took is recorded RECORD_EVERY devices
+    // at a time (and at the end), each write one transaction.
+    let mut waiting = changed.chunks(config.batch.max(1));
+    let mut in_flight = FuturesUnordered::new();
+    let mut notified: Vec<(String, String)> = Vec::new();
+    loop {
+        while in_flight.len() < IN_FLIGHT {
+            match waiting.next() {
+                Some(batch) => in_flight.push(send_one(client, &target, batch)),
+                None => break,
+            }
+        }
+        let Some((batch, result)) = in_flight.next().await else {
+            break;
+        };
         if !result.delivered.is_empty() {
-            let delivered: std::collections::HashSet<&str> =
-                result.delivered.iter().map(String::as_str).collect();
-            let notified: Vec<(String, String)> = batch
-                .iter()
-                .filter(|(id, _)| delivered.contains(id.as_str()))
-                .cloned()
-                .collect();
-            os_updates.store.record_notified(&notified).await?;
-            report.notified += notified.len();
+            let delivered: HashSet<&str> = result.delivered.iter().map(String::as_str).collect();
+            notified.extend(
+                batch
+                    .iter()
+                    .filter(|(id, _)| delivered.contains(id.as_str()))
+                    .cloned(),
+            );
         }
         report.failed += result.failed.len();
         memory.retry.extend(result.failed.iter().cloned());
+        if notified.len() >= RECORD_EVERY {
+            os_updates.store.record_notified(&notified).await?;
+            report.notified += notified.len();
+            notified.clear();
+        }
+    }
+    if !notified.is_empty() {
+        os_updates.store.record_notified(&notified).await?;
+        report.notified += notified.len();
     }
     report.elapsed_ms = started.elapsed().as_millis();
     Ok(report)
+}
+
+/// Sends one batch of `(device, token)`; answers it with what the MDM did.
+async fn send_one<'a>(
+    client: &reqwest::Client,
+    target: &EnqueueTarget<'_>,
+    batch: &'a [(String, String)],
+) -> (&'a [(String, String)], BatchResult) {
+    let ids: Vec<String> = batch.iter().map(|(id, _)| id.clone()).collect();
+    (batch, send_batch(client, target, &ids, command_plist).await)
 }
 
 /// The MDM command that makes a device run a DDM sync.

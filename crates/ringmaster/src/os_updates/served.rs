@@ -8,9 +8,11 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use ringmaster_domain::assignment::Resolution;
 use ringmaster_domain::catalog::hardware::HardwareCatalog;
+use ringmaster_domain::declarations::envelope::DeclarationSet;
 use ringmaster_domain::fleet::specific::PreparedSpecific;
 use ringmaster_domain::fleet::{
-    DeviceDeclarations, PreparedPolicy, device_declarations_combined, status_only,
+    DeviceDeclarations, PreparedPolicy, device_declarations_combined, device_declarations_decided,
+    status_only,
 };
 use ringmaster_domain::ids::PolicyId;
 use ringmaster_domain::platform::Platform;
@@ -74,6 +76,28 @@ impl OsUpdates {
     /// specific-version policy win, the schedule they give, and the declarations.
     pub fn declarations_for(&self, device: &StoredDevice, at: Timestamp) -> DeviceServed {
         served_under(self.snapshot(), device, at)
+    }
+
+    /// The declarations `device` is served at `at`: those of [`Self::declarations_for`],
+    /// computed without the schedule's release list (the DDM path and the notifier need only
+    /// the set).
+    pub fn served_set(&self, device: &StoredDevice, at: Timestamp) -> DeclarationSet {
+        let snapshot = self.snapshot();
+        let planned = planned_policies(&snapshot, device, at);
+        match facts(device, &snapshot.hardware) {
+            Some(facts) => {
+                device_declarations_decided(
+                    planned.automatic.as_deref(),
+                    planned.specific.as_deref(),
+                    &facts,
+                    &device.capabilities(),
+                    &snapshot.releases,
+                    at,
+                )
+                .declarations
+            }
+            None => status_only(Platform::MacOs).declarations,
+        }
     }
 
     /// One policy's rollout between two days.

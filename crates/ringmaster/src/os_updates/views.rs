@@ -99,7 +99,7 @@ impl ReleaseView {
             released_on: release.released_on.to_string(),
             first_seen_at: release.seen_at.map(|at| at.to_string()),
             expires_on: release.expires_on.map(|day| day.to_string()),
-            supported_devices: release.supported_devices.clone(),
+            supported_devices: release.supported_devices.as_set().clone(),
             security: release.security.as_ref().map(|security| SecurityView {
                 cve_count: security.cve_count,
                 actively_exploited_count: security.actively_exploited_count,

@@ -29,6 +29,7 @@ mod ddm_cache;
 mod ddm_capabilities;
 mod ddm_device_kinds;
 mod ddm_notify;
+mod ddm_notify_scope;
 mod ddm_protocol;
 mod ddm_reports;
 mod ddm_rollout;

@@ -147,8 +147,11 @@ pub(super) fn compute(options: &Options) -> anyhow::Result<()> {
                 &catalog,
                 now,
             );
-            let plan = served.plan.as_ref().expect("every device has a policy");
-            summary.newer += plan.releases.len();
+            // `FleetDeclarations` keeps the decision only; the full plan lists the releases.
+            let timing = &policy_of(device).timing;
+            summary.newer += plan_device(timing, &device.facts, &catalog, now)
+                .releases
+                .len();
             summary.declarations += served.declarations.len();
             if let Some(enforced) = served.enforcement() {
                 summary.enforced += 1;
@@ -170,6 +173,21 @@ pub(super) fn compute(options: &Options) -> anyhow::Result<()> {
             for device in &devices {
                 let plan = plan_device(&policy_of(device).timing, &device.facts, &catalog, now);
                 sink += plan.releases.len() + usize::from(plan.enforcement().is_some());
+            }
+            sink
+        };
+        let decision_only = || {
+            let mut sink = 0usize;
+            for device in &devices {
+                let policy = policy_of(device);
+                let decision = plan_decision_within(
+                    &policy.timing,
+                    &policy.rules,
+                    &device.facts,
+                    &catalog,
+                    now,
+                );
+                sink += usize::from(decision.is_ok());
             }
             sink
         };
@@ -249,8 +267,9 @@ pub(super) fn compute(options: &Options) -> anyhow::Result<()> {
             }
             sink
         };
-        let cases: [(&str, &str, &dyn Fn() -> usize); 6] = [
+        let cases: [(&str, &str, &dyn Fn() -> usize); 7] = [
             ("a", "(a) `plan_device`", &plan_only),
+            ("a2", "(a2) `plan_decision_within`", &decision_only),
             ("b", "(b) `FleetDeclarations::device`", &shared),
             ("b+", "(b+) (b) and `declarations_token()`", &shared_tokens),
             ("c", "(c) `device_declarations`", &alone),

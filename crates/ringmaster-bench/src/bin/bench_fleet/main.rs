@@ -15,6 +15,7 @@
 //! full`, the default then).
 //!
 //! [`compute`](mod@compute) times, on the calling thread only, for several instants: (a) `plan_device` alone,
+//! (a2) `plan_decision_within` alone (the fast target choice, no release list),
 //! (b) `FleetDeclarations::device` (equal enforcement declarations shared), (b+) the same plus
 //! each set's `DeclarationsToken`, (c) `device_declarations` without sharing, (d) building
 //! `Assignments` (four device groups bound to the four rings) and resolving every device, and
@@ -57,7 +58,7 @@ use ringmaster_domain::fleet::{FleetDeclarations, PreparedPolicy, device_declara
 use ringmaster_domain::ids::DeviceId;
 use ringmaster_domain::platform::Platform;
 use ringmaster_domain::policy::rings::default_rings;
-use ringmaster_domain::schedule::{DeviceFacts, plan_device};
+use ringmaster_domain::schedule::{DeviceFacts, plan_decision_within, plan_device};
 use ringmaster_store::os_updates::devices::{DeviceDocument, GroupWrite};
 use ringmaster_store::os_updates::policies::{BindingTargets, BindingsWrite};
 use ringmaster_store::store::{Store, StoreOptions};
@@ -125,7 +126,7 @@ struct ComputeArgs {
     #[arg(long)]
     at: Option<Timestamp>,
     /// One case only, for profiling.
-    #[arg(long, value_parser = ["a", "b", "b+", "c", "d", "e"])]
+    #[arg(long, value_parser = ["a", "a2", "b", "b+", "c", "d", "e"])]
     only: Option<String>,
 }
 
