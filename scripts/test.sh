@@ -356,6 +356,9 @@ if [ "${RINGMASTER_TEST_SKIP_LINT:-0}" != "1" ]; then
     fi
     if command -v cargo-deny >/dev/null 2>&1; then
         section "cargo deny check licenses bans sources"
+        # deny reads the metadata of every platform's dependencies (windows-sys too), which a
+        # build on Linux never downloads: fetch them first, then check without the network.
+        cargo fetch --locked --quiet
         cargo deny --offline check licenses bans sources
     else
         warn "cargo-deny is not installed: licenses and sources are not checked (cargo install cargo-deny)"

@@ -128,20 +128,32 @@ pub(crate) async fn compliance(args: ComplianceArgs) -> anyhow::Result<ExitCode>
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "{:<24} {:>9} {:>8} {:>8} {:>7} {:>9} {:>9}",
-        "RING", "UP TO DATE", "PENDING", "OVERDUE", "FAILED", "REJECTED", "LEGACY"
+        "{:<24} {:>10} {:>8} {:>8} {:>7} {:>9} {:>11} {:>7} {:>7} {:>7}",
+        "RING",
+        "UP TO DATE",
+        "PENDING",
+        "OVERDUE",
+        "FAILED",
+        "REJECTED",
+        "UNSUPPORTED",
+        "EXEMPT",
+        "PAUSED",
+        "LEGACY"
     )?;
     for (name, compliance) in &rows {
         let counts = &compliance.counts;
         writeln!(
             out,
-            "{:<24} {:>9} {:>8} {:>8} {:>7} {:>9} {:>9}",
+            "{:<24} {:>10} {:>8} {:>8} {:>7} {:>9} {:>11} {:>7} {:>7} {:>7}",
             name,
             counts.up_to_date,
             counts.pending,
             counts.overdue,
             counts.failed,
             counts.declaration_rejected,
+            counts.unsupported,
+            counts.exempt,
+            counts.paused,
             counts.legacy_conflict,
         )?;
         if args.devices {
