@@ -149,7 +149,11 @@ async fn reports_merge_and_admins_see_state_failures_rejections_and_conflicts(
         .find(|line| line.starts_with("Early Adoption"))
         .unwrap_or_else(|| panic!("{}", run.stdout));
     let numbers: Vec<&str> = early_row.split_whitespace().skip(2).collect();
-    assert_eq!(numbers, vec!["1", "0", "1", "0", "0", "0"], "{early_row}");
+    assert_eq!(
+        numbers,
+        vec!["1", "0", "1", "0", "0", "0", "0", "0", "0"],
+        "{early_row}"
+    );
     assert!(
         run.stdout.contains("mac-2") && run.stdout.contains("overdue"),
         "{}",
