@@ -47,11 +47,29 @@ impl OsUpdates {
         Ok(self.store.list_device_groups().await?)
     }
 
-    /// Every device group with its member count, the members not read.
+    /// Every device group by id with its member count, the members left out: counted in the
+    /// snapshot (refreshed first, one revision read), which holds every group's members for
+    /// precedence, so no member row is read. Every membership change (a group's edit, a device
+    /// deleted) moves the configuration revision, so the counts are the store's.
     pub async fn device_group_summaries(
         &self,
     ) -> Result<Vec<(StoredDeviceGroup, usize)>, OsUpdateError> {
-        Ok(self.store.list_device_group_summaries().await?)
+        self.refresh().await?;
+        let snapshot = self.snapshot();
+        Ok(snapshot
+            .device_groups
+            .values()
+            .map(|group| {
+                let summary = StoredDeviceGroup {
+                    id: group.id,
+                    name: group.name.clone(),
+                    devices: Vec::new(),
+                    revision: group.revision,
+                    created_at: group.created_at,
+                };
+                (summary, group.devices.len())
+            })
+            .collect())
     }
 
     pub async fn delete_device(&self, id: &str) -> Result<(), OsUpdateError> {

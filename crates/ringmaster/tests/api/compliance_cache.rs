@@ -383,6 +383,20 @@ async fn device_groups_are_listed_with_member_counts(backend: TestBackend) {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    // A member deleted through another server (whose timer never refreshes this one) is no
+    // longer counted by this server's next answer.
+    let other = crate::cluster::second_server(&app.database.url, Duration::from_secs(3600)).await;
+    let response = reqwest::Client::new()
+        .delete(format!("http://{}/api/v1/devices/mac-2", other.address))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let summary = admin_json(&app, "/api/v1/device-groups?summary=true").await;
+    assert_eq!(summary[0]["name"], "two", "{summary}");
+    assert_eq!(summary[0]["memberCount"], 1, "{summary}");
+    assert_eq!(summary[1]["memberCount"], 0, "{summary}");
 }
 
 on_each_backend!(a_report_through_another_server_is_counted_at_once);

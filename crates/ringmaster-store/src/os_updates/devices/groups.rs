@@ -166,34 +166,6 @@ impl Store {
         assemble_device_groups(groups, members)
     }
 
-    /// Every device group by id with how many members it has, without reading the members.
-    pub async fn list_device_group_summaries(
-        &self,
-    ) -> Result<Vec<(StoredDeviceGroup, usize)>, StoreError> {
-        let (groups, counts): (Vec<DeviceGroupRow>, Vec<(i64, i64)>) = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let groups = sqlx::query_as(SELECT_ALL_DEVICE_GROUPS).fetch_all(&mut *tx).await?;
-            let counts = sqlx::query_as(
-                "SELECT group_id, COUNT(*) FROM device_group_members GROUP BY group_id",
-            )
-            .fetch_all(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            (groups, counts)
-        });
-        let counts: std::collections::HashMap<i64, i64> = counts.into_iter().collect();
-        groups
-            .into_iter()
-            .map(|row| {
-                let members = counts.get(&row.id).copied().unwrap_or(0);
-                Ok((
-                    row.into_stored(Vec::new())?,
-                    usize::try_from(members).unwrap_or(0),
-                ))
-            })
-            .collect()
-    }
-
     /// Deletes a device group and its bindings; `Ok(false)` if there was none.
     pub async fn delete_device_group(&self, id: DeviceGroupId) -> Result<bool, StoreError> {
         on_pool!(self, pool => {
