@@ -62,7 +62,7 @@ pub mod targets;
 
 use assess::{Candidates, Judge};
 use days::{add_days, deadline_for, start_of_day_utc, utc_day};
-use decide::decide;
+use decide::{decide, withheld};
 pub use fast::plan_decision_within;
 use gates::Waiting;
 pub use targets::{BlockedReleases, TargetRules};
@@ -414,23 +414,14 @@ pub fn plan_device_within(
         })
         .collect();
 
-    let decision = match (rules.exempt(now), rules.paused(now)) {
-        _ if timing.enforcement.is_none() => Err(NotEnforced::EnforcementOff),
-        (Some(until), _) => Err(NotEnforced::Exempt { until }),
-        (None, Some(pause)) => {
-            let unpaused = TargetRules {
-                pauses: Vec::new(),
-                ..rules.clone()
-            };
-            let frozen =
-                plan_device_within(timing, &unpaused, device, catalog, pause.freeze_at(now));
-            Err(NotEnforced::Paused {
-                since: pause.since,
-                until: pause.end(),
-                held: frozen.enforcement().map(|held| held.version.clone()),
-            })
-        }
-        (None, None) => decide(timing, rules, &Candidates::of_plan(&releases), now),
+    let held_at = |unpaused: &TargetRules, at| {
+        plan_device_within(timing, unpaused, device, catalog, at)
+            .enforcement()
+            .map(|held| held.version.clone())
+    };
+    let decision = match withheld(timing, rules, now, held_at) {
+        Some(why) => Err(why),
+        None => decide(timing, rules, &Candidates::of_plan(&releases), now),
     };
     DevicePlan {
         today,

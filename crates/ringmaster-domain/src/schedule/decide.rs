@@ -10,11 +10,39 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
+use crate::apple_version::AppleOsVersion;
 use crate::schedule::assess::Candidates;
 use crate::schedule::days::{add_days, deadline_for, utc_day};
 use crate::schedule::{
     Enforcement, EnforcementTiming, NotEnforced, ReleaseStatus, ScheduleTiming, TargetRules,
 };
+
+/// Why nothing is enforced at `now` before any release is looked at: enforcement off, the device
+/// exempt, or a pause, whose held target `held_at` plans without the pause at the pause's freeze
+/// instant. `None` when the releases decide. The full plan and the fast decision share it.
+pub(super) fn withheld(
+    timing: &ScheduleTiming,
+    rules: &TargetRules,
+    now: Timestamp,
+    held_at: impl FnOnce(&TargetRules, Timestamp) -> Option<AppleOsVersion>,
+) -> Option<NotEnforced> {
+    if timing.enforcement.is_none() {
+        return Some(NotEnforced::EnforcementOff);
+    }
+    if let Some(until) = rules.exempt(now) {
+        return Some(NotEnforced::Exempt { until });
+    }
+    let pause = rules.paused(now)?;
+    let unpaused = TargetRules {
+        pauses: Vec::new(),
+        ..rules.clone()
+    };
+    Some(NotEnforced::Paused {
+        since: pause.since,
+        until: pause.end(),
+        held: held_at(&unpaused, pause.freeze_at(now)),
+    })
+}
 
 pub(super) fn decide(
     timing: &ScheduleTiming,

@@ -18,7 +18,7 @@ use crate::catalog::hardware::installs;
 use crate::catalog::release::Release;
 use crate::schedule::assess::{Candidates, Judge};
 use crate::schedule::days::utc_day;
-use crate::schedule::decide::decide;
+use crate::schedule::decide::{decide, withheld};
 use crate::schedule::{DeviceFacts, Enforcement, NotEnforced, ScheduleTiming, TargetRules};
 
 /// The decision of [`plan_device_within`](super::plan_device_within) for the same arguments
@@ -36,45 +36,33 @@ pub fn plan_decision_within(
             device: device.platform,
         });
     }
-    match (rules.exempt(now), rules.paused(now)) {
-        _ if timing.enforcement.is_none() => Err(NotEnforced::EnforcementOff),
-        (Some(until), _) => Err(NotEnforced::Exempt { until }),
-        (None, Some(pause)) => {
-            let unpaused = TargetRules {
-                pauses: Vec::new(),
-                ..rules.clone()
-            };
-            let frozen =
-                plan_decision_within(timing, &unpaused, device, catalog, pause.freeze_at(now));
-            Err(NotEnforced::Paused {
-                since: pause.since,
-                until: pause.end(),
-                held: frozen.ok().map(|held| held.version),
-            })
-        }
-        (None, None) => {
-            let judge = Judge {
-                timing,
-                rules,
-                device,
-                catalog,
-                now,
-                today: utc_day(now),
-            };
-            let mut candidates = Candidates::default();
-            for release in catalog {
-                if release.platform != device.platform
-                    || release.version <= device.os_version
-                    || candidates.behind_target(release)
-                {
-                    continue;
-                }
-                let assessed = judge.assess(release, || {
-                    installs(release, &device.hardware, &device.os_version)
-                });
-                candidates.add(release, &assessed);
-            }
-            decide(timing, rules, &candidates, now)
-        }
+    if let Some(why) = withheld(timing, rules, now, |unpaused, at| {
+        plan_decision_within(timing, unpaused, device, catalog, at)
+            .ok()
+            .map(|held| held.version)
+    }) {
+        return Err(why);
     }
+    let judge = Judge {
+        timing,
+        rules,
+        device,
+        catalog,
+        now,
+        today: utc_day(now),
+    };
+    let mut candidates = Candidates::default();
+    for release in catalog {
+        if release.platform != device.platform
+            || release.version <= device.os_version
+            || candidates.behind_target(release)
+        {
+            continue;
+        }
+        let assessed = judge.assess(release, || {
+            installs(release, &device.hardware, &device.os_version)
+        });
+        candidates.add(release, &assessed);
+    }
+    decide(timing, rules, &candidates, now)
 }
